@@ -1,0 +1,420 @@
+//! Read: spreadsheet and CSV files → tables of typed rows, with every row accounted for.
+//!
+//! This module knows nothing of plans. It finds the header row of each table, maps its
+//! columns through the alias table (`rules/columns.toml`), parses cells (dates, yes/no,
+//! full-width text) and normalizes values through the synonym table (`rules/values.toml`).
+//! Places are kept as the text of the row (city, county, street, community); resolving
+//! them against the community list is the job of [`crate::model`].
+//!
+//! Every data row below a header is either turned into a typed row or skipped with a
+//! [`SkipReason`]; [`TableInfo`] keeps the counts so that `read = used + skipped` holds.
+
+pub mod date;
+mod error;
+pub mod header;
+pub mod rows;
+pub mod schema;
+pub mod source;
+pub mod text;
+pub mod values;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+pub use error::IngestError;
+pub use schema::{FieldSpec, TableKind};
+
+/// Options for reading inputs.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Force this encoding for every CSV instead of detecting it.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// Explicit table kinds for the odd file or sheet whose header is not recognized.
+    pub kind_overrides: Vec<KindOverride>,
+}
+
+/// `--kind PATTERN=KIND`: the table kind for files (and optionally one sheet) whose name
+/// matches. `PATTERN` is a file name (or path suffix), optionally followed by `#SHEET`.
+/// `kind == None` means "ignore this table" (written `skip`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindOverride {
+    /// File name or path suffix to match.
+    pub file: String,
+    /// Sheet name to match; `None` matches every sheet of the file.
+    pub sheet: Option<String>,
+    /// The kind to use; `None` ignores the table.
+    pub kind: Option<TableKind>,
+}
+
+/// Where a row came from: the table (index into [`Dataset::tables`]) and the 1-based row
+/// number as the spreadsheet program shows it (CSV: the line number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Origin {
+    /// Index into [`Dataset::tables`].
+    pub table: u32,
+    /// 1-based row number in the sheet or file.
+    pub row: u32,
+}
+
+/// Why a row was not used. The order is the order reports list them in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Every cell empty.
+    Blank,
+    /// A totals row (合计, 总计, 小计).
+    Total,
+    /// A note or signature row below the data (注：…, 填表人：…).
+    Note,
+    /// The same record was listed before.
+    Duplicate,
+    /// The row's place is not in the community list.
+    UnmatchedPlace,
+    /// The row's place matches more than one community.
+    AmbiguousPlace,
+    /// A required cell is empty or a cell could not be parsed.
+    InvalidValue,
+    /// The row lies outside `--scope`.
+    OutOfScope,
+}
+
+impl SkipReason {
+    /// All reasons, in report order.
+    pub const ALL: [SkipReason; 8] = [
+        SkipReason::Blank,
+        SkipReason::Total,
+        SkipReason::Note,
+        SkipReason::Duplicate,
+        SkipReason::UnmatchedPlace,
+        SkipReason::AmbiguousPlace,
+        SkipReason::InvalidValue,
+        SkipReason::OutOfScope,
+    ];
+
+    /// Short English name (as in the rejects file).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Blank => "blank",
+            SkipReason::Total => "total",
+            SkipReason::Note => "note",
+            SkipReason::Duplicate => "duplicate",
+            SkipReason::UnmatchedPlace => "unmatched_place",
+            SkipReason::AmbiguousPlace => "ambiguous_place",
+            SkipReason::InvalidValue => "invalid_value",
+            SkipReason::OutOfScope => "out_of_scope",
+        }
+    }
+
+    /// Chinese label for reports.
+    pub fn zh(self) -> &'static str {
+        match self {
+            SkipReason::Blank => "空行",
+            SkipReason::Total => "合计行",
+            SkipReason::Note => "备注行",
+            SkipReason::Duplicate => "重复",
+            SkipReason::UnmatchedPlace => "地点不在社区名单",
+            SkipReason::AmbiguousPlace => "地点不唯一",
+            SkipReason::InvalidValue => "无效值",
+            SkipReason::OutOfScope => "范围之外",
+        }
+    }
+}
+
+/// One column of the source mapped to a field.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnMap {
+    /// Canonical field name (English, as in `rules/columns.toml`).
+    pub field: &'static str,
+    /// 0-based column index in the sheet.
+    pub column: usize,
+    /// The header text as found (after joining a two-row header).
+    pub header: String,
+}
+
+/// What was found in one table (a CSV file or a workbook sheet), and its row accounting.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableInfo {
+    /// The file read.
+    pub file: PathBuf,
+    /// The sheet name; `None` for a CSV.
+    pub sheet: Option<String>,
+    /// The table kind recognized (or forced by an override).
+    pub kind: TableKind,
+    /// Whether the kind came from `--kind`.
+    pub kind_forced: bool,
+    /// Encoding used (CSV only), e.g. "UTF-8", "GBK".
+    pub encoding: Option<String>,
+    /// 1-based first and last row of the header (equal for a one-row header).
+    pub header_rows: (u32, u32),
+    /// Columns mapped to fields.
+    pub columns: Vec<ColumnMap>,
+    /// Header texts of the columns kept but ignored.
+    pub extra_columns: Vec<String>,
+    /// Data rows read below the header (blank rows included).
+    pub rows_read: u32,
+    /// Rows skipped, by reason (filled by ingest, then by the model).
+    pub skipped: BTreeMap<SkipReason, u32>,
+    /// Rows used (set by the model once places are resolved).
+    pub used: u32,
+}
+
+impl TableInfo {
+    /// Total rows skipped.
+    pub fn skipped_total(&self) -> u32 {
+        self.skipped.values().sum()
+    }
+
+    /// Human name: `file` or `file#sheet`.
+    pub fn display_name(&self) -> String {
+        let file = self.file.display().to_string();
+        match &self.sheet {
+            Some(s) => format!("{file}#{s}"),
+            None => file,
+        }
+    }
+
+    /// Count one skipped row.
+    pub fn skip(&mut self, reason: SkipReason) {
+        *self.skipped.entry(reason).or_insert(0) += 1;
+    }
+}
+
+/// A place as written in a row, normalized for comparison (trimmed, full-width folded,
+/// inner spaces removed). Empty string = blank cell.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Place {
+    /// 省 (optional column; empty when absent).
+    pub province: String,
+    /// 市
+    pub city: String,
+    /// 县区
+    pub county: String,
+    /// 街道乡镇
+    pub street: String,
+    /// 社区/村
+    pub community: String,
+}
+
+/// Urban or rural (城市社区 / 农村社区).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UrbanRural {
+    /// 城市社区 (residents' committee).
+    Urban,
+    /// 农村社区 (villagers' committee).
+    Rural,
+}
+
+impl UrbanRural {
+    /// "urban" / "rural".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UrbanRural::Urban => "urban",
+            UrbanRural::Rural => "rural",
+        }
+    }
+}
+
+/// 登记形式.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Registration {
+    /// 登记 (registered with civil affairs).
+    Registered,
+    /// 备案 (filed with the street or township).
+    Filed,
+}
+
+/// 状态 of an organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// 正常, 存续.
+    Active,
+    /// 注销, 撤销.
+    Dissolved,
+}
+
+/// A row of a communities table (社区/村 list).
+#[derive(Debug, Clone)]
+pub struct CommunityRow {
+    /// Source row.
+    pub origin: Origin,
+    /// Place; `community` is the community's own name.
+    pub place: Place,
+    /// From the 城乡类型 column, if present and filled.
+    pub kind: Option<UrbanRural>,
+    /// 城乡分类代码 (e.g. 111, 220).
+    pub urban_rural_code: Option<u16>,
+    /// 统计用区划代码 (12 digits).
+    pub code: Option<String>,
+    /// 试点.
+    pub pilot: bool,
+}
+
+/// A row of an organizations table (社区社会组织).
+#[derive(Debug, Clone)]
+pub struct OrganizationRow {
+    /// Source row.
+    pub origin: Origin,
+    /// 组织名称.
+    pub name: String,
+    /// Where it is located (street/community may be empty).
+    pub place: Place,
+    /// 组织类别, canonical when a synonym is known, else as written; `None` when blank.
+    pub category: Option<String>,
+    /// 登记形式.
+    pub registration: Option<Registration>,
+    /// 品牌组织.
+    pub brand: bool,
+    /// 成立日期.
+    pub founded: Option<NaiveDate>,
+    /// 注销日期.
+    pub dissolved: Option<NaiveDate>,
+    /// 状态.
+    pub status: Option<Status>,
+    /// 统一社会信用代码 (upper-cased, half-width).
+    pub credit_code: Option<String>,
+    /// 服务社区: community names as written (normalized text).
+    pub serves: Vec<String>,
+}
+
+/// A row of an incubators table (孵化基地).
+#[derive(Debug, Clone)]
+pub struct IncubatorRow {
+    /// Source row.
+    pub origin: Origin,
+    /// 名称.
+    pub name: String,
+    /// Place (street required).
+    pub place: Place,
+    /// 建成日期.
+    pub established: Option<NaiveDate>,
+    /// 撤销日期.
+    pub closed: Option<NaiveDate>,
+}
+
+/// A row of a projects table (项目).
+#[derive(Debug, Clone)]
+pub struct ProjectRow {
+    /// Source row.
+    pub origin: Origin,
+    /// 项目名称.
+    pub name: String,
+    /// 项目类型, canonical when known (品牌项目, 购买服务, 公益创投), else as written.
+    pub kind: String,
+    /// Place (city required, county optional).
+    pub place: Place,
+    /// 认定日期.
+    pub date: NaiveDate,
+}
+
+/// A row of an events table (活动).
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    /// Source row.
+    pub origin: Origin,
+    /// 活动名称.
+    pub name: String,
+    /// 活动类型, canonical when known (能力培训, 优质项目评选), else as written.
+    pub kind: String,
+    /// Place (city required, county optional).
+    pub place: Place,
+    /// 日期.
+    pub date: NaiveDate,
+}
+
+/// A row of a funds table (经费).
+#[derive(Debug, Clone)]
+pub struct FundRow {
+    /// Source row.
+    pub origin: Origin,
+    /// Place (city required, county optional).
+    pub place: Place,
+    /// 年度.
+    pub year: i32,
+    /// 金额（万元）.
+    pub amount: f64,
+    /// 来源.
+    pub source: Option<String>,
+}
+
+/// What happened to a row that has a data issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome", content = "reason")]
+pub enum Outcome {
+    /// The row was skipped for this reason.
+    Skipped(SkipReason),
+    /// The row was counted all the same (the message says how).
+    Counted,
+}
+
+/// A problem in the data: reported as a result, never an error.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataIssue {
+    /// The row concerned, when there is one.
+    pub origin: Option<Origin>,
+    /// The column concerned (header text as found), when there is one.
+    pub column: Option<String>,
+    /// What was wrong, in one sentence (Chinese or English as the message is written).
+    pub message: String,
+    /// What zhibiao did with the row.
+    pub outcome: Outcome,
+}
+
+/// Everything read from the inputs.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    /// One entry per table read (CSV file or sheet), in input order.
+    pub tables: Vec<TableInfo>,
+    /// Community rows.
+    pub communities: Vec<CommunityRow>,
+    /// Organization rows.
+    pub organizations: Vec<OrganizationRow>,
+    /// Incubator rows.
+    pub incubators: Vec<IncubatorRow>,
+    /// Project rows.
+    pub projects: Vec<ProjectRow>,
+    /// Event rows.
+    pub events: Vec<EventRow>,
+    /// Fund rows.
+    pub funds: Vec<FundRow>,
+    /// Data issues found while reading.
+    pub issues: Vec<DataIssue>,
+    /// Files and sheets passed over, with the reason (hidden sheet, empty sheet, `--kind …=skip`).
+    pub ignored: Vec<String>,
+}
+
+/// Read every input (files, and folders meaning the spreadsheet files directly inside them
+/// in name order) into one [`Dataset`].
+///
+/// An unreadable file, an unrecognized table or a missing required column is an error;
+/// problems in individual rows are [`DataIssue`]s.
+pub fn read_inputs(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Dataset, IngestError> {
+    let files = source::expand_inputs(inputs)?;
+    let mut ds = Dataset::default();
+    for file in &files {
+        read_file(file, opts, &mut ds)?;
+    }
+    Ok(ds)
+}
+
+/// Read one file into `ds` (all its tables).
+pub fn read_file(path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<(), IngestError> {
+    for grid in source::read_grids(path, opts)? {
+        rows::ingest_grid(grid, opts, ds)?;
+    }
+    Ok(())
+}
+
+/// The original cells of the given rows, read again from their files (for `--rejects`).
+pub fn original_cells(
+    tables: &[TableInfo],
+    origins: &[Origin],
+    opts: &IngestOptions,
+) -> Result<BTreeMap<Origin, Vec<String>>, IngestError> {
+    source::original_cells(tables, origins, opts)
+}
