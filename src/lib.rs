@@ -1,1 +1,12 @@
+//! zhibiao (指标): audit civil-affairs ledgers (台账) against the quantitative targets of a
+//! policy plan.
+//!
+//! The data flows one way: [`ingest`] (read files into typed rows) → [`model`] (resolve
+//! places against the community list) → [`audit`] (evaluate a [`plan`]) → [`report`]
+//! (render the result).
+
+pub mod audit;
 pub mod ingest;
+pub mod model;
+pub mod plan;
+pub mod report;

@@ -1,0 +1,532 @@
+//! The measures: density, coverage, count, yearly count, info.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::{years_judged, Row, Status};
+use crate::ingest::{Registration, TableKind, UrbanRural};
+use crate::model::{Level, Model, RegionId};
+use crate::plan::{
+    Attach, Field, Filter, Measure, Plan, Ratio, Selection, Target, Test, UnitKind, Units,
+};
+
+/// Shared state for evaluating the targets of one plan on one model.
+pub struct Context<'a> {
+    model: &'a Model,
+    as_of: NaiveDate,
+    years: Vec<i32>,
+    keys: Vec<String>,
+}
+
+/// One matching, active record as the measures see it.
+struct Rec<'r> {
+    place: RegionId,
+    serves: &'r [RegionId],
+    date: Option<NaiveDate>,
+    amount: f64,
+}
+
+/// A target's figures for every region, indexed by region id.
+pub enum Values {
+    /// Density (records ÷ units) or coverage (covered units ÷ units).
+    Ratio {
+        /// Numerator per region (records, or covered units).
+        num: Vec<u64>,
+        /// Units per region.
+        units: Vec<u64>,
+        /// Required ratio.
+        min: Ratio,
+        /// Decimals shown.
+        decimals: u8,
+    },
+    /// Count of records.
+    Count {
+        /// Count per region.
+        counts: Vec<u64>,
+        /// Required.
+        min: u64,
+    },
+    /// Records per judged year.
+    Yearly {
+        /// Judged years.
+        years: Vec<i32>,
+        /// Per year, count per region.
+        counts: Vec<Vec<u64>>,
+        /// Records needed per year.
+        at_least: u64,
+    },
+    /// A figure without threshold.
+    Info {
+        /// Figure per region.
+        sums: Vec<f64>,
+        /// Decimals shown.
+        decimals: u8,
+    },
+}
+
+/// Decimals a target's value is shown with.
+pub fn decimals(target: &Target) -> u8 {
+    match &target.measure {
+        Measure::Density { .. } => 2,
+        Measure::Coverage { .. } => 4,
+        Measure::Info { sum: Some(_), .. } => 2,
+        _ => 0,
+    }
+}
+
+/// The required value of a target independent of the region (`None` for info and
+/// yearly counts, whose requirement depends on the years judged).
+pub fn required_value(target: &Target) -> Option<f64> {
+    match &target.measure {
+        Measure::Density { min, .. } | Measure::Coverage { min, .. } => {
+            Some(truncate(min.value(), decimals(target)))
+        }
+        Measure::Count { min, .. } => Some(*min as f64),
+        _ => None,
+    }
+}
+
+/// Cut (not round) to `decimals`, so that a value shown as reaching the requirement
+/// always does.
+fn truncate(x: f64, decimals: u8) -> f64 {
+    let f = 10f64.powi(i32::from(decimals));
+    // The small epsilon keeps exact quotients such as 0.29 from becoming 0.28.
+    ((x * f) + 1e-9).floor() / f
+}
+
+impl<'a> Context<'a> {
+    /// Prepare the context (region sort keys, judged years).
+    pub fn new(model: &'a Model, plan: &Plan, as_of: NaiveDate) -> Context<'a> {
+        let regions = &model.regions;
+        let mut keys: Vec<String> = Vec::with_capacity(regions.len());
+        for id in regions.ids() {
+            let r = regions.get(id);
+            let own = match (&r.code, r.level) {
+                (Some(c), _) => c.clone(),
+                (None, Level::Province) => plan.meta.province_code.clone(),
+                (None, _) => format!("~{}", r.name),
+            };
+            let key = match r.parent {
+                Some(p) => format!("{}/{}", keys[p as usize], own),
+                None => own,
+            };
+            keys.push(key);
+        }
+        Context {
+            model,
+            as_of,
+            years: years_judged(&plan.meta, as_of),
+            keys,
+        }
+    }
+
+    /// Key that sorts a region in code (else name) order, parents first.
+    pub fn sort_key(&self, id: RegionId) -> String {
+        self.keys[id as usize].clone()
+    }
+
+    fn zeros(&self) -> Vec<u64> {
+        vec![0; self.model.regions.len()]
+    }
+
+    /// Add every region's value to its parent, bottom up.
+    fn roll_up<T: Copy + std::ops::AddAssign>(&self, v: &mut [T]) {
+        for id in (0..v.len()).rev() {
+            if let Some(p) = self.model.regions.get(id as RegionId).parent {
+                let x = v[id];
+                v[p as usize] += x;
+            }
+        }
+    }
+
+    /// Call `f` for every record of the selection that passes its filters and is active at
+    /// the as-of date.
+    fn each_record(&self, sel: &Selection, mut f: impl FnMut(Rec<'_>)) {
+        let m = self.model;
+        let as_of = self.as_of;
+        match sel.table {
+            TableKind::Communities => {
+                for &c in &m.communities {
+                    if community_passes(m, c, &sel.filters) {
+                        f(Rec {
+                            place: c,
+                            serves: &[],
+                            date: None,
+                            amount: 1.0,
+                        });
+                    }
+                }
+            }
+            TableKind::Organizations => {
+                for o in &m.organizations {
+                    let pass = o.active.at(as_of)
+                        && sel.filters.iter().all(|flt| match (flt.field, &flt.test) {
+                            (Field::Category, t) => text_passes(o.category.as_deref(), t),
+                            (Field::Registration, t) => {
+                                let r = o.registration.map(|r| match r {
+                                    Registration::Registered => "registered",
+                                    Registration::Filed => "filed",
+                                });
+                                text_passes(r, t)
+                            }
+                            (Field::Brand, Test::Is(b)) => o.brand == *b,
+                            _ => false,
+                        });
+                    if pass {
+                        f(Rec {
+                            place: o.place,
+                            serves: &o.serves,
+                            date: o.active.start,
+                            amount: 1.0,
+                        });
+                    }
+                }
+            }
+            TableKind::Incubators => {
+                for i in &m.incubators {
+                    if i.active.at(as_of) && sel.filters.is_empty() {
+                        f(Rec {
+                            place: i.place,
+                            serves: &[],
+                            date: i.active.start,
+                            amount: 1.0,
+                        });
+                    }
+                }
+            }
+            TableKind::Projects | TableKind::Events => {
+                let (list, field) = if sel.table == TableKind::Projects {
+                    (&m.projects, Field::ProjectKind)
+                } else {
+                    (&m.events, Field::EventKind)
+                };
+                for d in list {
+                    let pass = d.date <= as_of
+                        && sel
+                            .filters
+                            .iter()
+                            .all(|flt| flt.field == field && text_passes(Some(&d.kind), &flt.test));
+                    if pass {
+                        f(Rec {
+                            place: d.place,
+                            serves: &[],
+                            date: Some(d.date),
+                            amount: 1.0,
+                        });
+                    }
+                }
+            }
+            TableKind::Funds => {
+                for x in &m.funds {
+                    let pass = x.year <= as_of.year()
+                        && sel.filters.iter().all(|flt| {
+                            flt.field == Field::FundSource
+                                && text_passes(x.source.as_deref(), &flt.test)
+                        });
+                    if pass {
+                        f(Rec {
+                            place: x.place,
+                            serves: &[],
+                            date: None,
+                            amount: x.amount,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Units mask: which regions are units of the measure.
+    fn unit_mask(&self, units: &Units) -> Vec<bool> {
+        let m = self.model;
+        let mut mask = vec![false; m.regions.len()];
+        for &c in &m.communities {
+            match units.kind {
+                UnitKind::Communities => {
+                    if community_passes(m, c, &units.filters) {
+                        mask[c as usize] = true;
+                    }
+                }
+                UnitKind::Streets => {
+                    if let Some(p) = m.regions.get(c).parent {
+                        mask[p as usize] = true;
+                    }
+                }
+            }
+        }
+        mask
+    }
+
+    fn unit_level(units: &Units) -> Level {
+        match units.kind {
+            UnitKind::Communities => Level::Community,
+            UnitKind::Streets => Level::Street,
+        }
+    }
+
+    /// Compute a target's figures for every region.
+    pub fn evaluate(&self, target: &Target) -> Values {
+        let regions = &self.model.regions;
+        match &target.measure {
+            Measure::Density {
+                records,
+                units,
+                min,
+            } => {
+                let mask = self.unit_mask(units);
+                let level = Self::unit_level(units);
+                let mut num = self.zeros();
+                self.each_record(records, |r| {
+                    if let Some(u) = regions.ancestor_at(r.place, level) {
+                        if mask[u as usize] {
+                            num[u as usize] += 1;
+                        }
+                    }
+                });
+                let mut count: Vec<u64> = mask.iter().map(|&b| u64::from(b)).collect();
+                self.roll_up(&mut num);
+                self.roll_up(&mut count);
+                Values::Ratio {
+                    num,
+                    units: count,
+                    min: *min,
+                    decimals: decimals(target),
+                }
+            }
+            Measure::Coverage {
+                records,
+                units,
+                attach,
+                at_least,
+                min,
+            } => {
+                let mask = self.unit_mask(units);
+                let level = Self::unit_level(units);
+                let mut per_unit = self.zeros();
+                let mut reached: Vec<RegionId> = Vec::new();
+                self.each_record(records, |r| {
+                    reached.clear();
+                    match attach {
+                        Attach::Within => {
+                            if let Some(u) = regions.ancestor_at(r.place, level) {
+                                reached.push(u);
+                            }
+                        }
+                        Attach::At => {
+                            if regions.get(r.place).level == level {
+                                reached.push(r.place);
+                            }
+                        }
+                        Attach::Reaches => {
+                            let place = regions.get(r.place);
+                            match place.level {
+                                Level::Community => reached.push(r.place),
+                                Level::Street => reached.extend(place.children.iter().copied()),
+                                _ => {}
+                            }
+                            reached.extend(r.serves.iter().copied());
+                            reached.sort_unstable();
+                            reached.dedup();
+                        }
+                    }
+                    for &u in &reached {
+                        if mask[u as usize] {
+                            per_unit[u as usize] += 1;
+                        }
+                    }
+                });
+                let k = u64::from(*at_least);
+                let mut covered: Vec<u64> = per_unit
+                    .iter()
+                    .zip(&mask)
+                    .map(|(&n, &is_unit)| u64::from(is_unit && n >= k))
+                    .collect();
+                let mut count: Vec<u64> = mask.iter().map(|&b| u64::from(b)).collect();
+                self.roll_up(&mut covered);
+                self.roll_up(&mut count);
+                Values::Ratio {
+                    num: covered,
+                    units: count,
+                    min: *min,
+                    decimals: decimals(target),
+                }
+            }
+            Measure::Count {
+                records,
+                attach,
+                min,
+            } => {
+                let mut counts = self.zeros();
+                self.each_record(records, |r| counts[r.place as usize] += 1);
+                if *attach != Attach::At {
+                    self.roll_up(&mut counts);
+                }
+                Values::Count { counts, min: *min }
+            }
+            Measure::YearlyCount {
+                records,
+                attach,
+                at_least,
+            } => {
+                let mut counts: Vec<Vec<u64>> = self.years.iter().map(|_| self.zeros()).collect();
+                self.each_record(records, |r| {
+                    if let Some(d) = r.date {
+                        if let Some(i) = self.years.iter().position(|&y| y == d.year()) {
+                            counts[i][r.place as usize] += 1;
+                        }
+                    }
+                });
+                if *attach != Attach::At {
+                    for c in &mut counts {
+                        self.roll_up(c);
+                    }
+                }
+                Values::Yearly {
+                    years: self.years.clone(),
+                    counts,
+                    at_least: u64::from(*at_least),
+                }
+            }
+            Measure::Info {
+                records,
+                attach,
+                sum,
+            } => {
+                let mut sums = vec![0f64; regions.len()];
+                self.each_record(records, |r| {
+                    sums[r.place as usize] += if sum.is_some() { r.amount } else { 1.0 };
+                });
+                if *attach != Attach::At {
+                    self.roll_up(&mut sums);
+                }
+                Values::Info {
+                    sums,
+                    decimals: decimals(target),
+                }
+            }
+        }
+    }
+}
+
+impl Values {
+    /// The row of region `id` for target `ti`.
+    pub fn row(
+        &self,
+        ti: usize,
+        target: &Target,
+        id: RegionId,
+        assessed: bool,
+        sort_key: String,
+        path: String,
+        level: Level,
+    ) -> Row {
+        let i = id as usize;
+        let mut row = Row {
+            target: ti,
+            level,
+            region: path,
+            region_id: Some(id),
+            value: None,
+            required: required_value(target),
+            gap: None,
+            status: Status::NoData,
+            assessed,
+            decimals: decimals(target),
+            sort_key,
+            detail: String::new(),
+        };
+        match self {
+            Values::Ratio {
+                num,
+                units,
+                min,
+                decimals,
+            } => {
+                let (n, u) = (num[i], units[i]);
+                if u == 0 {
+                    row.detail = "没有符合条件的单位".to_string();
+                } else {
+                    let need = min.ceil_times(u);
+                    row.value = Some(truncate(n as f64 / u as f64, *decimals));
+                    row.gap = Some(need.saturating_sub(n));
+                    row.status = if n >= need {
+                        Status::Met
+                    } else {
+                        Status::Unmet
+                    };
+                    row.detail = format!("{n}/{u}");
+                }
+            }
+            Values::Count { counts, min } => {
+                let n = counts[i];
+                row.value = Some(n as f64);
+                row.gap = Some(min.saturating_sub(n));
+                row.status = if n >= *min {
+                    Status::Met
+                } else {
+                    Status::Unmet
+                };
+            }
+            Values::Yearly {
+                years,
+                counts,
+                at_least,
+            } => {
+                let missing: Vec<i32> = years
+                    .iter()
+                    .zip(counts)
+                    .filter(|(_, c)| c[i] < *at_least)
+                    .map(|(y, _)| *y)
+                    .collect();
+                let judged = years.len() as u64;
+                let met = judged - missing.len() as u64;
+                row.value = Some(met as f64);
+                row.required = Some(judged as f64);
+                if judged == 0 {
+                    row.status = Status::Info;
+                    row.detail = "尚无已结束的年度".to_string();
+                } else {
+                    row.gap = Some(missing.len() as u64);
+                    row.status = if missing.is_empty() {
+                        Status::Met
+                    } else {
+                        Status::Unmet
+                    };
+                    if !missing.is_empty() {
+                        let ys: Vec<String> = missing.iter().map(|y| y.to_string()).collect();
+                        row.detail = format!("缺 {}", ys.join("、"));
+                    }
+                }
+            }
+            Values::Info { sums, decimals } => {
+                let f = 10f64.powi(i32::from(*decimals));
+                row.value = Some((sums[i] * f).round() / f);
+                row.status = Status::Info;
+            }
+        }
+        row
+    }
+}
+
+fn community_passes(m: &Model, c: RegionId, filters: &[Filter]) -> bool {
+    let r = m.regions.get(c);
+    filters.iter().all(|flt| match (flt.field, &flt.test) {
+        (Field::CommunityKind, t) => text_passes(
+            r.kind.map(|k| match k {
+                UrbanRural::Urban => "urban",
+                UrbanRural::Rural => "rural",
+            }),
+            t,
+        ),
+        (Field::Pilot, Test::Is(b)) => r.pilot == *b,
+        _ => false,
+    })
+}
+
+/// A set test on an optional text value: a blank value is in no set.
+fn text_passes(v: Option<&str>, t: &Test) -> bool {
+    match t {
+        Test::In(set) => v.is_some_and(|v| set.iter().any(|s| s == v)),
+        Test::NotIn(set) => !v.is_some_and(|v| set.iter().any(|s| s == v)),
+        Test::Is(_) => false,
+    }
+}

@@ -1,0 +1,292 @@
+//! Evaluate: (model, plan, as-of) → a result value. Pure functions, no printing.
+//!
+//! Each target is computed in one pass over its records: every matching, active record
+//! adds to a per-region array at the region it is attached to, and a bottom-up pass sums
+//! the arrays over the region tree (regions are stored parents first, so a reverse scan
+//! suffices). Memory is a few arrays of the region count per target.
+
+mod measure;
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use crate::ingest::{DataIssue, TableInfo};
+use crate::model::{Classification, Level, Model, RegionId};
+use crate::plan::{Measure, Plan, PlanMeta, Severity, Target};
+
+/// Options of one audit run.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditOptions {
+    /// Records active on this date count.
+    pub as_of: NaiveDate,
+    /// Level of the per-region gap table; density and coverage targets get rows at it too.
+    pub by: Level,
+}
+
+/// Status of one (target, region) row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Threshold reached.
+    Met,
+    /// Threshold not reached.
+    Unmet,
+    /// The region has no units or is missing from the data.
+    NoData,
+    /// A figure with no threshold.
+    Info,
+}
+
+impl Status {
+    /// "met", "unmet", "no_data", "info".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::Unmet => "unmet",
+            Status::NoData => "no_data",
+            Status::Info => "info",
+        }
+    }
+
+    /// Chinese label.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Status::Met => "达标",
+            Status::Unmet => "未达标",
+            Status::NoData => "无数据",
+            Status::Info => "信息",
+        }
+    }
+}
+
+/// One (target, region) row of the long result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// Index into [`AuditResult::targets`].
+    pub target: usize,
+    /// Level of the region.
+    pub level: Level,
+    /// Names from the province down joined by "/".
+    pub region: String,
+    /// Region id in the model (`None` for a reporting unit missing from the data).
+    #[serde(skip)]
+    pub region_id: Option<RegionId>,
+    /// Measured value (`None` when there is no data).
+    pub value: Option<f64>,
+    /// Required value (`None` for info).
+    pub required: Option<f64>,
+    /// Records or units still needed (`None` for info and no data).
+    pub gap: Option<u64>,
+    /// Status.
+    pub status: Status,
+    /// Whether this row is at the target's assessed level (only these decide the exit code).
+    pub assessed: bool,
+    /// Decimals to show `value` and `required` with.
+    pub decimals: u8,
+    /// Key that sorts rows in region order (codes where known).
+    #[serde(skip)]
+    pub sort_key: String,
+    /// Extra detail (e.g. the years missing), for reports.
+    pub detail: String,
+}
+
+/// Per-target summary at the assessed level.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Regions assessed.
+    pub regions: usize,
+    /// Met.
+    pub met: usize,
+    /// Unmet.
+    pub unmet: usize,
+    /// No data.
+    pub no_data: usize,
+    /// Up to three worst regions (no data first, then lowest value ÷ required).
+    pub worst: Vec<String>,
+}
+
+/// A target as the reports need it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetResult {
+    /// The target definition.
+    pub target: Target,
+    /// Summary at the assessed level.
+    pub summary: Summary,
+    /// Why the target was not evaluated (e.g. assessed above the scope), if so.
+    pub skipped: Option<String>,
+}
+
+/// The result of an audit: everything every report renders.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditResult {
+    /// Plan metadata.
+    pub plan: PlanMeta,
+    /// As-of date.
+    pub as_of: NaiveDate,
+    /// Gap-table level.
+    pub by: Level,
+    /// The scope path ("山西省" or "山西省/太原市").
+    pub scope: String,
+    /// Targets in plan order.
+    pub targets: Vec<TargetResult>,
+    /// Rows sorted by target, then region.
+    pub rows: Vec<Row>,
+    /// Tables read and their accounting.
+    pub tables: Vec<TableInfo>,
+    /// Data issues.
+    pub issues: Vec<DataIssue>,
+    /// Tables passed over.
+    pub ignored: Vec<String>,
+    /// Urban/rural classification counts.
+    pub classification: Classification,
+}
+
+impl AuditResult {
+    /// Whether some target of at least `severity` is unmet or has no data at its assessed level.
+    pub fn fails(&self, severity: Severity) -> bool {
+        self.rows.iter().any(|r| {
+            r.assessed
+                && matches!(r.status, Status::Unmet | Status::NoData)
+                && self.targets[r.target].target.severity >= severity
+        })
+    }
+}
+
+/// Run the audit.
+pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
+    let regions = &model.regions;
+    let scope_level = regions.get(model.scope).level;
+    let ctx = measure::Context::new(model, plan, opts.as_of);
+    let mut rows = Vec::new();
+    let mut targets = Vec::new();
+    for (ti, target) in plan.targets.iter().enumerate() {
+        if target.level < scope_level {
+            targets.push(TargetResult {
+                target: target.clone(),
+                summary: summarize(&[], ti),
+                skipped: Some(format!(
+                    "assessed at {} level, above the scope {}",
+                    target.level.as_str(),
+                    regions.path(model.scope)
+                )),
+            });
+            continue;
+        }
+        let values = ctx.evaluate(target);
+        let mut levels = target.levels.clone();
+        if matches!(
+            target.measure,
+            Measure::Density { .. } | Measure::Coverage { .. }
+        ) && !levels.contains(&opts.by)
+        {
+            levels.push(opts.by);
+        }
+        levels.retain(|l| *l >= scope_level && *l <= Level::Street);
+        levels.sort();
+        levels.dedup();
+        let mut target_rows = Vec::new();
+        for level in levels {
+            let mut present = Vec::new();
+            for id in regions.descendants_at(model.scope, level) {
+                present.push(regions.get(id).name.clone());
+                target_rows.push(values.row(
+                    ti,
+                    target,
+                    id,
+                    level == target.level,
+                    ctx.sort_key(id),
+                    regions.path(id),
+                    level,
+                ));
+            }
+            if level == Level::City && scope_level == Level::Province {
+                for unit in &plan.meta.reporting_units {
+                    if !present.contains(unit) {
+                        target_rows.push(missing_row(ti, target, &plan.meta, unit));
+                    }
+                }
+            }
+        }
+        target_rows.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+        let summary = summarize(&target_rows, ti);
+        targets.push(TargetResult {
+            target: target.clone(),
+            summary,
+            skipped: None,
+        });
+        rows.extend(target_rows);
+    }
+    AuditResult {
+        plan: plan.meta.clone(),
+        as_of: opts.as_of,
+        by: opts.by,
+        scope: regions.path(model.scope),
+        targets,
+        rows,
+        tables: model.tables.clone(),
+        issues: model.issues.clone(),
+        ignored: model.ignored.clone(),
+        classification: model.classification.clone(),
+    }
+}
+
+/// The row of a reporting unit that is not in the data at all.
+fn missing_row(ti: usize, target: &Target, meta: &PlanMeta, unit: &str) -> Row {
+    let info = matches!(target.measure, Measure::Info { .. });
+    Row {
+        target: ti,
+        level: Level::City,
+        region: format!("{}/{}", meta.province, unit),
+        region_id: None,
+        value: None,
+        required: measure::required_value(target),
+        gap: None,
+        status: if info { Status::Info } else { Status::NoData },
+        assessed: target.level == Level::City,
+        decimals: measure::decimals(target),
+        sort_key: format!("{}/~{}", meta.province_code, unit),
+        detail: "数据中没有该市".to_string(),
+    }
+}
+
+fn summarize(rows: &[Row], _ti: usize) -> Summary {
+    let assessed: Vec<&Row> = rows.iter().filter(|r| r.assessed).collect();
+    let count = |s: Status| assessed.iter().filter(|r| r.status == s).count();
+    let mut bad: Vec<&&Row> = assessed
+        .iter()
+        .filter(|r| matches!(r.status, Status::Unmet | Status::NoData))
+        .collect();
+    let score = |r: &Row| -> f64 {
+        match (r.value, r.required) {
+            (Some(v), Some(q)) if q > 0.0 => v / q,
+            (Some(v), _) => v,
+            _ => f64::NEG_INFINITY,
+        }
+    };
+    bad.sort_by(|a, b| {
+        score(a)
+            .total_cmp(&score(b))
+            .then(a.sort_key.cmp(&b.sort_key))
+    });
+    Summary {
+        regions: assessed.len(),
+        met: count(Status::Met),
+        unmet: count(Status::Unmet),
+        no_data: count(Status::NoData),
+        worst: bad
+            .iter()
+            .take(3)
+            .map(|r| r.region.rsplit('/').next().unwrap_or_default().to_string())
+            .collect(),
+    }
+}
+
+/// Plan years judged at `as_of`: those of the plan period whose 31 December has passed.
+pub fn years_judged(meta: &PlanMeta, as_of: NaiveDate) -> Vec<i32> {
+    (meta.period_start.year()..=meta.due.year())
+        .filter(|&y| NaiveDate::from_ymd_opt(y, 12, 31).is_some_and(|end| end <= as_of))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,637 @@
+//! Resolve regions: typed rows → the domain model, every place resolved against the
+//! community list (no I/O here).
+//!
+//! The community tables build the [`RegionIndex`]; every other row's place (city, county,
+//! street, community as written) is looked up in it. A row whose place cannot be found,
+//! or matches more than one community, is skipped with a [`DataIssue`]; so is a duplicate.
+//! Afterwards each table's `used` count is set, so that `read = used + skipped` can be
+//! checked for every file and sheet.
+
+pub mod provinces;
+pub mod region;
+mod resolve;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::ingest::{
+    text, values, DataIssue, Dataset, Origin, Outcome, Registration, SkipReason, Status, TableInfo,
+};
+pub use region::{Level, Region, RegionId, RegionIndex};
+use resolve::Resolver;
+
+/// How the model is built.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// The province audited (e.g. "山西省"). Community rows of another province are skipped
+    /// as out of scope.
+    pub province: String,
+    /// Let the NBS 城乡分类代码 decide urban/rural before the committee type in the name.
+    pub code_wins: bool,
+    /// Restrict to one city or county: names from the city down, e.g. ["太原市", "小店区"].
+    pub scope: Vec<String>,
+}
+
+/// Errors that stop building the model.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// `--scope` names a region that is not in the community list.
+    #[error("范围 “{0}” 不在社区名单中 / scope {0:?} is not in the community list")]
+    UnknownScope(String),
+}
+
+/// How communities were classified urban/rural.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Classification {
+    /// By the 城乡类型 column.
+    pub by_column: u32,
+    /// By the committee type in the name.
+    pub by_name: u32,
+    /// By the NBS 城乡分类代码.
+    pub by_code: u32,
+    /// Not classified.
+    pub unclassified: u32,
+    /// Communities whose name and NBS code both speak and disagree.
+    pub name_code_disagree: u32,
+    /// Whether the NBS code was given priority over the name.
+    pub code_wins: bool,
+}
+
+/// Half-open activity interval of a record: active at `d` when `start <= d` and `d < end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Active {
+    /// Founded/established/dated on; `None` = has always existed.
+    pub start: Option<NaiveDate>,
+    /// Dissolved/closed on (no longer active that day); `None` = still active.
+    pub end: Option<NaiveDate>,
+}
+
+impl Active {
+    /// Whether the record counts at `as_of`: started on or before it and not ended on or
+    /// before it.
+    pub fn at(self, as_of: NaiveDate) -> bool {
+        self.start.is_none_or(|s| s <= as_of) && self.end.is_none_or(|e| e > as_of)
+    }
+}
+
+/// A community social organization, placed.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    /// Source row.
+    pub origin: Origin,
+    /// 组织名称.
+    pub name: String,
+    /// Where it is located (city, county, street or community).
+    pub place: RegionId,
+    /// 组织类别 (canonical when known).
+    pub category: Option<String>,
+    /// 登记形式.
+    pub registration: Option<Registration>,
+    /// 品牌组织.
+    pub brand: bool,
+    /// Founding and dissolution.
+    pub active: Active,
+    /// Communities named in 服务社区, resolved.
+    pub serves: Vec<RegionId>,
+}
+
+/// An incubation base, placed.
+#[derive(Debug, Clone)]
+pub struct Incubator {
+    /// Source row.
+    pub origin: Origin,
+    /// 名称.
+    pub name: String,
+    /// Where it is located.
+    pub place: RegionId,
+    /// Establishment and closure.
+    pub active: Active,
+}
+
+/// A project or an event (both: name, kind, place, date).
+#[derive(Debug, Clone)]
+pub struct Dated {
+    /// Source row.
+    pub origin: Origin,
+    /// Name.
+    pub name: String,
+    /// 项目类型 / 活动类型 (canonical when known).
+    pub kind: String,
+    /// City or county.
+    pub place: RegionId,
+    /// 认定日期 / 日期.
+    pub date: NaiveDate,
+}
+
+/// A funding line, placed.
+#[derive(Debug, Clone)]
+pub struct Fund {
+    /// Source row.
+    pub origin: Origin,
+    /// City or county.
+    pub place: RegionId,
+    /// 年度.
+    pub year: i32,
+    /// 金额（万元）.
+    pub amount: f64,
+    /// 来源.
+    pub source: Option<String>,
+}
+
+/// The resolved domain model.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// The region tree.
+    pub regions: RegionIndex,
+    /// The province root.
+    pub province: RegionId,
+    /// The scope root (`--scope`), or the province.
+    pub scope: RegionId,
+    /// Community regions, in list order.
+    pub communities: Vec<RegionId>,
+    /// Organizations.
+    pub organizations: Vec<Organization>,
+    /// Incubators.
+    pub incubators: Vec<Incubator>,
+    /// Projects.
+    pub projects: Vec<Dated>,
+    /// Events.
+    pub events: Vec<Dated>,
+    /// Funds.
+    pub funds: Vec<Fund>,
+    /// Tables read, with their accounting completed.
+    pub tables: Vec<TableInfo>,
+    /// Data issues (ingest's and the model's).
+    pub issues: Vec<DataIssue>,
+    /// Tables passed over.
+    pub ignored: Vec<String>,
+    /// Urban/rural classification counts.
+    pub classification: Classification,
+}
+
+impl Model {
+    /// Every skipped row's origin and reason, from the data issues and blank/total/note rows
+    /// are not included (they have no issue); used for `--rejects` together with the
+    /// per-row skip list.
+    pub fn skipped_rows(&self) -> Vec<(Origin, SkipReason, String)> {
+        self.issues
+            .iter()
+            .filter_map(|i| match (i.origin, i.outcome) {
+                (Some(o), Outcome::Skipped(r)) => Some((o, r, i.message.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Build the model from a dataset.
+pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
+    let Dataset {
+        mut tables,
+        communities,
+        organizations,
+        incubators,
+        projects,
+        events,
+        funds,
+        mut issues,
+        ignored,
+    } = ds;
+    let mut regions = RegionIndex::new();
+    let province = regions.child_or_insert(None, &opts.province, Level::Province);
+    let mut used: HashMap<u32, u32> = HashMap::new();
+    let mut classification = Classification {
+        code_wins: opts.code_wins,
+        ..Classification::default()
+    };
+    let skip = |tables: &mut Vec<TableInfo>,
+                issues: &mut Vec<DataIssue>,
+                origin: Origin,
+                column: Option<&str>,
+                reason: SkipReason,
+                message: String| {
+        if let Some(t) = tables.get_mut(origin.table as usize) {
+            t.skip(reason);
+        }
+        issues.push(DataIssue {
+            origin: Some(origin),
+            column: column.map(str::to_string),
+            message,
+            outcome: Outcome::Skipped(reason),
+        });
+    };
+
+    // 1. Communities build the tree.
+    let mut community_ids = Vec::new();
+    let mut seen_communities: HashSet<RegionId> = HashSet::new();
+    for row in communities {
+        let p = &row.place;
+        let row_province = if !p.province.is_empty() {
+            Some(p.province.clone())
+        } else {
+            row.code
+                .as_deref()
+                .and_then(provinces::province_of_code)
+                .map(str::to_string)
+        };
+        if let Some(rp) = &row_province {
+            if !provinces::same_province(rp, &opts.province) {
+                skip(
+                    &mut tables,
+                    &mut issues,
+                    row.origin,
+                    None,
+                    SkipReason::OutOfScope,
+                    format!(
+                        "社区“{}”属于{}，不在本次审计的{}",
+                        p.community, rp, opts.province
+                    ),
+                );
+                continue;
+            }
+        }
+        let city = regions.child_or_insert(Some(province), &p.city, Level::City);
+        let county = regions.child_or_insert(Some(city), &p.county, Level::County);
+        let street = regions.child_or_insert(Some(county), &p.street, Level::Street);
+        let before = regions.len();
+        let id = regions.child_or_insert(Some(street), &p.community, Level::Community);
+        if regions.len() == before || !seen_communities.insert(id) {
+            skip(
+                &mut tables,
+                &mut issues,
+                row.origin,
+                None,
+                SkipReason::Duplicate,
+                format!("社区“{}”在{}下重复列出", p.community, regions.path(street)),
+            );
+            continue;
+        }
+        if let Some(code) = &row.code {
+            set_codes(&mut regions, id, code);
+        }
+        let short = text::strip_committee_suffix(&p.community).to_string();
+        regions.add_short_name(street, &short, id);
+        if !in_scope(p, &opts.scope) {
+            skip(
+                &mut tables,
+                &mut issues,
+                row.origin,
+                None,
+                SkipReason::OutOfScope,
+                format!(
+                    "社区“{}”位于{}，在范围之外",
+                    p.community,
+                    regions.path(street)
+                ),
+            );
+            continue;
+        }
+        let by_name = values::urban_rural_from_name(&p.community);
+        let by_code = row.urban_rural_code.and_then(values::urban_rural_from_code);
+        if let (Some(a), Some(b)) = (by_name, by_code) {
+            if a != b {
+                classification.name_code_disagree += 1;
+            }
+        }
+        let kind = if let Some(k) = row.kind {
+            classification.by_column += 1;
+            Some(k)
+        } else {
+            let (first, second) = if opts.code_wins {
+                (by_code, by_name)
+            } else {
+                (by_name, by_code)
+            };
+            match (first, second) {
+                (Some(k), _) => {
+                    if opts.code_wins {
+                        classification.by_code += 1;
+                    } else {
+                        classification.by_name += 1;
+                    }
+                    Some(k)
+                }
+                (None, Some(k)) => {
+                    if opts.code_wins {
+                        classification.by_name += 1;
+                    } else {
+                        classification.by_code += 1;
+                    }
+                    Some(k)
+                }
+                (None, None) => {
+                    classification.unclassified += 1;
+                    issues.push(DataIssue {
+                        origin: Some(row.origin),
+                        column: None,
+                        message: format!(
+                            "社区“{}”无法判定城市或农村（无城乡类型、名称无居委会/村委会、无城乡分类代码）：计入社区总数，不计入城市或农村社区目标",
+                            p.community
+                        ),
+                        outcome: Outcome::Counted,
+                    });
+                    None
+                }
+            }
+        };
+        let r = regions.get_mut(id);
+        r.kind = kind;
+        r.pilot = row.pilot;
+        community_ids.push(id);
+        *used.entry(row.origin.table).or_insert(0) += 1;
+    }
+
+    let scope = if opts.scope.is_empty() {
+        province
+    } else {
+        let mut cur = province;
+        for part in &opts.scope {
+            let key = text::fold(part);
+            cur = regions
+                .child(Some(cur), &key)
+                .ok_or_else(|| ModelError::UnknownScope(opts.scope.join("/")))?;
+        }
+        cur
+    };
+
+    let resolver = Resolver::new(&regions, province, &opts.province);
+    let mut model = Model {
+        province,
+        scope,
+        classification,
+        ignored,
+        ..Model::default()
+    };
+
+    // 2. Organizations.
+    let mut seen_orgs: HashSet<(String, RegionId)> = HashSet::new();
+    for row in organizations {
+        let place = match resolver.place(&row.place) {
+            Ok(id) => id,
+            Err(miss) => {
+                skip(
+                    &mut tables,
+                    &mut issues,
+                    row.origin,
+                    Some(miss.column),
+                    miss.reason,
+                    miss.message,
+                );
+                continue;
+            }
+        };
+        if !regions.is_within(place, scope) {
+            skip(
+                &mut tables,
+                &mut issues,
+                row.origin,
+                None,
+                SkipReason::OutOfScope,
+                format!("“{}”位于{}，在范围之外", row.name, regions.path(place)),
+            );
+            continue;
+        }
+        if !seen_orgs.insert((row.name.clone(), place)) {
+            skip(
+                &mut tables,
+                &mut issues,
+                row.origin,
+                None,
+                SkipReason::Duplicate,
+                format!(
+                    "组织“{}”在{}重复列出（同名同地点）：只计一次",
+                    row.name,
+                    regions.path(place)
+                ),
+            );
+            continue;
+        }
+        let mut serves = Vec::new();
+        for name in &row.serves {
+            match resolver.served_community(place, name) {
+                Ok(c) => {
+                    if !serves.contains(&c) {
+                        serves.push(c);
+                    }
+                }
+                Err(message) => issues.push(DataIssue {
+                    origin: Some(row.origin),
+                    column: Some("服务社区".to_string()),
+                    message: format!("组织“{}”：{}；该服务社区不计", row.name, message),
+                    outcome: Outcome::Counted,
+                }),
+            }
+        }
+        let end = match (row.dissolved, row.status) {
+            (Some(d), _) => Some(d),
+            (None, Some(Status::Dissolved)) => Some(NaiveDate::MIN),
+            _ => None,
+        };
+        *used.entry(row.origin.table).or_insert(0) += 1;
+        model.organizations.push(Organization {
+            origin: row.origin,
+            name: row.name,
+            place,
+            category: row.category,
+            registration: row.registration,
+            brand: row.brand,
+            active: Active {
+                start: row.founded,
+                end,
+            },
+            serves,
+        });
+    }
+
+    // 3. Incubators.
+    let mut seen_inc: HashSet<(String, RegionId)> = HashSet::new();
+    for row in incubators {
+        let place = match resolver.place(&row.place) {
+            Ok(id) => id,
+            Err(miss) => {
+                skip(
+                    &mut tables,
+                    &mut issues,
+                    row.origin,
+                    Some(miss.column),
+                    miss.reason,
+                    miss.message,
+                );
+                continue;
+            }
+        };
+        if !regions.is_within(place, scope) {
+            skip(
+                &mut tables,
+                &mut issues,
+                row.origin,
+                None,
+                SkipReason::OutOfScope,
+                format!("“{}”位于{}，在范围之外", row.name, regions.path(place)),
+            );
+            continue;
+        }
+        if !seen_inc.insert((row.name.clone(), place)) {
+            skip(
+                &mut tables,
+                &mut issues,
+                row.origin,
+                None,
+                SkipReason::Duplicate,
+                format!(
+                    "孵化基地“{}”在{}重复列出：只计一次",
+                    row.name,
+                    regions.path(place)
+                ),
+            );
+            continue;
+        }
+        *used.entry(row.origin.table).or_insert(0) += 1;
+        model.incubators.push(Incubator {
+            origin: row.origin,
+            name: row.name,
+            place,
+            active: Active {
+                start: row.established,
+                end: row.closed,
+            },
+        });
+    }
+
+    // 4. Projects and events.
+    for (rows, out) in [
+        (
+            projects
+                .into_iter()
+                .map(|r| (r.origin, r.name, r.kind, r.place, r.date))
+                .collect::<Vec<_>>(),
+            &mut model.projects,
+        ),
+        (
+            events
+                .into_iter()
+                .map(|r| (r.origin, r.name, r.kind, r.place, r.date))
+                .collect::<Vec<_>>(),
+            &mut model.events,
+        ),
+    ] {
+        for (origin, name, kind, place_text, date) in rows {
+            let place = match resolver.place(&place_text) {
+                Ok(id) => id,
+                Err(miss) => {
+                    skip(
+                        &mut tables,
+                        &mut issues,
+                        origin,
+                        Some(miss.column),
+                        miss.reason,
+                        miss.message,
+                    );
+                    continue;
+                }
+            };
+            if !regions.is_within(place, scope) {
+                skip(
+                    &mut tables,
+                    &mut issues,
+                    origin,
+                    None,
+                    SkipReason::OutOfScope,
+                    format!("“{}”位于{}，在范围之外", name, regions.path(place)),
+                );
+                continue;
+            }
+            *used.entry(origin.table).or_insert(0) += 1;
+            out.push(Dated {
+                origin,
+                name,
+                kind,
+                place,
+                date,
+            });
+        }
+    }
+
+    // 5. Funds.
+    for row in funds {
+        let place = match resolver.place(&row.place) {
+            Ok(id) => id,
+            Err(miss) => {
+                skip(
+                    &mut tables,
+                    &mut issues,
+                    row.origin,
+                    Some(miss.column),
+                    miss.reason,
+                    miss.message,
+                );
+                continue;
+            }
+        };
+        if !regions.is_within(place, scope) {
+            skip(
+                &mut tables,
+                &mut issues,
+                row.origin,
+                None,
+                SkipReason::OutOfScope,
+                format!("经费行位于{}，在范围之外", regions.path(place)),
+            );
+            continue;
+        }
+        *used.entry(row.origin.table).or_insert(0) += 1;
+        model.funds.push(Fund {
+            origin: row.origin,
+            place,
+            year: row.year,
+            amount: row.amount,
+            source: row.source,
+        });
+    }
+    drop(resolver);
+
+    for (t, info) in tables.iter_mut().enumerate() {
+        info.used = used.get(&(t as u32)).copied().unwrap_or(0);
+    }
+    model.regions = regions;
+    model.communities = community_ids;
+    model.tables = tables;
+    model.issues = issues;
+    Ok(model)
+}
+
+/// Whether a community row lies within `--scope` (city, then county, compared folded).
+fn in_scope(place: &crate::ingest::Place, scope: &[String]) -> bool {
+    let parts = [&place.city, &place.county];
+    scope
+        .iter()
+        .zip(parts)
+        .all(|(want, have)| text::fold(want) == *have)
+}
+
+/// Record a community's code and the prefixes of its ancestors (street 9, county 6,
+/// city 4, province 2 digits), keeping the first code seen for each region.
+fn set_codes(regions: &mut RegionIndex, community: RegionId, code: &str) {
+    let mut cur = Some(community);
+    while let Some(id) = cur {
+        let r = regions.get_mut(id);
+        let len = match r.level {
+            Level::Community => 12,
+            Level::Street => 9,
+            Level::County => 6,
+            Level::City => 4,
+            Level::Province => 2,
+        };
+        if r.code.is_none() {
+            if let Some(prefix) = code.get(0..len) {
+                r.code = Some(prefix.to_string());
+            }
+        }
+        cur = r.parent;
+    }
+}
+
+#[cfg(test)]
+mod tests;

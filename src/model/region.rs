@@ -1,0 +1,289 @@
+//! The region tree (province → city → county → street → community) and its index.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::ingest::UrbanRural;
+
+/// Index of a region in [`RegionIndex`].
+pub type RegionId = u32;
+
+/// Administrative level of a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// 省.
+    Province,
+    /// 市.
+    City,
+    /// 县区.
+    County,
+    /// 街道乡镇.
+    Street,
+    /// 社区/村.
+    Community,
+}
+
+impl Level {
+    /// Every level, top down.
+    pub const ALL: [Level; 5] = [
+        Level::Province,
+        Level::City,
+        Level::County,
+        Level::Street,
+        Level::Community,
+    ];
+
+    /// English name ("city", …) as used in plans, CSV and `--by`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::City => "city",
+            Level::County => "county",
+            Level::Street => "street",
+            Level::Community => "community",
+        }
+    }
+
+    /// Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Level::Province => "省",
+            Level::City => "市",
+            Level::County => "县区",
+            Level::Street => "街道乡镇",
+            Level::Community => "社区",
+        }
+    }
+
+    /// Parse an English level name.
+    pub fn parse(s: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    /// Depth below the province (province = 0).
+    pub fn depth(self) -> usize {
+        self as usize
+    }
+}
+
+/// One region.
+#[derive(Debug, Clone)]
+pub struct Region {
+    /// Name as listed (folded), e.g. "太原市", "师范街社区居民委员会".
+    pub name: String,
+    /// Parent region; `None` for a province.
+    pub parent: Option<RegionId>,
+    /// Level.
+    pub level: Level,
+    /// Division code prefix when known (province 2, city 4, county 6, street 9, community 12 digits).
+    pub code: Option<String>,
+    /// Urban or rural (communities only; `None` when it could not be decided).
+    pub kind: Option<UrbanRural>,
+    /// Marked as pilot (communities only).
+    pub pilot: bool,
+    /// Children in insertion order.
+    pub children: Vec<RegionId>,
+}
+
+/// The region tree with lookups by parent and name.
+#[derive(Debug, Clone, Default)]
+pub struct RegionIndex {
+    regions: Vec<Region>,
+    by_name: HashMap<(Option<RegionId>, String), RegionId>,
+    /// (street, name without committee suffix) → communities with that short name.
+    by_short: HashMap<(RegionId, String), Vec<RegionId>>,
+}
+
+impl RegionIndex {
+    /// An empty index.
+    pub fn new() -> RegionIndex {
+        RegionIndex::default()
+    }
+
+    /// Number of regions.
+    pub fn len(&self) -> usize {
+        self.regions.len()
+    }
+
+    /// Whether there are no regions.
+    pub fn is_empty(&self) -> bool {
+        self.regions.is_empty()
+    }
+
+    /// The region with this id.
+    ///
+    /// Ids come only from this index, so they are always in range.
+    pub fn get(&self, id: RegionId) -> &Region {
+        &self.regions[id as usize]
+    }
+
+    /// Mutable access to a region.
+    pub fn get_mut(&mut self, id: RegionId) -> &mut Region {
+        &mut self.regions[id as usize]
+    }
+
+    /// Every region id.
+    pub fn ids(&self) -> impl Iterator<Item = RegionId> + '_ {
+        (0..self.regions.len()).map(|i| i as RegionId)
+    }
+
+    /// The child of `parent` (or the province, for `None`) with exactly this folded name.
+    pub fn child(&self, parent: Option<RegionId>, name: &str) -> Option<RegionId> {
+        self.by_name.get(&(parent, name.to_string())).copied()
+    }
+
+    /// The child of `parent` with this name, adding it when missing.
+    pub fn child_or_insert(
+        &mut self,
+        parent: Option<RegionId>,
+        name: &str,
+        level: Level,
+    ) -> RegionId {
+        if let Some(id) = self.child(parent, name) {
+            return id;
+        }
+        let id = self.regions.len() as RegionId;
+        self.regions.push(Region {
+            name: name.to_string(),
+            parent,
+            level,
+            code: None,
+            kind: None,
+            pilot: false,
+            children: Vec::new(),
+        });
+        self.by_name.insert((parent, name.to_string()), id);
+        if let Some(p) = parent {
+            self.regions[p as usize].children.push(id);
+        }
+        id
+    }
+
+    /// Register a community's short name (name without committee suffix) under its street.
+    pub fn add_short_name(&mut self, street: RegionId, short: &str, community: RegionId) {
+        self.by_short
+            .entry((street, short.to_string()))
+            .or_default()
+            .push(community);
+    }
+
+    /// Communities of `street` whose short name is `short`.
+    pub fn by_short_name(&self, street: RegionId, short: &str) -> &[RegionId] {
+        self.by_short
+            .get(&(street, short.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Province roots.
+    pub fn provinces(&self) -> impl Iterator<Item = RegionId> + '_ {
+        self.ids()
+            .filter(|&id| self.get(id).level == Level::Province)
+    }
+
+    /// The ancestor of `id` at `level` (itself if it is at that level).
+    pub fn ancestor_at(&self, id: RegionId, level: Level) -> Option<RegionId> {
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            let r = self.get(c);
+            if r.level == level {
+                return Some(c);
+            }
+            if r.level < level {
+                return None;
+            }
+            cur = r.parent;
+        }
+        None
+    }
+
+    /// Whether `id` is `ancestor` or lies below it.
+    pub fn is_within(&self, id: RegionId, ancestor: RegionId) -> bool {
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            if c == ancestor {
+                return true;
+            }
+            cur = self.get(c).parent;
+        }
+        false
+    }
+
+    /// Names from the province down joined by "/", e.g. "山西省/太原市/小店区".
+    pub fn path(&self, id: RegionId) -> String {
+        let mut names = Vec::new();
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            let r = self.get(c);
+            names.push(r.name.as_str());
+            cur = r.parent;
+        }
+        names.reverse();
+        names.join("/")
+    }
+
+    /// Every region at `level` lying within `root` (pre-order, children in insertion order).
+    pub fn descendants_at(&self, root: RegionId, level: Level) -> Vec<RegionId> {
+        let mut out = Vec::new();
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            let r = self.get(id);
+            if r.level == level {
+                out.push(id);
+                continue;
+            }
+            if r.level > level {
+                continue;
+            }
+            stack.extend(r.children.iter().rev().copied());
+        }
+        out
+    }
+
+    /// Ids of regions sorted so that parents come before children (insertion order does).
+    pub fn topological(&self) -> impl Iterator<Item = RegionId> + '_ {
+        self.ids()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (RegionIndex, [RegionId; 5]) {
+        let mut ix = RegionIndex::new();
+        let p = ix.child_or_insert(None, "山西省", Level::Province);
+        let c = ix.child_or_insert(Some(p), "太原市", Level::City);
+        let k = ix.child_or_insert(Some(c), "小店区", Level::County);
+        let s = ix.child_or_insert(Some(k), "坞城街道", Level::Street);
+        let m = ix.child_or_insert(Some(s), "八一社区居民委员会", Level::Community);
+        (ix, [p, c, k, s, m])
+    }
+
+    #[test]
+    fn paths_and_ancestors() {
+        let (ix, [p, c, k, s, m]) = sample();
+        assert_eq!(ix.path(k), "山西省/太原市/小店区");
+        assert_eq!(ix.ancestor_at(m, Level::City), Some(c));
+        assert_eq!(ix.ancestor_at(c, Level::Street), None);
+        assert!(ix.is_within(m, p));
+        assert!(!ix.is_within(c, s));
+        assert_eq!(ix.descendants_at(p, Level::Community), vec![m]);
+        assert_eq!(ix.descendants_at(p, Level::County), vec![k]);
+    }
+
+    #[test]
+    fn same_name_under_different_parents_is_two_regions() {
+        let mut ix = RegionIndex::new();
+        let p = ix.child_or_insert(None, "山西省", Level::Province);
+        let yq = ix.child_or_insert(Some(p), "阳泉市", Level::City);
+        let jc = ix.child_or_insert(Some(p), "晋城市", Level::City);
+        let a = ix.child_or_insert(Some(yq), "城区", Level::County);
+        let b = ix.child_or_insert(Some(jc), "城区", Level::County);
+        assert_ne!(a, b);
+        assert_eq!(ix.child(Some(jc), "城区"), Some(b));
+        assert_eq!(ix.path(b), "山西省/晋城市/城区");
+    }
+}

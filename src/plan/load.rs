@@ -1,0 +1,685 @@
+//! Parse and validate a plan file.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use toml::value::Datetime;
+use toml::Spanned;
+
+use super::fields::{self, FieldType};
+use super::{
+    Attach, Diagnostic, Filter, Measure, Plan, PlanError, PlanMeta, Ratio, Selection, Severity,
+    Target, Test, UnitKind, Units,
+};
+use crate::ingest::TableKind;
+use crate::model::Level;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    plan: RawMeta,
+    #[serde(default)]
+    target: Vec<RawTarget>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    id: Spanned<String>,
+    title: String,
+    issuer: String,
+    #[serde(default)]
+    document: String,
+    issued: Option<Spanned<Datetime>>,
+    province: Spanned<String>,
+    province_code: Spanned<String>,
+    reporting_units: Spanned<Vec<String>>,
+    period_start: Spanned<Datetime>,
+    due: Spanned<Datetime>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    id: Spanned<String>,
+    clause: String,
+    text: String,
+    note: String,
+    measure: Spanned<String>,
+    level: Spanned<String>,
+    levels: Option<Spanned<Vec<Spanned<String>>>>,
+    severity: Option<Spanned<String>>,
+    due: Option<Spanned<Datetime>>,
+    records: Spanned<RawSelection>,
+    units: Option<Spanned<RawSelection>>,
+    attach: Option<Spanned<String>>,
+    at_least: Option<Spanned<i64>>,
+    min: Option<Spanned<toml::Value>>,
+    sum: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSelection {
+    table: Spanned<String>,
+    #[serde(default, rename = "where")]
+    filters: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+}
+
+/// Read and validate a plan file from disk.
+pub fn load_path(path: &Path) -> Result<Plan, PlanError> {
+    let text = std::fs::read_to_string(path).map_err(|e| PlanError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    parse(&path.display().to_string(), &text)
+}
+
+/// Parse and validate a plan from its TOML text; `file` names it in diagnostics.
+pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        PlanError::Invalid(vec![Diagnostic::new(
+            file,
+            text,
+            e.span(),
+            e.message().trim().to_string(),
+        )])
+    })?;
+    let mut v = Validator {
+        file,
+        text,
+        diags: Vec::new(),
+    };
+    let plan = v.plan(raw);
+    if v.diags.is_empty() {
+        plan.ok_or_else(|| PlanError::Invalid(Vec::new()))
+    } else {
+        Err(PlanError::Invalid(v.diags))
+    }
+}
+
+struct Validator<'a> {
+    file: &'a str,
+    text: &'a str,
+    diags: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn err(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.diags.push(Diagnostic::new(
+            self.file,
+            self.text,
+            Some(span),
+            message.into(),
+        ));
+    }
+
+    fn date(&mut self, d: &Spanned<Datetime>) -> Option<NaiveDate> {
+        let s = d.get_ref().to_string();
+        match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+            Ok(x) => Some(x),
+            Err(_) => {
+                self.err(
+                    d.span(),
+                    format!("expected a date such as 2023-12-31, found {s}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn plan(&mut self, raw: RawFile) -> Option<Plan> {
+        let m = raw.plan;
+        let issued = m.issued.as_ref().and_then(|d| self.date(d));
+        let period_start = self.date(&m.period_start);
+        let due = self.date(&m.due);
+        if m.id.get_ref().trim().is_empty() {
+            self.err(m.id.span(), "plan id must not be empty");
+        }
+        let code = m.province_code.get_ref();
+        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_digit()) {
+            self.err(
+                m.province_code.span(),
+                format!("province_code must be the two-digit division code (e.g. \"14\"), found {code:?}"),
+            );
+        } else if crate::model::provinces::province_of_code(code)
+            .is_some_and(|p| !crate::model::provinces::same_province(p, m.province.get_ref()))
+        {
+            self.err(
+                m.province.span(),
+                format!(
+                    "province {:?} does not match province_code {code:?}",
+                    m.province.get_ref()
+                ),
+            );
+        }
+        if m.reporting_units.get_ref().is_empty() {
+            self.err(
+                m.reporting_units.span(),
+                "reporting_units must list the cities expected to report",
+            );
+        }
+        if let (Some(s), Some(d)) = (period_start, due) {
+            if s > d {
+                self.err(m.due.span(), "due is before period_start");
+            }
+        }
+        let mut ids = HashSet::new();
+        let mut targets = Vec::new();
+        for t in raw.target {
+            if !ids.insert(t.id.get_ref().clone()) {
+                self.err(
+                    t.id.span(),
+                    format!("duplicate target id {:?}", t.id.get_ref()),
+                );
+            }
+            if let Some(t) = self.target(t, due) {
+                targets.push(t);
+            }
+        }
+        if targets.is_empty() && self.diags.is_empty() {
+            self.err(0..0, "a plan needs at least one [[target]]");
+        }
+        Some(Plan {
+            meta: PlanMeta {
+                id: m.id.into_inner(),
+                title: m.title,
+                issuer: m.issuer,
+                document: m.document,
+                issued,
+                province: m.province.into_inner(),
+                province_code: m.province_code.into_inner(),
+                reporting_units: m
+                    .reporting_units
+                    .into_inner()
+                    .into_iter()
+                    .map(|u| crate::ingest::text::fold(&u))
+                    .collect(),
+                period_start: period_start?,
+                due: due?,
+            },
+            targets,
+        })
+    }
+
+    fn one_of<T: Copy>(
+        &mut self,
+        s: &Spanned<String>,
+        what: &str,
+        options: &[(&str, T)],
+    ) -> Option<T> {
+        let found = options.iter().find(|(n, _)| *n == s.get_ref().as_str());
+        if found.is_none() {
+            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+            self.err(
+                s.span(),
+                format!(
+                    "unknown {what} {:?}; expected one of: {}",
+                    s.get_ref(),
+                    names.join(", ")
+                ),
+            );
+        }
+        found.map(|(_, v)| *v)
+    }
+
+    fn level(&mut self, s: &Spanned<String>) -> Option<Level> {
+        self.one_of(
+            s,
+            "level",
+            &[
+                ("province", Level::Province),
+                ("city", Level::City),
+                ("county", Level::County),
+                ("street", Level::Street),
+            ],
+        )
+    }
+
+    fn target(&mut self, t: RawTarget, plan_due: Option<NaiveDate>) -> Option<Target> {
+        let before = self.diags.len();
+        let level = self.level(&t.level);
+        let severity = match &t.severity {
+            Some(s) => self.one_of(
+                s,
+                "severity",
+                &[("error", Severity::Error), ("warning", Severity::Warning)],
+            ),
+            None => Some(Severity::Error),
+        };
+        let due = match &t.due {
+            Some(d) => self.date(d),
+            None => plan_due,
+        };
+        let records = self.selection(&t.records, false);
+        let units = t.units.as_ref().map(|u| (u.span(), self.units(u)));
+        let attach = t.attach.as_ref().and_then(|a| {
+            self.one_of(
+                a,
+                "attach",
+                &[
+                    ("within", Attach::Within),
+                    ("at", Attach::At),
+                    ("reaches", Attach::Reaches),
+                ],
+            )
+            .map(|x| (a.span(), x))
+        });
+        let at_least = match &t.at_least {
+            Some(k) if *k.get_ref() < 1 || *k.get_ref() > i64::from(u32::MAX) => {
+                self.err(k.span(), "at_least must be a whole number ≥ 1");
+                None
+            }
+            Some(k) => Some((k.span(), *k.get_ref() as u32)),
+            None => None,
+        };
+        let min = t
+            .min
+            .as_ref()
+            .and_then(|m| self.ratio(m).map(|r| (m.span(), r)));
+        let measure_name = t.measure.get_ref().as_str();
+        let known = ["density", "coverage", "count", "yearly_count", "info"];
+        if !known.contains(&measure_name) {
+            self.err(
+                t.measure.span(),
+                format!(
+                    "unknown measure {measure_name:?}; expected one of: {}",
+                    known.join(", ")
+                ),
+            );
+            return None;
+        }
+        // Which keys each measure takes.
+        let takes = |key: &str| -> bool {
+            match measure_name {
+                "density" => matches!(key, "units" | "min" | "attach"),
+                "coverage" => matches!(key, "units" | "min" | "attach" | "at_least"),
+                "count" => matches!(key, "min" | "attach"),
+                "yearly_count" => matches!(key, "attach" | "at_least"),
+                _ => matches!(key, "attach" | "sum"),
+            }
+        };
+        let present: [(&str, Option<Range<usize>>); 5] = [
+            ("units", t.units.as_ref().map(Spanned::span)),
+            ("min", t.min.as_ref().map(Spanned::span)),
+            ("attach", t.attach.as_ref().map(Spanned::span)),
+            ("at_least", t.at_least.as_ref().map(Spanned::span)),
+            ("sum", t.sum.as_ref().map(Spanned::span)),
+        ];
+        for (key, span) in present {
+            if let Some(span) = span {
+                if !takes(key) {
+                    self.err(
+                        span,
+                        format!("`{key}` does not apply to measure \"{measure_name}\""),
+                    );
+                }
+            }
+        }
+        let needs = |v: &mut Self, key: &str, has: bool| {
+            if !has {
+                v.err(
+                    t.measure.span(),
+                    format!("measure \"{measure_name}\" needs `{key}`"),
+                );
+            }
+        };
+        match measure_name {
+            "density" | "coverage" => {
+                needs(self, "units", t.units.is_some());
+                needs(self, "min", t.min.is_some());
+            }
+            "count" => needs(self, "min", t.min.is_some()),
+            _ => {}
+        }
+        let records = records?;
+        let attach_or = |default: Attach| attach.as_ref().map_or(default, |(_, a)| *a);
+        if let Some((span, a)) = &attach {
+            let ok = match (measure_name, a) {
+                ("density", Attach::Within) => true,
+                ("density", _) => false,
+                ("coverage", Attach::Reaches) => {
+                    matches!(&units, Some((_, Some(u))) if u.kind == UnitKind::Communities)
+                }
+                ("coverage", _) => true,
+                (_, Attach::Reaches) => false,
+                _ => true,
+            };
+            if !ok {
+                self.err(
+                    span.clone(),
+                    format!(
+                        "attach \"{}\" is impossible here: density counts records within each unit; \"reaches\" needs community units",
+                        match a {
+                            Attach::Within => "within",
+                            Attach::At => "at",
+                            Attach::Reaches => "reaches",
+                        }
+                    ),
+                );
+            }
+        }
+        if measure_name == "yearly_count"
+            && !matches!(records.table, TableKind::Projects | TableKind::Events)
+        {
+            self.err(
+                t.records.span(),
+                "yearly_count needs dated records: table \"projects\" or \"events\"",
+            );
+        }
+        let sum = match &t.sum {
+            Some(s) if records.table == TableKind::Funds && s.get_ref() == "amount" => {
+                Some("amount".to_string())
+            }
+            Some(s) => {
+                self.err(
+                    s.span(),
+                    format!(
+                        "cannot sum {:?}: only \"amount\" of table \"funds\" is numeric",
+                        s.get_ref()
+                    ),
+                );
+                None
+            }
+            None => None,
+        };
+        if let (Some((span, r)), "coverage") = (&min, measure_name) {
+            if r.num > r.den {
+                self.err(span.clone(), "a coverage share cannot exceed 1 (100%)");
+            }
+        }
+        let count_min = match (&min, measure_name) {
+            (Some((span, r)), "count") => {
+                if r.den != 1 {
+                    self.err(span.clone(), "a count threshold must be a whole number");
+                }
+                r.num
+            }
+            _ => 0,
+        };
+        let level = level?;
+        let unit_sel = match units {
+            Some((_, Some(u))) => Some(u),
+            Some((_, None)) => return None,
+            None => None,
+        };
+        if let Some(u) = &unit_sel {
+            if u.kind == UnitKind::Streets && level >= Level::Street {
+                self.err(
+                    t.level.span(),
+                    "street units can only be assessed at province, city or county level",
+                );
+            }
+        }
+        let mut levels = match &t.levels {
+            Some(ls) => {
+                let mut out = Vec::new();
+                for l in ls.get_ref() {
+                    if let Some(x) = self.level(l) {
+                        out.push(x);
+                    }
+                }
+                out
+            }
+            None => match measure_name {
+                "density" | "coverage" => vec![Level::Province, Level::City, Level::County],
+                _ => vec![],
+            },
+        };
+        if !levels.contains(&level) {
+            levels.push(level);
+        }
+        levels.sort();
+        levels.dedup();
+        if self.diags.len() > before {
+            return None;
+        }
+        let min_ratio = min.map(|(_, r)| r).unwrap_or(Ratio { num: 0, den: 1 });
+        let at_least = at_least.map_or(1, |(_, k)| k);
+        let measure = match measure_name {
+            "density" => Measure::Density {
+                records,
+                units: unit_sel?,
+                min: min_ratio,
+            },
+            "coverage" => Measure::Coverage {
+                records,
+                units: unit_sel?,
+                attach: attach_or(Attach::Within),
+                at_least,
+                min: min_ratio,
+            },
+            "count" => Measure::Count {
+                records,
+                attach: attach_or(Attach::Within),
+                min: count_min,
+            },
+            "yearly_count" => Measure::YearlyCount {
+                records,
+                attach: attach_or(Attach::Within),
+                at_least,
+            },
+            _ => Measure::Info {
+                records,
+                attach: attach_or(Attach::Within),
+                sum,
+            },
+        };
+        Some(Target {
+            id: t.id.into_inner(),
+            clause: t.clause,
+            text: t.text,
+            note: t.note,
+            measure,
+            level,
+            levels,
+            severity: severity?,
+            due: due?,
+        })
+    }
+
+    fn table(&mut self, s: &Spanned<String>) -> Option<TableKind> {
+        let found = TableKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.get_ref().as_str());
+        if found.is_none() {
+            let names: Vec<&str> = TableKind::ALL.iter().map(|k| k.as_str()).collect();
+            self.err(
+                s.span(),
+                format!(
+                    "unknown table {:?}; expected one of: {}",
+                    s.get_ref(),
+                    names.join(", ")
+                ),
+            );
+        }
+        found
+    }
+
+    fn selection(&mut self, sel: &Spanned<RawSelection>, _units: bool) -> Option<Selection> {
+        let r = sel.get_ref();
+        let table = self.table(&r.table)?;
+        let filters = self.filters(table, &r.filters)?;
+        Some(Selection { table, filters })
+    }
+
+    fn units(&mut self, sel: &Spanned<RawSelection>) -> Option<Units> {
+        let r = sel.get_ref();
+        match r.table.get_ref().as_str() {
+            "communities" => {
+                let filters = self.filters(TableKind::Communities, &r.filters)?;
+                Some(Units {
+                    kind: UnitKind::Communities,
+                    filters,
+                })
+            }
+            "streets" => {
+                if let Some((k, _)) = r.filters.iter().next() {
+                    self.err(k.span(), "street units take no filters");
+                    return None;
+                }
+                Some(Units {
+                    kind: UnitKind::Streets,
+                    filters: Vec::new(),
+                })
+            }
+            other => {
+                self.err(
+                    r.table.span(),
+                    format!(
+                        "unknown unit table {other:?}; expected \"communities\" or \"streets\""
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn filters(
+        &mut self,
+        table: TableKind,
+        raw: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    ) -> Option<Vec<Filter>> {
+        let before = self.diags.len();
+        let mut out = Vec::new();
+        for (key, value) in raw {
+            let Some((field, ty)) = fields::lookup(table, key.get_ref()) else {
+                let names = fields::names(table);
+                self.err(
+                    key.span(),
+                    format!(
+                        "table {:?} has no filterable field {:?}; it has: {}",
+                        table.as_str(),
+                        key.get_ref(),
+                        if names.is_empty() {
+                            "(none)".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ),
+                );
+                continue;
+            };
+            if let Some(test) = self.test(ty, value) {
+                out.push(Filter { field, test });
+            }
+        }
+        (self.diags.len() == before).then_some(out)
+    }
+
+    fn test(&mut self, ty: FieldType, value: &Spanned<toml::Value>) -> Option<Test> {
+        let span = value.span();
+        if ty == FieldType::Bool {
+            return match value.get_ref() {
+                toml::Value::Boolean(b) => Some(Test::Is(*b)),
+                other => {
+                    self.err(span, format!("expected true or false, found {other}"));
+                    None
+                }
+            };
+        }
+        let (negate, list) = match value.get_ref() {
+            toml::Value::String(s) => (false, vec![s.clone()]),
+            toml::Value::Table(t) if t.len() == 1 => {
+                let (k, v) = t.iter().next()?;
+                let negate = match k.as_str() {
+                    "in" => false,
+                    "not_in" => true,
+                    _ => {
+                        self.err(
+                            span,
+                            format!("unknown test {k:?}; write a value, {{ in = [...] }} or {{ not_in = [...] }}"),
+                        );
+                        return None;
+                    }
+                };
+                let Some(items) = v.as_array() else {
+                    self.err(span, format!("`{k}` takes a list of values"));
+                    return None;
+                };
+                let mut list = Vec::new();
+                for item in items {
+                    match item.as_str() {
+                        Some(s) => list.push(s.to_string()),
+                        None => {
+                            self.err(span.clone(), format!("expected text values, found {item}"));
+                            return None;
+                        }
+                    }
+                }
+                if list.is_empty() {
+                    self.err(span, format!("`{k}` needs at least one value"));
+                    return None;
+                }
+                (negate, list)
+            }
+            other => {
+                self.err(
+                    span,
+                    format!(
+                        "expected a value, {{ in = [...] }} or {{ not_in = [...] }}, found {other}"
+                    ),
+                );
+                return None;
+            }
+        };
+        let mut canon = Vec::new();
+        for v in &list {
+            match fields::canonical(ty, v) {
+                Some(c) => canon.push(c),
+                None => {
+                    self.err(
+                        span.clone(),
+                        format!(
+                            "unknown value {v:?}; expected one of: {}",
+                            fields::expected(ty).join(", ")
+                        ),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(if negate {
+            Test::NotIn(canon)
+        } else {
+            Test::In(canon)
+        })
+    }
+
+    fn ratio(&mut self, v: &Spanned<toml::Value>) -> Option<Ratio> {
+        let bad = |s: &mut Self| {
+            s.err(
+                v.span(),
+                "expected a non-negative number (10, 0.5) or a fraction such as \"1/3\"",
+            );
+            None
+        };
+        match v.get_ref() {
+            toml::Value::Integer(i) if *i >= 0 => Some(Ratio {
+                num: *i as u64,
+                den: 1,
+            }),
+            toml::Value::Float(f) if f.is_finite() && *f >= 0.0 && *f < 1e12 => {
+                // Exact to 6 decimals: 0.85 → 850000/1000000.
+                let den = 1_000_000u64;
+                Some(Ratio {
+                    num: (f * den as f64).round() as u64,
+                    den,
+                })
+            }
+            toml::Value::String(s) => {
+                let Some((a, b)) = s.split_once('/') else {
+                    return bad(self);
+                };
+                match (a.trim().parse::<u64>(), b.trim().parse::<u64>()) {
+                    (Ok(num), Ok(den)) if den > 0 => Some(Ratio { num, den }),
+                    _ => bad(self),
+                }
+            }
+            _ => bad(self),
+        }
+    }
+}
