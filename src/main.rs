@@ -1,1 +1,417 @@
-fn main() {}
+//! The `zhibiao` binary: argument parsing, dispatch and exit codes.
+
+mod cli;
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context, Result};
+use chrono::NaiveDate;
+use clap::Parser;
+
+use cli::{
+    AuditArgs, ByLevel, Cli, ColorArg, Command, FailOn, FormatArg, InputArgs, PlanAction,
+    UrbanRuralRoute,
+};
+use zhibiao::audit::{self, AuditOptions};
+use zhibiao::ingest::{self, Dataset, IngestOptions, KindOverride, Outcome, TableKind};
+use zhibiao::model::{self, provinces, BuildOptions, Level, Model};
+use zhibiao::plan::{self, Plan, Severity};
+use zhibiao::report::{self, csv::CsvOptions, table::TableOptions, Format};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Audit(args) => audit_cmd(args),
+        Command::Inspect(args) => {
+            let opts = ingest_options(&args.input)?;
+            let ds = read(&args.input, &opts)?;
+            let province = detect_province(&ds).unwrap_or_default();
+            let model = build(ds, &args.input, province, Vec::new())?;
+            print!("{}", report::inspect::render(&model));
+            write_rejects(&args.input, &opts, &model)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plans => {
+            for p in plan::builtins().context("built-in plan")? {
+                println!(
+                    "{:<18} {} {}（{}，截止 {}，{} 个指标）",
+                    p.meta.id,
+                    p.meta.province,
+                    p.meta.title,
+                    if p.meta.document.is_empty() {
+                        &p.meta.issuer
+                    } else {
+                        &p.meta.document
+                    },
+                    p.meta.due,
+                    p.targets.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan {
+            action: PlanAction::Show { plan },
+        } => {
+            let p = load_plan(&plan)?;
+            print!("{}", show_plan(&p));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan {
+            action: PlanAction::Check { path },
+        } => {
+            let p = plan::load_path(&path).map_err(|e| anyhow!("{e}"))?;
+            println!(
+                "{}: ok — plan {:?}, {} targets",
+                path.display(),
+                p.meta.id,
+                p.targets.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
+    let as_of = match &args.as_of {
+        Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .with_context(|| format!("--as-of {s:?}: expected a date such as 2023-12-31"))?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let opts = ingest_options(&args.input)?;
+    let ds = read(&args.input, &opts)?;
+    if ds.communities.is_empty() {
+        bail!(
+            "no community list (社区/村 table) among the inputs: zhibiao needs it to know the \
+             communities, streets and counties to audit. Columns expected: 市, 县区, 街道乡镇, 社区, \
+             城乡类型 or 城乡分类代码"
+        );
+    }
+    let plan = match &args.plan {
+        Some(p) => load_plan(p)?,
+        None => auto_plan(&ds)?,
+    };
+    let scope: Vec<String> = args
+        .scope
+        .as_deref()
+        .map(|s| {
+            s.split('/')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let scope = strip_province(scope, &plan.meta.province);
+    if scope.len() > 2 {
+        bail!("--scope takes a city or a city/county, e.g. 太原市 or 太原市/小店区");
+    }
+    let model = build(ds, &args.input, plan.meta.province.clone(), scope)?;
+    let by = match args.by {
+        ByLevel::City => Level::City,
+        ByLevel::County => Level::County,
+        ByLevel::Street => Level::Street,
+    };
+    let result = audit::run(&model, &plan, AuditOptions { as_of, by });
+
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let width = if std::io::stdout().is_terminal() {
+        terminal_width()
+    } else {
+        None
+    };
+    let csv_opts = CsvOptions { bom: !args.no_bom };
+    let default_format = match args.format {
+        Some(FormatArg::Csv) => Format::Csv,
+        Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Table) | None => Format::Table,
+    };
+    let render = |format: Format, color: bool, width: Option<u16>| -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        match format {
+            Format::Table => {
+                let t = TableOptions {
+                    color,
+                    width,
+                    ..TableOptions::default()
+                };
+                buf.extend_from_slice(report::table::render(&result, &t).as_bytes());
+            }
+            Format::Csv => report::csv::write(&mut buf, &result, csv_opts)?,
+            Format::Json => report::json::write(&mut buf, &result)?,
+        }
+        Ok(buf)
+    };
+    if args.outputs.is_empty() {
+        std::io::stdout().write_all(&render(default_format, color, width)?)?;
+    } else {
+        for path in &args.outputs {
+            let format = match args.format {
+                Some(_) => default_format,
+                None => match path.extension().and_then(|e| e.to_str()) {
+                    Some(ext) => Format::from_extension(ext).ok_or_else(|| {
+                        anyhow!(
+                            "{}: unknown output format .{ext}; use .csv, .json or .txt, or --format",
+                            path.display()
+                        )
+                    })?,
+                    None => default_format,
+                },
+            };
+            let bytes = render(format, false, None)?;
+            std::fs::write(path, bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("已写入 wrote {}", path.display());
+        }
+        // Still show the summary on the terminal.
+        std::io::stdout().write_all(&render(Format::Table, color, width)?)?;
+    }
+    write_rejects(&args.input, &opts, &model)?;
+
+    let fails = match args.fail_on {
+        FailOn::Never => false,
+        FailOn::Error => result.fails(Severity::Error),
+        FailOn::Warning => result.fails(Severity::Warning),
+    };
+    Ok(if fails {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
+    let encoding = match &input.encoding {
+        Some(name) => Some(
+            encoding_rs::Encoding::for_label(name.trim().as_bytes()).ok_or_else(|| {
+                anyhow!("--encoding {name:?}: unknown encoding; use utf-8, gbk or gb18030")
+            })?,
+        ),
+        None => None,
+    };
+    let mut kind_overrides = Vec::new();
+    for k in &input.kinds {
+        let (target, kind) = k
+            .rsplit_once('=')
+            .ok_or_else(|| anyhow!("--kind {k:?}: expected FILE=KIND or FILE#SHEET=KIND"))?;
+        let kind = match kind.trim() {
+            "skip" | "ignore" => None,
+            other => Some(TableKind::parse(other).ok_or_else(|| {
+                anyhow!(
+                    "--kind {k:?}: unknown kind {other:?}; expected communities, organizations, incubators, projects, events, funds or skip"
+                )
+            })?),
+        };
+        let (file, sheet) = match target.split_once('#') {
+            Some((f, s)) => (f.to_string(), Some(s.to_string())),
+            None => (target.to_string(), None),
+        };
+        kind_overrides.push(KindOverride { file, sheet, kind });
+    }
+    Ok(IngestOptions {
+        encoding,
+        kind_overrides,
+    })
+}
+
+fn read(input: &InputArgs, opts: &IngestOptions) -> Result<Dataset> {
+    ingest::read_inputs(&input.inputs, opts).map_err(|e| anyhow!("{e}"))
+}
+
+fn build(ds: Dataset, input: &InputArgs, province: String, scope: Vec<String>) -> Result<Model> {
+    let opts = BuildOptions {
+        province,
+        code_wins: input.urban_rural == UrbanRuralRoute::Code,
+        scope,
+    };
+    model::build(ds, &opts).map_err(|e| anyhow!("--scope: {e}"))
+}
+
+/// "山西省/太原市" → ["太原市"] when the plan's province is 山西省.
+fn strip_province(mut scope: Vec<String>, province: &str) -> Vec<String> {
+    if scope
+        .first()
+        .is_some_and(|s| provinces::same_province(s, province))
+    {
+        scope.remove(0);
+    }
+    scope
+}
+
+fn detect_province(ds: &Dataset) -> Option<String> {
+    for c in &ds.communities {
+        if !c.place.province.is_empty() {
+            return Some(c.place.province.clone());
+        }
+        if let Some(p) = c.code.as_deref().and_then(provinces::province_of_code) {
+            return Some(p.to_string());
+        }
+    }
+    let plans = plan::builtins().ok()?;
+    let ids = plan::detect(ds, &plans);
+    match ids.as_slice() {
+        [one] => plans
+            .iter()
+            .find(|p| &p.meta.id == one)
+            .map(|p| p.meta.province.clone()),
+        _ => None,
+    }
+}
+
+fn load_plan(spec: &str) -> Result<Plan> {
+    if let Some(p) = plan::builtin(spec) {
+        return p.map_err(|e| anyhow!("{e}"));
+    }
+    let path = Path::new(spec);
+    if path.exists() {
+        return plan::load_path(path).map_err(|e| anyhow!("{e}"));
+    }
+    bail!(
+        "--plan {spec:?} is neither a built-in plan nor a file; built-in plans: {}",
+        plan::BUILTINS
+            .iter()
+            .map(|b| b.id)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn auto_plan(ds: &Dataset) -> Result<Plan> {
+    let plans = plan::builtins().map_err(|e| anyhow!("{e}"))?;
+    let ids = plan::detect(ds, &plans);
+    let list = plans
+        .iter()
+        .map(|p| format!("  {} ({})", p.meta.id, p.meta.province))
+        .collect::<Vec<_>>()
+        .join("\n");
+    match ids.as_slice() {
+        [one] => plans
+            .into_iter()
+            .find(|p| &p.meta.id == one)
+            .ok_or_else(|| anyhow!("plan {one} vanished")),
+        [] => bail!(
+            "no built-in plan matches the province of the data; choose one with --plan:\n{list}"
+        ),
+        many => bail!(
+            "several built-in plans match the data ({}); choose one with --plan:\n{list}",
+            many.join(", ")
+        ),
+    }
+}
+
+fn show_plan(p: &Plan) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let m = &p.meta;
+    let _ = writeln!(s, "{} — {}", m.id, m.title);
+    let _ = writeln!(
+        s,
+        "{}{}{} · {} · {} 至 {}",
+        m.issuer,
+        if m.document.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", m.document)
+        },
+        m.issued.map(|d| format!(" · {d}")).unwrap_or_default(),
+        m.province,
+        m.period_start,
+        m.due
+    );
+    let _ = writeln!(
+        s,
+        "报送单位 reporting units: {}",
+        m.reporting_units.join("、")
+    );
+    for t in &p.targets {
+        let _ = writeln!(s);
+        let sev = match t.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(
+            s,
+            "[{}] {} · {} · {} level · {sev} · due {}",
+            t.id,
+            t.clause,
+            t.measure.name(),
+            t.level.as_str(),
+            t.due
+        );
+        let _ = writeln!(s, "  原文：{}", t.text);
+        let _ = writeln!(s, "  解释：{}", t.note);
+    }
+    s
+}
+
+fn write_rejects(input: &InputArgs, opts: &IngestOptions, model: &Model) -> Result<()> {
+    let Some(path) = &input.rejects else {
+        return Ok(());
+    };
+    let skipped: Vec<_> = model
+        .issues
+        .iter()
+        .filter_map(|i| match (i.origin, i.outcome) {
+            (Some(o), Outcome::Skipped(r)) => Some((o, r, i.message.clone())),
+            _ => None,
+        })
+        .collect();
+    let origins: Vec<_> = skipped.iter().map(|(o, _, _)| *o).collect();
+    let cells =
+        ingest::original_cells(&model.tables, &origins, opts).map_err(|e| anyhow!("{e}"))?;
+    let width = cells.values().map(Vec::len).max().unwrap_or(0);
+    let mut header: Vec<String> = ["file", "sheet", "row", "reason", "message"]
+        .map(String::from)
+        .to_vec();
+    header.extend((0..width).map(|i| format!("cell_{}", report::inspect::excel_column(i))));
+    let rows = skipped.iter().map(|(o, r, msg)| {
+        let t = &model.tables[o.table as usize];
+        let mut row = vec![
+            t.file.display().to_string(),
+            t.sheet.clone().unwrap_or_default(),
+            o.row.to_string(),
+            r.as_str().to_string(),
+            msg.clone(),
+        ];
+        row.extend(cells.get(o).cloned().unwrap_or_default());
+        row
+    });
+    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    report::csv::write_rows(
+        std::io::BufWriter::new(file),
+        CsvOptions::default(),
+        &header_refs,
+        rows,
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!(
+        "已写入被跳过的行 wrote {} skipped rows to {}",
+        skipped.len(),
+        path.display()
+    );
+    Ok(())
+}
+
+fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or(Some(160))
+}

@@ -1,0 +1,188 @@
+//! Command-line definitions (clap). Dispatch lives in `main.rs`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  every error-severity target is met at its assessed level (or --fail-on never)
+  1  some target is unmet or a reporting unit has no data
+  2  the audit could not run: bad plan, unreadable input, missing columns, bad arguments
+
+Examples:
+  zhibiao audit fixtures/demo --as-of 2023-12-31
+  zhibiao audit --plan shanxi-2021-2023 --scope 阳泉市 --by county 台账/
+  zhibiao audit fixtures/demo -o gaps.csv -o gaps.json
+  zhibiao inspect fixtures/demo --rejects rejects.csv
+  zhibiao plan show shanxi-2021-2023";
+
+/// zhibiao (指标): audit community social-organization ledgers (台账) against the
+/// quantitative targets of a policy plan.
+///
+/// Give it the spreadsheets counties send up (XLSX, XLS, ODS, CSV in UTF-8 or GBK, or
+/// folders of them): a community list (社区/村), organizations (社区社会组织), incubation
+/// bases, projects, events and funds. It prints where each region stands against each
+/// target: value, required, gap, met or not.
+#[derive(Debug, Parser)]
+#[command(name = "zhibiao", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit the inputs against a plan and print the gap report.
+    #[command(after_help = AFTER_HELP)]
+    Audit(AuditArgs),
+    /// Show what was read from each file and sheet: table kind, header row, column
+    /// mapping, row accounting and data issues.
+    Inspect(InspectArgs),
+    /// List the built-in plans.
+    Plans,
+    /// Show or check a plan.
+    Plan {
+        /// What to do with the plan.
+        #[command(subcommand)]
+        action: PlanAction,
+    },
+}
+
+/// `zhibiao plan …`.
+#[derive(Debug, Subcommand)]
+pub enum PlanAction {
+    /// Print each target of a plan with its clause and interpretation.
+    Show {
+        /// Built-in plan id or path to a plan file.
+        plan: String,
+    },
+    /// Validate a plan file; errors are reported as file:line:column.
+    Check {
+        /// Path to a plan file (TOML).
+        path: PathBuf,
+    },
+}
+
+/// Options shared by every command that reads inputs.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Files (.xlsx .xls .ods .csv) or folders (their spreadsheet files, in name order).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Encoding of every CSV instead of detecting it (utf-8, gbk, gb18030).
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<String>,
+    /// Force the table kind of a file or sheet whose header is not recognized, or skip it:
+    /// `FILE=KIND` or `FILE#SHEET=KIND`, KIND one of communities, organizations,
+    /// incubators, projects, events, funds, skip. Repeatable.
+    #[arg(long = "kind", value_name = "FILE[#SHEET]=KIND")]
+    pub kinds: Vec<String>,
+    /// Which route decides urban/rural after the 城乡类型 column: the committee type in
+    /// the community name (default), or the NBS 城乡分类代码.
+    #[arg(long, value_enum, default_value_t = UrbanRuralRoute::Name)]
+    pub urban_rural: UrbanRuralRoute,
+    /// Write every skipped row (file, sheet, row, reason, original cells) to this CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    pub rejects: Option<PathBuf>,
+}
+
+/// Which route decides urban/rural first after the 城乡类型 column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UrbanRuralRoute {
+    /// …居委会/…社区 urban, …村委会/…村 rural; the NBS code when the name says neither.
+    Name,
+    /// NBS 城乡分类代码 1xx urban, 2xx rural; the name when there is no code.
+    Code,
+}
+
+/// `zhibiao audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Inputs and reading options.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Built-in plan id (see `zhibiao plans`) or a plan file; default: the built-in plan
+    /// whose province matches the data.
+    #[arg(long, value_name = "ID|PATH")]
+    pub plan: Option<String>,
+    /// Count records active on this date (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Level of the per-region gap table.
+    #[arg(long, value_enum, default_value_t = ByLevel::City)]
+    pub by: ByLevel,
+    /// Restrict to one city or county, e.g. 太原市 or 太原市/小店区.
+    #[arg(long, value_name = "CITY[/COUNTY]")]
+    pub scope: Option<String>,
+    /// Format of standard output, and of -o files whose extension says nothing.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Write the report to FILE (format from its extension: .csv, .json, .txt). Repeatable.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+    /// When to exit 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Write CSV without the UTF-8 byte-order mark (the BOM lets Excel on Chinese Windows
+    /// open it correctly).
+    #[arg(long)]
+    pub no_bom: bool,
+    /// Colour the terminal table: auto (when a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// `zhibiao inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Inputs and reading options.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `--by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ByLevel {
+    /// 市.
+    City,
+    /// 县区.
+    County,
+    /// 街道乡镇.
+    Street,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Terminal tables.
+    Table,
+    /// Long result, one row per (target, region).
+    Csv,
+    /// Long result as a JSON array.
+    Json,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Always exit 0 after a successful run.
+    Never,
+    /// Exit 1 when an error-severity target is unmet.
+    Error,
+    /// Exit 1 when any target, warnings included, is unmet.
+    Warning,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// When standard output is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}

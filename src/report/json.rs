@@ -1,0 +1,43 @@
+//! The long result as JSON: an array of objects with the nine long-result keys.
+
+use std::io::Write;
+
+use serde_json::{json, Value};
+
+use super::fmt_num;
+use crate::audit::AuditResult;
+
+/// The long result as a JSON value. Numbers are JSON numbers with the same decimals as
+/// the CSV; missing values are `null`.
+pub fn to_value(result: &AuditResult) -> Value {
+    let num = |v: Option<f64>, d: u8| -> Value {
+        v.and_then(|x| fmt_num(x, d).parse::<serde_json::Number>().ok())
+            .map_or(Value::Null, Value::Number)
+    };
+    Value::Array(
+        result
+            .rows
+            .iter()
+            .map(|r| {
+                let t = &result.targets[r.target].target;
+                json!({
+                    "plan": result.plan.id,
+                    "target": t.id,
+                    "level": r.level.as_str(),
+                    "region": r.region,
+                    "value": num(r.value, r.decimals),
+                    "required": num(r.required, r.decimals),
+                    "gap": r.gap,
+                    "status": r.status.as_str(),
+                    "due": t.due.to_string(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Write the long result as pretty JSON.
+pub fn write<W: Write>(mut out: W, result: &AuditResult) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, &to_value(result))?;
+    out.write_all(b"\n")
+}

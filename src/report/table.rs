@@ -1,0 +1,279 @@
+//! The terminal report: summary, per-region gap table, data issues and row accounting.
+//! comfy-table measures East Asian wide characters, so Chinese text lines up.
+
+use std::fmt::Write as _;
+
+use comfy_table::{presets, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
+
+use super::fmt_num;
+use super::issues::{accounting_line, is_listed, location, outcome_zh, totals};
+use crate::audit::{AuditResult, Row, Status};
+
+/// Terminal report options.
+#[derive(Debug, Clone, Copy)]
+pub struct TableOptions {
+    /// Use ANSI colours (red unmet, green met).
+    pub color: bool,
+    /// Terminal width to fit tables to (`None`: no limit, e.g. when piped).
+    pub width: Option<u16>,
+    /// Data issues listed one by one before "… N more".
+    pub max_issues: usize,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions {
+            color: false,
+            width: None,
+            max_issues: 20,
+        }
+    }
+}
+
+fn new_table(opts: &TableOptions) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
+    match opts.width {
+        Some(w) => {
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+            t.set_width(w);
+        }
+        None => {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    if !opts.color {
+        t.force_no_tty();
+    } else {
+        t.enforce_styling();
+    }
+    t
+}
+
+fn status_cell(text: String, status: Status, opts: &TableOptions) -> Cell {
+    let cell = Cell::new(text);
+    if !opts.color {
+        return cell;
+    }
+    match status {
+        Status::Met => cell.fg(Color::Green),
+        Status::Unmet => cell.fg(Color::Red),
+        Status::NoData => cell.fg(Color::Yellow),
+        Status::Info => cell,
+    }
+}
+
+/// The text of a gap-table cell: "value / required" then the gap (or the status).
+pub fn cell_text(row: &Row) -> String {
+    let value = row.value.map(|v| fmt_num(v, row.decimals));
+    match (row.status, value, row.required) {
+        (Status::NoData, _, _) => "无数据".to_string(),
+        (Status::Info, Some(v), _) => v,
+        (_, Some(v), Some(q)) => {
+            let head = format!("{v} / {}", fmt_num(q, row.decimals));
+            match row.gap {
+                Some(0) | None => format!("{head}\n✓"),
+                Some(g) => format!("{head}\n差 {g}"),
+            }
+        }
+        (_, Some(v), None) => v,
+        (_, None, _) => "—".to_string(),
+    }
+}
+
+/// Render the whole terminal report.
+pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
+    let mut out = String::new();
+    let p = &result.plan;
+    let _ = writeln!(out, "{}", p.title);
+    let doc = if p.document.is_empty() {
+        p.issuer.clone()
+    } else {
+        format!("{} {}", p.issuer, p.document)
+    };
+    let _ = writeln!(
+        out,
+        "{doc} · 计划 {} · 审计日 {} · 范围 {} · 截止 {}",
+        p.id, result.as_of, result.scope, p.due
+    );
+    let _ = writeln!(out);
+
+    // Summary.
+    let mut t = new_table(opts);
+    t.set_header(vec![
+        "指标 target",
+        "条款",
+        "层级",
+        "要求",
+        "达标",
+        "未达标",
+        "无数据",
+        "差距最大",
+    ]);
+    for tr in &result.targets {
+        let target = &tr.target;
+        let required = result
+            .rows
+            .iter()
+            .find(|r| r.target_id_eq(result, &target.id) && r.assessed)
+            .and_then(|r| r.required.map(|q| fmt_num(q, r.decimals)))
+            .unwrap_or_else(|| "—".to_string());
+        let s = &tr.summary;
+        let mut row = vec![
+            Cell::new(format!("{}\n{}", target.id, short(&target.text, 24))),
+            Cell::new(&target.clause),
+            Cell::new(target.level.zh()),
+            Cell::new(required),
+        ];
+        if let Some(why) = &tr.skipped {
+            row.push(Cell::new(format!("未评估：{why}")));
+        } else {
+            let unmet_status = if s.unmet > 0 {
+                Status::Unmet
+            } else {
+                Status::Met
+            };
+            let info = s.met + s.unmet + s.no_data == 0;
+            row.push(status_cell(
+                if info {
+                    "—".into()
+                } else {
+                    s.met.to_string()
+                },
+                Status::Met,
+                opts,
+            ));
+            row.push(status_cell(s.unmet.to_string(), unmet_status, opts));
+            row.push(status_cell(
+                s.no_data.to_string(),
+                if s.no_data > 0 {
+                    Status::NoData
+                } else {
+                    Status::Info
+                },
+                opts,
+            ));
+            row.push(Cell::new(s.worst.join("、")));
+        }
+        t.add_row(row);
+    }
+    for i in 4..7 {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let _ = writeln!(out, "目标汇总（按各指标的考核层级）");
+    let _ = writeln!(out, "{t}");
+    let _ = writeln!(out);
+
+    // Gap table at the --by level.
+    let level = result.by;
+    let cols: Vec<usize> = (0..result.targets.len())
+        .filter(|&ti| {
+            result
+                .rows
+                .iter()
+                .any(|r| r.target == ti && r.level == level)
+        })
+        .collect();
+    let mut regions: Vec<(&str, &str)> = Vec::new();
+    for r in result.rows.iter().filter(|r| r.level == level) {
+        if !regions.iter().any(|(name, _)| *name == r.region) {
+            regions.push((r.region.as_str(), r.sort_key.as_str()));
+        }
+    }
+    regions.sort_by(|a, b| a.1.cmp(b.1));
+    let mut t = new_table(opts);
+    let mut header =
+        vec![Cell::new(format!("地区（{}）", level.zh())).add_attribute(Attribute::Bold)];
+    header.extend(
+        cols.iter()
+            .map(|&ti| Cell::new(&result.targets[ti].target.id)),
+    );
+    t.set_header(header);
+    for (region, _) in &regions {
+        let label = region.split('/').skip(1).collect::<Vec<_>>().join("/");
+        let mut cells = vec![Cell::new(if label.is_empty() {
+            region.to_string()
+        } else {
+            label
+        })];
+        for &ti in &cols {
+            match result
+                .rows
+                .iter()
+                .find(|r| r.target == ti && r.level == level && r.region == *region)
+            {
+                Some(r) => cells.push(status_cell(cell_text(r), r.status, opts)),
+                None => cells.push(Cell::new("—")),
+            }
+        }
+        t.add_row(cells);
+    }
+    let _ = writeln!(
+        out,
+        "分地区差距（{}级；每格：实际 / 要求，差 = 尚缺的组织数、单位数或年数）",
+        level.zh()
+    );
+    let _ = writeln!(out, "{t}");
+    let _ = writeln!(out);
+
+    out.push_str(&render_issues(result, opts));
+    out
+}
+
+/// Data issues, classification and accounting (shared with `inspect`).
+pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
+    let mut out = String::new();
+    let listed: Vec<_> = result.issues.iter().filter(|i| is_listed(i)).collect();
+    let _ = writeln!(out, "数据问题 {} 条", listed.len());
+    for issue in listed.iter().take(opts.max_issues) {
+        let _ = writeln!(
+            out,
+            "  - {}：{}（{}）",
+            location(&result.tables, issue),
+            issue.message,
+            outcome_zh(issue.outcome)
+        );
+    }
+    if listed.len() > opts.max_issues {
+        let _ = writeln!(
+            out,
+            "  … 另有 {} 条；用 `zhibiao inspect` 查看全部，或 --rejects FILE.csv 导出被跳过的行",
+            listed.len() - opts.max_issues
+        );
+    }
+    let c = &result.classification;
+    let _ = writeln!(
+        out,
+        "城乡分类：按城乡类型列 {}，按名称 {}，按城乡分类代码 {}，无法判定 {}；名称与代码不一致 {}{}",
+        c.by_column,
+        c.by_name,
+        c.by_code,
+        c.unclassified,
+        c.name_code_disagree,
+        if c.code_wins { "（代码优先）" } else { "（名称优先）" }
+    );
+    let (read, used, skipped) = totals(&result.tables);
+    let _ = writeln!(out, "行数核对：{}", accounting_line(read, used, &skipped));
+    out
+}
+
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
+
+impl Row {
+    fn target_id_eq(&self, result: &AuditResult, id: &str) -> bool {
+        result
+            .targets
+            .get(self.target)
+            .is_some_and(|t| t.target.id == id)
+    }
+}
