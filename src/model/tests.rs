@@ -1,1 +1,329 @@
+//! Place resolution, duplicates, urban/rural routes, scope and accounting.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
 use super::*;
+use crate::ingest::{CommunityRow, OrganizationRow, Place, TableKind, UrbanRural};
+
+fn place(city: &str, county: &str, street: &str, community: &str) -> Place {
+    Place {
+        province: String::new(),
+        city: city.into(),
+        county: county.into(),
+        street: street.into(),
+        community: community.into(),
+    }
+}
+
+fn table(kind: TableKind, rows: u32) -> TableInfo {
+    TableInfo {
+        file: PathBuf::from(format!("{}.csv", kind.as_str())),
+        sheet: None,
+        kind,
+        kind_forced: false,
+        encoding: None,
+        header_rows: (1, 1),
+        columns: Vec::new(),
+        extra_columns: Vec::new(),
+        rows_read: rows,
+        skipped: BTreeMap::new(),
+        used: 0,
+    }
+}
+
+fn community(row: u32, p: Place, code: Option<u16>) -> CommunityRow {
+    CommunityRow {
+        origin: Origin { table: 0, row },
+        place: p,
+        kind: None,
+        urban_rural_code: code,
+        code: None,
+        pilot: false,
+    }
+}
+
+fn org(row: u32, name: &str, p: Place) -> OrganizationRow {
+    OrganizationRow {
+        origin: Origin { table: 1, row },
+        name: name.into(),
+        place: p,
+        category: Some("文体活动类".into()),
+        registration: None,
+        brand: false,
+        founded: None,
+        dissolved: None,
+        status: None,
+        credit_code: None,
+        serves: Vec::new(),
+    }
+}
+
+/// Communities of two towns modelled on the real lists: 迎泽街道 (太原市迎泽区) and
+/// 白文镇 (吕梁市临县), where 白文居委会 and 白文村委会 share a stem; plus a 城区 in both
+/// 阳泉市 and 晋城市.
+fn communities() -> Vec<CommunityRow> {
+    vec![
+        community(2, place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会"), Some(111)),
+        community(3, place("太原市", "迎泽区", "迎泽街道", "新店村村民委员会"), Some(121)),
+        community(4, place("吕梁市", "临县", "白文镇", "白文居委会"), Some(121)),
+        community(5, place("吕梁市", "临县", "白文镇", "白文村委会"), Some(220)),
+        community(6, place("阳泉市", "城区", "上站街道", "上站社区居委会"), Some(111)),
+        community(7, place("晋城市", "城区", "西街街道", "西街社区居委会"), Some(111)),
+        // A duplicate of row 2.
+        community(8, place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会"), Some(111)),
+        // Name says nothing, no code: unclassified.
+        community(9, place("太原市", "迎泽区", "迎泽街道", "某虚拟单位"), None),
+    ]
+}
+
+fn dataset(orgs: Vec<OrganizationRow>) -> Dataset {
+    let n = orgs.len() as u32;
+    Dataset {
+        tables: vec![table(TableKind::Communities, 8), table(TableKind::Organizations, n)],
+        communities: communities(),
+        organizations: orgs,
+        ..Dataset::default()
+    }
+}
+
+fn opts() -> BuildOptions {
+    BuildOptions {
+        province: "山西省".into(),
+        code_wins: false,
+        scope: Vec::new(),
+    }
+}
+
+fn built(orgs: Vec<OrganizationRow>, o: &BuildOptions) -> Model {
+    match build(dataset(orgs), o) {
+        Ok(m) => m,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn issue_for(m: &Model, table: u32, row: u32) -> Option<&DataIssue> {
+    m.issues
+        .iter()
+        .find(|i| i.origin == Some(Origin { table, row }))
+}
+
+#[test]
+fn short_names_resolve_when_unique_in_the_street() {
+    let m = built(
+        vec![
+            org(2, "甲", place("太原市", "迎泽区", "迎泽街道", "迎泽社区")),
+            org(3, "乙", place("太原市", "迎泽区", "迎泽街道", "新店村")),
+            org(4, "丙", place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会")),
+            // No street given: found among the county's communities.
+            org(5, "丁", place("太原市", "迎泽区", "", "新店村")),
+        ],
+        &opts(),
+    );
+    let paths: Vec<String> = m.organizations.iter().map(|o| m.regions.path(o.place)).collect();
+    assert_eq!(
+        paths,
+        [
+            "山西省/太原市/迎泽区/迎泽街道/迎泽社区居民委员会",
+            "山西省/太原市/迎泽区/迎泽街道/新店村村民委员会",
+            "山西省/太原市/迎泽区/迎泽街道/迎泽社区居民委员会",
+            "山西省/太原市/迎泽区/迎泽街道/新店村村民委员会",
+        ]
+    );
+}
+
+#[test]
+fn an_ambiguous_short_name_is_a_data_issue_naming_both() {
+    let m = built(vec![org(2, "甲", place("吕梁市", "临县", "白文镇", "白文"))], &opts());
+    assert!(m.organizations.is_empty());
+    let i = issue_for(&m, 1, 2).map(|i| (i.outcome, i.message.clone()));
+    let Some((outcome, msg)) = i else { panic!("no issue") };
+    assert_eq!(outcome, Outcome::Skipped(SkipReason::AmbiguousPlace));
+    assert!(msg.contains("白文居委会") && msg.contains("白文村委会"), "{msg}");
+    // The exact full name is not ambiguous.
+    let m = built(vec![org(2, "甲", place("吕梁市", "临县", "白文镇", "白文村委会"))], &opts());
+    assert_eq!(m.organizations.len(), 1);
+}
+
+#[test]
+fn unmatched_places_suggest_the_nearest_name() {
+    let m = built(
+        vec![
+            org(2, "甲", place("太原市", "迎泽区", "迎泽街道", "迎择社区")),
+            org(3, "乙", place("太原市", "迎泽县", "", "")),
+            org(4, "丙", place("太原市", "迎泽区", "迎泽街道", "完全不同的名字")),
+        ],
+        &opts(),
+    );
+    assert!(m.organizations.is_empty());
+    let msg = |row| issue_for(&m, 1, row).map(|i| i.message.clone()).unwrap_or_default();
+    assert!(msg(2).contains("是否为“迎泽社区居民委员会”"), "{}", msg(2));
+    assert!(msg(3).contains("迎泽县") && msg(3).contains("是否为“迎泽区”"), "{}", msg(3));
+    assert!(!msg(4).contains("是否为"), "{}", msg(4));
+    assert_eq!(
+        issue_for(&m, 1, 3).map(|i| i.column.clone()),
+        Some(Some("县区".to_string()))
+    );
+}
+
+#[test]
+fn same_county_name_in_two_cities_stays_apart() {
+    let m = built(
+        vec![
+            org(2, "甲", place("阳泉市", "城区", "上站街道", "上站社区")),
+            org(3, "乙", place("晋城市", "城区", "西街街道", "西街社区")),
+            // 上站街道 is in 阳泉's 城区, not 晋城's.
+            org(4, "丙", place("晋城市", "城区", "上站街道", "上站社区")),
+        ],
+        &opts(),
+    );
+    let paths: Vec<String> = m.organizations.iter().map(|o| m.regions.path(o.place)).collect();
+    assert_eq!(
+        paths,
+        [
+            "山西省/阳泉市/城区/上站街道/上站社区居委会",
+            "山西省/晋城市/城区/西街街道/西街社区居委会"
+        ]
+    );
+    assert_eq!(
+        issue_for(&m, 1, 4).map(|i| i.outcome),
+        Some(Outcome::Skipped(SkipReason::UnmatchedPlace))
+    );
+}
+
+#[test]
+fn duplicates_are_skipped_once_and_said() {
+    let m = built(
+        vec![
+            org(2, "舞蹈队", place("太原市", "迎泽区", "迎泽街道", "迎泽社区")),
+            org(3, "舞蹈队", place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会")),
+            org(4, "舞蹈队", place("太原市", "迎泽区", "迎泽街道", "新店村")),
+        ],
+        &opts(),
+    );
+    // Same name, same community (written two ways) → row 3 is a duplicate; row 4 is another
+    // community, so a different organization.
+    assert_eq!(m.organizations.len(), 2);
+    assert_eq!(
+        issue_for(&m, 1, 3).map(|i| i.outcome),
+        Some(Outcome::Skipped(SkipReason::Duplicate))
+    );
+    // Community row 8 repeats row 2.
+    assert_eq!(
+        issue_for(&m, 0, 8).map(|i| i.outcome),
+        Some(Outcome::Skipped(SkipReason::Duplicate))
+    );
+    assert_eq!(m.communities.len(), 7);
+}
+
+#[test]
+fn urban_rural_routes_are_counted() {
+    let m = built(Vec::new(), &opts());
+    let c = &m.classification;
+    // Names: 迎泽社区居民委员会 u, 新店村村民委员会 r (code 121 urban: disagree), 白文居委会 u
+    // (121 agrees), 白文村委会 r, 上站社区居委会 u, 西街社区居委会 u → 6 by name; the
+    // duplicate is not counted; 某虚拟单位 has neither → unclassified.
+    assert_eq!((c.by_name, c.by_code, c.unclassified, c.name_code_disagree), (6, 0, 1, 1));
+    let kind = |name: &str| {
+        m.communities
+            .iter()
+            .find(|&&id| m.regions.get(id).name == name)
+            .and_then(|&id| m.regions.get(id).kind)
+    };
+    assert_eq!(kind("新店村村民委员会"), Some(UrbanRural::Rural));
+    assert_eq!(kind("某虚拟单位"), None);
+    // With the code first, 新店村 (121) becomes urban.
+    let m = built(Vec::new(), &BuildOptions { code_wins: true, ..opts() });
+    assert_eq!(
+        m.communities
+            .iter()
+            .find(|&&id| m.regions.get(id).name == "新店村村民委员会")
+            .and_then(|&id| m.regions.get(id).kind),
+        Some(UrbanRural::Urban)
+    );
+    assert_eq!((m.classification.by_code, m.classification.by_name), (6, 0));
+}
+
+#[test]
+fn the_column_wins_over_name_and_code() {
+    let mut ds = dataset(Vec::new());
+    ds.communities[1].kind = Some(UrbanRural::Urban);
+    let m = match build(ds, &opts()) {
+        Ok(m) => m,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(m.classification.by_column, 1);
+    let id = m.communities[1];
+    assert_eq!(m.regions.get(id).kind, Some(UrbanRural::Urban));
+}
+
+#[test]
+fn scope_and_province_skip_rows_as_out_of_scope() {
+    let o = BuildOptions {
+        scope: vec!["太原市".into()],
+        ..opts()
+    };
+    let mut ds = dataset(vec![
+        org(2, "甲", place("太原市", "迎泽区", "迎泽街道", "迎泽社区")),
+        org(3, "乙", place("阳泉市", "城区", "上站街道", "上站社区")),
+    ]);
+    ds.communities.push(CommunityRow {
+        code: Some("610118001001".into()),
+        ..community(10, place("西安市", "鄠邑区", "甘亭街道", "甘亭社区居委会"), Some(111))
+    });
+    ds.tables[0].rows_read = 9;
+    let m = match build(ds, &o) {
+        Ok(m) => m,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(m.organizations.len(), 1);
+    assert_eq!(m.regions.path(m.scope), "山西省/太原市");
+    assert_eq!(
+        issue_for(&m, 1, 3).map(|i| i.outcome),
+        Some(Outcome::Skipped(SkipReason::OutOfScope))
+    );
+    assert_eq!(
+        issue_for(&m, 0, 10).map(|i| i.outcome),
+        Some(Outcome::Skipped(SkipReason::OutOfScope))
+    );
+    // Only 太原市's three distinct communities are in scope.
+    assert_eq!(m.communities.len(), 3);
+    // Accounting: communities 9 read = 3 used + 1 duplicate + 5 out of scope (4 of Shanxi's
+    // other cities + 1 of Shaanxi).
+    let t = &m.tables[0];
+    assert_eq!(t.used, 3);
+    assert_eq!(t.skipped.get(&SkipReason::Duplicate), Some(&1));
+    assert_eq!(t.skipped.get(&SkipReason::OutOfScope), Some(&5));
+    assert_eq!(t.rows_read, t.used + t.skipped_total());
+    let t = &m.tables[1];
+    assert_eq!(t.rows_read, t.used + t.skipped_total());
+    // An unknown scope is an error.
+    let bad = BuildOptions {
+        scope: vec!["太原".into(), "不存在区".into()],
+        ..opts()
+    };
+    assert!(build(dataset(Vec::new()), &bad).is_err());
+}
+
+#[test]
+fn served_communities_are_looked_up_under_the_organizations_place() {
+    let mut hub = org(2, "枢纽", place("太原市", "迎泽区", "迎泽街道", ""));
+    hub.serves = vec!["新店村".into(), "上站社区".into()];
+    let m = built(vec![hub], &opts());
+    assert_eq!(m.organizations.len(), 1);
+    let o = &m.organizations[0];
+    assert_eq!(o.serves.len(), 1);
+    assert_eq!(m.regions.get(o.serves[0]).name, "新店村村民委员会");
+    // 上站社区 is in 阳泉市: a data issue, the organization still counted.
+    let i = issue_for(&m, 1, 2);
+    assert!(i.is_some_and(|i| i.outcome == Outcome::Counted && i.message.contains("上站社区")));
+}
+
+#[test]
+fn dissolved_status_without_date_is_never_active() {
+    let mut o = org(2, "甲", place("太原市", "迎泽区", "迎泽街道", "迎泽社区"));
+    o.status = Some(Status::Dissolved);
+    let m = built(vec![o], &opts());
+    let d = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+    assert!(!m.organizations[0].active.at(d));
+}

@@ -108,7 +108,7 @@ mod tests {
         let shown = d.to_string();
         assert!(shown.starts_with("p.toml:2:6: error: m"), "{shown}");
         // 名称 is 4 columns wide + " = " → caret at display offset 7.
-        assert!(shown.ends_with("\n |        ^^^"), "{shown:?}");
+        assert!(shown.ends_with("\n  |        ^^^"), "{shown:?}");
     }
 
     #[test]

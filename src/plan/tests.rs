@@ -1,1 +1,212 @@
+//! Plan parsing and validation, down to line:column.
+
 use super::*;
+
+#[test]
+fn builtins_parse_with_the_ids_analysts_script_against() {
+    let plans = match builtins() {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    let ids: Vec<Vec<&str>> = plans
+        .iter()
+        .map(|p| p.targets.iter().map(|t| t.id.as_str()).collect())
+        .collect();
+    assert_eq!(plans[0].meta.id, "shanxi-2021-2023");
+    assert_eq!(
+        ids[0],
+        [
+            "urban-density",
+            "rural-density",
+            "hub-streets",
+            "hub-communities",
+            "socialwork-urban",
+            "socialwork-rural",
+            "rural-pilot",
+            "training-city",
+            "training-county",
+            "selection-city",
+            "selection-county",
+            "brand-orgs",
+            "brand-projects"
+        ]
+    );
+    assert_eq!(plans[0].meta.reporting_units.len(), 11);
+    assert_eq!(plans[1].meta.id, "shaanxi-2019");
+    assert_eq!(
+        ids[1],
+        [
+            "urban-density",
+            "rural-density",
+            "incubators",
+            "funding",
+            "purchased-services",
+            "incubator-count",
+            "org-count"
+        ]
+    );
+    assert_eq!(plans[1].meta.reporting_units.len(), 10);
+    // socialwork-rural is exactly one third.
+    let sw = &plans[0].targets[5];
+    assert!(matches!(sw.measure, Measure::Coverage { min: Ratio { num: 1, den: 3 }, .. }));
+    // The incubators target needs two per street.
+    assert!(matches!(
+        plans[1].targets[2].measure,
+        Measure::Coverage { at_least: 2, attach: Attach::Within, .. }
+    ));
+}
+
+const HEAD: &str = "[plan]
+id = \"t\"
+title = \"t\"
+issuer = \"x\"
+province = \"山西省\"
+province_code = \"14\"
+reporting_units = [\"太原市\"]
+period_start = 2021-01-01
+due = 2023-12-31
+";
+
+const GOOD: &str = "
+[[target]]
+id = \"a\"
+clause = \"一\"
+text = \"t\"
+note = \"n\"
+measure = \"count\"
+records = { table = \"organizations\", where = { brand = true } }
+min = 5
+level = \"city\"
+";
+
+/// Parse HEAD + body and return the first diagnostic's (line, column, message).
+fn first_error(body: &str) -> (usize, usize, String) {
+    match parse("p.toml", &format!("{HEAD}{body}")) {
+        Ok(_) => panic!("expected an error for:\n{body}"),
+        Err(PlanError::Invalid(d)) if !d.is_empty() => (d[0].line, d[0].column, d[0].message.clone()),
+        Err(e) => panic!("unexpected {e}"),
+    }
+}
+
+#[test]
+fn good_plan_parses() {
+    let p = match parse("p.toml", &format!("{HEAD}{GOOD}")) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(p.targets[0].levels, vec![crate::model::Level::City]);
+    assert_eq!(p.targets[0].severity, Severity::Error);
+    assert_eq!(p.targets[0].due.to_string(), "2023-12-31");
+}
+
+#[test]
+fn unknown_key_is_located() {
+    // HEAD has 9 lines; GOOD starts with a blank line, so `[[target]]` is line 11 and the
+    // misspelt key below is line 20.
+    let body = format!("{GOOD}levle = \"city\"\n");
+    let (line, col, msg) = first_error(&body);
+    assert_eq!((line, col), (20, 1), "{msg}");
+    assert!(msg.contains("levle"), "{msg}");
+}
+
+#[test]
+fn unknown_filter_value_is_located() {
+    let body = GOOD.replace(
+        "where = { brand = true }",
+        "where = { category = { in = [\"枢纽性\"] } }",
+    );
+    let (line, col, msg) = first_error(&body);
+    // records = … is line 17; the value { in = [...] } starts after "records = { table =
+    // \"organizations\", where = { category = " (58 characters) → column 59.
+    assert_eq!((line, col), (17, 59), "{msg}");
+    assert!(msg.contains("枢纽性") && msg.contains("枢纽型"), "{msg}");
+}
+
+#[test]
+fn unknown_field_and_table_are_located() {
+    let body = GOOD.replace("where = { brand = true }", "where = { colour = \"red\" }");
+    let (line, col, msg) = first_error(&body);
+    assert_eq!((line, col), (17, 48), "{msg}");
+    assert!(msg.contains("colour") && msg.contains("category"), "{msg}");
+    let body = GOOD.replace("table = \"organizations\"", "table = \"orgs\"");
+    let (line, col, msg) = first_error(&body);
+    assert_eq!((line, col), (17, 21), "{msg}");
+    assert!(msg.contains("orgs"), "{msg}");
+}
+
+#[test]
+fn impossible_combinations_are_errors() {
+    // `units` on a count.
+    let body = format!("{GOOD}units = {{ table = \"streets\" }}\n");
+    let (line, col, msg) = first_error(&body);
+    assert_eq!((line, col), (20, 9), "{msg}");
+    assert!(msg.contains("does not apply"), "{msg}");
+    // reaches with street units.
+    let body = "
+[[target]]
+id = \"a\"
+clause = \"一\"
+text = \"t\"
+note = \"n\"
+measure = \"coverage\"
+records = { table = \"organizations\" }
+units = { table = \"streets\" }
+attach = \"reaches\"
+min = 1
+level = \"city\"
+";
+    let (line, col, msg) = first_error(body);
+    assert_eq!((line, col), (19, 10), "{msg}");
+    assert!(msg.contains("reaches"), "{msg}");
+    // A coverage share above 100 %.
+    let body = body.replace("attach = \"reaches\"", "attach = \"within\"").replace("min = 1", "min = 1.5");
+    let (line, _, msg) = first_error(&body);
+    assert_eq!(line, 20, "{msg}");
+    // yearly_count on organizations, and a min on it.
+    let body = "
+[[target]]
+id = \"a\"
+clause = \"一\"
+text = \"t\"
+note = \"n\"
+measure = \"yearly_count\"
+records = { table = \"organizations\" }
+min = 3
+level = \"county\"
+";
+    let (line, _, msg) = first_error(body);
+    assert_eq!(line, 18, "{msg}");
+    assert!(msg.contains("min"), "{msg}");
+}
+
+#[test]
+fn bad_values_are_located() {
+    let (line, col, msg) = first_error(&GOOD.replace("level = \"city\"", "level = \"town\""));
+    assert_eq!((line, col), (19, 9), "{msg}");
+    assert!(msg.contains("province, city, county, street"), "{msg}");
+    let (line, _, msg) = first_error(&GOOD.replace("min = 5", "min = \"a/b\""));
+    assert_eq!(line, 18, "{msg}");
+    let (line, _, msg) = first_error(&GOOD.replace("measure = \"count\"", "measure = \"average\""));
+    assert_eq!(line, 16, "{msg}");
+    let (line, col, msg) = first_error(&format!("{GOOD}{GOOD}"));
+    // The second target's id (line 11 + 10 lines + 1) duplicates the first.
+    assert_eq!((line, col), (22, 6), "{msg}");
+    assert!(msg.contains("duplicate"), "{msg}");
+}
+
+#[test]
+fn syntax_errors_are_located() {
+    let (line, _, msg) = first_error(&GOOD.replace("min = 5", "min = "));
+    assert_eq!(line, 18, "{msg}");
+}
+
+#[test]
+fn diagnostics_render_file_line_column() {
+    let err = parse("my-plan.toml", &format!("{HEAD}{GOOD}").replace("level = \"city\"", "level = \"town\""));
+    let text = match err {
+        Err(e) => e.to_string(),
+        Ok(_) => String::new(),
+    };
+    assert!(text.starts_with("my-plan.toml:19:9: error: unknown level \"town\""), "{text}");
+    assert!(text.contains("19 | level = \"town\""), "{text}");
+}
