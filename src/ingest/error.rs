@@ -2,6 +2,9 @@
 use std::path::PathBuf;
 
 /// An error that makes an input unusable (as opposed to a [`super::DataIssue`]).
+///
+/// Messages are bilingual (Chinese first), name the file (and sheet, as `file#sheet`)
+/// and, where there is one, the place in it.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// Cannot open or read the file.
@@ -11,5 +14,99 @@ pub enum IngestError {
         path: PathBuf,
         /// What failed.
         message: String,
+    },
+    /// A folder given as input holds no spreadsheet file.
+    #[error("{path}: 文件夹中没有表格文件（csv、xlsx、xlsm、xls、ods） / no spreadsheet file in this folder")]
+    NoSpreadsheets {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// A file whose type zhibiao does not read.
+    #[error("{path}: 不支持的文件类型（应为 csv、xlsx、xlsm、xls、ods） / unsupported file type")]
+    Unsupported {
+        /// File.
+        path: PathBuf,
+    },
+    /// The file is empty (0 bytes, or no cell with content).
+    #[error("{path}: 文件为空 / empty file")]
+    EmptyFile {
+        /// File.
+        path: PathBuf,
+    },
+    /// A CSV that decodes in no supported encoding.
+    #[error(
+        "{path}: 第 {offset} 字节处无法解码：{message} / cannot decode at byte offset {offset}"
+    )]
+    Decode {
+        /// File.
+        path: PathBuf,
+        /// 0-based byte offset of the first bad sequence.
+        offset: usize,
+        /// Which encodings were tried, and the hint.
+        message: String,
+    },
+    /// A CSV that the CSV parser rejects.
+    #[error("{path}: 第 {line} 行：CSV 格式错误：{message} / malformed CSV at line {line}")]
+    Csv {
+        /// File.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// Parser message.
+        message: String,
+    },
+    /// Not a readable workbook (garbage, wrong extension, password-protected, damaged).
+    #[error("{path}: {message}")]
+    BadWorkbook {
+        /// File.
+        path: PathBuf,
+        /// One sentence saying what is wrong.
+        message: String,
+    },
+    /// No header row of any table kind was found.
+    #[error("{table}: 找不到表头 / no header row found\n{detail}")]
+    NoHeader {
+        /// `file` or `file#sheet`.
+        table: String,
+        /// The rows seen and, for the best-matching kind, what is missing.
+        detail: String,
+    },
+    /// The header row fits two table kinds equally well.
+    #[error("{table}: 第 {row} 行的表头同样符合 {first} 和 {second}，请用 --kind 指定 / header row {row} fits {first} and {second} equally; use --kind")]
+    AmbiguousHeader {
+        /// `file` or `file#sheet`.
+        table: String,
+        /// 1-based header row.
+        row: u32,
+        /// One kind.
+        first: &'static str,
+        /// The other.
+        second: &'static str,
+    },
+    /// The header row lacks required columns.
+    #[error("{table}: {kind} 表缺少必填列 / missing required columns: {missing}\n{detail}")]
+    MissingColumns {
+        /// `file` or `file#sheet`.
+        table: String,
+        /// Table kind (English name).
+        kind: &'static str,
+        /// The missing columns with the names expected.
+        missing: String,
+        /// The header row found and the columns seen.
+        detail: String,
+    },
+    /// Two columns map to the same field.
+    #[error("{table}: 第 {row} 行的两列“{first}”和“{second}”都对应字段 {field} / columns '{first}' and '{second}' both map to {field}")]
+    DuplicateColumn {
+        /// `file` or `file#sheet`.
+        table: String,
+        /// 1-based header row.
+        row: u32,
+        /// Field name.
+        field: &'static str,
+        /// First column header.
+        first: String,
+        /// Second column header.
+        second: String,
     },
 }

@@ -404,7 +404,9 @@ pub fn read_inputs(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Dataset, 
 
 /// Read one file into `ds` (all its tables).
 pub fn read_file(path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<(), IngestError> {
-    for grid in source::read_grids(path, opts)? {
+    let file = source::read_grids(path, opts)?;
+    ds.ignored.extend(file.ignored);
+    for grid in file.grids {
         rows::ingest_grid(grid, opts, ds)?;
     }
     Ok(())

@@ -1,24 +1,797 @@
 //! Files → grids of cells.
-use super::{IngestError, IngestOptions, Origin, TableInfo};
-use std::collections::BTreeMap;
+//!
+//! A CSV file is one grid; every visible, non-empty worksheet of a workbook is one grid.
+//! Row numbers are the real 1-based numbers the spreadsheet program shows (CSV: the line
+//! number where the record starts); column indexes are 0-based sheet columns.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Cursor;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-/// One sheet or CSV as rows of cells.
-pub struct Grid;
-/// Expand folders.
+
+use calamine::{Data, Dimensions, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsx};
+use chrono::{NaiveDate, NaiveDateTime};
+use encoding_rs::{DecoderResult, Encoding};
+
+use super::{IngestError, IngestOptions, Origin, TableInfo};
+
+/// Extensions read (compared case-insensitively).
+pub const EXTENSIONS: [&str; 5] = ["csv", "xlsx", "xlsm", "xls", "ods"];
+
+/// One cell as read from the file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Cell {
+    /// No value.
+    #[default]
+    Empty,
+    /// Text (CSV cells are always text).
+    Text(String),
+    /// A number stored as a number.
+    Number(f64),
+    /// A cell formatted as a date or date-time in the workbook.
+    DateTime(NaiveDateTime),
+    /// A boolean cell.
+    Bool(bool),
+}
+
+impl Cell {
+    /// The cell as text: numbers that are whole without ".0", dates as `2021-03-05`
+    /// (with the time when it is not midnight), booleans as TRUE/FALSE.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Empty => Cow::Borrowed(""),
+            Cell::Text(s) => Cow::Borrowed(s),
+            Cell::Number(f) => Cow::Owned(number_text(*f)),
+            Cell::DateTime(dt) => {
+                if dt.time() == chrono::NaiveTime::MIN {
+                    Cow::Owned(dt.date().format("%Y-%m-%d").to_string())
+                } else {
+                    Cow::Owned(dt.format("%Y-%m-%d %H:%M:%S").to_string())
+                }
+            }
+            Cell::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
+        }
+    }
+
+    /// Whether the cell is empty or holds only whitespace.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => super::text::fold(s).is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// A number as text: whole numbers without a fraction ("44256", not "44256.0").
+pub fn number_text(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// One row of a grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridRow {
+    /// 1-based row number in the sheet (CSV: line number).
+    pub number: u32,
+    /// Cells by 0-based sheet column.
+    pub cells: Vec<Cell>,
+}
+
+impl GridRow {
+    /// The cell in a column (`Empty` past the end of the row).
+    pub fn cell(&self, col: usize) -> &Cell {
+        static EMPTY: Cell = Cell::Empty;
+        self.cells.get(col).unwrap_or(&EMPTY)
+    }
+
+    /// Whether every cell is blank.
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(Cell::is_blank)
+    }
+}
+
+/// A merged region of a sheet (inclusive bounds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Merge {
+    /// First and last 1-based row.
+    pub rows: (u32, u32),
+    /// First and last 0-based column.
+    pub cols: (usize, usize),
+}
+
+impl Merge {
+    /// Whether the region holds the cell.
+    pub fn contains(&self, row: u32, col: usize) -> bool {
+        (self.rows.0..=self.rows.1).contains(&row) && (self.cols.0..=self.cols.1).contains(&col)
+    }
+}
+
+/// One sheet or CSV as rows of cells. A merged region's value sits in its top-left cell
+/// only (the others are empty); [`Grid::merges`] lists the regions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    /// The file read.
+    pub file: PathBuf,
+    /// Sheet name; `None` for a CSV.
+    pub sheet: Option<String>,
+    /// Encoding used (CSV only).
+    pub encoding: Option<String>,
+    /// Rows in sheet order (workbooks: every row of the used range; CSV: every record).
+    pub rows: Vec<GridRow>,
+    /// Merged regions (XLSX and XLS only).
+    pub merges: Vec<Merge>,
+}
+
+impl Grid {
+    /// `file` or `file#sheet`.
+    pub fn display_name(&self) -> String {
+        let file = self.file.display().to_string();
+        match &self.sheet {
+            Some(s) => format!("{file}#{s}"),
+            None => file,
+        }
+    }
+
+    /// The merged region holding a cell, if any.
+    pub fn merge_at(&self, row: u32, col: usize) -> Option<&Merge> {
+        self.merges.iter().find(|m| m.contains(row, col))
+    }
+
+    /// Whether no cell has content.
+    pub fn is_blank(&self) -> bool {
+        self.rows.iter().all(GridRow::is_blank)
+    }
+}
+
+/// The grids of one file, and the sheets passed over.
+#[derive(Debug, Clone, Default)]
+pub struct FileGrids {
+    /// Tables to read.
+    pub grids: Vec<Grid>,
+    /// Sheets passed over, with the reason ("file#sheet: 隐藏工作表 / hidden sheet").
+    pub ignored: Vec<String>,
+}
+
+fn is_spreadsheet(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> IngestError {
+    let message = match e.kind() {
+        std::io::ErrorKind::NotFound => "文件或文件夹不存在 / no such file or folder".to_string(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限 / permission denied".to_string(),
+        _ => format!("无法读取 / cannot read: {e}"),
+    };
+    IngestError::Io {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+/// Expand folders: a folder means the spreadsheet files (csv, xlsx, xlsm, xls, ods, any
+/// case) directly inside it, in name order; files are kept as given. A missing path, or
+/// a folder without a spreadsheet file, is an error. Office lock files (`~$…`) are
+/// passed over.
 pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
-    Ok(inputs.to_vec())
+    let mut out = Vec::new();
+    for input in inputs {
+        let meta = std::fs::metadata(input).map_err(|e| io_error(input, &e))?;
+        if meta.is_dir() {
+            let entries = std::fs::read_dir(input).map_err(|e| io_error(input, &e))?;
+            let mut files = Vec::new();
+            for entry in entries {
+                let entry = entry.map_err(|e| io_error(input, &e))?;
+                let path = entry.path();
+                let lock = entry.file_name().to_string_lossy().starts_with("~$");
+                if path.is_file() && is_spreadsheet(&path) && !lock {
+                    files.push(path);
+                }
+            }
+            if files.is_empty() {
+                return Err(IngestError::NoSpreadsheets {
+                    path: input.clone(),
+                });
+            }
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(input.clone());
+        }
+    }
+    Ok(out)
 }
-/// Read a file's grids.
-pub fn read_grids(path: &Path, opts: &IngestOptions) -> Result<Vec<Grid>, IngestError> {
-    let _ = (path, opts);
-    Ok(vec![])
+
+/// Read a file's grids: a CSV is one grid, a workbook one grid per visible, non-empty
+/// worksheet (hidden and empty sheets are listed in [`FileGrids::ignored`]).
+pub fn read_grids(path: &Path, opts: &IngestOptions) -> Result<FileGrids, IngestError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if !EXTENSIONS.contains(&ext.as_str()) {
+        return Err(IngestError::Unsupported {
+            path: path.to_path_buf(),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    if bytes.is_empty() {
+        return Err(IngestError::EmptyFile {
+            path: path.to_path_buf(),
+        });
+    }
+    if ext == "csv" {
+        let grid = read_csv(path, &bytes, opts.encoding)?;
+        Ok(FileGrids {
+            grids: vec![grid],
+            ignored: Vec::new(),
+        })
+    } else {
+        read_workbook(path, &ext, bytes)
+    }
 }
-/// Re-read original cells.
+
+// ------------------------------------------------------------------------------ CSV
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// Decode without replacement; `Err(offset)` at the first malformed sequence.
+pub fn decode_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<String, usize> {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let cap = decoder
+        .max_utf8_buffer_length_without_replacement(bytes.len())
+        .unwrap_or(bytes.len().saturating_mul(3));
+    let mut out = String::with_capacity(cap);
+    let mut done = 0usize;
+    loop {
+        let rest = bytes.get(done..).unwrap_or(&[]);
+        let (result, read) = decoder.decode_to_string_without_replacement(rest, &mut out, true);
+        done += read;
+        match result {
+            DecoderResult::InputEmpty => return Ok(out),
+            DecoderResult::Malformed(bad, extra) => {
+                return Err(done.saturating_sub(bad as usize + extra as usize))
+            }
+            DecoderResult::OutputFull => out.reserve(rest.len().saturating_mul(3) + 16),
+        }
+    }
+}
+
+/// Decode a CSV's bytes: the forced encoding, else UTF-8 (with or without BOM), else
+/// GB18030/GBK; UTF-16 with a BOM is read too. Returns the text and the encoding name.
+pub fn decode_csv(
+    path: &Path,
+    bytes: &[u8],
+    forced: Option<&'static Encoding>,
+) -> Result<(String, String), IngestError> {
+    let decode_error = |offset: usize, message: String| IngestError::Decode {
+        path: path.to_path_buf(),
+        offset,
+        message,
+    };
+    if let Some(enc) = forced {
+        let skip = match Encoding::for_bom(bytes) {
+            Some((bom_enc, len)) if bom_enc == enc => len,
+            _ => 0,
+        };
+        let body = bytes.get(skip..).unwrap_or(&[]);
+        return decode_strict(enc, body)
+            .map(|text| (text, enc.name().to_string()))
+            .map_err(|off| {
+                decode_error(
+                    off + skip,
+                    format!("不是有效的 {} 编码 / not valid {}", enc.name(), enc.name()),
+                )
+            });
+    }
+    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(CFB_MAGIC) {
+        return Err(IngestError::BadWorkbook {
+            path: path.to_path_buf(),
+            message: "扩展名为 .csv，但内容是 Excel/ODS 工作簿；请改正扩展名 / named .csv but holds a workbook; fix the extension".into(),
+        });
+    }
+    if let Some((enc, len)) = Encoding::for_bom(bytes) {
+        let body = bytes.get(len..).unwrap_or(&[]);
+        let label = if enc == encoding_rs::UTF_8 {
+            "UTF-8 (BOM)".to_string()
+        } else {
+            enc.name().to_string()
+        };
+        return decode_strict(enc, body)
+            .map(|text| (text, label))
+            .map_err(|off| {
+                decode_error(
+                    off + len,
+                    format!(
+                        "文件以 {} BOM 开头但内容无效 / starts with a {} BOM but is not valid",
+                        enc.name(),
+                        enc.name()
+                    ),
+                )
+            });
+    }
+    if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+        return Err(decode_error(
+            nul,
+            "含有二进制数据（NUL 字节），不是文本 CSV / binary data, not a text CSV".into(),
+        ));
+    }
+    let utf8_err = match std::str::from_utf8(bytes) {
+        Ok(s) => return Ok((s.to_string(), "UTF-8".to_string())),
+        Err(e) => e.valid_up_to(),
+    };
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let guess = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
+    match decode_strict(encoding_rs::GB18030, bytes) {
+        Ok(text) => {
+            let label = if guess == encoding_rs::GBK {
+                "GBK"
+            } else {
+                "GB18030"
+            };
+            Ok((text, label.to_string()))
+        }
+        Err(gb_err) => Err(decode_error(
+            utf8_err,
+            format!(
+                "既不是 UTF-8（第 {utf8_err} 字节出错）也不是 GBK/GB18030（第 {gb_err} 字节出错）；可用 --encoding 指定编码 / neither UTF-8 (bad byte at {utf8_err}) nor GBK/GB18030 (bad byte at {gb_err}); use --encoding"
+            ),
+        )),
+    }
+}
+
+fn sniff_delimiter(text: &str) -> u8 {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let tabs = first.matches('\t').count();
+    let commas = first.matches(',').count();
+    if tabs > commas {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+fn read_csv(
+    path: &Path,
+    bytes: &[u8],
+    forced: Option<&'static Encoding>,
+) -> Result<Grid, IngestError> {
+    let (text, encoding) = decode_csv(path, bytes, forced)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sniff_delimiter(&text))
+        .from_reader(text.as_bytes());
+    // Line numbers: the csv crate reports where it started reading, which may be a blank
+    // line it skipped; count the newlines before the record's first byte instead.
+    let newlines: Vec<usize> = text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    let bytes_of = text.as_bytes();
+    let line_of = |start: u64| -> u32 {
+        let mut at = usize::try_from(start).unwrap_or(usize::MAX);
+        while bytes_of.get(at).is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            at += 1;
+        }
+        let line = newlines.partition_point(|&n| n < at) + 1;
+        u32::try_from(line).unwrap_or(u32::MAX)
+    };
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| IngestError::Csv {
+            path: path.to_path_buf(),
+            line: e.position().map(|p| p.line()).unwrap_or(0),
+            message: e.to_string(),
+        })?;
+        let number = record.position().map(|p| line_of(p.byte())).unwrap_or(0);
+        let cells = record
+            .iter()
+            .map(|s| {
+                if s.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(s.to_string())
+                }
+            })
+            .collect();
+        rows.push(GridRow { number, cells });
+    }
+    let grid = Grid {
+        file: path.to_path_buf(),
+        sheet: None,
+        encoding: Some(encoding),
+        rows,
+        merges: Vec::new(),
+    };
+    if grid.is_blank() {
+        return Err(IngestError::EmptyFile {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(grid)
+}
+
+// -------------------------------------------------------------------------- workbooks
+
+enum Book {
+    Xlsx(Xlsx<Cursor<Vec<u8>>>),
+    Xls(Xls<Cursor<Vec<u8>>>),
+    Ods(Ods<Cursor<Vec<u8>>>),
+}
+
+fn bad(path: &Path, message: impl Into<String>) -> IngestError {
+    IngestError::BadWorkbook {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+fn format_name(ext: &str) -> &'static str {
+    match ext {
+        "xls" => "XLS",
+        "ods" => "ODS",
+        "xlsm" => "XLSM",
+        _ => "XLSX",
+    }
+}
+
+fn open_book(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<Book, IngestError> {
+    let fmt = format_name(ext);
+    let not_valid = |detail: &str| {
+        bad(
+            path,
+            format!("不是有效的 {fmt} 文件{detail} / not a valid {fmt} workbook (damaged, or not a spreadsheet?)"),
+        )
+    };
+    let encrypted = || {
+        bad(
+            path,
+            format!("不是有效的 {fmt} 文件：工作簿受密码保护或已加密，请先取消密码 / not a valid {fmt} workbook (password-protected or encrypted)"),
+        )
+    };
+    if bytes.starts_with(ZIP_MAGIC) {
+        let ods_first = ext == "ods";
+        let try_ods = |b: Vec<u8>| Ods::new(Cursor::new(b)).map(Book::Ods);
+        let try_xlsx = |b: Vec<u8>| Xlsx::new(Cursor::new(b)).map(Book::Xlsx);
+        if ods_first {
+            if let Ok(book) = try_ods(bytes.clone()) {
+                return Ok(book);
+            }
+            return try_xlsx(bytes).map_err(|_| not_valid(""));
+        }
+        if let Ok(book) = try_xlsx(bytes.clone()) {
+            return Ok(book);
+        }
+        return try_ods(bytes).map_err(|_| not_valid(""));
+    }
+    if bytes.starts_with(CFB_MAGIC) {
+        // An OLE/CFB container: an XLS, or an encrypted XLSX (EncryptedPackage).
+        match Xlsx::new(Cursor::new(bytes.clone())) {
+            Ok(book) => return Ok(Book::Xlsx(book)),
+            Err(calamine::XlsxError::Password) => return Err(encrypted()),
+            Err(_) => {}
+        }
+        return match Xls::new(Cursor::new(bytes)) {
+            Ok(book) => Ok(Book::Xls(book)),
+            Err(calamine::XlsError::Password) => Err(encrypted()),
+            Err(_) if ext != "xls" => Err(bad(
+                path,
+                format!("不是有效的 {fmt} 文件：这是 OLE 复合文件，可能受密码保护或已加密 / not a valid {fmt} workbook (password-protected?)"),
+            )),
+            Err(_) => Err(not_valid("")),
+        };
+    }
+    let head = bytes.iter().take(512).copied().collect::<Vec<u8>>();
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    if head.trim_start().starts_with('<') {
+        return Err(not_valid(
+            "：内容是 HTML/XML 网页，请用 Excel 另存为真正的工作簿",
+        ));
+    }
+    Err(not_valid(""))
+}
+
+fn convert(d: &Data) -> Cell {
+    match d {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => {
+            if s.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(s.clone())
+            }
+        }
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) => {
+            if dt.is_datetime() {
+                let (y, mo, da, h, mi, s, _) = dt.to_ymd_hms_milli();
+                NaiveDate::from_ymd_opt(i32::from(y), u32::from(mo), u32::from(da))
+                    .and_then(|date| date.and_hms_opt(u32::from(h), u32::from(mi), u32::from(s)))
+                    .map(Cell::DateTime)
+                    .unwrap_or_else(|| Cell::Number(dt.as_f64()))
+            } else {
+                Cell::Number(dt.as_f64())
+            }
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Text(e.to_string()),
+    }
+}
+
+fn range_rows(range: &Range<Data>) -> Vec<GridRow> {
+    let Some((r0, c0)) = range.start() else {
+        return Vec::new();
+    };
+    let c0 = c0 as usize;
+    range
+        .rows()
+        .enumerate()
+        .map(|(i, row)| {
+            let mut cells = Vec::with_capacity(c0 + row.len());
+            cells.resize(c0, Cell::Empty);
+            cells.extend(row.iter().map(convert));
+            while cells.last().is_some_and(|c| *c == Cell::Empty) {
+                cells.pop();
+            }
+            GridRow {
+                number: (r0 as usize + i + 1).try_into().unwrap_or(u32::MAX),
+                cells,
+            }
+        })
+        .collect()
+}
+
+fn merges_of(dims: Vec<Dimensions>) -> Vec<Merge> {
+    dims.into_iter()
+        .filter(|d| d.start.0 <= d.end.0 && d.start.1 <= d.end.1)
+        .map(|d| Merge {
+            rows: (d.start.0.saturating_add(1), d.end.0.saturating_add(1)),
+            cols: (d.start.1 as usize, d.end.1 as usize),
+        })
+        .filter(|m| m.rows != (m.rows.0, m.rows.0) || m.cols.0 != m.cols.1)
+        .collect()
+}
+
+fn read_workbook(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGrids, IngestError> {
+    // calamine is well behaved, but a damaged file must never bring the program down.
+    let result = catch_unwind(AssertUnwindSafe(|| read_workbook_inner(path, ext, bytes)));
+    match result {
+        Ok(r) => r,
+        Err(_) => Err(bad(
+            path,
+            format!(
+                "不是有效的 {} 文件（读取时出错） / not a valid workbook (reading failed)",
+                format_name(ext)
+            ),
+        )),
+    }
+}
+
+fn read_workbook_inner(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGrids, IngestError> {
+    let mut book = open_book(path, ext, bytes)?;
+    let sheets = match &book {
+        Book::Xlsx(b) => b.sheets_metadata().to_vec(),
+        Book::Xls(b) => b.sheets_metadata().to_vec(),
+        Book::Ods(b) => b.sheets_metadata().to_vec(),
+    };
+    let file = path.display().to_string();
+    let mut out = FileGrids::default();
+    let mut hidden = 0usize;
+    for sheet in sheets {
+        let name = sheet.name.clone();
+        if sheet.visible != SheetVisible::Visible {
+            hidden += 1;
+            out.ignored
+                .push(format!("{file}#{name}: 隐藏工作表 / hidden sheet"));
+            continue;
+        }
+        if sheet.typ != SheetType::WorkSheet {
+            out.ignored.push(format!(
+                "{file}#{name}: 不是工作表（图表等） / not a worksheet"
+            ));
+            continue;
+        }
+        let range = match &mut book {
+            Book::Xlsx(b) => b.worksheet_range(&name).map_err(|e| e.to_string()),
+            Book::Xls(b) => b.worksheet_range(&name).map_err(|e| e.to_string()),
+            Book::Ods(b) => b.worksheet_range(&name).map_err(|e| e.to_string()),
+        };
+        let range = range.map_err(|e| {
+            bad(
+                path,
+                format!("工作表“{name}”无法读取 / sheet '{name}' cannot be read: {e}"),
+            )
+        })?;
+        let rows = range_rows(&range);
+        let merges = match &mut book {
+            Book::Xlsx(b) => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            Book::Xls(b) => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            Book::Ods(_) => Vec::new(),
+        };
+        let grid = Grid {
+            file: path.to_path_buf(),
+            sheet: Some(name.clone()),
+            encoding: None,
+            rows,
+            merges: merges_of(merges),
+        };
+        if grid.is_blank() {
+            out.ignored
+                .push(format!("{file}#{name}: 空工作表 / empty sheet"));
+            continue;
+        }
+        out.grids.push(grid);
+    }
+    if out.grids.is_empty() && hidden == 0 {
+        return Err(IngestError::EmptyFile {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(out)
+}
+
+/// Re-read the tables named by the origins and return the original cells of those rows
+/// (as text, see [`Cell::text`]). Origins whose table or row is not found are left out.
 pub fn original_cells(
     tables: &[TableInfo],
     origins: &[Origin],
     opts: &IngestOptions,
 ) -> Result<BTreeMap<Origin, Vec<String>>, IngestError> {
-    let _ = (tables, origins, opts);
-    Ok(BTreeMap::new())
+    let mut by_file: BTreeMap<&Path, Vec<Origin>> = BTreeMap::new();
+    for o in origins {
+        if let Some(t) = tables.get(o.table as usize) {
+            by_file.entry(t.file.as_path()).or_default().push(*o);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (file, wanted) in by_file {
+        let grids = read_grids(file, opts)?;
+        let mut index: HashMap<(Option<&str>, u32), &GridRow> = HashMap::new();
+        for g in &grids.grids {
+            for r in &g.rows {
+                index.insert((g.sheet.as_deref(), r.number), r);
+            }
+        }
+        for o in wanted {
+            let Some(t) = tables.get(o.table as usize) else {
+                continue;
+            };
+            if let Some(row) = index.get(&(t.sheet.as_deref(), o.row)) {
+                let cells = row.cells.iter().map(|c| c.text().into_owned()).collect();
+                out.insert(o, cells);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> PathBuf {
+        PathBuf::from("t.csv")
+    }
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        let (t, e) = decode_csv(&p(), "市,县区\n太原市,鄠邑区\n".as_bytes(), None).unwrap();
+        assert_eq!(e, "UTF-8");
+        assert!(t.starts_with("市,"));
+        let mut b = vec![0xEF, 0xBB, 0xBF];
+        b.extend_from_slice("市".as_bytes());
+        let (t, e) = decode_csv(&p(), &b, None).unwrap();
+        assert_eq!(e, "UTF-8 (BOM)");
+        assert_eq!(t, "市");
+    }
+
+    #[test]
+    fn gbk_detected_with_rare_characters() {
+        let text = "市,县区,街道乡镇,社区\n西安市,鄠邑区,甘亭街道,城关社区\n忻州市,五寨县,薛圐圙乡,赤泥窊村\n";
+        let (bytes, _, had_errors) = encoding_rs::GBK.encode(text);
+        assert!(!had_errors);
+        assert!(std::str::from_utf8(&bytes).is_err());
+        let (decoded, enc) = decode_csv(&p(), &bytes, None).unwrap();
+        assert_eq!(decoded, text);
+        assert!(enc == "GBK" || enc == "GB18030", "{enc}");
+    }
+
+    #[test]
+    fn forced_encoding_is_used() {
+        let (bytes, _, _) = encoding_rs::GBK.encode("赤泥窊乡");
+        let (t, e) = decode_csv(&p(), &bytes, Some(encoding_rs::GBK)).unwrap();
+        assert_eq!(t, "赤泥窊乡");
+        assert_eq!(e, "GBK");
+        let err = decode_csv(&p(), &bytes, Some(encoding_rs::UTF_8)).unwrap_err();
+        assert!(
+            matches!(err, IngestError::Decode { offset: 0, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn undecodable_bytes_are_an_error_with_offset() {
+        // "ab," then 0xFF 0xFF: invalid in UTF-8 and in GB18030.
+        let bytes = [b'a', b'b', b',', 0xFF, 0xFF, b'\n'];
+        match decode_csv(&p(), &bytes, None) {
+            Err(IngestError::Decode { offset, .. }) => assert_eq!(offset, 3),
+            other => panic!("{other:?}"),
+        }
+        match decode_csv(&p(), &[b'a', 0, b'b'], None) {
+            Err(IngestError::Decode { offset, .. }) => assert_eq!(offset, 1),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn csv_rows_keep_line_numbers() {
+        let text = "标题\n\n市,县区\n\"太原\n市\",小店区\n,,\n";
+        let g = read_csv(&p(), text.as_bytes(), None).unwrap();
+        let numbers: Vec<u32> = g.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1, 3, 4, 6]);
+        assert_eq!(g.rows[2].cells[0], Cell::Text("太原\n市".into()));
+        assert!(g.rows[3].is_blank());
+    }
+
+    #[test]
+    fn empty_csv_is_an_error() {
+        assert!(matches!(
+            read_csv(&p(), b" \n,,\n", None),
+            Err(IngestError::EmptyFile { .. })
+        ));
+    }
+
+    #[test]
+    fn numbers_as_text() {
+        assert_eq!(Cell::Number(44256.0).text(), "44256");
+        assert_eq!(Cell::Number(140105001001.0).text(), "140105001001");
+        assert_eq!(Cell::Number(12.5).text(), "12.5");
+        let dt = NaiveDate::from_ymd_opt(2021, 3, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        assert_eq!(Cell::DateTime(dt).text(), "2021-03-01");
+    }
+
+    #[test]
+    fn garbage_workbooks_are_errors_not_panics() {
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("x.xlsx", b"this is not a workbook".to_vec()),
+            ("x.xlsx", {
+                let mut v = CFB_MAGIC.to_vec();
+                v.extend(std::iter::repeat_n(0x5Au8, 4000));
+                v
+            }),
+            ("x.xls", vec![0xFF; 1000]),
+            ("x.ods", b"PK\x03\x04garbage".to_vec()),
+            ("x.xlsx", b"PK\x03\x04garbage".to_vec()),
+            ("x.xls", b"<html><table></table></html>".to_vec()),
+        ];
+        for (name, bytes) in cases {
+            let ext = name.rsplit('.').next().unwrap();
+            let err = read_workbook(Path::new(name), ext, bytes).unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains("不是有效的"), "{name}: {msg}");
+        }
+        let mut v = CFB_MAGIC.to_vec();
+        v.extend(std::iter::repeat_n(0x5Au8, 4000));
+        let msg = read_workbook(Path::new("secret.xlsx"), "xlsx", v)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("password"), "{msg}");
+    }
 }

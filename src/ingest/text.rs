@@ -1,25 +1,147 @@
 //! Text normalization shared by headers, names and cells.
 
+/// Fold one character: full-width ASCII (U+FF01..U+FF5E) to half-width, the ideographic
+/// space U+3000 to a space. Other characters are returned unchanged.
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Invisible characters that spreadsheet exports leave in cells (zero-width spaces, BOM).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
 /// Trim (ASCII and full-width spaces), fold full-width ASCII (Ａ-ｚ, ０-９, punctuation,
 /// U+3000) to half-width, and drop every whitespace character inside: the comparison
 /// key for names and places. "　迎泽 社区 " → "迎泽社区".
 pub fn fold(s: &str) -> String {
-    s.trim().to_string()
+    s.chars()
+        .map(fold_char)
+        .filter(|c| !c.is_whitespace() && !is_invisible(*c))
+        .collect()
 }
 
 /// Trim and fold full-width ASCII to half-width, keeping inner spaces (single).
 pub fn clean_cell(s: &str) -> String {
-    s.trim().to_string()
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars().map(fold_char) {
+        if is_invisible(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && !out.is_empty() {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(c);
+    }
+    out
 }
 
 /// Key for matching header texts: [`fold`], line breaks and spaces removed, brackets
 /// folded (（）→ ()), ASCII lower-cased.
+///
+/// Square and lenticular brackets (【】〔〕[]) count as round brackets too, and a leading
+/// `*` (a "required" marker some templates carry) or a trailing colon is dropped.
 pub fn header_key(s: &str) -> String {
-    s.trim().to_string()
+    let folded: String = fold(s)
+        .chars()
+        .map(|c| match c {
+            '【' | '〔' | '[' | '〖' => '(',
+            '】' | '〕' | ']' | '〗' => ')',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    folded
+        .trim_start_matches('*')
+        .trim_end_matches([':', '*'])
+        .to_string()
 }
 
 /// Drop a trailing 居民委员会 / 居委会 / 村民委员会 / 村委会 from a folded name:
 /// "迎泽社区居民委员会" → "迎泽社区", "新店村村民委员会" → "新店村", "白文居委会" → "白文".
+///
+/// A name that is nothing but the suffix is returned unchanged.
 pub fn strip_committee_suffix(name: &str) -> &str {
+    const SUFFIXES: [&str; 4] = ["居民委员会", "村民委员会", "居委会", "村委会"];
+    for suffix in SUFFIXES {
+        if let Some(stem) = name.strip_suffix(suffix) {
+            if !stem.is_empty() {
+                return stem;
+            }
+        }
+    }
     name
+}
+
+/// Levenshtein distance over characters (for "did you mean" suggestions).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_trims_and_folds() {
+        assert_eq!(fold("　迎泽 社区 "), "迎泽社区");
+        assert_eq!(fold("１０２社区居委会"), "102社区居委会");
+        assert_eq!(fold("ＡＢｃ\u{200B}"), "ABc");
+        assert_eq!(fold("薛圐圙乡"), "薛圐圙乡");
+        assert_eq!(fold(""), "");
+    }
+
+    #[test]
+    fn clean_cell_keeps_single_inner_spaces() {
+        assert_eq!(clean_cell("　太原  市\n文体 "), "太原 市 文体");
+        assert_eq!(clean_cell("２０２１年"), "2021年");
+        assert_eq!(clean_cell("   "), "");
+    }
+
+    #[test]
+    fn header_key_folds_brackets_and_breaks() {
+        assert_eq!(header_key("县（市、区）"), "县(市、区)");
+        assert_eq!(header_key("金额\n（万元）"), "金额(万元)");
+        assert_eq!(header_key(" City "), "city");
+        assert_eq!(header_key("*组织名称："), "组织名称");
+        assert_eq!(header_key("【备注】"), "(备注)");
+    }
+
+    #[test]
+    fn committee_suffix() {
+        assert_eq!(strip_committee_suffix("迎泽社区居民委员会"), "迎泽社区");
+        assert_eq!(strip_committee_suffix("新店村村民委员会"), "新店村");
+        assert_eq!(strip_committee_suffix("白文居委会"), "白文");
+        assert_eq!(strip_committee_suffix("白文村委会"), "白文");
+        assert_eq!(strip_committee_suffix("迎泽社区"), "迎泽社区");
+        assert_eq!(strip_committee_suffix("居委会"), "居委会");
+    }
+
+    #[test]
+    fn edit_distance_counts_chars() {
+        assert_eq!(edit_distance("文体类", "文体活动类"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("支持型", "支持型"), 0);
+    }
 }
