@@ -78,19 +78,20 @@ pub fn decimals(target: &Target) -> u8 {
 pub fn required_value(target: &Target) -> Option<f64> {
     match &target.measure {
         Measure::Density { min, .. } | Measure::Coverage { min, .. } => {
-            Some(truncate(min.value(), decimals(target)))
+            Some(round(min.value(), decimals(target)))
         }
         Measure::Count { min, .. } => Some(*min as f64),
         _ => None,
     }
 }
 
-/// Cut (not round) to `decimals`, so that a value shown as reaching the requirement
-/// always does.
-fn truncate(x: f64, decimals: u8) -> f64 {
+/// Round half away from zero to `decimals`, as Excel's ROUND does. Status and gap are
+/// computed exactly from the counts, never from the rounded value.
+fn round(x: f64, decimals: u8) -> f64 {
     let f = 10f64.powi(i32::from(decimals));
-    // The small epsilon keeps exact quotients such as 0.29 from becoming 0.28.
-    ((x * f) + 1e-9).floor() / f
+    // The small epsilon keeps exact halves such as 5.125 from falling to 5.12 through
+    // binary representation.
+    ((x * f) + 1e-9).round() / f
 }
 
 impl<'a> Context<'a> {
@@ -446,7 +447,7 @@ impl Values {
                     row.detail = "没有符合条件的单位".to_string();
                 } else {
                     let need = min.ceil_times(u);
-                    row.value = Some(truncate(n as f64 / u as f64, *decimals));
+                    row.value = Some(round(n as f64 / u as f64, *decimals));
                     row.gap = Some(need.saturating_sub(n));
                     row.status = if n >= need {
                         Status::Met
@@ -498,8 +499,7 @@ impl Values {
                 }
             }
             Values::Info { sums, decimals } => {
-                let f = 10f64.powi(i32::from(*decimals));
-                row.value = Some((sums[i] * f).round() / f);
+                row.value = Some(round(sums[i], *decimals));
                 row.status = Status::Info;
             }
         }

@@ -114,8 +114,22 @@ fn model() -> (Model, Ids) {
         amount,
         source: None,
     };
-    m.funds = vec![fund(city, 2021, 10.5), fund(k1, 2022, 2.25), fund(k1, 2024, 100.0)];
-    (m, Ids { city, k1, k2, s1, s2, c })
+    m.funds = vec![
+        fund(city, 2021, 10.5),
+        fund(k1, 2022, 2.25),
+        fund(k1, 2024, 100.0),
+    ];
+    (
+        m,
+        Ids {
+            city,
+            k1,
+            k2,
+            s1,
+            s2,
+            c,
+        },
+    )
 }
 
 const PLAN_HEAD: &str = r#"
@@ -180,7 +194,10 @@ fn density_counts_active_records_in_matching_units() {
     // o3 is founded after the as-of date, o6/o8 are not located in a community.
     // 1 / 3 = 0.333… → 0.33; gap = ⌈10 × 3⌉ − 1 = 29.
     let x = row(&r, "urban-density", "山西省/太原市");
-    assert_eq!((x.value, x.required, x.gap, x.status), (Some(0.33), Some(10.0), Some(29), Status::Unmet));
+    assert_eq!(
+        (x.value, x.required, x.gap, x.status),
+        (Some(0.33), Some(10.0), Some(29), Status::Unmet)
+    );
     // Rural units C3, C4 = 2. Records: o5 (C3); o4 was dissolved on 2023-06-01.
     // 1 / 2 = 0.50; gap = 10 − 1 = 9.
     let x = row(&r, "rural-density", "山西省/太原市");
@@ -204,9 +221,9 @@ fn density_counts_active_records_in_matching_units() {
 
 #[test]
 fn as_of_decides_which_records_count() {
-    // At 2024-01-01 o3 (founded that day) counts: urban records o1, o3 → 2/3 = 0.66.
+    // At 2024-01-01 o3 (founded that day) counts: urban records o1, o3 → 2/3 = 0.67.
     let r = audit(DENSITY, d(2024, 1, 1), Level::City);
-    assert_eq!(row(&r, "urban-density", "山西省/太原市").value, Some(0.66));
+    assert_eq!(row(&r, "urban-density", "山西省/太原市").value, Some(0.67));
     // At 2023-05-31 o4 (dissolved 2023-06-01) still counts: rural o4, o5 → 2/2 = 1.00.
     let r = audit(DENSITY, d(2023, 5, 31), Level::City);
     assert_eq!(row(&r, "rural-density", "山西省/太原市").value, Some(1.0));
@@ -217,12 +234,19 @@ fn as_of_decides_which_records_count() {
 
 #[test]
 fn active_interval_edges() {
-    let a = Active { start: Some(d(2021, 3, 5)), end: Some(d(2022, 1, 1)) };
+    let a = Active {
+        start: Some(d(2021, 3, 5)),
+        end: Some(d(2022, 1, 1)),
+    };
     assert!(!a.at(d(2021, 3, 4)));
     assert!(a.at(d(2021, 3, 5)));
     assert!(a.at(d(2021, 12, 31)));
     assert!(!a.at(d(2022, 1, 1)));
-    assert!(Active { start: None, end: None }.at(d(1900, 1, 1)));
+    assert!(Active {
+        start: None,
+        end: None
+    }
+    .at(d(1900, 1, 1)));
 }
 
 const COVERAGE: &str = r#"
@@ -294,20 +318,29 @@ fn coverage_within_reaches_and_at() {
     // Streets 坞城, 北格, 柳巷. Hubs within a street: o6 (坞城). o8 is at county level, so
     // within no street. Covered 1/3 = 0.3333, gap ⌈1 × 3⌉ − 1 = 2.
     let x = row(&r, "hub-streets", "山西省/太原市");
-    assert_eq!((x.value, x.gap, x.status), (Some(0.3333), Some(2), Status::Unmet));
+    assert_eq!(
+        (x.value, x.gap, x.status),
+        (Some(0.3333), Some(2), Status::Unmet)
+    );
     // Reaches: o6 at 坞城 street reaches C1, C2, C3; o8 serves C5. Covered 4 of 5 = 0.8000.
     let x = row(&r, "hub-communities", "山西省/太原市");
     assert_eq!((x.value, x.gap), (Some(0.8), Some(1)));
     // 迎泽区: C5 reached by o8's 服务社区 → 1/1, met.
     let x = row(&r, "hub-communities", "山西省/太原市/迎泽区");
-    assert_eq!((x.value, x.gap, x.status), (Some(1.0), Some(0), Status::Met));
+    assert_eq!(
+        (x.value, x.gap, x.status),
+        (Some(1.0), Some(0), Status::Met)
+    );
     // Social work, urban: o2 in C1 → C1 only of C1, C2, C5 → 0.3333, gap 2.
     let x = row(&r, "socialwork-urban", "山西省/太原市");
     assert_eq!((x.value, x.gap), (Some(0.3333), Some(2)));
     // Social work, rural: o7 at 北格镇 street reaches C4 → 1 of C3, C4 = 0.5000;
-    // need ⌈2/3⌉ = 1 → met. Required shown as 1/3 cut to 4 decimals.
+    // need ⌈2/3⌉ = 1 → met. Required shown as 1/3 rounded to 4 decimals.
     let x = row(&r, "socialwork-rural", "山西省/太原市");
-    assert_eq!((x.value, x.required, x.gap, x.status), (Some(0.5), Some(0.3333), Some(0), Status::Met));
+    assert_eq!(
+        (x.value, x.required, x.gap, x.status),
+        (Some(0.5), Some(0.3333), Some(0), Status::Met)
+    );
     // At: street-level hubs exactly at a street, at least 2 each: none has two → 0/3.
     let x = row(&r, "hub-at-street", "山西省/太原市");
     assert_eq!((x.value, x.gap), (Some(0.0), Some(3)));
@@ -335,7 +368,14 @@ min = 1
 level = "city"
 "#,
     );
-    let r = run(&m, &p, AuditOptions { as_of: d(2023, 12, 31), by: Level::City });
+    let r = run(
+        &m,
+        &p,
+        AuditOptions {
+            as_of: d(2023, 12, 31),
+            by: Level::City,
+        },
+    );
     assert_eq!(row(&r, "two-hubs", "山西省/太原市").value, Some(0.0));
 }
 
@@ -408,14 +448,23 @@ fn counts_yearly_counts_and_info() {
     let r = audit(COUNTS, d(2023, 12, 31), Level::City);
     // Brand organizations active at 2023-12-31: o1, o5 (o4 dissolved) → 2, gap 3.
     let x = row(&r, "brand-orgs", "山西省/太原市");
-    assert_eq!((x.value, x.gap, x.status), (Some(2.0), Some(3), Status::Unmet));
+    assert_eq!(
+        (x.value, x.gap, x.status),
+        (Some(2.0), Some(3), Status::Unmet)
+    );
     // Brand projects dated by the as-of date: 2021 (city) and 2023 (小店区) → 2, met;
     // the 2024 one does not count yet.
     let x = row(&r, "brand-projects", "山西省/太原市");
-    assert_eq!((x.value, x.gap, x.status), (Some(2.0), Some(0), Status::Met));
+    assert_eq!(
+        (x.value, x.gap, x.status),
+        (Some(2.0), Some(0), Status::Met)
+    );
     // City-level trainings (at 太原市 itself): 2021 and 2023, not 2022 (that one is 小店区's).
     let x = row(&r, "training-city", "山西省/太原市");
-    assert_eq!((x.value, x.required, x.gap), (Some(2.0), Some(3.0), Some(1)));
+    assert_eq!(
+        (x.value, x.required, x.gap),
+        (Some(2.0), Some(3.0), Some(1))
+    );
     assert_eq!(x.detail, "缺 2022");
     // County trainings within 小店区: 2022 only → 1 of 3; 迎泽区: none → 0 of 3.
     let x = row(&r, "training-county", "山西省/太原市/小店区");
@@ -424,10 +473,16 @@ fn counts_yearly_counts_and_info() {
     assert_eq!((x.value, x.gap), (Some(0.0), Some(3)));
     // Funds up to 2023: 10.5 (city) + 2.25 (小店区) = 12.75; the 2024 line is excluded.
     let x = row(&r, "funding", "山西省/太原市");
-    assert_eq!((x.value, x.status, x.gap), (Some(12.75), Status::Info, None));
+    assert_eq!(
+        (x.value, x.status, x.gap),
+        (Some(12.75), Status::Info, None)
+    );
     assert_eq!(row(&r, "funding", "山西省/太原市/小店区").value, Some(2.25));
     // Count targets get rows at their assessed level only.
-    assert!(!r.rows.iter().any(|x| r.targets[x.target].target.id == "brand-orgs" && x.level == Level::County));
+    assert!(!r
+        .rows
+        .iter()
+        .any(|x| r.targets[x.target].target.id == "brand-orgs" && x.level == Level::County));
 }
 
 #[test]
@@ -435,10 +490,16 @@ fn yearly_count_judges_only_ended_years() {
     // Mid-2022 only 2021 has ended: the city trained in 2021 → 1 of 1, met.
     let r = audit(COUNTS, d(2022, 6, 30), Level::City);
     let x = row(&r, "training-city", "山西省/太原市");
-    assert_eq!((x.value, x.required, x.gap, x.status), (Some(1.0), Some(1.0), Some(0), Status::Met));
+    assert_eq!(
+        (x.value, x.required, x.gap, x.status),
+        (Some(1.0), Some(1.0), Some(0), Status::Met)
+    );
     // Before the end of 2021 nothing is judged yet.
     let r = audit(COUNTS, d(2021, 6, 30), Level::City);
-    assert_eq!(row(&r, "training-city", "山西省/太原市").status, Status::Info);
+    assert_eq!(
+        row(&r, "training-city", "山西省/太原市").status,
+        Status::Info
+    );
 }
 
 #[test]
@@ -447,10 +508,21 @@ fn warnings_fail_only_when_asked() {
     // meets except the warning: selection happened in 2022 only → unmet warning.
     let (m, _) = model();
     let mut p = plan_with(COUNTS);
-    p.targets.retain(|t| t.id == "brand-projects" || t.id == "warn-selection");
+    p.targets
+        .retain(|t| t.id == "brand-projects" || t.id == "warn-selection");
     p.meta.reporting_units = vec!["太原市".into()];
-    let r = run(&m, &p, AuditOptions { as_of: d(2023, 12, 31), by: Level::City });
-    assert_eq!(row(&r, "warn-selection", "山西省/太原市").status, Status::Unmet);
+    let r = run(
+        &m,
+        &p,
+        AuditOptions {
+            as_of: d(2023, 12, 31),
+            by: Level::City,
+        },
+    );
+    assert_eq!(
+        row(&r, "warn-selection", "山西省/太原市").status,
+        Status::Unmet
+    );
     assert!(!r.fails(Severity::Error));
     assert!(r.fails(Severity::Warning));
 }
@@ -459,7 +531,14 @@ fn warnings_fail_only_when_asked() {
 fn scope_drops_levels_above_it() {
     let (mut m, ids) = model();
     m.scope = ids.k1;
-    let r = run(&m, &plan_with(COUNTS), AuditOptions { as_of: d(2023, 12, 31), by: Level::County });
+    let r = run(
+        &m,
+        &plan_with(COUNTS),
+        AuditOptions {
+            as_of: d(2023, 12, 31),
+            by: Level::County,
+        },
+    );
     // City-level targets are not evaluated for a county scope.
     let t = r.targets.iter().find(|t| t.target.id == "brand-orgs");
     assert!(t.is_some_and(|t| t.skipped.is_some()));
@@ -474,13 +553,20 @@ fn by_street_adds_street_rows_for_ratio_targets() {
     let r = audit(COVERAGE, d(2023, 12, 31), Level::Street);
     // 坞城街道: hub within → 1/1 covered.
     let x = row(&r, "hub-streets", "山西省/太原市/小店区/坞城街道");
-    assert_eq!((x.value, x.status, x.assessed), (Some(1.0), Status::Met, false));
+    assert_eq!(
+        (x.value, x.status, x.assessed),
+        (Some(1.0), Status::Met, false)
+    );
 }
 
 #[test]
 fn rows_are_sorted_by_target_then_region() {
     let r = audit(DENSITY, d(2023, 12, 31), Level::City);
-    let got: Vec<(usize, &str)> = r.rows.iter().map(|x| (x.target, x.region.as_str())).collect();
+    let got: Vec<(usize, &str)> = r
+        .rows
+        .iter()
+        .map(|x| (x.target, x.region.as_str()))
+        .collect();
     let want = vec![
         (0, "山西省"),
         (0, "山西省/太原市"),
@@ -503,5 +589,12 @@ fn ratio_ceil_is_exact() {
     assert_eq!(third.ceil_times(4), 2);
     assert_eq!(third.ceil_times(300), 100);
     assert_eq!(plan::Ratio { num: 10, den: 1 }.ceil_times(7), 70);
-    assert_eq!(plan::Ratio { num: 850_000, den: 1_000_000 }.ceil_times(20), 17);
+    assert_eq!(
+        plan::Ratio {
+            num: 850_000,
+            den: 1_000_000
+        }
+        .ceil_times(20),
+        17
+    );
 }

@@ -127,7 +127,7 @@ impl<'a> Resolver<'a> {
                     column: "社区",
                     reason: SkipReason::AmbiguousPlace,
                     message: format!(
-                        "社区“{}”在{}不唯一：可能是{}；未计入",
+                        "社区“{}”在{}不唯一：可能是{}",
                         name,
                         self.regions.path(base),
                         names.join("或")
@@ -163,7 +163,7 @@ impl<'a> Resolver<'a> {
             column,
             reason: SkipReason::UnmatchedPlace,
             message: format!(
-                "{column}“{name}”不在{}的名单中{hint}；未计入",
+                "{column}“{name}”不在{}的名单中{hint}",
                 self.regions.path(parent)
             ),
         }

@@ -64,14 +64,42 @@ fn org(row: u32, name: &str, p: Place) -> OrganizationRow {
 /// 阳泉市 and 晋城市.
 fn communities() -> Vec<CommunityRow> {
     vec![
-        community(2, place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会"), Some(111)),
-        community(3, place("太原市", "迎泽区", "迎泽街道", "新店村村民委员会"), Some(121)),
-        community(4, place("吕梁市", "临县", "白文镇", "白文居委会"), Some(121)),
-        community(5, place("吕梁市", "临县", "白文镇", "白文村委会"), Some(220)),
-        community(6, place("阳泉市", "城区", "上站街道", "上站社区居委会"), Some(111)),
-        community(7, place("晋城市", "城区", "西街街道", "西街社区居委会"), Some(111)),
+        community(
+            2,
+            place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会"),
+            Some(111),
+        ),
+        community(
+            3,
+            place("太原市", "迎泽区", "迎泽街道", "新店村村民委员会"),
+            Some(121),
+        ),
+        community(
+            4,
+            place("吕梁市", "临县", "白文镇", "白文居委会"),
+            Some(121),
+        ),
+        community(
+            5,
+            place("吕梁市", "临县", "白文镇", "白文村委会"),
+            Some(220),
+        ),
+        community(
+            6,
+            place("阳泉市", "城区", "上站街道", "上站社区居委会"),
+            Some(111),
+        ),
+        community(
+            7,
+            place("晋城市", "城区", "西街街道", "西街社区居委会"),
+            Some(111),
+        ),
         // A duplicate of row 2.
-        community(8, place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会"), Some(111)),
+        community(
+            8,
+            place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会"),
+            Some(111),
+        ),
         // Name says nothing, no code: unclassified.
         community(9, place("太原市", "迎泽区", "迎泽街道", "某虚拟单位"), None),
     ]
@@ -80,7 +108,10 @@ fn communities() -> Vec<CommunityRow> {
 fn dataset(orgs: Vec<OrganizationRow>) -> Dataset {
     let n = orgs.len() as u32;
     Dataset {
-        tables: vec![table(TableKind::Communities, 8), table(TableKind::Organizations, n)],
+        tables: vec![
+            table(TableKind::Communities, 8),
+            table(TableKind::Organizations, n),
+        ],
         communities: communities(),
         organizations: orgs,
         ..Dataset::default()
@@ -114,13 +145,21 @@ fn short_names_resolve_when_unique_in_the_street() {
         vec![
             org(2, "甲", place("太原市", "迎泽区", "迎泽街道", "迎泽社区")),
             org(3, "乙", place("太原市", "迎泽区", "迎泽街道", "新店村")),
-            org(4, "丙", place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会")),
+            org(
+                4,
+                "丙",
+                place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会"),
+            ),
             // No street given: found among the county's communities.
             org(5, "丁", place("太原市", "迎泽区", "", "新店村")),
         ],
         &opts(),
     );
-    let paths: Vec<String> = m.organizations.iter().map(|o| m.regions.path(o.place)).collect();
+    let paths: Vec<String> = m
+        .organizations
+        .iter()
+        .map(|o| m.regions.path(o.place))
+        .collect();
     assert_eq!(
         paths,
         [
@@ -134,14 +173,29 @@ fn short_names_resolve_when_unique_in_the_street() {
 
 #[test]
 fn an_ambiguous_short_name_is_a_data_issue_naming_both() {
-    let m = built(vec![org(2, "甲", place("吕梁市", "临县", "白文镇", "白文"))], &opts());
+    let m = built(
+        vec![org(2, "甲", place("吕梁市", "临县", "白文镇", "白文"))],
+        &opts(),
+    );
     assert!(m.organizations.is_empty());
     let i = issue_for(&m, 1, 2).map(|i| (i.outcome, i.message.clone()));
-    let Some((outcome, msg)) = i else { panic!("no issue") };
+    let Some((outcome, msg)) = i else {
+        panic!("no issue")
+    };
     assert_eq!(outcome, Outcome::Skipped(SkipReason::AmbiguousPlace));
-    assert!(msg.contains("白文居委会") && msg.contains("白文村委会"), "{msg}");
+    assert!(
+        msg.contains("白文居委会") && msg.contains("白文村委会"),
+        "{msg}"
+    );
     // The exact full name is not ambiguous.
-    let m = built(vec![org(2, "甲", place("吕梁市", "临县", "白文镇", "白文村委会"))], &opts());
+    let m = built(
+        vec![org(
+            2,
+            "甲",
+            place("吕梁市", "临县", "白文镇", "白文村委会"),
+        )],
+        &opts(),
+    );
     assert_eq!(m.organizations.len(), 1);
 }
 
@@ -151,14 +205,26 @@ fn unmatched_places_suggest_the_nearest_name() {
         vec![
             org(2, "甲", place("太原市", "迎泽区", "迎泽街道", "迎择社区")),
             org(3, "乙", place("太原市", "迎泽县", "", "")),
-            org(4, "丙", place("太原市", "迎泽区", "迎泽街道", "完全不同的名字")),
+            org(
+                4,
+                "丙",
+                place("太原市", "迎泽区", "迎泽街道", "完全不同的名字"),
+            ),
         ],
         &opts(),
     );
     assert!(m.organizations.is_empty());
-    let msg = |row| issue_for(&m, 1, row).map(|i| i.message.clone()).unwrap_or_default();
+    let msg = |row| {
+        issue_for(&m, 1, row)
+            .map(|i| i.message.clone())
+            .unwrap_or_default()
+    };
     assert!(msg(2).contains("是否为“迎泽社区居民委员会”"), "{}", msg(2));
-    assert!(msg(3).contains("迎泽县") && msg(3).contains("是否为“迎泽区”"), "{}", msg(3));
+    assert!(
+        msg(3).contains("迎泽县") && msg(3).contains("是否为“迎泽区”"),
+        "{}",
+        msg(3)
+    );
     assert!(!msg(4).contains("是否为"), "{}", msg(4));
     assert_eq!(
         issue_for(&m, 1, 3).map(|i| i.column.clone()),
@@ -177,7 +243,11 @@ fn same_county_name_in_two_cities_stays_apart() {
         ],
         &opts(),
     );
-    let paths: Vec<String> = m.organizations.iter().map(|o| m.regions.path(o.place)).collect();
+    let paths: Vec<String> = m
+        .organizations
+        .iter()
+        .map(|o| m.regions.path(o.place))
+        .collect();
     assert_eq!(
         paths,
         [
@@ -195,8 +265,16 @@ fn same_county_name_in_two_cities_stays_apart() {
 fn duplicates_are_skipped_once_and_said() {
     let m = built(
         vec![
-            org(2, "舞蹈队", place("太原市", "迎泽区", "迎泽街道", "迎泽社区")),
-            org(3, "舞蹈队", place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会")),
+            org(
+                2,
+                "舞蹈队",
+                place("太原市", "迎泽区", "迎泽街道", "迎泽社区"),
+            ),
+            org(
+                3,
+                "舞蹈队",
+                place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会"),
+            ),
             org(4, "舞蹈队", place("太原市", "迎泽区", "迎泽街道", "新店村")),
         ],
         &opts(),
@@ -223,7 +301,10 @@ fn urban_rural_routes_are_counted() {
     // Names: 迎泽社区居民委员会 u, 新店村村民委员会 r (code 121 urban: disagree), 白文居委会 u
     // (121 agrees), 白文村委会 r, 上站社区居委会 u, 西街社区居委会 u → 6 by name; the
     // duplicate is not counted; 某虚拟单位 has neither → unclassified.
-    assert_eq!((c.by_name, c.by_code, c.unclassified, c.name_code_disagree), (6, 0, 1, 1));
+    assert_eq!(
+        (c.by_name, c.by_code, c.unclassified, c.name_code_disagree),
+        (6, 0, 1, 1)
+    );
     let kind = |name: &str| {
         m.communities
             .iter()
@@ -233,7 +314,13 @@ fn urban_rural_routes_are_counted() {
     assert_eq!(kind("新店村村民委员会"), Some(UrbanRural::Rural));
     assert_eq!(kind("某虚拟单位"), None);
     // With the code first, 新店村 (121) becomes urban.
-    let m = built(Vec::new(), &BuildOptions { code_wins: true, ..opts() });
+    let m = built(
+        Vec::new(),
+        &BuildOptions {
+            code_wins: true,
+            ..opts()
+        },
+    );
     assert_eq!(
         m.communities
             .iter()
@@ -269,7 +356,11 @@ fn scope_and_province_skip_rows_as_out_of_scope() {
     ]);
     ds.communities.push(CommunityRow {
         code: Some("610118001001".into()),
-        ..community(10, place("西安市", "鄠邑区", "甘亭街道", "甘亭社区居委会"), Some(111))
+        ..community(
+            10,
+            place("西安市", "鄠邑区", "甘亭街道", "甘亭社区居委会"),
+            Some(111),
+        )
     });
     ds.tables[0].rows_read = 9;
     let m = match build(ds, &o) {

@@ -48,11 +48,21 @@ fn builtins_parse_with_the_ids_analysts_script_against() {
     assert_eq!(plans[1].meta.reporting_units.len(), 10);
     // socialwork-rural is exactly one third.
     let sw = &plans[0].targets[5];
-    assert!(matches!(sw.measure, Measure::Coverage { min: Ratio { num: 1, den: 3 }, .. }));
+    assert!(matches!(
+        sw.measure,
+        Measure::Coverage {
+            min: Ratio { num: 1, den: 3 },
+            ..
+        }
+    ));
     // The incubators target needs two per street.
     assert!(matches!(
         plans[1].targets[2].measure,
-        Measure::Coverage { at_least: 2, attach: Attach::Within, .. }
+        Measure::Coverage {
+            at_least: 2,
+            attach: Attach::Within,
+            ..
+        }
     ));
 }
 
@@ -83,7 +93,9 @@ level = \"city\"
 fn first_error(body: &str) -> (usize, usize, String) {
     match parse("p.toml", &format!("{HEAD}{body}")) {
         Ok(_) => panic!("expected an error for:\n{body}"),
-        Err(PlanError::Invalid(d)) if !d.is_empty() => (d[0].line, d[0].column, d[0].message.clone()),
+        Err(PlanError::Invalid(d)) if !d.is_empty() => {
+            (d[0].line, d[0].column, d[0].message.clone())
+        }
         Err(e) => panic!("unexpected {e}"),
     }
 }
@@ -159,7 +171,9 @@ level = \"city\"
     assert_eq!((line, col), (19, 10), "{msg}");
     assert!(msg.contains("reaches"), "{msg}");
     // A coverage share above 100 %.
-    let body = body.replace("attach = \"reaches\"", "attach = \"within\"").replace("min = 1", "min = 1.5");
+    let body = body
+        .replace("attach = \"reaches\"", "attach = \"within\"")
+        .replace("min = 1", "min = 1.5");
     let (line, _, msg) = first_error(&body);
     assert_eq!(line, 20, "{msg}");
     // yearly_count on organizations, and a min on it.
@@ -202,11 +216,17 @@ fn syntax_errors_are_located() {
 
 #[test]
 fn diagnostics_render_file_line_column() {
-    let err = parse("my-plan.toml", &format!("{HEAD}{GOOD}").replace("level = \"city\"", "level = \"town\""));
+    let err = parse(
+        "my-plan.toml",
+        &format!("{HEAD}{GOOD}").replace("level = \"city\"", "level = \"town\""),
+    );
     let text = match err {
         Err(e) => e.to_string(),
         Ok(_) => String::new(),
     };
-    assert!(text.starts_with("my-plan.toml:19:9: error: unknown level \"town\""), "{text}");
+    assert!(
+        text.starts_with("my-plan.toml:19:9: error: unknown level \"town\""),
+        "{text}"
+    );
     assert!(text.contains("19 | level = \"town\""), "{text}");
 }
