@@ -1,0 +1,318 @@
+//! The real binary on the bundled fixtures: exit codes, outputs, inspect accounting.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn zhibiao() -> Command {
+    let mut c = match Command::cargo_bin("zhibiao") {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    c.current_dir(root()).env("NO_COLOR", "1");
+    c
+}
+
+fn stdout_of(args: &[&str]) -> (i32, String, String) {
+    let out = match zhibiao().args(args).output() {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn demo_audit_prints_the_gap_report_and_exits_1() {
+    let (code, out, _) = stdout_of(&["audit", "fixtures/demo", "--as-of", "2023-12-31"]);
+    assert_eq!(code, 1, "{out}");
+    for want in [
+        "晋民发〔2021〕30号",
+        "目标汇总",
+        "分地区差距",
+        "阳泉市",
+        "晋城市",
+        "10.31 / 10.00",
+        "8.01 / 10.00",
+        "差 351",
+        "太原市",
+        "无数据",
+        "数据问题",
+        "行数核对：读取",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+    assert!(!out.contains("账目不平"), "{out}");
+    // Piped output carries no colour codes.
+    assert!(!out.contains('\u{1b}'), "{out}");
+}
+
+#[test]
+fn exit_0_when_every_error_target_is_met() {
+    // 阳泉市 meets urban-density, rural-density and brand-orgs; with --scope only 阳泉市 is
+    // expected, so a plan of those three passes.
+    let plan = root().join("tests/data/yangquan-met.toml");
+    let (code, out, err) = stdout_of(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--scope",
+        "阳泉市",
+        "--plan",
+        plan.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    // Without the scope, the missing cities are no data → 1.
+    let (code, _, _) = stdout_of(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--plan",
+        plan.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 1);
+    // --fail-on never turns any successful run into 0.
+    let (code, _, _) = stdout_of(&["audit", "fixtures/demo", "--as-of", "2023-12-31", "--fail-on", "never"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn exit_2_when_the_audit_cannot_run() {
+    let cases: &[&[&str]] = &[
+        &["audit", "fixtures/messy/does-not-exist.csv"],
+        &["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/garbage.xlsx"],
+        &["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/encrypted.xlsx"],
+        &["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/empty.csv"],
+        &["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/missing-column.csv"],
+        &["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/not-utf8-nor-gbk.csv"],
+        &["audit", "fixtures/demo", "--plan", "no-such-plan"],
+        &["audit", "fixtures/demo", "--plan", "tests/data/bad-plan.toml"],
+        &["audit", "fixtures/demo", "--as-of", "2023-13-01"],
+        &["audit", "fixtures/demo", "--scope", "太原市"],
+        &["audit", "fixtures/messy/gbk.csv"],
+        &["audit", "--bogus-flag", "fixtures/demo"],
+    ];
+    for args in cases {
+        let (code, out, err) = stdout_of(args);
+        assert_eq!(code, 2, "{args:?}\nstdout: {out}\nstderr: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(!err.is_empty(), "{args:?}: no message");
+    }
+}
+
+#[test]
+fn errors_name_the_file_and_what_was_expected() {
+    let (_, _, err) = stdout_of(&["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/missing-column.csv"]);
+    assert!(err.contains("missing-column.csv"), "{err}");
+    assert!(err.contains("组织名称"), "{err}");
+    let (_, _, err) = stdout_of(&["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/not-utf8-nor-gbk.csv"]);
+    assert!(err.contains("not-utf8-nor-gbk.csv") && err.contains("116"), "{err}");
+    let (_, _, err) = stdout_of(&["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/encrypted.xlsx"]);
+    assert!(err.contains("encrypted.xlsx") && err.contains("password"), "{err}");
+}
+
+#[test]
+fn plan_check_reports_line_and_column() {
+    let (code, _, err) = stdout_of(&["plan", "check", "tests/data/bad-plan.toml"]);
+    assert_eq!(code, 2);
+    // The fixture misspells `measure` on line 15 and uses an unknown category on line 27.
+    assert!(err.contains("tests/data/bad-plan.toml:15:1: error: unknown field `measur`"), "{err}");
+    assert!(err.contains("15 | measur = \"density\""), "{err}");
+    let (code, out, _) = stdout_of(&["plan", "check", "rules/shanxi-2021-2023.toml"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("13 targets"), "{out}");
+}
+
+#[test]
+fn plan_semantic_errors_are_located_too() {
+    let (code, _, err) = stdout_of(&["plan", "check", "tests/data/bad-values.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad-values.toml:17:59: error: unknown value \"枢纽性\""), "{err}");
+    assert!(err.contains("bad-values.toml:30:10: error: attach \"reaches\" is impossible here"), "{err}");
+}
+
+#[test]
+fn plans_and_plan_show() {
+    let (code, out, _) = stdout_of(&["plans"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("shanxi-2021-2023") && out.contains("shaanxi-2019"), "{out}");
+    let (code, out, _) = stdout_of(&["plan", "show", "shanxi-2021-2023"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("[socialwork-rural]") && out.contains("三分之一"), "{out}");
+}
+
+fn read_csv(path: &Path) -> (Vec<u8>, Vec<Vec<String>>) {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes).trim_start_matches('\u{feff}').to_string();
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    let rows = rdr
+        .records()
+        .filter_map(Result::ok)
+        .map(|r| r.iter().map(str::to_string).collect())
+        .collect();
+    (bytes, rows)
+}
+
+#[test]
+fn csv_and_json_outputs_carry_the_same_long_result() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let csv_path = dir.path().join("gaps.csv");
+    let json_path = dir.path().join("gaps.json");
+    let (code, _, err) = stdout_of(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "-o",
+        csv_path.to_str().unwrap_or_default(),
+        "-o",
+        json_path.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let (bytes, rows) = read_csv(&csv_path);
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "CSV must start with a BOM");
+    assert_eq!(rows[0], ["plan", "target", "level", "region", "value", "required", "gap", "status", "due"]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json_path).unwrap_or_default()).unwrap_or_default();
+    let arr = json.as_array().cloned().unwrap_or_default();
+    assert_eq!(arr.len(), rows.len() - 1);
+    for (row, obj) in rows[1..].iter().zip(&arr) {
+        assert_eq!(obj["target"], row[1]);
+        assert_eq!(obj["region"], row[3]);
+        assert_eq!(obj["status"], row[7]);
+        let v = obj["value"].as_f64().map(|x| format!("{x}"));
+        let c = row[4].parse::<f64>().ok().map(|x| format!("{x}"));
+        assert_eq!(v, c, "{row:?}");
+    }
+    // --no-bom and --format csv to stdout.
+    let (_, out, _) = stdout_of(&["audit", "fixtures/demo", "--as-of", "2023-12-31", "--format", "csv", "--no-bom"]);
+    assert!(out.starts_with("plan,target,level,region"), "{out}");
+    // Two runs give byte-identical CSV.
+    let (_, again, _) = stdout_of(&["audit", "fixtures/demo", "--as-of", "2023-12-31", "--format", "csv", "--no-bom"]);
+    assert_eq!(out, again);
+}
+
+#[test]
+fn rejects_lists_every_skipped_row_with_its_cells() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("rejects.csv");
+    let (code, _, err) = stdout_of(&["inspect", "fixtures/demo", "--rejects", path.to_str().unwrap_or_default()]);
+    assert_eq!(code, 0, "{err}");
+    let (_, rows) = read_csv(&path);
+    assert_eq!(&rows[0][..5], ["file", "sheet", "row", "reason", "message"]);
+    // fixtures/demo/EXPECTED.md: skipped rows are 阳泉 sheet 1+1 (total, note), 晋城 sheet
+    // 1+1, 阳泉 orgs 3 blank + 1 total + 1 note + 1 duplicate + 1 unmatched, 晋城 orgs
+    // 3 blank + 1 total + 1 note + 1 unmatched = 17.
+    assert_eq!(rows.len() - 1, 17, "{rows:?}");
+    let dup = rows.iter().find(|r| r[3] == "duplicate");
+    assert!(
+        dup.is_some_and(|r| r[2] == "333" && r.iter().any(|c| c.contains("大阳泉矿社区阳光爱心妈妈服务队"))),
+        "{dup:?}"
+    );
+    let unmatched = rows.iter().find(|r| r[3] == "unmatched_place" && r[0].ends_with(".csv"));
+    assert!(unmatched.is_some_and(|r| r[2] == "729"), "{unmatched:?}");
+}
+
+/// Parse every "读取 N 行 = 使用 U 行 + 跳过 S 行" line and check N = U + S.
+fn assert_accounting_adds_up(out: &str) -> usize {
+    let mut lines = 0;
+    for line in out.lines().filter(|l| l.contains("读取 ") && l.contains(" = 使用 ")) {
+        let nums: Vec<u64> = line
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .take(3)
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        assert_eq!(nums.len(), 3, "{line}");
+        assert_eq!(nums[0], nums[1] + nums[2], "{line}");
+        lines += 1;
+    }
+    assert!(!out.contains("账目不平"), "{out}");
+    lines
+}
+
+#[test]
+fn inspect_accounts_for_every_row_of_the_messy_fixtures() {
+    let files = [
+        "gbk.csv",
+        "utf8-bom.csv",
+        "title-merged-totals.xlsx",
+        "two-row-header.xlsx",
+        "dates.csv",
+        "dates.xlsx",
+        "fullwidth.csv",
+        "unknown-values.csv",
+    ];
+    let mut args = vec!["inspect".to_string(), "fixtures/messy/communities-taiyuan.csv".to_string()];
+    args.extend(files.iter().map(|f| format!("fixtures/messy/{f}")));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = stdout_of(&refs);
+    assert_eq!(code, 0, "{err}");
+    // One line per table plus the total.
+    assert_eq!(assert_accounting_adds_up(&out), files.len() + 2, "{out}");
+    for want in [
+        // title rows above the header; blank, total and note rows skipped and counted
+        "读取 24 行 = 使用 20 行 + 跳过 4 行（空行 2，合计行 1，备注行 1）",
+        "表头 header: 第3行",
+        // two-row header with merged group labels
+        "表头 header: 第1–2行",
+        // GBK detected; the unmatched place suggests the near name
+        "编码 encoding: GBK",
+        "是否为“亲贤社区居委会”",
+        // the invalid dates are named with row, column and value
+        "dates.csv 第11行 [成立日期]",
+        "2021-02-30",
+        "dates.xlsx#日期 第13行 [成立日期]",
+        // unknown category kept and said
+        "兴趣爱好类",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+}
+
+#[test]
+fn inspect_reads_ods_xls_rare_characters_and_ambiguous_names() {
+    let (code, out, err) = stdout_of(&["inspect", "fixtures/messy/communities.ods"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("读取 152 行 = 使用 152 行"), "{out}");
+    let (code, out, err) = stdout_of(&["inspect", "fixtures/messy/communities.xls"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("读取 153 行 = 使用 152 行 + 跳过 1 行（合计行 1）"), "{out}");
+    assert!(out.contains("表头 header: 第2行"), "{out}");
+    let (code, out, err) = stdout_of(&["inspect", "fixtures/messy/rare-chars-communities.csv", "fixtures/messy/rare-chars.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("读取 12 行 = 使用 12 行 + 跳过 0 行"), "{out}");
+    let (code, out, err) = stdout_of(&["inspect", "fixtures/messy/ambiguous-communities.csv", "fixtures/messy/ambiguous.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("读取 9 行 = 使用 7 行 + 跳过 2 行（地点不唯一 2）"), "{out}");
+    assert!(out.contains("“白文居委会”或“白文村委会”"), "{out}");
+    assert_accounting_adds_up(&out);
+}
+
+#[test]
+fn the_urban_rural_switch_lets_the_code_decide() {
+    let (_, by_name, _) = stdout_of(&["inspect", "fixtures/demo"]);
+    assert!(by_name.contains("按名称 2505，按城乡分类代码 0"), "{by_name}");
+    assert!(by_name.contains("名称与代码不一致 451"), "{by_name}");
+    let (_, by_code, _) = stdout_of(&["inspect", "fixtures/demo", "--urban-rural", "code"]);
+    assert!(by_code.contains("按名称 0，按城乡分类代码 2505"), "{by_code}");
+}
+
+#[test]
+fn help_teaches_exit_codes() {
+    zhibiao()
+        .args(["audit", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit status").and(predicate::str::contains("--scope")));
+}
