@@ -92,16 +92,15 @@ struct RowCtx<'a> {
 }
 
 impl<'a> RowCtx<'a> {
-    fn cell(&self, field: &str) -> Option<(&'a str, Cell)> {
+    fn cell(&self, field: &str) -> Option<(&'a str, &'a Cell)> {
         let map = self.header.column(field)?;
         let raw = self.row.cell(map.column);
-        let cell = if raw.is_blank() {
+        let cell = if raw.is_blank() && !self.fills.is_empty() {
             self.fills
                 .get(&(self.row.number, map.column))
-                .cloned()
-                .unwrap_or(Cell::Empty)
+                .unwrap_or(raw)
         } else {
-            raw.clone()
+            raw
         };
         Some((map.header.as_str(), cell))
     }
@@ -143,7 +142,7 @@ impl<'a> RowCtx<'a> {
 
     fn date(&mut self, field: &str) -> Option<NaiveDate> {
         let (h, cell) = self.cell(field)?;
-        let parsed = match &cell {
+        let parsed = match cell {
             Cell::Empty => return None,
             Cell::DateTime(dt) => Some(dt.date()),
             Cell::Number(f) if *f >= 1e7 => parse_date(&number_text(*f)),
@@ -481,7 +480,7 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                     None
                 }
                 Some((h, c)) => {
-                    let y = parse_year(&c);
+                    let y = parse_year(c);
                     if y.is_none() {
                         ctx.errors.push((
                             h.to_string(),
@@ -501,7 +500,7 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                     None
                 }
                 Some((h, c)) => {
-                    let a = parse_amount(&c);
+                    let a = parse_amount(c);
                     if a.is_none() {
                         ctx.errors.push((
                             h.to_string(),
@@ -542,7 +541,10 @@ fn merge_fills(grid: &Grid, header_last: u32) -> HashMap<(u32, usize), Cell> {
         if m.rows.1 <= m.rows.0 || m.rows.0 <= header_last {
             continue;
         }
-        let Some(top) = grid.rows.iter().find(|r| r.number == m.rows.0) else {
+        let Ok(top) = grid.rows.binary_search_by_key(&m.rows.0, |r| r.number) else {
+            continue;
+        };
+        let Some(top) = grid.rows.get(top) else {
             continue;
         };
         let value = top.cell(m.cols.0).clone();
