@@ -245,13 +245,17 @@ fn rows_seen(grid: &Grid) -> String {
 }
 
 fn expected_names(spec: &schema::FieldSpec) -> String {
-    let others: Vec<&str> = spec
-        .aliases
-        .iter()
-        .copied()
-        .filter(|a| *a != spec.zh)
-        .take(6)
-        .collect();
+    // Chinese spellings first, one per key, then the English name.
+    let mut keys = vec![header_key(spec.zh)];
+    let mut others: Vec<&str> = Vec::new();
+    for a in spec.aliases.iter().filter(|a| !a.is_ascii()) {
+        let k = header_key(a);
+        if !keys.contains(&k) && others.len() < 5 {
+            keys.push(k);
+            others.push(a);
+        }
+    }
+    others.push(spec.name);
     format!("{}（也可写作 / or: {}）", spec.zh, others.join("、"))
 }
 
