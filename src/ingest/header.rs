@@ -245,13 +245,17 @@ fn rows_seen(grid: &Grid) -> String {
 }
 
 fn expected_names(spec: &schema::FieldSpec) -> String {
-    let others: Vec<&str> = spec
-        .aliases
-        .iter()
-        .copied()
-        .filter(|a| *a != spec.zh)
-        .take(6)
-        .collect();
+    // Chinese spellings first, one per key, then the English name.
+    let mut keys = vec![header_key(spec.zh)];
+    let mut others: Vec<&str> = Vec::new();
+    for a in spec.aliases.iter().filter(|a| !a.is_ascii()) {
+        let k = header_key(a);
+        if !keys.contains(&k) && others.len() < 5 {
+            keys.push(k);
+            others.push(a);
+        }
+    }
+    others.push(spec.name);
     format!("{}（也可写作 / or: {}）", spec.zh, others.join("、"))
 }
 
@@ -571,6 +575,67 @@ mod tests {
         );
         let msg = detect(&g, None).unwrap_err().to_string();
         assert!(msg.contains("县区") && msg.contains("县(市、区)"), "{msg}");
+    }
+
+    #[test]
+    fn two_row_header_without_merge_information() {
+        // As a CSV export shows it: vertically merged cells only in the upper row, the
+        // group label only above its first column.
+        let g = grid(
+            vec![
+                row(1, &["序号", "名称", "地点", "", "", "建成", "撤销日期"]),
+                row(2, &["", "", "市", "县区", "街道", "时间", ""]),
+                row(
+                    3,
+                    &[
+                        "1",
+                        "迎泽孵化园",
+                        "太原市",
+                        "迎泽区",
+                        "桥东街道",
+                        "2020-01-01",
+                        "",
+                    ],
+                ),
+            ],
+            vec![],
+        );
+        let h = detect(&g, None).unwrap();
+        assert_eq!(h.kind, TableKind::Incubators);
+        assert_eq!(h.header_rows, (1, 2));
+        let got: Vec<&str> = h.columns.iter().map(|c| c.field).collect();
+        assert_eq!(
+            got,
+            ["name", "city", "county", "street", "established", "closed"]
+        );
+    }
+
+    #[test]
+    fn equally_good_kinds_are_ambiguous() {
+        // 名称/市/县区/街道/建成日期 fits incubators, 市/县区/街道/社区/城乡分类代码 fits
+        // communities: five columns each.
+        let g = grid(
+            vec![row(
+                1,
+                &[
+                    "名称",
+                    "市",
+                    "县区",
+                    "街道",
+                    "社区",
+                    "城乡分类代码",
+                    "建成日期",
+                ],
+            )],
+            vec![],
+        );
+        let err = detect(&g, None).unwrap_err();
+        assert!(matches!(err, IngestError::AmbiguousHeader { .. }), "{err}");
+        assert!(err.to_string().contains("--kind"));
+        assert_eq!(
+            detect(&g, Some(TableKind::Incubators)).unwrap().kind,
+            TableKind::Incubators
+        );
     }
 
     #[test]

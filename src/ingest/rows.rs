@@ -92,16 +92,15 @@ struct RowCtx<'a> {
 }
 
 impl<'a> RowCtx<'a> {
-    fn cell(&self, field: &str) -> Option<(&'a str, Cell)> {
+    fn cell(&self, field: &str) -> Option<(&'a str, &'a Cell)> {
         let map = self.header.column(field)?;
         let raw = self.row.cell(map.column);
-        let cell = if raw.is_blank() {
+        let cell = if raw.is_blank() && !self.fills.is_empty() {
             self.fills
                 .get(&(self.row.number, map.column))
-                .cloned()
-                .unwrap_or(Cell::Empty)
+                .unwrap_or(raw)
         } else {
-            raw.clone()
+            raw
         };
         Some((map.header.as_str(), cell))
     }
@@ -143,7 +142,7 @@ impl<'a> RowCtx<'a> {
 
     fn date(&mut self, field: &str) -> Option<NaiveDate> {
         let (h, cell) = self.cell(field)?;
-        let parsed = match &cell {
+        let parsed = match cell {
             Cell::Empty => return None,
             Cell::DateTime(dt) => Some(dt.date()),
             Cell::Number(f) if *f >= 1e7 => parse_date(&number_text(*f)),
@@ -481,7 +480,7 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                     None
                 }
                 Some((h, c)) => {
-                    let y = parse_year(&c);
+                    let y = parse_year(c);
                     if y.is_none() {
                         ctx.errors.push((
                             h.to_string(),
@@ -501,7 +500,7 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                     None
                 }
                 Some((h, c)) => {
-                    let a = parse_amount(&c);
+                    let a = parse_amount(c);
                     if a.is_none() {
                         ctx.errors.push((
                             h.to_string(),
@@ -542,7 +541,10 @@ fn merge_fills(grid: &Grid, header_last: u32) -> HashMap<(u32, usize), Cell> {
         if m.rows.1 <= m.rows.0 || m.rows.0 <= header_last {
             continue;
         }
-        let Some(top) = grid.rows.iter().find(|r| r.number == m.rows.0) else {
+        let Ok(top) = grid.rows.binary_search_by_key(&m.rows.0, |r| r.number) else {
+            continue;
+        };
+        let Some(top) = grid.rows.get(top) else {
             continue;
         };
         let value = top.cell(m.cols.0).clone();
@@ -652,4 +654,409 @@ pub fn ingest_grid(grid: Grid, opts: &IngestOptions, ds: &mut Dataset) -> Result
     }
     ds.tables.push(info);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::source::{Cell, Merge};
+    use crate::ingest::{read_file, KindOverride, Registration, Status, UrbanRural};
+    use std::path::PathBuf;
+
+    fn row(number: u32, cells: &[&str]) -> GridRow {
+        GridRow {
+            number,
+            cells: cells
+                .iter()
+                .map(|s| {
+                    if s.is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text((*s).to_string())
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    fn grid(rows: Vec<GridRow>) -> Grid {
+        Grid {
+            file: PathBuf::from("orgs.xlsx"),
+            sheet: Some("台账".into()),
+            encoding: None,
+            rows,
+            merges: vec![],
+        }
+    }
+
+    fn typed_rows(ds: &Dataset) -> u32 {
+        (ds.communities.len()
+            + ds.organizations.len()
+            + ds.incubators.len()
+            + ds.projects.len()
+            + ds.events.len()
+            + ds.funds.len()) as u32
+    }
+
+    #[test]
+    fn credit_codes() {
+        assert_eq!(check_credit_code("91350100M000100Y43"), Ok(()));
+        // Same code, wrong check character.
+        assert!(check_credit_code("91350100M000100Y44")
+            .unwrap_err()
+            .contains('3'));
+        assert!(check_credit_code("91350100M000100Y4").is_err());
+        assert!(check_credit_code("91350100M000100I43").is_err()); // I not allowed
+        assert!(check_credit_code("").is_err());
+    }
+
+    #[test]
+    fn totals_and_notes() {
+        assert_eq!(classify(&row(9, &["", "合计", "", "12"])), RowClass::Total);
+        assert_eq!(
+            classify(&row(9, &["太原市合计", "", "12"])),
+            RowClass::Total
+        );
+        assert_eq!(classify(&row(9, &["", "小 计："])), RowClass::Total);
+        assert_eq!(classify(&row(9, &["3", "总计"])), RowClass::Total);
+        assert_eq!(classify(&row(9, &["注：本表截至9月30日"])), RowClass::Note);
+        assert_eq!(
+            classify(&row(9, &["填表人：张三", "", "审核人：李四"])),
+            RowClass::Note
+        );
+        assert_eq!(classify(&row(9, &["", "  ", "\u{3000}"])), RowClass::Blank);
+        assert_eq!(
+            classify(&row(9, &["1", "合计划生育协会", "太原市"])),
+            RowClass::Data
+        );
+    }
+
+    #[test]
+    fn organizations_with_every_kind_of_row() {
+        let g = Grid {
+            merges: vec![
+                Merge {
+                    rows: (1, 1),
+                    cols: (0, 9),
+                },
+                // 市 merged down over the data rows 3–5.
+                Merge {
+                    rows: (3, 5),
+                    cols: (2, 2),
+                },
+            ],
+            ..grid(vec![
+                row(1, &["太原市社区社会组织备案台账（2023年第三季度）"]),
+                row(
+                    2,
+                    &[
+                        "序号",
+                        "组织名称",
+                        "市",
+                        "县（市、区）",
+                        "乡镇（街道）",
+                        "所属社区",
+                        "组织类别",
+                        "登记形式",
+                        "成立日期",
+                        "统一社会信用代码",
+                        "服务社区",
+                        "注销日期",
+                    ],
+                ),
+                row(
+                    3,
+                    &[
+                        "1",
+                        "　迎泽区 文体协会 ",
+                        "太原市",
+                        "迎泽区",
+                        "桥东街道",
+                        "迎泽社区",
+                        "文体类",
+                        "已备案",
+                        "2021/3/5",
+                        "91350100M000100Y43",
+                        "迎泽社区、新店村；郝庄社区",
+                        "",
+                    ],
+                ),
+                row(
+                    4,
+                    &[
+                        "2",
+                        "鄠邑区助老协会",
+                        "",
+                        "鄠邑区",
+                        "甘亭街道",
+                        "",
+                        "养老类",
+                        "登记",
+                        "２０２１年３月",
+                        "91350100M000100Y44",
+                        "",
+                        "2023-01-01",
+                    ],
+                ),
+                row(
+                    5,
+                    &[
+                        "3",
+                        "薛圐圙乡调解会",
+                        "",
+                        "五寨县",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "2021-13-45",
+                    ],
+                ),
+                row(6, &[]),
+                row(7, &["4", "", "太原市", "小店区"]),
+                row(8, &["", "合计", "", "", "", "", "", "", "", "", "", ""]),
+                row(9, &["填表人：张三"]),
+                row(10, &[]),
+            ])
+        };
+        let mut ds = Dataset::default();
+        ingest_grid(g, &IngestOptions::default(), &mut ds).unwrap();
+        let t = &ds.tables[0];
+        assert_eq!(t.kind, TableKind::Organizations);
+        assert_eq!(t.header_rows, (2, 2));
+        assert_eq!(t.rows_read, 7); // rows 3–9; trailing blank row 10 not read
+        assert_eq!(t.skipped.get(&SkipReason::Blank), Some(&1));
+        assert_eq!(t.skipped.get(&SkipReason::Total), Some(&1));
+        assert_eq!(t.skipped.get(&SkipReason::Note), Some(&1));
+        assert_eq!(t.skipped.get(&SkipReason::InvalidValue), Some(&2));
+        assert_eq!(t.used, 0);
+        assert_eq!(t.rows_read, typed_rows(&ds) + t.skipped_total());
+
+        let a = &ds.organizations[0];
+        assert_eq!(a.origin, Origin { table: 0, row: 3 });
+        assert_eq!(a.name, "迎泽区文体协会");
+        assert_eq!(a.place.city, "太原市");
+        assert_eq!(a.place.community, "迎泽社区");
+        assert_eq!(a.category.as_deref(), Some("文体活动类"));
+        assert_eq!(a.registration, Some(Registration::Filed));
+        assert_eq!(a.founded, NaiveDate::from_ymd_opt(2021, 3, 5));
+        assert_eq!(a.credit_code.as_deref(), Some("91350100M000100Y43"));
+        assert_eq!(a.serves, ["迎泽社区", "新店村", "郝庄社区"]);
+        assert_eq!(a.status, None);
+
+        let b = &ds.organizations[1];
+        assert_eq!(b.place.city, "太原市", "filled from the vertical merge");
+        assert_eq!(b.category.as_deref(), Some("养老类"));
+        assert_eq!(b.founded, NaiveDate::from_ymd_opt(2021, 3, 1));
+        assert_eq!(b.status, Some(Status::Dissolved));
+        assert_eq!(b.dissolved, NaiveDate::from_ymd_opt(2023, 1, 1));
+
+        let row_issues = |r: u32| {
+            ds.issues
+                .iter()
+                .filter(|i| i.origin.map(|o| o.row) == Some(r))
+                .collect::<Vec<_>>()
+        };
+        // Row 4: unknown category and bad credit code, both counted.
+        let i4 = row_issues(4);
+        assert_eq!(i4.len(), 2);
+        assert!(i4.iter().all(|i| i.outcome == Outcome::Counted));
+        assert!(i4[0].message.contains("养老类"));
+        assert!(i4[1].message.contains("校验位"));
+        // Row 5: invalid date → skipped, message names column and value.
+        let i5 = row_issues(5);
+        assert_eq!(i5.len(), 1);
+        assert_eq!(i5[0].outcome, Outcome::Skipped(SkipReason::InvalidValue));
+        assert_eq!(i5[0].column.as_deref(), Some("成立日期"));
+        assert!(
+            i5[0]
+                .message
+                .starts_with("成立日期 \"2021-13-45\" 不是日期（应为 2021-03-05"),
+            "{}",
+            i5[0].message
+        );
+        // Row 7: name empty.
+        let i7 = row_issues(7);
+        assert_eq!(i7[0].column.as_deref(), Some("组织名称"));
+    }
+
+    #[test]
+    fn communities_codes_and_kinds() {
+        let g = grid(vec![
+            row(
+                1,
+                &[
+                    "市",
+                    "县区",
+                    "街道",
+                    "社区",
+                    "城乡类型",
+                    "城乡分类代码",
+                    "统计用区划代码",
+                    "试点",
+                ],
+            ),
+            row(
+                2,
+                &[
+                    "忻州市",
+                    "五寨县",
+                    "薛圐圙乡",
+                    "赤泥窊村委会",
+                    "农村",
+                    "220",
+                    "140928203201",
+                    "是",
+                ],
+            ),
+            row(
+                3,
+                &[
+                    "太原市",
+                    "迎泽区",
+                    "桥东街道",
+                    "迎泽社区居委会",
+                    "城区",
+                    "111",
+                    "1401",
+                    "√",
+                ],
+            ),
+            row(
+                4,
+                &["太原市", "迎泽区", "桥东街道", "新店村", "", "311", "", ""],
+            ),
+        ]);
+        let mut ds = Dataset::default();
+        ingest_grid(g, &IngestOptions::default(), &mut ds).unwrap();
+        assert_eq!(ds.tables[0].kind, TableKind::Communities);
+        assert_eq!(ds.communities.len(), 2);
+        let c = &ds.communities[0];
+        assert_eq!(c.place.street, "薛圐圙乡");
+        assert_eq!(c.kind, Some(UrbanRural::Rural));
+        assert_eq!(c.urban_rural_code, Some(220));
+        assert_eq!(c.code.as_deref(), Some("140928203201"));
+        assert!(c.pilot);
+        let d = &ds.communities[1];
+        assert_eq!(d.kind, None);
+        assert_eq!(d.code, None);
+        assert!(d.pilot);
+        assert_eq!(ds.issues.len(), 3, "{:?}", ds.issues);
+        assert_eq!(
+            ds.issues[2].outcome,
+            Outcome::Skipped(SkipReason::InvalidValue)
+        );
+        assert_eq!(ds.tables[0].rows_read, 3);
+    }
+
+    #[test]
+    fn funds_projects_events() {
+        let mut ds = Dataset::default();
+        let opts = IngestOptions::default();
+        let funds = grid(vec![
+            row(1, &["市", "县区", "年度", "金额（万元）", "来源"]),
+            row(2, &["太原市", "", "2021年", "1,234.5万元", "福彩公益金"]),
+            row(3, &["太原市", "", "2022.0", "10", ""]),
+            row(4, &["太原市", "", "明年", "10", ""]),
+        ]);
+        ingest_grid(funds, &opts, &mut ds).unwrap();
+        assert_eq!(ds.funds.len(), 2);
+        assert_eq!(ds.funds[0].year, 2021);
+        assert!((ds.funds[0].amount - 1234.5).abs() < 1e-9);
+        assert_eq!(ds.funds[1].year, 2022);
+        assert_eq!(ds.funds[1].source, None);
+        let mut projects = grid(vec![
+            row(1, &["项目名称", "项目类型", "市", "县区", "认定日期"]),
+            row(2, &["邻里守望", "政府购买服务", "太原市", "", ""]),
+            row(3, &["邻里守望", "公益创头", "太原市", "", "44256"]),
+        ]);
+        projects.rows[2].cells[4] = Cell::Number(44256.0);
+        ingest_grid(projects, &opts, &mut ds).unwrap();
+        assert_eq!(ds.projects.len(), 1);
+        assert_eq!(ds.projects[0].kind, "公益创头");
+        assert_eq!(
+            ds.projects[0].date,
+            NaiveDate::from_ymd_opt(2021, 3, 1).unwrap()
+        );
+        assert!(ds
+            .issues
+            .iter()
+            .any(|i| i.message.contains("认定日期 为空")));
+        assert!(ds.issues.iter().any(|i| i.message.contains("公益创投")));
+        let events = grid(vec![
+            row(1, &["活动名称", "活动类型", "市", "日期"]),
+            row(2, &["能力提升班", "培训", "太原市", "2021年3月5日"]),
+        ]);
+        ingest_grid(events, &opts, &mut ds).unwrap();
+        assert_eq!(ds.events[0].kind, "能力培训");
+        for t in &ds.tables {
+            let used = match t.kind {
+                TableKind::Funds => ds.funds.len(),
+                TableKind::Projects => ds.projects.len(),
+                _ => ds.events.len(),
+            } as u32;
+            assert_eq!(
+                t.rows_read,
+                used + t.skipped_total(),
+                "{}",
+                t.display_name()
+            );
+        }
+    }
+
+    #[test]
+    fn kind_override_skip_and_force() {
+        let g = grid(vec![
+            row(1, &["名称", "市", "县区", "街道"]),
+            row(2, &["甲", "乙", "丙", "丁"]),
+        ]);
+        let mut ds = Dataset::default();
+        let skip = IngestOptions {
+            kind_overrides: vec![KindOverride {
+                file: "orgs.xlsx".into(),
+                sheet: None,
+                kind: None,
+            }],
+            ..Default::default()
+        };
+        ingest_grid(g.clone(), &skip, &mut ds).unwrap();
+        assert!(ds.tables.is_empty());
+        assert_eq!(ds.ignored.len(), 1);
+        let force = IngestOptions {
+            kind_overrides: vec![KindOverride {
+                file: "orgs.xlsx".into(),
+                sheet: Some("台账".into()),
+                kind: Some(TableKind::Organizations),
+            }],
+            ..Default::default()
+        };
+        let err = ingest_grid(g, &force, &mut ds).unwrap_err().to_string();
+        assert!(err.contains("组织名称"), "{err}");
+    }
+
+    #[test]
+    fn gbk_csv_end_to_end() {
+        let text = "西安市社区名单\r\n序号,市,县（市、区）,乡镇(街道),社区（村）,城乡类型\r\n1,西安市,鄠邑区,甘亭街道,城关社区居民委员会,城市\r\n2,忻州市,五寨县,薛圐圙乡,赤泥窊村,农村\r\n,,,,,\r\n合计,2,,,,\r\n注：数据截至2023年9月\r\n";
+        let (bytes, _, _) = encoding_rs::GBK.encode(text);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("名单.csv");
+        std::fs::write(&path, &bytes).unwrap();
+        let mut ds = Dataset::default();
+        read_file(&path, &IngestOptions::default(), &mut ds).unwrap();
+        let t = &ds.tables[0];
+        assert!(matches!(t.encoding.as_deref(), Some("GBK" | "GB18030")));
+        assert_eq!(t.header_rows, (2, 2));
+        assert_eq!(t.extra_columns, ["序号"]);
+        assert_eq!(t.rows_read, 5);
+        assert_eq!(ds.communities.len(), 2);
+        assert_eq!(t.rows_read, typed_rows(&ds) + t.skipped_total());
+        assert_eq!(ds.communities[1].place.street, "薛圐圙乡");
+        assert_eq!(ds.communities[0].place.county, "鄠邑区");
+        assert_eq!(ds.communities[1].origin.row, 4);
+        // --rejects: original cells of the skipped totals row.
+        let origin = Origin { table: 0, row: 6 };
+        let cells = crate::ingest::original_cells(&ds.tables, &[origin], &IngestOptions::default())
+            .unwrap();
+        assert_eq!(cells[&origin], ["合计", "2", "", "", "", ""]);
+    }
 }

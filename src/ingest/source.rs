@@ -58,7 +58,9 @@ impl Cell {
     pub fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(s) => super::text::fold(s).is_empty(),
+            Cell::Text(s) => s.chars().all(|c| {
+                c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+            }),
             _ => false,
         }
     }

@@ -27,6 +27,16 @@ pub fn fold(s: &str) -> String {
 
 /// Trim and fold full-width ASCII to half-width, keeping inner spaces (single).
 pub fn clean_cell(s: &str) -> String {
+    // Fast path: nothing to fold, no space to trim or squeeze.
+    let plain = s.bytes().all(|b| b.is_ascii_graphic())
+        || (!s.starts_with(char::is_whitespace)
+            && !s.ends_with(char::is_whitespace)
+            && s.chars().all(|c| {
+                !c.is_whitespace() && !is_invisible(c) && !('\u{FF01}'..='\u{FF5E}').contains(&c)
+            }));
+    if plain {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
     for c in s.chars().map(fold_char) {

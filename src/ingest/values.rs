@@ -114,7 +114,12 @@ pub fn total_marker(cell: &str) -> Option<&'static str> {
     rules()
         .totals
         .iter()
-        .find(|m| key.ends_with(m.as_str()) || key.starts_with(&format!("{m}(")))
+        .find(|m| {
+            key.ends_with(m.as_str())
+                || key
+                    .strip_prefix(m.as_str())
+                    .is_some_and(|rest| rest.starts_with('('))
+        })
         .map(|m| m.as_str())
 }
 
