@@ -389,6 +389,7 @@ fn write_rejects(input: &InputArgs, opts: &IngestOptions, model: &Model) -> Resu
             msg.clone(),
         ];
         row.extend(cells.get(o).cloned().unwrap_or_default());
+        row.resize(5 + width, String::new());
         row
     });
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();

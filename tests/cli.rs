@@ -82,7 +82,14 @@ fn exit_0_when_every_error_target_is_met() {
     ]);
     assert_eq!(code, 1);
     // --fail-on never turns any successful run into 0.
-    let (code, _, _) = stdout_of(&["audit", "fixtures/demo", "--as-of", "2023-12-31", "--fail-on", "never"]);
+    let (code, _, _) = stdout_of(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--fail-on",
+        "never",
+    ]);
     assert_eq!(code, 0);
 }
 
@@ -90,13 +97,38 @@ fn exit_0_when_every_error_target_is_met() {
 fn exit_2_when_the_audit_cannot_run() {
     let cases: &[&[&str]] = &[
         &["audit", "fixtures/messy/does-not-exist.csv"],
-        &["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/garbage.xlsx"],
-        &["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/encrypted.xlsx"],
-        &["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/empty.csv"],
-        &["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/missing-column.csv"],
-        &["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/not-utf8-nor-gbk.csv"],
+        &[
+            "audit",
+            "fixtures/messy/communities-taiyuan.csv",
+            "fixtures/messy/garbage.xlsx",
+        ],
+        &[
+            "audit",
+            "fixtures/messy/communities-taiyuan.csv",
+            "fixtures/messy/encrypted.xlsx",
+        ],
+        &[
+            "audit",
+            "fixtures/messy/communities-taiyuan.csv",
+            "fixtures/messy/empty.csv",
+        ],
+        &[
+            "audit",
+            "fixtures/messy/communities-taiyuan.csv",
+            "fixtures/messy/missing-column.csv",
+        ],
+        &[
+            "audit",
+            "fixtures/messy/communities-taiyuan.csv",
+            "fixtures/messy/not-utf8-nor-gbk.csv",
+        ],
         &["audit", "fixtures/demo", "--plan", "no-such-plan"],
-        &["audit", "fixtures/demo", "--plan", "tests/data/bad-plan.toml"],
+        &[
+            "audit",
+            "fixtures/demo",
+            "--plan",
+            "tests/data/bad-plan.toml",
+        ],
         &["audit", "fixtures/demo", "--as-of", "2023-13-01"],
         &["audit", "fixtures/demo", "--scope", "太原市"],
         &["audit", "fixtures/messy/gbk.csv"],
@@ -112,13 +144,31 @@ fn exit_2_when_the_audit_cannot_run() {
 
 #[test]
 fn errors_name_the_file_and_what_was_expected() {
-    let (_, _, err) = stdout_of(&["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/missing-column.csv"]);
+    let (_, _, err) = stdout_of(&[
+        "audit",
+        "fixtures/messy/communities-taiyuan.csv",
+        "fixtures/messy/missing-column.csv",
+    ]);
     assert!(err.contains("missing-column.csv"), "{err}");
     assert!(err.contains("组织名称"), "{err}");
-    let (_, _, err) = stdout_of(&["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/not-utf8-nor-gbk.csv"]);
-    assert!(err.contains("not-utf8-nor-gbk.csv") && err.contains("116"), "{err}");
-    let (_, _, err) = stdout_of(&["audit", "fixtures/messy/communities-taiyuan.csv", "fixtures/messy/encrypted.xlsx"]);
-    assert!(err.contains("encrypted.xlsx") && err.contains("password"), "{err}");
+    let (_, _, err) = stdout_of(&[
+        "audit",
+        "fixtures/messy/communities-taiyuan.csv",
+        "fixtures/messy/not-utf8-nor-gbk.csv",
+    ]);
+    assert!(
+        err.contains("not-utf8-nor-gbk.csv") && err.contains("116"),
+        "{err}"
+    );
+    let (_, _, err) = stdout_of(&[
+        "audit",
+        "fixtures/messy/communities-taiyuan.csv",
+        "fixtures/messy/encrypted.xlsx",
+    ]);
+    assert!(
+        err.contains("encrypted.xlsx") && err.contains("password"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -126,7 +176,10 @@ fn plan_check_reports_line_and_column() {
     let (code, _, err) = stdout_of(&["plan", "check", "tests/data/bad-plan.toml"]);
     assert_eq!(code, 2);
     // The fixture misspells `measure` on line 15 and uses an unknown category on line 27.
-    assert!(err.contains("tests/data/bad-plan.toml:15:1: error: unknown field `measur`"), "{err}");
+    assert!(
+        err.contains("tests/data/bad-plan.toml:15:1: error: unknown field `measur`"),
+        "{err}"
+    );
     assert!(err.contains("15 | measur = \"density\""), "{err}");
     let (code, out, _) = stdout_of(&["plan", "check", "rules/shanxi-2021-2023.toml"]);
     assert_eq!(code, 0);
@@ -137,24 +190,40 @@ fn plan_check_reports_line_and_column() {
 fn plan_semantic_errors_are_located_too() {
     let (code, _, err) = stdout_of(&["plan", "check", "tests/data/bad-values.toml"]);
     assert_eq!(code, 2);
-    assert!(err.contains("bad-values.toml:17:59: error: unknown value \"枢纽性\""), "{err}");
-    assert!(err.contains("bad-values.toml:30:10: error: attach \"reaches\" is impossible here"), "{err}");
+    assert!(
+        err.contains("bad-values.toml:17:59: error: unknown value \"枢纽性\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad-values.toml:30:10: error: attach \"reaches\" is impossible here"),
+        "{err}"
+    );
 }
 
 #[test]
 fn plans_and_plan_show() {
     let (code, out, _) = stdout_of(&["plans"]);
     assert_eq!(code, 0);
-    assert!(out.contains("shanxi-2021-2023") && out.contains("shaanxi-2019"), "{out}");
+    assert!(
+        out.contains("shanxi-2021-2023") && out.contains("shaanxi-2019"),
+        "{out}"
+    );
     let (code, out, _) = stdout_of(&["plan", "show", "shanxi-2021-2023"]);
     assert_eq!(code, 0);
-    assert!(out.contains("[socialwork-rural]") && out.contains("三分之一"), "{out}");
+    assert!(
+        out.contains("[socialwork-rural]") && out.contains("三分之一"),
+        "{out}"
+    );
 }
 
 fn read_csv(path: &Path) -> (Vec<u8>, Vec<Vec<String>>) {
     let bytes = std::fs::read(path).unwrap_or_default();
-    let text = String::from_utf8_lossy(&bytes).trim_start_matches('\u{feff}').to_string();
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    let text = String::from_utf8_lossy(&bytes)
+        .trim_start_matches('\u{feff}')
+        .to_string();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
     let rows = rdr
         .records()
         .filter_map(Result::ok)
@@ -180,8 +249,14 @@ fn csv_and_json_outputs_carry_the_same_long_result() {
     ]);
     assert_eq!(code, 1, "{err}");
     let (bytes, rows) = read_csv(&csv_path);
-    assert!(bytes.starts_with("\u{feff}".as_bytes()), "CSV must start with a BOM");
-    assert_eq!(rows[0], ["plan", "target", "level", "region", "value", "required", "gap", "status", "due"]);
+    assert!(
+        bytes.starts_with("\u{feff}".as_bytes()),
+        "CSV must start with a BOM"
+    );
+    assert_eq!(
+        rows[0],
+        ["plan", "target", "level", "region", "value", "required", "gap", "status", "due"]
+    );
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json_path).unwrap_or_default()).unwrap_or_default();
     let arr = json.as_array().cloned().unwrap_or_default();
@@ -195,10 +270,26 @@ fn csv_and_json_outputs_carry_the_same_long_result() {
         assert_eq!(v, c, "{row:?}");
     }
     // --no-bom and --format csv to stdout.
-    let (_, out, _) = stdout_of(&["audit", "fixtures/demo", "--as-of", "2023-12-31", "--format", "csv", "--no-bom"]);
+    let (_, out, _) = stdout_of(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--format",
+        "csv",
+        "--no-bom",
+    ]);
     assert!(out.starts_with("plan,target,level,region"), "{out}");
     // Two runs give byte-identical CSV.
-    let (_, again, _) = stdout_of(&["audit", "fixtures/demo", "--as-of", "2023-12-31", "--format", "csv", "--no-bom"]);
+    let (_, again, _) = stdout_of(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--format",
+        "csv",
+        "--no-bom",
+    ]);
     assert_eq!(out, again);
 }
 
@@ -206,7 +297,12 @@ fn csv_and_json_outputs_carry_the_same_long_result() {
 fn rejects_lists_every_skipped_row_with_its_cells() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("rejects.csv");
-    let (code, _, err) = stdout_of(&["inspect", "fixtures/demo", "--rejects", path.to_str().unwrap_or_default()]);
+    let (code, _, err) = stdout_of(&[
+        "inspect",
+        "fixtures/demo",
+        "--rejects",
+        path.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let (_, rows) = read_csv(&path);
     assert_eq!(&rows[0][..5], ["file", "sheet", "row", "reason", "message"]);
@@ -216,17 +312,24 @@ fn rejects_lists_every_skipped_row_with_its_cells() {
     assert_eq!(rows.len() - 1, 17, "{rows:?}");
     let dup = rows.iter().find(|r| r[3] == "duplicate");
     assert!(
-        dup.is_some_and(|r| r[2] == "333" && r.iter().any(|c| c.contains("大阳泉矿社区阳光爱心妈妈服务队"))),
+        dup.is_some_and(|r| r[2] == "333"
+            && r.iter()
+                .any(|c| c.contains("大阳泉矿社区阳光爱心妈妈服务队"))),
         "{dup:?}"
     );
-    let unmatched = rows.iter().find(|r| r[3] == "unmatched_place" && r[0].ends_with(".csv"));
+    let unmatched = rows
+        .iter()
+        .find(|r| r[3] == "unmatched_place" && r[0].ends_with(".csv"));
     assert!(unmatched.is_some_and(|r| r[2] == "729"), "{unmatched:?}");
 }
 
 /// Parse every "读取 N 行 = 使用 U 行 + 跳过 S 行" line and check N = U + S.
 fn assert_accounting_adds_up(out: &str) -> usize {
     let mut lines = 0;
-    for line in out.lines().filter(|l| l.contains("读取 ") && l.contains(" = 使用 ")) {
+    for line in out
+        .lines()
+        .filter(|l| l.contains("读取 ") && l.contains(" = 使用 "))
+    {
         let nums: Vec<u64> = line
             .split(|c: char| !c.is_ascii_digit())
             .filter(|s| !s.is_empty())
@@ -253,7 +356,10 @@ fn inspect_accounts_for_every_row_of_the_messy_fixtures() {
         "fullwidth.csv",
         "unknown-values.csv",
     ];
-    let mut args = vec!["inspect".to_string(), "fixtures/messy/communities-taiyuan.csv".to_string()];
+    let mut args = vec![
+        "inspect".to_string(),
+        "fixtures/messy/communities-taiyuan.csv".to_string(),
+    ];
     args.extend(files.iter().map(|f| format!("fixtures/messy/{f}")));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = stdout_of(&refs);
@@ -287,14 +393,28 @@ fn inspect_reads_ods_xls_rare_characters_and_ambiguous_names() {
     assert!(out.contains("读取 152 行 = 使用 152 行"), "{out}");
     let (code, out, err) = stdout_of(&["inspect", "fixtures/messy/communities.xls"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("读取 153 行 = 使用 152 行 + 跳过 1 行（合计行 1）"), "{out}");
+    assert!(
+        out.contains("读取 153 行 = 使用 152 行 + 跳过 1 行（合计行 1）"),
+        "{out}"
+    );
     assert!(out.contains("表头 header: 第2行"), "{out}");
-    let (code, out, err) = stdout_of(&["inspect", "fixtures/messy/rare-chars-communities.csv", "fixtures/messy/rare-chars.csv"]);
+    let (code, out, err) = stdout_of(&[
+        "inspect",
+        "fixtures/messy/rare-chars-communities.csv",
+        "fixtures/messy/rare-chars.csv",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("读取 12 行 = 使用 12 行 + 跳过 0 行"), "{out}");
-    let (code, out, err) = stdout_of(&["inspect", "fixtures/messy/ambiguous-communities.csv", "fixtures/messy/ambiguous.csv"]);
+    let (code, out, err) = stdout_of(&[
+        "inspect",
+        "fixtures/messy/ambiguous-communities.csv",
+        "fixtures/messy/ambiguous.csv",
+    ]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("读取 9 行 = 使用 7 行 + 跳过 2 行（地点不唯一 2）"), "{out}");
+    assert!(
+        out.contains("读取 9 行 = 使用 7 行 + 跳过 2 行（地点不唯一 2）"),
+        "{out}"
+    );
     assert!(out.contains("“白文居委会”或“白文村委会”"), "{out}");
     assert_accounting_adds_up(&out);
 }
@@ -302,10 +422,16 @@ fn inspect_reads_ods_xls_rare_characters_and_ambiguous_names() {
 #[test]
 fn the_urban_rural_switch_lets_the_code_decide() {
     let (_, by_name, _) = stdout_of(&["inspect", "fixtures/demo"]);
-    assert!(by_name.contains("按名称 2505，按城乡分类代码 0"), "{by_name}");
+    assert!(
+        by_name.contains("按名称 2505，按城乡分类代码 0"),
+        "{by_name}"
+    );
     assert!(by_name.contains("名称与代码不一致 451"), "{by_name}");
     let (_, by_code, _) = stdout_of(&["inspect", "fixtures/demo", "--urban-rural", "code"]);
-    assert!(by_code.contains("按名称 0，按城乡分类代码 2505"), "{by_code}");
+    assert!(
+        by_code.contains("按名称 0，按城乡分类代码 2505"),
+        "{by_code}"
+    );
 }
 
 #[test]

@@ -409,30 +409,22 @@ impl<'a> Context<'a> {
 }
 
 impl Values {
-    /// The row of region `id` for target `ti`.
-    pub fn row(
-        &self,
-        ti: usize,
-        target: &Target,
-        id: RegionId,
-        assessed: bool,
-        sort_key: String,
-        path: String,
-        level: Level,
-    ) -> Row {
+    /// The row of region `id` for target `ti` (the target's index in the plan).
+    pub fn row(&self, ti: usize, target: &Target, ctx: &Context<'_>, id: RegionId) -> Row {
         let i = id as usize;
+        let level = ctx.model.regions.get(id).level;
         let mut row = Row {
             target: ti,
             level,
-            region: path,
+            region: ctx.model.regions.path(id),
             region_id: Some(id),
             value: None,
             required: required_value(target),
             gap: None,
             status: Status::NoData,
-            assessed,
+            assessed: level == target.level,
             decimals: decimals(target),
-            sort_key,
+            sort_key: ctx.sort_key(id),
             detail: String::new(),
         };
         match self {

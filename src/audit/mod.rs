@@ -189,20 +189,12 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
             let mut present = Vec::new();
             for id in regions.descendants_at(model.scope, level) {
                 present.push(regions.get(id).name.clone());
-                target_rows.push(values.row(
-                    ti,
-                    target,
-                    id,
-                    level == target.level,
-                    ctx.sort_key(id),
-                    regions.path(id),
-                    level,
-                ));
+                target_rows.push(values.row(ti, target, &ctx, id));
             }
             if level == Level::City && scope_level == Level::Province {
-                for unit in &plan.meta.reporting_units {
+                for (i, unit) in plan.meta.reporting_units.iter().enumerate() {
                     if !present.contains(unit) {
-                        target_rows.push(missing_row(ti, target, &plan.meta, unit));
+                        target_rows.push(missing_row(ti, target, &plan.meta, i, unit));
                     }
                 }
             }
@@ -230,8 +222,9 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
     }
 }
 
-/// The row of a reporting unit that is not in the data at all.
-fn missing_row(ti: usize, target: &Target, meta: &PlanMeta, unit: &str) -> Row {
+/// The row of a reporting unit that is not in the data at all; these sort after the
+/// cities present, in the plan's order of reporting units.
+fn missing_row(ti: usize, target: &Target, meta: &PlanMeta, index: usize, unit: &str) -> Row {
     let info = matches!(target.measure, Measure::Info { .. });
     Row {
         target: ti,
@@ -244,7 +237,7 @@ fn missing_row(ti: usize, target: &Target, meta: &PlanMeta, unit: &str) -> Row {
         status: if info { Status::Info } else { Status::NoData },
         assessed: target.level == Level::City,
         decimals: measure::decimals(target),
-        sort_key: format!("{}/~{}", meta.province_code, unit),
+        sort_key: format!("{}/~~{index:04}", meta.province_code),
         detail: "数据中没有该市".to_string(),
     }
 }

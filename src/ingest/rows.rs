@@ -601,20 +601,23 @@ pub fn ingest_grid(grid: Grid, opts: &IngestOptions, ds: &mut Dataset) -> Result
             table,
             row: row.number,
         };
-        match classify(row) {
-            RowClass::Blank => {
-                info.skip(SkipReason::Blank);
-                continue;
-            }
-            RowClass::Total => {
-                info.skip(SkipReason::Total);
-                continue;
-            }
-            RowClass::Note => {
-                info.skip(SkipReason::Note);
-                continue;
-            }
-            RowClass::Data => {}
+        let layout_skip = match classify(row) {
+            RowClass::Blank => Some((SkipReason::Blank, "空行 / blank row")),
+            RowClass::Total => Some((SkipReason::Total, "合计行 / totals row")),
+            RowClass::Note => Some((SkipReason::Note, "备注或签名行 / note row")),
+            RowClass::Data => None,
+        };
+        if let Some((reason, message)) = layout_skip {
+            // Recorded as an issue too, so that `--rejects` lists every skipped row;
+            // reports count these rather than list them.
+            info.skip(reason);
+            ds.issues.push(DataIssue {
+                origin: Some(origin),
+                column: None,
+                message: message.to_string(),
+                outcome: Outcome::Skipped(reason),
+            });
+            continue;
         }
         let mut ctx = RowCtx {
             row,

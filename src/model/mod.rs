@@ -590,7 +590,6 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             source: row.source,
         });
     }
-    drop(resolver);
 
     for (t, info) in tables.iter_mut().enumerate() {
         info.used = used.get(&(t as u32)).copied().unwrap_or(0);

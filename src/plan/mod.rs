@@ -352,7 +352,7 @@ pub fn detect(ds: &Dataset, plans: &[Plan]) -> Vec<String> {
             p.meta
                 .reporting_units
                 .iter()
-                .any(|u| cities.iter().any(|c| *c == u.as_str()))
+                .any(|u| cities.contains(&u.as_str()))
         })
         .map(|p| p.meta.id.clone())
         .collect()
