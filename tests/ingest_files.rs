@@ -80,7 +80,17 @@ fn messy_xlsx_title_two_row_header_merges_totals_notes() {
         o.iter().map(|o| o.brand).collect::<Vec<_>>(),
         [true, false, true]
     );
-    assert!(ds.issues.is_empty(), "{:?}", ds.issues);
+    // Only the layout rows (blank, total, note) are recorded, as skips.
+    assert!(
+        ds.issues.iter().all(|i| matches!(
+            i.outcome,
+            zhibiao::ingest::Outcome::Skipped(
+                SkipReason::Blank | SkipReason::Total | SkipReason::Note
+            )
+        )),
+        "{:?}",
+        ds.issues
+    );
 
     // Hidden and empty sheets are passed over, and said so.
     assert_eq!(ds.ignored.len(), 2, "{:?}", ds.ignored);
@@ -210,39 +220,5 @@ fn arbitrary_bytes_never_panic() {
             // Ok or Err, never a panic.
             let _ = read_file(&path, &IngestOptions::default(), &mut ds);
         }
-    }
-}
-
-/// Timing of a 100,000-row organizations CSV (and an XLSX given by
-/// `ZHIBIAO_PERF_XLSX`): `cargo test --release --test ingest_files perf -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn perf_100k_rows() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("orgs.csv");
-    let mut text =
-        String::from("序号,组织名称,市,县区,街道乡镇,社区,组织类别,登记形式,成立日期,品牌组织\n");
-    for i in 0..100_000 {
-        text.push_str(&format!(
-            "{i},组织{i},太原市,迎泽区,桥东街道,迎泽社区,文体类,备案,2021/3/{},否\n",
-            i % 28 + 1
-        ));
-    }
-    std::fs::write(&path, text).unwrap();
-    let mut inputs = vec![path];
-    if let Ok(x) = std::env::var("ZHIBIAO_PERF_XLSX") {
-        inputs.push(PathBuf::from(x));
-    }
-    for input in inputs {
-        let mut times = Vec::new();
-        for _ in 0..5 {
-            let start = std::time::Instant::now();
-            let mut ds = Dataset::default();
-            read_file(&input, &IngestOptions::default(), &mut ds).unwrap();
-            times.push(start.elapsed());
-            assert_eq!(ds.organizations.len(), 100_000);
-        }
-        times.sort();
-        println!("{}: median {:?}", input.display(), times[2]);
     }
 }

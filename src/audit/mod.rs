@@ -237,7 +237,8 @@ fn missing_row(ti: usize, target: &Target, meta: &PlanMeta, index: usize, unit: 
         status: if info { Status::Info } else { Status::NoData },
         assessed: target.level == Level::City,
         decimals: measure::decimals(target),
-        sort_key: format!("{}/~~{index:04}", meta.province_code),
+        // U+10FFFF sorts after every name and code.
+        sort_key: format!("{}/\u{10FFFF}{index:04}", meta.province_code),
         detail: "数据中没有该市".to_string(),
     }
 }
