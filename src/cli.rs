@@ -120,7 +120,8 @@ pub struct AuditArgs {
     /// Format of standard output, and of -o files whose extension says nothing.
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
-    /// Write the report to FILE (format from its extension: .csv, .json, .txt). Repeatable.
+    /// Write the report to FILE, the format taken from its extension: .csv .json .txt .pdf
+    /// .html .md .xlsx .xml (JUnit). Repeatable: `-o 报告.pdf -o gaps.csv -o gaps.xlsx`.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub outputs: Vec<PathBuf>,
     /// When to exit 1.
@@ -130,6 +131,13 @@ pub struct AuditArgs {
     /// open it correctly).
     #[arg(long)]
     pub no_bom: bool,
+    /// Language of the reports' words (CSV/JSON column names stay as they are).
+    #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+    pub lang: LangArg,
+    /// Font for the PDF instead of the embedded Noto Sans SC: PATH or PATH:INDEX for a
+    /// face of a collection (.ttc), e.g. /usr/share/fonts/simfang.ttf.
+    #[arg(long, value_name = "PATH[:INDEX]")]
+    pub font: Option<String>,
     /// Colour the terminal table: auto (when a terminal and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -163,6 +171,25 @@ pub enum FormatArg {
     Csv,
     /// Long result as a JSON array.
     Json,
+    /// PDF report (needs -o).
+    Pdf,
+    /// Self-contained HTML report.
+    Html,
+    /// Markdown (GitHub-flavoured).
+    Markdown,
+    /// Excel workbook (needs -o).
+    Xlsx,
+    /// JUnit XML for CI.
+    Junit,
+}
+
+/// `--lang`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// 中文.
+    Zh,
+    /// English.
+    En,
 }
 
 /// `--fail-on`.

@@ -11,14 +11,17 @@ use chrono::NaiveDate;
 use clap::Parser;
 
 use cli::{
-    AuditArgs, ByLevel, Cli, ColorArg, Command, FailOn, FormatArg, InputArgs, PlanAction,
+    AuditArgs, ByLevel, Cli, ColorArg, Command, FailOn, FormatArg, InputArgs, LangArg, PlanAction,
     UrbanRuralRoute,
 };
 use zhibiao::audit::{self, AuditOptions};
 use zhibiao::ingest::{self, Dataset, IngestOptions, KindOverride, Outcome, TableKind};
 use zhibiao::model::{self, provinces, BuildOptions, Level, Model};
 use zhibiao::plan::{self, Plan, Severity};
-use zhibiao::report::{self, csv::CsvOptions, table::TableOptions, Format};
+use zhibiao::report::{
+    self, csv::CsvOptions, pdf::PdfOptions, table::TableOptions, Format, InputDigest, Lang,
+    ReportMeta,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -139,7 +142,26 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
     let default_format = match args.format {
         Some(FormatArg::Csv) => Format::Csv,
         Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Pdf) => Format::Pdf,
+        Some(FormatArg::Html) => Format::Html,
+        Some(FormatArg::Markdown) => Format::Markdown,
+        Some(FormatArg::Xlsx) => Format::Xlsx,
+        Some(FormatArg::Junit) => Format::Junit,
         Some(FormatArg::Table) | None => Format::Table,
+    };
+    if args.outputs.is_empty() && matches!(default_format, Format::Pdf | Format::Xlsx) {
+        bail!("--format pdf/xlsx writes a binary file: give it with -o FILE");
+    }
+    let meta = ReportMeta {
+        generated: chrono::Local::now().naive_local(),
+        inputs: digests(&model)?,
+        lang: match args.lang {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        },
+    };
+    let pdf_opts = PdfOptions {
+        font: args.font.as_deref().map(parse_font_arg),
     };
     let render = |format: Format, color: bool, width: Option<u16>| -> Result<Vec<u8>> {
         let mut buf = Vec::new();
@@ -154,6 +176,11 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
             }
             Format::Csv => report::csv::write(&mut buf, &result, csv_opts)?,
             Format::Json => report::json::write(&mut buf, &result)?,
+            Format::Pdf => report::pdf::write(&mut buf, &result, &meta, &pdf_opts)?,
+            Format::Html => report::html::write(&mut buf, &result, &meta)?,
+            Format::Markdown => report::markdown::write(&mut buf, &result, &meta)?,
+            Format::Junit => report::junit::write(&mut buf, &result, &meta)?,
+            Format::Xlsx => buf = report::xlsx::to_bytes(&result, &meta)?,
         }
         Ok(buf)
     };
@@ -166,7 +193,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
                 None => match path.extension().and_then(|e| e.to_str()) {
                     Some(ext) => Format::from_extension(ext).ok_or_else(|| {
                         anyhow!(
-                            "{}: unknown output format .{ext}; use .csv, .json or .txt, or --format",
+                            "{}: unknown output format .{ext}; use .csv .json .txt .pdf .html .md .xlsx .xml, or --format",
                             path.display()
                         )
                     })?,
@@ -408,6 +435,33 @@ fn write_rejects(input: &InputArgs, opts: &IngestOptions, model: &Model) -> Resu
         path.display()
     );
     Ok(())
+}
+
+/// SHA-256 of every input file read (each file once, in reading order).
+fn digests(model: &Model) -> Result<Vec<InputDigest>> {
+    use sha2::{Digest, Sha256};
+    let mut out: Vec<InputDigest> = Vec::new();
+    for t in &model.tables {
+        let path = t.file.display().to_string();
+        if out.iter().any(|d| d.path == path) {
+            continue;
+        }
+        let bytes = std::fs::read(&t.file).with_context(|| format!("cannot read {path}"))?;
+        let hash = Sha256::digest(&bytes);
+        let sha256 = hash.iter().map(|b| format!("{b:02x}")).collect();
+        out.push(InputDigest { path, sha256 });
+    }
+    Ok(out)
+}
+
+/// `--font PATH[:INDEX]`.
+fn parse_font_arg(s: &str) -> (std::path::PathBuf, u32) {
+    match s.rsplit_once(':') {
+        Some((p, i)) if !p.is_empty() && i.chars().all(|c| c.is_ascii_digit()) && !i.is_empty() => {
+            (p.into(), i.parse().unwrap_or(0))
+        }
+        _ => (s.into(), 0),
+    }
 }
 
 fn terminal_width() -> Option<u16> {

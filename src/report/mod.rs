@@ -4,12 +4,21 @@
 //! same number.
 
 pub mod csv;
+pub mod html;
 pub mod inspect;
 pub mod issues;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod pdf;
 pub mod table;
+pub mod words;
+pub mod xlsx;
+
+use chrono::NaiveDateTime;
 
 use crate::audit::{AuditResult, Row};
+pub use words::{Lang, Words};
 
 /// Output formats of `zhibiao audit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,18 +29,82 @@ pub enum Format {
     Csv,
     /// Long result as JSON.
     Json,
+    /// PDF/A-2b report (A4 landscape).
+    Pdf,
+    /// Self-contained HTML report.
+    Html,
+    /// GitHub-flavoured Markdown.
+    Markdown,
+    /// Excel workbook: summary and long result.
+    Xlsx,
+    /// JUnit XML for CI.
+    Junit,
 }
 
 impl Format {
-    /// The format named by a file extension.
+    /// The format named by a file extension (`gaps.csv`, `报告.pdf`, `junit.xml`).
     pub fn from_extension(ext: &str) -> Option<Format> {
         match ext.to_ascii_lowercase().as_str() {
             "csv" => Some(Format::Csv),
             "json" => Some(Format::Json),
             "txt" => Some(Format::Table),
+            "pdf" => Some(Format::Pdf),
+            "html" | "htm" => Some(Format::Html),
+            "md" | "markdown" => Some(Format::Markdown),
+            "xlsx" => Some(Format::Xlsx),
+            "xml" | "junit" => Some(Format::Junit),
             _ => None,
         }
     }
+}
+
+/// One input file as the reports cite it.
+#[derive(Debug, Clone)]
+pub struct InputDigest {
+    /// Path as given.
+    pub path: String,
+    /// SHA-256 of the file's bytes, lower-case hex.
+    pub sha256: String,
+}
+
+/// What the reports need besides the result: computed at the CLI edge (clock, file digests).
+#[derive(Debug, Clone)]
+pub struct ReportMeta {
+    /// When the report was generated (local time).
+    pub generated: NaiveDateTime,
+    /// The input files read, in order.
+    pub inputs: Vec<InputDigest>,
+    /// Language of the report's words.
+    pub lang: Lang,
+}
+
+/// Errors writing a report.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Writing failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The font lacks a character used in the report.
+    #[error("字体缺少字符 / the font has no glyph for {ch:?} (U+{code:04X}), used in {context}")]
+    MissingGlyph {
+        /// The character.
+        ch: char,
+        /// Its code point.
+        code: u32,
+        /// Where it occurs (e.g. a region name).
+        context: String,
+    },
+    /// The font file cannot be used.
+    #[error("font {path}: {message}")]
+    Font {
+        /// Path of the font.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Any other failure of a format's writer.
+    #[error("{0}")]
+    Other(String),
 }
 
 /// A number with a fixed count of decimals ("8.12", "0.3333", "12").
