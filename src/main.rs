@@ -25,10 +25,23 @@ use zhibiao::report::{
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(code) => code,
-        Err(e) => {
+    // Panics inside third-party readers are caught and turned into errors naming the file;
+    // keep the default hook from printing Rust debug output for them. A panic that reaches
+    // here is a bug in zhibiao: say so plainly and exit 2.
+    std::panic::set_hook(Box::new(|_| {}));
+    match std::panic::catch_unwind(move || run(cli)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             eprintln!("错误 error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            eprintln!("内部错误 internal error: {what}（请报告此问题 / please report this）");
             ExitCode::from(2)
         }
     }

@@ -47,6 +47,9 @@ fn demo_audit_prints_the_gap_report_and_exits_1() {
         "无数据",
         "数据问题",
         "行数核对：读取",
+        // Files of the folder that are not spreadsheets are named, not silently passed over.
+        "已忽略：fixtures/demo/expected.py: 不是表格文件",
+        "已忽略：fixtures/demo/项目与活动.xlsx#旧表: 隐藏工作表",
     ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }

@@ -35,13 +35,15 @@ pub enum IngestError {
     },
     /// A CSV that decodes in no supported encoding.
     #[error(
-        "{path}: 第 {offset} 字节处无法解码：{message} / cannot decode at byte offset {offset}"
+        "{path}: 第 {offset} 字节处（第 {line} 行）无法解码：{message} / cannot decode at byte offset {offset} (line {line})"
     )]
     Decode {
         /// File.
         path: PathBuf,
         /// 0-based byte offset of the first bad sequence.
         offset: usize,
+        /// 1-based line of that offset.
+        line: usize,
         /// Which encodings were tried, and the hint.
         message: String,
     },

@@ -394,8 +394,9 @@ pub struct Dataset {
 /// An unreadable file, an unrecognized table or a missing required column is an error;
 /// problems in individual rows are [`DataIssue`]s.
 pub fn read_inputs(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Dataset, IngestError> {
-    let files = source::expand_inputs(inputs)?;
     let mut ds = Dataset::default();
+    let files = source::expand_inputs_noting(inputs, &mut ds.ignored)?;
+    ds.ignored.sort();
     for file in &files {
         read_file(file, opts, &mut ds)?;
     }

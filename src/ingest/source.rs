@@ -182,6 +182,15 @@ fn io_error(path: &Path, e: &std::io::Error) -> IngestError {
 /// a folder without a spreadsheet file, is an error. Office lock files (`~$…`) are
 /// passed over.
 pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
+    expand_inputs_noting(inputs, &mut Vec::new())
+}
+
+/// [`expand_inputs`], also noting in `passed_over` every file of a folder that is not read
+/// (not a spreadsheet, or an Office lock file), so that nothing is skipped unsaid.
+pub fn expand_inputs_noting(
+    inputs: &[PathBuf],
+    passed_over: &mut Vec<String>,
+) -> Result<Vec<PathBuf>, IngestError> {
     let mut out = Vec::new();
     for input in inputs {
         let meta = std::fs::metadata(input).map_err(|e| io_error(input, &e))?;
@@ -192,8 +201,18 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
                 let entry = entry.map_err(|e| io_error(input, &e))?;
                 let path = entry.path();
                 let lock = entry.file_name().to_string_lossy().starts_with("~$");
-                if path.is_file() && is_spreadsheet(&path) && !lock {
+                if !path.is_file() {
+                    continue;
+                }
+                if is_spreadsheet(&path) && !lock {
                     files.push(path);
+                } else if lock {
+                    passed_over.push(format!("{}: Office 锁文件 / lock file", path.display()));
+                } else {
+                    passed_over.push(format!(
+                        "{}: 不是表格文件 / not a spreadsheet",
+                        path.display()
+                    ));
                 }
             }
             if files.is_empty() {
@@ -277,6 +296,10 @@ pub fn decode_csv(
     let decode_error = |offset: usize, message: String| IngestError::Decode {
         path: path.to_path_buf(),
         offset,
+        line: bytes
+            .get(..offset)
+            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+            + 1,
         message,
     };
     if let Some(enc) = forced {
@@ -343,7 +366,9 @@ pub fn decode_csv(
             Ok((text, label.to_string()))
         }
         Err(gb_err) => Err(decode_error(
-            utf8_err,
+            // The encoding that got further is the likelier one; its failure is the place
+            // to look at.
+            utf8_err.max(gb_err),
             format!(
                 "既不是 UTF-8（第 {utf8_err} 字节出错）也不是 GBK/GB18030（第 {gb_err} 字节出错）；可用 --encoding 指定编码 / neither UTF-8 (bad byte at {utf8_err}) nor GBK/GB18030 (bad byte at {gb_err}); use --encoding"
             ),

@@ -243,6 +243,9 @@ pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
             listed.len() - opts.max_issues
         );
     }
+    for ig in &result.ignored {
+        let _ = writeln!(out, "已忽略：{ig}");
+    }
     let c = &result.classification;
     let _ = writeln!(
         out,
