@@ -445,3 +445,155 @@ fn help_teaches_exit_codes() {
         .success()
         .stdout(predicate::str::contains("Exit status").and(predicate::str::contains("--scope")));
 }
+
+/// Rows of a CSV audit keyed by (target, region) → (value, required, gap, status).
+fn audit_rows(args: &[&str]) -> std::collections::HashMap<(String, String), [String; 4]> {
+    let mut all = vec!["audit", "--format", "csv", "--no-bom"];
+    all.extend_from_slice(args);
+    let (_, out, err) = stdout_of(&all);
+    let mut rdr = csv::Reader::from_reader(out.as_bytes());
+    let map: std::collections::HashMap<_, _> = rdr
+        .records()
+        .filter_map(Result::ok)
+        .map(|r| {
+            (
+                (r[1].to_string(), r[3].to_string()),
+                [
+                    r[4].to_string(),
+                    r[5].to_string(),
+                    r[6].to_string(),
+                    r[7].to_string(),
+                ],
+            )
+        })
+        .collect();
+    assert!(!map.is_empty(), "{err}");
+    map
+}
+
+#[test]
+fn shaanxi_plan_is_chosen_by_the_data_and_matches_its_expected_figures() {
+    // Figures from fixtures/shaanxi/EXPECTED.md (independent Python reading).
+    let (_, out, _) = stdout_of(&["audit", "fixtures/shaanxi", "--as-of", "2020-12-31"]);
+    assert!(out.contains("计划 shaanxi-2019"), "{out}");
+    let m = audit_rows(&["fixtures/shaanxi", "--as-of", "2020-12-31"]);
+    let get = |t: &str, r: &str| m.get(&(t.to_string(), r.to_string())).cloned();
+    let s = |v: [&str; 4]| Some(v.map(str::to_string));
+    assert_eq!(
+        get("urban-density", "陕西省/西安市"),
+        s(["3.83", "5.00", "35", "unmet"])
+    );
+    assert_eq!(
+        get("urban-density", "陕西省/西安市/鄠邑区"),
+        s(["3.83", "5.00", "35", "unmet"])
+    );
+    assert_eq!(
+        get("rural-density", "陕西省/铜川市/宜君县"),
+        s(["0.79", "1.00", "25", "unmet"])
+    );
+    assert_eq!(
+        get("incubators", "陕西省/西安市"),
+        s(["0.2857", "1.0000", "10", "unmet"])
+    );
+    assert_eq!(
+        get("incubators", "陕西省/铜川市"),
+        s(["1.0000", "1.0000", "0", "met"])
+    );
+    assert_eq!(
+        get("funding", "陕西省/铜川市"),
+        s(["354.19", "", "", "info"])
+    );
+    assert_eq!(
+        get("funding", "陕西省/铜川市/王益区"),
+        s(["52.37", "", "", "info"])
+    );
+    assert_eq!(
+        get("org-count", "陕西省/铜川市"),
+        s(["848", "", "", "info"])
+    );
+    assert_eq!(
+        get("purchased-services", "陕西省/西安市"),
+        s(["3", "", "", "info"])
+    );
+    assert_eq!(
+        get("incubator-count", "陕西省/西安市"),
+        s(["14", "", "", "info"])
+    );
+    assert_eq!(
+        get("urban-density", "陕西省/宝鸡市"),
+        s(["", "5.00", "", "no_data"])
+    );
+}
+
+#[test]
+fn county_scope_audits_one_county_down_to_its_streets() {
+    let m = audit_rows(&[
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--scope",
+        "阳泉市/城区",
+        "--by",
+        "street",
+    ]);
+    // Only 阳泉市/城区 and its streets; 晋城市/城区 is another county.
+    assert!(
+        m.keys().all(|(_, r)| r.starts_with("山西省/阳泉市/城区")),
+        "{:?}",
+        m.keys()
+    );
+    // fixtures/demo/EXPECTED.md: 阳泉市/城区 urban 636 / 53 = 12.00, rural 72 / 12 = 6.00.
+    let county = m.get(&(
+        "urban-density".to_string(),
+        "山西省/阳泉市/城区".to_string(),
+    ));
+    assert_eq!(county.map(|v| v[0].as_str()), Some("12.00"));
+    let county = m.get(&(
+        "rural-density".to_string(),
+        "山西省/阳泉市/城区".to_string(),
+    ));
+    assert_eq!(county.map(|v| v[0].as_str()), Some("6.00"));
+    assert!(m
+        .keys()
+        .any(|(t, r)| t == "hub-streets" && r.matches('/').count() == 3));
+    // City-level targets are not evaluated for a county.
+    assert!(!m.keys().any(|(t, _)| t == "brand-orgs"));
+}
+
+#[test]
+fn kind_override_skips_a_table_and_says_so() {
+    let (code, out, err) = stdout_of(&[
+        "inspect",
+        "fixtures/messy/communities-taiyuan.csv",
+        "fixtures/messy/missing-column.csv",
+        "--kind",
+        "missing-column.csv=skip",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("已忽略 ignored: fixtures/messy/missing-column.csv"),
+        "{out}"
+    );
+    let (code, _, err) = stdout_of(&[
+        "inspect",
+        "fixtures/messy/gbk.csv",
+        "--kind",
+        "gbk.csv=nonsense",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nonsense"), "{err}");
+}
+
+#[test]
+fn no_matching_plan_is_an_error_listing_the_plans() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("c.csv");
+    let text = "市,县区,街道乡镇,社区,城乡类型\n杭州市,西湖区,北山街道,保俶社区,城市\n";
+    std::fs::write(&path, text).unwrap_or_default();
+    let (code, _, err) = stdout_of(&["audit", path.to_str().unwrap_or_default()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("shanxi-2021-2023") && err.contains("shaanxi-2019") && err.contains("--plan"),
+        "{err}"
+    );
+}

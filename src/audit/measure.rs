@@ -409,8 +409,16 @@ impl<'a> Context<'a> {
 }
 
 impl Values {
-    /// The row of region `id` for target `ti` (the target's index in the plan).
-    pub fn row(&self, ti: usize, target: &Target, ctx: &Context<'_>, id: RegionId) -> Row {
+    /// The row of region `id` for target `ti` (the target's index in the plan); rows at
+    /// `assessed_level` decide the exit code.
+    pub fn row(
+        &self,
+        ti: usize,
+        target: &Target,
+        ctx: &Context<'_>,
+        id: RegionId,
+        assessed_level: Level,
+    ) -> Row {
         let i = id as usize;
         let level = ctx.model.regions.get(id).level;
         let mut row = Row {
@@ -422,7 +430,7 @@ impl Values {
             required: required_value(target),
             gap: None,
             status: Status::NoData,
-            assessed: level == target.level,
+            assessed: level == assessed_level,
             decimals: decimals(target),
             sort_key: ctx.sort_key(id),
             detail: String::new(),

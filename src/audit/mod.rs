@@ -160,26 +160,36 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
     let mut rows = Vec::new();
     let mut targets = Vec::new();
     for (ti, target) in plan.targets.iter().enumerate() {
-        if target.level < scope_level {
-            targets.push(TargetResult {
-                target: target.clone(),
-                summary: summarize(&[], ti),
-                skipped: Some(format!(
-                    "assessed at {} level, above the scope {}",
-                    target.level.as_str(),
-                    regions.path(model.scope)
-                )),
-            });
-            continue;
-        }
-        let values = ctx.evaluate(target);
-        let mut levels = target.levels.clone();
-        if matches!(
+        let ratio = matches!(
             target.measure,
             Measure::Density { .. } | Measure::Coverage { .. }
-        ) && !levels.contains(&opts.by)
-        {
-            levels.push(opts.by);
+        );
+        // A scope below the assessed level (a county auditing a city-level target): a
+        // density or coverage threshold applies to the county as well, so the county is
+        // assessed in the city's stead; counts per city do not divide, so they are skipped.
+        let assessed_level = if target.level < scope_level {
+            if !ratio {
+                targets.push(TargetResult {
+                    target: target.clone(),
+                    summary: summarize(&[], ti),
+                    skipped: Some(format!(
+                        "assessed at {} level, above the scope {}",
+                        target.level.as_str(),
+                        regions.path(model.scope)
+                    )),
+                });
+                continue;
+            }
+            scope_level
+        } else {
+            target.level
+        };
+        let values = ctx.evaluate(target);
+        let mut levels = target.levels.clone();
+        for extra in [opts.by, assessed_level] {
+            if ratio && !levels.contains(&extra) {
+                levels.push(extra);
+            }
         }
         levels.retain(|l| *l >= scope_level && *l <= Level::Street);
         levels.sort();
@@ -189,7 +199,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
             let mut present = Vec::new();
             for id in regions.descendants_at(model.scope, level) {
                 present.push(regions.get(id).name.clone());
-                target_rows.push(values.row(ti, target, &ctx, id));
+                target_rows.push(values.row(ti, target, &ctx, id, assessed_level));
             }
             if level == Level::City && scope_level == Level::Province {
                 for (i, unit) in plan.meta.reporting_units.iter().enumerate() {

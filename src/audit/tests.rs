@@ -545,6 +545,19 @@ fn scope_drops_levels_above_it() {
     // The county target is, and only for 小店区.
     let regions: Vec<&str> = r.rows.iter().map(|x| x.region.as_str()).collect();
     assert_eq!(regions, vec!["山西省/太原市/小店区"]);
+    // A city-level density target is assessed for the county in the city's stead:
+    // 小店区 urban C1, C2, records o1 → 0.50, gap 19, and the row decides the exit code.
+    let r = run(
+        &m,
+        &plan_with(DENSITY),
+        AuditOptions {
+            as_of: d(2023, 12, 31),
+            by: Level::County,
+        },
+    );
+    let x = row(&r, "urban-density", "山西省/太原市/小店区");
+    assert_eq!((x.value, x.gap, x.assessed), (Some(0.5), Some(19), true));
+    assert!(r.fails(Severity::Error));
     let _ = (ids.city, ids.k2, ids.s1, ids.s2);
 }
 
