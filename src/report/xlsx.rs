@@ -140,7 +140,8 @@ fn long_sheet(ws: &mut Worksheet, result: &AuditResult, lang: Lang) -> Result<()
             ws.add_conditional_format(1, status_col, last_row, status_col, &cf)?;
         }
     }
-    widths.apply(ws, 6)?;
+    // Room for the autofilter button next to the header text.
+    widths.apply(ws, 9)?;
     Ok(())
 }
 
