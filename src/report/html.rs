@@ -751,6 +751,7 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; border-top: 1px
   tr, figure.chart { break-inside: avoid; }
   table.sortable thead th::after { content: ""; }
   .scroll { overflow: visible; }
+  .charts { grid-template-columns: 1fr 1fr; }
   table.gaps { font-size: 8pt; }
   table.gaps thead th { white-space: normal; }
   th, td { padding: 2px 4px; }
