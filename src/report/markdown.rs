@@ -1,17 +1,243 @@
-//! markdown report. Not written yet: see issue 4.
+//! The Markdown report: title line, summary of targets and the per-region gap table as
+//! GitHub-flavoured tables, then the data-issue count and row accounting, for pasting into
+//! documents and wikis.
+//!
+//! Cells are the HTML report's (which are the terminal report's): every number is printed
+//! with [`fmt_num`](super::fmt_num) at the row's decimals, so it equals the CSV. A `|` in a
+//! name is escaped as `\|`; line breaks inside a cell become spaces.
 
+use std::fmt::Write as _;
 use std::io::Write;
 
+use super::html::{
+    accounting_in, cell_text_in, gap_layout, level_name, pick, region_label, summary_required,
+};
+use super::issues::{is_listed, totals};
 use super::{ReportError, ReportMeta};
-use crate::audit::AuditResult;
+use crate::audit::{AuditResult, Status};
 
-/// Write the markdown report.
+/// Write the Markdown report.
 pub fn write<W: Write>(
-    _out: W,
-    _result: &AuditResult,
-    _meta: &ReportMeta,
+    mut out: W,
+    result: &AuditResult,
+    meta: &ReportMeta,
 ) -> Result<(), ReportError> {
-    Err(ReportError::Other(
-        "markdown output is not available yet".into(),
-    ))
+    out.write_all(render(result, meta).as_bytes())?;
+    Ok(())
+}
+
+/// The Markdown report as a string.
+pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
+    let lang = meta.lang;
+    let w = lang.words();
+    let p = &result.plan;
+    let mut m = String::new();
+    let _ = writeln!(m, "# {}\n", inline(&p.title));
+    let doc = [p.issuer.as_str(), p.document.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut facts = Vec::new();
+    if !doc.is_empty() {
+        facts.push(inline(&doc));
+    }
+    facts.push(format!("{} {}", pick(lang, "计划", "plan"), inline(&p.id)));
+    facts.push(format!("{} {}", w.as_of, result.as_of));
+    facts.push(format!("{} {}", w.scope, inline(&result.scope)));
+    facts.push(format!("{} {}", w.due, p.due));
+    facts.push(format!(
+        "{} {}",
+        w.generated,
+        meta.generated.format("%Y-%m-%d %H:%M:%S")
+    ));
+    let _ = writeln!(m, "{}\n", facts.join(" · "));
+
+    // Summary.
+    let _ = writeln!(m, "## {}\n", w.summary);
+    let _ = writeln!(
+        m,
+        "| {} | {} | {} | {} | {} | {} | {} | {} |",
+        w.target, w.clause, w.level, w.required, w.met, w.unmet, w.no_data, w.worst
+    );
+    m.push_str("|---|---|---|--:|--:|--:|--:|---|\n");
+    for (ti, tr) in result.targets.iter().enumerate() {
+        let t = &tr.target;
+        let required = summary_required(result, ti).unwrap_or_else(|| "—".to_string());
+        let head = format!(
+            "| `{}` {} | {} | {} | {} |",
+            cell(&t.id).replace('`', "'"),
+            cell(&t.text),
+            cell(&t.clause),
+            level_name(t.level, lang),
+            cell(&required)
+        );
+        match &tr.skipped {
+            Some(why) => {
+                let _ = writeln!(
+                    m,
+                    "{head} {}{} | | | |",
+                    pick(lang, "未评估：", "not evaluated: "),
+                    cell(why)
+                );
+            }
+            None => {
+                let s = &tr.summary;
+                let info = s.met + s.unmet + s.no_data == 0;
+                let _ = writeln!(
+                    m,
+                    "{head} {} | {} | {} | {} |",
+                    if info {
+                        "—".to_string()
+                    } else {
+                        s.met.to_string()
+                    },
+                    s.unmet,
+                    s.no_data,
+                    cell(&s.worst.join(pick(lang, "、", ", ")))
+                );
+            }
+        }
+    }
+    m.push('\n');
+
+    // Gap table.
+    let (cols, regions) = gap_layout(result);
+    let level = result.by;
+    let _ = writeln!(
+        m,
+        "## {}{}{}{}\n",
+        w.gaps,
+        pick(lang, "（", " ("),
+        level_name(level, lang),
+        pick(lang, "）", ")")
+    );
+    let _ = writeln!(
+        m,
+        "{}\n",
+        pick(
+            lang,
+            "每格：实际 / 要求，差 = 尚缺的组织数、单位数或年数；未达标与无数据加粗。",
+            "Each cell: value / required; gap = organizations, units or years still missing; unmet and no data in bold.",
+        )
+    );
+    let mut header = format!("| {} |", w.region);
+    let mut rule = String::from("|---|");
+    for &ti in &cols {
+        let _ = write!(header, " {} |", cell(&result.targets[ti].target.id));
+        rule.push_str("--:|");
+    }
+    let _ = writeln!(m, "{header}\n{rule}");
+    for region in &regions {
+        let _ = write!(m, "| {} |", cell(&region_label(region)));
+        for &ti in &cols {
+            let text = match result
+                .rows
+                .iter()
+                .find(|r| r.target == ti && r.level == level && r.region == *region)
+            {
+                Some(r) => {
+                    let t = cell(&cell_text_in(r, lang));
+                    if matches!(r.status, Status::Unmet | Status::NoData) {
+                        format!("**{t}**")
+                    } else {
+                        t
+                    }
+                }
+                None => "—".to_string(),
+            };
+            let _ = write!(m, " {text} |");
+        }
+        m.push('\n');
+    }
+    m.push('\n');
+
+    // Issues and accounting, in one line each.
+    let listed = result.issues.iter().filter(|i| is_listed(i)).count();
+    let (read, used, skipped) = totals(&result.tables);
+    let _ = writeln!(m, "{}：{listed}  ", w.issues);
+    let _ = writeln!(
+        m,
+        "{}：{}",
+        w.accounting,
+        inline(&accounting_in(read, used, &skipped, lang))
+    );
+    m
+}
+
+/// Text for a table cell: `|` escaped, line breaks as spaces, Markdown emphasis characters
+/// escaped.
+fn cell(s: &str) -> String {
+    inline(s).replace('|', "\\|")
+}
+
+/// Text for a line of Markdown: line breaks as spaces; characters that would start markup
+/// (`\`, `*`, `_`, `<`, `[`, `]`, `` ` ``) escaped with a backslash.
+fn inline(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => o.push(' '),
+            '\\' | '*' | '_' | '<' | '>' | '[' | ']' | '`' => {
+                o.push('\\');
+                o.push(c);
+            }
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::html::sample;
+    use crate::report::Lang;
+
+    #[test]
+    fn pipes_are_escaped_and_rows_match_regions() {
+        let Some(r) = sample::result() else {
+            panic!("sample result")
+        };
+        let md = render(&r, &sample::meta(Lang::Zh));
+        assert!(md.contains("\\<b\\>&\"阳泉'\\|市"), "{md}");
+        let (_, regions) = gap_layout(&r);
+        let gap_rows = md
+            .lines()
+            .skip_while(|l| !l.starts_with("## 分地区差距"))
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| 地区"))
+            .count();
+        assert_eq!(gap_rows, regions.len());
+        // Every table row of the gap table has as many unescaped pipes as the header.
+        let header_pipes = md
+            .lines()
+            .find(|l| l.starts_with("| 地区"))
+            .map(|l| l.matches('|').count())
+            .unwrap_or_default();
+        for l in md
+            .lines()
+            .skip_while(|l| !l.starts_with("## 分地区差距"))
+            .filter(|l| l.starts_with('|'))
+        {
+            let pipes = l.matches('|').count() - l.matches("\\|").count();
+            assert_eq!(pipes, header_pipes, "{l}");
+        }
+    }
+
+    #[test]
+    fn english_words() {
+        let Some(r) = sample::result() else {
+            panic!("sample result")
+        };
+        let md = render(&r, &sample::meta(Lang::En));
+        assert!(md.contains("## Summary of targets"));
+        assert!(md.contains("## Gaps by region (city)"));
+        assert!(md.contains("no data"));
+    }
+
+    #[test]
+    fn inline_escapes_markup() {
+        assert_eq!(cell("a|b\nc*d_"), "a\\|b c\\*d\\_");
+    }
 }
