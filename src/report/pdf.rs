@@ -71,6 +71,8 @@ struct Extra {
     required_line: &'static str,
     location: &'static str,
     issues_count: &'static str,
+    skipped_detail: &'static str,
+    ignored: &'static str,
 }
 
 const EXTRA_ZH: Extra = Extra {
@@ -90,6 +92,8 @@ const EXTRA_ZH: Extra = Extra {
     required_line: "要求",
     location: "位置",
     issues_count: "共 {n} 条",
+    skipped_detail: "跳过原因",
+    ignored: "未读取的表：",
 };
 
 const EXTRA_EN: Extra = Extra {
@@ -108,6 +112,8 @@ const EXTRA_EN: Extra = Extra {
     required_line: "required",
     location: "Location",
     issues_count: "{n} in all",
+    skipped_detail: "Skipped by reason",
+    ignored: "Tables passed over: ",
 };
 
 fn extra(lang: Lang) -> &'static Extra {
@@ -456,7 +462,7 @@ fn summary(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Report
     p.table(&Table {
         widths: vec![270.0, 80.0, 48.0, 52.0, 44.0, 44.0, 44.0, CONTENT_W - 582.0],
         header: vec![
-            Cell::new(format!("{} / {}", w.target, w.clause)),
+            Cell::new(w.target),
             Cell::new(w.clause),
             Cell::new(w.level),
             Cell::new(w.required).right(),
@@ -798,7 +804,7 @@ fn accounting(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Rep
             Cell::new(w.read).right(),
             Cell::new(w.used).right(),
             Cell::new(w.skipped).right(),
-            Cell::new(w.skipped),
+            Cell::new(x.skipped_detail),
         ],
         rows,
         size: 8.0,
@@ -849,7 +855,12 @@ fn accounting(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Rep
     p.gap(2.0);
     p.paragraph(&class, 8.0, INK, x.classification)?;
     if !result.ignored.is_empty() {
-        p.paragraph(&result.ignored.join("; "), 8.0, GREY, w.inputs)?;
+        p.paragraph(
+            &format!("{}{}", x.ignored, result.ignored.join("; ")),
+            8.0,
+            GREY,
+            w.inputs,
+        )?;
     }
     Ok(())
 }

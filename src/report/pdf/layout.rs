@@ -21,6 +21,8 @@ pub(crate) const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN_X;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Rgb(pub u8, pub u8, pub u8);
 
+/// White.
+pub(crate) const WHITE: Rgb = Rgb(0xff, 0xff, 0xff);
 /// Text colour.
 pub(crate) const INK: Rgb = Rgb(0x22, 0x22, 0x22);
 /// Secondary text.
@@ -450,21 +452,20 @@ impl<'s, 'f> Pages<'s, 'f> {
     /// ([`Pages::chart_height`]).
     pub fn chart(&mut self, c: &Chart, x: f32, top: f32, width: f32) -> Result<(), ReportError> {
         let ctx = c.title.as_str();
+        let size = 8.0;
         let mut y = top;
         for line in self.shaper.wrap(&c.title, 9.0, width, ctx)? {
             self.text_at(x, y, 9.0, line, INK);
             y += 9.0 * LEADING;
         }
-        // Label column: the widest city name.
+        // Label column: the widest city name; room for the widest value on the right.
         let mut label_w: f32 = 30.0;
-        for b in &c.bars {
-            label_w = label_w.max(self.shaper.width(&b.label, 8.0, ctx)?);
-        }
-        let label_w = label_w.min(width * 0.3) + 6.0;
         let mut value_w: f32 = 20.0;
         for b in &c.bars {
-            value_w = value_w.max(self.shaper.width(&b.value_text, 8.0, ctx)?);
+            label_w = label_w.max(self.shaper.width(&b.label, size, ctx)?);
+            value_w = value_w.max(self.shaper.width(&b.value_text, size, ctx)?);
         }
+        let label_w = label_w.min(width * 0.3) + 6.0;
         let plot_x = x + label_w;
         let plot_w = (width - label_w - value_w - 8.0).max(40.0);
         let max = c
@@ -480,26 +481,29 @@ impl<'s, 'f> Pages<'s, 'f> {
                 0.0
             }
         };
-        // Required-value label above the plot, at the line.
         let req_top = y;
-        y += 14.0;
-        let plot_top = y;
+        let plot_top = y + 14.0;
+        let plot_bottom = plot_top + c.bars.len().max(1) as f32 * BAR_STEP + 2.0;
+        // Bars and city names.
+        let mut y = plot_top;
         if c.bars.is_empty() {
             let line = self.shaper.shape("—", ctx)?;
-            self.text_at(plot_x, y + 2.0, 8.0, line, GREY);
+            self.text_at(plot_x + 4.0, y + 1.5, size, line, GREY);
         }
         for b in &c.bars {
             let label = self.shaper.shape(&b.label, ctx)?;
-            let lw = label.width(8.0);
-            self.text_at(plot_x - 6.0 - lw, y + 1.5, 8.0, label, INK);
-            let bw = scale(b.value);
-            self.rect(plot_x, y + 1.0, bw, BAR_H, if b.met { OK } else { WARN });
-            let value = self.shaper.shape(&b.value_text, ctx)?;
-            self.text_at(plot_x + bw + 3.0, y + 1.5, 8.0, value, INK);
+            let lw = label.width(size);
+            self.text_at(plot_x - 6.0 - lw, y + 1.5, size, label, INK);
+            self.rect(
+                plot_x,
+                y + 1.0,
+                scale(b.value),
+                BAR_H,
+                if b.met { OK } else { WARN },
+            );
             y += BAR_STEP;
         }
-        let plot_bottom = y + 2.0;
-        // Axis.
+        // Axis and the required value as a dashed vertical line, labelled above.
         self.stroke(
             plot_x,
             plot_top - 2.0,
@@ -514,10 +518,19 @@ impl<'s, 'f> Pages<'s, 'f> {
             self.stroke(rx, plot_top - 4.0, rx, plot_bottom, 1.0, INK, true);
             let line = self.shaper.shape(&c.required_text, ctx)?;
             let lw = line.width(7.5);
-            let lx = (rx - lw / 2.0).clamp(x, x + width - lw);
+            let lx = (rx - lw / 2.0).clamp(x, (x + width - lw).max(x));
             self.text_at(lx, req_top, 7.5, line, INK);
         }
-        y = plot_bottom + 6.0;
+        // Values after the line, on a white ground where the line crosses them.
+        let mut y = plot_top;
+        for b in &c.bars {
+            let value = self.shaper.shape(&b.value_text, ctx)?;
+            let vx = plot_x + scale(b.value) + 3.0;
+            self.rect(vx - 1.0, y + 1.0, value.width(size) + 2.0, BAR_H, WHITE);
+            self.text_at(vx, y + 1.5, size, value, INK);
+            y += BAR_STEP;
+        }
+        let mut y = plot_bottom + 6.0;
         if !c.note.is_empty() {
             for line in self.shaper.wrap(&c.note, 7.5, width, ctx)? {
                 self.text_at(x, y, 7.5, line, GREY);
