@@ -197,3 +197,30 @@ fn latin_font_gives_missing_glyph() {
     assert!(err.contains("plan title"), "{err}");
     assert!(!pdf.exists());
 }
+
+/// 薛圐圙乡 and 赤泥窊乡 (outside GB2312) in the street-level gap table.
+#[test]
+fn shanxi_rare_township_names_render() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("x.pdf");
+    zhibiao()
+        .args([
+            "audit",
+            "fixtures/messy/rare-chars.csv",
+            "fixtures/messy/rare-chars-communities.csv",
+            "--plan",
+            "shanxi-2021-2023",
+            "--as-of",
+            "2023-12-31",
+            "--by",
+            "street",
+            "-o",
+        ])
+        .arg(&pdf)
+        .assert()
+        .code(1);
+    let text = squeeze(&pdf_text(&pdf));
+    for name in ["薛圐圙乡", "赤泥窊乡", "勍香镇"] {
+        assert!(text.contains(name), "{name} missing");
+    }
+}

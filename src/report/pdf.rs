@@ -361,7 +361,7 @@ fn title_block(p: &mut Pages, result: &AuditResult, meta: &ReportMeta) -> Result
         let mut row = Vec::new();
         for (k, v) in chunk {
             row.push(Cell::new(*k).color(GREY).fill(Some(layout::HEAD_BG)));
-            row.push(Cell::new(v.clone()));
+            row.push(Cell::new(v.clone()).fill(Some(layout::WHITE)));
         }
         while row.len() < 6 {
             row.push(Cell::new(""));
@@ -619,21 +619,7 @@ fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
         let id_w = p.shaper.width(id, size, &title)?;
         widths.push((need.max(id_w.min(80.0)) + 8.0).clamp(40.0, 140.0));
     }
-    // Column groups.
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut used = region_w;
-    for (i, w) in widths.iter().enumerate() {
-        match groups.last_mut() {
-            Some(g) if used + w <= CONTENT_W => {
-                g.push(i);
-                used += w;
-            }
-            _ => {
-                groups.push(vec![i]);
-                used = region_w + w;
-            }
-        }
-    }
+    let groups = column_groups(region_w, &widths, CONTENT_W);
     let n_groups = groups.len();
     for (gi, g) in groups.iter().enumerate() {
         if n_groups > 1 {
@@ -682,6 +668,26 @@ fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
         p.gap(4.0);
     }
     Ok(())
+}
+
+/// Split columns of `widths` into consecutive groups that fit `avail` next to the region
+/// column (a column wider than the rest of the page gets a group of its own).
+fn column_groups(region_w: f32, widths: &[f32], avail: f32) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut used = region_w;
+    for (i, w) in widths.iter().enumerate() {
+        match groups.last_mut() {
+            Some(g) if used + w <= avail => {
+                g.push(i);
+                used += w;
+            }
+            _ => {
+                groups.push(vec![i]);
+                used = region_w + w;
+            }
+        }
+    }
+    groups
 }
 
 fn gap_cell_lines(
@@ -1053,6 +1059,22 @@ mod tests {
         assert_eq!(hash_text(&h, true), h);
         let s = hash_text(&h, false);
         assert!(s.starts_with("aaaaaaaaaaaaaaaa…") && s.chars().count() == 25);
+    }
+
+    #[test]
+    fn thirteen_columns_split_into_groups() {
+        let widths = [70.0; 13];
+        let groups = column_groups(80.0, &widths, CONTENT_W);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups.concat(), (0..13).collect::<Vec<_>>());
+        for g in &groups {
+            assert!(80.0 + g.len() as f32 * 70.0 <= CONTENT_W);
+        }
+        assert_eq!(column_groups(80.0, &[70.0; 3], CONTENT_W).len(), 1);
+        assert_eq!(
+            column_groups(80.0, &[900.0, 10.0], CONTENT_W),
+            vec![vec![0], vec![1]]
+        );
     }
 
     #[test]
