@@ -1,23 +1,1086 @@
-//! PDF/A-2b report (A4 landscape) with krilla. Not written yet: see issue 4.
+//! PDF/A-2b report (A4 landscape) with krilla.
+//!
+//! The report renders the [`AuditResult`] and computes nothing of its own: every number is
+//! printed through [`fmt_num`] with the row's decimals, so it equals the CSV. Layout happens
+//! first ([`layout::Pages`] collects drawing operations per page), then the pages are drawn
+//! with the page count known for the footer "第 X 页 / 共 Y 页".
+//!
+//! Text is shaped with rustybuzz over the embedded Noto Sans SC (or `--font`); a character the
+//! font lacks is [`ReportError::MissingGlyph`] naming where it occurs, never an empty box.
+
+mod layout;
+mod text;
 
 use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use super::{ReportError, ReportMeta};
-use crate::audit::AuditResult;
+use chrono::{Datelike, Timelike};
+use krilla::color::rgb;
+use krilla::configure::{Archival, ConfigurationBuilder, ValidationError};
+use krilla::destination::XyzDestination;
+use krilla::error::KrillaError;
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::metadata::{DateTime, Metadata};
+use krilla::num::NormalizedF32;
+use krilla::outline::{Outline, OutlineNode};
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke, StrokeDash};
+use krilla::text::Font;
+use krilla::{Data, Document, SerializeSettings};
+
+use self::layout::{
+    Bar, Cell, Chart, Op, Pages, Rgb, Table, CONTENT_W, GREY, INK, MARGIN_X, NODATA_BG, OK_BG,
+    PAGE_H, PAGE_W, WARN, WARN_BG,
+};
+use self::text::Shaper;
+use super::issues::{is_listed, location, table_accounting, totals};
+use super::{fmt_num, Lang, ReportError, ReportMeta, Words};
+use crate::audit::{AuditResult, Row, Status};
+use crate::ingest::{Outcome, SkipReason};
+use crate::model::Level;
+use crate::plan::Measure;
+
+/// Noto Sans SC Regular 2.004 (OFL-1.1, `assets/fonts/OFL.txt`); krilla embeds a subset.
+static NOTO_SANS_SC: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Regular.otf");
+
+/// Data issues listed one by one at most; the rest are counted.
+const MAX_ISSUES: usize = 500;
 
 /// PDF options.
 #[derive(Debug, Clone, Default)]
 pub struct PdfOptions {
     /// A font file and face index instead of the embedded Noto Sans SC.
-    pub font: Option<(std::path::PathBuf, u32)>,
+    pub font: Option<(PathBuf, u32)>,
+}
+
+/// Labels the shared word table does not have.
+struct Extra {
+    document: &'static str,
+    issuer: &'static str,
+    plan: &'static str,
+    by_level: &'static str,
+    overview: &'static str,
+    kind: &'static str,
+    total: &'static str,
+    classification: &'static str,
+    legend: &'static str,
+    not_assessed: &'static str,
+    more_issues: &'static str,
+    chart_no_data: &'static str,
+    required_line: &'static str,
+    location: &'static str,
+    issues_count: &'static str,
+    skipped_detail: &'static str,
+    ignored: &'static str,
+}
+
+const EXTRA_ZH: Extra = Extra {
+    document: "文号",
+    issuer: "发文机关",
+    plan: "计划",
+    by_level: "差距表层级",
+    overview: "概况",
+    kind: "类型",
+    total: "合计",
+    classification: "城乡分类",
+    legend: "每格：实际 / 要求；差 = 尚缺的组织数、单位数或年数。",
+    not_assessed: "未评估",
+    more_issues:
+        "另有 {n} 条未列出；用 zhibiao inspect 查看全部，或 --rejects FILE.csv 导出被跳过的行。",
+    chart_no_data: "无数据",
+    required_line: "要求",
+    location: "位置",
+    issues_count: "共 {n} 条",
+    skipped_detail: "跳过原因",
+    ignored: "未读取的表：",
+};
+
+const EXTRA_EN: Extra = Extra {
+    document: "Document",
+    issuer: "Issued by",
+    plan: "Plan",
+    by_level: "Gap table level",
+    overview: "Overview",
+    kind: "Kind",
+    total: "Total",
+    classification: "Urban/rural classification",
+    legend: "Each cell: value / required; gap = organizations, units or years still missing.",
+    not_assessed: "not assessed",
+    more_issues: "{n} more not listed; run zhibiao inspect for all, or --rejects FILE.csv for the skipped rows.",
+    chart_no_data: "No data",
+    required_line: "required",
+    location: "Location",
+    issues_count: "{n} in all",
+    skipped_detail: "Skipped by reason",
+    ignored: "Tables passed over: ",
+};
+
+fn extra(lang: Lang) -> &'static Extra {
+    match lang {
+        Lang::Zh => &EXTRA_ZH,
+        Lang::En => &EXTRA_EN,
+    }
+}
+
+fn level_label(level: Level, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => level.zh(),
+        Lang::En => level.as_str(),
+    }
+}
+
+fn outcome_label(o: Outcome, lang: Lang) -> String {
+    match (lang, o) {
+        (Lang::Zh, o) => super::issues::outcome_zh(o),
+        (Lang::En, Outcome::Skipped(r)) => format!("skipped ({})", r.as_str()),
+        (Lang::En, Outcome::Counted) => "counted".to_string(),
+    }
+}
+
+fn reason_label(r: SkipReason, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => r.zh(),
+        Lang::En => r.as_str(),
+    }
+}
+
+/// The last part of a region path ("山西省/晋城市" → "晋城市").
+fn short_region(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The region as the gap table labels it: the path below the province.
+fn region_label(path: &str) -> String {
+    let label = path.split('/').skip(1).collect::<Vec<_>>().join("/");
+    if label.is_empty() {
+        path.to_string()
+    } else {
+        label
+    }
+}
+
+/// A 64-digit hash shown in full when it fits, else as head…tail.
+fn hash_text(hash: &str, fits: bool) -> String {
+    if fits || hash.chars().count() <= 24 {
+        hash.to_string()
+    } else {
+        let head: String = hash.chars().take(16).collect();
+        let tail: String = hash
+            .chars()
+            .rev()
+            .take(8)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("{head}…{tail}")
+    }
+}
+
+/// The text of a gap-table cell: the value against the requirement, then the gap or the status.
+fn gap_cell(row: &Row, lang: Lang) -> String {
+    let w = lang.words();
+    let value = row.value.map(|v| fmt_num(v, row.decimals));
+    match (row.status, value, row.required) {
+        (Status::NoData, _, _) => w.no_data.to_string(),
+        (Status::Info, Some(v), _) => v,
+        (_, Some(v), Some(q)) => {
+            let head = format!("{v} / {}", fmt_num(q, row.decimals));
+            match row.gap {
+                Some(0) | None => format!("{head}\n{}", lang.status(row.status)),
+                Some(g) => format!("{head}\n{} {g}", w.gap),
+            }
+        }
+        (_, Some(v), None) => v,
+        (_, None, _) => "—".to_string(),
+    }
+}
+
+fn status_fill(s: Status) -> Option<Rgb> {
+    match s {
+        Status::Met => Some(OK_BG),
+        Status::Unmet => Some(WARN_BG),
+        Status::NoData => Some(NODATA_BG),
+        Status::Info => None,
+    }
 }
 
 /// Write the PDF report.
 pub fn write<W: Write>(
-    _out: W,
-    _result: &AuditResult,
-    _meta: &ReportMeta,
-    _opts: &PdfOptions,
+    mut out: W,
+    result: &AuditResult,
+    meta: &ReportMeta,
+    opts: &PdfOptions,
 ) -> Result<(), ReportError> {
-    Err(ReportError::Other("PDF output is not available yet".into()))
+    let bytes = to_bytes(result, meta, opts)?;
+    out.write_all(&bytes)?;
+    Ok(())
+}
+
+/// The PDF report as bytes (validated as PDF/A-2b by krilla).
+pub fn to_bytes(
+    result: &AuditResult,
+    meta: &ReportMeta,
+    opts: &PdfOptions,
+) -> Result<Vec<u8>, ReportError> {
+    // The font: the embedded Noto Sans SC, or --font PATH[:INDEX].
+    let owned: Option<(Arc<Vec<u8>>, u32, String)> = match &opts.font {
+        Some((path, index)) => {
+            let bytes = std::fs::read(path).map_err(|e| ReportError::Font {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            Some((Arc::new(bytes), *index, path.display().to_string()))
+        }
+        None => None,
+    };
+    let (slice, index, font_name): (&[u8], u32, String) = match &owned {
+        Some((bytes, index, name)) => (bytes.as_slice(), *index, name.clone()),
+        None => (
+            NOTO_SANS_SC,
+            0,
+            "NotoSansSC-Regular.otf (embedded)".to_string(),
+        ),
+    };
+    let font_err = |message: &str| ReportError::Font {
+        path: font_name.clone(),
+        message: message.to_string(),
+    };
+    let shaper = Shaper::new(slice, index)
+        .ok_or_else(|| font_err("not a usable font (or no such face index)"))?;
+    let data: Data = match &owned {
+        Some((bytes, _, _)) => Data::from(bytes.clone()),
+        None => Data::from(NOTO_SANS_SC),
+    };
+    let font = Font::new(data, index).ok_or_else(|| font_err("krilla cannot read this font"))?;
+
+    let pages = lay_out(result, meta, &shaper)?;
+    render(result, meta, &shaper, font, pages).map_err(|e| match e {
+        RenderError::Report(e) => e,
+        RenderError::Krilla(k) => krilla_error(k, &font_name),
+    })
+}
+
+enum RenderError {
+    Report(ReportError),
+    Krilla(KrillaError),
+}
+
+impl From<ReportError> for RenderError {
+    fn from(e: ReportError) -> Self {
+        RenderError::Report(e)
+    }
+}
+
+fn krilla_error(e: KrillaError, font_name: &str) -> ReportError {
+    match e {
+        KrillaError::Font(_, message) => ReportError::Font {
+            path: font_name.to_string(),
+            message,
+        },
+        KrillaError::Validation(errors) => {
+            if errors
+                .iter()
+                .any(|(e, _)| matches!(e, ValidationError::RestrictedLicense(_)))
+            {
+                return ReportError::Font {
+                    path: font_name.to_string(),
+                    message: "the font's licence does not allow embedding, which PDF/A requires"
+                        .to_string(),
+                };
+            }
+            let list: Vec<String> = errors.iter().map(|(e, _)| format!("{e:?}")).collect();
+            ReportError::Other(format!("PDF/A-2b validation failed: {}", list.join("; ")))
+        }
+        other => ReportError::Other(format!("PDF: {other}")),
+    }
+}
+
+/// Lay out every section.
+fn lay_out<'s, 'f>(
+    result: &AuditResult,
+    meta: &ReportMeta,
+    shaper: &'s Shaper<'f>,
+) -> Result<Pages<'s, 'f>, ReportError> {
+    let mut p = Pages::new(shaper);
+    title_block(&mut p, result, meta)?;
+    summary(&mut p, result, meta.lang)?;
+    charts(&mut p, result, meta.lang)?;
+    gap_table(&mut p, result, meta.lang)?;
+    data_issues(&mut p, result, meta.lang)?;
+    accounting(&mut p, result, meta.lang)?;
+    Ok(p)
+}
+
+fn title_block(p: &mut Pages, result: &AuditResult, meta: &ReportMeta) -> Result<(), ReportError> {
+    let lang = meta.lang;
+    let w = lang.words();
+    let x = extra(lang);
+    let plan = &result.plan;
+    let page = p.page_index();
+    p.marks.push(layout::Mark {
+        title: x.overview.to_string(),
+        page,
+        y: p.y,
+        children: Vec::new(),
+    });
+    p.paragraph(&plan.title, 18.0, INK, "plan title")?;
+    p.gap(4.0);
+    let mut doc = plan.issuer.clone();
+    if !plan.document.is_empty() {
+        doc = format!("{doc}　{}", plan.document);
+    }
+    p.paragraph(&doc, 11.0, GREY, "plan issuer")?;
+    p.gap(8.0);
+
+    // Facts in a key/value grid of four pairs per row.
+    let facts: Vec<(&str, String)> = vec![
+        (x.issuer, plan.issuer.clone()),
+        (
+            x.document,
+            if plan.document.is_empty() {
+                "—".to_string()
+            } else {
+                plan.document.clone()
+            },
+        ),
+        (w.province, plan.province.clone()),
+        (x.plan, plan.id.clone()),
+        (w.as_of, result.as_of.to_string()),
+        (w.due, plan.due.to_string()),
+        (w.scope, result.scope.clone()),
+        (x.by_level, level_label(result.by, lang).to_string()),
+        (
+            w.generated,
+            meta.generated.format("%Y-%m-%d %H:%M:%S").to_string(),
+        ),
+    ];
+    let mut rows = Vec::new();
+    for chunk in facts.chunks(3) {
+        let mut row = Vec::new();
+        for (k, v) in chunk {
+            row.push(Cell::new(*k).color(GREY).fill(Some(layout::HEAD_BG)));
+            row.push(Cell::new(v.clone()).fill(Some(layout::WHITE)));
+        }
+        while row.len() < 6 {
+            row.push(Cell::new(""));
+        }
+        rows.push(row);
+    }
+    let kw = 70.0;
+    let vw = CONTENT_W / 3.0 - kw;
+    let header = rows.remove(0);
+    p.table(&Table {
+        widths: vec![kw, vw, kw, vw, kw, vw],
+        header,
+        rows,
+        size: 9.0,
+        context: "title block".to_string(),
+    })?;
+    p.gap(6.0);
+
+    // Input files with their SHA-256.
+    let size = 8.0;
+    let hash_w = CONTENT_W * 0.45;
+    let full_fits = meta
+        .inputs
+        .first()
+        .map(|d| p.shaper.width(&d.sha256, size, "SHA-256"))
+        .transpose()?
+        .is_none_or(|wd| wd + 8.0 <= hash_w);
+    let rows = meta
+        .inputs
+        .iter()
+        .map(|d| {
+            vec![
+                Cell::new(d.path.clone()),
+                Cell::new(hash_text(&d.sha256, full_fits)),
+            ]
+        })
+        .collect();
+    p.table(&Table {
+        widths: vec![CONTENT_W - hash_w, hash_w],
+        header: vec![Cell::new(w.inputs), Cell::new("SHA-256")],
+        rows,
+        size,
+        context: w.inputs.to_string(),
+    })?;
+    Ok(())
+}
+
+fn summary(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), ReportError> {
+    let w = lang.words();
+    let x = extra(lang);
+    p.heading(w.summary)?;
+    let mut rows = Vec::new();
+    for (ti, tr) in result.targets.iter().enumerate() {
+        let t = &tr.target;
+        let required = result
+            .rows
+            .iter()
+            .find(|r| r.target == ti && r.assessed)
+            .and_then(|r| r.required.map(|q| fmt_num(q, r.decimals)))
+            .unwrap_or_else(|| "—".to_string());
+        let s = &tr.summary;
+        let mut row = vec![
+            Cell::new(format!("{}\n{}", t.id, t.text)),
+            Cell::new(t.clause.clone()),
+            Cell::new(level_label(t.level, lang)),
+            Cell::new(required).right(),
+        ];
+        if let Some(why) = &tr.skipped {
+            row.push(Cell::new("—").right());
+            row.push(Cell::new("—").right());
+            row.push(Cell::new("—").right());
+            row.push(Cell::new(format!("{}：{why}", x.not_assessed)).color(GREY));
+        } else {
+            let info = s.met + s.unmet + s.no_data == 0;
+            row.push(
+                Cell::new(if info {
+                    "—".to_string()
+                } else {
+                    s.met.to_string()
+                })
+                .right()
+                .fill((s.met > 0).then_some(OK_BG)),
+            );
+            row.push(
+                Cell::new(s.unmet.to_string())
+                    .right()
+                    .fill((s.unmet > 0).then_some(WARN_BG)),
+            );
+            row.push(
+                Cell::new(s.no_data.to_string())
+                    .right()
+                    .fill((s.no_data > 0).then_some(NODATA_BG)),
+            );
+            row.push(Cell::new(s.worst.join("、")));
+        }
+        rows.push(row);
+    }
+    p.table(&Table {
+        widths: vec![270.0, 80.0, 48.0, 52.0, 44.0, 44.0, 44.0, CONTENT_W - 582.0],
+        header: vec![
+            Cell::new(w.target),
+            Cell::new(w.clause),
+            Cell::new(w.level),
+            Cell::new(w.required).right(),
+            Cell::new(w.met).right(),
+            Cell::new(w.unmet).right(),
+            Cell::new(w.no_data).right(),
+            Cell::new(w.worst),
+        ],
+        rows,
+        size: 8.0,
+        context: w.summary.to_string(),
+    })
+}
+
+/// One bar chart per density or coverage target: each city-level row with a value.
+fn charts(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), ReportError> {
+    let w = lang.words();
+    let x = extra(lang);
+    let mut list = Vec::new();
+    for (ti, tr) in result.targets.iter().enumerate() {
+        let t = &tr.target;
+        if tr.skipped.is_some()
+            || !matches!(
+                t.measure,
+                Measure::Density { .. } | Measure::Coverage { .. }
+            )
+        {
+            continue;
+        }
+        let rows: Vec<&Row> = result
+            .rows
+            .iter()
+            .filter(|r| r.target == ti && r.level == Level::City)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let bars: Vec<Bar> = rows
+            .iter()
+            .filter_map(|r| {
+                r.value.map(|v| Bar {
+                    label: short_region(&r.region).to_string(),
+                    value: v,
+                    value_text: fmt_num(v, r.decimals),
+                    met: r.status == Status::Met,
+                })
+            })
+            .collect();
+        let no_data: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.value.is_none())
+            .map(|r| short_region(&r.region))
+            .collect();
+        let req_row = rows.iter().find(|r| r.required.is_some());
+        let required = req_row.and_then(|r| r.required);
+        let required_text = req_row
+            .and_then(|r| r.required.map(|q| fmt_num(q, r.decimals)))
+            .map(|q| format!("{} {q}", x.required_line))
+            .unwrap_or_default();
+        let note = if no_data.is_empty() {
+            String::new()
+        } else {
+            format!("{}：{}", x.chart_no_data, no_data.join("、"))
+        };
+        list.push(Chart {
+            title: format!("{}　{}", t.id, t.text),
+            bars,
+            required,
+            required_text,
+            note,
+        });
+    }
+    if list.is_empty() {
+        return Ok(());
+    }
+    p.heading(w.charts)?;
+    // Two charts side by side.
+    let col_gap = 24.0;
+    let col_w = (CONTENT_W - col_gap) / 2.0;
+    for pair in list.chunks(2) {
+        let mut h: f32 = 0.0;
+        for c in pair {
+            h = h.max(p.chart_height(c, col_w)?);
+        }
+        p.need(h);
+        let top = p.y;
+        for (i, c) in pair.iter().enumerate() {
+            let title = c.title.split('　').next().unwrap_or_default().to_string();
+            p.sub_mark(&title);
+            p.chart(c, MARGIN_X + i as f32 * (col_w + col_gap), top, col_w)?;
+        }
+        p.y = top + h;
+    }
+    Ok(())
+}
+
+/// The per-region gap table at the `--by` level, in column groups that fit the page.
+fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), ReportError> {
+    let w = lang.words();
+    let x = extra(lang);
+    let level = result.by;
+    let cols: Vec<usize> = (0..result.targets.len())
+        .filter(|&ti| {
+            result
+                .rows
+                .iter()
+                .any(|r| r.target == ti && r.level == level)
+        })
+        .collect();
+    let mut regions: Vec<(&str, &str)> = Vec::new();
+    for r in result.rows.iter().filter(|r| r.level == level) {
+        if !regions.iter().any(|(name, _)| *name == r.region) {
+            regions.push((r.region.as_str(), r.sort_key.as_str()));
+        }
+    }
+    regions.sort_by(|a, b| a.1.cmp(b.1));
+    let title = format!("{}（{}）", w.gaps, level_label(level, lang));
+    p.heading(&title)?;
+    p.paragraph(x.legend, 8.0, GREY, x.legend)?;
+    p.gap(4.0);
+    if cols.is_empty() || regions.is_empty() {
+        return p.paragraph("—", 9.0, GREY, &title);
+    }
+    let size = 7.5;
+    // The cells of every column, and the width each needs.
+    let cell_of = |ti: usize, region: &str| -> Cell {
+        match result
+            .rows
+            .iter()
+            .find(|r| r.target == ti && r.level == level && r.region == region)
+        {
+            Some(r) => Cell::new(gap_cell(r, lang))
+                .right()
+                .fill(status_fill(r.status))
+                .color(if r.status == Status::Unmet { WARN } else { INK }),
+            None => Cell::new("—").right(),
+        }
+    };
+    let labels: Vec<String> = regions.iter().map(|(r, _)| region_label(r)).collect();
+    let mut region_w: f32 = 50.0;
+    for l in &labels {
+        region_w = region_w.max(p.shaper.width(l, size, &title)? + 8.0);
+    }
+    let region_w = region_w.min(180.0);
+    let mut widths = Vec::new();
+    for &ti in &cols {
+        let mut need: f32 = 0.0;
+        for (region, _) in &regions {
+            for line in gap_cell_lines(result, ti, level, region, lang) {
+                need = need.max(p.shaper.width(&line, size, &title)?);
+            }
+        }
+        let id = &result.targets[ti].target.id;
+        let id_w = p.shaper.width(id, size, &title)?;
+        widths.push((need.max(id_w.min(80.0)) + 8.0).clamp(40.0, 140.0));
+    }
+    let groups = column_groups(region_w, &widths, CONTENT_W);
+    let n_groups = groups.len();
+    for (gi, g) in groups.iter().enumerate() {
+        if n_groups > 1 {
+            let ids: Vec<&str> = g
+                .iter()
+                .map(|&i| result.targets[cols[i]].target.id.as_str())
+                .collect();
+            p.need(60.0);
+            p.paragraph(
+                &format!("({}/{n_groups}) {}", gi + 1, ids.join(", ")),
+                8.0,
+                GREY,
+                &title,
+            )?;
+        }
+        // Spread the spare width over the group's columns.
+        let natural: f32 = g.iter().map(|&i| widths[i]).sum();
+        let extra_w = ((CONTENT_W - region_w - natural) / g.len() as f32).clamp(0.0, 40.0);
+        let mut ws = vec![region_w];
+        ws.extend(g.iter().map(|&i| widths[i] + extra_w));
+        let mut header = vec![Cell::new(format!(
+            "{}（{}）",
+            w.region,
+            level_label(level, lang)
+        ))];
+        header.extend(
+            g.iter()
+                .map(|&i| Cell::new(result.targets[cols[i]].target.id.clone()).right()),
+        );
+        let rows = regions
+            .iter()
+            .zip(&labels)
+            .map(|((region, _), label)| {
+                let mut cells = vec![Cell::new(label.clone())];
+                cells.extend(g.iter().map(|&i| cell_of(cols[i], region)));
+                cells
+            })
+            .collect();
+        p.table(&Table {
+            widths: ws,
+            header,
+            rows,
+            size,
+            context: title.clone(),
+        })?;
+        p.gap(4.0);
+    }
+    Ok(())
+}
+
+/// Split columns of `widths` into consecutive groups that fit `avail` next to the region
+/// column (a column wider than the rest of the page gets a group of its own).
+fn column_groups(region_w: f32, widths: &[f32], avail: f32) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut used = region_w;
+    for (i, w) in widths.iter().enumerate() {
+        match groups.last_mut() {
+            Some(g) if used + w <= avail => {
+                g.push(i);
+                used += w;
+            }
+            _ => {
+                groups.push(vec![i]);
+                used = region_w + w;
+            }
+        }
+    }
+    groups
+}
+
+fn gap_cell_lines(
+    result: &AuditResult,
+    ti: usize,
+    level: Level,
+    region: &str,
+    lang: Lang,
+) -> Vec<String> {
+    result
+        .rows
+        .iter()
+        .find(|r| r.target == ti && r.level == level && r.region == region)
+        .map(|r| gap_cell(r, lang).lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+fn data_issues(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), ReportError> {
+    let w = lang.words();
+    let x = extra(lang);
+    p.heading(w.issues)?;
+    let listed: Vec<_> = result.issues.iter().filter(|i| is_listed(i)).collect();
+    p.paragraph(
+        &x.issues_count.replace("{n}", &listed.len().to_string()),
+        9.0,
+        INK,
+        w.issues,
+    )?;
+    p.gap(3.0);
+    if listed.is_empty() {
+        return Ok(());
+    }
+    let rows = listed
+        .iter()
+        .take(MAX_ISSUES)
+        .map(|i| {
+            vec![
+                Cell::new(location(&result.tables, i)),
+                Cell::new(i.message.clone()),
+                Cell::new(outcome_label(i.outcome, lang)),
+            ]
+        })
+        .collect();
+    p.table(&Table {
+        widths: vec![230.0, CONTENT_W - 230.0 - 130.0, 130.0],
+        header: vec![
+            Cell::new(x.location),
+            Cell::new(w.message),
+            Cell::new(w.outcome),
+        ],
+        rows,
+        size: 7.5,
+        context: w.issues.to_string(),
+    })?;
+    if listed.len() > MAX_ISSUES {
+        p.paragraph(
+            &x.more_issues
+                .replace("{n}", &(listed.len() - MAX_ISSUES).to_string()),
+            8.0,
+            GREY,
+            w.issues,
+        )?;
+    }
+    Ok(())
+}
+
+fn accounting(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), ReportError> {
+    let w = lang.words();
+    let x = extra(lang);
+    p.heading(w.accounting)?;
+    let skipped_text = |skipped: &mut dyn Iterator<Item = (SkipReason, u64)>| -> String {
+        skipped
+            .filter(|(_, n)| *n > 0)
+            .map(|(r, n)| format!("{} {n}", reason_label(r, lang)))
+            .collect::<Vec<_>>()
+            .join(if lang == Lang::Zh { "，" } else { ", " })
+    };
+    let mut rows = Vec::new();
+    for t in &result.tables {
+        let skipped: u64 = t.skipped.values().map(|n| u64::from(*n)).sum();
+        let kind = match lang {
+            Lang::Zh => t.kind.zh().to_string(),
+            Lang::En => format!("{:?}", t.kind).to_lowercase(),
+        };
+        let balanced = u64::from(t.rows_read) == u64::from(t.used) + skipped;
+        rows.push(vec![
+            Cell::new(t.display_name()),
+            Cell::new(kind),
+            Cell::new(t.rows_read.to_string()).right(),
+            Cell::new(t.used.to_string()).right(),
+            Cell::new(skipped.to_string()).right(),
+            Cell::new(skipped_text(
+                &mut t.skipped.iter().map(|(r, n)| (*r, u64::from(*n))),
+            ))
+            .fill((!balanced).then_some(WARN_BG)),
+        ]);
+    }
+    let (read, used, skipped) = totals(&result.tables);
+    let skipped_total: u64 = skipped.values().sum();
+    rows.push(vec![
+        Cell::new(x.total).fill(Some(layout::HEAD_BG)),
+        Cell::new("").fill(Some(layout::HEAD_BG)),
+        Cell::new(read.to_string())
+            .right()
+            .fill(Some(layout::HEAD_BG)),
+        Cell::new(used.to_string())
+            .right()
+            .fill(Some(layout::HEAD_BG)),
+        Cell::new(skipped_total.to_string())
+            .right()
+            .fill(Some(layout::HEAD_BG)),
+        Cell::new(skipped_text(&mut skipped.iter().map(|(r, n)| (*r, *n))))
+            .fill(Some(layout::HEAD_BG)),
+    ]);
+    p.table(&Table {
+        widths: vec![300.0, 80.0, 55.0, 55.0, 55.0, CONTENT_W - 545.0],
+        header: vec![
+            Cell::new(w.file),
+            Cell::new(x.kind),
+            Cell::new(w.read).right(),
+            Cell::new(w.used).right(),
+            Cell::new(w.skipped).right(),
+            Cell::new(x.skipped_detail),
+        ],
+        rows,
+        size: 8.0,
+        context: w.accounting.to_string(),
+    })?;
+    // The per-table balance lines (Chinese wording of the shared helper).
+    if lang == Lang::Zh {
+        for t in &result.tables {
+            if u64::from(t.rows_read)
+                != u64::from(t.used) + t.skipped.values().map(|n| u64::from(*n)).sum::<u64>()
+            {
+                p.paragraph(
+                    &format!(
+                        "{}：{}",
+                        t.display_name(),
+                        table_accounting(t).replace('⚠', "!")
+                    ),
+                    8.0,
+                    WARN,
+                    w.accounting,
+                )?;
+            }
+        }
+    }
+    let c = &result.classification;
+    let class = match lang {
+        Lang::Zh => format!(
+            "{}：按城乡类型列 {}，按名称 {}，按城乡分类代码 {}，无法判定 {}；名称与代码不一致 {}{}",
+            x.classification,
+            c.by_column,
+            c.by_name,
+            c.by_code,
+            c.unclassified,
+            c.name_code_disagree,
+            if c.code_wins { "（代码优先）" } else { "（名称优先）" }
+        ),
+        Lang::En => format!(
+            "{}: by type column {}, by name {}, by code {}, unclassified {}; name and code disagree {}{}",
+            x.classification,
+            c.by_column,
+            c.by_name,
+            c.by_code,
+            c.unclassified,
+            c.name_code_disagree,
+            if c.code_wins { " (code wins)" } else { " (name wins)" }
+        ),
+    };
+    p.gap(2.0);
+    p.paragraph(&class, 8.0, INK, x.classification)?;
+    if !result.ignored.is_empty() {
+        p.paragraph(
+            &format!("{}{}", x.ignored, result.ignored.join("; ")),
+            8.0,
+            GREY,
+            w.inputs,
+        )?;
+    }
+    Ok(())
+}
+
+fn color(c: Rgb) -> rgb::Color {
+    rgb::Color::new(c.0, c.1, c.2)
+}
+
+fn fill(c: Rgb) -> Fill {
+    Fill {
+        paint: color(c).into(),
+        opacity: NormalizedF32::ONE,
+        rule: Default::default(),
+    }
+}
+
+/// Draw the laid-out pages, footers, outline and metadata; krilla validates PDF/A-2b.
+fn render(
+    result: &AuditResult,
+    meta: &ReportMeta,
+    shaper: &Shaper,
+    font: Font,
+    pages: Pages,
+) -> Result<Vec<u8>, RenderError> {
+    let lang = meta.lang;
+    let w: &Words = lang.words();
+    let configuration = ConfigurationBuilder::new()
+        .with_archival_validator(Archival::A2_B)
+        .finish()
+        .map_err(|e| ReportError::Other(format!("PDF/A configuration: {e:?}")))?;
+    let settings = SerializeSettings {
+        configuration,
+        ..SerializeSettings::default()
+    };
+    let mut document = Document::new_with(settings);
+    let total = pages.pages.len();
+    let footer_left = format!(
+        "{} · {} · {} {}",
+        result.plan.title, result.plan.id, w.as_of, result.as_of
+    );
+    let footer_left = shaper.shape(&footer_left, "footer")?;
+    for (i, ops) in pages.pages.iter().enumerate() {
+        let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+            .ok_or_else(|| ReportError::Other("page size".into()))?;
+        let mut page = document.start_page_with(settings);
+        let mut surface = page.surface();
+        for op in ops {
+            match op {
+                Op::Text {
+                    x,
+                    y,
+                    size,
+                    line,
+                    color: c,
+                } => {
+                    surface.set_stroke(None);
+                    surface.set_fill(Some(fill(*c)));
+                    surface.draw_glyphs(
+                        Point::from_xy(*x, *y),
+                        &line.glyphs,
+                        font.clone(),
+                        &line.text,
+                        *size,
+                        false,
+                    );
+                }
+                Op::Rect {
+                    x,
+                    y,
+                    w,
+                    h,
+                    fill: c,
+                } => {
+                    if let Some(rect) = Rect::from_xywh(*x, *y, *w, *h) {
+                        let mut pb = PathBuilder::new();
+                        pb.push_rect(rect);
+                        if let Some(path) = pb.finish() {
+                            surface.set_stroke(None);
+                            surface.set_fill(Some(fill(*c)));
+                            surface.draw_path(&path);
+                        }
+                    }
+                }
+                Op::Stroke {
+                    x1,
+                    y1,
+                    x2,
+                    y2,
+                    width,
+                    color: c,
+                    dashed,
+                } => {
+                    let mut pb = PathBuilder::new();
+                    pb.move_to(*x1, *y1);
+                    pb.line_to(*x2, *y2);
+                    if let Some(path) = pb.finish() {
+                        surface.set_fill(None);
+                        surface.set_stroke(Some(Stroke {
+                            paint: color(*c).into(),
+                            width: *width,
+                            dash: dashed.then(|| StrokeDash {
+                                array: vec![3.0, 2.0],
+                                offset: 0.0,
+                            }),
+                            ..Stroke::default()
+                        }));
+                        surface.draw_path(&path);
+                    }
+                }
+            }
+        }
+        // Footer.
+        let size = 7.5;
+        let y = PAGE_H - 22.0;
+        surface.set_stroke(None);
+        surface.set_fill(Some(fill(GREY)));
+        let num = format!("{}{}{}{}{}", w.page.0, i + 1, w.page.1, total, w.page.2);
+        let num = shaper.shape(&num, "footer")?;
+        let num_x = PAGE_W - MARGIN_X - num.width(size);
+        let max_left = num_x - MARGIN_X - 20.0;
+        if footer_left.width(size) <= max_left {
+            surface.draw_glyphs(
+                Point::from_xy(MARGIN_X, y),
+                &footer_left.glyphs,
+                font.clone(),
+                &footer_left.text,
+                size,
+                false,
+            );
+        }
+        surface.draw_glyphs(
+            Point::from_xy(num_x, y),
+            &num.glyphs,
+            font.clone(),
+            &num.text,
+            size,
+            false,
+        );
+        surface.finish();
+        page.finish();
+    }
+
+    // Outline: one entry per section.
+    let mut outline = Outline::new();
+    for m in &pages.marks {
+        let mut node = OutlineNode::new(
+            m.title.clone(),
+            XyzDestination::new(m.page, Point::from_xy(0.0, (m.y - 10.0).max(0.0))),
+        );
+        for (title, page, y) in &m.children {
+            node.push_child(OutlineNode::new(
+                title.clone(),
+                XyzDestination::new(*page, Point::from_xy(0.0, (y - 10.0).max(0.0))),
+            ));
+        }
+        outline.push_child(node);
+    }
+    document.set_outline(outline);
+
+    let g = meta.generated;
+    let date = DateTime::new(u16::try_from(g.year()).unwrap_or(2000))
+        .month(g.month() as u8)
+        .day(g.day() as u8)
+        .hour(g.hour() as u8)
+        .minute(g.minute() as u8)
+        .second(g.second() as u8);
+    let metadata = Metadata::new()
+        .title(result.plan.title.clone())
+        .description(format!(
+            "{} {} · {} {}",
+            w.as_of, result.as_of, w.scope, result.scope
+        ))
+        .language(match lang {
+            Lang::Zh => "zh-CN".to_string(),
+            Lang::En => "en".to_string(),
+        })
+        .creator(format!("zhibiao {}", env!("CARGO_PKG_VERSION")))
+        .creation_date(date);
+    document.set_metadata(metadata);
+    document.finish().map_err(RenderError::Krilla)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_shorten_only_when_needed() {
+        let h = "a".repeat(64);
+        assert_eq!(hash_text(&h, true), h);
+        let s = hash_text(&h, false);
+        assert!(s.starts_with("aaaaaaaaaaaaaaaa…") && s.chars().count() == 25);
+    }
+
+    #[test]
+    fn thirteen_columns_split_into_groups() {
+        let widths = [70.0; 13];
+        let groups = column_groups(80.0, &widths, CONTENT_W);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups.concat(), (0..13).collect::<Vec<_>>());
+        for g in &groups {
+            assert!(80.0 + g.len() as f32 * 70.0 <= CONTENT_W);
+        }
+        assert_eq!(column_groups(80.0, &[70.0; 3], CONTENT_W).len(), 1);
+        assert_eq!(
+            column_groups(80.0, &[900.0, 10.0], CONTENT_W),
+            vec![vec![0], vec![1]]
+        );
+    }
+
+    #[test]
+    fn region_labels() {
+        assert_eq!(region_label("山西省/晋城市"), "晋城市");
+        assert_eq!(region_label("山西省"), "山西省");
+        assert_eq!(short_region("陕西省/西安市/鄠邑区"), "鄠邑区");
+    }
 }

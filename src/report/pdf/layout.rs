@@ -1,0 +1,547 @@
+//! Page layout: everything is placed first as drawing operations on pages, so that the page
+//! count is known before anything is drawn ("第 X 页 / 共 Y 页").
+
+use super::text::{Line, Shaper};
+use crate::report::ReportError;
+
+/// A4 landscape, in points.
+pub(crate) const PAGE_W: f32 = 841.89;
+/// A4 landscape height, in points.
+pub(crate) const PAGE_H: f32 = 595.28;
+/// Left and right margin.
+pub(crate) const MARGIN_X: f32 = 36.0;
+/// Top margin.
+pub(crate) const MARGIN_TOP: f32 = 36.0;
+/// Lowest y of content (the footer lies below).
+pub(crate) const CONTENT_BOTTOM: f32 = PAGE_H - 42.0;
+/// Width of the content area.
+pub(crate) const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN_X;
+
+/// An sRGB colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rgb(pub u8, pub u8, pub u8);
+
+/// White.
+pub(crate) const WHITE: Rgb = Rgb(0xff, 0xff, 0xff);
+/// Text colour.
+pub(crate) const INK: Rgb = Rgb(0x22, 0x22, 0x22);
+/// Secondary text.
+pub(crate) const GREY: Rgb = Rgb(0x66, 0x66, 0x66);
+/// Table rules.
+pub(crate) const RULE: Rgb = Rgb(0xbb, 0xbb, 0xbb);
+/// Header background.
+pub(crate) const HEAD_BG: Rgb = Rgb(0xe8, 0xec, 0xf1);
+/// Section heading colour.
+pub(crate) const ACCENT: Rgb = Rgb(0x1f, 0x4e, 0x79);
+/// Bars of unmet regions.
+pub(crate) const WARN: Rgb = Rgb(0xd9, 0x53, 0x4f);
+/// Bars of met regions.
+pub(crate) const OK: Rgb = Rgb(0x5c, 0xb8, 0x5c);
+/// Background of unmet cells.
+pub(crate) const WARN_BG: Rgb = Rgb(0xf6, 0xdc, 0xdb);
+/// Background of met cells.
+pub(crate) const OK_BG: Rgb = Rgb(0xdf, 0xf0, 0xd8);
+/// Background of no-data cells.
+pub(crate) const NODATA_BG: Rgb = Rgb(0xf0, 0xf0, 0xf0);
+
+/// One drawing operation.
+#[derive(Debug, Clone)]
+pub(crate) enum Op {
+    /// A shaped line with its baseline at `y`.
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        line: Line,
+        color: Rgb,
+    },
+    /// A filled rectangle.
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        fill: Rgb,
+    },
+    /// A straight line.
+    Stroke {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+        color: Rgb,
+        dashed: bool,
+    },
+}
+
+/// A bookmark: title, page index and y of the section start.
+#[derive(Debug, Clone)]
+pub(crate) struct Mark {
+    pub title: String,
+    pub page: usize,
+    pub y: f32,
+    /// Sub-entries (title, page, y).
+    pub children: Vec<(String, usize, f32)>,
+}
+
+/// Horizontal alignment in a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Align {
+    Left,
+    Right,
+}
+
+/// A table cell before layout.
+#[derive(Debug, Clone)]
+pub(crate) struct Cell {
+    pub text: String,
+    pub fill: Option<Rgb>,
+    pub color: Rgb,
+    pub align: Align,
+}
+
+impl Cell {
+    /// A plain left-aligned cell.
+    pub fn new(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            fill: None,
+            color: INK,
+            align: Align::Left,
+        }
+    }
+
+    /// Right-aligned (numbers).
+    pub fn right(mut self) -> Cell {
+        self.align = Align::Right;
+        self
+    }
+
+    /// With a background.
+    pub fn fill(mut self, fill: Option<Rgb>) -> Cell {
+        self.fill = fill;
+        self
+    }
+
+    /// With a text colour.
+    pub fn color(mut self, color: Rgb) -> Cell {
+        self.color = color;
+        self
+    }
+}
+
+/// A table before layout: column widths, header, rows.
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    pub widths: Vec<f32>,
+    pub header: Vec<Cell>,
+    pub rows: Vec<Vec<Cell>>,
+    pub size: f32,
+    /// What the table shows, for error messages ("目标汇总").
+    pub context: String,
+}
+
+/// One bar of a chart.
+#[derive(Debug, Clone)]
+pub(crate) struct Bar {
+    pub label: String,
+    pub value: f64,
+    pub value_text: String,
+    pub met: bool,
+}
+
+/// A horizontal bar chart against a required value.
+#[derive(Debug, Clone)]
+pub(crate) struct Chart {
+    pub title: String,
+    pub bars: Vec<Bar>,
+    pub required: Option<f64>,
+    pub required_text: String,
+    /// A line under the bars (e.g. the cities without data).
+    pub note: String,
+}
+
+/// Cell padding.
+const PAD: f32 = 3.0;
+/// Line height as a multiple of the font size.
+const LEADING: f32 = 1.3;
+/// At most this many lines per cell (a cell never outgrows a page).
+const MAX_CELL_LINES: usize = 24;
+
+/// The pages being laid out.
+pub(crate) struct Pages<'s, 'f> {
+    pub shaper: &'s Shaper<'f>,
+    pub pages: Vec<Vec<Op>>,
+    pub marks: Vec<Mark>,
+    /// Top of the free space on the current page.
+    pub y: f32,
+}
+
+impl<'s, 'f> Pages<'s, 'f> {
+    /// One empty page.
+    pub fn new(shaper: &'s Shaper<'f>) -> Self {
+        Pages {
+            shaper,
+            pages: vec![Vec::new()],
+            marks: Vec::new(),
+            y: MARGIN_TOP,
+        }
+    }
+
+    fn page(&mut self) -> &mut Vec<Op> {
+        if self.pages.is_empty() {
+            self.pages.push(Vec::new());
+        }
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    /// Index of the current page.
+    pub fn page_index(&self) -> usize {
+        self.pages.len().saturating_sub(1)
+    }
+
+    /// Start a new page.
+    pub fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = MARGIN_TOP;
+    }
+
+    /// Make sure `h` points fit below the cursor, else start a new page.
+    pub fn need(&mut self, h: f32) {
+        if self.y + h > CONTENT_BOTTOM && self.y > MARGIN_TOP + 0.5 {
+            self.new_page();
+        }
+    }
+
+    /// Vertical space.
+    pub fn gap(&mut self, h: f32) {
+        self.y += h;
+    }
+
+    /// Place a shaped line with its top at `top`.
+    pub fn text_at(&mut self, x: f32, top: f32, size: f32, line: Line, color: Rgb) {
+        // Noto Sans SC: ascender 0.88 em; the baseline sits about 0.88 em below the top.
+        let y = top + size * 0.88;
+        self.page().push(Op::Text {
+            x,
+            y,
+            size,
+            line,
+            color,
+        });
+    }
+
+    /// A rectangle.
+    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Rgb) {
+        if w > 0.0 && h > 0.0 {
+            self.page().push(Op::Rect { x, y, w, h, fill });
+        }
+    }
+
+    /// A line.
+    #[allow(clippy::too_many_arguments)]
+    pub fn stroke(
+        &mut self,
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+        color: Rgb,
+        dashed: bool,
+    ) {
+        self.page().push(Op::Stroke {
+            x1,
+            y1,
+            x2,
+            y2,
+            width,
+            color,
+            dashed,
+        });
+    }
+
+    /// A section heading with a bookmark.
+    pub fn heading(&mut self, title: &str) -> Result<(), ReportError> {
+        // Keep the heading with some of what follows.
+        self.need(90.0);
+        if self.y > MARGIN_TOP + 0.5 {
+            self.gap(10.0);
+        }
+        let page = self.page_index();
+        self.marks.push(Mark {
+            title: title.to_string(),
+            page,
+            y: self.y,
+            children: Vec::new(),
+        });
+        let line = self.shaper.shape(title, title)?;
+        let top = self.y;
+        self.text_at(MARGIN_X, top, 14.0, line, ACCENT);
+        self.y += 14.0 * LEADING + 2.0;
+        let y = self.y;
+        self.stroke(MARGIN_X, y, MARGIN_X + CONTENT_W, y, 0.8, ACCENT, false);
+        self.y += 6.0;
+        Ok(())
+    }
+
+    /// A sub-entry of the last bookmark at the cursor.
+    pub fn sub_mark(&mut self, title: &str) {
+        let (page, y) = (self.page_index(), self.y);
+        if let Some(m) = self.marks.last_mut() {
+            m.children.push((title.to_string(), page, y));
+        }
+    }
+
+    /// A wrapped paragraph over the content width (or `width` from `x`).
+    pub fn paragraph(
+        &mut self,
+        text: &str,
+        size: f32,
+        color: Rgb,
+        context: &str,
+    ) -> Result<(), ReportError> {
+        self.paragraph_at(MARGIN_X, CONTENT_W, text, size, color, context)
+    }
+
+    /// A wrapped paragraph at `x`, `width` wide.
+    pub fn paragraph_at(
+        &mut self,
+        x: f32,
+        width: f32,
+        text: &str,
+        size: f32,
+        color: Rgb,
+        context: &str,
+    ) -> Result<(), ReportError> {
+        for line in self.shaper.wrap(text, size, width, context)? {
+            self.need(size * LEADING);
+            let top = self.y;
+            self.text_at(x, top, size, line, color);
+            self.y += size * LEADING;
+        }
+        Ok(())
+    }
+
+    /// A table; the header row is repeated at the top of every page it runs onto.
+    pub fn table(&mut self, t: &Table) -> Result<(), ReportError> {
+        let size = t.size;
+        let lh = size * LEADING;
+        let wrap_row = |cells: &[Cell]| -> Result<(Vec<Vec<Line>>, f32), ReportError> {
+            let mut out = Vec::new();
+            let mut lines_max = 1usize;
+            for (cell, w) in cells.iter().zip(&t.widths) {
+                let mut lines = self
+                    .shaper
+                    .wrap(&cell.text, size, w - 2.0 * PAD, &t.context)?;
+                if lines.len() > MAX_CELL_LINES {
+                    lines.truncate(MAX_CELL_LINES);
+                    if let Some(last) = lines.last_mut() {
+                        let mut text = last.text.clone();
+                        text.pop();
+                        text.push('…');
+                        *last = self.shaper.shape(&text, &t.context)?;
+                    }
+                }
+                lines_max = lines_max.max(lines.len());
+                out.push(lines);
+            }
+            Ok((out, lines_max as f32 * lh + 2.0 * PAD))
+        };
+        let header = wrap_row(&t.header)?;
+        let rows: Vec<_> = t
+            .rows
+            .iter()
+            .map(|r| wrap_row(r))
+            .collect::<Result<_, _>>()?;
+        let first_h = rows.first().map_or(0.0, |r| r.1);
+        self.need(header.1 + first_h);
+        self.draw_row(
+            &t.header,
+            &header.0,
+            header.1,
+            &t.widths,
+            size,
+            Some(HEAD_BG),
+        );
+        for (cells, (lines, h)) in t.rows.iter().zip(rows) {
+            if self.y + h > CONTENT_BOTTOM {
+                self.new_page();
+                self.draw_row(
+                    &t.header,
+                    &header.0,
+                    header.1,
+                    &t.widths,
+                    size,
+                    Some(HEAD_BG),
+                );
+            }
+            self.draw_row(cells, &lines, h, &t.widths, size, None);
+        }
+        self.y += 4.0;
+        Ok(())
+    }
+
+    fn draw_row(
+        &mut self,
+        cells: &[Cell],
+        lines: &[Vec<Line>],
+        h: f32,
+        widths: &[f32],
+        size: f32,
+        row_fill: Option<Rgb>,
+    ) {
+        let top = self.y;
+        let total: f32 = widths.iter().sum();
+        let mut x = MARGIN_X;
+        for ((cell, lines), w) in cells.iter().zip(lines).zip(widths) {
+            if let Some(fill) = cell.fill.or(row_fill) {
+                self.rect(x, top, *w, h, fill);
+            }
+            let mut ty = top + PAD;
+            for line in lines {
+                let lw = line.width(size);
+                let lx = match cell.align {
+                    Align::Left => x + PAD,
+                    Align::Right => x + w - PAD - lw,
+                };
+                self.text_at(lx, ty, size, line.clone(), cell.color);
+                ty += size * LEADING;
+            }
+            x += w;
+        }
+        // Rules: top and bottom of the row, and the column separators.
+        self.stroke(MARGIN_X, top, MARGIN_X + total, top, 0.4, RULE, false);
+        self.stroke(
+            MARGIN_X,
+            top + h,
+            MARGIN_X + total,
+            top + h,
+            0.4,
+            RULE,
+            false,
+        );
+        let mut x = MARGIN_X;
+        self.stroke(x, top, x, top + h, 0.4, RULE, false);
+        for w in widths {
+            x += w;
+            self.stroke(x, top, x, top + h, 0.4, RULE, false);
+        }
+        self.y = top + h;
+    }
+
+    /// Height a chart takes at `width`.
+    pub fn chart_height(&self, c: &Chart, width: f32) -> Result<f32, ReportError> {
+        let title_lines = self.shaper.wrap(&c.title, 9.0, width, &c.title)?.len() as f32;
+        let note_lines = if c.note.is_empty() {
+            0.0
+        } else {
+            self.shaper.wrap(&c.note, 7.5, width, &c.title)?.len() as f32
+        };
+        Ok(title_lines * 9.0 * LEADING
+            + 14.0
+            + c.bars.len().max(1) as f32 * BAR_STEP
+            + 6.0
+            + note_lines * 7.5 * LEADING
+            + 10.0)
+    }
+
+    /// Draw a chart at (x, top), `width` wide. The caller has made room
+    /// ([`Pages::chart_height`]).
+    pub fn chart(&mut self, c: &Chart, x: f32, top: f32, width: f32) -> Result<(), ReportError> {
+        let ctx = c.title.as_str();
+        let size = 8.0;
+        let mut y = top;
+        for line in self.shaper.wrap(&c.title, 9.0, width, ctx)? {
+            self.text_at(x, y, 9.0, line, INK);
+            y += 9.0 * LEADING;
+        }
+        // Label column: the widest city name; room for the widest value on the right.
+        let mut label_w: f32 = 30.0;
+        let mut value_w: f32 = 20.0;
+        for b in &c.bars {
+            label_w = label_w.max(self.shaper.width(&b.label, size, ctx)?);
+            value_w = value_w.max(self.shaper.width(&b.value_text, size, ctx)?);
+        }
+        let label_w = label_w.min(width * 0.3) + 6.0;
+        let plot_x = x + label_w;
+        let plot_w = (width - label_w - value_w - 8.0).max(40.0);
+        let max = c
+            .bars
+            .iter()
+            .map(|b| b.value)
+            .chain(c.required)
+            .fold(0.0f64, f64::max);
+        let scale = |v: f64| -> f32 {
+            if max > 0.0 && v.is_finite() {
+                (v.max(0.0) / max) as f32 * plot_w
+            } else {
+                0.0
+            }
+        };
+        let req_top = y;
+        let plot_top = y + 14.0;
+        let plot_bottom = plot_top + c.bars.len().max(1) as f32 * BAR_STEP + 2.0;
+        // Bars and city names.
+        let mut y = plot_top;
+        if c.bars.is_empty() {
+            let line = self.shaper.shape("—", ctx)?;
+            self.text_at(plot_x + 4.0, y + 1.5, size, line, GREY);
+        }
+        for b in &c.bars {
+            let label = self.shaper.shape(&b.label, ctx)?;
+            let lw = label.width(size);
+            self.text_at(plot_x - 6.0 - lw, y + 1.5, size, label, INK);
+            self.rect(
+                plot_x,
+                y + 1.0,
+                scale(b.value),
+                BAR_H,
+                if b.met { OK } else { WARN },
+            );
+            y += BAR_STEP;
+        }
+        // Axis and the required value as a dashed vertical line, labelled above.
+        self.stroke(
+            plot_x,
+            plot_top - 2.0,
+            plot_x,
+            plot_bottom,
+            0.6,
+            GREY,
+            false,
+        );
+        if let Some(req) = c.required {
+            let rx = plot_x + scale(req);
+            self.stroke(rx, plot_top - 4.0, rx, plot_bottom, 1.0, INK, true);
+            let line = self.shaper.shape(&c.required_text, ctx)?;
+            let lw = line.width(7.5);
+            let lx = (rx - lw / 2.0).clamp(x, (x + width - lw).max(x));
+            self.text_at(lx, req_top, 7.5, line, INK);
+        }
+        // Values after the line, on a white ground where the line crosses them.
+        let mut y = plot_top;
+        for b in &c.bars {
+            let value = self.shaper.shape(&b.value_text, ctx)?;
+            let vx = plot_x + scale(b.value) + 3.0;
+            self.rect(vx - 1.0, y + 1.0, value.width(size) + 2.0, BAR_H, WHITE);
+            self.text_at(vx, y + 1.5, size, value, INK);
+            y += BAR_STEP;
+        }
+        let mut y = plot_bottom + 6.0;
+        if !c.note.is_empty() {
+            for line in self.shaper.wrap(&c.note, 7.5, width, ctx)? {
+                self.text_at(x, y, 7.5, line, GREY);
+                y += 7.5 * LEADING;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Height of a bar.
+const BAR_H: f32 = 10.0;
+/// Vertical distance between bars.
+const BAR_STEP: f32 = 14.0;

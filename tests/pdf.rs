@@ -1,0 +1,226 @@
+//! The PDF report through the binary: text layer (extracted with lopdf), PDF/A-2b marker,
+//! values equal to the CSV's, rare characters, font errors.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn zhibiao() -> Command {
+    Command::cargo_bin("zhibiao").expect("binary builds")
+}
+
+/// All text of a PDF, page by page, as lopdf extracts it (krilla writes ToUnicode maps).
+fn pdf_text(path: &Path) -> String {
+    let bytes = std::fs::read(path).expect("pdf written");
+    let doc = lopdf::Document::load_mem(&bytes).expect("lopdf parses the PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    assert!(!pages.is_empty());
+    doc.extract_text(&pages).expect("text extracts")
+}
+
+/// Text without the whitespace extraction puts between glyph runs.
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn demo_pdf_has_title_cities_and_csv_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("报告.pdf");
+    let csv = dir.path().join("gaps.csv");
+    zhibiao()
+        .args(["audit", "fixtures/demo", "--as-of", "2023-12-31", "-o"])
+        .arg(&pdf)
+        .arg("-o")
+        .arg(&csv)
+        .assert()
+        .code(1);
+    let bytes = std::fs::read(&pdf).expect("pdf");
+    assert!(bytes.starts_with(b"%PDF-1.7"));
+    // PDF/A-2b identification in the XMP metadata (krilla validated it at generation).
+    let hay = String::from_utf8_lossy(&bytes);
+    assert!(hay.contains("pdfaid:part>2<") || hay.contains("pdfaid:part=\"2\""));
+
+    let text = squeeze(&pdf_text(&pdf));
+    assert!(
+        text.contains("山西省培育发展社区社会组织专项行动实施方案（2021—2023年）"),
+        "plan title missing from: {}",
+        &text.chars().take(400).collect::<String>()
+    );
+    assert!(text.contains("晋民发〔2021〕30号"));
+    for city in [
+        "阳泉市",
+        "晋城市",
+        "太原市",
+        "大同市",
+        "长治市",
+        "朔州市",
+        "晋中市",
+        "运城市",
+        "忻州市",
+        "临汾市",
+        "吕梁市",
+    ] {
+        assert!(text.contains(city), "{city} missing");
+    }
+    for v in ["10.31", "8.01", "351", "0.9302", "0.3333"] {
+        assert!(text.contains(v), "{v} missing");
+    }
+    assert!(text.contains("第1页/共"), "page footer missing");
+
+    // Every city-level value of the CSV appears in the PDF, as the CSV prints it.
+    let mut rdr = csv::Reader::from_path(&csv).expect("csv");
+    let headers = rdr.headers().expect("header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect("column");
+    let (level, value, required, gap) = (col("level"), col("value"), col("required"), col("gap"));
+    let mut checked = 0;
+    for rec in rdr.records() {
+        let rec = rec.expect("record");
+        if &rec[level] != "city" || rec[value].is_empty() {
+            continue;
+        }
+        let cell = format!("{}/{}", &rec[value], &rec[required]);
+        assert!(text.contains(&squeeze(&cell)), "{cell} missing");
+        if !rec[gap].is_empty() && &rec[gap] != "0" {
+            assert!(
+                text.contains(&format!("差距{}", &rec[gap])),
+                "gap {} missing",
+                &rec[gap]
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} CSV rows checked");
+}
+
+/// 鄠邑区 is a district of 西安市: it appears in the county-level gap table.
+#[test]
+fn shaanxi_pdf_renders_rare_characters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("x.pdf");
+    let out = zhibiao()
+        .args([
+            "audit",
+            "fixtures/shaanxi",
+            "--plan",
+            "shaanxi-2019",
+            "--as-of",
+            "2020-12-31",
+            "--by",
+            "county",
+            "-o",
+        ])
+        .arg(&pdf)
+        .output()
+        .expect("runs");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = squeeze(&pdf_text(&pdf));
+    assert!(text.contains("鄠邑区"), "鄠邑区 missing");
+}
+
+#[test]
+fn english_pdf_has_english_words() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("report.pdf");
+    zhibiao()
+        .args([
+            "audit",
+            "fixtures/demo",
+            "--as-of",
+            "2023-12-31",
+            "--lang",
+            "en",
+            "-o",
+        ])
+        .arg(&pdf)
+        .assert()
+        .code(1);
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Gaps by region"));
+    assert!(squeeze(&text).contains("Page1of"));
+}
+
+#[test]
+fn unreadable_font_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("x.pdf");
+    let bad = dir.path().join("not-a-font.otf");
+    std::fs::write(&bad, b"hello").expect("write");
+    for font in [dir.path().join("missing.otf"), bad] {
+        let out = zhibiao()
+            .args(["audit", "fixtures/demo", "--as-of", "2023-12-31", "--font"])
+            .arg(&font)
+            .arg("-o")
+            .arg(&pdf)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("font"), "{err}");
+    }
+}
+
+/// A Latin-only font has no glyph for 阳: the error names the character and where it is.
+/// Uses a system font when there is one (DejaVu or Liberation, as on Debian).
+#[test]
+fn latin_font_gives_missing_glyph() {
+    let candidates = [
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    ];
+    let Some(font) = candidates.iter().find(|p| Path::new(p).exists()) else {
+        eprintln!("no Latin-only system font here; the unit tests of pdf::text cover the check");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("x.pdf");
+    let out = zhibiao()
+        .args([
+            "audit",
+            "fixtures/demo",
+            "--as-of",
+            "2023-12-31",
+            "--font",
+            font,
+            "-o",
+        ])
+        .arg(&pdf)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("U+"), "{err}");
+    assert!(err.contains("plan title"), "{err}");
+    assert!(!pdf.exists());
+}
+
+/// 薛圐圙乡 and 赤泥窊乡 (outside GB2312) in the street-level gap table.
+#[test]
+fn shanxi_rare_township_names_render() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("x.pdf");
+    zhibiao()
+        .args([
+            "audit",
+            "fixtures/messy/rare-chars.csv",
+            "fixtures/messy/rare-chars-communities.csv",
+            "--plan",
+            "shanxi-2021-2023",
+            "--as-of",
+            "2023-12-31",
+            "--by",
+            "street",
+            "-o",
+        ])
+        .arg(&pdf)
+        .assert()
+        .code(1);
+    let text = squeeze(&pdf_text(&pdf));
+    for name in ["薛圐圙乡", "赤泥窊乡", "勍香镇"] {
+        assert!(text.contains(name), "{name} missing");
+    }
+}
