@@ -101,7 +101,7 @@ pub struct Summary {
     pub unmet: usize,
     /// No data.
     pub no_data: usize,
-    /// Up to three worst regions (no data first, then lowest value ÷ required).
+    /// Up to three worst regions: unmet ones by lowest value ÷ required, then no data.
     pub worst: Vec<String>,
 }
 
@@ -264,7 +264,7 @@ fn summarize(rows: &[Row], _ti: usize) -> Summary {
         match (r.value, r.required) {
             (Some(v), Some(q)) if q > 0.0 => v / q,
             (Some(v), _) => v,
-            _ => f64::NEG_INFINITY,
+            _ => f64::INFINITY,
         }
     };
     bad.sort_by(|a, b| {
