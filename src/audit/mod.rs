@@ -7,6 +7,8 @@
 
 mod measure;
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
@@ -139,9 +141,19 @@ pub struct AuditResult {
     pub ignored: Vec<String>,
     /// Urban/rural classification counts.
     pub classification: Classification,
+    /// (target index, region path) → index into `rows`.
+    #[serde(skip)]
+    index: HashMap<(usize, String), usize>,
 }
 
 impl AuditResult {
+    /// The row of target `ti` for the region with this path (each path has one level).
+    pub fn row_at(&self, ti: usize, region: &str) -> Option<&Row> {
+        self.index
+            .get(&(ti, region.to_string()))
+            .and_then(|&i| self.rows.get(i))
+    }
+
     /// Whether some target of at least `severity` is unmet or has no data at its assessed level.
     pub fn fails(&self, severity: Severity) -> bool {
         self.rows.iter().any(|r| {
@@ -218,7 +230,13 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         });
         rows.extend(target_rows);
     }
+    let index = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ((r.target, r.region.clone()), i))
+        .collect();
     AuditResult {
+        index,
         plan: plan.meta.clone(),
         as_of: opts.as_of,
         by: opts.by,

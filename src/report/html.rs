@@ -15,6 +15,7 @@ use std::io::Write;
 use super::issues::{accounting_line, is_listed, location, outcome_zh, totals};
 use super::table::cell_text;
 use super::{fmt_num, Lang, ReportError, ReportMeta};
+pub use super::{gap_layout, region_label};
 use crate::audit::{AuditResult, Row, Status};
 use crate::ingest::{DataIssue, Outcome, SkipReason, TableInfo};
 use crate::model::Level;
@@ -399,11 +400,7 @@ fn gaps_section(h: &mut String, result: &AuditResult, lang: Lang) {
             esc(&region_label(region))
         );
         for &ti in &cols {
-            match result
-                .rows
-                .iter()
-                .find(|r| r.target == ti && r.level == level && r.region == *region)
-            {
+            match result.row_at(ti, region) {
                 Some(r) => {
                     let text = cell_text_in(r, lang);
                     let sort = r.value.map(|v| fmt_num(v, r.decimals)).unwrap_or_default();
@@ -550,41 +547,6 @@ pub fn cell_text_in(row: &Row, lang: Lang) -> String {
         }
         (_, Some(v), None) => v,
         (_, None, _) => "—".to_string(),
-    }
-}
-
-/// The gap table's layout, as in the terminal report: the targets with rows at the `--by`
-/// level (indexes into `result.targets`) and the regions at that level in region order.
-pub fn gap_layout(result: &AuditResult) -> (Vec<usize>, Vec<String>) {
-    let level = result.by;
-    let cols: Vec<usize> = (0..result.targets.len())
-        .filter(|&ti| {
-            result
-                .rows
-                .iter()
-                .any(|r| r.target == ti && r.level == level)
-        })
-        .collect();
-    let mut regions: Vec<(&str, &str)> = Vec::new();
-    for r in result.rows.iter().filter(|r| r.level == level) {
-        if !regions.iter().any(|(name, _)| *name == r.region) {
-            regions.push((r.region.as_str(), r.sort_key.as_str()));
-        }
-    }
-    regions.sort_by(|a, b| a.1.cmp(b.1));
-    (
-        cols,
-        regions.into_iter().map(|(r, _)| r.to_string()).collect(),
-    )
-}
-
-/// A region path without the province, as the gap table labels it ("阳泉市/城区").
-pub fn region_label(region: &str) -> String {
-    let label = region.split('/').skip(1).collect::<Vec<_>>().join("/");
-    if label.is_empty() {
-        region.to_string()
-    } else {
-        label
     }
 }
 

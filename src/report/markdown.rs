@@ -132,11 +132,7 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
     for region in &regions {
         let _ = write!(m, "| {} |", cell(&region_label(region)));
         for &ti in &cols {
-            let text = match result
-                .rows
-                .iter()
-                .find(|r| r.target == ti && r.level == level && r.region == *region)
-            {
+            let text = match result.row_at(ti, region) {
                 Some(r) => {
                     let t = cell(&cell_text_in(r, lang));
                     if matches!(r.status, Status::Unmet | Status::NoData) {

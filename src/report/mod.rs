@@ -136,3 +136,39 @@ pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 9] {
         t.due.to_string(),
     ]
 }
+
+/// The gap table's layout, as in the terminal report: the targets with rows at the `--by`
+/// level (indexes into `result.targets`) and the regions at that level in region order.
+pub fn gap_layout(result: &AuditResult) -> (Vec<usize>, Vec<String>) {
+    let level = result.by;
+    let cols: Vec<usize> = (0..result.targets.len())
+        .filter(|&ti| {
+            result
+                .rows
+                .iter()
+                .any(|r| r.target == ti && r.level == level)
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut regions: Vec<(&str, &str)> = Vec::new();
+    for r in result.rows.iter().filter(|r| r.level == level) {
+        if seen.insert(r.region.as_str()) {
+            regions.push((r.region.as_str(), r.sort_key.as_str()));
+        }
+    }
+    regions.sort_by(|a, b| a.1.cmp(b.1));
+    (
+        cols,
+        regions.into_iter().map(|(r, _)| r.to_string()).collect(),
+    )
+}
+
+/// A region path without the province, as the gap table labels it ("阳泉市/城区").
+pub fn region_label(region: &str) -> String {
+    let label = region.split('/').skip(1).collect::<Vec<_>>().join("/");
+    if label.is_empty() {
+        region.to_string()
+    } else {
+        label
+    }
+}

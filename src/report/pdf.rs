@@ -35,7 +35,7 @@ use self::layout::{
 };
 use self::text::Shaper;
 use super::issues::{is_listed, location, table_accounting, totals};
-use super::{fmt_num, Lang, ReportError, ReportMeta, Words};
+use super::{fmt_num, region_label, Lang, ReportError, ReportMeta, Words};
 use crate::audit::{AuditResult, Row, Status};
 use crate::ingest::{Outcome, SkipReason};
 use crate::model::Level;
@@ -148,16 +148,6 @@ fn reason_label(r: SkipReason, lang: Lang) -> &'static str {
 /// The last part of a region path ("山西省/晋城市" → "晋城市").
 fn short_region(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
-}
-
-/// The region as the gap table labels it: the path below the province.
-fn region_label(path: &str) -> String {
-    let label = path.split('/').skip(1).collect::<Vec<_>>().join("/");
-    if label.is_empty() {
-        path.to_string()
-    } else {
-        label
-    }
 }
 
 /// A 64-digit hash shown in full when it fits, else as head…tail.
@@ -564,21 +554,7 @@ fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
     let w = lang.words();
     let x = extra(lang);
     let level = result.by;
-    let cols: Vec<usize> = (0..result.targets.len())
-        .filter(|&ti| {
-            result
-                .rows
-                .iter()
-                .any(|r| r.target == ti && r.level == level)
-        })
-        .collect();
-    let mut regions: Vec<(&str, &str)> = Vec::new();
-    for r in result.rows.iter().filter(|r| r.level == level) {
-        if !regions.iter().any(|(name, _)| *name == r.region) {
-            regions.push((r.region.as_str(), r.sort_key.as_str()));
-        }
-    }
-    regions.sort_by(|a, b| a.1.cmp(b.1));
+    let (cols, regions) = super::gap_layout(result);
     let title = format!("{}（{}）", w.gaps, level_label(level, lang));
     p.heading(&title)?;
     p.paragraph(x.legend, 8.0, GREY, x.legend)?;
@@ -589,11 +565,7 @@ fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
     let size = 7.5;
     // The cells of every column, and the width each needs.
     let cell_of = |ti: usize, region: &str| -> Cell {
-        match result
-            .rows
-            .iter()
-            .find(|r| r.target == ti && r.level == level && r.region == region)
-        {
+        match result.row_at(ti, region) {
             Some(r) => Cell::new(gap_cell(r, lang))
                 .right()
                 .fill(status_fill(r.status))
@@ -601,7 +573,7 @@ fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
             None => Cell::new("—").right(),
         }
     };
-    let labels: Vec<String> = regions.iter().map(|(r, _)| region_label(r)).collect();
+    let labels: Vec<String> = regions.iter().map(|r| region_label(r)).collect();
     let mut region_w: f32 = 50.0;
     for l in &labels {
         region_w = region_w.max(p.shaper.width(l, size, &title)? + 8.0);
@@ -610,8 +582,8 @@ fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
     let mut widths = Vec::new();
     for &ti in &cols {
         let mut need: f32 = 0.0;
-        for (region, _) in &regions {
-            for line in gap_cell_lines(result, ti, level, region, lang) {
+        for region in &regions {
+            for line in gap_cell_lines(result, ti, region, lang) {
                 need = need.max(p.shaper.width(&line, size, &title)?);
             }
         }
@@ -652,7 +624,7 @@ fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
         let rows = regions
             .iter()
             .zip(&labels)
-            .map(|((region, _), label)| {
+            .map(|(region, label)| {
                 let mut cells = vec![Cell::new(label.clone())];
                 cells.extend(g.iter().map(|&i| cell_of(cols[i], region)));
                 cells
@@ -690,17 +662,9 @@ fn column_groups(region_w: f32, widths: &[f32], avail: f32) -> Vec<Vec<usize>> {
     groups
 }
 
-fn gap_cell_lines(
-    result: &AuditResult,
-    ti: usize,
-    level: Level,
-    region: &str,
-    lang: Lang,
-) -> Vec<String> {
+fn gap_cell_lines(result: &AuditResult, ti: usize, region: &str, lang: Lang) -> Vec<String> {
     result
-        .rows
-        .iter()
-        .find(|r| r.target == ti && r.level == level && r.region == region)
+        .row_at(ti, region)
         .map(|r| gap_cell(r, lang).lines().map(str::to_string).collect())
         .unwrap_or_default()
 }

@@ -168,21 +168,7 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
 
     // Gap table at the --by level.
     let level = result.by;
-    let cols: Vec<usize> = (0..result.targets.len())
-        .filter(|&ti| {
-            result
-                .rows
-                .iter()
-                .any(|r| r.target == ti && r.level == level)
-        })
-        .collect();
-    let mut regions: Vec<(&str, &str)> = Vec::new();
-    for r in result.rows.iter().filter(|r| r.level == level) {
-        if !regions.iter().any(|(name, _)| *name == r.region) {
-            regions.push((r.region.as_str(), r.sort_key.as_str()));
-        }
-    }
-    regions.sort_by(|a, b| a.1.cmp(b.1));
+    let (cols, regions) = super::gap_layout(result);
     let mut t = new_table(opts);
     let mut header =
         vec![Cell::new(format!("地区（{}）", level.zh())).add_attribute(Attribute::Bold)];
@@ -191,19 +177,10 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
             .map(|&ti| Cell::new(&result.targets[ti].target.id)),
     );
     t.set_header(header);
-    for (region, _) in &regions {
-        let label = region.split('/').skip(1).collect::<Vec<_>>().join("/");
-        let mut cells = vec![Cell::new(if label.is_empty() {
-            region.to_string()
-        } else {
-            label
-        })];
+    for region in &regions {
+        let mut cells = vec![Cell::new(super::region_label(region))];
         for &ti in &cols {
-            match result
-                .rows
-                .iter()
-                .find(|r| r.target == ti && r.level == level && r.region == *region)
-            {
+            match result.row_at(ti, region) {
                 Some(r) => cells.push(status_cell(cell_text(r), r.status, opts)),
                 None => cells.push(Cell::new("—")),
             }
