@@ -206,22 +206,6 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         code_wins: opts.code_wins,
         ..Classification::default()
     };
-    let skip = |tables: &mut Vec<TableInfo>,
-                issues: &mut Vec<DataIssue>,
-                origin: Origin,
-                column: Option<&str>,
-                reason: SkipReason,
-                message: String| {
-        if let Some(t) = tables.get_mut(origin.table as usize) {
-            t.skip(reason);
-        }
-        issues.push(DataIssue {
-            origin: Some(origin),
-            column: column.map(str::to_string),
-            message,
-            outcome: Outcome::Skipped(reason),
-        });
-    };
 
     // 1. Communities build the tree.
     let mut community_ids = Vec::new();
@@ -368,31 +352,17 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // 2. Organizations.
     let mut seen_orgs: HashSet<(String, RegionId)> = HashSet::new();
     for row in organizations {
-        let place = match resolver.place(&row.place) {
-            Ok(id) => id,
-            Err(miss) => {
-                skip(
-                    &mut tables,
-                    &mut issues,
-                    row.origin,
-                    Some(miss.column),
-                    miss.reason,
-                    miss.message,
-                );
-                continue;
-            }
-        };
-        if !regions.is_within(place, scope) {
-            skip(
-                &mut tables,
-                &mut issues,
-                row.origin,
-                None,
-                SkipReason::OutOfScope,
-                format!("“{}”位于{}，在范围之外", row.name, regions.path(place)),
-            );
+        let Some(place) = locate(
+            &resolver,
+            &regions,
+            scope,
+            (&mut tables, &mut issues),
+            row.origin,
+            &row.place,
+            &format!("“{}”", row.name),
+        ) else {
             continue;
-        }
+        };
         if !seen_orgs.insert((row.name.clone(), place)) {
             skip(
                 &mut tables,
@@ -448,31 +418,17 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // 3. Incubators.
     let mut seen_inc: HashSet<(String, RegionId)> = HashSet::new();
     for row in incubators {
-        let place = match resolver.place(&row.place) {
-            Ok(id) => id,
-            Err(miss) => {
-                skip(
-                    &mut tables,
-                    &mut issues,
-                    row.origin,
-                    Some(miss.column),
-                    miss.reason,
-                    miss.message,
-                );
-                continue;
-            }
-        };
-        if !regions.is_within(place, scope) {
-            skip(
-                &mut tables,
-                &mut issues,
-                row.origin,
-                None,
-                SkipReason::OutOfScope,
-                format!("“{}”位于{}，在范围之外", row.name, regions.path(place)),
-            );
+        let Some(place) = locate(
+            &resolver,
+            &regions,
+            scope,
+            (&mut tables, &mut issues),
+            row.origin,
+            &row.place,
+            &format!("“{}”", row.name),
+        ) else {
             continue;
-        }
+        };
         if !seen_inc.insert((row.name.clone(), place)) {
             skip(
                 &mut tables,
@@ -518,31 +474,17 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         ),
     ] {
         for (origin, name, kind, place_text, date) in rows {
-            let place = match resolver.place(&place_text) {
-                Ok(id) => id,
-                Err(miss) => {
-                    skip(
-                        &mut tables,
-                        &mut issues,
-                        origin,
-                        Some(miss.column),
-                        miss.reason,
-                        miss.message,
-                    );
-                    continue;
-                }
-            };
-            if !regions.is_within(place, scope) {
-                skip(
-                    &mut tables,
-                    &mut issues,
-                    origin,
-                    None,
-                    SkipReason::OutOfScope,
-                    format!("“{}”位于{}，在范围之外", name, regions.path(place)),
-                );
+            let Some(place) = locate(
+                &resolver,
+                &regions,
+                scope,
+                (&mut tables, &mut issues),
+                origin,
+                &place_text,
+                &format!("“{}”", name),
+            ) else {
                 continue;
-            }
+            };
             *used.entry(origin.table).or_insert(0) += 1;
             out.push(Dated {
                 origin,
@@ -556,31 +498,17 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
 
     // 5. Funds.
     for row in funds {
-        let place = match resolver.place(&row.place) {
-            Ok(id) => id,
-            Err(miss) => {
-                skip(
-                    &mut tables,
-                    &mut issues,
-                    row.origin,
-                    Some(miss.column),
-                    miss.reason,
-                    miss.message,
-                );
-                continue;
-            }
-        };
-        if !regions.is_within(place, scope) {
-            skip(
-                &mut tables,
-                &mut issues,
-                row.origin,
-                None,
-                SkipReason::OutOfScope,
-                format!("经费行位于{}，在范围之外", regions.path(place)),
-            );
+        let Some(place) = locate(
+            &resolver,
+            &regions,
+            scope,
+            (&mut tables, &mut issues),
+            row.origin,
+            &row.place,
+            "经费行",
+        ) else {
             continue;
-        }
+        };
         *used.entry(row.origin.table).or_insert(0) += 1;
         model.funds.push(Fund {
             origin: row.origin,
@@ -599,6 +527,51 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     model.tables = tables;
     model.issues = issues;
     Ok(model)
+}
+
+/// Resolve a row's place and check it lies within the scope; otherwise count the row as
+/// skipped (unmatched, ambiguous or out of scope) with a data issue, and return `None`.
+/// `label` names the row in the out-of-scope message ("“舞蹈队”", "经费行").
+fn locate(
+    resolver: &Resolver<'_>,
+    regions: &RegionIndex,
+    scope: RegionId,
+    (tables, issues): (&mut [TableInfo], &mut Vec<DataIssue>),
+    origin: Origin,
+    place: &crate::ingest::Place,
+    label: &str,
+) -> Option<RegionId> {
+    let (column, reason, message) = match resolver.place(place) {
+        Ok(id) if regions.is_within(id, scope) => return Some(id),
+        Ok(id) => (
+            None,
+            SkipReason::OutOfScope,
+            format!("{label}位于{}，在范围之外", regions.path(id)),
+        ),
+        Err(miss) => (Some(miss.column), miss.reason, miss.message),
+    };
+    skip(tables, issues, origin, column, reason, message);
+    None
+}
+
+/// Count a row as skipped in its table and say why in a data issue.
+fn skip(
+    tables: &mut [TableInfo],
+    issues: &mut Vec<DataIssue>,
+    origin: Origin,
+    column: Option<&str>,
+    reason: SkipReason,
+    message: String,
+) {
+    if let Some(t) = tables.get_mut(origin.table as usize) {
+        t.skip(reason);
+    }
+    issues.push(DataIssue {
+        origin: Some(origin),
+        column: column.map(str::to_string),
+        message,
+        outcome: Outcome::Skipped(reason),
+    });
 }
 
 /// Whether a community row lies within `--scope` (city, then county, compared folded).
