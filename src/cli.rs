@@ -13,7 +13,8 @@ Exit status:
 Examples:
   zhibiao audit fixtures/demo --as-of 2023-12-31
   zhibiao audit --plan shanxi-2021-2023 --scope 阳泉市 --by county 台账/
-  zhibiao audit fixtures/demo -o gaps.csv -o gaps.json
+  zhibiao audit fixtures/demo -o 报告.pdf -o gaps.csv -o gaps.xlsx -o report.html -o junit.xml
+  zhibiao audit fixtures/demo --format csv --no-bom > gaps.csv
   zhibiao inspect fixtures/demo --rejects rejects.csv
   zhibiao plan show shanxi-2021-2023";
 
