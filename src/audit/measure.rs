@@ -106,6 +106,11 @@ impl<'a> Context<'a> {
                 (None, Level::Province) => plan.meta.province_code.clone(),
                 (None, _) => format!("~{}", r.name),
             };
+            if r.level == Level::Community {
+                // Communities get no rows: no key (saves a string per community).
+                keys.push(String::new());
+                continue;
+            }
             let key = match r.parent {
                 Some(p) => format!("{}/{}", keys[p as usize], own),
                 None => own,

@@ -92,6 +92,18 @@ pub struct Row {
     pub detail: String,
 }
 
+impl Row {
+    /// Whether the row falls short: unmet, or a reporting unit missing from the data. A
+    /// present region with no units of a kind (no rural community) has nothing to judge.
+    pub fn is_shortfall(&self) -> bool {
+        match self.status {
+            Status::Unmet => true,
+            Status::NoData => self.region_id.is_none(),
+            Status::Met | Status::Info => false,
+        }
+    }
+}
+
 /// Per-target summary at the assessed level.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -154,12 +166,12 @@ impl AuditResult {
             .and_then(|&i| self.rows.get(i))
     }
 
-    /// Whether some target of at least `severity` is unmet or has no data at its assessed level.
+    /// Whether some target of at least `severity` is unmet at its assessed level, or a
+    /// reporting unit of the plan is missing from the data. A region that is present but has
+    /// no units of a kind (a district without rural communities) has nothing to fail.
     pub fn fails(&self, severity: Severity) -> bool {
         self.rows.iter().any(|r| {
-            r.assessed
-                && matches!(r.status, Status::Unmet | Status::NoData)
-                && self.targets[r.target].target.severity >= severity
+            r.assessed && r.is_shortfall() && self.targets[r.target].target.severity >= severity
         })
     }
 }
@@ -207,6 +219,23 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         levels.sort();
         levels.dedup();
         let mut target_rows = Vec::new();
+        // A reporting unit missing from the data gets a city row even for a target assessed
+        // below the city (its counties cannot be listed), so that it never just vanishes.
+        let missing_needs_row = scope_level == Level::Province && !levels.contains(&Level::City);
+        if missing_needs_row {
+            let present: Vec<&str> = regions
+                .descendants_at(model.scope, Level::City)
+                .into_iter()
+                .map(|id| regions.get(id).name.as_str())
+                .collect();
+            for (i, unit) in plan.meta.reporting_units.iter().enumerate() {
+                if !present.contains(&unit.as_str()) {
+                    let mut row = missing_row(ti, target, &plan.meta, i, unit);
+                    row.assessed = true;
+                    target_rows.push(row);
+                }
+            }
+        }
         for level in levels {
             let mut present = Vec::new();
             for id in regions.descendants_at(model.scope, level) {
@@ -298,7 +327,7 @@ fn summarize(rows: &[Row], _ti: usize) -> Summary {
         worst: bad
             .iter()
             .take(3)
-            .map(|r| r.region.rsplit('/').next().unwrap_or_default().to_string())
+            .map(|r| crate::report::region_label(&r.region))
             .collect(),
     }
 }

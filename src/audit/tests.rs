@@ -611,3 +611,32 @@ fn ratio_ceil_is_exact() {
         17
     );
 }
+
+#[test]
+fn no_units_in_a_present_region_does_not_fail_but_a_missing_city_does() {
+    // Scope 迎泽区, which has no rural community: rural-density is no_data there, assessed
+    // for the county in the city's stead, and nothing fails on it.
+    let (mut m, ids) = model();
+    m.scope = ids.k2;
+    let mut p = plan_with(DENSITY);
+    p.targets.retain(|t| t.id == "rural-density");
+    let r = run(
+        &m,
+        &p,
+        AuditOptions {
+            as_of: d(2023, 12, 31),
+            by: Level::County,
+        },
+    );
+    let x = row(&r, "rural-density", "山西省/太原市/迎泽区");
+    assert_eq!((x.status, x.assessed), (Status::NoData, true));
+    assert!(!r.fails(Severity::Error));
+    // A county-level target still shows the missing reporting unit 阳泉市, at city level.
+    let r = audit(COUNTS, d(2023, 12, 31), Level::City);
+    let x = row(&r, "training-county", "山西省/阳泉市");
+    assert_eq!(
+        (x.status, x.assessed, x.level),
+        (Status::NoData, true, Level::City)
+    );
+    assert!(r.fails(Severity::Error));
+}

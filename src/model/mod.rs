@@ -359,7 +359,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             (&mut tables, &mut issues),
             row.origin,
             &row.place,
-            &format!("“{}”", row.name),
+            Some(&row.name),
         ) else {
             continue;
         };
@@ -425,7 +425,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             (&mut tables, &mut issues),
             row.origin,
             &row.place,
-            &format!("“{}”", row.name),
+            Some(&row.name),
         ) else {
             continue;
         };
@@ -481,7 +481,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 (&mut tables, &mut issues),
                 origin,
                 &place_text,
-                &format!("“{}”", name),
+                Some(&name),
             ) else {
                 continue;
             };
@@ -505,7 +505,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             (&mut tables, &mut issues),
             row.origin,
             &row.place,
-            "经费行",
+            None,
         ) else {
             continue;
         };
@@ -531,7 +531,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
 
 /// Resolve a row's place and check it lies within the scope; otherwise count the row as
 /// skipped (unmatched, ambiguous or out of scope) with a data issue, and return `None`.
-/// `label` names the row in the out-of-scope message ("“舞蹈队”", "经费行").
+/// `name` names the row in the out-of-scope message (a funds row has none).
 fn locate(
     resolver: &Resolver<'_>,
     regions: &RegionIndex,
@@ -539,14 +539,17 @@ fn locate(
     (tables, issues): (&mut [TableInfo], &mut Vec<DataIssue>),
     origin: Origin,
     place: &crate::ingest::Place,
-    label: &str,
+    name: Option<&str>,
 ) -> Option<RegionId> {
     let (column, reason, message) = match resolver.place(place) {
         Ok(id) if regions.is_within(id, scope) => return Some(id),
         Ok(id) => (
             None,
             SkipReason::OutOfScope,
-            format!("{label}位于{}，在范围之外", regions.path(id)),
+            match name {
+                Some(n) => format!("“{n}”位于{}，在范围之外", regions.path(id)),
+                None => format!("经费行位于{}，在范围之外", regions.path(id)),
+            },
         ),
         Err(miss) => (Some(miss.column), miss.reason, miss.message),
     };

@@ -91,9 +91,10 @@ pub struct Region {
 #[derive(Debug, Clone, Default)]
 pub struct RegionIndex {
     regions: Vec<Region>,
-    by_name: HashMap<(Option<RegionId>, String), RegionId>,
+    /// parent → (child name → child); nested so that lookups borrow the name.
+    by_name: HashMap<Option<RegionId>, HashMap<Box<str>, RegionId>>,
     /// (street, name without committee suffix) → communities with that short name.
-    by_short: HashMap<(RegionId, String), Vec<RegionId>>,
+    by_short: HashMap<RegionId, HashMap<Box<str>, Vec<RegionId>>>,
 }
 
 impl RegionIndex {
@@ -131,7 +132,7 @@ impl RegionIndex {
 
     /// The child of `parent` (or the province, for `None`) with exactly this folded name.
     pub fn child(&self, parent: Option<RegionId>, name: &str) -> Option<RegionId> {
-        self.by_name.get(&(parent, name.to_string())).copied()
+        self.by_name.get(&parent)?.get(name).copied()
     }
 
     /// The child of `parent` with this name, adding it when missing.
@@ -154,7 +155,10 @@ impl RegionIndex {
             pilot: false,
             children: Vec::new(),
         });
-        self.by_name.insert((parent, name.to_string()), id);
+        self.by_name
+            .entry(parent)
+            .or_default()
+            .insert(name.into(), id);
         if let Some(p) = parent {
             self.regions[p as usize].children.push(id);
         }
@@ -164,7 +168,9 @@ impl RegionIndex {
     /// Register a community's short name (name without committee suffix) under its street.
     pub fn add_short_name(&mut self, street: RegionId, short: &str, community: RegionId) {
         self.by_short
-            .entry((street, short.to_string()))
+            .entry(street)
+            .or_default()
+            .entry(short.into())
             .or_default()
             .push(community);
     }
@@ -172,7 +178,8 @@ impl RegionIndex {
     /// Communities of `street` whose short name is `short`.
     pub fn by_short_name(&self, street: RegionId, short: &str) -> &[RegionId] {
         self.by_short
-            .get(&(street, short.to_string()))
+            .get(&street)
+            .and_then(|m| m.get(short))
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }

@@ -35,7 +35,10 @@ impl<'a> Resolver<'a> {
 
     /// Resolve a row's place to the most specific region it names.
     pub fn place(&self, p: &Place) -> Result<RegionId, Miss> {
-        if !p.province.is_empty() && !provinces::same_province(&p.province, self.province_name) {
+        if !p.province.is_empty()
+            && !self.province_name.is_empty()
+            && !provinces::same_province(&p.province, self.province_name)
+        {
             return Err(Miss {
                 column: "省",
                 reason: SkipReason::OutOfScope,
@@ -147,6 +150,13 @@ impl<'a> Resolver<'a> {
         };
         let best = candidates
             .iter()
+            .filter(|&&c| {
+                // Two names whose lengths differ by more than two are never within two edits.
+                let n = name.chars().count();
+                let full = &self.regions.get(c).name;
+                let close = |s: &str| s.chars().count().abs_diff(n) <= 2;
+                close(full) || close(text::strip_committee_suffix(full))
+            })
             .map(|&c| {
                 let full = &self.regions.get(c).name;
                 let d = edit_distance(name, full)

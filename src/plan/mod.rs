@@ -340,7 +340,7 @@ pub fn detect(ds: &Dataset, plans: &[Plan]) -> Vec<String> {
     if !by_province.is_empty() {
         return by_province;
     }
-    let cities: Vec<&str> = ds
+    let cities: std::collections::HashSet<&str> = ds
         .communities
         .iter()
         .map(|c| c.place.city.as_str())

@@ -35,10 +35,11 @@ enum Verdict {
 }
 
 fn verdict(row: &Row, severity: Severity) -> Verdict {
-    match (row.status, severity) {
-        (Status::Unmet | Status::NoData, Severity::Error) => Verdict::Failure,
-        (Status::Unmet | Status::NoData, Severity::Warning) => Verdict::Skipped,
-        (Status::Met | Status::Info, _) => Verdict::Pass,
+    // The same rule as the exit code (`AuditResult::fails`).
+    match (row.is_shortfall(), severity) {
+        (true, Severity::Error) => Verdict::Failure,
+        (true, Severity::Warning) => Verdict::Skipped,
+        (false, _) => Verdict::Pass,
     }
 }
 
@@ -210,7 +211,7 @@ mod tests {
             .iter()
             .filter(|row| {
                 row.assessed
-                    && matches!(row.status, Status::Unmet | Status::NoData)
+                    && row.is_shortfall()
                     && r.targets[row.target].target.severity == Severity::Error
             })
             .count();
@@ -228,11 +229,7 @@ mod tests {
         let bad = r
             .rows
             .iter()
-            .filter(|row| {
-                row.target == 0
-                    && row.assessed
-                    && matches!(row.status, Status::Unmet | Status::NoData)
-            })
+            .filter(|row| row.target == 0 && row.assessed && row.is_shortfall())
             .count();
         assert!(bad > 0);
         let x = render(&r, &sample::meta(Lang::Zh));
