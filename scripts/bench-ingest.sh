@@ -17,6 +17,13 @@ fi
 echo "nproc: $(nproc)"
 cargo build --release
 BIN=target/release/zhibiao
-hyperfine --warmup 1 --runs 7 --export-markdown - \
+hyperfine --warmup 1 --runs 7 --export-json "$DIR/bench.json" \
     -n "inspect csv (100k rows)" "$BIN inspect '$DIR/communities.csv' '$DIR/orgs.csv'" \
-    -n "inspect xlsx (100k rows)" "$BIN inspect '$DIR/communities.csv' '$DIR/orgs.xlsx'"
+    -n "inspect xlsx (100k rows)" "$BIN inspect '$DIR/communities.csv' '$DIR/orgs.xlsx'" \
+    -n "audit csv (100k rows, 13 targets)" "$BIN audit --plan shanxi-2021-2023 --as-of 2023-12-31 --fail-on never --format csv '$DIR/communities.csv' '$DIR/orgs.csv'"
+# Medians (hyperfine's summary shows means).
+python3 - "$DIR/bench.json" <<'PY'
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(f"median {r['median']:.3f} s  ({len(r['times'])} runs)  {r['command']}")
+PY
