@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::issues::{accounting_line, is_listed, location, outcome_zh, totals};
+use super::issues::{is_listed, location, outcome_zh, totals};
 use super::table::cell_text;
 use super::{fmt_num, Lang, ReportError, ReportMeta};
 pub use super::{gap_layout, region_label};
@@ -600,30 +600,7 @@ pub(crate) fn accounting_in(
     skipped: &std::collections::BTreeMap<SkipReason, u64>,
     lang: Lang,
 ) -> String {
-    if lang == Lang::Zh {
-        return accounting_line(read, used, skipped);
-    }
-    let total: u64 = skipped.values().sum();
-    let parts: Vec<String> = SkipReason::ALL
-        .iter()
-        .filter_map(|r| {
-            skipped
-                .get(r)
-                .filter(|n| **n > 0)
-                .map(|n| format!("{} {n}", r.as_str()))
-        })
-        .collect();
-    let mut line = format!("read {read} rows = used {used} + skipped {total}");
-    if !parts.is_empty() {
-        line.push_str(&format!(" ({})", parts.join(", ")));
-    }
-    if read != used + total {
-        line.push_str(&format!(
-            " ⚠ does not balance: off by {}",
-            read as i64 - (used + total) as i64
-        ));
-    }
-    line
+    super::issues::accounting_line_in(read, used, skipped, lang)
 }
 
 /// The urban/rural classification counts, in the report's language.

@@ -54,25 +54,47 @@ pub fn totals(tables: &[TableInfo]) -> (u64, u64, BTreeMap<SkipReason, u64>) {
 
 /// "读取 N 行 = 使用 U 行 + 跳过 S 行（空行 a，合计行 b…）".
 pub fn accounting_line(read: u64, used: u64, skipped: &BTreeMap<SkipReason, u64>) -> String {
+    accounting_line_in(read, used, skipped, crate::report::Lang::Zh)
+}
+
+/// The accounting line in the report's language.
+pub fn accounting_line_in(
+    read: u64,
+    used: u64,
+    skipped: &BTreeMap<SkipReason, u64>,
+    lang: crate::report::Lang,
+) -> String {
+    let zh = lang == crate::report::Lang::Zh;
     let total: u64 = skipped.values().sum();
     let parts: Vec<String> = SkipReason::ALL
         .iter()
         .filter_map(|r| {
+            let name = if zh { r.zh() } else { r.as_str() };
             skipped
                 .get(r)
                 .filter(|n| **n > 0)
-                .map(|n| format!("{} {n}", r.zh()))
+                .map(|n| format!("{name} {n}"))
         })
         .collect();
-    let mut line = format!("读取 {read} 行 = 使用 {used} 行 + 跳过 {total} 行");
+    let mut line = if zh {
+        format!("读取 {read} 行 = 使用 {used} 行 + 跳过 {total} 行")
+    } else {
+        format!("read {read} rows = used {used} + skipped {total}")
+    };
     if !parts.is_empty() {
-        line.push_str(&format!("（{}）", parts.join("，")));
+        if zh {
+            line.push_str(&format!("（{}）", parts.join("，")));
+        } else {
+            line.push_str(&format!(" ({})", parts.join(", ")));
+        }
     }
     if read != used + total {
-        line.push_str(&format!(
-            " ⚠ 账目不平：相差 {}",
-            read as i64 - (used + total) as i64
-        ));
+        let off = read as i64 - (used + total) as i64;
+        if zh {
+            line.push_str(&format!(" ⚠ 账目不平：相差 {off}"));
+        } else {
+            line.push_str(&format!(" ⚠ does not balance: off by {off}"));
+        }
     }
     line
 }
