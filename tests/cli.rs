@@ -597,3 +597,20 @@ fn no_matching_plan_is_an_error_listing_the_plans() {
         "{err}"
     );
 }
+
+#[test]
+fn rows_outside_the_scope_are_counted_not_listed() {
+    let (_, out, _) = stdout_of(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--scope",
+        "阳泉市",
+    ]);
+    // 阳泉市's own issues (fixtures/demo/EXPECTED.md): a bad credit code, a duplicate, an
+    // unmatched place; 晋城市's rows are out of scope and only counted.
+    assert!(out.contains("数据问题 3 条"), "{out}");
+    assert!(out.contains("范围之外"), "{out}");
+    assert!(!out.contains("晋城市社区社会组织台账.csv 第729行"), "{out}");
+}

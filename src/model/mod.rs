@@ -522,6 +522,19 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     for (t, info) in tables.iter_mut().enumerate() {
         info.used = used.get(&(t as u32)).copied().unwrap_or(0);
     }
+    // A row outside the scope is not the audited region's business: keep only its
+    // out-of-scope skip, not what reading found wrong with it.
+    if scope != province {
+        let outside: HashSet<Origin> = issues
+            .iter()
+            .filter(|i| i.outcome == Outcome::Skipped(SkipReason::OutOfScope))
+            .filter_map(|i| i.origin)
+            .collect();
+        issues.retain(|i| {
+            i.outcome == Outcome::Skipped(SkipReason::OutOfScope)
+                || !i.origin.is_some_and(|o| outside.contains(&o))
+        });
+    }
     model.regions = regions;
     model.communities = community_ids;
     model.tables = tables;
@@ -551,6 +564,23 @@ fn locate(
                 None => format!("经费行位于{}，在范围之外", regions.path(id)),
             },
         ),
+        // The part that matched already lies outside the scope (another city): out of
+        // scope, whatever is wrong further down.
+        Err(miss)
+            if miss
+                .matched
+                .is_some_and(|m| !regions.is_within(m, scope) && !regions.is_within(scope, m)) =>
+        {
+            let m = miss.matched.unwrap_or(scope);
+            (
+                None,
+                SkipReason::OutOfScope,
+                match name {
+                    Some(n) => format!("“{n}”位于{}，在范围之外", regions.path(m)),
+                    None => format!("经费行位于{}，在范围之外", regions.path(m)),
+                },
+            )
+        }
         Err(miss) => (Some(miss.column), miss.reason, miss.message),
     };
     skip(tables, issues, origin, column, reason, message);

@@ -14,6 +14,9 @@ pub struct Miss {
     pub reason: SkipReason,
     /// Sentence for the data issue.
     pub message: String,
+    /// The deepest region that did match (the street under which a community was not
+    /// found, …), so that a row outside `--scope` can be told apart from a wrong name.
+    pub matched: Option<RegionId>,
 }
 
 /// Looks places up in a region index.
@@ -43,6 +46,7 @@ impl<'a> Resolver<'a> {
                 column: "省",
                 reason: SkipReason::OutOfScope,
                 message: format!("属于{}，不在本次审计的{}", p.province, self.province_name),
+                matched: None,
             });
         }
         if p.city.is_empty() {
@@ -50,6 +54,7 @@ impl<'a> Resolver<'a> {
                 column: "市",
                 reason: SkipReason::InvalidValue,
                 message: "市为空".to_string(),
+                matched: None,
             });
         }
         let city = self
@@ -135,6 +140,7 @@ impl<'a> Resolver<'a> {
                         self.regions.path(base),
                         names.join("或")
                     ),
+                    matched: Some(base),
                 })
             }
         }
@@ -176,6 +182,7 @@ impl<'a> Resolver<'a> {
                 "{column}“{name}”不在{}的名单中{hint}",
                 self.regions.path(parent)
             ),
+            matched: Some(parent),
         }
     }
 }

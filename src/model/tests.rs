@@ -353,6 +353,8 @@ fn scope_and_province_skip_rows_as_out_of_scope() {
     let mut ds = dataset(vec![
         org(2, "甲", place("太原市", "迎泽区", "迎泽街道", "迎泽社区")),
         org(3, "乙", place("阳泉市", "城区", "上站街道", "上站社区")),
+        // A wrong street, but in 阳泉市: outside the scope whatever else is wrong.
+        org(4, "丙", place("阳泉市", "城区", "不存在街道", "")),
     ]);
     ds.communities.push(CommunityRow {
         code: Some("610118001001".into()),
@@ -371,6 +373,10 @@ fn scope_and_province_skip_rows_as_out_of_scope() {
     assert_eq!(m.regions.path(m.scope), "山西省/太原市");
     assert_eq!(
         issue_for(&m, 1, 3).map(|i| i.outcome),
+        Some(Outcome::Skipped(SkipReason::OutOfScope))
+    );
+    assert_eq!(
+        issue_for(&m, 1, 4).map(|i| i.outcome),
         Some(Outcome::Skipped(SkipReason::OutOfScope))
     );
     assert_eq!(

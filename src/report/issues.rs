@@ -29,11 +29,14 @@ pub fn outcome_zh(o: Outcome) -> String {
     }
 }
 
-/// Whether an issue is worth listing one by one (blank, total and note rows are only counted).
+/// Whether an issue is worth listing one by one: blank, total and note rows, and rows
+/// outside `--scope`, are only counted (they are in `--rejects` all the same).
 pub fn is_listed(issue: &DataIssue) -> bool {
     !matches!(
         issue.outcome,
-        Outcome::Skipped(SkipReason::Blank | SkipReason::Total | SkipReason::Note)
+        Outcome::Skipped(
+            SkipReason::Blank | SkipReason::Total | SkipReason::Note | SkipReason::OutOfScope
+        )
     )
 }
 
