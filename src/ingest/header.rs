@@ -397,23 +397,11 @@ pub fn detect(grid: &Grid, forced: Option<TableKind>) -> Result<HeaderMatch, Ing
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::source::{Cell, Merge};
+    use crate::ingest::source::Merge;
     use std::path::PathBuf;
 
     fn row(number: u32, cells: &[&str]) -> GridRow {
-        GridRow {
-            number,
-            cells: cells
-                .iter()
-                .map(|s| {
-                    if s.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text((*s).to_string())
-                    }
-                })
-                .collect(),
-        }
+        GridRow::from_texts(number, cells)
     }
 
     fn grid(rows: Vec<GridRow>, merges: Vec<Merge>) -> Grid {

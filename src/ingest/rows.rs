@@ -667,19 +667,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn row(number: u32, cells: &[&str]) -> GridRow {
-        GridRow {
-            number,
-            cells: cells
-                .iter()
-                .map(|s| {
-                    if s.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text((*s).to_string())
-                    }
-                })
-                .collect(),
-        }
+        GridRow::from_texts(number, cells)
     }
 
     fn grid(rows: Vec<GridRow>) -> Grid {

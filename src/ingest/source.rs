@@ -85,6 +85,23 @@ pub struct GridRow {
 }
 
 impl GridRow {
+    /// A row of text cells, empty strings as empty cells (for tests and fixtures in code).
+    pub fn from_texts(number: u32, cells: &[&str]) -> GridRow {
+        GridRow {
+            number,
+            cells: cells
+                .iter()
+                .map(|s| {
+                    if s.is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text((*s).to_string())
+                    }
+                })
+                .collect(),
+        }
+    }
+
     /// The cell in a column (`Empty` past the end of the row).
     pub fn cell(&self, col: usize) -> &Cell {
         static EMPTY: Cell = Cell::Empty;

@@ -605,27 +605,7 @@ pub(crate) fn accounting_in(
 
 /// The urban/rural classification counts, in the report's language.
 pub(crate) fn classification_line(result: &AuditResult, lang: Lang) -> String {
-    let c = &result.classification;
-    match lang {
-        Lang::Zh => format!(
-            "城乡分类：按城乡类型列 {}，按名称 {}，按城乡分类代码 {}，无法判定 {}；名称与代码不一致 {}{}",
-            c.by_column,
-            c.by_name,
-            c.by_code,
-            c.unclassified,
-            c.name_code_disagree,
-            if c.code_wins { "（代码优先）" } else { "（名称优先）" }
-        ),
-        Lang::En => format!(
-            "Urban/rural: by type column {}, by name {}, by NBS code {}, unclassified {}; name and code disagree {} ({} wins)",
-            c.by_column,
-            c.by_name,
-            c.by_code,
-            c.unclassified,
-            c.name_code_disagree,
-            if c.code_wins { "code" } else { "name" }
-        ),
-    }
+    super::issues::classification_line(&result.classification, lang)
 }
 
 const CSS: &str = r#"

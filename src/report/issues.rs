@@ -108,3 +108,28 @@ pub fn table_accounting(t: &TableInfo) -> String {
         t.skipped.iter().map(|(r, n)| (*r, u64::from(*n))).collect();
     accounting_line(u64::from(t.rows_read), u64::from(t.used), &skipped)
 }
+
+/// The urban/rural classification counts, in the report's language.
+pub fn classification_line(c: &crate::model::Classification, lang: crate::report::Lang) -> String {
+    use crate::report::Lang;
+    match lang {
+        Lang::Zh => format!(
+            "城乡分类：按城乡类型列 {}，按名称 {}，按城乡分类代码 {}，无法判定 {}；名称与代码不一致 {}{}",
+            c.by_column,
+            c.by_name,
+            c.by_code,
+            c.unclassified,
+            c.name_code_disagree,
+            if c.code_wins { "（代码优先）" } else { "（名称优先）" }
+        ),
+        Lang::En => format!(
+            "Urban/rural: by type column {}, by name {}, by NBS code {}, unclassified {}; name and code disagree {} ({} wins)",
+            c.by_column,
+            c.by_name,
+            c.by_code,
+            c.unclassified,
+            c.name_code_disagree,
+            if c.code_wins { "code" } else { "name" }
+        ),
+    }
+}

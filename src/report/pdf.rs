@@ -799,29 +799,7 @@ fn accounting(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Rep
             }
         }
     }
-    let c = &result.classification;
-    let class = match lang {
-        Lang::Zh => format!(
-            "{}：按城乡类型列 {}，按名称 {}，按城乡分类代码 {}，无法判定 {}；名称与代码不一致 {}{}",
-            x.classification,
-            c.by_column,
-            c.by_name,
-            c.by_code,
-            c.unclassified,
-            c.name_code_disagree,
-            if c.code_wins { "（代码优先）" } else { "（名称优先）" }
-        ),
-        Lang::En => format!(
-            "{}: by type column {}, by name {}, by code {}, unclassified {}; name and code disagree {}{}",
-            x.classification,
-            c.by_column,
-            c.by_name,
-            c.by_code,
-            c.unclassified,
-            c.name_code_disagree,
-            if c.code_wins { " (code wins)" } else { " (name wins)" }
-        ),
-    };
+    let class = super::issues::classification_line(&result.classification, lang);
     p.gap(2.0);
     p.paragraph(&class, 8.0, INK, x.classification)?;
     if !result.ignored.is_empty() {

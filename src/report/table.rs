@@ -223,16 +223,10 @@ pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
     for ig in &result.ignored {
         let _ = writeln!(out, "已忽略：{ig}");
     }
-    let c = &result.classification;
     let _ = writeln!(
         out,
-        "城乡分类：按城乡类型列 {}，按名称 {}，按城乡分类代码 {}，无法判定 {}；名称与代码不一致 {}{}",
-        c.by_column,
-        c.by_name,
-        c.by_code,
-        c.unclassified,
-        c.name_code_disagree,
-        if c.code_wins { "（代码优先）" } else { "（名称优先）" }
+        "{}",
+        super::issues::classification_line(&result.classification, super::Lang::Zh)
     );
     let (read, used, skipped) = totals(&result.tables);
     let _ = writeln!(out, "行数核对：{}", accounting_line(read, used, &skipped));
