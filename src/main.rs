@@ -279,7 +279,7 @@ fn build(ds: Dataset, input: &InputArgs, province: String, scope: Vec<String>) -
         code_wins: input.urban_rural == UrbanRuralRoute::Code,
         scope,
     };
-    model::build(ds, &opts).map_err(|e| anyhow!("--scope: {e}"))
+    model::build(ds, &opts).map_err(|e| anyhow!("{e}"))
 }
 
 /// "山西省/太原市" → ["太原市"] when the plan's province is 山西省.

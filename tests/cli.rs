@@ -258,8 +258,25 @@ fn csv_and_json_outputs_carry_the_same_long_result() {
     );
     assert_eq!(
         rows[0],
-        ["plan", "target", "level", "region", "value", "required", "gap", "status", "due"]
+        [
+            "plan", "target", "level", "region", "value", "required", "gap", "status", "due",
+            "partial"
+        ]
     );
+    // The province row holds only 阳泉市 and 晋城市 of the plan's 11 cities: partial.
+    let province = rows
+        .iter()
+        .find(|r| r[1] == "urban-density" && r[3] == "山西省")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(province[9], "2/11", "{province:?}");
+    // A city row is whole.
+    let city = rows
+        .iter()
+        .find(|r| r[1] == "urban-density" && r[3] == "山西省/阳泉市")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(city[9], "", "{city:?}");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json_path).unwrap_or_default()).unwrap_or_default();
     let arr = json.as_array().cloned().unwrap_or_default();
@@ -268,6 +285,7 @@ fn csv_and_json_outputs_carry_the_same_long_result() {
         assert_eq!(obj["target"], row[1]);
         assert_eq!(obj["region"], row[3]);
         assert_eq!(obj["status"], row[7]);
+        assert_eq!(obj["partial"].as_str().unwrap_or(""), row[9]);
         let v = obj["value"].as_f64().map(|x| format!("{x}"));
         let c = row[4].parse::<f64>().ok().map(|x| format!("{x}"));
         assert_eq!(v, c, "{row:?}");

@@ -439,6 +439,8 @@ impl Values {
             decimals: decimals(target),
             sort_key: ctx.sort_key(id),
             detail: String::new(),
+            missing: Vec::new(),
+            partial: None,
         };
         match self {
             Values::Ratio {
@@ -449,6 +451,7 @@ impl Values {
             } => {
                 let (n, u) = (num[i], units[i]);
                 if u == 0 {
+                    row.status = Status::NotApplicable;
                     row.detail = "没有符合条件的单位".to_string();
                 } else {
                     let need = min.ceil_times(u);

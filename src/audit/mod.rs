@@ -6,15 +6,18 @@
 //! suffices). Memory is a few arrays of the region count per target.
 
 mod measure;
+mod supply;
 
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use crate::ingest::{DataIssue, TableInfo};
+use crate::ingest::{DataIssue, TableInfo, TableKind};
 use crate::model::{Classification, Level, Model, RegionId};
+
 use crate::plan::{Measure, Plan, PlanMeta, Severity, Target};
+pub use supply::{target_tables, Supply};
 
 /// Options of one audit run.
 #[derive(Debug, Clone, Copy)]
@@ -33,19 +36,25 @@ pub enum Status {
     Met,
     /// Threshold not reached.
     Unmet,
-    /// The region has no units or is missing from the data.
+    /// No verdict can be given on data that was not supplied: a reporting unit missing
+    /// from the data, or a table the target reads that was not supplied for the region.
+    /// Counts as a shortfall (exit 1).
     NoData,
+    /// The region has no units of the kind the target divides by (a street without rural
+    /// communities): nothing to judge, shown "—", never fails a run.
+    NotApplicable,
     /// A figure with no threshold.
     Info,
 }
 
 impl Status {
-    /// "met", "unmet", "no_data", "info".
+    /// "met", "unmet", "no_data", "not_applicable", "info".
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Met => "met",
             Status::Unmet => "unmet",
             Status::NoData => "no_data",
+            Status::NotApplicable => "not_applicable",
             Status::Info => "info",
         }
     }
@@ -56,8 +65,41 @@ impl Status {
             Status::Met => "达标",
             Status::Unmet => "未达标",
             Status::NoData => "无数据",
+            Status::NotApplicable => "不适用",
             Status::Info => "信息",
         }
+    }
+}
+
+/// A figure built from only some of the reporting units below it (the province row when 9
+/// of 11 cities sent nothing): `supplied` of `of` units sent every table the target reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Partial {
+    /// Reporting units whose data the figure includes.
+    pub supplied: u32,
+    /// Reporting units below the region.
+    pub of: u32,
+    /// Level of the reporting units (city, or county under a county scope).
+    pub level: Level,
+}
+
+impl Partial {
+    /// "2/11 市" / "2/11 cities".
+    pub fn label(self, zh: bool) -> String {
+        if zh {
+            format!("{}/{} {}", self.supplied, self.of, self.level.zh())
+        } else {
+            let unit = match self.level {
+                Level::County => "counties",
+                _ => "cities",
+            };
+            format!("{}/{} {unit}", self.supplied, self.of)
+        }
+    }
+
+    /// "2/11", as the CSV's `partial` column has it.
+    pub fn fraction(self) -> String {
+        format!("{}/{}", self.supplied, self.of)
     }
 }
 
@@ -90,16 +132,21 @@ pub struct Row {
     pub sort_key: String,
     /// Extra detail (e.g. the years missing), for reports.
     pub detail: String,
+    /// Tables the target reads that were not supplied for this region's reporting unit
+    /// (the row is then `no_data`).
+    pub missing: Vec<TableKind>,
+    /// Set when the figure includes only some of the reporting units below the region.
+    pub partial: Option<Partial>,
 }
 
 impl Row {
-    /// Whether the row falls short: unmet, or a reporting unit missing from the data. A
-    /// present region with no units of a kind (no rural community) has nothing to judge.
+    /// Whether the row falls short: unmet, or no data (a reporting unit missing from the
+    /// data, or a table not supplied). A region with no units of a kind (not applicable)
+    /// has nothing to judge.
     pub fn is_shortfall(&self) -> bool {
         match self.status {
-            Status::Unmet => true,
-            Status::NoData => self.region_id.is_none(),
-            Status::Met | Status::Info => false,
+            Status::Unmet | Status::NoData => true,
+            Status::Met | Status::NotApplicable | Status::Info => false,
         }
     }
 }
@@ -115,7 +162,12 @@ pub struct Summary {
     pub unmet: usize,
     /// No data.
     pub no_data: usize,
-    /// Up to three worst regions: unmet ones by lowest value ÷ required, then no data.
+    /// Not applicable (no units of the kind).
+    pub not_applicable: usize,
+    /// Reporting units (cities) with no data, when the target is assessed below them
+    /// (their counties cannot be listed, so they are counted here, at their own level).
+    pub units_no_data: usize,
+    /// Up to three worst unmet regions, by lowest value ÷ required.
     pub worst: Vec<String>,
 }
 
@@ -128,6 +180,20 @@ pub struct TargetResult {
     pub summary: Summary,
     /// Why the target was not evaluated (e.g. assessed above the scope), if so.
     pub skipped: Option<String>,
+    /// Tables the target reads that no input supplied at all: its rows are no data.
+    pub missing_tables: Vec<TableKind>,
+}
+
+/// What one reporting unit sent: the submission checklist.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submitted {
+    /// The unit's region path ("山西省/阳泉市").
+    pub unit: String,
+    /// Whether the unit is in the community list at all.
+    pub present: bool,
+    /// For every table kind, in the order of [`TableKind::ALL`]: the tables (`file#sheet`)
+    /// that supply it for this unit; empty when none does.
+    pub kinds: Vec<(TableKind, Vec<String>)>,
 }
 
 /// The result of an audit: everything every report renders.
@@ -153,6 +219,8 @@ pub struct AuditResult {
     pub ignored: Vec<String>,
     /// Urban/rural classification counts.
     pub classification: Classification,
+    /// What each reporting unit sent (cities; the county under a county scope).
+    pub checklist: Vec<Submitted>,
     /// (target index, region path) → index into `rows`.
     #[serde(skip)]
     index: HashMap<(usize, String), usize>,
@@ -170,9 +238,16 @@ impl AuditResult {
     /// reporting unit of the plan is missing from the data. A region that is present but has
     /// no units of a kind (a district without rural communities) has nothing to fail.
     pub fn fails(&self, severity: Severity) -> bool {
-        self.rows.iter().any(|r| {
-            r.assessed && r.is_shortfall() && self.targets[r.target].target.severity >= severity
-        })
+        self.rows
+            .iter()
+            .any(|r| self.decides(r) && self.targets[r.target].target.severity >= severity)
+    }
+
+    /// Whether a row counts against the exit code: a shortfall at the target's assessed
+    /// level, or a reporting unit missing from the data (listed at city level even for a
+    /// target assessed below it).
+    pub fn decides(&self, r: &Row) -> bool {
+        r.is_shortfall() && (r.assessed || r.region_id.is_none())
     }
 }
 
@@ -181,6 +256,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
     let regions = &model.regions;
     let scope_level = regions.get(model.scope).level;
     let ctx = measure::Context::new(model, plan, opts.as_of);
+    let supply = Supply::new(model, &plan.meta);
     let mut rows = Vec::new();
     let mut targets = Vec::new();
     for (ti, target) in plan.targets.iter().enumerate() {
@@ -196,6 +272,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
                 targets.push(TargetResult {
                     target: target.clone(),
                     summary: summarize(&[], ti),
+                    missing_tables: Vec::new(),
                     skipped: Some(format!(
                         "assessed at {} level, above the scope {}",
                         target.level.as_str(),
@@ -230,9 +307,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
                 .collect();
             for (i, unit) in plan.meta.reporting_units.iter().enumerate() {
                 if !present.contains(&unit.as_str()) {
-                    let mut row = missing_row(ti, target, &plan.meta, i, unit);
-                    row.assessed = true;
-                    target_rows.push(row);
+                    target_rows.push(missing_row(ti, target, &plan.meta, i, unit));
                 }
             }
         }
@@ -250,12 +325,17 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
                 }
             }
         }
+        let needs = supply::target_tables(target);
+        for row in &mut target_rows {
+            apply_supply(row, model, &supply, &needs);
+        }
         target_rows.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
         let summary = summarize(&target_rows, ti);
         targets.push(TargetResult {
             target: target.clone(),
             summary,
             skipped: None,
+            missing_tables: needs.into_iter().filter(|k| !supply.any(*k)).collect(),
         });
         rows.extend(target_rows);
     }
@@ -276,6 +356,53 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         issues: model.issues.clone(),
         ignored: model.ignored.clone(),
         classification: model.classification.clone(),
+        checklist: supply.checklist(&model.tables),
+    }
+}
+
+/// The no-data rule and the partial mark. A row at or below the reporting units' level
+/// whose unit did not supply a table the target reads has no figure: `no_data`, naming the
+/// tables. A row above them (the province) is marked partial when only some units supplied
+/// everything, and has no figure when none did.
+fn apply_supply(row: &mut Row, model: &Model, supply: &Supply, needs: &[TableKind]) {
+    let Some(id) = row.region_id else { return };
+    let missing = if model.regions.get(id).level >= supply.level {
+        match supply.unit_of(model, id) {
+            Some(u) => supply.missing(u, needs),
+            None => Vec::new(),
+        }
+    } else {
+        let (done, of) = supply.complete(needs);
+        if done == 0 {
+            needs
+                .iter()
+                .copied()
+                .filter(|k| {
+                    supply
+                        .units
+                        .iter()
+                        .enumerate()
+                        .all(|(u, _)| !supply.missing(u, &[*k]).is_empty())
+                })
+                .collect()
+        } else {
+            if done < of {
+                row.partial = Some(Partial {
+                    supplied: done,
+                    of,
+                    level: supply.level,
+                });
+            }
+            Vec::new()
+        }
+    };
+    if !missing.is_empty() {
+        row.status = Status::NoData;
+        row.value = None;
+        row.gap = None;
+        let names: Vec<&str> = missing.iter().map(|k| k.zh()).collect();
+        row.detail = format!("未提供 {} 表", names.join("、"));
+        row.missing = missing;
     }
 }
 
@@ -297,6 +424,8 @@ fn missing_row(ti: usize, target: &Target, meta: &PlanMeta, index: usize, unit: 
         // U+10FFFF sorts after every name and code.
         sort_key: format!("{}/\u{10FFFF}{index:04}", meta.province_code),
         detail: "数据中没有该市".to_string(),
+        missing: Vec::new(),
+        partial: None,
     }
 }
 
@@ -305,7 +434,7 @@ fn summarize(rows: &[Row], _ti: usize) -> Summary {
     let count = |s: Status| assessed.iter().filter(|r| r.status == s).count();
     let mut bad: Vec<&&Row> = assessed
         .iter()
-        .filter(|r| matches!(r.status, Status::Unmet | Status::NoData))
+        .filter(|r| r.status == Status::Unmet)
         .collect();
     let score = |r: &Row| -> f64 {
         match (r.value, r.required) {
@@ -324,6 +453,11 @@ fn summarize(rows: &[Row], _ti: usize) -> Summary {
         met: count(Status::Met),
         unmet: count(Status::Unmet),
         no_data: count(Status::NoData),
+        not_applicable: count(Status::NotApplicable),
+        units_no_data: rows
+            .iter()
+            .filter(|r| !r.assessed && r.region_id.is_none() && r.status == Status::NoData)
+            .count(),
         worst: bad
             .iter()
             .take(3)

@@ -68,6 +68,16 @@ fn model() -> (Model, Ids) {
     m.province = p;
     m.scope = p;
     m.communities = c.to_vec();
+    // One table of every kind, all of 太原市: every kind is supplied for 太原市.
+    for kind in crate::ingest::TableKind::ALL {
+        m.push_table(
+            crate::ingest::TableInfo::new(format!("{}.csv", kind.as_str()).into(), None, kind),
+            crate::model::TableReach {
+                cities: [city].into(),
+                counties: [k1, k2].into(),
+            },
+        );
+    }
     let org = |place, category: &str, brand, start, end, serves: Vec<RegionId>| Organization {
         origin: Origin { table: 0, row: 1 },
         name: String::new(),
@@ -207,9 +217,12 @@ fn density_counts_active_records_in_matching_units() {
     assert_eq!((x.value, x.gap, x.assessed), (Some(0.5), Some(19), false));
     let x = row(&r, "urban-density", "山西省/太原市/迎泽区");
     assert_eq!((x.value, x.gap), (Some(0.0), Some(10)));
-    // 迎泽区 has no rural community: no data.
+    // 迎泽区 has no rural community: not applicable.
     let x = row(&r, "rural-density", "山西省/太原市/迎泽区");
-    assert_eq!((x.value, x.gap, x.status), (None, None, Status::NoData));
+    assert_eq!(
+        (x.value, x.gap, x.status),
+        (None, None, Status::NotApplicable)
+    );
     // Province row equals the only city's figures.
     let x = row(&r, "urban-density", "山西省");
     assert_eq!((x.value, x.gap), (Some(0.33), Some(29)));
@@ -629,14 +642,23 @@ fn no_units_in_a_present_region_does_not_fail_but_a_missing_city_does() {
         },
     );
     let x = row(&r, "rural-density", "山西省/太原市/迎泽区");
-    assert_eq!((x.status, x.assessed), (Status::NoData, true));
+    assert_eq!((x.status, x.assessed), (Status::NotApplicable, true));
     assert!(!r.fails(Severity::Error));
     // A county-level target still shows the missing reporting unit 阳泉市, at city level.
     let r = audit(COUNTS, d(2023, 12, 31), Level::City);
+    // It is not one of the counties assessed (their summary counts it apart), but it still
+    // fails the run.
     let x = row(&r, "training-county", "山西省/阳泉市");
     assert_eq!(
         (x.status, x.assessed, x.level),
-        (Status::NoData, true, Level::City)
+        (Status::NoData, false, Level::City)
     );
+    let ti = r
+        .targets
+        .iter()
+        .position(|t| t.target.id == "training-county");
+    let s = ti.map(|i| &r.targets[i].summary);
+    // The test plan's reporting units are 太原市 and 阳泉市: one missing city.
+    assert_eq!(s.map(|s| (s.no_data, s.units_no_data)), Some((0, 1)));
     assert!(r.fails(Severity::Error));
 }

@@ -162,6 +162,23 @@ pub struct TableInfo {
 }
 
 impl TableInfo {
+    /// A table of `kind` with nothing read yet.
+    pub fn new(file: PathBuf, sheet: Option<String>, kind: TableKind) -> TableInfo {
+        TableInfo {
+            file,
+            sheet,
+            kind,
+            kind_forced: false,
+            encoding: None,
+            header_rows: (1, 1),
+            columns: Vec::new(),
+            extra_columns: Vec::new(),
+            rows_read: 0,
+            skipped: BTreeMap::new(),
+            used: 0,
+        }
+    }
+
     /// Total rows skipped.
     pub fn skipped_total(&self) -> u32 {
         self.skipped.values().sum()

@@ -7,11 +7,12 @@
 //! Afterwards each table's `used` count is set, so that `read = used + skipped` can be
 //! checked for every file and sheet.
 
+mod dedup;
 pub mod provinces;
 pub mod region;
 mod resolve;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -19,6 +20,8 @@ use serde::Serialize;
 use crate::ingest::{
     text, values, DataIssue, Dataset, Origin, Outcome, Registration, SkipReason, Status, TableInfo,
 };
+use dedup::{Dedup, First};
+pub use dedup::{Submission, OVERLAP_DEN, OVERLAP_NUM};
 pub use region::{Level, Region, RegionId, RegionIndex};
 use resolve::Resolver;
 
@@ -40,6 +43,54 @@ pub enum ModelError {
     /// `--scope` names a region that is not in the community list.
     #[error("范围 “{0}” 不在社区名单中 / scope {0:?} is not in the community list")]
     UnknownScope(String),
+    /// Two tables of one kind are largely the same records: a submission sent twice.
+    #[error("{0}")]
+    DuplicateSubmission(Box<Resubmission>),
+}
+
+/// Two tables of one kind that are largely the same records (see [`dedup`]).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "重复报送 duplicate submission: {second} 与 {first} 的{kind}记录大部分相同 —— \
+     {second}（{second_records} 条，{second_places}）与 {first}（{first_records} 条，{first_places}）\
+     有 {matches} 条记录按统一社会信用代码或名称+地点相同，超过较小一份的一半。\
+     两份相加会把同一批记录计两次，所以审计没有进行。请只保留一份，例如 \
+     --exclude \"{second_file}\"（保留先读的 {first}），或 --exclude \"{first_file}\"。\n\
+     {second} and {first} share {matches} of their records (more than half of the smaller \
+     one): keep one of them, e.g. --exclude \"{second_file}\""
+)]
+pub struct Resubmission {
+    /// Table kind (Chinese).
+    pub kind: &'static str,
+    /// The table read first (`file#sheet`).
+    pub first: String,
+    /// Its file.
+    pub first_file: String,
+    /// Its located records.
+    pub first_records: u32,
+    /// The cities its records lie in.
+    pub first_places: String,
+    /// The table read later.
+    pub second: String,
+    /// Its file.
+    pub second_file: String,
+    /// Its located records.
+    pub second_records: u32,
+    /// The cities its records lie in.
+    pub second_places: String,
+    /// Matching records.
+    pub matches: u32,
+}
+
+/// Where a table's rows lie: the cities and counties of every row whose place was found
+/// (used, duplicate or outside `--scope`). A table whose rows all lie in one city is that
+/// city's submission; the submission checklist and the no-data rule read this.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableReach {
+    /// Cities reached.
+    pub cities: BTreeSet<RegionId>,
+    /// Counties reached.
+    pub counties: BTreeSet<RegionId>,
 }
 
 /// How communities were classified urban/rural.
@@ -169,9 +220,17 @@ pub struct Model {
     pub ignored: Vec<String>,
     /// Urban/rural classification counts.
     pub classification: Classification,
+    /// Per table (indexed like `tables`): the cities and counties its rows lie in.
+    pub reach: Vec<TableReach>,
 }
 
 impl Model {
+    /// Add a table read elsewhere (tests, tools) with where its rows lie.
+    pub fn push_table(&mut self, info: TableInfo, reach: TableReach) {
+        self.tables.push(info);
+        self.reach.push(reach);
+    }
+
     /// Every skipped row's origin and reason, from the data issues and blank/total/note rows
     /// are not included (they have no issue); used for `--rejects` together with the
     /// per-row skip list.
@@ -207,6 +266,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         ..Classification::default()
     };
 
+    let mut reach: Vec<TableReach> = vec![TableReach::default(); tables.len()];
+
     // 1. Communities build the tree.
     let mut community_ids = Vec::new();
     let mut seen_communities: HashSet<RegionId> = HashSet::new();
@@ -239,6 +300,10 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         let city = regions.child_or_insert(Some(province), &p.city, Level::City);
         let county = regions.child_or_insert(Some(city), &p.county, Level::County);
         let street = regions.child_or_insert(Some(county), &p.street, Level::Street);
+        if let Some(r) = reach.get_mut(row.origin.table as usize) {
+            r.cities.insert(city);
+            r.counties.insert(county);
+        }
         let before = regions.len();
         let id = regions.child_or_insert(Some(street), &p.community, Level::Community);
         if regions.len() == before || !seen_communities.insert(id) {
@@ -348,33 +413,44 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         ignored,
         ..Model::default()
     };
+    let mut dups = Duplicates::default();
 
     // 2. Organizations.
-    let mut seen_orgs: HashSet<(String, RegionId)> = HashSet::new();
     for row in organizations {
         let Some(place) = locate(
             &resolver,
             &regions,
             scope,
-            (&mut tables, &mut issues),
+            (&mut tables, &mut issues, &mut reach),
             row.origin,
             &row.place,
             Some(&row.name),
         ) else {
             continue;
         };
-        if !seen_orgs.insert((row.name.clone(), place)) {
+        let key = format!("{}\u{1f}{place}", row.name);
+        if let Some(first) = dups
+            .organizations
+            .check(row.origin, key, row.credit_code.as_deref())
+        {
+            let message = format!(
+                "组织“{}”在{}重复列出（{}），{}：只计一次",
+                row.name,
+                regions.path(place),
+                if first.by_code {
+                    "统一社会信用代码相同"
+                } else {
+                    "同名同地点"
+                },
+                first_seen(&tables, first, row.origin)
+            );
             skip(
                 &mut tables,
                 &mut issues,
                 row.origin,
                 None,
                 SkipReason::Duplicate,
-                format!(
-                    "组织“{}”在{}重复列出（同名同地点）：只计一次",
-                    row.name,
-                    regions.path(place)
-                ),
+                message,
             );
             continue;
         }
@@ -416,31 +492,33 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     }
 
     // 3. Incubators.
-    let mut seen_inc: HashSet<(String, RegionId)> = HashSet::new();
     for row in incubators {
         let Some(place) = locate(
             &resolver,
             &regions,
             scope,
-            (&mut tables, &mut issues),
+            (&mut tables, &mut issues, &mut reach),
             row.origin,
             &row.place,
             Some(&row.name),
         ) else {
             continue;
         };
-        if !seen_inc.insert((row.name.clone(), place)) {
+        let key = format!("{}\u{1f}{place}", row.name);
+        if let Some(first) = dups.incubators.check(row.origin, key, None) {
+            let message = format!(
+                "孵化基地“{}”在{}重复列出，{}：只计一次",
+                row.name,
+                regions.path(place),
+                first_seen(&tables, first, row.origin)
+            );
             skip(
                 &mut tables,
                 &mut issues,
                 row.origin,
                 None,
                 SkipReason::Duplicate,
-                format!(
-                    "孵化基地“{}”在{}重复列出：只计一次",
-                    row.name,
-                    regions.path(place)
-                ),
+                message,
             );
             continue;
         }
@@ -456,14 +534,16 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         });
     }
 
-    // 4. Projects and events.
-    for (rows, out) in [
+    // 4. Projects and events: the same name, kind, place and date is the same record.
+    for (rows, out, seen, what) in [
         (
             projects
                 .into_iter()
                 .map(|r| (r.origin, r.name, r.kind, r.place, r.date))
                 .collect::<Vec<_>>(),
             &mut model.projects,
+            &mut dups.projects,
+            "项目",
         ),
         (
             events
@@ -471,6 +551,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 .map(|r| (r.origin, r.name, r.kind, r.place, r.date))
                 .collect::<Vec<_>>(),
             &mut model.events,
+            &mut dups.events,
+            "活动",
         ),
     ] {
         for (origin, name, kind, place_text, date) in rows {
@@ -478,13 +560,30 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 &resolver,
                 &regions,
                 scope,
-                (&mut tables, &mut issues),
+                (&mut tables, &mut issues, &mut reach),
                 origin,
                 &place_text,
                 Some(&name),
             ) else {
                 continue;
             };
+            let key = format!("{name}\u{1f}{kind}\u{1f}{place}\u{1f}{date}");
+            if let Some(first) = seen.check(origin, key, None) {
+                let message = format!(
+                    "{what}“{name}”（{kind}，{date}）在{}重复列出，{}：只计一次",
+                    regions.path(place),
+                    first_seen(&tables, first, origin)
+                );
+                skip(
+                    &mut tables,
+                    &mut issues,
+                    origin,
+                    None,
+                    SkipReason::Duplicate,
+                    message,
+                );
+                continue;
+            }
             *used.entry(origin.table).or_insert(0) += 1;
             out.push(Dated {
                 origin,
@@ -496,19 +595,47 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         }
     }
 
-    // 5. Funds.
+    // 5. Funds: the same place, year, amount and source is the same line.
     for row in funds {
         let Some(place) = locate(
             &resolver,
             &regions,
             scope,
-            (&mut tables, &mut issues),
+            (&mut tables, &mut issues, &mut reach),
             row.origin,
             &row.place,
             None,
         ) else {
             continue;
         };
+        let source = row.source.as_deref().unwrap_or("");
+        let key = format!(
+            "{place}\u{1f}{}\u{1f}{}\u{1f}{source}",
+            row.year, row.amount
+        );
+        if let Some(first) = dups.funds.check(row.origin, key, None) {
+            let message = format!(
+                "经费行（{}，{} 年，{} 万元{}）重复列出，{}：只计一次",
+                regions.path(place),
+                row.year,
+                row.amount,
+                if source.is_empty() {
+                    String::new()
+                } else {
+                    format!("，{source}")
+                },
+                first_seen(&tables, first, row.origin)
+            );
+            skip(
+                &mut tables,
+                &mut issues,
+                row.origin,
+                None,
+                SkipReason::Duplicate,
+                message,
+            );
+            continue;
+        }
         *used.entry(row.origin.table).or_insert(0) += 1;
         model.funds.push(Fund {
             origin: row.origin,
@@ -517,6 +644,11 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             amount: row.amount,
             source: row.source,
         });
+    }
+
+    // A ledger and its resubmission must not be summed: stop, naming both.
+    if let Some(e) = dups.submission_error(&tables, &reach, &regions) {
+        return Err(e);
     }
 
     for (t, info) in tables.iter_mut().enumerate() {
@@ -536,6 +668,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         });
     }
     model.regions = regions;
+    model.reach = reach;
     model.communities = community_ids;
     model.tables = tables;
     model.issues = issues;
@@ -549,12 +682,25 @@ fn locate(
     resolver: &Resolver<'_>,
     regions: &RegionIndex,
     scope: RegionId,
-    (tables, issues): (&mut [TableInfo], &mut Vec<DataIssue>),
+    (tables, issues, reach): (&mut [TableInfo], &mut Vec<DataIssue>, &mut [TableReach]),
     origin: Origin,
     place: &crate::ingest::Place,
     name: Option<&str>,
 ) -> Option<RegionId> {
-    let (column, reason, message) = match resolver.place(place) {
+    let found = resolver.place(place);
+    let deepest = match &found {
+        Ok(id) => Some(*id),
+        Err(miss) => miss.matched,
+    };
+    if let (Some(id), Some(r)) = (deepest, reach.get_mut(origin.table as usize)) {
+        if let Some(c) = regions.ancestor_at(id, Level::City) {
+            r.cities.insert(c);
+        }
+        if let Some(c) = regions.ancestor_at(id, Level::County) {
+            r.counties.insert(c);
+        }
+    }
+    let (column, reason, message) = match found {
         Ok(id) if regions.is_within(id, scope) => return Some(id),
         Ok(id) => (
             None,
@@ -585,6 +731,87 @@ fn locate(
     };
     skip(tables, issues, origin, column, reason, message);
     None
+}
+
+/// Duplicate detection, one per table kind.
+#[derive(Default)]
+struct Duplicates {
+    organizations: Dedup,
+    incubators: Dedup,
+    projects: Dedup,
+    events: Dedup,
+    funds: Dedup,
+}
+
+impl Duplicates {
+    /// The duplicate-submission error for the first kind whose tables overlap.
+    fn submission_error(
+        &self,
+        tables: &[TableInfo],
+        reach: &[TableReach],
+        regions: &RegionIndex,
+    ) -> Option<ModelError> {
+        let kinds = [
+            (&self.organizations, "社区社会组织"),
+            (&self.incubators, "孵化基地"),
+            (&self.projects, "项目"),
+            (&self.events, "活动"),
+            (&self.funds, "经费"),
+        ];
+        let (s, kind) = kinds
+            .into_iter()
+            .find_map(|(d, kind)| d.submission().map(|s| (s, kind)))?;
+        let name = |t: u32| {
+            tables
+                .get(t as usize)
+                .map(TableInfo::display_name)
+                .unwrap_or_default()
+        };
+        let file = |t: u32| {
+            tables
+                .get(t as usize)
+                .map(|t| t.file.display().to_string())
+                .unwrap_or_default()
+        };
+        let places = |t: u32| {
+            let r = reach.get(t as usize).cloned().unwrap_or_default();
+            let names: Vec<String> = r
+                .cities
+                .iter()
+                .map(|&c| regions.get(c).name.clone())
+                .collect();
+            if names.is_empty() {
+                "地点不明".to_string()
+            } else {
+                names.join("、")
+            }
+        };
+        Some(ModelError::DuplicateSubmission(Box::new(Resubmission {
+            kind,
+            first: name(s.first),
+            first_file: file(s.first),
+            first_records: s.first_records,
+            first_places: places(s.first),
+            second: name(s.second),
+            second_file: file(s.second),
+            second_records: s.second_records,
+            second_places: places(s.second),
+            matches: s.matches,
+        })))
+    }
+}
+
+/// "首次出现在第 N 行" (same table) or "首次出现在 file#sheet 第 N 行".
+fn first_seen(tables: &[TableInfo], first: First, now: Origin) -> String {
+    if first.origin.table == now.table {
+        format!("首次出现在第{}行", first.origin.row)
+    } else {
+        let name = tables
+            .get(first.origin.table as usize)
+            .map(TableInfo::display_name)
+            .unwrap_or_default();
+        format!("首次出现在 {name} 第{}行", first.origin.row)
+    }
 }
 
 /// Count a row as skipped in its table and say why in a data issue.

@@ -305,6 +305,7 @@ fn bar_chart(rows: &[&Row], lang: Lang) -> String {
             Status::Met => "met",
             Status::Unmet => "unmet",
             Status::NoData => "no_data",
+            Status::NotApplicable => "not_applicable",
             Status::Info => "info",
         };
         let value_text = r.value.map(|v| fmt_num(v, r.decimals)).unwrap_or_default();
@@ -537,6 +538,7 @@ pub fn cell_text_in(row: &Row, lang: Lang) -> String {
     let value = row.value.map(|v| fmt_num(v, row.decimals));
     match (row.status, value, row.required) {
         (Status::NoData, _, _) => lang.status(Status::NoData).to_string(),
+        (Status::NotApplicable, _, _) => "—".to_string(),
         (Status::Info, Some(v), _) => v,
         (_, Some(v), Some(q)) => {
             let head = format!("{v} / {}", fmt_num(q, row.decimals));
@@ -738,6 +740,15 @@ pub(crate) mod sample {
         m.province = p;
         m.scope = p;
         m.communities = vec![c];
+        for kind in crate::ingest::TableKind::ALL {
+            m.push_table(
+                crate::ingest::TableInfo::new("台账.csv".into(), None, kind),
+                crate::model::TableReach {
+                    cities: [city].into(),
+                    counties: [k].into(),
+                },
+            );
+        }
         let as_of = NaiveDate::from_ymd_opt(2023, 12, 31)?;
         Some(audit::run(
             &m,

@@ -1,4 +1,4 @@
-//! The long result as JSON: an array of objects with the nine long-result keys.
+//! The long result as JSON: an array of objects with the long-result keys of the CSV.
 
 use std::io::Write;
 
@@ -30,6 +30,7 @@ pub fn to_value(result: &AuditResult) -> Value {
                     "gap": r.gap,
                     "status": r.status.as_str(),
                     "due": t.due.to_string(),
+                    "partial": r.partial.map(|p| p.fraction()),
                 })
             })
             .collect(),

@@ -112,13 +112,14 @@ pub fn fmt_num(x: f64, decimals: u8) -> String {
     format!("{:.*}", usize::from(decimals), x)
 }
 
-/// The long-result columns, in order.
-pub const COLUMNS: [&str; 9] = [
-    "plan", "target", "level", "region", "value", "required", "gap", "status", "due",
+/// The long-result columns, in order. `partial` is "2/11" when the figure includes only
+/// some of the reporting units below the region (empty otherwise).
+pub const COLUMNS: [&str; 10] = [
+    "plan", "target", "level", "region", "value", "required", "gap", "status", "due", "partial",
 ];
 
-/// The nine cells of a row of the long result.
-pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 9] {
+/// The ten cells of a row of the long result.
+pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 10] {
     let t = &result.targets[row.target].target;
     [
         result.plan.id.clone(),
@@ -134,6 +135,7 @@ pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 9] {
         row.gap.map(|g| g.to_string()).unwrap_or_default(),
         row.status.as_str().to_string(),
         t.due.to_string(),
+        row.partial.map(|p| p.fraction()).unwrap_or_default(),
     ]
 }
 
@@ -170,5 +172,127 @@ pub fn region_label(region: &str) -> String {
         region.to_string()
     } else {
         label
+    }
+}
+
+/// The submission checklist as a grid every format renders the same way: one row per
+/// reporting unit, one column per table kind; a cell lists the numbers of the tables that
+/// supplied the kind ("✓ 1, 3"), or says it is missing ("✗"). The legend maps the numbers
+/// to the tables (`file#sheet`), numbered in reading order.
+#[derive(Debug, Clone)]
+pub struct ChecklistGrid {
+    /// Column headers after the unit column (table kinds in the report's language).
+    pub kinds: Vec<String>,
+    /// (unit label, present in the data, cells).
+    pub rows: Vec<ChecklistRow>,
+    /// (number, table name), for the tables cited in the grid.
+    pub legend: Vec<(usize, String)>,
+}
+
+/// One unit of the [`ChecklistGrid`].
+#[derive(Debug, Clone)]
+pub struct ChecklistRow {
+    /// The unit's label ("阳泉市").
+    pub unit: String,
+    /// Whether the unit is in the community list at all.
+    pub present: bool,
+    /// Per kind: `Some(numbers)` when supplied, `None` when missing.
+    pub cells: Vec<Option<Vec<usize>>>,
+}
+
+impl ChecklistRow {
+    /// The text of cell `k`: "✓ 1, 3" or "✗" (or "—" for a unit with no data at all).
+    pub fn cell_text(&self, k: usize) -> String {
+        if !self.present {
+            return "—".to_string();
+        }
+        match self.cells.get(k) {
+            Some(Some(ns)) => format!(
+                "✓ {}",
+                ns.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            _ => "✗".to_string(),
+        }
+    }
+
+    /// Kinds the unit did not supply (for a present unit).
+    pub fn missing(&self) -> usize {
+        self.cells.iter().filter(|c| c.is_none()).count()
+    }
+}
+
+/// Build the checklist grid of a result.
+pub fn checklist_grid(result: &AuditResult, lang: Lang) -> ChecklistGrid {
+    let kinds: Vec<String> = crate::ingest::TableKind::ALL
+        .iter()
+        .map(|k| match lang {
+            Lang::Zh => k.zh().to_string(),
+            Lang::En => k.as_str().to_string(),
+        })
+        .collect();
+    let mut numbers: Vec<String> = Vec::new();
+    let mut number_of = |name: &str| -> usize {
+        match numbers.iter().position(|n| n == name) {
+            Some(i) => i + 1,
+            None => {
+                numbers.push(name.to_string());
+                numbers.len()
+            }
+        }
+    };
+    // Number the tables in reading order, so that the legend follows the inputs.
+    for t in &result.tables {
+        number_of(&t.display_name());
+    }
+    let rows = result
+        .checklist
+        .iter()
+        .map(|s| ChecklistRow {
+            unit: region_label(&s.unit),
+            present: s.present,
+            cells: s
+                .kinds
+                .iter()
+                .map(|(_, names)| {
+                    if names.is_empty() {
+                        None
+                    } else {
+                        Some(names.iter().map(|n| number_of(n)).collect())
+                    }
+                })
+                .collect(),
+        })
+        .collect::<Vec<_>>();
+    let cited: std::collections::BTreeSet<usize> = rows
+        .iter()
+        .flat_map(|r| r.cells.iter().flatten().flatten().copied())
+        .collect();
+    let legend = numbers
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| (i + 1, n))
+        .filter(|(i, _)| cited.contains(i))
+        .collect();
+    ChecklistGrid {
+        kinds,
+        rows,
+        legend,
+    }
+}
+
+/// "未提供 活动 表 / no events table was supplied" for a target's missing tables.
+pub fn missing_tables_text(kinds: &[crate::ingest::TableKind], lang: Lang) -> String {
+    match lang {
+        Lang::Zh => {
+            let names: Vec<&str> = kinds.iter().map(|k| k.zh()).collect();
+            format!("未提供 {} 表", names.join("、"))
+        }
+        Lang::En => {
+            let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+            format!("no {} table was supplied", names.join(" or "))
+        }
     }
 }

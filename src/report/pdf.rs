@@ -174,6 +174,7 @@ fn gap_cell(row: &Row, lang: Lang) -> String {
     let value = row.value.map(|v| fmt_num(v, row.decimals));
     match (row.status, value, row.required) {
         (Status::NoData, _, _) => w.no_data.to_string(),
+        (Status::NotApplicable, _, _) => "—".to_string(),
         (Status::Info, Some(v), _) => v,
         (_, Some(v), Some(q)) => {
             let head = format!("{v} / {}", fmt_num(q, row.decimals));
@@ -192,7 +193,7 @@ fn status_fill(s: Status) -> Option<Rgb> {
         Status::Met => Some(OK_BG),
         Status::Unmet => Some(WARN_BG),
         Status::NoData => Some(NODATA_BG),
-        Status::Info => None,
+        Status::NotApplicable | Status::Info => None,
     }
 }
 

@@ -59,7 +59,7 @@ fn status_cell(text: String, status: Status, opts: &TableOptions) -> Cell {
         Status::Met => cell.fg(Color::Green),
         Status::Unmet => cell.fg(Color::Red),
         Status::NoData => cell.fg(Color::Yellow),
-        Status::Info => cell,
+        Status::NotApplicable | Status::Info => cell,
     }
 }
 
@@ -68,6 +68,7 @@ pub fn cell_text(row: &Row) -> String {
     let value = row.value.map(|v| fmt_num(v, row.decimals));
     match (row.status, value, row.required) {
         (Status::NoData, _, _) => "无数据".to_string(),
+        (Status::NotApplicable, _, _) => "—".to_string(),
         (Status::Info, Some(v), _) => v,
         (_, Some(v), Some(q)) => {
             let head = format!("{v} / {}", fmt_num(q, row.decimals));
@@ -144,9 +145,14 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
                 opts,
             ));
             row.push(status_cell(s.unmet.to_string(), unmet_status, opts));
+            let no_data = if s.units_no_data > 0 {
+                format!("{}（另 {} 市）", s.no_data, s.units_no_data)
+            } else {
+                s.no_data.to_string()
+            };
             row.push(status_cell(
-                s.no_data.to_string(),
-                if s.no_data > 0 {
+                no_data,
+                if s.no_data + s.units_no_data > 0 {
                     Status::NoData
                 } else {
                     Status::Info
@@ -164,7 +170,12 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
     }
     let _ = writeln!(out, "目标汇总（按各指标的考核层级）");
     let _ = writeln!(out, "{t}");
+    for line in summary_notes(result, super::Lang::Zh) {
+        let _ = writeln!(out, "{line}");
+    }
     let _ = writeln!(out);
+
+    out.push_str(&render_checklist(result, opts));
 
     // Gap table at the --by level.
     let level = result.by;
@@ -230,6 +241,103 @@ pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
     );
     let (read, used, skipped) = totals(&result.tables);
     let _ = writeln!(out, "行数核对：{}", accounting_line(read, used, &skipped));
+    out
+}
+
+/// Notes under the summary: targets whose tables were not supplied at all, and figures
+/// built from only some reporting units. Shared by the text formats.
+pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
+    let zh = lang == super::Lang::Zh;
+    let mut out = Vec::new();
+    // Targets grouped by the tables they lack, in plan order.
+    let mut groups: Vec<(Vec<crate::ingest::TableKind>, Vec<&str>)> = Vec::new();
+    for tr in &result.targets {
+        if tr.missing_tables.is_empty() {
+            continue;
+        }
+        match groups.iter_mut().find(|(k, _)| *k == tr.missing_tables) {
+            Some((_, ids)) => ids.push(&tr.target.id),
+            None => groups.push((tr.missing_tables.clone(), vec![&tr.target.id])),
+        }
+    }
+    for (kinds, ids) in groups {
+        out.push(if zh {
+            format!(
+                "⚠ {}：{}（{}），记为无数据",
+                ids.join("、"),
+                super::missing_tables_text(&kinds, super::Lang::Zh),
+                super::missing_tables_text(&kinds, super::Lang::En)
+            )
+        } else {
+            format!(
+                "⚠ {}: {}; no data",
+                ids.join(", "),
+                super::missing_tables_text(&kinds, super::Lang::En)
+            )
+        });
+    }
+    // Partial figures (the province row when some cities sent nothing).
+    let mut partial: Vec<(String, String)> = Vec::new();
+    for r in result.rows.iter().filter(|r| r.partial.is_some()) {
+        let label = r.partial.map(|p| p.label(zh)).unwrap_or_default();
+        let region = super::region_label(&r.region);
+        match partial
+            .iter_mut()
+            .find(|(reg, l)| *reg == region && *l == label)
+        {
+            Some(_) => {}
+            None => partial.push((region, label)),
+        }
+    }
+    for (region, label) in partial {
+        out.push(if zh {
+            format!("注：{region}的数字只含 {label}的数据（其余未报送或缺表），是部分数字，不是{region}的数字")
+        } else {
+            format!("Note: the {region} figures include only {label}: partial, not the figures of {region}")
+        });
+    }
+    out
+}
+
+/// The submission checklist: which table kinds each reporting unit supplied, and from
+/// which files (numbered in a legend).
+pub fn render_checklist(result: &AuditResult, opts: &TableOptions) -> String {
+    let mut out = String::new();
+    let grid = super::checklist_grid(result, super::Lang::Zh);
+    if grid.rows.is_empty() {
+        return out;
+    }
+    let mut t = new_table(opts);
+    let mut header = vec![Cell::new("报送单位")];
+    header.extend(grid.kinds.iter().map(Cell::new));
+    t.set_header(header);
+    for r in &grid.rows {
+        let mut cells = vec![Cell::new(&r.unit)];
+        if !r.present {
+            for _ in &grid.kinds {
+                cells.push(status_cell("—".into(), Status::NoData, opts));
+            }
+        } else {
+            for k in 0..grid.kinds.len() {
+                let status = if r.cells[k].is_some() {
+                    Status::Met
+                } else {
+                    Status::NoData
+                };
+                cells.push(status_cell(r.cell_text(k), status, opts));
+            }
+        }
+        t.add_row(cells);
+    }
+    let _ = writeln!(
+        out,
+        "报送清单（✓ 已报送，数字为下列文件编号；✗ 未提供该表；— 数据中没有该单位）"
+    );
+    let _ = writeln!(out, "{t}");
+    for (n, name) in &grid.legend {
+        let _ = writeln!(out, "  {n}. {name}");
+    }
+    let _ = writeln!(out);
     out
 }
 

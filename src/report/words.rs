@@ -47,6 +47,8 @@ pub struct Words {
     pub unmet: &'static str,
     /// "No data".
     pub no_data: &'static str,
+    /// "不适用" / "not applicable".
+    pub not_applicable: &'static str,
     /// "Info".
     pub info: &'static str,
     /// "Worst regions".
@@ -97,6 +99,7 @@ pub const ZH: Words = Words {
     met: "达标",
     unmet: "未达标",
     no_data: "无数据",
+    not_applicable: "不适用",
     info: "信息",
     worst: "差距最大",
     as_of: "审计日",
@@ -132,6 +135,7 @@ pub const EN: Words = Words {
     met: "met",
     unmet: "unmet",
     no_data: "no data",
+    not_applicable: "not applicable",
     info: "info",
     worst: "Worst regions",
     as_of: "As of",
@@ -164,6 +168,7 @@ impl Lang {
             crate::audit::Status::Met => w.met,
             crate::audit::Status::Unmet => w.unmet,
             crate::audit::Status::NoData => w.no_data,
+            crate::audit::Status::NotApplicable => w.not_applicable,
             crate::audit::Status::Info => w.info,
         }
     }
