@@ -360,7 +360,7 @@ pub struct FundRow {
 }
 
 /// What happened to a row that has a data issue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case", tag = "outcome", content = "reason")]
 pub enum Outcome {
     /// The row was skipped for this reason.

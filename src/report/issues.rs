@@ -133,3 +133,141 @@ pub fn classification_line(c: &crate::model::Classification, lang: crate::report
         ),
     }
 }
+
+/// Identical data issues (same table, column, message and outcome) listed once, with how
+/// many rows share them and the first few rows.
+#[derive(Debug, Clone)]
+pub struct IssueGroup<'a> {
+    /// The first issue of the group.
+    pub issue: &'a DataIssue,
+    /// How many issues the group holds.
+    pub count: usize,
+    /// The rows of the first few (at most [`GROUP_ROWS`]), in reading order.
+    pub rows: Vec<u32>,
+}
+
+/// Rows named in a group's location before "…".
+pub const GROUP_ROWS: usize = 3;
+
+impl IssueGroup<'_> {
+    /// "file#sheet 第12行" for one issue; "file#sheet 第12、15、40行等 37 行" for a group.
+    pub fn location(&self, tables: &[TableInfo]) -> String {
+        if self.count == 1 {
+            return location(tables, self.issue);
+        }
+        let Some(o) = self.issue.origin else {
+            return String::new();
+        };
+        let name = tables
+            .get(o.table as usize)
+            .map(TableInfo::display_name)
+            .unwrap_or_default();
+        let rows: Vec<String> = self.rows.iter().map(ToString::to_string).collect();
+        let col = match &self.issue.column {
+            Some(c) => format!(" [{c}]"),
+            None => String::new(),
+        };
+        format!("{name} 第{}行等 {} 行{col}", rows.join("、"), self.count)
+    }
+
+    /// English form of [`IssueGroup::location`].
+    pub fn location_en(&self, tables: &[TableInfo]) -> String {
+        let Some(o) = self.issue.origin else {
+            return String::new();
+        };
+        let name = tables
+            .get(o.table as usize)
+            .map(TableInfo::display_name)
+            .unwrap_or_default();
+        let rows: Vec<String> = self.rows.iter().map(ToString::to_string).collect();
+        let col = match &self.issue.column {
+            Some(c) => format!(" [{c}]"),
+            None => String::new(),
+        };
+        if self.count == 1 {
+            format!("{name} row {}{col}", o.row)
+        } else {
+            format!(
+                "{name} rows {} … ({} rows){col}",
+                rows.join(", "),
+                self.count
+            )
+        }
+    }
+}
+
+/// The listed issues (see [`is_listed`]) grouped: identical issues of one table become one
+/// entry, in the order of their first occurrence.
+pub fn grouped(issues: &[DataIssue]) -> Vec<IssueGroup<'_>> {
+    let mut out: Vec<IssueGroup<'_>> = Vec::new();
+    type Key<'k> = (Option<u32>, Option<&'k str>, &'k str, Outcome);
+    let mut index: std::collections::HashMap<Key<'_>, usize> = std::collections::HashMap::new();
+    for issue in issues.iter().filter(|i| is_listed(i)) {
+        let key = (
+            issue.origin.map(|o| o.table),
+            issue.column.as_deref(),
+            issue.message.as_str(),
+            issue.outcome,
+        );
+        match index.get(&key) {
+            Some(&i) => {
+                let g = &mut out[i];
+                g.count += 1;
+                if g.rows.len() < GROUP_ROWS {
+                    if let Some(o) = issue.origin {
+                        g.rows.push(o.row);
+                    }
+                }
+            }
+            None => {
+                index.insert(key, out.len());
+                out.push(IssueGroup {
+                    issue,
+                    count: 1,
+                    rows: issue.origin.map(|o| vec![o.row]).unwrap_or_default(),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Origin;
+
+    fn issue(table: u32, row: u32, message: &str) -> DataIssue {
+        DataIssue {
+            origin: Some(Origin { table, row }),
+            column: Some("市".into()),
+            message: message.into(),
+            outcome: Outcome::Skipped(SkipReason::InvalidValue),
+        }
+    }
+
+    #[test]
+    fn identical_issues_of_a_table_are_one_line_with_a_count() {
+        let issues = vec![
+            issue(0, 5, "市为空"),
+            issue(0, 9, "市为空"),
+            issue(1, 3, "市为空"),
+            issue(0, 12, "市为空"),
+            issue(0, 20, "市为空"),
+            issue(0, 7, "别的"),
+        ];
+        let g = grouped(&issues);
+        // Table 0 "市为空" ×4 (rows 5, 9, 12 shown), table 1 ×1, table 0 "别的" ×1.
+        assert_eq!(g.len(), 3);
+        assert_eq!((g[0].count, g[0].rows.clone()), (4, vec![5, 9, 12]));
+        assert_eq!((g[1].count, g[1].rows.clone()), (1, vec![3]));
+        assert_eq!(g[2].issue.message, "别的");
+        let tables = vec![TableInfo::new(
+            "a.csv".into(),
+            None,
+            crate::ingest::TableKind::Organizations,
+        )];
+        assert_eq!(g[0].location(&tables), "a.csv 第5、9、12行等 4 行 [市]");
+        assert_eq!(g[2].location(&tables), "a.csv 第7行 [市]");
+    }
+}

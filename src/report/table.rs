@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use comfy_table::{presets, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
 
 use super::fmt_num;
-use super::issues::{accounting_line, is_listed, location, outcome_zh, totals};
+use super::issues::{accounting_line, is_listed, outcome_zh, totals};
 use crate::audit::{AuditResult, Row, Status};
 
 /// Terminal report options.
@@ -213,22 +213,31 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
 /// Data issues, classification and accounting (shared with `inspect`).
 pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
     let mut out = String::new();
-    let listed: Vec<_> = result.issues.iter().filter(|i| is_listed(i)).collect();
-    let _ = writeln!(out, "数据问题 {} 条", listed.len());
-    for issue in listed.iter().take(opts.max_issues) {
+    let listed = result.issues.iter().filter(|i| is_listed(i)).count();
+    let groups = super::issues::grouped(&result.issues);
+    if groups.len() == listed {
+        let _ = writeln!(out, "数据问题 {listed} 条");
+    } else {
+        let _ = writeln!(
+            out,
+            "数据问题 {listed} 条（相同的合并为 {} 项）",
+            groups.len()
+        );
+    }
+    for g in groups.iter().take(opts.max_issues) {
         let _ = writeln!(
             out,
             "  - {}：{}（{}）",
-            location(&result.tables, issue),
-            issue.message,
-            outcome_zh(issue.outcome)
+            g.location(&result.tables),
+            g.issue.message,
+            outcome_zh(g.issue.outcome)
         );
     }
-    if listed.len() > opts.max_issues {
+    if groups.len() > opts.max_issues {
         let _ = writeln!(
             out,
-            "  … 另有 {} 条；用 `zhibiao inspect` 查看全部，或 --rejects FILE.csv 导出被跳过的行",
-            listed.len() - opts.max_issues
+            "  … 另有 {} 项；用 `zhibiao inspect` 查看全部，或 --rejects FILE.csv 导出被跳过的行",
+            groups.len() - opts.max_issues
         );
     }
     for ig in &result.ignored {
