@@ -765,6 +765,76 @@ mod tests {
         );
     }
 
+    fn english(file: &str, sheet: Option<&str>, kinds: &[&str]) -> Grid {
+        let mut rows = vec![row(1, &["name", "kind", "city", "county", "date"])];
+        for (i, k) in kinds.iter().enumerate() {
+            rows.push(row(
+                i as u32 + 2,
+                &["x", k, "晋城市", "泽州县", "2022-03-01"],
+            ));
+        }
+        Grid {
+            file: PathBuf::from(file),
+            sheet: sheet.map(str::to_string),
+            encoding: None,
+            rows,
+            merges: vec![],
+        }
+    }
+
+    #[test]
+    fn equal_headers_are_told_apart_by_sheet_name_file_name_then_values() {
+        use crate::ingest::KindClue;
+        // The sheet name first: "活动" names events, though the file names both.
+        let h = detect(
+            &english("dir/项目与活动.xlsx", Some("活动"), &["brand"]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(h.kind, TableKind::Events);
+        assert_eq!(
+            h.clue,
+            KindClue::SheetName {
+                word: "活动".into()
+            }
+        );
+        // The file name ("Projects" folded to lower case).
+        let h = detect(&english("Projects-2023.csv", None, &["training"]), None).unwrap();
+        assert_eq!(h.kind, TableKind::Projects);
+        assert_eq!(
+            h.clue,
+            KindClue::FileName {
+                word: "project".into()
+            }
+        );
+        // Names that say nothing: 2 of 3 values are project kinds, none an event kind.
+        let h = detect(
+            &english(
+                "export.csv",
+                Some("Sheet1"),
+                &["brand", "", "创投", "other"],
+            ),
+            None,
+        )
+        .unwrap();
+        assert_eq!(h.kind, TableKind::Projects);
+        assert_eq!(h.clue, KindClue::Values { matched: 2, of: 3 });
+        let h = detect(&english("export.csv", None, &["培训"]), None).unwrap();
+        assert_eq!(h.kind, TableKind::Events);
+        // Values of both kinds, or of neither: a real tie.
+        for values in [&["brand", "training"][..], &["other"][..], &[][..]] {
+            let err = detect(&english("export.csv", None, values), None).unwrap_err();
+            assert!(matches!(err, IngestError::AmbiguousHeader { .. }), "{err}");
+        }
+        // --kind decides without clues.
+        let h = detect(
+            &english("events.csv", None, &["brand"]),
+            Some(TableKind::Projects),
+        )
+        .unwrap();
+        assert_eq!(h.clue, KindClue::Forced);
+    }
+
     #[test]
     fn overrides_match_file_and_sheet() {
         let g = grid(vec![row(1, &["x"])], vec![]);
