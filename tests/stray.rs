@@ -397,6 +397,9 @@ fn the_same_file_named_twice_is_read_once() {
         row(&out, "brand-projects", "山西省/晋城市"),
         tuple("3", "10", "7", "unmet")
     );
+    let (_, table, _) = run(&["audit", c, p, p, ASOF[0], ASOF[1]]);
+    let want = "已忽略：fixtures/stray/projects.csv: 同一文件给出两次，只读一次";
+    assert!(table.contains(want), "missing {want:?} in\n{table}");
 }
 
 #[test]

@@ -367,7 +367,14 @@ impl PassedOver {
 
 impl std::fmt::Display for PassedOver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.display_name(), self.reason)
+        match &self.reason {
+            PassReason::SameContent { first } if *first == self.file => write!(
+                f,
+                "{}: 同一文件给出两次，只读一次 / the same file given twice, read once",
+                self.display_name()
+            ),
+            reason => write!(f, "{}: {reason}", self.display_name()),
+        }
     }
 }
 
