@@ -88,6 +88,15 @@ pub struct InputArgs {
     /// Write every skipped row (file, sheet, row, reason, original cells) to this CSV.
     #[arg(long, value_name = "FILE.csv")]
     pub rejects: Option<PathBuf>,
+    /// Make a passed-over spreadsheet an error (for CI): a folder file whose header fits
+    /// no table kind, an output of zhibiao, a second copy of the same content.
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not read this file, given directly or found in an input folder: a path, or a
+    /// file name alone (e.g. "项目与活动 (1).xlsx"). Repeatable; one that matches no
+    /// input is an error.
+    #[arg(long = "exclude", value_name = "FILE")]
+    pub excludes: Vec<PathBuf>,
 }
 
 /// Which route decides urban/rural first after the 城乡类型 column.

@@ -52,11 +52,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(args) => audit_cmd(args),
         Command::Inspect(args) => {
             let opts = ingest_options(&args.input)?;
-            let ds = read(&args.input, &opts)?;
+            // Every file is read and listed; one that fails makes the exit status 2.
+            let outcome =
+                ingest::read_inputs_all(&args.input.inputs, &opts).map_err(|e| anyhow!("{e}"))?;
+            let ds = outcome.dataset;
             let province = detect_province(&ds).unwrap_or_default();
             let model = build(ds, &args.input, province, Vec::new())?;
             print!("{}", report::inspect::render(&model));
+            print!("{}", report::inspect::render_failures(&outcome.failures));
             write_rejects(&args.input, &opts, &model)?;
+            if !outcome.failures.is_empty() {
+                eprintln!(
+                    "错误 error: {} 个文件无法读取（见上） / {} file(s) could not be read (listed above)",
+                    outcome.failures.len(),
+                    outcome.failures.len()
+                );
+                return Ok(ExitCode::from(2));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Plans => {
@@ -266,6 +278,8 @@ fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
     Ok(IngestOptions {
         encoding,
         kind_overrides,
+        strict: input.strict,
+        excludes: input.excludes.clone(),
     })
 }
 

@@ -94,8 +94,9 @@ fn messy_xlsx_title_two_row_header_merges_totals_notes() {
 
     // Hidden and empty sheets are passed over, and said so.
     assert_eq!(ds.ignored.len(), 2, "{:?}", ds.ignored);
-    assert!(ds.ignored[0].contains("#隐藏") && ds.ignored[0].contains("hidden"));
-    assert!(ds.ignored[1].contains("#空表") && ds.ignored[1].contains("empty"));
+    let ignored: Vec<String> = ds.ignored.iter().map(ToString::to_string).collect();
+    assert!(ignored[0].contains("#隐藏") && ignored[0].contains("hidden"));
+    assert!(ignored[1].contains("#空表") && ignored[1].contains("empty"));
 
     let f = &ds.tables[1];
     assert_eq!(f.kind, TableKind::Funds);

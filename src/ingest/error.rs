@@ -73,8 +73,9 @@ pub enum IngestError {
         /// The rows seen and, for the best-matching kind, what is missing.
         detail: String,
     },
-    /// The header row fits two table kinds equally well.
-    #[error("{table}: 第 {row} 行的表头同样符合 {first} 和 {second}，请用 --kind 指定 / header row {row} fits {first} and {second} equally; use --kind")]
+    /// The header row fits two table kinds equally well, and neither the sheet or file
+    /// name nor the values of the kind column tell them apart.
+    #[error("{table}: 第 {row} 行的表头同样符合 {first} 和 {second}，请用 --kind 指定 / header row {row} fits {first} and {second} equally; use --kind\n{clues}")]
     AmbiguousHeader {
         /// `file` or `file#sheet`.
         table: String,
@@ -84,6 +85,8 @@ pub enum IngestError {
         first: &'static str,
         /// The other.
         second: &'static str,
+        /// What the sheet name, file name and kind-column values said.
+        clues: String,
     },
     /// The header row lacks required columns.
     #[error("{table}: {kind} 表缺少必填列 / missing required columns: {missing}\n{detail}")]
@@ -110,5 +113,25 @@ pub enum IngestError {
         first: String,
         /// Second column header.
         second: String,
+    },
+    /// A file named on the command line that is a report or rejects file of zhibiao.
+    #[error("{path}: 这是 zhibiao 的输出文件（{what}），不是台账 / an output of zhibiao ({what}), not a ledger")]
+    OwnOutput {
+        /// File.
+        path: PathBuf,
+        /// Which output ("gap_table", "rejects").
+        what: String,
+    },
+    /// `--strict` and a spreadsheet was passed over.
+    #[error("{item}\n使用了 --strict，跳过表格文件即为错误；可用 --exclude 排除它 / passed over, which is an error under --strict; use --exclude to leave it out")]
+    Strict {
+        /// The passed-over entry (file, sheet, reason).
+        item: String,
+    },
+    /// An `--exclude` that matches no input file.
+    #[error("--exclude {pattern}: 没有匹配的输入文件（按路径，或不含目录时按文件名） / matches no input file (by path, or by file name when no directory is given)")]
+    ExcludeUnmatched {
+        /// The pattern as given.
+        pattern: String,
     },
 }

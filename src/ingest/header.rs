@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use super::schema::{self, field_for_key, fields, is_ignored_key, required_unless, TableKind};
 use super::source::{Grid, GridRow};
 use super::text::{clean_cell, header_key};
-use super::{ColumnMap, IngestError, KindOverride};
+use super::values::{self, Domain};
+use super::{ColumnMap, IngestError, KindClue, KindOverride};
 
 /// How many rows from the top are tried as header rows.
 pub const SCAN_ROWS: usize = 30;
@@ -25,6 +26,8 @@ pub struct HeaderMatch {
     pub kind: TableKind,
     /// Whether the kind was forced by `--kind`.
     pub forced: bool,
+    /// What decided the kind.
+    pub clue: KindClue,
     /// 1-based first and last header row.
     pub header_rows: (u32, u32),
     /// Index into [`Grid::rows`] of the first row below the header.
@@ -293,6 +296,126 @@ fn header_line(grid: &Grid, c: &Candidate) -> String {
     format!("表头 / header {rows}: {}", cols.join(" | "))
 }
 
+/// The words of `[kind_names]` found in `name`, per tied kind; `Some` when exactly one
+/// kind is named.
+fn named_kind(name: &str, kinds: &[TableKind]) -> Option<(TableKind, String)> {
+    let key = header_key(name);
+    let hits: Vec<(TableKind, String)> = kinds
+        .iter()
+        .filter_map(|&k| {
+            schema::kind_names(k)
+                .iter()
+                .find(|w| !w.is_empty() && key.contains(w.as_str()))
+                .map(|w| (k, w.clone()))
+        })
+        .collect();
+    match hits.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// Whether a cell value is a known value of a kind's value column.
+type ValueTest = fn(&str) -> bool;
+
+/// The column whose values tell a kind apart, and whether a value is one of that kind's.
+fn value_test(kind: TableKind) -> Option<(&'static str, ValueTest)> {
+    match kind {
+        TableKind::Projects => Some(("kind", |v| {
+            values::canonicalize(Domain::ProjectKind, v).is_some()
+        })),
+        TableKind::Events => Some(("kind", |v| {
+            values::canonicalize(Domain::EventKind, v).is_some()
+        })),
+        TableKind::Organizations => Some(("category", |v| {
+            values::canonicalize(Domain::Category, v).is_some()
+        })),
+        TableKind::Communities => Some(("kind", |v| values::urban_rural_word(v).is_some())),
+        TableKind::Incubators | TableKind::Funds => None,
+    }
+}
+
+/// For a candidate, (values recognized as its kind's, non-empty values) in its value
+/// column below the header.
+fn value_hits(grid: &Grid, c: &Candidate) -> (u32, u32) {
+    let Some((field, test)) = value_test(c.kind) else {
+        return (0, 0);
+    };
+    let Some(col) = c.columns.iter().find(|s| s.field == Some(field)) else {
+        return (0, 0);
+    };
+    let (mut hits, mut of) = (0u32, 0u32);
+    for row in grid.rows.iter().skip(c.index + 1) {
+        let v = cell_text(row, col.column);
+        if v.is_empty() {
+            continue;
+        }
+        of += 1;
+        if test(&v) {
+            hits += 1;
+        }
+    }
+    (hits, of)
+}
+
+/// Decide between candidates whose headers fit equally well: the sheet name, then the
+/// file name, then the values of the kind column (one kind recognizes some values and
+/// the others none). `Err` says what each clue gave.
+fn break_tie<'a>(grid: &Grid, tied: &[&'a Candidate]) -> Result<(&'a Candidate, KindClue), String> {
+    let mut kinds: Vec<TableKind> = tied.iter().map(|c| c.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    let first_of = |k: TableKind| tied.iter().copied().find(|c| c.kind == k);
+    let mut said = Vec::new();
+    if let Some(sheet) = &grid.sheet {
+        if let Some((k, word)) = named_kind(sheet, &kinds) {
+            if let Some(c) = first_of(k) {
+                return Ok((c, KindClue::SheetName { word }));
+            }
+        }
+        said.push(format!("工作表名“{sheet}”未指明 / sheet name says nothing"));
+    }
+    let stem = grid
+        .file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Some((k, word)) = named_kind(&stem, &kinds) {
+        if let Some(c) = first_of(k) {
+            return Ok((c, KindClue::FileName { word }));
+        }
+    }
+    said.push(format!("文件名“{stem}”未指明 / file name says nothing"));
+    let counts: Vec<(&Candidate, u32, u32)> = kinds
+        .iter()
+        .filter_map(|&k| first_of(k))
+        .map(|c| {
+            let (hits, of) = value_hits(grid, c);
+            (c, hits, of)
+        })
+        .collect();
+    let with_hits: Vec<&(&Candidate, u32, u32)> =
+        counts.iter().filter(|(_, hits, _)| *hits > 0).collect();
+    if let [(c, hits, of)] = with_hits.as_slice() {
+        return Ok((
+            c,
+            KindClue::Values {
+                matched: *hits,
+                of: *of,
+            },
+        ));
+    }
+    let known: Vec<String> = counts
+        .iter()
+        .map(|(c, hits, of)| format!("{} {hits}/{of}", c.kind.as_str()))
+        .collect();
+    said.push(format!(
+        "类型列的值也不能区分 / the kind column's values do not tell (known values: {})",
+        known.join(", ")
+    ));
+    Err(said.join("; "))
+}
+
 /// Find the header of a grid. With `forced`, only that kind is tried and missing
 /// required columns are an error; otherwise every kind is tried.
 pub fn detect(grid: &Grid, forced: Option<TableKind>) -> Result<HeaderMatch, IngestError> {
@@ -337,18 +460,33 @@ pub fn detect(grid: &Grid, forced: Option<TableKind>) -> Result<HeaderMatch, Ing
             },
         });
     };
-    if let Some(rival) = valid
+    let tied: Vec<&Candidate> = valid
         .iter()
-        .skip(1)
-        .find(|c| c.kind != best.kind && rank(c) == rank(best))
-    {
-        return Err(IngestError::AmbiguousHeader {
-            table,
-            row: grid.rows.get(best.index).map(|r| r.number).unwrap_or(0),
-            first: best.kind.as_str(),
-            second: rival.kind.as_str(),
-        });
-    }
+        .copied()
+        .filter(|c| rank(c) == rank(best))
+        .collect();
+    let (best, clue) = if tied.iter().any(|c| c.kind != best.kind) {
+        match break_tie(grid, &tied) {
+            Ok(pick) => pick,
+            Err(clues) => {
+                let second = tied
+                    .iter()
+                    .find(|c| c.kind != best.kind)
+                    .map_or("", |c| c.kind.as_str());
+                return Err(IngestError::AmbiguousHeader {
+                    table,
+                    row: grid.rows.get(best.index).map(|r| r.number).unwrap_or(0),
+                    first: best.kind.as_str(),
+                    second,
+                    clues,
+                });
+            }
+        }
+    } else if forced.is_some() {
+        (best, KindClue::Forced)
+    } else {
+        (best, KindClue::Header)
+    };
     let last_row = grid.rows.get(best.index).map(|r| r.number).unwrap_or(0);
     let first_row = if best.two_rows {
         best.index
@@ -387,6 +525,7 @@ pub fn detect(grid: &Grid, forced: Option<TableKind>) -> Result<HeaderMatch, Ing
     Ok(HeaderMatch {
         kind: best.kind,
         forced: forced.is_some(),
+        clue,
         header_rows: (first_row, last_row),
         data_start: best.index + 1,
         columns,
@@ -624,6 +763,76 @@ mod tests {
             detect(&g, Some(TableKind::Incubators)).unwrap().kind,
             TableKind::Incubators
         );
+    }
+
+    fn english(file: &str, sheet: Option<&str>, kinds: &[&str]) -> Grid {
+        let mut rows = vec![row(1, &["name", "kind", "city", "county", "date"])];
+        for (i, k) in kinds.iter().enumerate() {
+            rows.push(row(
+                i as u32 + 2,
+                &["x", k, "晋城市", "泽州县", "2022-03-01"],
+            ));
+        }
+        Grid {
+            file: PathBuf::from(file),
+            sheet: sheet.map(str::to_string),
+            encoding: None,
+            rows,
+            merges: vec![],
+        }
+    }
+
+    #[test]
+    fn equal_headers_are_told_apart_by_sheet_name_file_name_then_values() {
+        use crate::ingest::KindClue;
+        // The sheet name first: "活动" names events, though the file names both.
+        let h = detect(
+            &english("dir/项目与活动.xlsx", Some("活动"), &["brand"]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(h.kind, TableKind::Events);
+        assert_eq!(
+            h.clue,
+            KindClue::SheetName {
+                word: "活动".into()
+            }
+        );
+        // The file name ("Projects" folded to lower case).
+        let h = detect(&english("Projects-2023.csv", None, &["training"]), None).unwrap();
+        assert_eq!(h.kind, TableKind::Projects);
+        assert_eq!(
+            h.clue,
+            KindClue::FileName {
+                word: "project".into()
+            }
+        );
+        // Names that say nothing: 2 of 3 values are project kinds, none an event kind.
+        let h = detect(
+            &english(
+                "export.csv",
+                Some("Sheet1"),
+                &["brand", "", "创投", "other"],
+            ),
+            None,
+        )
+        .unwrap();
+        assert_eq!(h.kind, TableKind::Projects);
+        assert_eq!(h.clue, KindClue::Values { matched: 2, of: 3 });
+        let h = detect(&english("export.csv", None, &["培训"]), None).unwrap();
+        assert_eq!(h.kind, TableKind::Events);
+        // Values of both kinds, or of neither: a real tie.
+        for values in [&["brand", "training"][..], &["other"][..], &[][..]] {
+            let err = detect(&english("export.csv", None, values), None).unwrap_err();
+            assert!(matches!(err, IngestError::AmbiguousHeader { .. }), "{err}");
+        }
+        // --kind decides without clues.
+        let h = detect(
+            &english("events.csv", None, &["brand"]),
+            Some(TableKind::Projects),
+        )
+        .unwrap();
+        assert_eq!(h.clue, KindClue::Forced);
     }
 
     #[test]

@@ -12,6 +12,7 @@
 pub mod date;
 mod error;
 pub mod header;
+pub mod inputs;
 pub mod rows;
 pub mod schema;
 pub mod source;
@@ -25,6 +26,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use error::IngestError;
+pub use inputs::{read_inputs_all, ReadOutcome};
 pub use schema::{FieldSpec, TableKind};
 
 /// Options for reading inputs.
@@ -34,6 +36,11 @@ pub struct IngestOptions {
     pub encoding: Option<&'static encoding_rs::Encoding>,
     /// Explicit table kinds for the odd file or sheet whose header is not recognized.
     pub kind_overrides: Vec<KindOverride>,
+    /// `--strict`: a spreadsheet passed over (unrecognized folder file, an output of
+    /// zhibiao, a second copy of the same content) is an error instead of a note.
+    pub strict: bool,
+    /// `--exclude`: files not to read, by path or (without a directory) by file name.
+    pub excludes: Vec<PathBuf>,
 }
 
 /// `--kind PATTERN=KIND`: the table kind for files (and optionally one sheet) whose name
@@ -145,6 +152,8 @@ pub struct TableInfo {
     pub kind: TableKind,
     /// Whether the kind came from `--kind`.
     pub kind_forced: bool,
+    /// What decided the kind (header alone, `--kind`, or a clue that broke a tie).
+    pub kind_clue: KindClue,
     /// Encoding used (CSV only), e.g. "UTF-8", "GBK".
     pub encoding: Option<String>,
     /// 1-based first and last row of the header (equal for a one-row header).
@@ -196,6 +205,193 @@ impl TableInfo {
     /// Count one skipped row.
     pub fn skip(&mut self, reason: SkipReason) {
         *self.skipped.entry(reason).or_insert(0) += 1;
+    }
+}
+
+/// What decided a table's kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "clue")]
+pub enum KindClue {
+    /// The header fits one kind better than any other.
+    Header,
+    /// `--kind FILE[#SHEET]=KIND`.
+    Forced,
+    /// The header fits several kinds equally; a word of the sheet name named one.
+    SheetName {
+        /// The word found (from `[kind_names]` of `rules/columns.toml`).
+        word: String,
+    },
+    /// The header fits several kinds equally; a word of the file name named one.
+    FileName {
+        /// The word found.
+        word: String,
+    },
+    /// The header fits several kinds equally; the values of the kind column are known
+    /// values of this kind only.
+    Values {
+        /// Values recognized as values of the kind chosen.
+        matched: u32,
+        /// Rows with a value in that column.
+        of: u32,
+    },
+}
+
+impl KindClue {
+    /// How the clue reads in `inspect`.
+    pub fn describe(&self) -> String {
+        match self {
+            KindClue::Header => "表头 / header".to_string(),
+            KindClue::Forced => "--kind".to_string(),
+            KindClue::SheetName { word } => {
+                format!("表头同样符合多种类型，按工作表名中的“{word}” / header fits several kinds; sheet name says \"{word}\"")
+            }
+            KindClue::FileName { word } => {
+                format!("表头同样符合多种类型，按文件名中的“{word}” / header fits several kinds; file name says \"{word}\"")
+            }
+            KindClue::Values { matched, of } => format!(
+                "表头同样符合多种类型，按类型列的值（{matched}/{of} 个是此类型的值） / header fits several kinds; {matched} of {of} values of the kind column belong to this kind only"
+            ),
+        }
+    }
+}
+
+/// Why a file or sheet was passed over (not read).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case", tag = "code")]
+pub enum PassReason {
+    /// A file of an input folder that is not a spreadsheet (by extension).
+    NotSpreadsheet,
+    /// An Office lock file (`~$…`).
+    LockFile,
+    /// A hidden sheet.
+    HiddenSheet,
+    /// A chart sheet or other non-worksheet.
+    NotWorksheet,
+    /// A sheet with no content.
+    EmptySheet,
+    /// `--kind …=skip`.
+    SkippedByKind,
+    /// `--exclude`.
+    Excluded,
+    /// The same bytes as another input, which is read instead.
+    SameContent {
+        /// The file read.
+        first: PathBuf,
+    },
+    /// A report or rejects file written by zhibiao.
+    OwnOutput {
+        /// Which output: "gap_table" or "rejects".
+        what: String,
+    },
+    /// A table of an input folder whose header fits no table kind.
+    Unrecognized {
+        /// The first non-empty row, as seen.
+        header: String,
+    },
+}
+
+impl PassReason {
+    /// Stable reason code (for scripts): `not_spreadsheet`, `lock_file`, `hidden_sheet`,
+    /// `not_worksheet`, `empty_sheet`, `skipped_by_kind`, `excluded`, `same_content`,
+    /// `own_output`, `unrecognized`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PassReason::NotSpreadsheet => "not_spreadsheet",
+            PassReason::LockFile => "lock_file",
+            PassReason::HiddenSheet => "hidden_sheet",
+            PassReason::NotWorksheet => "not_worksheet",
+            PassReason::EmptySheet => "empty_sheet",
+            PassReason::SkippedByKind => "skipped_by_kind",
+            PassReason::Excluded => "excluded",
+            PassReason::SameContent { .. } => "same_content",
+            PassReason::OwnOutput { .. } => "own_output",
+            PassReason::Unrecognized { .. } => "unrecognized",
+        }
+    }
+
+    /// Whether `--strict` makes this an error: spreadsheets passed over by zhibiao's own
+    /// judgement (unrecognized, own output, identical copy). Non-spreadsheets, lock
+    /// files, hidden and empty sheets and what the user chose (`--kind …=skip`,
+    /// `--exclude`) stay notes.
+    pub fn strict_error(&self) -> bool {
+        matches!(
+            self,
+            PassReason::SameContent { .. }
+                | PassReason::OwnOutput { .. }
+                | PassReason::Unrecognized { .. }
+        )
+    }
+}
+
+impl std::fmt::Display for PassReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PassReason::NotSpreadsheet => write!(f, "不是表格文件 / not a spreadsheet"),
+            PassReason::LockFile => write!(f, "Office 锁文件 / lock file"),
+            PassReason::HiddenSheet => write!(f, "隐藏工作表 / hidden sheet"),
+            PassReason::NotWorksheet => write!(f, "不是工作表（图表等） / not a worksheet"),
+            PassReason::EmptySheet => write!(f, "空工作表 / empty sheet"),
+            PassReason::SkippedByKind => write!(f, "按 --kind 跳过 / skipped by --kind"),
+            PassReason::Excluded => write!(f, "按 --exclude 排除 / excluded by --exclude"),
+            PassReason::SameContent { first } => write!(
+                f,
+                "与 {} 内容相同，只读一次 / same content as {}, read once",
+                first.display(),
+                first.display()
+            ),
+            PassReason::OwnOutput { what } => write!(
+                f,
+                "zhibiao 的输出文件（{what}） / an output of zhibiao ({what})"
+            ),
+            PassReason::Unrecognized { header } => write!(
+                f,
+                "表头不符合任何表类型 / header fits no table kind (header seen: {header})"
+            ),
+        }
+    }
+}
+
+/// A file or sheet that was not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct PassedOver {
+    /// The file.
+    pub file: PathBuf,
+    /// The sheet, when only a sheet was passed over.
+    pub sheet: Option<String>,
+    /// Why.
+    pub reason: PassReason,
+}
+
+impl PassedOver {
+    /// A whole file passed over.
+    pub fn file(file: &Path, reason: PassReason) -> PassedOver {
+        PassedOver {
+            file: file.to_path_buf(),
+            sheet: None,
+            reason,
+        }
+    }
+
+    /// `file` or `file#sheet`.
+    pub fn display_name(&self) -> String {
+        let file = self.file.display().to_string();
+        match &self.sheet {
+            Some(s) => format!("{file}#{s}"),
+            None => file,
+        }
+    }
+}
+
+impl std::fmt::Display for PassedOver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.reason {
+            PassReason::SameContent { first } if *first == self.file => write!(
+                f,
+                "{}: 同一文件给出两次，只读一次 / the same file given twice, read once",
+                self.display_name()
+            ),
+            reason => write!(f, "{}: {reason}", self.display_name()),
+        }
     }
 }
 
@@ -401,26 +597,24 @@ pub struct Dataset {
     pub funds: Vec<FundRow>,
     /// Data issues found while reading.
     pub issues: Vec<DataIssue>,
-    /// Files and sheets passed over, with the reason (hidden sheet, empty sheet, `--kind …=skip`).
-    pub ignored: Vec<String>,
+    /// Files and sheets passed over, with the reason (not a spreadsheet, hidden or empty
+    /// sheet, `--kind …=skip`, `--exclude`, unrecognized folder file, an output of
+    /// zhibiao, the same content as another file).
+    pub ignored: Vec<PassedOver>,
 }
 
 /// Read every input (files, and folders meaning the spreadsheet files directly inside them
 /// in name order) into one [`Dataset`].
 ///
-/// An unreadable file, an unrecognized table or a missing required column is an error;
-/// problems in individual rows are [`DataIssue`]s.
+/// An unreadable file, an unrecognized table in a file named explicitly, or a missing
+/// required column is an error; problems in individual rows are [`DataIssue`]s. Files of
+/// input folders that are not ledgers, `--exclude`d files and second copies of the same
+/// content are passed over into [`Dataset::ignored`] (see [`inputs`]).
 pub fn read_inputs(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Dataset, IngestError> {
-    let mut ds = Dataset::default();
-    let files = source::expand_inputs_noting(inputs, &mut ds.ignored)?;
-    ds.ignored.sort();
-    for file in &files {
-        read_file(file, opts, &mut ds)?;
-    }
-    Ok(ds)
+    inputs::read_inputs(inputs, opts)
 }
 
-/// Read one file into `ds` (all its tables).
+/// Read one file into `ds` (all its tables), as a file named explicitly.
 pub fn read_file(path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<(), IngestError> {
     let file = source::read_grids(path, opts)?;
     ds.ignored.extend(file.ignored);

@@ -140,34 +140,58 @@ impl<'a> RowCtx<'a> {
         }
     }
 
-    fn date(&mut self, field: &str) -> Option<NaiveDate> {
-        let (h, cell) = self.cell(field)?;
+    /// The date of a field's cell; `Err(text)` when the cell holds something that is not
+    /// a date, `Ok(None)` when it is blank or the column absent.
+    fn parse_date_cell(&self, field: &str) -> Result<Option<NaiveDate>, (String, String)> {
+        let Some((h, cell)) = self.cell(field) else {
+            return Ok(None);
+        };
         let parsed = match cell {
-            Cell::Empty => return None,
+            Cell::Empty => return Ok(None),
             Cell::DateTime(dt) => Some(dt.date()),
             Cell::Number(f) if *f >= 1e7 => parse_date(&number_text(*f)),
             Cell::Number(f) => from_serial(*f),
-            Cell::Text(s) if clean_cell(s).is_empty() => return None,
+            Cell::Text(s) if clean_cell(s).is_empty() => return Ok(None),
             Cell::Text(s) => parse_date(s),
             Cell::Bool(_) => None,
         };
-        if parsed.is_none() {
-            let v = clean_cell(&cell.text());
-            self.errors.push((
-                h.to_string(),
-                format!("{h} \"{v}\" 不是日期（应为 2021-03-05、2021/3/5、2021年3月5日 等） / not a date"),
-            ));
-        }
         parsed
+            .map(Some)
+            .ok_or_else(|| (h.to_string(), clean_cell(&cell.text())))
     }
 
-    fn required_date(&mut self, field: &str) -> Option<NaiveDate> {
-        let before = self.errors.len();
-        let d = self.date(field);
-        if d.is_none() && self.errors.len() == before {
-            self.required(field);
+    /// An optional date (成立日期, 注销日期, 建成日期, 撤销日期): a cell that is not a date
+    /// is a data issue and the row is used as if the cell were blank.
+    fn date(&mut self, field: &str) -> Option<NaiveDate> {
+        match self.parse_date_cell(field) {
+            Ok(d) => d,
+            Err((h, v)) => {
+                self.notes.push((
+                    h.clone(),
+                    format!("{h} \"{v}\" 不是日期（应为 2021-03-05、2021/3/5、2021年3月5日 等），按空白计 / not a date, taken as blank"),
+                ));
+                None
+            }
         }
-        d
+    }
+
+    /// A required date (项目 认定日期, 活动 日期): blank or not a date makes the row
+    /// unusable.
+    fn required_date(&mut self, field: &str) -> Option<NaiveDate> {
+        match self.parse_date_cell(field) {
+            Ok(Some(d)) => Some(d),
+            Ok(None) => {
+                self.required(field);
+                None
+            }
+            Err((h, v)) => {
+                self.errors.push((
+                    h.clone(),
+                    format!("{h} \"{v}\" 不是日期（应为 2021-03-05、2021/3/5、2021年3月5日 等） / not a date"),
+                ));
+                None
+            }
+        }
     }
 
     fn yes_no(&mut self, field: &str) -> bool {
@@ -566,10 +590,11 @@ pub fn ingest_grid(grid: Grid, opts: &IngestOptions, ds: &mut Dataset) -> Result
     let ov = header::find_override(&grid, &opts.kind_overrides);
     if let Some(o) = ov {
         if o.kind.is_none() {
-            ds.ignored.push(format!(
-                "{}: 按 --kind 跳过 / skipped by --kind",
-                grid.display_name()
-            ));
+            ds.ignored.push(super::PassedOver {
+                file: grid.file.clone(),
+                sheet: grid.sheet.clone(),
+                reason: super::PassReason::SkippedByKind,
+            });
             return Ok(());
         }
     }
@@ -580,6 +605,7 @@ pub fn ingest_grid(grid: Grid, opts: &IngestOptions, ds: &mut Dataset) -> Result
         sheet: grid.sheet.clone(),
         kind: hm.kind,
         kind_forced: hm.forced,
+        kind_clue: hm.clue.clone(),
         encoding: grid.encoding.clone(),
         header_rows: hm.header_rows,
         columns: hm.columns.clone(),
@@ -819,7 +845,9 @@ mod tests {
         assert_eq!(t.skipped.get(&SkipReason::Blank), Some(&1));
         assert_eq!(t.skipped.get(&SkipReason::Total), Some(&1));
         assert_eq!(t.skipped.get(&SkipReason::Note), Some(&1));
-        assert_eq!(t.skipped.get(&SkipReason::InvalidValue), Some(&2));
+        // Row 5 (成立日期 "2021-13-45") is used as if the date were blank; row 7 (name
+        // empty) is the only invalid row.
+        assert_eq!(t.skipped.get(&SkipReason::InvalidValue), Some(&1));
         assert_eq!(t.used, 0);
         assert_eq!(t.rows_read, typed_rows(&ds) + t.skipped_total());
 
@@ -854,10 +882,11 @@ mod tests {
         assert!(i4.iter().all(|i| i.outcome == Outcome::Counted));
         assert!(i4[0].message.contains("养老类"));
         assert!(i4[1].message.contains("校验位"));
-        // Row 5: invalid date → skipped, message names column and value.
+        // Row 5: invalid optional date → counted as if blank, message names column and
+        // value.
         let i5 = row_issues(5);
         assert_eq!(i5.len(), 1);
-        assert_eq!(i5[0].outcome, Outcome::Skipped(SkipReason::InvalidValue));
+        assert_eq!(i5[0].outcome, Outcome::Counted);
         assert_eq!(i5[0].column.as_deref(), Some("成立日期"));
         assert!(
             i5[0]
@@ -866,6 +895,13 @@ mod tests {
             "{}",
             i5[0].message
         );
+        assert!(
+            i5[0].message.contains("taken as blank"),
+            "{}",
+            i5[0].message
+        );
+        let c = &ds.organizations[2];
+        assert_eq!((c.origin.row, c.founded), (5, None));
         // Row 7: name empty.
         let i7 = row_issues(7);
         assert_eq!(i7[0].column.as_deref(), Some("组织名称"));
@@ -960,6 +996,7 @@ mod tests {
             row(1, &["项目名称", "项目类型", "市", "县区", "认定日期"]),
             row(2, &["邻里守望", "政府购买服务", "太原市", "", ""]),
             row(3, &["邻里守望", "公益创头", "太原市", "", "44256"]),
+            row(4, &["邻里守望", "品牌项目", "太原市", "", "2021-13-01"]),
         ]);
         projects.rows[2].cells[4] = Cell::Number(44256.0);
         ingest_grid(projects, &opts, &mut ds).unwrap();
@@ -974,6 +1011,15 @@ mod tests {
             .iter()
             .any(|i| i.message.contains("认定日期 为空")));
         assert!(ds.issues.iter().any(|i| i.message.contains("公益创投")));
+        // A required date that is not a date makes the row unusable (skipped), unlike an
+        // optional one.
+        let bad = ds
+            .issues
+            .iter()
+            .find(|i| i.message.contains("\"2021-13-01\""))
+            .expect("issue for row 4");
+        assert_eq!(bad.outcome, Outcome::Skipped(SkipReason::InvalidValue));
+        assert_eq!(bad.column.as_deref(), Some("认定日期"));
         let events = grid(vec![
             row(1, &["活动名称", "活动类型", "市", "日期"]),
             row(2, &["能力提升班", "培训", "太原市", "2021年3月5日"]),

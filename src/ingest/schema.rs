@@ -161,10 +161,30 @@ struct RawIgnore {
     aliases: Vec<String>,
 }
 
+#[derive(Deserialize, Default)]
+struct RawKindNames {
+    #[serde(default)]
+    communities: Vec<String>,
+    #[serde(default)]
+    organizations: Vec<String>,
+    #[serde(default)]
+    incubators: Vec<String>,
+    #[serde(default)]
+    projects: Vec<String>,
+    #[serde(default)]
+    events: Vec<String>,
+    #[serde(default)]
+    funds: Vec<String>,
+}
+
 #[derive(Deserialize)]
 struct RawColumns {
     #[serde(default)]
     ignore: RawIgnore,
+    #[serde(default)]
+    kind_names: RawKindNames,
+    #[serde(default)]
+    own_outputs: std::collections::BTreeMap<String, Vec<String>>,
     #[serde(default)]
     communities: Vec<RawField>,
     #[serde(default)]
@@ -190,6 +210,10 @@ struct KindSchema {
 struct Schema {
     kinds: Vec<KindSchema>,
     ignore: Vec<String>,
+    /// Per kind (in [`TableKind::ALL`] order): words of file and sheet names, as keys.
+    kind_names: Vec<Vec<String>>,
+    /// Output name → header keys of its first row.
+    own_outputs: Vec<(&'static str, Vec<String>)>,
     /// Problems found in the rules file (checked by the tests).
     problems: Vec<String>,
 }
@@ -215,6 +239,26 @@ fn load(text: &str) -> Schema {
     };
     let mut problems = Vec::new();
     let ignore: Vec<String> = raw.ignore.aliases.iter().map(|a| header_key(a)).collect();
+    let n = raw.kind_names;
+    let kind_names: Vec<Vec<String>> = [
+        n.communities,
+        n.organizations,
+        n.incubators,
+        n.projects,
+        n.events,
+        n.funds,
+    ]
+    .into_iter()
+    .map(|words| words.iter().map(|w| header_key(w)).collect())
+    .collect();
+    let own_outputs: Vec<(&'static str, Vec<String>)> = raw
+        .own_outputs
+        .into_iter()
+        .map(|(name, cols)| (leak(name), cols.iter().map(|c| header_key(c)).collect()))
+        .collect();
+    if own_outputs.iter().any(|(_, cols)| cols.len() < 3) {
+        problems.push("own_outputs: a header needs at least 3 columns".to_string());
+    }
     let lists = [
         raw.communities,
         raw.organizations,
@@ -269,8 +313,26 @@ fn load(text: &str) -> Schema {
     Schema {
         kinds,
         ignore,
+        kind_names,
+        own_outputs,
         problems,
     }
+}
+
+/// The words of file and sheet names that name a table kind (`[kind_names]`), as
+/// [`header_key`]s.
+pub fn kind_names(kind: TableKind) -> &'static [String] {
+    schema()
+        .kind_names
+        .get(kind_index(kind))
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
+/// The headers of zhibiao's own outputs (`[own_outputs]`): name and the
+/// [`header_key`]s of the columns the first row starts with.
+pub fn own_outputs() -> &'static [(&'static str, Vec<String>)] {
+    &schema().own_outputs
 }
 
 #[cfg(test)]

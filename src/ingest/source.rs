@@ -14,7 +14,7 @@ use calamine::{Data, Dimensions, Ods, Range, Reader, SheetType, SheetVisible, Xl
 use chrono::{NaiveDate, NaiveDateTime};
 use encoding_rs::{DecoderResult, Encoding};
 
-use super::{IngestError, IngestOptions, Origin, TableInfo};
+use super::{IngestError, IngestOptions, Origin, PassReason, PassedOver, TableInfo};
 
 /// Extensions read (compared case-insensitively).
 pub const EXTENSIONS: [&str; 5] = ["csv", "xlsx", "xlsm", "xls", "ods"];
@@ -172,8 +172,8 @@ impl Grid {
 pub struct FileGrids {
     /// Tables to read.
     pub grids: Vec<Grid>,
-    /// Sheets passed over, with the reason ("file#sheet: 隐藏工作表 / hidden sheet").
-    pub ignored: Vec<String>,
+    /// Sheets passed over, with the reason (hidden, not a worksheet, empty).
+    pub ignored: Vec<PassedOver>,
 }
 
 fn is_spreadsheet(path: &Path) -> bool {
@@ -194,20 +194,33 @@ fn io_error(path: &Path, e: &std::io::Error) -> IngestError {
     }
 }
 
+/// One file to read, as found by [`expand_inputs_found`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    /// The path (a folder's entries are the folder joined with the file name).
+    pub path: PathBuf,
+    /// Whether it was found inside an input folder (rather than named explicitly).
+    pub in_folder: bool,
+}
+
 /// Expand folders: a folder means the spreadsheet files (csv, xlsx, xlsm, xls, ods, any
 /// case) directly inside it, in name order; files are kept as given. A missing path, or
 /// a folder without a spreadsheet file, is an error. Office lock files (`~$…`) are
 /// passed over.
 pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
-    expand_inputs_noting(inputs, &mut Vec::new())
+    Ok(expand_inputs_found(inputs, &mut Vec::new())?
+        .into_iter()
+        .map(|f| f.path)
+        .collect())
 }
 
-/// [`expand_inputs`], also noting in `passed_over` every file of a folder that is not read
-/// (not a spreadsheet, or an Office lock file), so that nothing is skipped unsaid.
-pub fn expand_inputs_noting(
+/// [`expand_inputs`], saying for each file whether it came from a folder, and noting in
+/// `passed_over` every file of a folder that is not read (not a spreadsheet, or an Office
+/// lock file), so that nothing is skipped unsaid.
+pub fn expand_inputs_found(
     inputs: &[PathBuf],
-    passed_over: &mut Vec<String>,
-) -> Result<Vec<PathBuf>, IngestError> {
+    passed_over: &mut Vec<PassedOver>,
+) -> Result<Vec<InputFile>, IngestError> {
     let mut out = Vec::new();
     for input in inputs {
         let meta = std::fs::metadata(input).map_err(|e| io_error(input, &e))?;
@@ -224,12 +237,9 @@ pub fn expand_inputs_noting(
                 if is_spreadsheet(&path) && !lock {
                     files.push(path);
                 } else if lock {
-                    passed_over.push(format!("{}: Office 锁文件 / lock file", path.display()));
+                    passed_over.push(PassedOver::file(&path, PassReason::LockFile));
                 } else {
-                    passed_over.push(format!(
-                        "{}: 不是表格文件 / not a spreadsheet",
-                        path.display()
-                    ));
+                    passed_over.push(PassedOver::file(&path, PassReason::NotSpreadsheet));
                 }
             }
             if files.is_empty() {
@@ -238,28 +248,55 @@ pub fn expand_inputs_noting(
                 });
             }
             files.sort();
-            out.extend(files);
+            out.extend(files.into_iter().map(|path| InputFile {
+                path,
+                in_folder: true,
+            }));
         } else {
-            out.push(input.clone());
+            out.push(InputFile {
+                path: input.clone(),
+                in_folder: false,
+            });
         }
     }
     Ok(out)
 }
 
+/// The bytes of a file (an error naming the file when it cannot be read).
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, IngestError> {
+    std::fs::read(path).map_err(|e| io_error(path, &e))
+}
+
 /// Read a file's grids: a CSV is one grid, a workbook one grid per visible, non-empty
 /// worksheet (hidden and empty sheets are listed in [`FileGrids::ignored`]).
 pub fn read_grids(path: &Path, opts: &IngestOptions) -> Result<FileGrids, IngestError> {
+    check_extension(path)?;
+    let bytes = read_bytes(path)?;
+    read_grids_from(path, bytes, opts)
+}
+
+fn check_extension(path: &Path) -> Result<(), IngestError> {
+    if is_spreadsheet(path) {
+        Ok(())
+    } else {
+        Err(IngestError::Unsupported {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+/// [`read_grids`] on bytes already read from `path`.
+pub fn read_grids_from(
+    path: &Path,
+    bytes: Vec<u8>,
+    opts: &IngestOptions,
+) -> Result<FileGrids, IngestError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    if !EXTENSIONS.contains(&ext.as_str()) {
-        return Err(IngestError::Unsupported {
-            path: path.to_path_buf(),
-        });
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    check_extension(path)?;
     if bytes.is_empty() {
         return Err(IngestError::EmptyFile {
             path: path.to_path_buf(),
@@ -632,21 +669,22 @@ fn read_workbook_inner(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGri
         Book::Xls(b) => b.sheets_metadata().to_vec(),
         Book::Ods(b) => b.sheets_metadata().to_vec(),
     };
-    let file = path.display().to_string();
     let mut out = FileGrids::default();
+    let passed = |sheet: &str, reason: PassReason| PassedOver {
+        file: path.to_path_buf(),
+        sheet: Some(sheet.to_string()),
+        reason,
+    };
     let mut hidden = 0usize;
     for sheet in sheets {
         let name = sheet.name.clone();
         if sheet.visible != SheetVisible::Visible {
             hidden += 1;
-            out.ignored
-                .push(format!("{file}#{name}: 隐藏工作表 / hidden sheet"));
+            out.ignored.push(passed(&name, PassReason::HiddenSheet));
             continue;
         }
         if sheet.typ != SheetType::WorkSheet {
-            out.ignored.push(format!(
-                "{file}#{name}: 不是工作表（图表等） / not a worksheet"
-            ));
+            out.ignored.push(passed(&name, PassReason::NotWorksheet));
             continue;
         }
         let range = match &mut book {
@@ -674,8 +712,7 @@ fn read_workbook_inner(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGri
             merges: merges_of(merges),
         };
         if grid.is_blank() {
-            out.ignored
-                .push(format!("{file}#{name}: 空工作表 / empty sheet"));
+            out.ignored.push(passed(&name, PassReason::EmptySheet));
             continue;
         }
         out.grids.push(grid);

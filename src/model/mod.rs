@@ -410,7 +410,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         province,
         scope,
         classification,
-        ignored,
+        ignored: ignored.iter().map(ToString::to_string).collect(),
         ..Model::default()
     };
     let mut dups = Duplicates::default();

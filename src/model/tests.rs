@@ -22,6 +22,7 @@ fn table(kind: TableKind, rows: u32) -> TableInfo {
         sheet: None,
         kind,
         kind_forced: false,
+        kind_clue: crate::ingest::KindClue::Header,
         encoding: None,
         header_rows: (1, 1),
         columns: Vec::new(),

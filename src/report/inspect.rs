@@ -21,6 +21,12 @@ pub fn render(model: &Model) -> String {
             t.kind.as_str(),
             t.kind.zh()
         );
+        if !matches!(
+            t.kind_clue,
+            crate::ingest::KindClue::Header | crate::ingest::KindClue::Forced
+        ) {
+            let _ = writeln!(out, "  类型依据 kind clue: {}", t.kind_clue.describe());
+        }
         if let Some(enc) = &t.encoding {
             let _ = writeln!(out, "  编码 encoding: {enc}");
         }
@@ -79,6 +85,20 @@ pub fn render(model: &Model) -> String {
     );
     let (read, used, skipped) = totals(&model.tables);
     let _ = writeln!(out, "合计 total: {}", accounting_line(read, used, &skipped));
+    out
+}
+
+/// The files that could not be read, one block each (empty when none failed).
+pub fn render_failures(failures: &[crate::ingest::IngestError]) -> String {
+    let mut out = String::new();
+    for e in failures {
+        let text = e.to_string();
+        let mut lines = text.lines();
+        let _ = writeln!(out, "无法读取 failed: {}", lines.next().unwrap_or_default());
+        for l in lines {
+            let _ = writeln!(out, "  {l}");
+        }
+    }
     out
 }
 

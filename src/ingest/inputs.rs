@@ -1,0 +1,332 @@
+//! Inputs → files read: folders expanded, `--exclude` applied, each content read once,
+//! and the files of an input folder that are not ledgers passed over with their reason.
+//!
+//! The rules (see README "Input tables"):
+//! - A table of a file found in an input folder whose header fits no table kind is passed
+//!   over ([`PassReason::Unrecognized`]); in a file named on the command line it is an
+//!   error.
+//! - A file whose first row is the header of a zhibiao output (gap table, rejects; the
+//!   headers are listed in `[own_outputs]` of `rules/columns.toml`) is passed over in a
+//!   folder and an error when named.
+//! - Files with the same bytes (SHA-256) are read once: the one with the shortest file
+//!   name (then the first in input order) is read, the others are passed over naming it.
+//! - `--strict` makes the passed-over spreadsheets of the three rules above errors.
+//! - `--exclude PATH` leaves out a file given directly or found in a folder: by path, or
+//!   by file name when `PATH` has no directory. One that matches nothing is an error.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::schema;
+use super::source::{self, Grid, InputFile};
+use super::text::{clean_cell, header_key};
+use super::{rows, Dataset, IngestError, IngestOptions, PassReason, PassedOver};
+
+/// What reading every input gave: the data of the files that could be read, and an
+/// error for each file that could not.
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    /// Everything read.
+    pub dataset: Dataset,
+    /// One error per file that failed (nothing of that file is in `dataset`).
+    pub failures: Vec<IngestError>,
+}
+
+/// Read every input; the first file that fails stops the reading.
+pub fn read_inputs(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Dataset, IngestError> {
+    read_all(inputs, opts, false).map(|o| o.dataset)
+}
+
+/// Read every input, going on after a file fails (for `inspect`): the failures are
+/// returned beside the data of the other files. Errors about the arguments themselves
+/// (a missing input, an `--exclude` that matches nothing, a folder without spreadsheets)
+/// still stop at once.
+pub fn read_inputs_all(
+    inputs: &[PathBuf],
+    opts: &IngestOptions,
+) -> Result<ReadOutcome, IngestError> {
+    read_all(inputs, opts, true)
+}
+
+/// Lengths of a dataset's lists, to undo a file that failed half-way.
+struct Mark([usize; 9]);
+
+fn mark(ds: &Dataset) -> Mark {
+    Mark([
+        ds.tables.len(),
+        ds.communities.len(),
+        ds.organizations.len(),
+        ds.incubators.len(),
+        ds.projects.len(),
+        ds.events.len(),
+        ds.funds.len(),
+        ds.issues.len(),
+        ds.ignored.len(),
+    ])
+}
+
+fn rollback(ds: &mut Dataset, m: &Mark) {
+    let [t, c, o, i, p, e, f, is, ig] = m.0;
+    ds.tables.truncate(t);
+    ds.communities.truncate(c);
+    ds.organizations.truncate(o);
+    ds.incubators.truncate(i);
+    ds.projects.truncate(p);
+    ds.events.truncate(e);
+    ds.funds.truncate(f);
+    ds.issues.truncate(is);
+    ds.ignored.truncate(ig);
+}
+
+/// Whether an `--exclude` pattern names this file.
+fn excludes(pattern: &Path, file: &Path) -> bool {
+    let has_dir = pattern.parent().is_some_and(|d| !d.as_os_str().is_empty());
+    if !has_dir {
+        return file.file_name() == Some(pattern.as_os_str());
+    }
+    if pattern == file {
+        return true;
+    }
+    match (pattern.canonicalize(), file.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn read_all(
+    inputs: &[PathBuf],
+    opts: &IngestOptions,
+    keep_going: bool,
+) -> Result<ReadOutcome, IngestError> {
+    let mut out = ReadOutcome::default();
+    let ds = &mut out.dataset;
+    let found = source::expand_inputs_found(inputs, &mut ds.ignored)?;
+
+    // --exclude
+    let mut matched = vec![false; opts.excludes.len()];
+    let mut files: Vec<InputFile> = Vec::with_capacity(found.len());
+    for f in found {
+        let mut hit = false;
+        for (i, pat) in opts.excludes.iter().enumerate() {
+            if excludes(pat, &f.path) {
+                matched[i] = true;
+                hit = true;
+            }
+        }
+        if hit {
+            ds.ignored
+                .push(PassedOver::file(&f.path, PassReason::Excluded));
+        } else {
+            files.push(f);
+        }
+    }
+    if let Some(i) = matched.iter().position(|m| !m) {
+        return Err(IngestError::ExcludeUnmatched {
+            pattern: opts
+                .excludes
+                .get(i)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        });
+    }
+
+    // Read the bytes of every file once; group identical contents.
+    let mut bytes: Vec<Option<Vec<u8>>> = Vec::with_capacity(files.len());
+    let mut by_hash: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
+    for (i, f) in files.iter().enumerate() {
+        match source::read_bytes(&f.path) {
+            Ok(b) => {
+                let hash: [u8; 32] = Sha256::digest(&b).into();
+                by_hash.entry(hash).or_default().push(i);
+                bytes.push(Some(b));
+            }
+            Err(e) if keep_going => {
+                out.failures.push(e);
+                bytes.push(None);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    // For each file that repeats another's content: the file read instead.
+    let mut copy_of: Vec<Option<usize>> = vec![None; files.len()];
+    for group in by_hash.values().filter(|g| g.len() > 1) {
+        let name_len = |i: usize| {
+            files
+                .get(i)
+                .and_then(|f| f.path.file_name())
+                .map_or(usize::MAX, |n| n.to_string_lossy().chars().count())
+        };
+        let Some(&keep) = group.iter().min_by_key(|&&i| (name_len(i), i)) else {
+            continue;
+        };
+        for &i in group.iter().filter(|&&i| i != keep) {
+            if let Some(slot) = copy_of.get_mut(i) {
+                *slot = Some(keep);
+            }
+        }
+    }
+
+    for (i, f) in files.iter().enumerate() {
+        let Some(b) = bytes.get_mut(i).and_then(Option::take) else {
+            continue; // could not be read; already a failure
+        };
+        let m = mark(ds);
+        let result = match copy_of.get(i).copied().flatten() {
+            Some(keep) => {
+                let first = files.get(keep).map(|k| k.path.clone()).unwrap_or_default();
+                pass(
+                    ds,
+                    opts,
+                    PassedOver::file(&f.path, PassReason::SameContent { first }),
+                )
+            }
+            None => read_one(f, b, opts, ds),
+        };
+        if let Err(e) = result {
+            if !keep_going {
+                return Err(e);
+            }
+            rollback(ds, &m);
+            out.failures.push(e);
+        }
+    }
+    ds.ignored.sort();
+    Ok(out)
+}
+
+/// Note a passed-over file or sheet, or fail under `--strict` when the reason is one
+/// that `--strict` refuses.
+fn pass(ds: &mut Dataset, opts: &IngestOptions, p: PassedOver) -> Result<(), IngestError> {
+    if opts.strict && p.reason.strict_error() {
+        return Err(IngestError::Strict {
+            item: p.to_string(),
+        });
+    }
+    ds.ignored.push(p);
+    Ok(())
+}
+
+/// Read one file into `ds` (all its tables), applying the folder rules.
+fn read_one(
+    f: &InputFile,
+    bytes: Vec<u8>,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    let file = source::read_grids_from(&f.path, bytes, opts)?;
+    if let Some(what) = file.grids.iter().find_map(own_output) {
+        if !f.in_folder {
+            return Err(IngestError::OwnOutput {
+                path: f.path.clone(),
+                what: what.to_string(),
+            });
+        }
+        let reason = PassReason::OwnOutput {
+            what: what.to_string(),
+        };
+        return pass(ds, opts, PassedOver::file(&f.path, reason));
+    }
+    ds.ignored.extend(file.ignored);
+    for grid in file.grids {
+        let sheet = grid.sheet.clone();
+        let seen = first_row_text(&grid);
+        match rows::ingest_grid(grid, opts, ds) {
+            Err(IngestError::NoHeader { .. }) if f.in_folder => {
+                let p = PassedOver {
+                    file: f.path.clone(),
+                    sheet,
+                    reason: PassReason::Unrecognized { header: seen },
+                };
+                pass(ds, opts, p)?;
+            }
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
+/// The first non-empty row of a grid, cells joined by " | " (at most 8 cells).
+fn first_row_text(grid: &Grid) -> String {
+    let Some(row) = grid.rows.iter().find(|r| !r.is_blank()) else {
+        return String::new();
+    };
+    let cells: Vec<String> = row
+        .cells
+        .iter()
+        .take(8)
+        .map(|c| clean_cell(&c.text()))
+        .collect();
+    let more = if row.cells.len() > 8 { " | …" } else { "" };
+    format!("{}{more}", cells.join(" | "))
+}
+
+/// Which zhibiao output a grid is, from its first non-empty row: that row starts with
+/// the columns of one of `[own_outputs]` (more columns may follow).
+pub fn own_output(grid: &Grid) -> Option<&'static str> {
+    let row = grid.rows.iter().find(|r| !r.is_blank())?;
+    let keys: Vec<String> = row
+        .cells
+        .iter()
+        .map(|c| header_key(&clean_cell(&c.text())))
+        .collect();
+    schema::own_outputs().iter().find_map(|(name, cols)| {
+        let fits =
+            cols.len() <= keys.len() && cols.iter().zip(&keys).all(|(want, have)| want == have);
+        fits.then_some(*name)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::source::GridRow;
+
+    fn grid(first: &[&str]) -> Grid {
+        Grid {
+            file: PathBuf::from("x.csv"),
+            sheet: None,
+            encoding: None,
+            rows: vec![GridRow::from_texts(1, &[]), GridRow::from_texts(2, first)],
+            merges: vec![],
+        }
+    }
+
+    #[test]
+    fn own_outputs_are_recognized_by_their_first_row() {
+        // The gap table's columns are the report's own (checked against report::csv).
+        let cols: Vec<&str> = crate::report::COLUMNS.to_vec();
+        assert_eq!(own_output(&grid(&cols)), Some("gap_table"));
+        let mut more = cols.clone();
+        more.push("detail");
+        assert_eq!(own_output(&grid(&more)), Some("gap_table"));
+        // A BOM left in the first cell would be folded away by clean_cell.
+        let mut bom = cols.clone();
+        let first = format!("\u{feff}{}", cols[0]);
+        bom[0] = &first;
+        assert_eq!(own_output(&grid(&bom)), Some("gap_table"));
+        let rejects = [
+            "file", "sheet", "row", "reason", "message", "cell_A", "cell_B",
+        ];
+        assert_eq!(own_output(&grid(&rejects)), Some("rejects"));
+        // Fewer columns, or a ledger: not an output.
+        assert_eq!(own_output(&grid(&cols[..5])), None);
+        assert_eq!(own_output(&grid(&["市", "县区", "年度", "金额"])), None);
+    }
+
+    #[test]
+    fn exclude_patterns() {
+        assert!(excludes(
+            Path::new("a (1).xlsx"),
+            Path::new("dir/a (1).xlsx")
+        ));
+        assert!(!excludes(Path::new("a.xlsx"), Path::new("dir/a (1).xlsx")));
+        assert!(excludes(Path::new("dir/a.xlsx"), Path::new("dir/a.xlsx")));
+        assert!(excludes(Path::new("dir//a.xlsx"), Path::new("dir/a.xlsx")));
+        assert!(!excludes(
+            Path::new("other/a.xlsx"),
+            Path::new("dir/a.xlsx")
+        ));
+    }
+}
