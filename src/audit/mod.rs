@@ -6,6 +6,9 @@
 //! suffices). Memory is a few arrays of the region count per target.
 
 mod measure;
+mod units;
+
+pub use units::NOT_CONFIGURED as UNIT_NOT_CONFIGURED;
 
 use std::collections::HashMap;
 
@@ -181,6 +184,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
     let regions = &model.regions;
     let scope_level = regions.get(model.scope).level;
     let ctx = measure::Context::new(model, plan, opts.as_of);
+    let extra_units = units::resolve(model, plan);
     let mut rows = Vec::new();
     let mut targets = Vec::new();
     for (ti, target) in plan.targets.iter().enumerate() {
@@ -236,6 +240,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
                 }
             }
         }
+        target_rows.extend(extra_units.rows(&values, ti, target, &levels, assessed_level));
         for level in levels {
             let mut present = Vec::new();
             for id in regions.descendants_at(model.scope, level) {
@@ -273,7 +278,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         targets,
         rows,
         tables: model.tables.clone(),
-        issues: model.issues.clone(),
+        issues: extra_units.issues_with(&model.issues),
         ignored: model.ignored.clone(),
         classification: model.classification.clone(),
     }
