@@ -166,3 +166,7 @@ impl Units {
             .collect()
     }
 }
+
+#[cfg(test)]
+#[path = "units_tests.rs"]
+mod tests;
