@@ -121,7 +121,11 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
     if let Some(path) = &args.units {
         plan::apply_units_path(&mut plan, path).map_err(|e| anyhow!("{e}"))?;
     }
-    for u in plan.units.iter().filter(|u| !u.configured()) {
+    for u in plan
+        .units
+        .iter()
+        .filter(|u| !u.configured() && args.scope.is_none())
+    {
         eprintln!(
             "注意 note: 报送单位 {}: {}",
             u.name,
