@@ -127,6 +127,11 @@ pub struct AuditArgs {
     /// Restrict to one city or county, e.g. 太原市 or 太原市/小店区.
     #[arg(long, value_name = "CITY[/COUNTY]")]
     pub scope: Option<String>,
+    /// Places of the plan's reporting units declared `places = "user"` (西咸新区 in
+    /// shaanxi-2019): a TOML file of `[[unit]]` tables with `name` and `places`, e.g.
+    /// docs/units-xixian-example.toml. Without it such a unit is "not configured" (no data).
+    #[arg(long, value_name = "FILE.toml")]
+    pub units: Option<PathBuf>,
     /// Format of standard output, and of -o files whose extension says nothing.
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,

@@ -126,10 +126,24 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
              城乡类型 or 城乡分类代码"
         );
     }
-    let plan = match &args.plan {
+    let mut plan = match &args.plan {
         Some(p) => load_plan(p)?,
         None => auto_plan(&ds)?,
     };
+    if let Some(path) = &args.units {
+        plan::apply_units_path(&mut plan, path).map_err(|e| anyhow!("{e}"))?;
+    }
+    for u in plan
+        .units
+        .iter()
+        .filter(|u| !u.configured() && args.scope.is_none())
+    {
+        eprintln!(
+            "注意 note: 报送单位 {}: {}",
+            u.name,
+            audit::UNIT_NOT_CONFIGURED
+        );
+    }
     let scope: Vec<String> = args
         .scope
         .as_deref()
@@ -392,6 +406,7 @@ fn show_plan(p: &Plan) -> String {
         "报送单位 reporting units: {}",
         m.reporting_units.join("、")
     );
+    s.push_str(&plan::describe_units(p));
     for t in &p.targets {
         let _ = writeln!(s);
         let sev = match t.severity {

@@ -79,7 +79,11 @@ fn audit_csv(dir: &Path, extra: &[&str]) -> (i32, Vec<Vec<String>>, String) {
 }
 
 /// (value, required, gap, status, partial) of one (target, region) row.
-fn cell(rows: &[Vec<String>], target: &str, region: &str) -> (String, String, String, String, String) {
+fn cell(
+    rows: &[Vec<String>],
+    target: &str,
+    region: &str,
+) -> (String, String, String, String, String) {
     match rows.iter().find(|r| r[1] == target && r[3] == region) {
         Some(r) => (
             r[4].clone(),
@@ -110,7 +114,13 @@ fn a_table_not_sent_is_no_data_never_zero_unmet() {
     ] {
         assert_eq!(
             cell(&rows, target, region),
-            (s(""), cell(&rows, target, region).1, s(""), s("no_data"), s("")),
+            (
+                s(""),
+                cell(&rows, target, region).1,
+                s(""),
+                s("no_data"),
+                s("")
+            ),
             "{target} {region}"
         );
     }
@@ -139,7 +149,10 @@ fn a_city_that_sent_no_organizations_is_no_data_and_the_checklist_shows_it() {
     // 晋城市 sent communities but no organizations: no verdict on organization targets.
     assert_eq!(cell(&rows, "urban-density", "山西省/晋城市").3, "no_data");
     assert_eq!(cell(&rows, "brand-orgs", "山西省/晋城市").3, "no_data");
-    assert_eq!(cell(&rows, "urban-density", "山西省/晋城市/泽州县").3, "no_data");
+    assert_eq!(
+        cell(&rows, "urban-density", "山西省/晋城市/泽州县").3,
+        "no_data"
+    );
     // Its incubators and projects were sent (孵化基地.csv, 项目与活动.xlsx hold both cities).
     assert_eq!(cell(&rows, "brand-projects", "山西省/晋城市").0, "7");
     // 阳泉市 is untouched; the province figure now holds only 阳泉市: partial 1/11.
@@ -167,7 +180,10 @@ fn a_city_that_sent_no_organizations_is_no_data_and_the_checklist_shows_it() {
     assert!(cells[1].starts_with('✓'), "{line}");
     assert_eq!(cells[2].trim_end_matches('│').trim(), "✗", "{line}");
     assert!(cells[3].starts_with('✓'), "{line}");
-    assert!(out.contains("阳泉市社区社会组织台账.xlsx#社会组织台账"), "{out}");
+    assert!(
+        out.contains("阳泉市社区社会组织台账.xlsx#社会组织台账"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -179,7 +195,12 @@ fn a_missing_table_under_scope_fails_the_run() {
     let plan = root().join("tests/data/yangquan-met.toml");
     let (code, rows, err) = audit_csv(
         dir.path(),
-        &["--scope", "阳泉市", "--plan", plan.to_str().unwrap_or_default()],
+        &[
+            "--scope",
+            "阳泉市",
+            "--plan",
+            plan.to_str().unwrap_or_default(),
+        ],
     );
     assert_eq!(code, 1, "{err}");
     assert_eq!(cell(&rows, "urban-density", "山西省/阳泉市").3, "no_data");
@@ -200,7 +221,11 @@ fn another_citys_table_supplies_nothing_but_a_combined_one_is_a_real_zero() {
         ),
     );
     let (_, rows, err) = audit_csv(dir.path(), &["--scope", "阳泉市"]);
-    assert_eq!(cell(&rows, "training-city", "山西省/阳泉市").3, "no_data", "{err}");
+    assert_eq!(
+        cell(&rows, "training-city", "山西省/阳泉市").3,
+        "no_data",
+        "{err}"
+    );
     // Province-wide, 晋城市 has its two trainings (2021, 2022 of 3 years: 2 / 3, gap 1)
     // and 阳泉市 has none supplied.
     let (_, rows, _) = audit_csv(dir.path(), &[]);
@@ -298,7 +323,11 @@ fn half_or_less_is_not_a_resubmission_and_each_duplicate_names_its_first_row() {
     // 5 of 10 = exactly half: not "most". The 5 repeats are skipped as duplicates, each
     // naming where the record was first listed; the 5 renamed rows count.
     let dir = demo_without(&[]);
-    write(dir.path(), "晋城市社区社会组织台账（补充）.csv", &resubmission(5));
+    write(
+        dir.path(),
+        "晋城市社区社会组织台账（补充）.csv",
+        &resubmission(5),
+    );
     let (code, rows, err) = audit_csv(dir.path(), &[]);
     assert_eq!(code, 1, "{err}");
     let (_, out, _) = run(&[
@@ -312,11 +341,13 @@ fn half_or_less_is_not_a_resubmission_and_each_duplicate_names_its_first_row() {
         out.contains("首次出现在") && out.contains("晋城市社区社会组织台账.csv 第2行"),
         "{out}"
     );
-    // The five renamed rows are new organizations of 晋城市: the city's count grows by 5
-    // over the demo's (total organizations are in the brand-orgs-independent accounting:
-    // read = used + skipped still balances).
+    // The demo reads 17172 rows, uses 17155 and skips 1 duplicate (tests/golden.rs); the
+    // 10 new rows add 5 used (the renamed ones) and 5 duplicates: 17182 = 17160 + 22.
     assert!(!out.contains("账目不平"), "{out}");
-    assert!(out.contains("重复 5"), "{out}");
+    assert!(
+        out.contains("读取 17182 行 = 使用 17160 行 + 跳过 22 行") && out.contains("重复 6"),
+        "{out}"
+    );
     assert!(rows.len() > 1);
 }
 
@@ -360,7 +391,10 @@ fn identical_issues_are_grouped_with_a_count() {
         "--as-of",
         "2023-12-31",
     ]);
-    assert!(out.contains("补报组织.csv 第2、3、4行等 8 行 [市]"), "{out}");
+    assert!(
+        out.contains("补报组织.csv 第2、3、4行等 8 行 [市]"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -377,7 +411,10 @@ fn statuses_say_what_they_mean() {
         .collect();
     assert!(!na.is_empty());
     for r in &na {
-        assert_eq!((r[2].as_str(), r[4].as_str(), r[6].as_str()), ("street", "", ""));
+        assert_eq!(
+            (r[2].as_str(), r[4].as_str(), r[6].as_str()),
+            ("street", "", "")
+        );
     }
     // "worst" lists unmet regions only: rural-density is met by both cities, so its
     // summary names no region (the 9 cities without data are counted, not listed).

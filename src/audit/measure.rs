@@ -424,24 +424,27 @@ impl Values {
         id: RegionId,
         assessed_level: Level,
     ) -> Row {
-        let i = id as usize;
         let level = ctx.model.regions.get(id).level;
-        let mut row = Row {
-            target: ti,
-            level,
-            region: ctx.model.regions.path(id),
-            region_id: Some(id),
-            value: None,
-            required: required_value(target),
-            gap: None,
-            status: Status::NoData,
-            assessed: level == assessed_level,
-            decimals: decimals(target),
-            sort_key: ctx.sort_key(id),
-            detail: String::new(),
-            missing: Vec::new(),
-            partial: None,
-        };
+        let mut row = blank_row(ti, target, level);
+        row.region = ctx.model.regions.path(id);
+        row.region_id = Some(id);
+        row.assessed = level == assessed_level;
+        row.sort_key = ctx.sort_key(id);
+        self.fill(&mut row, &[id]);
+        row
+    }
+
+    /// The row of a set of regions that do not nest (a reporting unit's places): every
+    /// figure is the sum of theirs — records and units of a ratio, counts, counts per year,
+    /// info sums — judged as [`Values::row`] judges one region. `row` carries the labels.
+    pub fn set_row(&self, mut row: Row, ids: &[RegionId]) -> Row {
+        self.fill(&mut row, ids);
+        row
+    }
+
+    /// Set value, gap, status and detail of `row` from the summed figures of `ids`.
+    fn fill(&self, row: &mut Row, ids: &[RegionId]) {
+        let sum = |v: &[u64]| -> u64 { ids.iter().map(|&i| v[i as usize]).sum() };
         match self {
             Values::Ratio {
                 num,
@@ -449,7 +452,7 @@ impl Values {
                 min,
                 decimals,
             } => {
-                let (n, u) = (num[i], units[i]);
+                let (n, u) = (sum(num), sum(units));
                 if u == 0 {
                     row.status = Status::NotApplicable;
                     row.detail = "没有符合条件的单位".to_string();
@@ -466,7 +469,7 @@ impl Values {
                 }
             }
             Values::Count { counts, min } => {
-                let n = counts[i];
+                let n = sum(counts);
                 row.value = Some(n as f64);
                 row.gap = Some(min.saturating_sub(n));
                 row.status = if n >= *min {
@@ -483,7 +486,7 @@ impl Values {
                 let missing: Vec<i32> = years
                     .iter()
                     .zip(counts)
-                    .filter(|(_, c)| c[i] < *at_least)
+                    .filter(|(_, c)| sum(c) < *at_least)
                     .map(|(y, _)| *y)
                     .collect();
                 let judged = years.len() as u64;
@@ -507,11 +510,31 @@ impl Values {
                 }
             }
             Values::Info { sums, decimals } => {
-                row.value = Some(round(sums[i], *decimals));
+                let x: f64 = ids.iter().map(|&i| sums[i as usize]).sum();
+                row.value = Some(round(x, *decimals));
                 row.status = Status::Info;
             }
         }
-        row
+    }
+}
+
+/// A row of target `ti` at `level` with no figures yet (no data), for the caller to label.
+pub fn blank_row(ti: usize, target: &Target, level: Level) -> Row {
+    Row {
+        target: ti,
+        level,
+        region: String::new(),
+        region_id: None,
+        value: None,
+        required: required_value(target),
+        gap: None,
+        status: Status::NoData,
+        assessed: false,
+        decimals: decimals(target),
+        sort_key: String::new(),
+        detail: String::new(),
+        missing: Vec::new(),
+        partial: None,
     }
 }
 

@@ -7,6 +7,9 @@
 
 mod measure;
 mod supply;
+mod units;
+
+pub use units::NOT_CONFIGURED as UNIT_NOT_CONFIGURED;
 
 use std::collections::HashMap;
 
@@ -257,6 +260,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
     let scope_level = regions.get(model.scope).level;
     let ctx = measure::Context::new(model, plan, opts.as_of);
     let supply = Supply::new(model, &plan.meta);
+    let extra_units = units::resolve(model, plan);
     let mut rows = Vec::new();
     let mut targets = Vec::new();
     for (ti, target) in plan.targets.iter().enumerate() {
@@ -311,6 +315,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
                 }
             }
         }
+        target_rows.extend(extra_units.rows(&values, ti, target, &levels, assessed_level));
         for level in levels {
             let mut present = Vec::new();
             for id in regions.descendants_at(model.scope, level) {
@@ -327,7 +332,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         }
         let needs = supply::target_tables(target);
         for row in &mut target_rows {
-            apply_supply(row, model, &supply, &needs);
+            apply_supply(row, model, &supply, &needs, &values);
         }
         target_rows.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
         let summary = summarize(&target_rows, ti);
@@ -353,7 +358,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         targets,
         rows,
         tables: model.tables.clone(),
-        issues: model.issues.clone(),
+        issues: extra_units.issues_with(&model.issues),
         ignored: model.ignored.clone(),
         classification: model.classification.clone(),
         checklist: supply.checklist(&model.tables),
@@ -362,9 +367,16 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
 
 /// The no-data rule and the partial mark. A row at or below the reporting units' level
 /// whose unit did not supply a table the target reads has no figure: `no_data`, naming the
-/// tables. A row above them (the province) is marked partial when only some units supplied
-/// everything, and has no figure when none did.
-fn apply_supply(row: &mut Row, model: &Model, supply: &Supply, needs: &[TableKind]) {
+/// tables. A row above them (the province) is computed over the units that supplied
+/// everything and marked partial when that is only some of them; it has no figure when
+/// none did.
+fn apply_supply(
+    row: &mut Row,
+    model: &Model,
+    supply: &Supply,
+    needs: &[TableKind],
+    values: &measure::Values,
+) {
     let Some(id) = row.region_id else { return };
     let missing = if model.regions.get(id).level >= supply.level {
         match supply.unit_of(model, id) {
@@ -387,6 +399,15 @@ fn apply_supply(row: &mut Row, model: &Model, supply: &Supply, needs: &[TableKin
                 .collect()
         } else {
             if done < of {
+                // The figure of the units that supplied everything, not diluted by the
+                // units of those that did not: 阳泉市's organizations over 阳泉市's
+                // communities, never over 晋城市's as well.
+                let mut fresh = row.clone();
+                fresh.value = None;
+                fresh.gap = None;
+                fresh.status = Status::NoData;
+                fresh.detail = String::new();
+                *row = values.set_row(fresh, &supply.complete_ids(needs));
                 row.partial = Some(Partial {
                     supplied: done,
                     of,

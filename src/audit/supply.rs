@@ -146,6 +146,15 @@ impl Supply {
         (done as u32, self.units.len() as u32)
     }
 
+    /// Region ids of the units present in the data that supplied every kind in `kinds`.
+    pub fn complete_ids(&self, kinds: &[TableKind]) -> Vec<RegionId> {
+        self.units
+            .iter()
+            .enumerate()
+            .filter_map(|(u, (_, id))| id.filter(|_| self.missing(u, kinds).is_empty()))
+            .collect()
+    }
+
     /// The checklist: for each unit, per kind, the supplying tables' names.
     pub fn checklist(&self, tables: &[TableInfo]) -> Vec<super::Submitted> {
         self.units

@@ -178,6 +178,7 @@ impl TableInfo {
             sheet,
             kind,
             kind_forced: false,
+            kind_clue: KindClue::Header,
             encoding: None,
             header_rows: (1, 1),
             columns: Vec::new(),

@@ -23,6 +23,8 @@ struct RawFile {
     plan: RawMeta,
     #[serde(default)]
     target: Vec<RawTarget>,
+    #[serde(default)]
+    unit: Vec<super::units::RawUnit>,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +185,14 @@ impl Validator<'_> {
         if targets.is_empty() && self.diags.is_empty() {
             self.err(0..0, "a plan needs at least one [[target]]");
         }
+        let (units, unit_diags) = super::units::validate(
+            self.file,
+            self.text,
+            raw.unit,
+            m.reporting_units.get_ref(),
+            m.province.get_ref(),
+        );
+        self.diags.extend(unit_diags);
         Some(Plan {
             meta: PlanMeta {
                 id: m.id.into_inner(),
@@ -202,6 +212,7 @@ impl Validator<'_> {
                 due: due?,
             },
             targets,
+            units,
         })
     }
 

@@ -1,12 +1,14 @@
 //! Plans: the TOML schema, its validation with `file:line:column` diagnostics, and the
 //! built-in plans compiled from `rules/*.toml`.
 //!
-//! A plan file holds data only: metadata in `[plan]` and one `[[target]]` table per
-//! quantitative target. See `rules/shanxi-2021-2023.toml` for an annotated example.
+//! A plan file holds data only: metadata in `[plan]`, one `[[target]]` table per
+//! quantitative target, and optionally `[[unit]]` tables for reporting units beside the
+//! cities (see `units.rs`). See `rules/shanxi-2021-2023.toml` for an annotated example.
 
 pub mod diag;
 mod fields;
 mod load;
+mod units;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -16,6 +18,7 @@ use crate::model::{provinces, Level};
 pub use diag::Diagnostic;
 pub use fields::{Field, FieldType, FILTER_FIELDS};
 pub use load::{load_path, parse};
+pub use units::{apply_units, apply_units_path, describe as describe_units, ReportingUnit};
 
 /// A built-in plan: its id and TOML text.
 pub struct Builtin {
@@ -306,6 +309,8 @@ pub struct Plan {
     pub meta: PlanMeta,
     /// Targets in plan order.
     pub targets: Vec<Target>,
+    /// Units reported beside the cities (`[[unit]]`), in plan order.
+    pub units: Vec<ReportingUnit>,
 }
 
 /// Built-in plans whose province matches the data: by division codes, a 省 column, or city

@@ -230,3 +230,151 @@ fn diagnostics_render_file_line_column() {
     );
     assert!(text.contains("19 | level = \"town\""), "{text}");
 }
+
+#[test]
+fn shaanxi_declares_the_five_units_of_the_document() {
+    let p = match builtin("shaanxi-2019") {
+        Some(Ok(p)) => p,
+        _ => panic!("shaanxi-2019"),
+    };
+    let got: Vec<(&str, Vec<String>, bool)> = p
+        .units
+        .iter()
+        .map(|u| (u.name.as_str(), u.place_paths(), u.from_user))
+        .collect();
+    let s = |x: &str| vec![x.to_string()];
+    assert_eq!(
+        got,
+        vec![
+            ("杨凌示范区", s("咸阳市/杨陵区"), false),
+            ("西咸新区", vec![], true),
+            ("韩城市", s("渭南市/韩城市"), false),
+            ("神木市", s("榆林市/神木市"), false),
+            ("府谷县", s("榆林市/府谷县"), false),
+        ]
+    );
+    // The ten cities stay the reporting units.
+    assert_eq!(p.meta.reporting_units.len(), 10);
+    // The Shanxi plan has none.
+    assert!(matches!(builtin("shanxi-2021-2023"), Some(Ok(p)) if p.units.is_empty()));
+}
+
+/// HEAD + GOOD end on line 19; a unit body starting with a blank line puts `[[unit]]` on
+/// line 21, `name` on 22, `places` on 23.
+fn unit_error(unit: &str) -> (usize, usize, String) {
+    first_error(&format!("{GOOD}\n[[unit]]\n{unit}"))
+}
+
+#[test]
+fn units_parse_and_fold() {
+    let text = format!(
+        "{HEAD}{GOOD}\n[[unit]]\nname = \"北城\"\nplaces = [\"山西省/太原市/小店区\", \"太原市/迎泽区/迎泽街道\"]\n\n[[unit]]\nname = \"新区\"\nplaces = \"user\"\nnote = \"n\"\n"
+    );
+    let p = match parse("p.toml", &text) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    // A leading province name is dropped.
+    assert_eq!(
+        p.units[0].place_paths(),
+        ["太原市/小店区", "太原市/迎泽区/迎泽街道"]
+    );
+    assert!(p.units[0].configured() && !p.units[0].from_user);
+    assert!(!p.units[1].configured() && p.units[1].from_user);
+    assert_eq!(p.units[1].note, "n");
+}
+
+#[test]
+fn unit_errors_are_located() {
+    // Unknown key (line 24).
+    let (line, col, msg) = unit_error("name = \"a\"\nplaces = [\"太原市/小店区\"]\nplace = 1\n");
+    assert_eq!((line, col), (24, 1), "{msg}");
+    assert!(msg.contains("place"), "{msg}");
+    // A name that is a city of reporting_units (太原市): the value on line 22, column 8.
+    let (line, col, msg) = unit_error("name = \"太原市\"\nplaces = [\"太原市/小店区\"]\n");
+    assert_eq!((line, col), (22, 8), "{msg}");
+    assert!(msg.contains("already a city"), "{msg}");
+    // An empty list: `places = []` on line 23, the list at column 10.
+    let (line, col, msg) = unit_error("name = \"a\"\nplaces = []\n");
+    assert_eq!((line, col), (23, 10), "{msg}");
+    assert!(msg.contains("at least one"), "{msg}");
+    // A bare city is not a place below a city; `places = [` is 10 characters and
+    // `"太原市/小店区", ` 11 more, so the second element starts at column 22.
+    let (line, col, msg) = unit_error("name = \"a\"\nplaces = [\"太原市/小店区\", \"太原市\"]\n");
+    assert_eq!((line, col), (23, 22), "{msg}");
+    assert!(msg.contains("path from the city down"), "{msg}");
+    // Nested places.
+    let (line, col, msg) =
+        unit_error("name = \"a\"\nplaces = [\"太原市/小店区\", \"太原市/小店区/坞城街道\"]\n");
+    assert_eq!((line, col), (23, 22), "{msg}");
+    assert!(msg.contains("must not nest"), "{msg}");
+    // A word other than "user".
+    let (line, col, msg) = unit_error("name = \"a\"\nplaces = \"users\"\n");
+    assert_eq!((line, col), (23, 10), "{msg}");
+    assert!(msg.contains("\"user\""), "{msg}");
+    // A number among the places: a syntax-level error at the number.
+    let (line, _, msg) = unit_error("name = \"a\"\nplaces = [3]\n");
+    assert_eq!(line, 23, "{msg}");
+    // A duplicate name: the second unit's name is on line 26.
+    let (line, col, msg) = unit_error(
+        "name = \"a\"\nplaces = [\"太原市/小店区\"]\n\n[[unit]]\nname = \"a\"\nplaces = \"user\"\n",
+    );
+    assert_eq!((line, col), (26, 8), "{msg}");
+    assert!(msg.contains("duplicate unit"), "{msg}");
+}
+
+fn plan_with_user_unit() -> Plan {
+    let text = format!(
+        "{HEAD}{GOOD}\n[[unit]]\nname = \"甲\"\nplaces = [\"太原市/小店区\"]\n\n[[unit]]\nname = \"新区\"\nplaces = \"user\"\n"
+    );
+    match parse("p.toml", &text) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn units_file_fills_user_units_only() {
+    let mut p = plan_with_user_unit();
+    let ok =
+        "[[unit]]\nname = \"新区\"\nplaces = [\"太原市/迎泽区/迎泽街道\", \"晋中市/榆次区\"]\n";
+    if let Err(e) = apply_units(&mut p, "u.toml", ok) {
+        panic!("{e}");
+    }
+    assert_eq!(
+        p.units[1].place_paths(),
+        ["太原市/迎泽区/迎泽街道", "晋中市/榆次区"]
+    );
+    assert_eq!(p.units[1].source, "u.toml");
+    let located = |text: &str| -> (usize, usize, String) {
+        let mut p = plan_with_user_unit();
+        match apply_units(&mut p, "u.toml", text) {
+            Err(PlanError::Invalid(d)) if !d.is_empty() => {
+                assert!(!p.units[1].configured(), "nothing applied on error");
+                (d[0].line, d[0].column, d[0].message.clone())
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+    };
+    // Undeclared name.
+    let (line, col, msg) = located("[[unit]]\nname = \"旧区\"\nplaces = [\"太原市/小店区\"]\n");
+    assert_eq!((line, col), (2, 8), "{msg}");
+    assert!(
+        msg.contains("declares no such unit") && msg.contains("新区"),
+        "{msg}"
+    );
+    // A unit whose places the plan gives itself.
+    let (line, _, msg) = located("[[unit]]\nname = \"甲\"\nplaces = [\"太原市/小店区\"]\n");
+    assert_eq!(line, 2, "{msg}");
+    assert!(msg.contains("gives its places itself"), "{msg}");
+    // "user" is not a place list in a units file.
+    let (line, col, msg) = located("[[unit]]\nname = \"新区\"\nplaces = \"user\"\n");
+    assert_eq!((line, col), (3, 10), "{msg}");
+    // Unknown key and empty file.
+    let (line, col, msg) =
+        located("[[unit]]\nname = \"新区\"\nplaces = [\"太原市/小店区\"]\nwhere = 1\n");
+    assert_eq!((line, col), (4, 1), "{msg}");
+    let (line, _, msg) = located("# nothing\n");
+    assert_eq!(line, 1, "{msg}");
+    assert!(msg.contains("at least one"), "{msg}");
+}
