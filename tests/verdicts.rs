@@ -316,6 +316,12 @@ fn a_resubmitted_ledger_stops_the_audit_naming_both_files() {
     ] {
         assert!(err.contains(want), "missing {want:?} in {err}");
     }
+    // Keeping one of them, as the message says, gives the demo's figures again (晋城市
+    // brand-orgs 3 / 5 as in tests/golden.rs).
+    let (code, rows, err) = audit_csv(dir.path(), &["--exclude", "晋城市台账（更正）.csv"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(cell(&rows, "brand-orgs", "山西省/晋城市").0, "3");
+    assert_eq!(cell(&rows, "urban-density", "山西省/晋城市").0, "8.01");
 }
 
 #[test]
