@@ -132,19 +132,19 @@ fn read_all(
         });
     }
 
-    // Read the bytes of every file once; group identical contents.
-    let mut bytes: Vec<Option<Vec<u8>>> = Vec::with_capacity(files.len());
+    // Hash every file's bytes (one file in memory at a time); group identical contents.
+    let mut readable: Vec<bool> = Vec::with_capacity(files.len());
     let mut by_hash: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
     for (i, f) in files.iter().enumerate() {
         match source::read_bytes(&f.path) {
             Ok(b) => {
                 let hash: [u8; 32] = Sha256::digest(&b).into();
                 by_hash.entry(hash).or_default().push(i);
-                bytes.push(Some(b));
+                readable.push(true);
             }
             Err(e) if keep_going => {
                 out.failures.push(e);
-                bytes.push(None);
+                readable.push(false);
             }
             Err(e) => return Err(e),
         }
@@ -169,9 +169,9 @@ fn read_all(
     }
 
     for (i, f) in files.iter().enumerate() {
-        let Some(b) = bytes.get_mut(i).and_then(Option::take) else {
+        if !readable.get(i).copied().unwrap_or(false) {
             continue; // could not be read; already a failure
-        };
+        }
         let m = mark(ds);
         let result = match copy_of.get(i).copied().flatten() {
             Some(keep) => {
@@ -182,7 +182,7 @@ fn read_all(
                     PassedOver::file(&f.path, PassReason::SameContent { first }),
                 )
             }
-            None => read_one(f, b, opts, ds),
+            None => source::read_bytes(&f.path).and_then(|b| read_one(f, b, opts, ds)),
         };
         if let Err(e) = result {
             if !keep_going {

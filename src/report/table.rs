@@ -225,13 +225,22 @@ pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
         );
     }
     for g in groups.iter().take(opts.max_issues) {
-        let _ = writeln!(
-            out,
-            "  - {}：{}（{}）",
-            g.location(&result.tables),
-            g.issue.message,
-            outcome_zh(g.issue.outcome)
-        );
+        let loc = g.location(&result.tables);
+        let _ = if loc.is_empty() {
+            writeln!(
+                out,
+                "  - {}（{}）",
+                g.issue.message,
+                outcome_zh(g.issue.outcome)
+            )
+        } else {
+            writeln!(
+                out,
+                "  - {loc}：{}（{}）",
+                g.issue.message,
+                outcome_zh(g.issue.outcome)
+            )
+        };
     }
     if groups.len() > opts.max_issues {
         let _ = writeln!(
