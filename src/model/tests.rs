@@ -123,6 +123,7 @@ fn opts() -> BuildOptions {
         province: "山西省".into(),
         code_wins: false,
         scope: Vec::new(),
+        ..BuildOptions::default()
     }
 }
 
