@@ -484,11 +484,10 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             &resolver,
             &regions,
             scope,
-            (&mut tables, &mut issues),
+            (&mut tables, &mut issues, &mut model.routes),
             row.origin,
             &row.place,
             Some(&row.name),
-            &mut model.routes,
         ) else {
             continue;
         };
@@ -551,11 +550,10 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             &resolver,
             &regions,
             scope,
-            (&mut tables, &mut issues),
+            (&mut tables, &mut issues, &mut model.routes),
             row.origin,
             &row.place,
             Some(&row.name),
-            &mut model.routes,
         ) else {
             continue;
         };
@@ -608,11 +606,10 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 &resolver,
                 &regions,
                 scope,
-                (&mut tables, &mut issues),
+                (&mut tables, &mut issues, &mut model.routes),
                 origin,
                 &place_text,
                 Some(&name),
-                &mut model.routes,
             ) else {
                 continue;
             };
@@ -633,11 +630,10 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             &resolver,
             &regions,
             scope,
-            (&mut tables, &mut issues),
+            (&mut tables, &mut issues, &mut model.routes),
             row.origin,
             &row.place,
             None,
-            &mut model.routes,
         ) else {
             continue;
         };
@@ -681,11 +677,10 @@ fn locate(
     resolver: &Resolver<'_>,
     regions: &RegionIndex,
     scope: RegionId,
-    (tables, issues): (&mut [TableInfo], &mut Vec<DataIssue>),
+    (tables, issues, routes): (&mut [TableInfo], &mut Vec<DataIssue>, &mut PlaceRoutes),
     origin: Origin,
     place: &crate::ingest::Place,
     name: Option<&str>,
-    routes: &mut PlaceRoutes,
 ) -> Option<RegionId> {
     let resolved = resolver.place(place);
     if let Ok((id, route)) = &resolved {
