@@ -131,11 +131,15 @@ impl<'a> Resolver<'a> {
         if p.community.is_empty() {
             return Ok((street, route));
         }
-        // The street's own name repeated in the community cell: the row is at the street.
-        if p.community == self.regions.get(street).name {
-            return Ok((street, route.max(Route::Variant)));
+        match self.community_in(street, &p.community) {
+            Ok(c) => Ok((c, route)),
+            // The street's own name repeated in the community cell (and no community of
+            // that name): the row is at the street.
+            Err(_) if p.community == self.regions.get(street).name => {
+                Ok((street, route.max(Route::Variant)))
+            }
+            Err(miss) => Err(miss),
         }
-        self.community_in(street, &p.community).map(|c| (c, route))
     }
 
     /// A former county now split among `candidates`: exactly one of them must hold the
