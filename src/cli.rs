@@ -97,6 +97,10 @@ pub struct InputArgs {
     /// input is an error.
     #[arg(long = "exclude", value_name = "FILE")]
     pub excludes: Vec<PathBuf>,
+    /// Place forms and former names of your own, read after the shipped ones: a TOML file
+    /// in the format of rules/places.toml (`[[alias]] province city old current year`).
+    #[arg(long, value_name = "FILE.toml")]
+    pub places: Option<PathBuf>,
 }
 
 /// Which route decides urban/rural first after the 城乡类型 column.

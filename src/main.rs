@@ -57,7 +57,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ingest::read_inputs_all(&args.input.inputs, &opts).map_err(|e| anyhow!("{e}"))?;
             let ds = outcome.dataset;
             let province = detect_province(&ds).unwrap_or_default();
-            let model = build(ds, &args.input, province, Vec::new())?;
+            let model = build(ds, &args.input, province, Vec::new(), &[])?;
             print!("{}", report::inspect::render(&model));
             print!("{}", report::inspect::render_failures(&outcome.failures));
             write_rejects(&args.input, &opts, &model)?;
@@ -159,13 +159,37 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
     if scope.len() > 2 {
         bail!("--scope takes a city or a city/county, e.g. 太原市 or 太原市/小店区");
     }
-    let model = build(ds, &args.input, plan.meta.province.clone(), scope)?;
+    let units = &plan.meta.reporting_units;
+    let (model, missing_unit) =
+        match build(ds, &args.input, plan.meta.province.clone(), scope, units) {
+            Ok(m) => (m, None),
+            // A reporting unit of the plan with no data: audit the province and show only that
+            // unit, as no data (exit 1), instead of refusing the scope.
+            Err(e) => match e.downcast_ref::<model::ModelError>() {
+                Some(model::ModelError::ScopeNotInData { unit }) => {
+                    let unit = unit.clone();
+                    let ds = read(&args.input, &opts)?;
+                    let m = build(
+                        ds,
+                        &args.input,
+                        plan.meta.province.clone(),
+                        Vec::new(),
+                        units,
+                    )?;
+                    (m, Some(unit))
+                }
+                _ => return Err(e),
+            },
+        };
     let by = match args.by {
         ByLevel::City => Level::City,
         ByLevel::County => Level::County,
         ByLevel::Street => Level::Street,
     };
-    let result = audit::run(&model, &plan, AuditOptions { as_of, by });
+    let mut result = audit::run(&model, &plan, AuditOptions { as_of, by });
+    if let Some(unit) = &missing_unit {
+        result.retain_region(&format!("{}/{unit}", plan.meta.province));
+    }
 
     let color = match args.color {
         ColorArg::Always => true,
@@ -301,13 +325,27 @@ fn read(input: &InputArgs, opts: &IngestOptions) -> Result<Dataset> {
     ingest::read_inputs(&input.inputs, opts).map_err(|e| anyhow!("{e}"))
 }
 
-fn build(ds: Dataset, input: &InputArgs, province: String, scope: Vec<String>) -> Result<Model> {
+fn build(
+    ds: Dataset,
+    input: &InputArgs,
+    province: String,
+    scope: Vec<String>,
+    reporting_units: &[String],
+) -> Result<Model> {
+    let places = match &input.places {
+        Some(path) => {
+            Some(model::places::PlaceRules::load_path(path).map_err(|e| anyhow!("--places: {e}"))?)
+        }
+        None => None,
+    };
     let opts = BuildOptions {
         province,
         code_wins: input.urban_rural == UrbanRuralRoute::Code,
         scope,
+        reporting_units: reporting_units.to_vec(),
+        places,
     };
-    model::build(ds, &opts).map_err(|e| anyhow!("{e}"))
+    model::build(ds, &opts).map_err(anyhow::Error::new)
 }
 
 /// "山西省/太原市" → ["太原市"] when the plan's province is 山西省.

@@ -237,6 +237,30 @@ impl AuditResult {
             .and_then(|&i| self.rows.get(i))
     }
 
+    /// Keep only the rows of the region with this path, with summaries and scope to
+    /// match: `--scope` naming a reporting unit that is absent from the data (its rows are
+    /// the no-data rows of the province-wide audit). The data issues of other regions go.
+    pub fn retain_region(&mut self, path: &str) {
+        self.rows.retain(|r| r.region == path);
+        for (ti, t) in self.targets.iter_mut().enumerate() {
+            let rows: Vec<Row> = self
+                .rows
+                .iter()
+                .filter(|r| r.target == ti)
+                .cloned()
+                .collect();
+            t.summary = summarize(&rows, ti);
+        }
+        self.index = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.target, r.region.clone()), i))
+            .collect();
+        self.scope = path.to_string();
+        self.issues.retain(|i| i.origin.is_none());
+    }
+
     /// Whether some target of at least `severity` is unmet at its assessed level, or a
     /// reporting unit of the plan is missing from the data. A region that is present but has
     /// no units of a kind (a district without rural communities) has nothing to fail.

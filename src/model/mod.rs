@@ -8,11 +8,12 @@
 //! checked for every file and sheet.
 
 mod dedup;
+pub mod places;
 pub mod provinces;
 pub mod region;
 mod resolve;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -22,6 +23,7 @@ use crate::ingest::{
 };
 use dedup::{Dedup, First};
 pub use dedup::{Submission, OVERLAP_DEN, OVERLAP_NUM};
+use places::{Lookup, PlaceForms, PlaceRules, Route};
 pub use region::{Level, Region, RegionId, RegionIndex};
 use resolve::Resolver;
 
@@ -33,8 +35,14 @@ pub struct BuildOptions {
     pub province: String,
     /// Let the NBS 城乡分类代码 decide urban/rural before the committee type in the name.
     pub code_wins: bool,
-    /// Restrict to one city or county: names from the city down, e.g. ["太原市", "小店区"].
+    /// Restrict to one city or county: names from the city down, e.g. ["太原市", "小店区"],
+    /// in any form a place cell may take (["阳泉"], ["泽州"], ["阳泉市城区"]).
     pub scope: Vec<String>,
+    /// The plan's reporting units (cities): a scope naming one of them that is not in the
+    /// community list is [`ModelError::ScopeNotInData`] rather than unknown.
+    pub reporting_units: Vec<String>,
+    /// Place forms and aliases of the user (`--places`), read after the shipped ones.
+    pub places: Option<PlaceRules>,
 }
 
 /// Errors that stop building the model.
@@ -46,6 +54,24 @@ pub enum ModelError {
     /// Two tables of one kind are largely the same records: a submission sent twice.
     #[error("{0}")]
     DuplicateSubmission(Box<Resubmission>),
+    /// `--scope` names more than one region.
+    #[error("范围 “{given}” 不唯一，可能是 / scope {given:?} is ambiguous, it may be: {}", candidates.join("、"))]
+    AmbiguousScope {
+        /// The scope as given.
+        given: String,
+        /// Full paths of the regions it may name.
+        candidates: Vec<String>,
+    },
+    /// `--scope` names a reporting unit of the plan (a city) that has no community in the
+    /// data.
+    #[error("范围 “{unit}” 是计划的报送单位，但数据中没有该市 / scope {unit:?} is a reporting unit with no data")]
+    ScopeNotInData {
+        /// The reporting unit as the plan names it.
+        unit: String,
+    },
+    /// The shipped place rules do not load (a build defect).
+    #[error("{0}")]
+    Places(String),
 }
 
 /// Two tables of one kind that are largely the same records (see [`dedup`]).
@@ -91,6 +117,101 @@ pub struct TableReach {
     pub cities: BTreeSet<RegionId>,
     /// Counties reached.
     pub counties: BTreeSet<RegionId>,
+}
+
+/// How many resolved rows each route took, with a few examples of the routes that are not
+/// exact.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RouteCounts {
+    /// Every cell as the list names it.
+    pub exact: u32,
+    /// Prefixes dropped, office names, enclosing region repeated.
+    pub variant: u32,
+    /// Short forms (阳泉, 泽州).
+    pub short: u32,
+    /// Former names (大同县).
+    pub alias: u32,
+}
+
+impl RouteCounts {
+    fn add(&mut self, route: Route) {
+        match route {
+            Route::Exact => self.exact += 1,
+            Route::Variant => self.variant += 1,
+            Route::Short => self.short += 1,
+            Route::Alias => self.alias += 1,
+        }
+    }
+
+    /// The count of one route.
+    pub fn get(&self, route: Route) -> u32 {
+        match route {
+            Route::Exact => self.exact,
+            Route::Variant => self.variant,
+            Route::Short => self.short,
+            Route::Alias => self.alias,
+        }
+    }
+
+    /// All routes together.
+    pub fn total(&self) -> u32 {
+        self.exact + self.variant + self.short + self.alias
+    }
+}
+
+/// One resolution shown for a human to check.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteExample {
+    /// The route.
+    pub route: Route,
+    /// The place cells as written, blank ones left out, joined by spaces.
+    pub written: String,
+    /// The path resolved to.
+    pub path: String,
+}
+
+/// Place-resolution routes of the rows of every non-community table.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PlaceRoutes {
+    /// All tables together.
+    pub total: RouteCounts,
+    /// Per table (index into [`Model::tables`]).
+    pub by_table: BTreeMap<u32, RouteCounts>,
+    /// The first three resolutions of each route that is not exact, in reading order.
+    pub examples: Vec<RouteExample>,
+}
+
+impl PlaceRoutes {
+    fn record(
+        &mut self,
+        table: u32,
+        route: Route,
+        place: &crate::ingest::Place,
+        path: impl FnOnce() -> String,
+    ) {
+        self.total.add(route);
+        self.by_table.entry(table).or_default().add(route);
+        if route != Route::Exact && self.examples.iter().filter(|e| e.route == route).count() < 3 {
+            let cells = [
+                &place.province,
+                &place.city,
+                &place.county,
+                &place.street,
+                &place.community,
+            ];
+            let written = cells
+                .iter()
+                .filter(|c| !c.is_empty())
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            self.examples.push(RouteExample {
+                route,
+                written,
+                path: path(),
+            });
+        }
+    }
 }
 
 /// How communities were classified urban/rural.
@@ -222,6 +343,8 @@ pub struct Model {
     pub classification: Classification,
     /// Per table (indexed like `tables`): the cities and counties its rows lie in.
     pub reach: Vec<TableReach>,
+    /// Which route resolved each row's place.
+    pub routes: PlaceRoutes,
 }
 
 impl Model {
@@ -268,9 +391,12 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
 
     let mut reach: Vec<TableReach> = vec![TableReach::default(); tables.len()];
 
-    // 1. Communities build the tree.
+    // 1. Communities build the tree; the scope is looked up in the whole tree, then the
+    //    communities within it are classified and counted.
     let mut community_ids = Vec::new();
     let mut seen_communities: HashSet<RegionId> = HashSet::new();
+    let mut listed = Vec::new();
+    let issues_before = issues.len();
     for row in communities {
         let p = &row.place;
         let row_province = if !p.province.is_empty() {
@@ -322,7 +448,20 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         }
         let short = text::strip_committee_suffix(&p.community).to_string();
         regions.add_short_name(street, &short, id);
-        if !in_scope(p, &opts.scope) {
+        listed.push((row, id, street));
+    }
+
+    let rules = match (PlaceRules::builtin(), &opts.places) {
+        (Ok(b), Some(user)) => b.with(user),
+        (Ok(b), None) => b.clone(),
+        (Err(e), _) => return Err(ModelError::Places(e.to_string())),
+    };
+    let forms = PlaceForms::build(&regions, province, &rules);
+    let scope = find_scope(&regions, &forms, province, opts)?;
+
+    for (row, id, street) in listed {
+        let p = &row.place;
+        if !regions.is_within(id, scope) {
             skip(
                 &mut tables,
                 &mut issues,
@@ -391,21 +530,10 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         community_ids.push(id);
         *used.entry(row.origin.table).or_insert(0) += 1;
     }
+    // Keep the community issues in row order, as one pass would have written them.
+    issues[issues_before..].sort_by_key(|i| i.origin);
 
-    let scope = if opts.scope.is_empty() {
-        province
-    } else {
-        let mut cur = province;
-        for part in &opts.scope {
-            let key = text::fold(part);
-            cur = regions
-                .child(Some(cur), &key)
-                .ok_or_else(|| ModelError::UnknownScope(opts.scope.join("/")))?;
-        }
-        cur
-    };
-
-    let resolver = Resolver::new(&regions, province, &opts.province);
+    let resolver = Resolver::new(&regions, &forms, province, &opts.province);
     let mut model = Model {
         province,
         scope,
@@ -421,7 +549,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             &resolver,
             &regions,
             scope,
-            (&mut tables, &mut issues, &mut reach),
+            (&mut tables, &mut issues, &mut reach, &mut model.routes),
             row.origin,
             &row.place,
             Some(&row.name),
@@ -497,7 +625,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             &resolver,
             &regions,
             scope,
-            (&mut tables, &mut issues, &mut reach),
+            (&mut tables, &mut issues, &mut reach, &mut model.routes),
             row.origin,
             &row.place,
             Some(&row.name),
@@ -560,7 +688,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 &resolver,
                 &regions,
                 scope,
-                (&mut tables, &mut issues, &mut reach),
+                (&mut tables, &mut issues, &mut reach, &mut model.routes),
                 origin,
                 &place_text,
                 Some(&name),
@@ -601,7 +729,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             &resolver,
             &regions,
             scope,
-            (&mut tables, &mut issues, &mut reach),
+            (&mut tables, &mut issues, &mut reach, &mut model.routes),
             row.origin,
             &row.place,
             None,
@@ -682,14 +810,22 @@ fn locate(
     resolver: &Resolver<'_>,
     regions: &RegionIndex,
     scope: RegionId,
-    (tables, issues, reach): (&mut [TableInfo], &mut Vec<DataIssue>, &mut [TableReach]),
+    (tables, issues, reach, routes): (
+        &mut [TableInfo],
+        &mut Vec<DataIssue>,
+        &mut [TableReach],
+        &mut PlaceRoutes,
+    ),
     origin: Origin,
     place: &crate::ingest::Place,
     name: Option<&str>,
 ) -> Option<RegionId> {
-    let found = resolver.place(place);
-    let deepest = match &found {
-        Ok(id) => Some(*id),
+    let resolved = resolver.place(place);
+    if let Ok((id, route)) = &resolved {
+        routes.record(origin.table, *route, place, || regions.path(*id));
+    }
+    let deepest = match &resolved {
+        Ok((id, _)) => Some(*id),
         Err(miss) => miss.matched,
     };
     if let (Some(id), Some(r)) = (deepest, reach.get_mut(origin.table as usize)) {
@@ -700,7 +836,7 @@ fn locate(
             r.counties.insert(c);
         }
     }
-    let (column, reason, message) = match found {
+    let (column, reason, message) = match resolved.map(|(id, _)| id) {
         Ok(id) if regions.is_within(id, scope) => return Some(id),
         Ok(id) => (
             None,
@@ -834,13 +970,107 @@ fn skip(
     });
 }
 
-/// Whether a community row lies within `--scope` (city, then county, compared folded).
-fn in_scope(place: &crate::ingest::Place, scope: &[String]) -> bool {
-    let parts = [&place.city, &place.county];
-    scope
+/// The region `--scope` names: a city, a city and county, or a county alone, in any form
+/// a place cell may take. Ambiguous, unknown and known-but-absent scopes are errors.
+fn find_scope(
+    regions: &RegionIndex,
+    forms: &PlaceForms,
+    province: RegionId,
+    opts: &BuildOptions,
+) -> Result<RegionId, ModelError> {
+    let parts: Vec<String> = opts
+        .scope
         .iter()
-        .zip(parts)
-        .all(|(want, have)| text::fold(want) == *have)
+        .map(|s| text::fold(s))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let given = opts.scope.join("/");
+    let paths =
+        |ids: &[RegionId]| -> Vec<String> { ids.iter().map(|&i| regions.path(i)).collect() };
+    let chain = [province];
+    let (first, rest) = match parts.split_first() {
+        None => return Ok(province),
+        Some(x) => x,
+    };
+    let not_in_data = || {
+        // A reporting unit of the plan (阳泉市, written 阳泉 or 山西省阳泉市 too)?
+        let stem = |s: &str| s.trim_end_matches('市').to_string();
+        let bare = [opts.province.as_str(), opts.province.trim_end_matches('省')]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .find_map(|p| first.strip_prefix(p).filter(|r| !r.is_empty()))
+            .unwrap_or(first);
+        match opts.reporting_units.iter().find(|u| stem(u) == stem(bare)) {
+            Some(u) => ModelError::ScopeNotInData { unit: u.clone() },
+            None => ModelError::UnknownScope(given.clone()),
+        }
+    };
+    let mut cur = match forms.lookup(regions, province, &chain, first) {
+        Lookup::Found(id, _) => id,
+        Lookup::Ambiguous(c) | Lookup::Split(c, _) => {
+            return Err(ModelError::AmbiguousScope {
+                given: given.clone(),
+                candidates: paths(c),
+            })
+        }
+        Lookup::Enclosing => province,
+        Lookup::Missing if rest.is_empty() => {
+            // A county alone (泽州, 城区) or a city and county in one (阳泉市城区). Only the
+            // most direct route counts: 城区 is the current name in 阳泉市 and 晋城市, which
+            // outranks the former 城区 of 大同市 and 长治市.
+            let mut found: Vec<(Route, RegionId)> = Vec::new();
+            for &city in &regions.get(province).children {
+                match forms.lookup(regions, city, &[province, city], first) {
+                    Lookup::Found(id, r) => found.push((r, id)),
+                    Lookup::Ambiguous(c) => found.extend(c.iter().map(|&id| (Route::Short, id))),
+                    Lookup::Split(c, _) => found.extend(c.iter().map(|&id| (Route::Alias, id))),
+                    Lookup::Enclosing | Lookup::Missing => {}
+                }
+            }
+            let best = found.iter().map(|(r, _)| *r).min();
+            let found: Vec<RegionId> = found
+                .into_iter()
+                .filter(|(r, _)| Some(*r) == best)
+                .map(|(_, id)| id)
+                .collect();
+            return match found.as_slice() {
+                [one] => Ok(*one),
+                [] => Err(not_in_data()),
+                many => Err(ModelError::AmbiguousScope {
+                    given,
+                    candidates: paths(many),
+                }),
+            };
+        }
+        Lookup::Missing => return Err(not_in_data()),
+    };
+    for part in rest {
+        let chain: Vec<RegionId> = {
+            let mut c = vec![cur];
+            let mut up = regions.get(cur).parent;
+            while let Some(p) = up {
+                c.push(p);
+                up = regions.get(p).parent;
+            }
+            c.reverse();
+            c
+        };
+        cur = match forms.lookup(regions, cur, &chain, part) {
+            Lookup::Found(id, _) => id,
+            Lookup::Ambiguous(c) | Lookup::Split(c, _) => {
+                return Err(ModelError::AmbiguousScope {
+                    given,
+                    candidates: paths(c),
+                })
+            }
+            Lookup::Enclosing => cur,
+            Lookup::Missing => return Err(ModelError::UnknownScope(given)),
+        };
+    }
+    if regions.get(cur).level > Level::County {
+        return Err(ModelError::UnknownScope(given));
+    }
+    Ok(cur)
 }
 
 /// Record a community's code and the prefixes of its ancestors (street 9, county 6,

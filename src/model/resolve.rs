@@ -2,6 +2,7 @@
 
 use crate::ingest::{text, Place, SkipReason};
 
+use super::places::{Lookup, PlaceForms, Route};
 use super::provinces;
 use super::region::{Level, RegionId, RegionIndex};
 
@@ -22,22 +23,31 @@ pub struct Miss {
 /// Looks places up in a region index.
 pub struct Resolver<'a> {
     regions: &'a RegionIndex,
+    forms: &'a PlaceForms,
     province: RegionId,
     province_name: &'a str,
 }
 
 impl<'a> Resolver<'a> {
-    /// A resolver for the province `province` of `regions`.
-    pub fn new(regions: &'a RegionIndex, province: RegionId, province_name: &'a str) -> Self {
+    /// A resolver for the province `province` of `regions`, with the written forms
+    /// `forms` prepared for that tree.
+    pub fn new(
+        regions: &'a RegionIndex,
+        forms: &'a PlaceForms,
+        province: RegionId,
+        province_name: &'a str,
+    ) -> Self {
         Resolver {
             regions,
+            forms,
             province,
             province_name,
         }
     }
 
-    /// Resolve a row's place to the most specific region it names.
-    pub fn place(&self, p: &Place) -> Result<RegionId, Miss> {
+    /// Resolve a row's place to the most specific region it names, with the least direct
+    /// route any cell took.
+    pub fn place(&self, p: &Place) -> Result<(RegionId, Route), Miss> {
         if !p.province.is_empty()
             && !self.province_name.is_empty()
             && !provinces::same_province(&p.province, self.province_name)
@@ -49,43 +59,171 @@ impl<'a> Resolver<'a> {
                 matched: None,
             });
         }
+        let city_blank = || Miss {
+            column: "市",
+            reason: SkipReason::InvalidValue,
+            message: "市为空".to_string(),
+            matched: None,
+        };
         if p.city.is_empty() {
-            return Err(Miss {
-                column: "市",
-                reason: SkipReason::InvalidValue,
-                message: "市为空".to_string(),
-                matched: None,
-            });
+            return Err(city_blank());
         }
-        let city = self
-            .regions
-            .child(Some(self.province), &p.city)
-            .or_else(|| {
-                self.regions
-                    .child(Some(self.province), &format!("{}市", p.city))
-            })
-            .ok_or_else(|| self.unmatched("市", self.province, &p.city))?;
+        let mut route = Route::Exact;
+        let p_chain = [self.province];
+        let city = match self
+            .forms
+            .lookup(self.regions, self.province, &p_chain, &p.city)
+        {
+            Lookup::Found(id, r) => {
+                route = route.max(r);
+                id
+            }
+            Lookup::Enclosing => return Err(city_blank()),
+            other => return Err(self.not_one("市", self.province, &p.city, other)),
+        };
+        let lower_blank = |cells: &[&String]| cells.iter().all(|c| c.is_empty());
         if p.county.is_empty() {
-            return Ok(city);
+            return Ok((city, route));
         }
-        let county = self
-            .regions
-            .child(Some(city), &p.county)
-            .ok_or_else(|| self.unmatched("县区", city, &p.county))?;
+        let c_chain = [self.province, city];
+        let county = match self.forms.lookup(self.regions, city, &c_chain, &p.county) {
+            Lookup::Found(id, r) => {
+                route = route.max(r);
+                id
+            }
+            Lookup::Enclosing if lower_blank(&[&p.street, &p.community]) => {
+                return Ok((city, route.max(Route::Variant)));
+            }
+            Lookup::Split(candidates, year) => {
+                // A former county split among several: the street decides.
+                return self.split(p, city, candidates, year);
+            }
+            other => return Err(self.not_one("县区", city, &p.county, other)),
+        };
+        self.below_county(p, city, county, route)
+    }
+
+    /// The street and community of a row whose county is resolved.
+    fn below_county(
+        &self,
+        p: &Place,
+        city: RegionId,
+        county: RegionId,
+        mut route: Route,
+    ) -> Result<(RegionId, Route), Miss> {
         if p.street.is_empty() {
             if p.community.is_empty() {
-                return Ok(county);
+                return Ok((county, route));
             }
-            return self.community_in(county, &p.community);
+            return self.community_in(county, &p.community).map(|c| (c, route));
         }
-        let street = self
-            .regions
-            .child(Some(county), &p.street)
-            .ok_or_else(|| self.unmatched("街道乡镇", county, &p.street))?;
+        let s_chain = [self.province, city, county];
+        let street = match self.forms.lookup(self.regions, county, &s_chain, &p.street) {
+            Lookup::Found(id, r) => {
+                route = route.max(r);
+                id
+            }
+            Lookup::Enclosing if p.community.is_empty() => {
+                return Ok((county, route.max(Route::Variant)));
+            }
+            other => return Err(self.not_one("街道乡镇", county, &p.street, other)),
+        };
         if p.community.is_empty() {
-            return Ok(street);
+            return Ok((street, route));
         }
-        self.community_in(street, &p.community)
+        match self.community_in(street, &p.community) {
+            Ok(c) => Ok((c, route)),
+            // The street's own name repeated in the community cell (and no community of
+            // that name): the row is at the street.
+            Err(_) if p.community == self.regions.get(street).name => {
+                Ok((street, route.max(Route::Variant)))
+            }
+            Err(miss) => Err(miss),
+        }
+    }
+
+    /// A former county now split among `candidates`: exactly one of them must hold the
+    /// row's street.
+    fn split(
+        &self,
+        p: &Place,
+        city: RegionId,
+        candidates: &[RegionId],
+        year: Option<i32>,
+    ) -> Result<(RegionId, Route), Miss> {
+        let names = self.names(candidates);
+        let when = year.map(|y| format!("{y}年")).unwrap_or_default();
+        if p.street.is_empty() {
+            return Err(Miss {
+                column: "县区",
+                reason: SkipReason::AmbiguousPlace,
+                message: format!(
+                    "县区“{}”已于{when}撤并为{}：需要街道乡镇才能判定是哪一个",
+                    p.county, names
+                ),
+                matched: Some(city),
+            });
+        }
+        let found: Vec<RegionId> = candidates
+            .iter()
+            .filter(|&&k| {
+                let chain = [self.province, city, k];
+                matches!(
+                    self.forms.lookup(self.regions, k, &chain, &p.street),
+                    Lookup::Found(..)
+                )
+            })
+            .copied()
+            .collect();
+        match found.as_slice() {
+            [one] => self.below_county(p, city, *one, Route::Alias),
+            [] => Err(Miss {
+                column: "街道乡镇",
+                reason: SkipReason::UnmatchedPlace,
+                message: format!(
+                    "县区“{}”已于{when}撤并为{}，街道乡镇“{}”不在其中任何一个的名单中",
+                    p.county, names, p.street
+                ),
+                matched: Some(city),
+            }),
+            many => Err(Miss {
+                column: "街道乡镇",
+                reason: SkipReason::AmbiguousPlace,
+                message: format!(
+                    "县区“{}”已于{when}撤并为{}，街道乡镇“{}”在{}中都有",
+                    p.county,
+                    names,
+                    p.street,
+                    self.names(many)
+                ),
+                matched: Some(city),
+            }),
+        }
+    }
+
+    /// "山西省/大同市/平城区、山西省/大同市/云冈区".
+    fn names(&self, ids: &[RegionId]) -> String {
+        ids.iter()
+            .map(|&id| self.regions.path(id))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+
+    /// The miss for a cell that found nothing, or more than one region.
+    fn not_one(&self, column: &'static str, parent: RegionId, cell: &str, l: Lookup<'_>) -> Miss {
+        match l {
+            Lookup::Ambiguous(c) | Lookup::Split(c, _) => Miss {
+                column,
+                reason: SkipReason::AmbiguousPlace,
+                message: format!(
+                    "{column}“{cell}”在{}不唯一：可能是{}",
+                    self.regions.path(parent),
+                    self.names(c)
+                ),
+                matched: Some(parent),
+            },
+            _ => self.unmatched(column, parent, cell),
+        }
     }
 
     /// A community named in an organization's 服务社区 list, looked up among the communities

@@ -124,6 +124,7 @@ fn opts() -> BuildOptions {
         province: "山西省".into(),
         code_wins: false,
         scope: Vec::new(),
+        ..BuildOptions::default()
     }
 }
 
@@ -424,4 +425,144 @@ fn dissolved_status_without_date_is_never_active() {
     let m = built(vec![o], &opts());
     let d = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
     assert!(!m.organizations[0].active.at(d));
+}
+
+/// A hand-built list for the written forms: 阳泉市/城区 and 晋城市/城区 (current names),
+/// 长治市/潞州区 (where the former 城区 of 长治市 went), and a made-up city whose 新华县
+/// and 新华区 share the short form 新华.
+fn forms_dataset(orgs: Vec<OrganizationRow>) -> Dataset {
+    let rows = vec![
+        community(
+            2,
+            place("阳泉市", "城区", "上站街道", "上站社区居委会"),
+            Some(111),
+        ),
+        community(
+            3,
+            place("晋城市", "城区", "西街街道", "西街社区居委会"),
+            Some(111),
+        ),
+        community(
+            4,
+            place("长治市", "潞州区", "东街街道", "东街社区居委会"),
+            Some(111),
+        ),
+        community(5, place("甲市", "新华县", "一镇", "一村委会"), Some(220)),
+        community(
+            6,
+            place("甲市", "新华区", "二街道", "二社区居委会"),
+            Some(111),
+        ),
+    ];
+    let n = orgs.len() as u32;
+    Dataset {
+        tables: vec![
+            table(TableKind::Communities, rows.len() as u32),
+            table(TableKind::Organizations, n),
+        ],
+        communities: rows,
+        organizations: orgs,
+        ..Dataset::default()
+    }
+}
+
+#[test]
+fn written_forms_resolve_with_their_route_and_never_guess() {
+    let orgs = vec![
+        // Exact.
+        org(2, "a", place("阳泉市", "城区", "上站街道", "")),
+        // Province and city prefixes, office name: variant.
+        org(
+            3,
+            "b",
+            place("山西省阳泉市", "阳泉市城区", "上站街道办事处", ""),
+        ),
+        // Short city: short.
+        org(4, "c", place("阳泉", "城区", "", "")),
+        // 长治市's former 城区: alias to 潞州区; 阳泉市/城区 above stayed itself.
+        org(5, "d", place("长治市", "城区", "东街街道", "")),
+        // 城区 never shortens to 城.
+        org(6, "e", place("阳泉市", "城", "", "")),
+        // 新华 is 新华县 or 新华区: ambiguous, both named.
+        org(7, "f", place("甲市", "新华", "", "")),
+        // The county cell repeating the city: the row is at the city.
+        org(8, "g", place("晋城市", "晋城市", "", "")),
+    ];
+    let m = match build(forms_dataset(orgs), &opts()) {
+        Ok(m) => m,
+        Err(e) => panic!("{e}"),
+    };
+    let paths: Vec<String> = m
+        .organizations
+        .iter()
+        .map(|o| format!("{} {}", o.name, m.regions.path(o.place)))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "a 山西省/阳泉市/城区/上站街道",
+            "b 山西省/阳泉市/城区/上站街道",
+            "c 山西省/阳泉市/城区",
+            "d 山西省/长治市/潞州区/东街街道",
+            "g 山西省/晋城市",
+        ]
+    );
+    let r = &m.routes.total;
+    // a exact; b, g variant; c short; d alias.
+    assert_eq!((r.exact, r.variant, r.short, r.alias), (1, 2, 1, 1));
+    assert_eq!(
+        issue_for(&m, 1, 6).map(|i| i.outcome),
+        Some(Outcome::Skipped(SkipReason::UnmatchedPlace))
+    );
+    let i = issue_for(&m, 1, 7);
+    assert_eq!(
+        i.map(|i| i.outcome),
+        Some(Outcome::Skipped(SkipReason::AmbiguousPlace))
+    );
+    let msg = i.map(|i| i.message.clone()).unwrap_or_default();
+    assert!(
+        msg.contains("山西省/甲市/新华县") && msg.contains("山西省/甲市/新华区"),
+        "{msg}"
+    );
+    let t = &m.tables[1];
+    assert_eq!(t.rows_read, t.used + t.skipped_total());
+    assert_eq!(t.used, 5);
+}
+
+#[test]
+fn scope_goes_through_the_written_forms() {
+    let scoped = |s: &[&str]| {
+        build(
+            forms_dataset(Vec::new()),
+            &BuildOptions {
+                scope: s.iter().map(|x| x.to_string()).collect(),
+                reporting_units: vec!["太原市".into(), "阳泉市".into()],
+                ..opts()
+            },
+        )
+        .map(|m| m.regions.path(m.scope))
+    };
+    assert_eq!(scoped(&["阳泉"]).ok().as_deref(), Some("山西省/阳泉市"));
+    assert_eq!(
+        scoped(&["阳泉市城区"]).ok().as_deref(),
+        Some("山西省/阳泉市/城区")
+    );
+    assert_eq!(
+        scoped(&["长治", "潞州"]).ok().as_deref(),
+        Some("山西省/长治市/潞州区")
+    );
+    match scoped(&["城区"]) {
+        Err(ModelError::AmbiguousScope { candidates, .. }) => {
+            assert_eq!(candidates, ["山西省/阳泉市/城区", "山西省/晋城市/城区"])
+        }
+        other => panic!("{other:?}"),
+    }
+    match scoped(&["太原"]) {
+        Err(ModelError::ScopeNotInData { unit }) => assert_eq!(unit, "太原市"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        scoped(&["大同市"]),
+        Err(ModelError::UnknownScope(_))
+    ));
 }

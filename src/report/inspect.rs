@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use super::issues::{accounting_line, is_listed, location, outcome_zh, table_accounting, totals};
-use crate::model::Model;
+use crate::model::places::Route;
+use crate::model::{Model, RouteCounts};
 
 /// Render the inspection of a model.
 pub fn render(model: &Model) -> String {
@@ -50,6 +51,9 @@ pub fn render(model: &Model) -> String {
             );
         }
         let _ = writeln!(out, "  {}", table_accounting(t));
+        if let Some(r) = model.routes.by_table.get(&(i as u32)) {
+            let _ = writeln!(out, "  {}", routes_line(r));
+        }
         let issues: Vec<_> = model
             .issues
             .iter()
@@ -83,6 +87,23 @@ pub fn render(model: &Model) -> String {
         c.name_code_disagree,
         if c.code_wins { "（--urban-rural code：代码优先）" } else { "（名称优先；--urban-rural code 改为代码优先）" }
     );
+    let r = &model.routes;
+    if r.total.total() > 0 {
+        let _ = writeln!(out, "{}", routes_line(&r.total));
+        let by_route = Route::ALL
+            .iter()
+            .flat_map(|k| r.examples.iter().filter(move |e| e.route == *k));
+        for e in by_route {
+            let _ = writeln!(
+                out,
+                "  {} {}: {} → {}",
+                e.route.zh(),
+                e.route.as_str(),
+                e.written,
+                e.path
+            );
+        }
+    }
     let (read, used, skipped) = totals(&model.tables);
     let _ = writeln!(out, "合计 total: {}", accounting_line(read, used, &skipped));
     out
@@ -100,6 +121,15 @@ pub fn render_failures(failures: &[crate::ingest::IngestError]) -> String {
         }
     }
     out
+}
+
+/// "地点解析 place routes: 原名 exact 17, 变体 variant 4, 简称 short form 2, 旧名 alias 3".
+fn routes_line(r: &RouteCounts) -> String {
+    let parts: Vec<String> = Route::ALL
+        .iter()
+        .map(|&k| format!("{} {} {}", k.zh(), k.as_str(), r.get(k)))
+        .collect();
+    format!("地点解析 place routes: {}", parts.join("，"))
 }
 
 /// Spreadsheet column letters of a 0-based index: 0 → A, 26 → AA.
