@@ -440,3 +440,20 @@ fn statuses_say_what_they_mean() {
     // The province figure is partial.
     assert!(out.contains("山西省的数字只含 2/11 市的数据"), "{out}");
 }
+
+#[test]
+fn the_demo_resolves_places_written_as_staff_write_them() {
+    // fixtures/demo/GENERATOR-NOTES.txt: 25 rows of the 晋城市 ledger write 泽州 for 泽州县,
+    // 15 write …街道办事处 for …街道; all resolve (the ledger's only unmatched row is the
+    // planted 幸福里社区), and the golden figures do not move (tests/golden.rs).
+    let (code, out, err) = run(&["inspect", "fixtures/demo"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("地点解析 place routes: 原名 exact 9530，变体 variant 15，简称 short form 25"),
+        "{out}"
+    );
+    assert!(
+        out.contains("晋城市 泽州 南村镇 岭杰社区 → 山西省/晋城市/泽州县/南村镇/岭杰社区"),
+        "{out}"
+    );
+}
