@@ -128,7 +128,8 @@ pub struct AuditArgs {
     /// Level of the per-region gap table.
     #[arg(long, value_enum, default_value_t = ByLevel::City)]
     pub by: ByLevel,
-    /// Restrict to one city or county, e.g. 太原市 or 太原市/小店区.
+    /// Restrict to one city or county, e.g. 太原市, 太原市/小店区, or as people write them:
+    /// 阳泉, 泽州 (a county alone, when it names one place), 阳泉市城区.
     #[arg(long, value_name = "CITY[/COUNTY]")]
     pub scope: Option<String>,
     /// Places of the plan's reporting units declared `places = "user"` (西咸新区 in
@@ -216,9 +217,10 @@ pub enum LangArg {
 pub enum FailOn {
     /// Always exit 0 after a successful run.
     Never,
-    /// Exit 1 when an error-severity target is unmet.
+    /// Exit 1 when an error-severity target is unmet or has no data (a reporting unit or a
+    /// table it reads was not supplied).
     Error,
-    /// Exit 1 when any target, warnings included, is unmet.
+    /// Exit 1 when any target, warnings included, is unmet or has no data.
     Warning,
 }
 
