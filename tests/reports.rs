@@ -703,3 +703,62 @@ fn identical_issues_are_merged_in_html_and_markdown() {
         );
     }
 }
+
+/// A street-level copy of urban-density: the demo's townships without an urban community
+/// are not applicable. They never fail (JUnit: they pass, saying so), and the summaries
+/// count them apart from the met ones, as the missing cities apart from the no-data
+/// streets. The counts come from the CSV of the same run.
+#[test]
+fn not_applicable_regions_pass_and_are_counted_apart() {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let builtin = read(&root().join("rules/shanxi-2021-2023.toml"));
+    let head = builtin.split("[[target]]").next().unwrap_or_default();
+    let plan = format!(
+        "{head}[[target]]\nid = \"urban-density-street\"\nclause = \"一、总体目标\"\n\
+         text = \"城市社区平均拥有不少于10个社区社会组织（按街道）\"\nnote = \"按街道\"\n\
+         measure = \"density\"\nrecords = {{ table = \"organizations\" }}\n\
+         units = {{ table = \"communities\", where = {{ kind = \"urban\" }} }}\n\
+         min = 10\nlevel = \"street\"\n"
+    );
+    let plan_path = dir.path().join("street.toml");
+    if let Err(e) = std::fs::write(&plan_path, plan) {
+        panic!("{e}");
+    }
+    let plan_arg = plan_path.display().to_string();
+    let run = run_all_on(&["fixtures/demo", "--plan", plan_arg.as_str()], "zh", "n");
+    assert_eq!(run.code, 1);
+    let csv = csv_records(&run.file("n.csv"));
+    let count = |level: &str, status: &str| {
+        csv[1..]
+            .iter()
+            .filter(|r| r[2] == level && r[7] == status)
+            .count()
+    };
+    let (met, unmet, na) = (
+        count("street", "met"),
+        count("street", "unmet"),
+        count("street", "not_applicable"),
+    );
+    let missing_cities = count("city", "no_data");
+    assert!(na > 0 && met > 0);
+    assert_eq!((count("street", "no_data"), missing_cities), (0, 9));
+
+    let md = read(&run.file("n.md"));
+    let cells = format!("| {met}（另 {na} 不适用） | {unmet} | 0（另 9 市） |");
+    assert!(md.contains(&cells), "{cells}");
+    let html = read(&run.file("n.html"));
+    assert!(html.contains(&format!(">{met}（另 {na} 不适用）</td>")));
+    assert!(html.contains("0（另 9 市）"));
+
+    // JUnit: the unmet streets and the missing cities fail; not-applicable streets pass.
+    let xml = read(&run.file("n.xml"));
+    assert_eq!(xml.matches("<failure ").count(), unmet + missing_cities);
+    assert_eq!(
+        xml.matches("<system-out>不适用 · 没有符合条件的单位</system-out>")
+            .count(),
+        na
+    );
+}

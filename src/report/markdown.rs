@@ -228,8 +228,9 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
     let (read, used, skipped) = totals(&result.tables);
     let _ = writeln!(
         m,
-        "{}：{}",
+        "{}{}{}",
         w.accounting,
+        pick(lang, "：", ": "),
         inline(&accounting_in(read, used, &skipped, lang))
     );
     m

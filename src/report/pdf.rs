@@ -512,8 +512,10 @@ fn checklist(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
         return Ok(());
     }
     // Keep the section on one page when it fits on one (heading, note, rows, legend).
-    // (Heading 36, note 14, rows of one 8-point line 16.4 each, legend lines 10.4.)
-    let est = 60.0 + (grid.rows.len() + 1) as f32 * 16.5 + grid.legend.len() as f32 * 10.5;
+    // (Heading 36, note 14, rows of one 8-point line 16.4 each, legend lines 10.4 in two
+    // columns.)
+    let legend_lines = grid.legend.len().div_ceil(2);
+    let est = 60.0 + (grid.rows.len() + 1) as f32 * 16.5 + legend_lines as f32 * 10.5;
     if est < layout::CONTENT_BOTTOM - layout::MARGIN_TOP {
         p.need(est);
     }
@@ -557,10 +559,42 @@ fn checklist(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
         size,
         context: w.checklist.to_string(),
     })?;
-    // The legend stays together.
-    p.need(grid.legend.len() as f32 * 10.4);
-    for (n, name) in &grid.legend {
-        p.paragraph(&format!("{n}. {name}"), 8.0, INK, w.checklist)?;
+    legend(p, &grid.legend, w.checklist)
+}
+
+/// The numbered legend of the checklist, in two columns (down the first, then the second)
+/// when it has more than three entries and fits on the page, else in one.
+fn legend(p: &mut Pages, legend: &[(usize, String)], context: &str) -> Result<(), ReportError> {
+    let size = 8.0;
+    let line_h = size * 1.3;
+    let texts: Vec<String> = legend
+        .iter()
+        .map(|(n, name)| format!("{n}. {name}"))
+        .collect();
+    let col_gap = 16.0;
+    let col_w = (CONTENT_W - col_gap) / 2.0;
+    let half = texts.len().div_ceil(2);
+    let mut heights = [0.0f32; 2];
+    for (i, t) in texts.iter().enumerate() {
+        heights[usize::from(i >= half)] +=
+            p.shaper.wrap(t, size, col_w, context)?.len() as f32 * line_h;
+    }
+    let h = heights[0].max(heights[1]);
+    p.need(h);
+    if texts.len() > 3 && p.y + h <= layout::CONTENT_BOTTOM {
+        let top = p.y;
+        for (col, chunk) in texts.chunks(half.max(1)).enumerate() {
+            p.y = top;
+            let x = MARGIN_X + col as f32 * (col_w + col_gap);
+            for t in chunk {
+                p.paragraph_at(x, col_w, t, size, INK, context)?;
+            }
+        }
+        p.y = top + h;
+    } else {
+        for t in &texts {
+            p.paragraph(t, size, INK, context)?;
+        }
     }
     Ok(())
 }
