@@ -1,13 +1,16 @@
 //! The HTML report: one self-contained file (inline CSS, inline SVG charts, a few lines of
 //! inline script to sort tables), with the sections of the terminal report: title block and
-//! inputs, summary of targets, charts, the gap table at `--by` level, data issues and row
-//! accounting. Nothing is fetched: no URL, no web font, no external script or style.
+//! inputs, summary of targets (with the notes on tables not supplied and partial figures),
+//! the submission checklist, charts, the gap table at `--by` level, data issues (identical
+//! ones merged) and row accounting. Nothing is fetched: no URL, no web font, no external
+//! script or style.
 //!
 //! Every number is printed with [`fmt_num`] at the row's decimals, or taken from
 //! [`long_cells`](super::long_cells), so it equals the CSV.
 //!
-//! The layout helpers at the end ([`cell_text_in`], [`gap_layout`], …) are shared with the
-//! Markdown report.
+//! The layout helpers at the end ([`cell_text_in`], [`gap_layout`], `summary_counts`,
+//! `partial_label`, `group_location_in`, `issues_count_in`, …) are shared with the
+//! Markdown, PDF and XLSX reports.
 
 use std::fmt::Write as _;
 use std::io::Write;

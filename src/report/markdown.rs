@@ -1,5 +1,6 @@
-//! The Markdown report: title line, summary of targets and the per-region gap table as
-//! GitHub-flavoured tables, then the data-issue count and row accounting, for pasting into
+//! The Markdown report: title line, summary of targets (and its notes), the submission
+//! checklist and the per-region gap table as GitHub-flavoured tables, then the data issues
+//! (identical ones merged, at most 50 entries) and row accounting, for pasting into
 //! documents and wikis.
 //!
 //! Cells are the HTML report's (which are the terminal report's): every number is printed

@@ -1,5 +1,9 @@
 //! PDF/A-2b report (A4 landscape) with krilla.
 //!
+//! Sections, each with a bookmark: overview (title block, inputs), summary (with the notes
+//! on tables not supplied and partial figures), submission checklist (its legend in two
+//! columns), charts, gap table, data issues (identical ones merged), row accounting.
+//!
 //! The report renders the [`AuditResult`] and computes nothing of its own: every number is
 //! printed through [`fmt_num`] with the row's decimals, so it equals the CSV. Layout happens
 //! first ([`layout::Pages`] collects drawing operations per page), then the pages are drawn

@@ -1,5 +1,8 @@
-//! The XLSX report: a summary sheet (title block, one row per target, input files, row
-//! accounting) and a sheet with the long result, the CSV's columns and values.
+//! The XLSX report: a summary sheet (title block, one row per target, the notes on tables
+//! not supplied and partial figures, input files, row accounting), a sheet with the long
+//! result, the CSV's columns and values, and the submission checklist sheet (报送清单 /
+//! Checklist). Summary counts are numbers; the regions counted apart ("0（另 9 市）") are a
+//! literal suffix of the cell's number format.
 //!
 //! In the long sheet `value`, `required` and `gap` are numeric cells holding exactly the
 //! number the CSV prints (the [`long_cells`] string, read back as a number), shown with a
