@@ -43,6 +43,18 @@ fn demo_html_renders_in_headless_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // The sections the screenshot shows, the submission checklist among them.
+    let page = match std::fs::read_to_string(&html) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    for id in ["summary", "checklist", "charts", "gaps", "issues"] {
+        assert!(
+            page.contains(&format!("<section id=\"{id}\">")),
+            "section {id}"
+        );
+    }
+
     let browser = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".to_string());
     let status = Process::new(&browser)
         .args([

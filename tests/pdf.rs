@@ -224,3 +224,104 @@ fn shanxi_rare_township_names_render() {
         assert!(text.contains(name), "{name} missing");
     }
 }
+
+/// The checklist of the demo (after the summary, with its own bookmark): both cities sent
+/// every kind of table. The numbers follow the tables in reading order (the folder's files
+/// by name, a workbook's sheets in order): 1 孵化基地.csv, 2 晋城市社区社会组织台账.csv,
+/// 3 社区名单.xlsx#阳泉市, 4 社区名单.xlsx#晋城市, 5 经费.csv, 6 阳泉市社区社会组织台账.xlsx,
+/// 7 项目与活动.xlsx#项目, 8 项目与活动.xlsx#活动. 阳泉市's communities are in sheet 3 and its
+/// organizations in file 6; the incubator, project, event and fund tables are combined
+/// tables of both cities (1, 7, 8, 5).
+#[test]
+fn demo_pdf_has_the_checklist_and_the_partial_note() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("报告.pdf");
+    zhibiao()
+        .args(["audit", "fixtures/demo", "--as-of", "2023-12-31", "-o"])
+        .arg(&pdf)
+        .assert()
+        .code(1);
+    let text = squeeze(&pdf_text(&pdf));
+    assert!(text.contains("报送清单"));
+    // Grid rows: unit, then the six kinds in TableKind order (社区/村, 社区社会组织, 孵化基地,
+    // 项目, 活动, 经费).
+    assert!(text.contains("阳泉市✓3✓6✓1✓7✓8✓5"), "阳泉市 checklist row");
+    assert!(text.contains("晋城市✓4✓2✓1✓7✓8✓5"), "晋城市 checklist row");
+    assert!(text.contains("太原市——————"), "太原市 sent nothing");
+    for (n, name) in [
+        (1, "孵化基地.csv"),
+        (3, "社区名单.xlsx#阳泉市"),
+        (6, "阳泉市社区社会组织台账.xlsx#社会组织台账"),
+        (8, "项目与活动.xlsx#活动"),
+    ] {
+        let want = format!("{n}.fixtures/demo/{name}");
+        assert!(text.contains(&want), "{want} missing from the legend");
+    }
+    // The province figures come from 2 of the 11 cities; the county-level targets count the
+    // 9 missing cities apart.
+    assert!(text.contains("注：山西省的数字只含2/11市的数据"));
+    assert!(text.contains("0（另9市）"));
+
+    // Bookmarks: the checklist right after the summary.
+    let doc = lopdf::Document::load(&pdf).expect("pdf");
+    let toc = doc.get_toc().expect("outline");
+    let titles: Vec<&str> = toc
+        .toc
+        .iter()
+        .filter(|t| t.level == 1)
+        .map(|t| t.title.as_str())
+        .collect();
+    let at = |t: &str| titles.iter().position(|x| *x == t);
+    assert_eq!(at("报送清单").map(|i| i - 1), at("目标汇总"), "{titles:?}");
+}
+
+/// A copy of the demo without 项目与活动.xlsx (the only projects and events tables).
+fn demo_without_projects_and_events(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    for entry in std::fs::read_dir("fixtures/demo").expect("demo") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .to_string();
+        let sheet = name.ends_with(".csv") || name.ends_with(".xlsx");
+        if sheet && name != "项目与活动.xlsx" {
+            std::fs::copy(&path, data.join(&name)).expect("copy");
+        }
+    }
+    data
+}
+
+/// Without the projects and events tables, the targets counting them have no data, and the
+/// report says which table is missing (the summary's no-data cell and notes, the ✗ of the
+/// checklist, drawn as × because Noto Sans SC has no ✗).
+#[test]
+fn missing_tables_are_named_in_the_pdf() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = demo_without_projects_and_events(dir.path());
+    let pdf = dir.path().join("报告.pdf");
+    zhibiao()
+        .args(["audit", "--as-of", "2023-12-31", "-o"])
+        .arg(&pdf)
+        .arg(&data)
+        .assert()
+        .code(1);
+    let text = squeeze(&pdf_text(&pdf));
+    // training-city: all 11 cities without events (2 present, 9 missing).
+    assert!(
+        text.contains("11未提供活动表"),
+        "training-city no-data cell"
+    );
+    // training-county: the 11 counties of 阳泉市 (5) and 晋城市 (6), and the 9 other cities.
+    assert!(
+        text.contains("11（另9市）未提供活动表"),
+        "training-county cell"
+    );
+    assert!(text.contains("brand-projects：未提供项目表（noprojectstablewassupplied），记为无数据"));
+    // Tables in reading order: 1 孵化基地.csv, 2 晋城市…台账.csv, 3 社区名单#阳泉市,
+    // 4 社区名单#晋城市, 5 经费.csv, 6 阳泉市…台账.xlsx; no 项目 or 活动 table.
+    assert!(text.contains("阳泉市✓3✓6✓1××✓5"), "阳泉市 checklist row");
+    assert!(text.contains("晋城市✓4✓2✓1××✓5"), "晋城市 checklist row");
+}

@@ -1,6 +1,8 @@
 //! The report formats through the real binary, all from one run on the demo, checked
 //! against the CSV of the same run: XLSX read back with calamine, JUnit parsed with
 //! quick-xml, the HTML free of external references, the Markdown gap table, `--lang en`.
+//! The JUnit failures and the submission checklist are checked against the same audit run
+//! in-process through the library (its rows equal the binary's CSV, cell for cell).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -9,21 +11,65 @@ use assert_cmd::Command;
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use quick_xml::events::Event;
 use quick_xml::XmlVersion;
+use zhibiao::audit::{AuditOptions, AuditResult};
+use zhibiao::ingest::IngestOptions;
+use zhibiao::model::{BuildOptions, Level};
 use zhibiao::plan::Severity;
+use zhibiao::report::{checklist_grid, long_cells, Lang};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Run `zhibiao audit fixtures/demo --as-of 2023-12-31` with `extra` args; returns the exit
-/// code.
-fn audit(extra: &[&str]) -> i32 {
+/// The audit of `inputs` (as `zhibiao audit INPUTS --as-of 2023-12-31` runs it), in-process.
+fn audit_in_process(inputs: &[PathBuf]) -> AuditResult {
+    let ds = match zhibiao::ingest::read_inputs(inputs, &IngestOptions::default()) {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let plan = match zhibiao::plan::builtin("shanxi-2021-2023") {
+        Some(Ok(p)) => p,
+        _ => panic!("built-in plan"),
+    };
+    let opts = BuildOptions {
+        province: plan.meta.province.clone(),
+        code_wins: false,
+        scope: Vec::new(),
+    };
+    let model = match zhibiao::model::build(ds, &opts) {
+        Ok(m) => m,
+        Err(e) => panic!("{e}"),
+    };
+    let Some(as_of) = chrono::NaiveDate::from_ymd_opt(2023, 12, 31) else {
+        panic!("date")
+    };
+    zhibiao::audit::run(
+        &model,
+        &plan,
+        AuditOptions {
+            as_of,
+            by: Level::City,
+        },
+    )
+}
+
+/// The in-process result is the binary's: every row equals the CSV's record.
+fn same_as_csv(result: &AuditResult, csv: &[Vec<String>]) {
+    assert_eq!(result.rows.len() + 1, csv.len());
+    for (row, rec) in result.rows.iter().zip(&csv[1..]) {
+        assert_eq!(long_cells(result, row).to_vec(), *rec);
+    }
+}
+
+/// Run `zhibiao audit INPUTS --as-of 2023-12-31` with `extra` args; returns the exit code.
+fn audit_inputs(inputs: &[&str], extra: &[&str]) -> i32 {
     let mut c = match Command::cargo_bin("zhibiao") {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
     };
     c.current_dir(root()).env("NO_COLOR", "1");
-    c.args(["audit", "fixtures/demo", "--as-of", "2023-12-31"]);
+    c.args(["audit", "--as-of", "2023-12-31"]);
+    c.args(inputs);
     c.args(extra);
     match c.output() {
         Ok(o) => {
@@ -73,8 +119,13 @@ impl Run {
     }
 }
 
-/// One run writing every format.
+/// One run on the demo writing every format.
 fn run_all(lang: &str, stem: &str) -> Run {
+    run_all_on(&["fixtures/demo"], lang, stem)
+}
+
+/// One run on `inputs` writing every format.
+fn run_all_on(inputs: &[&str], lang: &str, stem: &str) -> Run {
     let dir = match tempfile::tempdir() {
         Ok(d) => d,
         Err(e) => panic!("{e}"),
@@ -89,7 +140,7 @@ fn run_all(lang: &str, stem: &str) -> Run {
         args.push("-o");
         args.push(o);
     }
-    let code = audit(&args);
+    let code = audit_inputs(inputs, &args);
     Run {
         _dir: dir,
         dir: path,
@@ -104,12 +155,34 @@ fn every_format_from_one_run_agrees_with_the_csv() {
     let csv = csv_records(&run.file("a.csv"));
     assert_eq!(
         csv[0],
-        ["plan", "target", "level", "region", "value", "required", "gap", "status", "due"]
+        [
+            "plan", "target", "level", "region", "value", "required", "gap", "status", "due",
+            "partial"
+        ]
     );
     assert!(csv.len() > 100);
+    // Relative, as the binary was given it (the checklist names the tables by that path).
+    let result = audit_in_process(&[PathBuf::from("fixtures/demo")]);
 
     xlsx_matches_csv(&run.file("a.xlsx"), &csv);
-    junit_matches_csv(&read(&run.file("a.xml")), &csv);
+    junit_fails_what_decides(&read(&run.file("a.xml")), &result, &csv);
+    checklist_everywhere(&run, "a", &result, Lang::Zh);
+    // Hand-checked anchors: both cities sent every kind, numbered by the tables' reading
+    // order (1 孵化基地.csv … 8 项目与活动.xlsx#活动); nine cities sent nothing.
+    let grid = checklist_grid(&result, Lang::Zh);
+    assert_eq!(grid.rows.len(), 11);
+    let yq = grid.rows.iter().find(|r| r.unit == "阳泉市");
+    let texts = yq.map(|r| (0..6).map(|k| r.cell_text(k)).collect::<Vec<_>>());
+    assert_eq!(
+        texts,
+        Some(
+            ["✓ 3", "✓ 6", "✓ 1", "✓ 7", "✓ 8", "✓ 5"]
+                .map(String::from)
+                .to_vec()
+        )
+    );
+    assert_eq!(grid.rows.iter().filter(|r| !r.present).count(), 9);
+    assert_eq!(grid.legend.len(), 8);
     html_is_self_contained(&read(&run.file("a.html")));
     markdown_has_a_row_per_region(&read(&run.file("a.md")), &csv, "## 分地区差距");
 
@@ -135,7 +208,7 @@ fn xlsx_matches_csv(path: &Path, csv: &[Vec<String>]) {
         Err(e) => panic!("{e}"),
     };
     let names = book.sheet_names();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names.len(), 3, "{names:?}");
     let range = match book.worksheet_range_at(1) {
         Some(Ok(r)) => r,
         other => panic!("{:?}", other.map(|r| r.map(|_| ()))),
@@ -164,38 +237,43 @@ fn xlsx_matches_csv(path: &Path, csv: &[Vec<String>]) {
     }
 }
 
-/// As many `<failure>` as assessed unmet and no-data rows of error targets in the CSV;
-/// one testcase per assessed row; the suite counts add up.
-fn junit_matches_csv(xml: &str, csv: &[Vec<String>]) {
-    let plan = match zhibiao::plan::builtin("shanxi-2021-2023") {
-        Some(Ok(p)) => p,
-        _ => panic!("built-in plan"),
-    };
-    let target = |id: &str| match plan.targets.iter().find(|t| t.id == id) {
-        Some(t) => t,
-        None => panic!("target {id}"),
-    };
-    let assessed: Vec<&Vec<String>> = csv[1..]
+/// The JUnit testcases are the rows at each target's assessed level plus the rows that
+/// decide the exit code ([`AuditResult::decides`]: the city row of a city missing from the
+/// data, for a county-level target); the `<failure>`s are exactly the deciding rows of
+/// error targets, the `<skipped>` ones those of warning targets. Each failure's row is
+/// unmet or no data in the CSV too.
+fn junit_fails_what_decides(xml: &str, result: &AuditResult, csv: &[Vec<String>]) {
+    same_as_csv(result, csv);
+    let key =
+        |r: &zhibiao::audit::Row| (result.targets[r.target].target.id.clone(), r.region.clone());
+    let severity = |r: &zhibiao::audit::Row| result.targets[r.target].target.severity;
+    let want_cases: BTreeSet<(String, String)> = result
+        .rows
         .iter()
-        .filter(|r| {
-            // At the assessed level, or the city row of a reporting unit missing from the
-            // data for a target assessed below the city.
-            target(&r[1]).level.as_str() == r[2]
-                || (r[2] == "city" && r[7] == "no_data" && target(&r[1]).level.as_str() == "county")
-        })
+        .filter(|r| r.assessed || result.decides(r))
+        .map(key)
         .collect();
-    let want_failures = assessed
+    let want_failures: BTreeSet<(String, String)> = result
+        .rows
         .iter()
-        .filter(|r| {
-            (r[7] == "unmet" || r[7] == "no_data") && target(&r[1]).severity == Severity::Error
-        })
-        .count();
-    assert!(want_failures > 0);
+        .filter(|r| result.decides(r) && severity(r) == Severity::Error)
+        .map(key)
+        .collect();
+    let want_skipped: BTreeSet<(String, String)> = result
+        .rows
+        .iter()
+        .filter(|r| result.decides(r) && severity(r) == Severity::Warning)
+        .map(key)
+        .collect();
+    assert!(!want_failures.is_empty());
 
     let mut reader = quick_xml::Reader::from_str(xml);
-    let (mut failures, mut testcases, mut suites) = (0usize, 0usize, 0usize);
+    let mut suites = 0usize;
     let mut suite_failures_attr = 0usize;
     let mut cases: BTreeSet<(String, String)> = BTreeSet::new();
+    let (mut failures, mut skipped) = (BTreeSet::new(), BTreeSet::new());
+    let mut n_cases = 0usize;
+    let mut current = (String::new(), String::new());
     loop {
         match reader.read_event() {
             Ok(Event::Eof) => break,
@@ -213,16 +291,20 @@ fn junit_matches_csv(xml: &str, csv: &[Vec<String>]) {
                 };
                 match e.name().into_inner() {
                     "failure" => {
-                        failures += 1;
                         let m = attr("message");
                         assert!(
                             m.contains("实际") && m.contains("要求") && m.contains("差距"),
                             "{m}"
                         );
+                        failures.insert(current.clone());
+                    }
+                    "skipped" => {
+                        skipped.insert(current.clone());
                     }
                     "testcase" => {
-                        testcases += 1;
-                        cases.insert((attr("classname"), attr("name")));
+                        n_cases += 1;
+                        current = (attr("classname"), attr("name"));
+                        cases.insert(current.clone());
                     }
                     "testsuite" => {
                         suites += 1;
@@ -236,11 +318,18 @@ fn junit_matches_csv(xml: &str, csv: &[Vec<String>]) {
         }
     }
     assert_eq!(failures, want_failures);
-    assert_eq!(suite_failures_attr, want_failures);
-    assert_eq!(suites, plan.targets.len());
-    assert_eq!(testcases, assessed.len());
-    for r in &assessed {
-        assert!(cases.contains(&(r[1].clone(), r[3].clone())), "{r:?}");
+    assert_eq!(skipped, want_skipped);
+    assert_eq!(suite_failures_attr, want_failures.len());
+    assert_eq!(suites, result.targets.len());
+    assert_eq!(n_cases, cases.len(), "one testcase per (target, region)");
+    assert_eq!(cases, want_cases);
+    // Independently of `decides`: a failing row is unmet or no data in the CSV.
+    for (id, region) in &failures {
+        let rec = csv[1..].iter().find(|r| r[1] == *id && r[3] == *region);
+        assert!(
+            rec.is_some_and(|r| r[7] == "unmet" || r[7] == "no_data"),
+            "{id} {region}: {rec:?}"
+        );
     }
 }
 
@@ -313,15 +402,363 @@ fn lang_en_changes_the_words() {
     assert!(md.contains("| Region |"));
     let csv = csv_records(&run.file("b.csv"));
     markdown_has_a_row_per_region(&md, &csv, "## Gaps by region");
+    checklist_everywhere(
+        &run,
+        "b",
+        &audit_in_process(&[PathBuf::from("fixtures/demo")]),
+        Lang::En,
+    );
     let xml = read(&run.file("b.xml"));
     assert!(xml.contains("message=\"value 8.01, required 10.00, gap 351\""));
     let mut book: Xlsx<_> = match open_workbook(run.file("b.xlsx")) {
         Ok(b) => b,
         Err(e) => panic!("{e}"),
     };
-    assert_eq!(book.sheet_names(), ["Summary", "Result"]);
+    assert_eq!(book.sheet_names(), ["Summary", "Result", "Checklist"]);
     xlsx_matches_csv(&run.file("b.xlsx"), &csv);
     // The CSV's column names do not change with --lang.
     assert_eq!(csv[0][0], "plan");
     let _ = book.worksheet_range_at(0);
+}
+
+/// The checklist of `result` (as [`checklist_grid`] gives it) in the XLSX sheet
+/// 报送清单/Checklist (grid from A1, then a blank row, the marks' meaning and the numbered
+/// legend), in the HTML's checklist table and its legend, and in the Markdown table.
+fn checklist_everywhere(run: &Run, stem: &str, result: &AuditResult, lang: Lang) {
+    let grid = checklist_grid(result, lang);
+    let w = lang.words();
+    let mut want: Vec<Vec<String>> = vec![std::iter::once(w.reporting_unit.to_string())
+        .chain(grid.kinds.iter().cloned())
+        .collect()];
+    for r in &grid.rows {
+        want.push(
+            std::iter::once(r.unit.clone())
+                .chain((0..grid.kinds.len()).map(|k| r.cell_text(k)))
+                .collect(),
+        );
+    }
+
+    // XLSX.
+    let mut book: Xlsx<_> = match open_workbook(run.file(&format!("{stem}.xlsx"))) {
+        Ok(b) => b,
+        Err(e) => panic!("{e}"),
+    };
+    let sheet = match lang {
+        Lang::Zh => "报送清单",
+        Lang::En => "Checklist",
+    };
+    let range = match book.worksheet_range(sheet) {
+        Ok(r) => r,
+        Err(e) => panic!("{sheet}: {e}"),
+    };
+    let text = |d: &Data| match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(x) => format!("{x}"),
+        other => panic!("unexpected {other:?}"),
+    };
+    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(text).collect()).collect();
+    assert_eq!(rows[..want.len()], want[..], "{sheet}");
+    assert!(rows[want.len()].iter().all(String::is_empty));
+    assert_eq!(rows[want.len() + 1][0], w.checklist_note);
+    let legend: Vec<(String, String)> = rows[want.len() + 2..]
+        .iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    let want_legend: Vec<(String, String)> = grid
+        .legend
+        .iter()
+        .map(|(n, name)| (n.to_string(), name.clone()))
+        .collect();
+    assert_eq!(legend, want_legend);
+
+    // HTML: the rows of the checklist table, tags stripped.
+    let html = read(&run.file(&format!("{stem}.html")));
+    let section = html
+        .split("<section id=\"checklist\">")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or_default();
+    assert!(section.contains(&format!("<h2>{}</h2>", w.checklist)));
+    let got: Vec<Vec<String>> = section
+        .split("<tr>")
+        .skip(1)
+        .map(|tr| {
+            tr.split("</t")
+                .filter_map(|c| c.rsplit_once('>').map(|(_, t)| t.to_string()))
+                .take(grid.kinds.len() + 1)
+                .collect()
+        })
+        .collect();
+    assert_eq!(got, want, "HTML checklist");
+    for (n, name) in &grid.legend {
+        assert!(
+            section.contains(&format!("<li value=\"{n}\">{name}</li>")),
+            "legend {n}"
+        );
+    }
+    // ✗ cells styled as no data.
+    let missing = grid
+        .rows
+        .iter()
+        .map(|r| r.cells.iter().filter(|c| r.present && c.is_none()).count())
+        .sum::<usize>();
+    assert_eq!(
+        section
+            .matches("<td class=\"no_data missing\">✗</td>")
+            .count(),
+        missing
+    );
+
+    // Markdown.
+    let md = read(&run.file(&format!("{stem}.md")));
+    for r in &want[1..] {
+        let cells: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                if i > 0 && t == "✗" {
+                    format!("**{t}**")
+                } else {
+                    t.clone()
+                }
+            })
+            .collect();
+        let line = format!("| {} |", cells.join(" | "));
+        assert!(md.lines().any(|l| l == line), "Markdown lacks {line}");
+    }
+}
+
+/// Copies the demo's spreadsheets to `dir` without 项目与活动.xlsx (the only projects and
+/// events tables).
+fn demo_without_projects_and_events(dir: &Path) {
+    let entries = match std::fs::read_dir(root().join("fixtures/demo")) {
+        Ok(e) => e,
+        Err(e) => panic!("{e}"),
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if (name.ends_with(".csv") || name.ends_with(".xlsx")) && name != "项目与活动.xlsx" {
+            if let Err(e) = std::fs::copy(&path, dir.join(&name)) {
+                panic!("{e}");
+            }
+        }
+    }
+}
+
+/// Without the projects and events tables, the five targets counting them have no data
+/// (never "0, unmet"), every report names the missing table, and the checklist shows ✗.
+/// Hand-computed: training-city has 11 no-data cities (阳泉市 and 晋城市 lack events, the
+/// other 9 sent nothing); training-county has the 11 counties of 阳泉市 (5) and 晋城市 (6)
+/// plus the 9 other cities counted apart.
+#[test]
+fn missing_tables_are_no_data_with_the_reason_in_every_format() {
+    let data = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    demo_without_projects_and_events(data.path());
+    let input = data.path().display().to_string();
+    let run = run_all_on(&[input.as_str()], "zh", "m");
+    assert_eq!(run.code, 1);
+    let csv = csv_records(&run.file("m.csv"));
+    let result = audit_in_process(&[data.path().to_path_buf()]);
+    same_as_csv(&result, &csv);
+    for tr in &result.targets {
+        let id = tr.target.id.as_str();
+        let lacks = match id {
+            "training-city" | "training-county" | "selection-city" | "selection-county" => {
+                vec!["活动"]
+            }
+            "brand-projects" => vec!["项目"],
+            _ => vec![],
+        };
+        let names: Vec<&str> = tr.missing_tables.iter().map(|k| k.zh()).collect();
+        assert_eq!(names, lacks, "{id}");
+    }
+    for id in ["training-city", "brand-projects"] {
+        let rec = csv[1..]
+            .iter()
+            .find(|r| r[1] == id && r[3] == "山西省/阳泉市");
+        assert_eq!(rec.map(|r| r[7].as_str()), Some("no_data"), "{id}");
+    }
+
+    junit_fails_what_decides(&read(&run.file("m.xml")), &result, &csv);
+    checklist_everywhere(&run, "m", &result, Lang::Zh);
+    let xml = read(&run.file("m.xml"));
+    assert!(xml.contains("message=\"实际 —，要求 3，差距 —，无数据（未提供 活动 表）\""));
+
+    let note = "⚠ training-city、training-county、selection-city、selection-county：\
+                未提供 活动 表（no events table was supplied），记为无数据";
+    let html = read(&run.file("m.html"));
+    assert!(html.contains(&format!("<p class=\"warn\">{note}</p>")));
+    assert!(html.contains("11<br><span class=\"reason\">未提供 活动 表</span>"));
+    assert!(html.contains("11（另 9 市）<br><span class=\"reason\">未提供 活动 表</span>"));
+    assert!(html.contains("11<br><span class=\"reason\">未提供 项目 表</span>"));
+
+    let md = read(&run.file("m.md"));
+    assert!(md.contains(&format!("{note}  ")));
+    assert!(md.contains("| 3 | 0 | 0 | 11（另 9 市）：未提供 活动 表 |  |"));
+
+    // XLSX summary: the no-data count 11 of training-city, the note below the table.
+    let mut book: Xlsx<_> = match open_workbook(run.file("m.xlsx")) {
+        Ok(b) => b,
+        Err(e) => panic!("{e}"),
+    };
+    let range = match book.worksheet_range("汇总") {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let row_of = |id: &str| rows.iter().find(|r| r[0] == Data::String(id.to_string()));
+    assert_eq!(
+        row_of("training-city").map(|r| r[6].clone()),
+        Some(Data::Float(11.0))
+    );
+    assert!(row_of(note).is_some(), "note row");
+}
+
+/// Identical data issues of a table are one entry with their count and first rows. In
+/// fixtures/messy/rare-chars.csv (GB18030) 12 organizations lie in cities outside the
+/// 小店区 community list; counted here from the file itself: rows by city, in order.
+#[test]
+fn identical_issues_are_merged_in_html_and_markdown() {
+    let bytes = match std::fs::read(root().join("fixtures/messy/rare-chars.csv")) {
+        Ok(b) => b,
+        Err(e) => panic!("{e}"),
+    };
+    let (text, _, bad) = encoding_rs::GB18030.decode(&bytes);
+    assert!(!bad);
+    let mut by_city: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let city = line.split(',').nth(1).unwrap_or_default().to_string();
+        match by_city.iter_mut().find(|(c, _)| *c == city) {
+            Some((_, rows)) => rows.push(i + 1),
+            None => by_city.push((city, vec![i + 1])),
+        }
+    }
+    let total: usize = by_city.iter().map(|(_, r)| r.len()).sum();
+    assert_eq!((total, by_city.len()), (12, 3));
+    let (city, rows) = &by_city[0];
+    assert_eq!(city, "朔州市");
+
+    let inputs = [
+        "fixtures/messy/rare-chars.csv",
+        "fixtures/messy/communities-taiyuan.csv",
+        "--plan",
+        "shanxi-2021-2023",
+    ];
+    let first: Vec<String> = rows.iter().take(3).map(ToString::to_string).collect();
+    for (lang, count, location) in [
+        (
+            "zh",
+            "12 条（相同的合并为 3 项）".to_string(),
+            format!(
+                "fixtures/messy/rare-chars.csv 第{}行等 {} 行 [市]",
+                first.join("、"),
+                rows.len()
+            ),
+        ),
+        (
+            "en",
+            "12 (identical ones merged into 3 entries)".to_string(),
+            format!(
+                "fixtures/messy/rare-chars.csv rows {} … ({} rows) [市]",
+                first.join(", "),
+                rows.len()
+            ),
+        ),
+    ] {
+        let run = run_all_on(&inputs, lang, "g");
+        let html = read(&run.file("g.html"));
+        assert!(
+            html.contains(&format!("<span class=\"count\">{count}</span>")),
+            "{lang}"
+        );
+        assert!(
+            html.contains(&format!("<tr><td>{location}</td>")),
+            "{lang} {location}"
+        );
+        let issues = html
+            .split("<section id=\"issues\">")
+            .nth(1)
+            .and_then(|s| s.split("<p class=\"classification\">").next())
+            .unwrap_or_default();
+        assert_eq!(
+            issues.matches("<tr><td>").count(),
+            3,
+            "{lang}: three entries"
+        );
+        let md = read(&run.file("g.md"));
+        assert!(md.contains(&count), "{lang}");
+        let md_location = location.replace('[', "\\[").replace(']', "\\]");
+        assert!(
+            md.lines()
+                .any(|l| l.starts_with(&format!("- {md_location}"))),
+            "{lang} {md_location}"
+        );
+    }
+}
+
+/// A street-level copy of urban-density: the demo's townships without an urban community
+/// are not applicable. They never fail (JUnit: they pass, saying so), and the summaries
+/// count them apart from the met ones, as the missing cities apart from the no-data
+/// streets. The counts come from the CSV of the same run.
+#[test]
+fn not_applicable_regions_pass_and_are_counted_apart() {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let builtin = read(&root().join("rules/shanxi-2021-2023.toml"));
+    let head = builtin.split("[[target]]").next().unwrap_or_default();
+    let plan = format!(
+        "{head}[[target]]\nid = \"urban-density-street\"\nclause = \"一、总体目标\"\n\
+         text = \"城市社区平均拥有不少于10个社区社会组织（按街道）\"\nnote = \"按街道\"\n\
+         measure = \"density\"\nrecords = {{ table = \"organizations\" }}\n\
+         units = {{ table = \"communities\", where = {{ kind = \"urban\" }} }}\n\
+         min = 10\nlevel = \"street\"\n"
+    );
+    let plan_path = dir.path().join("street.toml");
+    if let Err(e) = std::fs::write(&plan_path, plan) {
+        panic!("{e}");
+    }
+    let plan_arg = plan_path.display().to_string();
+    let run = run_all_on(&["fixtures/demo", "--plan", plan_arg.as_str()], "zh", "n");
+    assert_eq!(run.code, 1);
+    let csv = csv_records(&run.file("n.csv"));
+    let count = |level: &str, status: &str| {
+        csv[1..]
+            .iter()
+            .filter(|r| r[2] == level && r[7] == status)
+            .count()
+    };
+    let (met, unmet, na) = (
+        count("street", "met"),
+        count("street", "unmet"),
+        count("street", "not_applicable"),
+    );
+    let missing_cities = count("city", "no_data");
+    assert!(na > 0 && met > 0);
+    assert_eq!((count("street", "no_data"), missing_cities), (0, 9));
+
+    let md = read(&run.file("n.md"));
+    let cells = format!("| {met}（另 {na} 不适用） | {unmet} | 0（另 9 市） |");
+    assert!(md.contains(&cells), "{cells}");
+    let html = read(&run.file("n.html"));
+    assert!(html.contains(&format!(">{met}（另 {na} 不适用）</td>")));
+    assert!(html.contains("0（另 9 市）"));
+
+    // JUnit: the unmet streets and the missing cities fail; not-applicable streets pass.
+    let xml = read(&run.file("n.xml"));
+    assert_eq!(xml.matches("<failure ").count(), unmet + missing_cities);
+    assert_eq!(
+        xml.matches("<system-out>不适用 · 没有符合条件的单位</system-out>")
+            .count(),
+        na
+    );
 }

@@ -1,23 +1,26 @@
 //! The HTML report: one self-contained file (inline CSS, inline SVG charts, a few lines of
 //! inline script to sort tables), with the sections of the terminal report: title block and
-//! inputs, summary of targets, charts, the gap table at `--by` level, data issues and row
-//! accounting. Nothing is fetched: no URL, no web font, no external script or style.
+//! inputs, summary of targets (with the notes on tables not supplied and partial figures),
+//! the submission checklist, charts, the gap table at `--by` level, data issues (identical
+//! ones merged) and row accounting. Nothing is fetched: no URL, no web font, no external
+//! script or style.
 //!
 //! Every number is printed with [`fmt_num`] at the row's decimals, or taken from
 //! [`long_cells`](super::long_cells), so it equals the CSV.
 //!
-//! The layout helpers at the end ([`cell_text_in`], [`gap_layout`], …) are shared with the
-//! Markdown report.
+//! The layout helpers at the end ([`cell_text_in`], [`gap_layout`], `summary_counts`,
+//! `partial_label`, `group_location_in`, `issues_count_in`, …) are shared with the
+//! Markdown, PDF and XLSX reports.
 
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::issues::{is_listed, location, outcome_zh, totals};
+use super::issues::{is_listed, outcome_zh, totals};
 use super::table::cell_text;
 use super::{fmt_num, Lang, ReportError, ReportMeta};
 pub use super::{gap_layout, region_label};
 use crate::audit::{AuditResult, Row, Status};
-use crate::ingest::{DataIssue, Outcome, SkipReason, TableInfo};
+use crate::ingest::{Outcome, SkipReason, TableInfo};
 use crate::model::Level;
 use crate::plan::Measure;
 
@@ -103,6 +106,7 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
     h.push_str("</header>\n");
 
     summary_section(&mut h, result, lang);
+    checklist_section(&mut h, result, lang);
     charts_section(&mut h, result, lang);
     gaps_section(&mut h, result, lang);
     issues_section(&mut h, result, lang);
@@ -170,30 +174,83 @@ fn summary_section(h: &mut String, result: &AuditResult, lang: Lang) {
             }
             None => {
                 let s = &tr.summary;
-                let info = s.met + s.unmet + s.no_data == 0;
-                let met = if info {
-                    "—".to_string()
-                } else {
-                    s.met.to_string()
-                };
+                let c = summary_counts(tr, lang);
+                let missing = c
+                    .missing
+                    .as_deref()
+                    .map(|m| format!("<br><span class=\"reason\">{}</span>", esc(m)))
+                    .unwrap_or_default();
                 let _ = write!(
                     h,
                     "<td class=\"num{}\" data-sort=\"{}\">{}</td>\
-                     <td class=\"num{}\">{}</td><td class=\"num{}\">{}</td><td>{}</td>",
-                    if !info && s.met > 0 { " met" } else { "" },
-                    if info { String::new() } else { met.clone() },
-                    met,
+                     <td class=\"num{}\">{}</td><td class=\"num{}\" data-sort=\"{}\">{}{missing}</td><td>{}</td>",
+                    if !c.info && s.met > 0 { " met" } else { "" },
+                    if c.info { String::new() } else { s.met.to_string() },
+                    esc(&c.met),
                     if s.unmet > 0 { " unmet" } else { "" },
-                    s.unmet,
-                    if s.no_data > 0 { " no_data" } else { "" },
-                    s.no_data,
+                    esc(&c.unmet),
+                    if c.any_no_data { " no_data" } else { "" },
+                    s.no_data + s.units_no_data,
+                    esc(&c.no_data),
                     esc(&s.worst.join(pick(lang, "、", ", ")))
                 );
             }
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</tbody></table>\n</section>\n");
+    h.push_str("</tbody></table>\n");
+    for line in super::table::summary_notes(result, lang) {
+        let _ = writeln!(h, "<p class=\"warn\">{}</p>", esc(&line));
+    }
+    h.push_str("</section>\n");
+}
+
+/// The submission checklist: one row per reporting unit, one column per table kind; a
+/// cell lists the numbers of the supplying tables ("✓ 1, 3"), "✗" when the unit lacks the
+/// table (styled as no data), "—" for a unit not in the data at all. The legend below maps
+/// the numbers to the files.
+fn checklist_section(h: &mut String, result: &AuditResult, lang: Lang) {
+    let w = lang.words();
+    let grid = super::checklist_grid(result, lang);
+    if grid.rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<section id=\"checklist\">\n<h2>{}</h2>\n<p class=\"note\">{}</p>",
+        esc(w.checklist),
+        esc(w.checklist_note)
+    );
+    let _ = write!(
+        h,
+        "<table class=\"sortable checklist\"><thead><tr><th>{}</th>",
+        esc(w.reporting_unit)
+    );
+    for k in &grid.kinds {
+        let _ = write!(h, "<th>{}</th>", esc(k));
+    }
+    h.push_str("</tr></thead><tbody>\n");
+    for r in &grid.rows {
+        let _ = write!(h, "<tr><th scope=\"row\">{}</th>", esc(&r.unit));
+        for k in 0..grid.kinds.len() {
+            let class = match (r.present, r.cells.get(k)) {
+                (true, Some(Some(_))) => "met",
+                (true, _) => "no_data missing",
+                (false, _) => "no_data absent",
+            };
+            let _ = write!(h, "<td class=\"{class}\">{}</td>", esc(&r.cell_text(k)));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody></table>\n");
+    if !grid.legend.is_empty() {
+        h.push_str("<ol class=\"legend\">\n");
+        for (n, name) in &grid.legend {
+            let _ = writeln!(h, "<li value=\"{n}\">{}</li>", esc(name));
+        }
+        h.push_str("</ol>\n");
+    }
+    h.push_str("</section>\n");
 }
 
 /// Chart geometry (CSS pixels).
@@ -229,14 +286,22 @@ fn charts_section(h: &mut String, result: &AuditResult, lang: Lang) {
             esc(&tr.target.text)
         );
         charts.push_str(&bar_chart(&with_value, lang));
-        if !missing.is_empty() {
-            let names: Vec<String> = missing.iter().map(|r| short_name(&r.region)).collect();
-            let _ = writeln!(
-                charts,
-                "<p class=\"missing\">{}：{}</p>",
-                esc(w.no_data),
-                esc(&names.join(pick(lang, "、", ", ")))
-            );
+        // Regions without a bar: no data, or not applicable (no units of the kind).
+        for status in [Status::NoData, Status::NotApplicable] {
+            let names: Vec<String> = missing
+                .iter()
+                .filter(|r| r.status == status)
+                .map(|r| short_name(&r.region))
+                .collect();
+            if !names.is_empty() {
+                let _ = writeln!(
+                    charts,
+                    "<p class=\"missing\">{}{}{}</p>",
+                    esc(lang.status(status)),
+                    pick(lang, "：", ": "),
+                    esc(&names.join(pick(lang, "、", ", ")))
+                );
+            }
         }
         charts.push_str("</figure>\n");
     }
@@ -308,7 +373,13 @@ fn bar_chart(rows: &[&Row], lang: Lang) -> String {
             Status::NotApplicable => "not_applicable",
             Status::Info => "info",
         };
-        let value_text = r.value.map(|v| fmt_num(v, r.decimals)).unwrap_or_default();
+        let mut value_text = r.value.map(|v| fmt_num(v, r.decimals)).unwrap_or_default();
+        if let Some(p) = partial_label(r, lang) {
+            value_text.push_str(&match lang {
+                Lang::Zh => format!("（{p}）"),
+                Lang::En => format!(" ({p})"),
+            });
+        }
         let name = short_name(&r.region);
         // The value inside a long bar, at its start (clear of the required line, which lies
         // near the bar's end); after a short bar.
@@ -430,14 +501,15 @@ fn gaps_section(h: &mut String, result: &AuditResult, lang: Lang) {
 
 fn issues_section(h: &mut String, result: &AuditResult, lang: Lang) {
     let w = lang.words();
-    let listed: Vec<&DataIssue> = result.issues.iter().filter(|i| is_listed(i)).collect();
+    let listed = result.issues.iter().filter(|i| is_listed(i)).count();
+    let groups = super::issues::grouped(&result.issues);
     let _ = writeln!(
         h,
         "<section id=\"issues\">\n<h2>{} <span class=\"count\">{}</span></h2>",
         esc(w.issues),
-        listed.len()
+        esc(&issues_count_in(listed, groups.len(), lang))
     );
-    if !listed.is_empty() {
+    if !groups.is_empty() {
         let _ = writeln!(
             h,
             "<table class=\"sortable issues\"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
@@ -445,13 +517,13 @@ fn issues_section(h: &mut String, result: &AuditResult, lang: Lang) {
             esc(w.message),
             esc(w.outcome)
         );
-        for issue in &listed {
+        for g in &groups {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&location_in(&result.tables, issue, lang)),
-                esc(&issue.message),
-                esc(&outcome_in(issue.outcome, lang))
+                esc(&group_location_in(g, &result.tables, lang)),
+                esc(&g.issue.message),
+                esc(&outcome_in(g.issue.outcome, lang))
             );
         }
         h.push_str("</tbody></table>\n");
@@ -528,10 +600,21 @@ pub(crate) fn level_name(level: Level, lang: Lang) -> &'static str {
     }
 }
 
-/// The text of a gap-table cell in the report's language: in Chinese exactly the terminal
-/// report's [`cell_text`]; in English the same layout ("value / required", then "✓" or
-/// "gap N", or "no data").
+/// The text of a gap-table cell in the report's language: in Chinese the terminal report's
+/// [`cell_text`]; in English the same layout ("value / required", then "✓" or "gap N", or
+/// "no data"). A partial figure gets a last line "（2/11 市）" / "(2/11 cities)".
 pub fn cell_text_in(row: &Row, lang: Lang) -> String {
+    let mut text = cell_text_plain(row, lang);
+    if let Some(p) = partial_label(row, lang) {
+        text.push_str(&match lang {
+            Lang::Zh => format!("\n（{p}）"),
+            Lang::En => format!("\n({p})"),
+        });
+    }
+    text
+}
+
+fn cell_text_plain(row: &Row, lang: Lang) -> String {
     if lang == Lang::Zh {
         return cell_text(row);
     }
@@ -552,6 +635,86 @@ pub fn cell_text_in(row: &Row, lang: Lang) -> String {
     }
 }
 
+/// The count cells of a target's summary row, as the terminal shows them: met (with the
+/// regions not applicable counted apart), unmet, no data (with the reporting units missing
+/// below a county-level target counted apart, "0（另 9 市）"), and the tables no input
+/// supplied ("未提供 活动 表"). Shared by the HTML, PDF, Markdown and XLSX summaries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SummaryCounts {
+    /// "3", "3（另 2 不适用）" / "3 (+2 n/a)", or "—" for a figure with no threshold.
+    pub met: String,
+    /// "1".
+    pub unmet: String,
+    /// "9", "0（另 9 市）" / "0 (+9 cities)".
+    pub no_data: String,
+    /// "未提供 活动 表" / "no events table was supplied", when the target lacks tables.
+    pub missing: Option<String>,
+    /// No verdict at all (an info target): the counts are not shown.
+    pub info: bool,
+    /// Whether the no-data cell is to be marked (no data or missing units).
+    pub any_no_data: bool,
+}
+
+/// The summary counts of target `tr` in `lang`.
+pub(crate) fn summary_counts(tr: &crate::audit::TargetResult, lang: Lang) -> SummaryCounts {
+    let s = &tr.summary;
+    let info = s.met + s.unmet + s.no_data + s.not_applicable + s.units_no_data == 0;
+    let met = if info {
+        "—".to_string()
+    } else if s.not_applicable > 0 {
+        match lang {
+            Lang::Zh => format!("{}（另 {} 不适用）", s.met, s.not_applicable),
+            Lang::En => format!("{} (+{} n/a)", s.met, s.not_applicable),
+        }
+    } else {
+        s.met.to_string()
+    };
+    let no_data = if s.units_no_data > 0 {
+        match lang {
+            Lang::Zh => format!("{}（另 {} 市）", s.no_data, s.units_no_data),
+            Lang::En => format!("{} (+{} cities)", s.no_data, s.units_no_data),
+        }
+    } else {
+        s.no_data.to_string()
+    };
+    SummaryCounts {
+        met,
+        unmet: s.unmet.to_string(),
+        no_data,
+        missing: (!tr.missing_tables.is_empty())
+            .then(|| super::missing_tables_text(&tr.missing_tables, lang)),
+        info,
+        any_no_data: s.no_data + s.units_no_data > 0,
+    }
+}
+
+/// "2/11 市" / "2/11 cities" for a figure built from only some reporting units.
+pub(crate) fn partial_label(row: &Row, lang: Lang) -> Option<String> {
+    row.partial.map(|p| p.label(lang == Lang::Zh))
+}
+
+/// Where a group of identical issues occurs, in the report's language.
+pub(crate) fn group_location_in(
+    g: &super::issues::IssueGroup<'_>,
+    tables: &[TableInfo],
+    lang: Lang,
+) -> String {
+    match lang {
+        Lang::Zh => g.location(tables),
+        Lang::En => g.location_en(tables),
+    }
+}
+
+/// "6 条" or "40 条（相同的合并为 3 项）" / "40 (identical ones merged into 3 entries)".
+pub(crate) fn issues_count_in(listed: usize, groups: usize, lang: Lang) -> String {
+    match (lang, listed == groups) {
+        (Lang::Zh, true) => format!("{listed} 条"),
+        (Lang::Zh, false) => format!("{listed} 条（相同的合并为 {groups} 项）"),
+        (Lang::En, true) => listed.to_string(),
+        (Lang::En, false) => format!("{listed} (identical ones merged into {groups} entries)"),
+    }
+}
+
 /// The last name of a region path ("城区").
 fn short_name(region: &str) -> String {
     region.rsplit('/').next().unwrap_or(region).to_string()
@@ -564,26 +727,6 @@ pub fn summary_required(result: &AuditResult, ti: usize) -> Option<String> {
         .iter()
         .find(|r| r.target == ti && r.assessed)
         .and_then(|r| r.required.map(|q| fmt_num(q, r.decimals)))
-}
-
-/// Where an issue occurs, in the report's language.
-pub(crate) fn location_in(tables: &[TableInfo], issue: &DataIssue, lang: Lang) -> String {
-    if lang == Lang::Zh {
-        return location(tables, issue);
-    }
-    match issue.origin {
-        Some(o) => {
-            let name = tables
-                .get(o.table as usize)
-                .map(TableInfo::display_name)
-                .unwrap_or_default();
-            match &issue.column {
-                Some(c) => format!("{name} row {} [{c}]", o.row),
-                None => format!("{name} row {}", o.row),
-            }
-        }
-        None => String::new(),
-    }
 }
 
 /// What happened to an issue's row, in the report's language.
@@ -638,6 +781,11 @@ table.sortable thead th[aria-sort="descending"]::after { content: " \25BC"; colo
 td.met { background: var(--met-bg); color: var(--met); }
 td.unmet { background: var(--unmet-bg); color: var(--unmet); }
 td.no_data { background: var(--nodata-bg); color: var(--nodata); }
+td .reason { font-size: 12px; white-space: normal; }
+p.warn { color: var(--nodata); margin: 2px 0; font-size: 13px; }
+table.checklist td { white-space: nowrap; }
+table.checklist tbody th { background: #f7f8fa; white-space: nowrap; text-align: left; }
+ol.legend { margin: 0 0 12px; padding-left: 2.2em; font-size: 13px; color: var(--muted); }
 td .gap { font-size: 12px; }
 .summary .id, figcaption .id { font-family: ui-monospace, "DejaVu Sans Mono", Consolas, monospace; font-weight: 600; }
 .summary .text { color: var(--muted); font-size: 12px; }

@@ -3,16 +3,19 @@
 //! - One `<testsuite name="TARGET-ID">` per target, with `tests`, `failures`, `errors` and
 //!   `skipped` counts, and the clause, level and severity as `<properties>`.
 //! - One `<testcase classname="TARGET-ID" name="REGION">` per row at the target's assessed
-//!   level (`Row::assessed`); `name` is the full region path of the CSV's `region` column
-//!   (two cities may both have a 城区).
-//! - A row that is unmet or has no data:
+//!   level (`Row::assessed`), plus the city row of a reporting unit missing from the data
+//!   for a target assessed below the city (it decides the exit code too); `name` is the
+//!   full region path of the CSV's `region` column (two cities may both have a 城区).
+//! - A row that counts against the exit code ([`AuditResult::decides`]: unmet, or no data
+//!   — a missing city or a table not supplied):
 //!   - of an **error**-severity target: `<failure message="value … required … gap …">`
 //!     (these are exactly the rows that make `zhibiao audit` exit 1);
 //!   - of a **warning**-severity target: `<skipped message="…">`. Warnings do not fail the
 //!     run by default (`--fail-on error`), so they are not failures for CI either, yet they
 //!     stay visible as skipped tests rather than being hidden among the passing ones.
 //! - A met row passes; an info row (a figure with no threshold) passes with its value in
-//!   `<system-out>`.
+//!   `<system-out>`; a not-applicable row (a region with no units of the kind) passes with
+//!   "not applicable" in `<system-out>`.
 //! - A target not evaluated (e.g. assessed above `--scope`) has one skipped testcase giving
 //!   the reason.
 //!
@@ -34,9 +37,9 @@ enum Verdict {
     Skipped,
 }
 
-fn verdict(row: &Row, severity: Severity) -> Verdict {
+fn verdict(result: &AuditResult, row: &Row, severity: Severity) -> Verdict {
     // The same rule as the exit code (`AuditResult::fails`).
-    match (row.is_shortfall(), severity) {
+    match (result.decides(row), severity) {
         (true, Severity::Error) => Verdict::Failure,
         (true, Severity::Warning) => Verdict::Skipped,
         (false, _) => Verdict::Pass,
@@ -66,6 +69,16 @@ fn message(result: &AuditResult, row: &Row, lang: Lang) -> String {
     );
     if row.status == Status::NoData {
         let _ = write!(m, "{sep}{}", lang.status(Status::NoData));
+        // The tables not supplied for the row's reporting unit, if that is why.
+        if !row.missing.is_empty() {
+            let _ = write!(
+                m,
+                "{}{}{}",
+                pick(lang, "（", " ("),
+                super::missing_tables_text(&row.missing, lang),
+                pick(lang, "）", ")")
+            );
+        }
     }
     m
 }
@@ -102,14 +115,18 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
                 esc(why)
             );
         }
-        for row in result.rows.iter().filter(|r| r.target == ti && r.assessed) {
+        for row in result
+            .rows
+            .iter()
+            .filter(|r| r.target == ti && (r.assessed || result.decides(r)))
+        {
             tests += 1;
             let _ = write!(
                 cases,
                 "    <testcase classname=\"{id}\" name=\"{}\" time=\"0\"",
                 esc(&row.region)
             );
-            match verdict(row, t.severity) {
+            match verdict(result, row, t.severity) {
                 Verdict::Failure => {
                     failures += 1;
                     let _ = write!(
@@ -136,6 +153,17 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
                         ">\n      <system-out>{} {}</system-out>\n    </testcase>\n",
                         esc(&lang.words().value.to_lowercase()),
                         esc(if c[4].is_empty() { "—" } else { &c[4] })
+                    );
+                }
+                Verdict::Pass if row.status == Status::NotApplicable => {
+                    let mut text = lang.status(Status::NotApplicable).to_string();
+                    if !row.detail.is_empty() {
+                        let _ = write!(text, " · {}", row.detail);
+                    }
+                    let _ = write!(
+                        cases,
+                        ">\n      <system-out>{}</system-out>\n    </testcase>\n",
+                        esc(&text)
                     );
                 }
                 Verdict::Pass => cases.push_str("/>\n"),
@@ -210,9 +238,7 @@ mod tests {
             .rows
             .iter()
             .filter(|row| {
-                row.assessed
-                    && row.is_shortfall()
-                    && r.targets[row.target].target.severity == Severity::Error
+                r.decides(row) && r.targets[row.target].target.severity == Severity::Error
             })
             .count();
         assert_eq!(x.matches("<failure ").count(), want);

@@ -1,5 +1,6 @@
-//! The Markdown report: title line, summary of targets and the per-region gap table as
-//! GitHub-flavoured tables, then the data-issue count and row accounting, for pasting into
+//! The Markdown report: title line, summary of targets (and its notes), the submission
+//! checklist and the per-region gap table as GitHub-flavoured tables, then the data issues
+//! (identical ones merged, at most 50 entries) and row accounting, for pasting into
 //! documents and wikis.
 //!
 //! Cells are the HTML report's (which are the terminal report's): every number is printed
@@ -10,7 +11,8 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::html::{
-    accounting_in, cell_text_in, gap_layout, level_name, pick, region_label, summary_required,
+    accounting_in, cell_text_in, gap_layout, group_location_in, issues_count_in, level_name,
+    outcome_in, pick, region_label, summary_counts, summary_required,
 };
 use super::issues::{is_listed, totals};
 use super::{ReportError, ReportMeta};
@@ -84,23 +86,62 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
             }
             None => {
                 let s = &tr.summary;
-                let info = s.met + s.unmet + s.no_data == 0;
+                let c = summary_counts(tr, lang);
+                let no_data = match &c.missing {
+                    Some(m) => format!("{}{}{}", c.no_data, pick(lang, "：", ": "), m),
+                    None => c.no_data,
+                };
                 let _ = writeln!(
                     m,
                     "{head} {} | {} | {} | {} |",
-                    if info {
-                        "—".to_string()
-                    } else {
-                        s.met.to_string()
-                    },
-                    s.unmet,
-                    s.no_data,
+                    cell(&c.met),
+                    c.unmet,
+                    cell(&no_data),
                     cell(&s.worst.join(pick(lang, "、", ", ")))
                 );
             }
         }
     }
     m.push('\n');
+    // Tables not supplied at all; partial figures.
+    let notes = super::table::summary_notes(result, lang);
+    for line in &notes {
+        let _ = writeln!(m, "{}  ", inline(line));
+    }
+    if !notes.is_empty() {
+        m.push('\n');
+    }
+
+    // Submission checklist.
+    let grid = super::checklist_grid(result, lang);
+    if !grid.rows.is_empty() {
+        let _ = writeln!(m, "## {}\n\n{}\n", w.checklist, inline(w.checklist_note));
+        let mut header = format!("| {} |", w.reporting_unit);
+        let mut rule = String::from("|---|");
+        for k in &grid.kinds {
+            let _ = write!(header, " {} |", cell(k));
+            rule.push_str("---|");
+        }
+        let _ = writeln!(m, "{header}\n{rule}");
+        for r in &grid.rows {
+            let _ = write!(m, "| {} |", cell(&r.unit));
+            for k in 0..grid.kinds.len() {
+                let text = cell(&r.cell_text(k));
+                if r.present && !matches!(r.cells.get(k), Some(Some(_))) {
+                    let _ = write!(m, " **{text}** |");
+                } else {
+                    let _ = write!(m, " {text} |");
+                }
+            }
+            m.push('\n');
+        }
+        m.push('\n');
+        // "1\." so that a renderer keeps the numbers (the legend may skip some).
+        for (n, name) in &grid.legend {
+            let _ = writeln!(m, "{n}\\. {}  ", inline(name));
+        }
+        m.push('\n');
+    }
 
     // Gap table.
     let (cols, regions) = gap_layout(result);
@@ -149,18 +190,55 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
     }
     m.push('\n');
 
-    // Issues and accounting, in one line each.
+    // Data issues (identical ones of a table merged, with their count), accounting.
     let listed = result.issues.iter().filter(|i| is_listed(i)).count();
-    let (read, used, skipped) = totals(&result.tables);
-    let _ = writeln!(m, "{}：{listed}  ", w.issues);
+    let groups = super::issues::grouped(&result.issues);
     let _ = writeln!(
         m,
-        "{}：{}",
+        "## {}\n\n{}{}\n",
+        w.issues,
+        pick(lang, "共 ", "In all: "),
+        issues_count_in(listed, groups.len(), lang)
+    );
+    for g in groups.iter().take(MAX_ISSUES) {
+        let _ = writeln!(
+            m,
+            "- {}{}{}{}{}{}",
+            inline(&group_location_in(g, &result.tables, lang)),
+            pick(lang, "：", ": "),
+            inline(&g.issue.message),
+            pick(lang, "（", " ("),
+            inline(&outcome_in(g.issue.outcome, lang)),
+            pick(lang, "）", ")")
+        );
+    }
+    if groups.len() > MAX_ISSUES {
+        let more = groups.len() - MAX_ISSUES;
+        let _ = writeln!(
+            m,
+            "- {}",
+            match lang {
+                super::Lang::Zh => format!("… 另有 {more} 项；用 `zhibiao inspect` 查看全部"),
+                super::Lang::En => format!("… {more} more; run `zhibiao inspect` for all"),
+            }
+        );
+    }
+    if !groups.is_empty() {
+        m.push('\n');
+    }
+    let (read, used, skipped) = totals(&result.tables);
+    let _ = writeln!(
+        m,
+        "{}{}{}",
         w.accounting,
+        pick(lang, "：", ": "),
         inline(&accounting_in(read, used, &skipped, lang))
     );
     m
 }
+
+/// Data issues listed one by one at most (identical ones merged); the rest are counted.
+const MAX_ISSUES: usize = 50;
 
 /// Text for a table cell: `|` escaped, line breaks as spaces, Markdown emphasis characters
 /// escaped.

@@ -1,5 +1,9 @@
 //! PDF/A-2b report (A4 landscape) with krilla.
 //!
+//! Sections, each with a bookmark: overview (title block, inputs), summary (with the notes
+//! on tables not supplied and partial figures), submission checklist (its legend in two
+//! columns), charts, gap table, data issues (identical ones merged), row accounting.
+//!
 //! The report renders the [`AuditResult`] and computes nothing of its own: every number is
 //! printed through [`fmt_num`] with the row's decimals, so it equals the CSV. Layout happens
 //! first ([`layout::Pages`] collects drawing operations per page), then the pages are drawn
@@ -34,7 +38,8 @@ use self::layout::{
     PAGE_H, PAGE_W, WARN, WARN_BG,
 };
 use self::text::Shaper;
-use super::issues::{is_listed, location, table_accounting, totals};
+use super::html::{group_location_in, issues_count_in, partial_label, summary_counts};
+use super::issues::{is_listed, table_accounting, totals};
 use super::{fmt_num, region_label, Lang, ReportError, ReportMeta, Words};
 use crate::audit::{AuditResult, Row, Status};
 use crate::ingest::{Outcome, SkipReason};
@@ -87,11 +92,11 @@ const EXTRA_ZH: Extra = Extra {
     legend: "每格：实际 / 要求；差 = 尚缺的组织数、单位数或年数。",
     not_assessed: "未评估",
     more_issues:
-        "另有 {n} 条未列出；用 zhibiao inspect 查看全部，或 --rejects FILE.csv 导出被跳过的行。",
+        "另有 {n} 项未列出；用 zhibiao inspect 查看全部，或 --rejects FILE.csv 导出被跳过的行。",
     chart_no_data: "无数据",
     required_line: "要求",
     location: "位置",
-    issues_count: "共 {n} 条",
+    issues_count: "共 {n}",
     skipped_detail: "跳过原因",
     ignored: "未读取的表：",
 };
@@ -107,11 +112,11 @@ const EXTRA_EN: Extra = Extra {
     classification: "Urban/rural classification",
     legend: "Each cell: value / required; gap = organizations, units or years still missing.",
     not_assessed: "not assessed",
-    more_issues: "{n} more not listed; run zhibiao inspect for all, or --rejects FILE.csv for the skipped rows.",
+    more_issues: "{n} more entries not listed; run zhibiao inspect for all, or --rejects FILE.csv for the skipped rows.",
     chart_no_data: "No data",
     required_line: "required",
     location: "Location",
-    issues_count: "{n} in all",
+    issues_count: "In all: {n}",
     skipped_detail: "Skipped by reason",
     ignored: "Tables passed over: ",
 };
@@ -168,8 +173,18 @@ fn hash_text(hash: &str, fits: bool) -> String {
     }
 }
 
-/// The text of a gap-table cell: the value against the requirement, then the gap or the status.
+/// The text of a gap-table cell: the value against the requirement, then the gap or the
+/// status; a partial figure gets a last line "（2/11 市）".
 fn gap_cell(row: &Row, lang: Lang) -> String {
+    let text = gap_cell_plain(row, lang);
+    match partial_label(row, lang) {
+        Some(p) if lang == Lang::Zh => format!("{text}\n（{p}）"),
+        Some(p) => format!("{text}\n({p})"),
+        None => text,
+    }
+}
+
+fn gap_cell_plain(row: &Row, lang: Lang) -> String {
     let w = lang.words();
     let value = row.value.map(|v| fmt_num(v, row.decimals));
     match (row.status, value, row.required) {
@@ -297,6 +312,7 @@ fn lay_out<'s, 'f>(
     let mut p = Pages::new(shaper);
     title_block(&mut p, result, meta)?;
     summary(&mut p, result, meta.lang)?;
+    checklist(&mut p, result, meta.lang)?;
     charts(&mut p, result, meta.lang)?;
     gap_table(&mut p, result, meta.lang)?;
     data_issues(&mut p, result, meta.lang)?;
@@ -426,32 +442,36 @@ fn summary(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Report
             row.push(Cell::new("—").right());
             row.push(Cell::new(format!("{}：{why}", x.not_assessed)).color(GREY));
         } else {
-            let info = s.met + s.unmet + s.no_data == 0;
+            let c = summary_counts(tr, lang);
             row.push(
-                Cell::new(if info {
-                    "—".to_string()
-                } else {
-                    s.met.to_string()
-                })
-                .right()
-                .fill((s.met > 0).then_some(OK_BG)),
+                Cell::new(c.met)
+                    .right()
+                    .fill((!c.info && s.met > 0).then_some(OK_BG)),
             );
             row.push(
-                Cell::new(s.unmet.to_string())
+                Cell::new(c.unmet)
                     .right()
                     .fill((s.unmet > 0).then_some(WARN_BG)),
             );
+            let no_data = match &c.missing {
+                Some(m) => format!("{}\n{m}", c.no_data),
+                None => c.no_data,
+            };
             row.push(
-                Cell::new(s.no_data.to_string())
+                Cell::new(no_data)
                     .right()
-                    .fill((s.no_data > 0).then_some(NODATA_BG)),
+                    .fill(c.any_no_data.then_some(NODATA_BG)),
             );
-            row.push(Cell::new(s.worst.join("、")));
+            row.push(Cell::new(s.worst.join(if lang == Lang::Zh {
+                "、"
+            } else {
+                ", "
+            })));
         }
         rows.push(row);
     }
     p.table(&Table {
-        widths: vec![270.0, 80.0, 48.0, 52.0, 44.0, 44.0, 44.0, CONTENT_W - 582.0],
+        widths: vec![250.0, 72.0, 40.0, 50.0, 56.0, 44.0, 88.0, CONTENT_W - 600.0],
         header: vec![
             Cell::new(w.target),
             Cell::new(w.clause),
@@ -465,7 +485,122 @@ fn summary(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Report
         rows,
         size: 8.0,
         context: w.summary.to_string(),
-    })
+    })?;
+    // Tables not supplied at all, and partial figures (the province from 2 of 11 cities).
+    for line in super::table::summary_notes(result, lang) {
+        let color = if line.starts_with('⚠') { WARN } else { INK };
+        let line = with_marks(p.shaper, &line);
+        p.paragraph(&line, 8.5, color, w.summary)?;
+    }
+    Ok(())
+}
+
+/// The checklist's and notes' marks in glyphs the font has: ✓ else √, ✗ else ×, ⚠ else !
+/// (Noto Sans SC has ✓ and ⚠ but no ✗; √ and × are in GB 2312, so in any Chinese font).
+fn with_marks(shaper: &Shaper, text: &str) -> String {
+    let mut out = text.to_string();
+    for (mark, fallback) in [('✓', "√"), ('✗', "×"), ('⚠', "!")] {
+        if out.contains(mark) && !shaper.has_glyph(mark) {
+            out = out.replace(mark, fallback);
+        }
+    }
+    out
+}
+
+/// The submission checklist: which table kinds each reporting unit supplied, from which
+/// files (numbered in the legend below); ✗ and absent units on the no-data ground.
+fn checklist(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), ReportError> {
+    let w = lang.words();
+    let grid = super::checklist_grid(result, lang);
+    if grid.rows.is_empty() {
+        return Ok(());
+    }
+    // Keep the section on one page when it fits on one (heading, note, rows, legend).
+    // (Heading 36, note 14, rows of one 8-point line 16.4 each, legend lines 10.4 in two
+    // columns.)
+    let legend_lines = grid.legend.len().div_ceil(2);
+    let est = 60.0 + (grid.rows.len() + 1) as f32 * 16.5 + legend_lines as f32 * 10.5;
+    if est < layout::CONTENT_BOTTOM - layout::MARGIN_TOP {
+        p.need(est);
+    }
+    p.heading(w.checklist)?;
+    let note = with_marks(p.shaper, w.checklist_note);
+    p.paragraph(&note, 8.0, GREY, w.checklist)?;
+    p.gap(3.0);
+    let size = 8.0;
+    let mut unit_w: f32 = 60.0;
+    for r in &grid.rows {
+        unit_w = unit_w.max(p.shaper.width(&r.unit, size, w.checklist)? + 10.0);
+    }
+    unit_w = unit_w.max(p.shaper.width(w.reporting_unit, size, w.checklist)? + 10.0);
+    let unit_w = unit_w.min(200.0);
+    let n = grid.kinds.len().max(1) as f32;
+    let kind_w = (CONTENT_W - unit_w) / n;
+    let mut widths = vec![unit_w];
+    widths.extend(grid.kinds.iter().map(|_| kind_w));
+    let mut header = vec![Cell::new(w.reporting_unit)];
+    header.extend(grid.kinds.iter().map(|k| Cell::new(k.clone())));
+    let rows = grid
+        .rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![Cell::new(r.unit.clone())];
+            for k in 0..grid.kinds.len() {
+                let supplied = r.present && matches!(r.cells.get(k), Some(Some(_)));
+                cells.push(
+                    Cell::new(with_marks(p.shaper, &r.cell_text(k)))
+                        .fill(Some(if supplied { OK_BG } else { NODATA_BG }))
+                        .color(if r.present && !supplied { WARN } else { INK }),
+                );
+            }
+            cells
+        })
+        .collect();
+    p.table(&Table {
+        widths,
+        header,
+        rows,
+        size,
+        context: w.checklist.to_string(),
+    })?;
+    legend(p, &grid.legend, w.checklist)
+}
+
+/// The numbered legend of the checklist, in two columns (down the first, then the second)
+/// when it has more than three entries and fits on the page, else in one.
+fn legend(p: &mut Pages, legend: &[(usize, String)], context: &str) -> Result<(), ReportError> {
+    let size = 8.0;
+    let line_h = size * 1.3;
+    let texts: Vec<String> = legend
+        .iter()
+        .map(|(n, name)| format!("{n}. {name}"))
+        .collect();
+    let col_gap = 16.0;
+    let col_w = (CONTENT_W - col_gap) / 2.0;
+    let half = texts.len().div_ceil(2);
+    let mut heights = [0.0f32; 2];
+    for (i, t) in texts.iter().enumerate() {
+        heights[usize::from(i >= half)] +=
+            p.shaper.wrap(t, size, col_w, context)?.len() as f32 * line_h;
+    }
+    let h = heights[0].max(heights[1]);
+    p.need(h);
+    if texts.len() > 3 && p.y + h <= layout::CONTENT_BOTTOM {
+        let top = p.y;
+        for (col, chunk) in texts.chunks(half.max(1)).enumerate() {
+            p.y = top;
+            let x = MARGIN_X + col as f32 * (col_w + col_gap);
+            for t in chunk {
+                p.paragraph_at(x, col_w, t, size, INK, context)?;
+            }
+        }
+        p.y = top + h;
+    } else {
+        for t in &texts {
+            p.paragraph(t, size, INK, context)?;
+        }
+    }
+    Ok(())
 }
 
 /// One bar chart per density or coverage target: each city-level row with a value.
@@ -497,27 +632,42 @@ fn charts(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), ReportE
                 r.value.map(|v| Bar {
                     label: short_region(&r.region).to_string(),
                     value: v,
-                    value_text: fmt_num(v, r.decimals),
+                    value_text: match partial_label(r, lang) {
+                        Some(p) => format!("{}（{p}）", fmt_num(v, r.decimals)),
+                        None => fmt_num(v, r.decimals),
+                    },
                     met: r.status == Status::Met,
                 })
             })
             .collect();
-        let no_data: Vec<&str> = rows
-            .iter()
-            .filter(|r| r.value.is_none())
-            .map(|r| short_region(&r.region))
-            .collect();
+        // Regions without a bar: no data, or not applicable (no units of the kind).
+        let without = |status: Status| -> Vec<&str> {
+            rows.iter()
+                .filter(|r| r.value.is_none() && r.status == status)
+                .map(|r| short_region(&r.region))
+                .collect()
+        };
+        let no_data = without(Status::NoData);
+        let not_applicable = without(Status::NotApplicable);
         let req_row = rows.iter().find(|r| r.required.is_some());
         let required = req_row.and_then(|r| r.required);
         let required_text = req_row
             .and_then(|r| r.required.map(|q| fmt_num(q, r.decimals)))
             .map(|q| format!("{} {q}", x.required_line))
             .unwrap_or_default();
-        let note = if no_data.is_empty() {
-            String::new()
-        } else {
-            format!("{}：{}", x.chart_no_data, no_data.join("、"))
-        };
+        let sep = if lang == Lang::Zh { "、" } else { ", " };
+        let mut notes = Vec::new();
+        if !no_data.is_empty() {
+            notes.push(format!("{}：{}", x.chart_no_data, no_data.join(sep)));
+        }
+        if !not_applicable.is_empty() {
+            notes.push(format!(
+                "{}：{}",
+                lang.status(Status::NotApplicable),
+                not_applicable.join(sep)
+            ));
+        }
+        let note = notes.join(if lang == Lang::Zh { "；" } else { "; " });
         list.push(Chart {
             title: format!("{}　{}", t.id, t.text),
             bars,
@@ -674,25 +824,28 @@ fn data_issues(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Re
     let w = lang.words();
     let x = extra(lang);
     p.heading(w.issues)?;
-    let listed: Vec<_> = result.issues.iter().filter(|i| is_listed(i)).collect();
+    let listed = result.issues.iter().filter(|i| is_listed(i)).count();
+    // Identical issues of a table are one entry with their count and first rows.
+    let groups = super::issues::grouped(&result.issues);
     p.paragraph(
-        &x.issues_count.replace("{n}", &listed.len().to_string()),
+        &x.issues_count
+            .replace("{n}", &issues_count_in(listed, groups.len(), lang)),
         9.0,
         INK,
         w.issues,
     )?;
     p.gap(3.0);
-    if listed.is_empty() {
+    if groups.is_empty() {
         return Ok(());
     }
-    let rows = listed
+    let rows = groups
         .iter()
         .take(MAX_ISSUES)
-        .map(|i| {
+        .map(|g| {
             vec![
-                Cell::new(location(&result.tables, i)),
-                Cell::new(i.message.clone()),
-                Cell::new(outcome_label(i.outcome, lang)),
+                Cell::new(group_location_in(g, &result.tables, lang)),
+                Cell::new(g.issue.message.clone()),
+                Cell::new(outcome_label(g.issue.outcome, lang)),
             ]
         })
         .collect();
@@ -707,10 +860,10 @@ fn data_issues(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Re
         size: 7.5,
         context: w.issues.to_string(),
     })?;
-    if listed.len() > MAX_ISSUES {
+    if groups.len() > MAX_ISSUES {
         p.paragraph(
             &x.more_issues
-                .replace("{n}", &(listed.len() - MAX_ISSUES).to_string()),
+                .replace("{n}", &(groups.len() - MAX_ISSUES).to_string()),
             8.0,
             GREY,
             w.issues,

@@ -75,6 +75,12 @@ pub struct Words {
     pub outcome: &'static str,
     /// "Message".
     pub message: &'static str,
+    /// Submission checklist section title.
+    pub checklist: &'static str,
+    /// Checklist's first column header ("报送单位").
+    pub reporting_unit: &'static str,
+    /// What the checklist's marks mean.
+    pub checklist_note: &'static str,
     /// Page footer: prefix, middle and suffix around the page number and count
     /// ("第 ", " 页 / 共 ", " 页" or "Page ", " of ", "").
     pub page: (&'static str, &'static str, &'static str),
@@ -113,6 +119,9 @@ pub const ZH: Words = Words {
     skipped: "跳过",
     outcome: "处理",
     message: "说明",
+    checklist: "报送清单",
+    reporting_unit: "报送单位",
+    checklist_note: "✓ 已报送，数字为下列文件编号；✗ 未提供该表；— 数据中没有该单位",
     page: ("第 ", " 页 / 共 ", " 页"),
 };
 
@@ -149,6 +158,9 @@ pub const EN: Words = Words {
     skipped: "Skipped",
     outcome: "Outcome",
     message: "Message",
+    checklist: "Submission checklist",
+    reporting_unit: "Reporting unit",
+    checklist_note: "✓ supplied (the numbers refer to the files listed below); ✗ table not supplied; — the unit is not in the data",
     page: ("Page ", " of ", ""),
 };
 

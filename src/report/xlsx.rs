@@ -1,5 +1,8 @@
-//! The XLSX report: a summary sheet (title block, one row per target, input files, row
-//! accounting) and a sheet with the long result, the CSV's columns and values.
+//! The XLSX report: a summary sheet (title block, one row per target, the notes on tables
+//! not supplied and partial figures, input files, row accounting), a sheet with the long
+//! result, the CSV's columns and values, and the submission checklist sheet (报送清单 /
+//! Checklist). Summary counts are numbers; the regions counted apart ("0（另 9 市）") are a
+//! literal suffix of the cell's number format.
 //!
 //! In the long sheet `value`, `required` and `gap` are numeric cells holding exactly the
 //! number the CSV prints (the [`long_cells`] string, read back as a number), shown with a
@@ -16,7 +19,9 @@ use rust_xlsxwriter::{
     XlsxError,
 };
 
-use super::html::{accounting_in, classification_line, level_name, pick, summary_required};
+use super::html::{
+    accounting_in, classification_line, level_name, pick, summary_counts, summary_required,
+};
 use super::issues::{is_listed, totals};
 use super::{long_cells, Lang, ReportError, ReportMeta, COLUMNS};
 use crate::audit::AuditResult;
@@ -37,6 +42,7 @@ pub fn to_bytes(result: &AuditResult, meta: &ReportMeta) -> Result<Vec<u8>, Repo
     let lang = meta.lang;
     summary_sheet(wb.add_worksheet(), result, meta)?;
     long_sheet(wb.add_worksheet(), result, lang)?;
+    checklist_sheet(wb.add_worksheet(), result, lang)?;
     Ok(wb.save_to_buffer()?)
 }
 
@@ -47,6 +53,68 @@ pub fn num_format(decimals: u8) -> String {
     } else {
         format!("0.{}", "0".repeat(usize::from(decimals)))
     }
+}
+
+/// The number format of a count with a literal suffix: "0", or `0"（另 9 市）"`.
+pub fn count_format(suffix: &str) -> String {
+    if suffix.is_empty() {
+        "0".to_string()
+    } else {
+        // A literal in a number format is quoted; a quote cannot occur in it.
+        format!("0\"{}\"", suffix.replace('"', "'"))
+    }
+}
+
+/// The checklist sheet: the grid of [`checklist_grid`](super::checklist_grid) from A1
+/// (header row, one row per reporting unit), ✗ and absent units on the red fill, ✓ on the
+/// green; then what the marks mean and the numbered legend of the tables.
+fn checklist_sheet(
+    ws: &mut Worksheet,
+    result: &AuditResult,
+    lang: Lang,
+) -> Result<(), ReportError> {
+    let w = lang.words();
+    ws.set_name(pick(lang, "报送清单", "Checklist"))?;
+    let grid = super::checklist_grid(result, lang);
+    let header = Format::new().set_bold().set_background_color(0x00EE_F1F5);
+    let red = Format::new()
+        .set_background_color(0x00FF_C7CE)
+        .set_font_color(0x009C_0006);
+    let green = Format::new()
+        .set_background_color(0x00C6_EFCE)
+        .set_font_color(0x0000_6100);
+    let muted = Format::new().set_font_color(0x0066_6666);
+    let mut widths = Widths::new(grid.kinds.len() + 1);
+    ws.write_string_with_format(0, 0, w.reporting_unit, &header)?;
+    widths.see(0, w.reporting_unit);
+    for (k, kind) in grid.kinds.iter().enumerate() {
+        ws.write_string_with_format(0, (k + 1) as u16, kind.as_str(), &header)?;
+        widths.see(k + 1, kind);
+    }
+    let mut r = 1u32;
+    for row in &grid.rows {
+        ws.write_string(r, 0, row.unit.as_str())?;
+        widths.see(0, &row.unit);
+        for k in 0..grid.kinds.len() {
+            let text = row.cell_text(k);
+            let supplied = row.present && matches!(row.cells.get(k), Some(Some(_)));
+            let f = if supplied { &green } else { &red };
+            ws.write_string_with_format(r, (k + 1) as u16, text.as_str(), f)?;
+            widths.see(k + 1, &text);
+        }
+        r += 1;
+    }
+    ws.set_freeze_panes(1, 1)?;
+    r += 1;
+    ws.write_string_with_format(r, 0, w.checklist_note, &muted)?;
+    r += 1;
+    for (n, name) in &grid.legend {
+        ws.write_number(r, 0, *n as f64)?;
+        ws.write_string(r, 1, name.as_str())?;
+        r += 1;
+    }
+    widths.apply(ws, 8)?;
+    Ok(())
 }
 
 /// Column widths: the widest cell of each column (wide characters count two), plus padding.
@@ -161,7 +229,7 @@ fn summary_sheet(
         .set_background_color(0x00EE_F1F5)
         .set_align(FormatAlign::Center);
     let wrap = Format::new().set_text_wrap();
-    let integer = Format::new().set_num_format("0");
+    let warn = Format::new().set_font_color(0x009C_0006);
     const NCOLS: usize = 9;
     let mut widths = Widths::new(NCOLS);
 
@@ -238,10 +306,20 @@ fn summary_sheet(
             }
             None => {
                 let s = &tr.summary;
-                let info = s.met + s.unmet + s.no_data == 0;
-                if !info {
-                    for (c, n) in [(4u16, s.met), (5, s.unmet), (6, s.no_data)] {
-                        ws.write_number_with_format(r, c, n as f64, &integer)?;
+                let counts = summary_counts(tr, lang);
+                if !counts.info {
+                    // Numbers, shown as the terminal shows them: the regions counted apart
+                    // are a literal suffix of the number format ("0（另 9 市）").
+                    for (c, n, text) in [
+                        (4u16, s.met, &counts.met),
+                        (5, s.unmet, &counts.unmet),
+                        (6, s.no_data, &counts.no_data),
+                    ] {
+                        let shown = n.to_string();
+                        let suffix = text.strip_prefix(shown.as_str()).unwrap_or_default();
+                        let f = Format::new().set_num_format(count_format(suffix));
+                        ws.write_number_with_format(r, c, n as f64, &f)?;
+                        widths.see(c as usize, text);
                     }
                 }
                 let worst = s.worst.join(pick(lang, "、", ", "));
@@ -251,6 +329,12 @@ fn summary_sheet(
         }
         ws.write_string_with_format(r, 8, t.text.as_str(), &wrap)?;
         widths.see(8, &t.text);
+        r += 1;
+    }
+    // Tables not supplied at all; partial figures (not measured for the column widths:
+    // they run across the row).
+    for line in super::table::summary_notes(result, lang) {
+        ws.write_string_with_format(r, 0, line.as_str(), &warn)?;
         r += 1;
     }
     r += 1;
@@ -310,7 +394,7 @@ mod tests {
             Ok(b) => b,
             Err(e) => panic!("{e}"),
         };
-        assert_eq!(book.sheet_names(), vec!["Summary", "Result"]);
+        assert_eq!(book.sheet_names(), vec!["Summary", "Result", "Checklist"]);
         let range = match book.worksheet_range("Result") {
             Ok(x) => x,
             Err(e) => panic!("{e}"),
