@@ -33,8 +33,8 @@ fn audit_in_process(inputs: &[PathBuf]) -> AuditResult {
     };
     let opts = BuildOptions {
         province: plan.meta.province.clone(),
-        code_wins: false,
-        scope: Vec::new(),
+        reporting_units: plan.meta.reporting_units.clone(),
+        ..BuildOptions::default()
     };
     let model = match zhibiao::model::build(ds, &opts) {
         Ok(m) => m,
