@@ -1,34 +1,11 @@
 //! The real binary on the bundled fixtures: exit codes, outputs, inspect accounting.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn zhibiao() -> Command {
-    let mut c = match Command::cargo_bin("zhibiao") {
-        Ok(c) => c,
-        Err(e) => panic!("{e}"),
-    };
-    c.current_dir(root()).env("NO_COLOR", "1");
-    c
-}
-
-fn stdout_of(args: &[&str]) -> (i32, String, String) {
-    let out = match zhibiao().args(args).output() {
-        Ok(o) => o,
-        Err(e) => panic!("{e}"),
-    };
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::{root, run as stdout_of, zhibiao};
 
 #[test]
 fn demo_audit_prints_the_gap_report_and_exits_1() {

@@ -10,34 +10,8 @@
 //! `grep ',吕梁市,临县,白文镇,白文' …` (白文居委会 and 白文村委会); the renames from
 //! RENAMES.csv. fixtures/places/EXPECTED.md lists each row with its expected result.
 
-use std::path::PathBuf;
-
-use assert_cmd::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let mut c = match Command::cargo_bin("zhibiao") {
-        Ok(c) => c,
-        Err(e) => panic!("{e}"),
-    };
-    let out = match c
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => panic!("{e}"),
-    };
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::{root, run};
 
 const PLAN: &str = "tests/data/places-count.toml";
 

@@ -6,33 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn zhibiao() -> Command {
-    let mut c = match Command::cargo_bin("zhibiao") {
-        Ok(c) => c,
-        Err(e) => panic!("{e}"),
-    };
-    c.current_dir(root()).env("NO_COLOR", "1");
-    c
-}
-
-/// Run with arguments (paths as given); (exit code, stdout, stderr).
-fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (i32, String, String) {
-    let out = match zhibiao().args(args).output() {
-        Ok(o) => o,
-        Err(e) => panic!("{e}"),
-    };
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::{root, run};
 
 fn tempdir() -> tempfile::TempDir {
     match tempfile::tempdir() {

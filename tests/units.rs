@@ -3,34 +3,8 @@
 //! fixtures/shaanxi-units/EXPECTED.md from the community counts of the real NBS list and the
 //! organizations planted by fixtures/make_units_fixture.py.
 
-use std::path::PathBuf;
-
-use assert_cmd::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let mut c = match Command::cargo_bin("zhibiao") {
-        Ok(c) => c,
-        Err(e) => panic!("{e}"),
-    };
-    let out = match c
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => panic!("{e}"),
-    };
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::run;
 
 const DATA: &str = "fixtures/shaanxi-units";
 const UNITS: &str = "fixtures/shaanxi-units/units.toml";

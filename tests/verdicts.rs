@@ -6,34 +6,10 @@
 //! (tests/golden.rs); here every expectation is either one of those figures (阳泉市
 //! urban-density 10.31, met; 晋城市 brand-projects 7 / 10) or worked out in a comment.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let mut c = match Command::cargo_bin("zhibiao") {
-        Ok(c) => c,
-        Err(e) => panic!("{e}"),
-    };
-    let out = match c
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => panic!("{e}"),
-    };
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::{root, run};
 
 /// A copy of the demo folder without the named files.
 fn demo_without(leave_out: &[&str]) -> tempfile::TempDir {

@@ -699,10 +699,7 @@ pub(crate) fn group_location_in(
     tables: &[TableInfo],
     lang: Lang,
 ) -> String {
-    match lang {
-        Lang::Zh => g.location(tables),
-        Lang::En => g.location_en(tables),
-    }
+    g.location_in(tables, lang)
 }
 
 /// "6 条" or "40 条（相同的合并为 3 项）" / "40 (identical ones merged into 3 entries)".

@@ -152,7 +152,14 @@ pub const GROUP_ROWS: usize = 3;
 impl IssueGroup<'_> {
     /// "file#sheet 第12行" for one issue; "file#sheet 第12、15、40行等 37 行" for a group.
     pub fn location(&self, tables: &[TableInfo]) -> String {
-        if self.count == 1 {
+        self.location_in(tables, crate::report::Lang::Zh)
+    }
+
+    /// [`IssueGroup::location`] in the report's language ("file row 12", "file rows 12,
+    /// 15, 40 … (37 rows)").
+    pub fn location_in(&self, tables: &[TableInfo], lang: crate::report::Lang) -> String {
+        let zh = lang == crate::report::Lang::Zh;
+        if zh && self.count == 1 {
             return location(tables, self.issue);
         }
         let Some(o) = self.issue.origin else {
@@ -167,31 +174,10 @@ impl IssueGroup<'_> {
             Some(c) => format!(" [{c}]"),
             None => String::new(),
         };
-        format!("{name} 第{}行等 {} 行{col}", rows.join("、"), self.count)
-    }
-
-    /// English form of [`IssueGroup::location`].
-    pub fn location_en(&self, tables: &[TableInfo]) -> String {
-        let Some(o) = self.issue.origin else {
-            return String::new();
-        };
-        let name = tables
-            .get(o.table as usize)
-            .map(TableInfo::display_name)
-            .unwrap_or_default();
-        let rows: Vec<String> = self.rows.iter().map(ToString::to_string).collect();
-        let col = match &self.issue.column {
-            Some(c) => format!(" [{c}]"),
-            None => String::new(),
-        };
-        if self.count == 1 {
-            format!("{name} row {}{col}", o.row)
-        } else {
-            format!(
-                "{name} rows {} … ({} rows){col}",
-                rows.join(", "),
-                self.count
-            )
+        match (zh, self.count) {
+            (true, n) => format!("{name} 第{}行等 {n} 行{col}", rows.join("、")),
+            (false, 1) => format!("{name} row {}{col}", o.row),
+            (false, n) => format!("{name} rows {} … ({n} rows){col}", rows.join(", ")),
         }
     }
 }
