@@ -39,6 +39,14 @@ pub enum Command {
     /// Audit the inputs against a plan and print the gap report.
     #[command(after_help = AFTER_HELP)]
     Audit(AuditArgs),
+    /// Audit several quarterly snapshots with one plan and show each region's movement:
+    /// `zhibiao trend 2023Q2/ 2023Q3/ 2023Q4/` (folders or files; the as-of date of each is
+    /// the period in its name, or give it as `PATH=2023-09-30`). Prints per target the value
+    /// at each date, a sparkline, the change and the outlook; `--format csv|json` or
+    /// `-o trend.csv` gives every snapshot's rows with the movement from the one before.
+    /// The options are those of `audit` (--as-of and --baseline excepted); the exit code is
+    /// that of the last snapshot's audit.
+    Trend(AuditArgs),
     /// Show what was read from each file and sheet: table kind, header row, column
     /// mapping, row accounting and data issues.
     Inspect(InspectArgs),
@@ -68,7 +76,7 @@ pub enum PlanAction {
 }
 
 /// Options shared by every command that reads inputs.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct InputArgs {
     /// Files (.xlsx .xls .ods .csv) or folders (their spreadsheet files, in name order).
     #[arg(required = true, value_name = "INPUT")]
@@ -122,9 +130,20 @@ pub struct AuditArgs {
     /// whose province matches the data.
     #[arg(long, value_name = "ID|PATH")]
     pub plan: Option<String>,
-    /// Count records active on this date (YYYY-MM-DD); default today.
+    /// Count records active on this date: 2023-12-31, 2023/12/31, 2023年12月31日, 20231231,
+    /// or a period's last day (2023Q4, 2023年四季度, 2023-09). Default: the period in the
+    /// inputs' folder or file names (2023Q3/, 2023年三季度台账.xlsx), else today.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// The previous snapshot to measure movement from: its files or folder (repeatable),
+    /// audited with the same plan at its own as-of date. Adds the change, the pace needed and
+    /// achieved, the projected date and an outlook (met, on_track, behind, stalled, no_data)
+    /// to every row.
+    #[arg(long, value_name = "PREVIOUS", num_args = 1..)]
+    pub baseline: Vec<PathBuf>,
+    /// As-of date of the baseline; default: the period in its folder or file names.
+    #[arg(long, value_name = "DATE")]
+    pub baseline_as_of: Option<String>,
     /// Level of the per-region gap table.
     #[arg(long, value_enum, default_value_t = ByLevel::City)]
     pub by: ByLevel,

@@ -50,6 +50,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Audit(args) => audit_cmd(args),
+        Command::Trend(args) => trend_cmd(args),
         Command::Inspect(args) => {
             let opts = ingest_options(&args.input)?;
             // Every file is read and listed; one that fails makes the exit status 2.
@@ -111,14 +112,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
-    let as_of = match &args.as_of {
-        Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .with_context(|| format!("--as-of {s:?}: expected a date such as 2023-12-31"))?,
-        None => chrono::Local::now().date_naive(),
-    };
-    let opts = ingest_options(&args.input)?;
-    let ds = read(&args.input, &opts)?;
+/// One snapshot read, resolved and audited.
+struct Audited {
+    plan: Plan,
+    model: Model,
+    result: audit::AuditResult,
+    opts: IngestOptions,
+}
+
+/// Read `input`, build the model and audit it at `as_of` with `plan` (or the plan the
+/// arguments name, or the one matching the data).
+fn audit_snapshot(
+    args: &AuditArgs,
+    input: &InputArgs,
+    as_of: NaiveDate,
+    plan: Option<Plan>,
+) -> Result<Audited> {
+    let opts = ingest_options(input)?;
+    let ds = read(input, &opts)?;
     if ds.communities.is_empty() {
         bail!(
             "no community list (社区/村 table) among the inputs: zhibiao needs it to know the \
@@ -126,24 +137,30 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
              城乡类型 or 城乡分类代码"
         );
     }
-    let mut plan = match &args.plan {
-        Some(p) => load_plan(p)?,
-        None => auto_plan(&ds)?,
+    let plan = match plan {
+        Some(p) => p,
+        None => {
+            let mut plan = match &args.plan {
+                Some(p) => load_plan(p)?,
+                None => auto_plan(&ds)?,
+            };
+            if let Some(path) = &args.units {
+                plan::apply_units_path(&mut plan, path).map_err(|e| anyhow!("{e}"))?;
+            }
+            for u in plan
+                .units
+                .iter()
+                .filter(|u| !u.configured() && args.scope.is_none())
+            {
+                eprintln!(
+                    "注意 note: 报送单位 {}: {}",
+                    u.name,
+                    audit::UNIT_NOT_CONFIGURED
+                );
+            }
+            plan
+        }
     };
-    if let Some(path) = &args.units {
-        plan::apply_units_path(&mut plan, path).map_err(|e| anyhow!("{e}"))?;
-    }
-    for u in plan
-        .units
-        .iter()
-        .filter(|u| !u.configured() && args.scope.is_none())
-    {
-        eprintln!(
-            "注意 note: 报送单位 {}: {}",
-            u.name,
-            audit::UNIT_NOT_CONFIGURED
-        );
-    }
     let scope: Vec<String> = args
         .scope
         .as_deref()
@@ -160,27 +177,20 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         bail!("--scope takes a city or a city/county, e.g. 太原市 or 太原市/小店区");
     }
     let units = &plan.meta.reporting_units;
-    let (model, missing_unit) =
-        match build(ds, &args.input, plan.meta.province.clone(), scope, units) {
-            Ok(m) => (m, None),
-            // A reporting unit of the plan with no data: audit the province and show only that
-            // unit, as no data (exit 1), instead of refusing the scope.
-            Err(e) => match e.downcast_ref::<model::ModelError>() {
-                Some(model::ModelError::ScopeNotInData { unit }) => {
-                    let unit = unit.clone();
-                    let ds = read(&args.input, &opts)?;
-                    let m = build(
-                        ds,
-                        &args.input,
-                        plan.meta.province.clone(),
-                        Vec::new(),
-                        units,
-                    )?;
-                    (m, Some(unit))
-                }
-                _ => return Err(e),
-            },
-        };
+    let (model, missing_unit) = match build(ds, input, plan.meta.province.clone(), scope, units) {
+        Ok(m) => (m, None),
+        // A reporting unit of the plan with no data: audit the province and show only that
+        // unit, as no data (exit 1), instead of refusing the scope.
+        Err(e) => match e.downcast_ref::<model::ModelError>() {
+            Some(model::ModelError::ScopeNotInData { unit }) => {
+                let unit = unit.clone();
+                let ds = read(input, &opts)?;
+                let m = build(ds, input, plan.meta.province.clone(), Vec::new(), units)?;
+                (m, Some(unit))
+            }
+            _ => return Err(e),
+        },
+    };
     let by = match args.by {
         ByLevel::City => Level::City,
         ByLevel::County => Level::County,
@@ -189,6 +199,82 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
     let mut result = audit::run(&model, &plan, AuditOptions { as_of, by });
     if let Some(unit) = &missing_unit {
         result.retain_region(&format!("{}/{unit}", plan.meta.province));
+    }
+    Ok(Audited {
+        plan,
+        model,
+        result,
+        opts,
+    })
+}
+
+/// `--as-of` and the like: the ledgers' date spellings or a period.
+fn parse_date_arg(flag: &str, s: &str) -> Result<NaiveDate> {
+    ingest::period::parse_as_of(s).ok_or_else(|| {
+        anyhow!(
+            "{flag} {s:?}: not a date; write it as 2023-12-31, 2023/12/31, 2023年12月31日, 20231231, \
+             or a period such as 2023Q4 or 2023年四季度 (its last day)"
+        )
+    })
+}
+
+/// The as-of date the names of a snapshot's inputs give (folders like 2023Q3/, files like
+/// 2023年三季度台账.xlsx), when they all agree.
+fn snapshot_date_of(inputs: &[std::path::PathBuf]) -> Option<NaiveDate> {
+    let dates: Vec<Option<NaiveDate>> = inputs
+        .iter()
+        .map(|p| ingest::period::snapshot_date(p))
+        .collect();
+    let first = (*dates.first()?)?;
+    dates.iter().all(|d| *d == Some(first)).then_some(first)
+}
+
+fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
+    let as_of = match &args.as_of {
+        Some(s) => parse_date_arg("--as-of", s)?,
+        None => match snapshot_date_of(&args.input.inputs) {
+            Some(d) => {
+                eprintln!("审计日 as-of {d}（取自输入的文件夹或文件名 / from the inputs' names）");
+                d
+            }
+            None if !args.baseline.is_empty() => bail!(
+                "--baseline needs the as-of date of the current snapshot: give --as-of 2023-12-31, \
+                 or name its folder or files by period (2023Q4/, 2023年四季度台账.xlsx)"
+            ),
+            None => chrono::Local::now().date_naive(),
+        },
+    };
+    let Audited {
+        plan,
+        model,
+        mut result,
+        opts,
+    } = audit_snapshot(&args, &args.input, as_of, None)?;
+    if !args.baseline.is_empty() {
+        let base_as_of = match &args.baseline_as_of {
+            Some(s) => parse_date_arg("--baseline-as-of", s)?,
+            None => snapshot_date_of(&args.baseline).ok_or_else(|| {
+                anyhow!(
+                    "cannot tell the as-of date of the baseline {}: name its folder or files by \
+                     period (2023Q3/, 2023-09, 2023年三季度) or give --baseline-as-of 2023-09-30",
+                    args.baseline
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )
+            })?,
+        };
+        if base_as_of >= as_of {
+            bail!(
+                "the baseline's as-of date {base_as_of} is not before the audit's {as_of}: \
+                 --baseline takes the previous snapshot"
+            );
+        }
+        let mut base_input = args.input.clone();
+        base_input.inputs = args.baseline.clone();
+        let base = audit_snapshot(&args, &base_input, base_as_of, Some(plan.clone()))?;
+        audit::movement::apply_baseline(&mut result, &base.result);
     }
 
     let color = match args.color {
@@ -278,6 +364,128 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         FailOn::Error => result.fails(Severity::Error),
         FailOn::Warning => result.fails(Severity::Warning),
     };
+    Ok(if fails {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `zhibiao trend SNAPSHOT...`.
+fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
+    if args.as_of.is_some() || !args.baseline.is_empty() || args.baseline_as_of.is_some() {
+        bail!("trend takes the as-of date of each snapshot from its name or PATH=DATE, not --as-of or --baseline");
+    }
+    let mut snapshots: Vec<(std::path::PathBuf, NaiveDate)> = Vec::new();
+    for arg in &args.input.inputs {
+        let text = arg.to_string_lossy();
+        let explicit = text
+            .rsplit_once('=')
+            .and_then(|(p, d)| ingest::period::parse_as_of(d).map(|d| (p.to_string(), d)));
+        let (path, date) = match explicit {
+            Some((p, d)) => (std::path::PathBuf::from(p), d),
+            None => {
+                let d = ingest::period::snapshot_date(arg).ok_or_else(|| {
+                    anyhow!(
+                        "cannot tell the as-of date of snapshot {text}: name its folder or file by \
+                         period (2023Q3/, 2023-09, 2023年三季度) or give it as {text}=2023-09-30"
+                    )
+                })?;
+                (arg.clone(), d)
+            }
+        };
+        snapshots.push((path, date));
+    }
+    snapshots.sort_by_key(|(_, d)| *d);
+    if snapshots.len() < 2 {
+        bail!("trend needs two or more snapshots, e.g. zhibiao trend 2023Q3/ 2023Q4/");
+    }
+    if let Some(w) = snapshots.windows(2).find(|w| w[0].1 == w[1].1) {
+        bail!(
+            "two snapshots have the same as-of date {}: {} and {}",
+            w[0].1,
+            w[0].0.display(),
+            w[1].0.display()
+        );
+    }
+    let mut results: Vec<audit::AuditResult> = Vec::new();
+    let mut plan: Option<Plan> = None;
+    for (path, date) in &snapshots {
+        let mut input = args.input.clone();
+        input.inputs = vec![path.clone()];
+        let a = audit_snapshot(&args, &input, *date, plan.clone())?;
+        eprintln!("已审计 audited {} as of {date}", path.display());
+        plan = Some(a.plan);
+        results.push(a.result);
+    }
+    for i in 1..results.len() {
+        let (before, after) = results.split_at_mut(i);
+        if let (Some(b), Some(a)) = (before.last(), after.first_mut()) {
+            audit::movement::apply_baseline(a, b);
+        }
+    }
+    let csv_opts = CsvOptions { bom: !args.no_bom };
+    let render = |format: &str| -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        match format {
+            "csv" => report::trend::write_csv(&mut buf, &results, csv_opts)?,
+            "json" => {
+                let all: Vec<serde_json::Value> = results
+                    .iter()
+                    .flat_map(|r| match report::json::to_value(r) {
+                        serde_json::Value::Array(a) => a,
+                        other => vec![other],
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut buf, &all)?;
+                buf.push(b'\n');
+            }
+            _ => buf.extend_from_slice(report::trend::render(&results, None).as_bytes()),
+        }
+        Ok(buf)
+    };
+    let default = match args.format {
+        Some(FormatArg::Csv) => "csv",
+        Some(FormatArg::Json) => "json",
+        Some(FormatArg::Table) | None => "table",
+        Some(_) => bail!("trend writes table, csv or json"),
+    };
+    for path in &args.outputs {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let format = match ext.as_str() {
+            "csv" => "csv",
+            "json" => "json",
+            "txt" => "table",
+            _ => bail!("{}: trend writes .csv, .json or .txt", path.display()),
+        };
+        std::fs::write(path, render(format)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("已写入 wrote {}", path.display());
+    }
+    let shown = if args.outputs.is_empty() {
+        default
+    } else {
+        "table"
+    };
+    let width = if std::io::stdout().is_terminal() {
+        terminal_width()
+    } else {
+        None
+    };
+    if shown == "table" {
+        std::io::stdout().write_all(report::trend::render(&results, width).as_bytes())?;
+    } else {
+        std::io::stdout().write_all(&render(shown)?)?;
+    }
+    let fails = results.last().is_some_and(|last| match args.fail_on {
+        FailOn::Never => false,
+        FailOn::Error => last.fails(Severity::Error),
+        FailOn::Warning => last.fails(Severity::Warning),
+    });
     Ok(if fails {
         ExitCode::from(1)
     } else {

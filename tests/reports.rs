@@ -157,7 +157,7 @@ fn every_format_from_one_run_agrees_with_the_csv() {
         csv[0],
         [
             "plan", "target", "level", "region", "value", "required", "gap", "status", "due",
-            "partial"
+            "partial", "as_of"
         ]
     );
     assert!(csv.len() > 100);

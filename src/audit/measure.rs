@@ -459,6 +459,7 @@ impl Values {
                 } else {
                     let need = min.ceil_times(u);
                     row.value = Some(round(n as f64 / u as f64, *decimals));
+                    row.count = Some(n);
                     row.gap = Some(need.saturating_sub(n));
                     row.status = if n >= need {
                         Status::Met
@@ -471,6 +472,7 @@ impl Values {
             Values::Count { counts, min } => {
                 let n = sum(counts);
                 row.value = Some(n as f64);
+                row.count = Some(n);
                 row.gap = Some(min.saturating_sub(n));
                 row.status = if n >= *min {
                     Status::Met
@@ -535,6 +537,8 @@ pub fn blank_row(ti: usize, target: &Target, level: Level) -> Row {
         detail: String::new(),
         missing: Vec::new(),
         partial: None,
+        count: None,
+        movement: None,
     }
 }
 

@@ -6,6 +6,7 @@
 //! suffices). Memory is a few arrays of the region count per target.
 
 mod measure;
+pub mod movement;
 mod supply;
 mod units;
 
@@ -140,6 +141,10 @@ pub struct Row {
     pub missing: Vec<TableKind>,
     /// Set when the figure includes only some of the reporting units below the region.
     pub partial: Option<Partial>,
+    /// The records (density, count) or covered units (coverage) behind the value.
+    pub count: Option<u64>,
+    /// Movement since the baseline snapshot (`--baseline`, `trend`).
+    pub movement: Option<movement::Movement>,
 }
 
 impl Row {
@@ -210,6 +215,8 @@ pub struct AuditResult {
     pub by: Level,
     /// The scope path ("山西省" or "山西省/太原市").
     pub scope: String,
+    /// As-of date of the baseline snapshot, when rows carry a movement.
+    pub baseline_as_of: Option<NaiveDate>,
     /// Targets in plan order.
     pub targets: Vec<TargetResult>,
     /// Rows sorted by target, then region.
@@ -230,6 +237,16 @@ pub struct AuditResult {
 }
 
 impl AuditResult {
+    /// Rebuild the (target, region) index after rows were added or reordered.
+    pub(crate) fn rebuild_index(&mut self) {
+        self.index = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.target, r.region.clone()), i))
+            .collect();
+    }
+
     /// The row of target `ti` for the region with this path (each path has one level).
     pub fn row_at(&self, ti: usize, region: &str) -> Option<&Row> {
         self.index
@@ -379,6 +396,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         as_of: opts.as_of,
         by: opts.by,
         scope: regions.path(model.scope),
+        baseline_as_of: None,
         targets,
         rows,
         tables: model.tables.clone(),
@@ -428,6 +446,7 @@ fn apply_supply(
                 // communities, never over 晋城市's as well.
                 let mut fresh = row.clone();
                 fresh.value = None;
+                fresh.count = None;
                 fresh.gap = None;
                 fresh.status = Status::NoData;
                 fresh.detail = String::new();
@@ -444,6 +463,7 @@ fn apply_supply(
     if !missing.is_empty() {
         row.status = Status::NoData;
         row.value = None;
+        row.count = None;
         row.gap = None;
         let names: Vec<&str> = missing.iter().map(|k| k.zh()).collect();
         row.detail = format!("未提供 {} 表", names.join("、"));
@@ -471,6 +491,8 @@ fn missing_row(ti: usize, target: &Target, meta: &PlanMeta, index: usize, unit: 
         detail: "数据中没有该市".to_string(),
         missing: Vec::new(),
         partial: None,
+        count: None,
+        movement: None,
     }
 }
 

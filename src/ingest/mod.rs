@@ -13,6 +13,7 @@ pub mod date;
 mod error;
 pub mod header;
 pub mod inputs;
+pub mod period;
 pub mod rows;
 pub mod schema;
 pub mod source;

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{long_cells, COLUMNS};
+use super::{long_cells, movement_cells, COLUMNS, MOVEMENT_COLUMNS};
 use crate::audit::AuditResult;
 
 /// CSV options.
@@ -48,11 +48,22 @@ pub fn write_rows<W: Write>(
 
 /// Write the long result.
 pub fn write<W: Write>(out: W, result: &AuditResult, opts: CsvOptions) -> std::io::Result<()> {
+    let moves = result.baseline_as_of.is_some();
+    let mut header: Vec<&str> = COLUMNS.to_vec();
+    if moves {
+        header.extend(MOVEMENT_COLUMNS);
+    }
     write_rows(
         out,
         opts,
-        &COLUMNS,
-        result.rows.iter().map(|r| long_cells(result, r).to_vec()),
+        &header,
+        result.rows.iter().map(|r| {
+            let mut cells = long_cells(result, r).to_vec();
+            if moves {
+                cells.extend(movement_cells(r));
+            }
+            cells
+        }),
     )
 }
 

@@ -20,7 +20,7 @@ pub fn to_value(result: &AuditResult) -> Value {
             .iter()
             .map(|r| {
                 let t = &result.targets[r.target].target;
-                json!({
+                let mut o = json!({
                     "plan": result.plan.id,
                     "target": t.id,
                     "level": r.level.as_str(),
@@ -31,7 +31,22 @@ pub fn to_value(result: &AuditResult) -> Value {
                     "status": r.status.as_str(),
                     "due": t.due.to_string(),
                     "partial": r.partial.map(|p| p.fraction()),
-                })
+                    "as_of": result.as_of.to_string(),
+                });
+                if let (Some(m), Some(obj)) = (&r.movement, o.as_object_mut()) {
+                    obj.insert("baseline_as_of".into(), json!(m.baseline_as_of.to_string()));
+                    obj.insert("baseline_value".into(), num(m.baseline_value, r.decimals));
+                    obj.insert("change".into(), num(m.change, r.decimals));
+                    obj.insert("change_count".into(), json!(m.change_count));
+                    obj.insert("pace_needed".into(), num(m.pace_needed, 2));
+                    obj.insert("pace_actual".into(), num(m.pace_actual, 2));
+                    obj.insert(
+                        "projected_date".into(),
+                        json!(m.projected_date.map(|d| d.to_string())),
+                    );
+                    obj.insert("outlook".into(), json!(m.outlook.map(|o| o.as_str())));
+                }
+                o
             })
             .collect(),
     )

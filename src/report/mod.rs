@@ -12,6 +12,7 @@ pub mod junit;
 pub mod markdown;
 pub mod pdf;
 pub mod table;
+pub mod trend;
 pub mod words;
 pub mod xlsx;
 
@@ -113,13 +114,48 @@ pub fn fmt_num(x: f64, decimals: u8) -> String {
 }
 
 /// The long-result columns, in order. `partial` is "2/11" when the figure includes only
-/// some of the reporting units below the region (empty otherwise).
-pub const COLUMNS: [&str; 10] = [
+/// some of the reporting units below the region (empty otherwise); `as_of` is the audit's
+/// as-of date.
+pub const COLUMNS: [&str; 11] = [
     "plan", "target", "level", "region", "value", "required", "gap", "status", "due", "partial",
+    "as_of",
 ];
 
-/// The ten cells of a row of the long result.
-pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 10] {
+/// The columns added after [`COLUMNS`] when the audit has a baseline (`--baseline`,
+/// `trend`): see [`crate::audit::movement`].
+pub const MOVEMENT_COLUMNS: [&str; 8] = [
+    "baseline_as_of",
+    "baseline_value",
+    "change",
+    "change_count",
+    "pace_needed",
+    "pace_actual",
+    "projected_date",
+    "outlook",
+];
+
+/// The movement cells of a row (empty strings when it has none).
+pub fn movement_cells(row: &Row) -> [String; 8] {
+    let Some(m) = &row.movement else {
+        return Default::default();
+    };
+    let num = |v: Option<f64>, d: u8| v.map(|x| fmt_num(x, d)).unwrap_or_default();
+    [
+        m.baseline_as_of.to_string(),
+        num(m.baseline_value, row.decimals),
+        num(m.change, row.decimals),
+        m.change_count.map(|c| c.to_string()).unwrap_or_default(),
+        num(m.pace_needed, 2),
+        num(m.pace_actual, 2),
+        m.projected_date.map(|d| d.to_string()).unwrap_or_default(),
+        m.outlook
+            .map(|o| o.as_str().to_string())
+            .unwrap_or_default(),
+    ]
+}
+
+/// The cells of a row of the long result, in the order of [`COLUMNS`].
+pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 11] {
     let t = &result.targets[row.target].target;
     [
         result.plan.id.clone(),
@@ -136,6 +172,7 @@ pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 10] {
         row.status.as_str().to_string(),
         t.due.to_string(),
         row.partial.map(|p| p.fraction()).unwrap_or_default(),
+        result.as_of.to_string(),
     ]
 }
 

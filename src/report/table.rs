@@ -63,8 +63,37 @@ fn status_cell(text: String, status: Status, opts: &TableOptions) -> Cell {
     }
 }
 
-/// The text of a gap-table cell: "value / required" then the gap (or the status).
+/// The text of a gap-table cell: "value / required" then the gap (or the status), and with
+/// a baseline the change ("▲0.65", "▼2", "＝") and the outlook.
 pub fn cell_text(row: &Row) -> String {
+    let head = cell_text_now(row);
+    match &row.movement {
+        Some(m) if row.status != Status::NoData => {
+            let change = match m.change {
+                Some(c) if c > 0.0 => format!("▲{}", fmt_num(c, row.decimals)),
+                Some(c) if c < 0.0 => format!("▼{}", fmt_num(-c, row.decimals)),
+                Some(_) => "＝".to_string(),
+                None => String::new(),
+            };
+            let outlook = m.outlook.map(|o| o.zh()).unwrap_or_default();
+            let tail = [change.as_str(), outlook]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if tail.is_empty() {
+                head
+            } else {
+                format!("{head}\n{tail}")
+            }
+        }
+        _ => head,
+    }
+}
+
+/// [`cell_text`] without the movement.
+fn cell_text_now(row: &Row) -> String {
     let value = row.value.map(|v| fmt_num(v, row.decimals));
     match (row.status, value, row.required) {
         (Status::NoData, _, _) => "无数据".to_string(),
@@ -203,6 +232,13 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
         "分地区差距（{}级；每格：实际 / 要求，差 = 尚缺的组织数、单位数或年数）",
         level.zh()
     );
+    if let Some(b) = result.baseline_as_of {
+        let _ = writeln!(
+            out,
+            "与 {b} 相比：▲/▼ 变化，展望 = 按 {b} 至 {} 的进度能否在截止日前达标（按期可达 / 进度落后 / 停滞）",
+            result.as_of
+        );
+    }
     let _ = writeln!(out, "{t}");
     let _ = writeln!(out);
 
