@@ -55,6 +55,7 @@ fn side_input(args: &DiffArgs, side: &Path) -> InputArgs {
 
 /// Read and build one export.
 fn side_model(input: &InputArgs, label: &str, province: Option<&str>) -> Result<Model> {
+    let province = province.map(str::to_string);
     let opts = super::ingest_options(input)?;
     let ds = super::read(input, &opts).with_context(|| label.to_string())?;
     if ds.communities.is_empty() {
@@ -65,7 +66,7 @@ fn side_model(input: &InputArgs, label: &str, province: Option<&str>) -> Result<
         );
     }
     let province = match province {
-        Some(p) => p.to_string(),
+        Some(p) => p,
         None => super::detect_province(&ds).ok_or_else(|| {
             anyhow!(
                 "{label}: cannot tell the province of the data (no 省 column, division code or \
@@ -96,10 +97,25 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
     }
     let current_in = side_input(&args, &args.current);
     let previous_in = side_input(&args, &args.previous);
-    // The current export decides the province; the previous one is read in the same.
-    let current = side_model(&current_in, "本期 current", None)?;
-    let province = current.regions.get(current.province).name.clone();
-    let previous = side_model(&previous_in, "上期 previous", Some(&province))?;
+    // The two exports are read at the same time, each deciding its province as `inspect`
+    // does; they must agree.
+    let (previous, current) = std::thread::scope(|s| {
+        let prev = s.spawn(|| side_model(&previous_in, "上期 previous", None));
+        let cur = side_model(&current_in, "本期 current", None);
+        let prev = prev
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("上期 previous: reading failed")));
+        (prev, cur)
+    });
+    let (previous, current) = (previous?, current?);
+    let province = |m: &Model| m.regions.get(m.province).name.clone();
+    if province(&previous) != province(&current) {
+        bail!(
+            "the exports are of two provinces: {} (previous) and {} (current)",
+            province(&previous),
+            province(&current)
+        );
+    }
     let by = match args.by {
         ByLevel::City => Level::City,
         ByLevel::County => Level::County,

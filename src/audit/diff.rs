@@ -389,8 +389,8 @@ fn incubators(m: &Model) -> Vec<Item<'_>> {
 
 /// Pairs (previous index, current index) and how they matched.
 fn pairs(
-    previous: &Model,
-    current: &Model,
+    previous: &Paths<'_>,
+    current: &Paths<'_>,
     prev: &[Item<'_>],
     cur: &[Item<'_>],
 ) -> Vec<(Option<usize>, Option<usize>, Option<MatchedBy>)> {
@@ -413,11 +413,11 @@ fn pairs(
     }
     // 2. Name and place, where at most one side has a code: the first unmatched current
     //    record of that key, in reading order.
-    let mut by_key: HashMap<(&str, String), Vec<usize>> = HashMap::new();
+    let mut by_key: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for (j, c) in cur.iter().enumerate().rev() {
         if !taken[j] {
             by_key
-                .entry((c.name, current.regions.path(c.place)))
+                .entry((c.name, current.get(c.place)))
                 .or_default()
                 .push(j);
         }
@@ -426,7 +426,7 @@ fn pairs(
         if cur_of_prev[i].is_some() {
             continue;
         }
-        let key = (p.name, previous.regions.path(p.place));
+        let key = (p.name, previous.get(p.place));
         let Some(cands) = by_key.get_mut(&key) else {
             continue;
         };
@@ -460,14 +460,33 @@ fn pairs(
 
 /// The region keys of a place at the levels counted: (path, own) per level, province
 /// first. A place above a level stands for itself there, marked `own`.
-fn keys(regions: &RegionIndex, place: RegionId, levels: &[Level]) -> Vec<(String, bool)> {
+fn keys(paths: &Paths<'_>, place: RegionId, levels: &[Level]) -> Vec<(String, bool)> {
     levels
         .iter()
-        .map(|&l| match regions.ancestor_at(place, l) {
-            Some(a) => (regions.path(a), false),
-            None => (regions.path(place), true),
+        .map(|&l| match paths.regions.ancestor_at(place, l) {
+            Some(a) => (paths.get(a).to_string(), false),
+            None => (paths.get(place).to_string(), true),
         })
         .collect()
+}
+
+/// The full path of every region of a model, computed once.
+struct Paths<'m> {
+    regions: &'m RegionIndex,
+    of: Vec<String>,
+}
+
+impl<'m> Paths<'m> {
+    fn new(regions: &'m RegionIndex) -> Self {
+        Paths {
+            regions,
+            of: regions.ids().map(|id| regions.path(id)).collect(),
+        }
+    }
+
+    fn get(&self, id: RegionId) -> &str {
+        self.of.get(id as usize).map(String::as_str).unwrap_or("")
+    }
 }
 
 fn source(m: &Model, origin: crate::ingest::Origin) -> String {
@@ -492,6 +511,8 @@ fn diff_kind(
         .into_iter()
         .take_while(|&l| l <= opts.by.min(Level::Street))
         .collect();
+    let prev_paths = Paths::new(&previous.regions);
+    let cur_paths = Paths::new(&current.regions);
     // Region rows: (path, own) → counts; order decided below.
     let mut rows: HashMap<(String, bool), RegionDiff> = HashMap::new();
     let bump = |rows: &mut HashMap<(String, bool), RegionDiff>,
@@ -505,16 +526,14 @@ fn diff_kind(
     // Before and after, straight from the models.
     for p in prev {
         if p.active.at(opts.baseline_as_of) {
-            bump(
-                &mut rows,
-                &keys(&previous.regions, p.place, &levels),
-                &|r| r.before += 1,
-            );
+            bump(&mut rows, &keys(&prev_paths, p.place, &levels), &|r| {
+                r.before += 1
+            });
         }
     }
     for c in cur {
         if c.active.at(opts.as_of) {
-            bump(&mut rows, &keys(&current.regions, c.place, &levels), &|r| {
+            bump(&mut rows, &keys(&cur_paths, c.place, &levels), &|r| {
                 r.after += 1
             });
         }
@@ -523,15 +542,15 @@ fn diff_kind(
     let totals = out.totals.entry(kind).or_default();
     totals.previous = prev.len() as u32;
     totals.current = cur.len() as u32;
-    for (i, j, by) in pairs(previous, current, prev, cur) {
+    for (i, j, by) in pairs(&prev_paths, &cur_paths, prev, cur) {
         let p = i.and_then(|i| prev.get(i));
         let c = j.and_then(|j| cur.get(j));
         let p_active = p.is_some_and(|p| p.active.at(opts.baseline_as_of));
         let c_active = c.is_some_and(|c| c.active.at(opts.as_of));
-        let pk = p.map(|p| keys(&previous.regions, p.place, &levels));
-        let ck = c.map(|c| keys(&current.regions, c.place, &levels));
-        let p_path = p.map(|p| previous.regions.path(p.place));
-        let c_path = c.map(|c| current.regions.path(c.place));
+        let pk = p.map(|p| keys(&prev_paths, p.place, &levels));
+        let ck = c.map(|c| keys(&cur_paths, c.place, &levels));
+        let p_path = p.map(|p| prev_paths.get(p.place).to_string());
+        let c_path = c.map(|c| cur_paths.get(c.place).to_string());
         let renamed = matches!((p, c), (Some(p), Some(c)) if p.name != c.name);
         let (change, reason) = match (p_active, c_active) {
             (true, true) => {
