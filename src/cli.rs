@@ -50,6 +50,11 @@ pub enum Command {
     /// Show what was read from each file and sheet: table kind, header row, column
     /// mapping, row accounting and data issues.
     Inspect(InspectArgs),
+    /// Compare two exports of the ledgers (a quarter and the one before): organizations
+    /// and incubators added, dissolved, moved and renamed, and per-region counts that
+    /// explain the change.
+    #[command(after_help = DIFF_AFTER_HELP)]
+    Diff(DiffArgs),
     /// List the built-in plans.
     Plans,
     /// Show or check a plan.
@@ -252,4 +257,88 @@ pub enum ColorArg {
     Always,
     /// Never.
     Never,
+}
+
+const DIFF_AFTER_HELP: &str = "\
+Matching: by 统一社会信用代码 when both rows have one, else by name and resolved place.
+Every region row satisfies 本期 − 上期 = 新增 − 注销 + 迁入 − 迁出 (after − before = added −
+dissolved + moved in − moved out).
+
+Exit status: 0 the diff was computed; 2 it could not be (unreadable input, no community list,
+bad arguments).
+
+Examples:
+  zhibiao diff 2023Q3/ 2023Q4/ --as-of 2023-12-31
+  zhibiao diff 2023Q3/组织.xlsx 2023Q4/组织.xlsx --communities 社区名单.xlsx --by street
+  zhibiao diff 2023Q3/ 2023Q4/ -o 变化.csv -o 变化.xlsx";
+
+/// `zhibiao diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The previous export: a folder (its spreadsheet files) or one file.
+    #[arg(value_name = "PREVIOUS")]
+    pub previous: PathBuf,
+    /// The current export: a folder (its spreadsheet files) or one file.
+    #[arg(value_name = "CURRENT")]
+    pub current: PathBuf,
+    /// A community list read with both exports, for exports that do not carry their own.
+    #[arg(long, value_name = "FILE")]
+    pub communities: Option<PathBuf>,
+    /// Count records active on this date in the current export (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Count records active on this date in the previous export; default: --as-of.
+    #[arg(long, value_name = "DATE")]
+    pub baseline_as_of: Option<String>,
+    /// Deepest level of the per-region counts (the province and the levels above are
+    /// always shown).
+    #[arg(long, value_enum, default_value_t = ByLevel::County)]
+    pub by: ByLevel,
+    /// Format of standard output, and of -o files whose extension says nothing.
+    #[arg(long, value_enum)]
+    pub format: Option<DiffFormatArg>,
+    /// Write every changed record to FILE, the format from its extension (.csv, .xlsx;
+    /// the XLSX also holds the per-region counts). Repeatable.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+    /// Also write the unchanged records and those active on neither side.
+    #[arg(long)]
+    pub all: bool,
+    /// Write CSV without the UTF-8 byte-order mark.
+    #[arg(long)]
+    pub no_bom: bool,
+    /// Colour the terminal table: auto, always, never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Encoding of every CSV instead of detecting it (utf-8, gbk, gb18030).
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<String>,
+    /// Force the table kind of a file or sheet, or skip it (as in `audit`). Repeatable.
+    #[arg(long = "kind", value_name = "FILE[#SHEET]=KIND")]
+    pub kinds: Vec<String>,
+    /// Which route decides urban/rural after the 城乡类型 column.
+    #[arg(long, value_enum, default_value_t = UrbanRuralRoute::Name)]
+    pub urban_rural: UrbanRuralRoute,
+    /// Make a passed-over spreadsheet an error (as in `audit`).
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not read this file: a path (applies to the export it lies in) or a file name
+    /// alone (applies to each export holding a file of that name). Repeatable; one that
+    /// matches neither export is an error.
+    #[arg(long = "exclude", value_name = "FILE")]
+    pub excludes: Vec<PathBuf>,
+    /// Place forms and former names of your own (as in `audit`).
+    #[arg(long, value_name = "FILE.toml")]
+    pub places: Option<PathBuf>,
+}
+
+/// `zhibiao diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormatArg {
+    /// Terminal tables.
+    Table,
+    /// Records as CSV.
+    Csv,
+    /// Workbook: regions and records (needs -o).
+    Xlsx,
 }

@@ -1,6 +1,7 @@
 //! The `zhibiao` binary: argument parsing, dispatch and exit codes.
 
 mod cli;
+mod diff_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -51,6 +52,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Audit(args) => audit_cmd(args),
         Command::Trend(args) => trend_cmd(args),
+        Command::Diff(args) => diff_cmd::run(args),
         Command::Inspect(args) => {
             let opts = ingest_options(&args.input)?;
             // Every file is read and listed; one that fails makes the exit status 2.

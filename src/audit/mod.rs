@@ -5,6 +5,7 @@
 //! the arrays over the region tree (regions are stored parents first, so a reverse scan
 //! suffices). Memory is a few arrays of the region count per target.
 
+pub mod diff;
 mod measure;
 pub mod movement;
 mod supply;

@@ -87,6 +87,7 @@ fn model() -> (Model, Ids) {
         brand,
         active: Active { start, end },
         serves,
+        credit_code: None,
     };
     m.organizations = vec![
         org(c[0], "文体活动类", true, Some(d(2020, 1, 1)), None, vec![]),

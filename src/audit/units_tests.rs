@@ -68,6 +68,7 @@ fn model() -> Model {
                     end: None,
                 },
                 serves: vec![],
+                credit_code: None,
             });
         }
     }

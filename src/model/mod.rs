@@ -267,6 +267,8 @@ pub struct Organization {
     pub active: Active,
     /// Communities named in 服务社区, resolved.
     pub serves: Vec<RegionId>,
+    /// 统一社会信用代码 as read (upper-cased, half-width), when given.
+    pub credit_code: Option<String>,
 }
 
 /// An incubation base, placed.
@@ -616,6 +618,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 end,
             },
             serves,
+            credit_code: row.credit_code,
         });
     }
 

@@ -4,6 +4,9 @@
 //! same number.
 
 pub mod csv;
+pub mod diff_csv;
+pub mod diff_table;
+pub mod diff_xlsx;
 pub mod html;
 pub mod inspect;
 pub mod issues;

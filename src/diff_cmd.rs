@@ -1,0 +1,191 @@
+//! `zhibiao diff PREVIOUS CURRENT`: read each export with the normal reader, build each
+//! into a model (places resolved as in an audit), diff them (`audit::diff`) and render.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context, Result};
+use chrono::NaiveDate;
+
+use crate::cli::{ByLevel, ColorArg, DiffArgs, DiffFormatArg, InputArgs};
+use zhibiao::audit::diff::{self, DiffOptions};
+use zhibiao::model::{Level, Model};
+use zhibiao::report::{self, csv::CsvOptions, diff_table::DiffTableOptions};
+
+fn date(flag: &str, s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .with_context(|| format!("{flag} {s:?}: expected a date such as 2023-12-31"))
+}
+
+/// Whether an `--exclude` pattern can name a file of this export: a path inside it (or
+/// the export file itself), or a bare file name present in it.
+fn exclude_applies(pattern: &Path, side: &Path) -> bool {
+    let bare = pattern.parent().is_none_or(|p| p.as_os_str().is_empty());
+    if bare {
+        let name = pattern.as_os_str();
+        side.file_name() == Some(name) || (side.is_dir() && side.join(pattern).exists())
+    } else {
+        pattern.starts_with(side) || pattern == side
+    }
+}
+
+/// The reading options of one export, as `audit` would take them.
+fn side_input(args: &DiffArgs, side: &Path) -> InputArgs {
+    let mut inputs = vec![side.to_path_buf()];
+    if let Some(c) = &args.communities {
+        inputs.push(c.clone());
+    }
+    InputArgs {
+        inputs,
+        encoding: args.encoding.clone(),
+        kinds: args.kinds.clone(),
+        urban_rural: args.urban_rural,
+        rejects: None,
+        strict: args.strict,
+        excludes: args
+            .excludes
+            .iter()
+            .filter(|p| exclude_applies(p, side))
+            .cloned()
+            .collect(),
+        places: args.places.clone(),
+    }
+}
+
+/// Read and build one export.
+fn side_model(input: &InputArgs, label: &str, province: Option<&str>) -> Result<Model> {
+    let province = province.map(str::to_string);
+    let opts = super::ingest_options(input)?;
+    let ds = super::read(input, &opts).with_context(|| label.to_string())?;
+    if ds.communities.is_empty() {
+        bail!(
+            "{label} {}: no community list (社区/村 table): zhibiao needs it to resolve places. \
+             Put it in the folder, or give one for both exports with --communities FILE",
+            input.inputs[0].display()
+        );
+    }
+    let province = match province {
+        Some(p) => p,
+        None => super::detect_province(&ds).ok_or_else(|| {
+            anyhow!(
+                "{label}: cannot tell the province of the data (no 省 column, division code or \
+                 known city)"
+            )
+        })?,
+    };
+    super::build(ds, input, province, Vec::new(), &[]).with_context(|| label.to_string())
+}
+
+/// Run `zhibiao diff`.
+pub fn run(args: DiffArgs) -> Result<ExitCode> {
+    let as_of = match &args.as_of {
+        Some(s) => date("--as-of", s)?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let baseline_as_of = match &args.baseline_as_of {
+        Some(s) => date("--baseline-as-of", s)?,
+        None => as_of,
+    };
+    for p in &args.excludes {
+        if !exclude_applies(p, &args.previous) && !exclude_applies(p, &args.current) {
+            bail!(
+                "--exclude {}: 没有匹配的输入文件 / matches no file of either export",
+                p.display()
+            );
+        }
+    }
+    let current_in = side_input(&args, &args.current);
+    let previous_in = side_input(&args, &args.previous);
+    // The two exports are read at the same time, each deciding its province as `inspect`
+    // does; they must agree.
+    let (previous, current) = std::thread::scope(|s| {
+        let prev = s.spawn(|| side_model(&previous_in, "上期 previous", None));
+        let cur = side_model(&current_in, "本期 current", None);
+        let prev = prev
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("上期 previous: reading failed")));
+        (prev, cur)
+    });
+    let (previous, current) = (previous?, current?);
+    let province = |m: &Model| m.regions.get(m.province).name.clone();
+    if province(&previous) != province(&current) {
+        bail!(
+            "the exports are of two provinces: {} (previous) and {} (current)",
+            province(&previous),
+            province(&current)
+        );
+    }
+    let by = match args.by {
+        ByLevel::City => Level::City,
+        ByLevel::County => Level::County,
+        ByLevel::Street => Level::Street,
+    };
+    let result = diff::diff(
+        &previous,
+        &current,
+        DiffOptions {
+            baseline_as_of,
+            as_of,
+            by,
+        },
+    );
+
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let table_opts = DiffTableOptions {
+        color,
+        width: if std::io::stdout().is_terminal() {
+            super::terminal_width()
+        } else {
+            None
+        },
+        examples: 5,
+    };
+    let csv_opts = CsvOptions { bom: !args.no_bom };
+    let render = |format: DiffFormatArg| -> Result<Vec<u8>> {
+        Ok(match format {
+            DiffFormatArg::Table => report::diff_table::render(&result, &table_opts).into_bytes(),
+            DiffFormatArg::Csv => {
+                let mut buf = Vec::new();
+                report::diff_csv::write(&mut buf, &result, csv_opts, args.all)?;
+                buf
+            }
+            DiffFormatArg::Xlsx => report::diff_xlsx::to_bytes(&result, args.all)?,
+        })
+    };
+    if args.outputs.is_empty() {
+        let format = args.format.unwrap_or(DiffFormatArg::Table);
+        if format == DiffFormatArg::Xlsx {
+            bail!("--format xlsx writes a binary file: give it with -o FILE");
+        }
+        std::io::stdout().write_all(&render(format)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for path in &args.outputs {
+        let format = match (args.format, extension(path).as_deref()) {
+            (Some(f), _) => f,
+            (None, Some("csv")) => DiffFormatArg::Csv,
+            (None, Some("xlsx")) => DiffFormatArg::Xlsx,
+            (None, Some("txt")) => DiffFormatArg::Table,
+            (None, _) => bail!(
+                "{}: unknown output format for diff; use .csv, .xlsx or .txt, or --format",
+                path.display()
+            ),
+        };
+        let bytes = render(format)?;
+        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("已写入 wrote {}", path.display());
+    }
+    std::io::stdout().write_all(&render(DiffFormatArg::Table)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn extension(path: &Path) -> Option<String> {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+}
