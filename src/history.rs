@@ -114,12 +114,12 @@ CREATE VIEW latest_row AS
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     /// SQLite failed (cannot open or write the file, not a database, locked …).
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Sqlite {
         /// The history file.
         path: PathBuf,
-        /// SQLite's error.
-        source: rusqlite::Error,
+        /// SQLite's error (in the message, not a `source`, so that it is printed once).
+        error: rusqlite::Error,
     },
     /// The schema version is higher than this binary knows.
     #[error(
@@ -151,12 +151,12 @@ pub enum HistoryError {
         what: String,
     },
     /// An input file cannot be read to compute its SHA-256.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Input {
         /// The input file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -174,9 +174,9 @@ impl InputFile {
     /// `--places`, `--units`).
     pub fn of_path(path: &Path) -> Result<InputFile, HistoryError> {
         use sha2::{Digest, Sha256};
-        let bytes = std::fs::read(path).map_err(|source| HistoryError::Input {
+        let bytes = std::fs::read(path).map_err(|error| HistoryError::Input {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         let sha256 = Sha256::digest(&bytes)
             .iter()
@@ -370,9 +370,9 @@ impl History {
 
     /// [`History::open`] with a given migration list (tests simulate a later version).
     fn open_with(path: &Path, migrations: &[&str]) -> Result<History, HistoryError> {
-        let sql = |source| HistoryError::Sqlite {
+        let sql = |error| HistoryError::Sqlite {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let mut conn = Connection::open(path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
@@ -456,10 +456,10 @@ impl History {
             .map_err(|e| self.sql(e))
     }
 
-    fn sql(&self, source: rusqlite::Error) -> HistoryError {
+    fn sql(&self, error: rusqlite::Error) -> HistoryError {
         HistoryError::Sqlite {
             path: self.path.clone(),
-            source,
+            error,
         }
     }
 
@@ -473,9 +473,9 @@ impl History {
     /// Record a snapshot in one transaction, unless the same one is there already.
     pub fn record(&mut self, snap: &Snapshot) -> Result<Recorded, HistoryError> {
         let path = self.path.clone();
-        let sql = |source| HistoryError::Sqlite {
+        let sql = |error| HistoryError::Sqlite {
             path: path.clone(),
-            source,
+            error,
         };
         let as_of = snap.as_of.format(DATE).to_string();
         let key = snap.inputs_key();
