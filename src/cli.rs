@@ -185,6 +185,11 @@ pub struct AuditArgs {
     /// Colour the terminal table: auto (when a terminal and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    /// Record this audit (plan, as-of, input SHA-256s, every result row) in a SQLite
+    /// history, created if missing. The same inputs again are not duplicated; other
+    /// inputs for the same as-of are kept as a newer revision.
+    #[arg(long, value_name = "FILE.sqlite")]
+    pub history: Option<PathBuf>,
 }
 
 /// `zhibiao inspect`.

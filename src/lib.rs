@@ -3,9 +3,10 @@
 //!
 //! The data flows one way: [`ingest`] (read files into typed rows) → [`model`] (resolve
 //! places against the community list) → [`audit`] (evaluate a [`plan`]) → [`report`]
-//! (render the result).
+//! (render the result). [`history`] records audits in a SQLite file for trends.
 
 pub mod audit;
+pub mod history;
 pub mod ingest;
 pub mod model;
 pub mod plan;

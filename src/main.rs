@@ -360,6 +360,9 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         std::io::stdout().write_all(&render(Format::Table, color, width)?)?;
     }
     write_rejects(&args.input, &opts, &model)?;
+    if let Some(path) = &args.history {
+        record_history(path, &args, &result, &meta)?;
+    }
 
     let fails = match args.fail_on {
         FailOn::Never => false,
@@ -742,6 +745,57 @@ fn digests(model: &Model) -> Result<Vec<InputDigest>> {
         out.push(InputDigest { path, sha256 });
     }
     Ok(out)
+}
+
+/// `--history FILE`: record the audit. Its inputs are the tables' files and the files that
+/// change the figures for the same tables: a plan file, `--places`, `--units`.
+fn record_history(
+    path: &Path,
+    args: &AuditArgs,
+    result: &audit::AuditResult,
+    meta: &ReportMeta,
+) -> Result<()> {
+    use zhibiao::history::{History, InputFile, Recorded, Snapshot};
+    let mut inputs: Vec<InputFile> = meta.inputs.iter().map(InputFile::from).collect();
+    let plan_file = args
+        .plan
+        .as_deref()
+        .filter(|p| plan::builtin(p).is_none())
+        .map(Path::new);
+    for file in [
+        plan_file,
+        args.input.places.as_deref(),
+        args.units.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        inputs.push(InputFile::of_path(file)?);
+    }
+    let snapshot = Snapshot::from_result(result, inputs, meta.generated);
+    let recorded = History::open(path)
+        .and_then(|mut h| h.record(&snapshot))
+        .context("--history")?;
+    match recorded {
+        Recorded::New { id, revision } => eprintln!(
+            "已记入历史 recorded in history: {} (snapshot {id}, revision {revision})",
+            path.display()
+        ),
+        Recorded::AlreadyThere {
+            id,
+            revision,
+            latest,
+        } => eprintln!(
+            "历史中已有相同快照 already in history: {} (snapshot {id}, revision {revision}{})",
+            path.display(),
+            if latest {
+                ""
+            } else {
+                "; a later revision with other inputs is the one used"
+            }
+        ),
+    }
+    Ok(())
 }
 
 /// `--font PATH[:INDEX]`.
