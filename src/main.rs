@@ -731,16 +731,18 @@ fn write_rejects(input: &InputArgs, opts: &IngestOptions, model: &Model) -> Resu
 }
 
 /// SHA-256 of every input file read (each file once, in reading order).
+/// The hashes were taken while reading (ingest reads each file once for them).
 fn digests(model: &Model) -> Result<Vec<InputDigest>> {
-    use sha2::{Digest, Sha256};
     let mut out: Vec<InputDigest> = Vec::new();
     for t in &model.tables {
         let path = t.file.display().to_string();
         if out.iter().any(|d| d.path == path) {
             continue;
         }
-        let bytes = std::fs::read(&t.file).with_context(|| format!("cannot read {path}"))?;
-        let hash = Sha256::digest(&bytes);
+        let hash = model
+            .hashes
+            .get(&t.file)
+            .ok_or_else(|| anyhow!("no SHA-256 recorded for {path}"))?;
         let sha256 = hash.iter().map(|b| format!("{b:02x}")).collect();
         out.push(InputDigest { path, sha256 });
     }

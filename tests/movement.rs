@@ -17,18 +17,7 @@
 use std::path::Path;
 
 mod common;
-use common::{root, run};
-
-/// Rows of a CSV text, header included.
-fn rows(text: &str) -> Vec<Vec<String>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(text.as_bytes());
-    rdr.records()
-        .flatten()
-        .map(|r| r.iter().map(str::to_string).collect())
-        .collect()
-}
+use common::{csv_rows as rows, root, run};
 
 /// The cells of column `name` for the row of `target` and `region` (and `as_of`, if given).
 fn get(
@@ -186,7 +175,7 @@ fn snapshot_dates_come_from_folder_names() {
     ]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("审计日 as-of 2023-12-31"), "{err}");
-    let rows = rows(out.trim_start_matches('\u{feff}'));
+    let rows = rows(&out);
     // 晋城市 at 2023-09-30: 7.70 (table above).
     assert_eq!(
         get(

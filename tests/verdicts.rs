@@ -9,7 +9,7 @@
 use std::path::Path;
 
 mod common;
-use common::{root, run};
+use common::{csv_rows, root, run};
 
 /// A copy of the demo folder without the named files.
 fn demo_without(leave_out: &[&str]) -> tempfile::TempDir {
@@ -44,14 +44,7 @@ fn audit_csv(dir: &Path, extra: &[&str]) -> (i32, Vec<Vec<String>>, String) {
     ];
     args.extend_from_slice(extra);
     let (code, out, err) = run(&args);
-    let mut rows = Vec::new();
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(out.as_bytes());
-    for r in rdr.records().flatten() {
-        rows.push(r.iter().map(str::to_string).collect());
-    }
-    (code, rows, err)
+    (code, csv_rows(&out), err)
 }
 
 /// (value, required, gap, status, partial) of one (target, region) row.

@@ -432,13 +432,7 @@ fn apply_supply(
             needs
                 .iter()
                 .copied()
-                .filter(|k| {
-                    supply
-                        .units
-                        .iter()
-                        .enumerate()
-                        .all(|(u, _)| !supply.missing(u, &[*k]).is_empty())
-                })
+                .filter(|&k| supply.supplied_by_none(k))
                 .collect()
         } else {
             if done < of {

@@ -121,6 +121,12 @@ impl Supply {
         self.units.iter().position(|(_, x)| *x == Some(u))
     }
 
+    /// Whether no unit supplied this kind.
+    pub fn supplied_by_none(&self, kind: TableKind) -> bool {
+        let k = kind_index(kind);
+        self.tables.iter().all(|per| per[k].is_empty())
+    }
+
     /// Kinds among `kinds` that unit `u` did not supply.
     pub fn missing(&self, u: usize, kinds: &[TableKind]) -> Vec<TableKind> {
         kinds

@@ -140,6 +140,7 @@ fn read_all(
             Ok(b) => {
                 let hash: [u8; 32] = Sha256::digest(&b).into();
                 by_hash.entry(hash).or_default().push(i);
+                ds.hashes.insert(f.path.clone(), hash);
                 readable.push(true);
             }
             Err(e) if keep_going => {

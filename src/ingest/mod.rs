@@ -603,6 +603,8 @@ pub struct Dataset {
     /// sheet, `--kind …=skip`, `--exclude`, unrecognized folder file, an output of
     /// zhibiao, the same content as another file).
     pub ignored: Vec<PassedOver>,
+    /// SHA-256 of every file read (computed once, while checking for identical copies).
+    pub hashes: BTreeMap<PathBuf, [u8; 32]>,
 }
 
 /// Read every input (files, and folders meaning the spreadsheet files directly inside them

@@ -343,6 +343,8 @@ pub struct Model {
     pub ignored: Vec<String>,
     /// Urban/rural classification counts.
     pub classification: Classification,
+    /// SHA-256 of every input file read.
+    pub hashes: std::collections::BTreeMap<std::path::PathBuf, [u8; 32]>,
     /// Per table (indexed like `tables`): the cities and counties its rows lie in.
     pub reach: Vec<TableReach>,
     /// Which route resolved each row's place.
@@ -382,6 +384,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         funds,
         mut issues,
         ignored,
+        hashes,
     } = ds;
     let mut regions = RegionIndex::new();
     let province = regions.child_or_insert(None, &opts.province, Level::Province);
@@ -541,6 +544,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         scope,
         classification,
         ignored: ignored.iter().map(ToString::to_string).collect(),
+        hashes,
         ..Model::default()
     };
     let mut dups = Duplicates::default();

@@ -9,7 +9,7 @@
 //! [`long_cells`](super::long_cells), so it equals the CSV.
 //!
 //! The layout helpers at the end ([`cell_text_in`], [`gap_layout`], `summary_counts`,
-//! `partial_label`, `group_location_in`, `issues_count_in`, …) are shared with the
+//! `partial_label`, `issues_count_in`, …) are shared with the
 //! Markdown, PDF and XLSX reports.
 
 use std::fmt::Write as _;
@@ -20,7 +20,7 @@ use super::table::cell_text;
 use super::{fmt_num, Lang, ReportError, ReportMeta};
 pub use super::{gap_layout, region_label};
 use crate::audit::{AuditResult, Row, Status};
-use crate::ingest::{Outcome, SkipReason, TableInfo};
+use crate::ingest::{Outcome, SkipReason};
 use crate::model::Level;
 use crate::plan::Measure;
 
@@ -521,7 +521,7 @@ fn issues_section(h: &mut String, result: &AuditResult, lang: Lang) {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&group_location_in(g, &result.tables, lang)),
+                esc(&g.location_in(&result.tables, lang)),
                 esc(&g.issue.message),
                 esc(&outcome_in(g.issue.outcome, lang))
             );
@@ -691,15 +691,6 @@ pub(crate) fn summary_counts(tr: &crate::audit::TargetResult, lang: Lang) -> Sum
 /// "2/11 市" / "2/11 cities" for a figure built from only some reporting units.
 pub(crate) fn partial_label(row: &Row, lang: Lang) -> Option<String> {
     row.partial.map(|p| p.label(lang == Lang::Zh))
-}
-
-/// Where a group of identical issues occurs, in the report's language.
-pub(crate) fn group_location_in(
-    g: &super::issues::IssueGroup<'_>,
-    tables: &[TableInfo],
-    lang: Lang,
-) -> String {
-    g.location_in(tables, lang)
 }
 
 /// "6 条" or "40 条（相同的合并为 3 项）" / "40 (identical ones merged into 3 entries)".

@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::html::{
-    accounting_in, cell_text_in, gap_layout, group_location_in, issues_count_in, level_name,
-    outcome_in, pick, region_label, summary_counts, summary_required,
+    accounting_in, cell_text_in, gap_layout, issues_count_in, level_name, outcome_in, pick,
+    region_label, summary_counts, summary_required,
 };
 use super::issues::{is_listed, totals};
 use super::{ReportError, ReportMeta};
@@ -204,7 +204,7 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         let _ = writeln!(
             m,
             "- {}{}{}{}{}{}",
-            inline(&group_location_in(g, &result.tables, lang)),
+            inline(&g.location_in(&result.tables, lang)),
             pick(lang, "：", ": "),
             inline(&g.issue.message),
             pick(lang, "（", " ("),

@@ -38,7 +38,7 @@ use self::layout::{
     PAGE_H, PAGE_W, WARN, WARN_BG,
 };
 use self::text::Shaper;
-use super::html::{group_location_in, issues_count_in, partial_label, summary_counts};
+use super::html::{issues_count_in, partial_label, summary_counts};
 use super::issues::{is_listed, table_accounting, totals};
 use super::{fmt_num, region_label, Lang, ReportError, ReportMeta, Words};
 use crate::audit::{AuditResult, Row, Status};
@@ -843,7 +843,7 @@ fn data_issues(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Re
         .take(MAX_ISSUES)
         .map(|g| {
             vec![
-                Cell::new(group_location_in(g, &result.tables, lang)),
+                Cell::new(g.location_in(&result.tables, lang)),
                 Cell::new(g.issue.message.clone()),
                 Cell::new(outcome_label(g.issue.outcome, lang)),
             ]

@@ -30,7 +30,8 @@ impl Default for TableOptions {
     }
 }
 
-fn new_table(opts: &TableOptions) -> Table {
+/// A table in the terminal style, fitted to `opts.width` when there is one.
+pub(crate) fn new_table(opts: &TableOptions) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED);
     match opts.width {

@@ -6,9 +6,10 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment};
 
 use super::csv::{write_rows, CsvOptions};
+use super::table::TableOptions;
 use super::{fmt_num, long_cells, movement_cells, region_label, COLUMNS, MOVEMENT_COLUMNS};
 use crate::audit::{AuditResult, Status};
 
@@ -67,18 +68,10 @@ pub fn render(results: &[AuditResult], width: Option<u16>) -> String {
         if rows.is_empty() {
             continue;
         }
-        let mut t = Table::new();
-        t.load_preset(presets::UTF8_FULL_CONDENSED);
-        match width {
-            Some(w) => {
-                t.set_content_arrangement(ContentArrangement::Dynamic);
-                t.set_width(w);
-            }
-            None => {
-                t.set_content_arrangement(ContentArrangement::Disabled);
-            }
-        }
-        t.force_no_tty();
+        let mut t = super::table::new_table(&TableOptions {
+            width,
+            ..TableOptions::default()
+        });
         let mut header = vec![Cell::new(format!("地区（{}）", level.zh()))];
         header.extend(dates.iter().map(Cell::new));
         header.extend(["走势", "变化", "展望"].map(Cell::new));

@@ -35,3 +35,14 @@ pub fn run<S: AsRef<OsStr>>(args: &[S]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// The records of a CSV text (header included), each as its cells; a BOM is dropped.
+pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    rdr.records()
+        .flatten()
+        .map(|r| r.iter().map(str::to_string).collect())
+        .collect()
+}
