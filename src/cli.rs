@@ -45,7 +45,9 @@ pub enum Command {
     /// at each date, a sparkline, the change and the outlook; `--format csv|json` or
     /// `-o trend.csv` gives every snapshot's rows with the movement from the one before.
     /// The options are those of `audit` (--as-of and --baseline excepted); the exit code is
-    /// that of the last snapshot's audit.
+    /// that of the last snapshot's audit. With `--history FILE` and no snapshots, the trend
+    /// is drawn from the audits recorded there (`--plan` and `--scope` select the series);
+    /// with snapshots, each is also recorded.
     Trend(AuditArgs),
     /// Show what was read from each file and sheet: table kind, header row, column
     /// mapping, row accounting and data issues.
@@ -84,7 +86,7 @@ pub enum PlanAction {
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
     /// Files (.xlsx .xls .ods .csv) or folders (their spreadsheet files, in name order).
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Encoding of every CSV instead of detecting it (utf-8, gbk, gb18030).
     #[arg(long, value_name = "ENCODING")]
@@ -187,7 +189,8 @@ pub struct AuditArgs {
     pub color: ColorArg,
     /// Record this audit (plan, as-of, input SHA-256s, every result row) in a SQLite
     /// history, created if missing. The same inputs again are not duplicated; other
-    /// inputs for the same as-of are kept as a newer revision.
+    /// inputs for the same as-of are kept as a newer revision. `trend --history FILE`
+    /// without snapshots reads the trend from it.
     #[arg(long, value_name = "FILE.sqlite")]
     pub history: Option<PathBuf>,
 }
@@ -251,6 +254,9 @@ pub enum FailOn {
     Error,
     /// Exit 1 when any target, warnings included, is unmet or has no data.
     Warning,
+    /// As `error`, and also when an error-severity target that is not yet due is behind or
+    /// stalled (its outlook against the baseline: needs --baseline, or `trend`).
+    Behind,
 }
 
 /// `--color`.

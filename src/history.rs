@@ -12,7 +12,7 @@
 //! - the same series with other inputs (a corrected export for the same quarter) or other
 //!   settings is a new **revision** (2, 3, …); readers use the newest revision of each series.
 //!
-//! # Schema (version 1)
+//! # Schema (version 2)
 //!
 //! The schema version is SQLite's `PRAGMA user_version`; `PRAGMA application_id` is
 //! [`APPLICATION_ID`] (`0x7A68_6962`, "zhib"). A database written by a newer zhibiao
@@ -34,12 +34,18 @@
 //! snapshot_input(snapshot_id, seq, path, sha256)   -- the files read, in reading order
 //! result_row(snapshot_id, seq, target, level, region,
 //!            value REAL, required REAL, gap INTEGER,   -- NULL where the CSV cell is empty
-//!            status TEXT,  -- met | unmet | no_data | not_applicable | info
+//!            status TEXT,  -- met | unmet | not_due | no_data | not_applicable | info
 //!            due TEXT, partial TEXT,                   -- partial '2/11' or NULL
-//!            decimals INTEGER, assessed INTEGER, severity TEXT)
+//!            decimals INTEGER, assessed INTEGER, severity TEXT,
+//!            count INTEGER,      -- records (density, count) or covered units (coverage)
+//!            gap_final INTEGER,  -- gap to the target's own threshold (≠ gap under a milestone)
+//!            milestone TEXT)     -- 'YYYY-MM-DD' of the milestone judged, or NULL
 //! latest_snapshot   -- view: the newest revision of each (plan, scope, as_of)
 //! latest_row        -- view: result_row of latest_snapshot, with plan, scope, as_of, revision
 //! ```
+//!
+//! Version 2 added `count`, `gap_final` and `milestone` (NULL in rows recorded by
+//! version 1), so that `zhibiao trend --history` gives the change in records and the pace.
 //!
 //! `value` and `required` are the rounded figures the reports print (10.31, not
 //! 1619 ÷ 157); `decimals` says how many decimals they carry.
@@ -49,16 +55,24 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use crate::audit::{AuditResult, Status};
+use crate::audit::{AuditResult, Partial, Row, Status};
 use crate::model::Level;
-use crate::plan::Severity;
+use crate::plan::{Milestone, Plan, Ratio, Severity, Stage};
 
 /// `PRAGMA application_id` of a zhibiao history ("zhib").
 pub const APPLICATION_ID: i32 = 0x7A68_6962;
 
 /// Schema migrations: entry `i` takes a database from version `i` to `i + 1`. A new schema
 /// version is one more entry; never edit an entry that has shipped.
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+
+/// Version 2: the records behind a value, the gap to the final threshold and the milestone
+/// judged (issue 8: milestones, `trend --history`).
+const MIGRATION_2: &str = "
+ALTER TABLE result_row ADD COLUMN count INTEGER;
+ALTER TABLE result_row ADD COLUMN gap_final INTEGER;
+ALTER TABLE result_row ADD COLUMN milestone TEXT;
+";
 
 const MIGRATION_1: &str = "
 CREATE TABLE snapshot (
@@ -225,6 +239,12 @@ pub struct StoredRow {
     pub assessed: bool,
     /// Severity of the target.
     pub severity: Severity,
+    /// Records (density, count) or covered units (coverage) behind the value.
+    pub count: Option<u64>,
+    /// Gap to the target's own threshold when a milestone is judged.
+    pub gap_final: Option<u64>,
+    /// The milestone judged (its date), before the due date.
+    pub milestone: Option<NaiveDate>,
 }
 
 /// One audit to record.
@@ -259,7 +279,8 @@ impl Snapshot {
             .rows
             .iter()
             .filter_map(|r| {
-                let t = &result.targets.get(r.target)?.target;
+                let tr = result.targets.get(r.target)?;
+                let t = &tr.target;
                 Some(StoredRow {
                     target: t.id.clone(),
                     level: r.level,
@@ -273,6 +294,12 @@ impl Snapshot {
                     decimals: r.decimals,
                     assessed: r.assessed,
                     severity: t.severity,
+                    count: r.count,
+                    gap_final: r.gap_final,
+                    milestone: match tr.stage {
+                        crate::plan::Stage::Milestone(m) => Some(m.by),
+                        crate::plan::Stage::Final | crate::plan::Stage::NotDue => None,
+                    },
                 })
             })
             .collect();
@@ -536,8 +563,10 @@ impl History {
             let mut ins = tx
                 .prepare(
                     "INSERT INTO result_row (snapshot_id, seq, target, level, region, value,
-                         required, gap, status, due, partial, decimals, assessed, severity)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                         required, gap, status, due, partial, decimals, assessed, severity,
+                         count, gap_final, milestone)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                             ?16, ?17)",
                 )
                 .map_err(sql)?;
             for (seq, r) in (0i64..).zip(&snap.rows) {
@@ -556,6 +585,9 @@ impl History {
                     r.decimals,
                     r.assessed,
                     severity_str(r.severity),
+                    r.count.map(|g| i64::try_from(g).unwrap_or(i64::MAX)),
+                    r.gap_final.map(|g| i64::try_from(g).unwrap_or(i64::MAX)),
+                    r.milestone.map(|d| d.format(DATE).to_string()),
                 ])
                 .map_err(sql)?;
             }
@@ -684,13 +716,14 @@ impl History {
             u8,
             bool,
             String,
+            (Option<i64>, Option<i64>, Option<String>),
         );
         let raw: Vec<Raw> = {
             let mut st = self
                 .conn
                 .prepare(
                     "SELECT target, level, region, value, required, gap, status, due, partial,
-                            decimals, assessed, severity
+                            decimals, assessed, severity, count, gap_final, milestone
                      FROM result_row WHERE snapshot_id = ?1 ORDER BY seq",
                 )
                 .map_err(|e| self.sql(e))?;
@@ -709,6 +742,7 @@ impl History {
                         r.get(9)?,
                         r.get(10)?,
                         r.get(11)?,
+                        (r.get(12)?, r.get(13)?, r.get(14)?),
                     ))
                 })
                 .map_err(|e| self.sql(e))?;
@@ -728,6 +762,7 @@ impl History {
             dec,
             assessed,
             sev,
+            (count, gap_final, milestone),
         ) in raw
         {
             let at = |what: &str, v: &str| {
@@ -740,10 +775,20 @@ impl History {
                 NaiveDate::parse_from_str(&due, DATE).map_err(|_| self.corrupt(at("due", &due)))?;
             let severity =
                 parse_severity(&sev).ok_or_else(|| self.corrupt(at("severity", &sev)))?;
-            let gap = match gap {
-                Some(g) => {
-                    Some(u64::try_from(g).map_err(|_| self.corrupt(at("gap", &g.to_string())))?)
-                }
+            let whole = |what: &str, v: Option<i64>| match v {
+                Some(g) => u64::try_from(g)
+                    .map(Some)
+                    .map_err(|_| self.corrupt(at(what, &g.to_string()))),
+                None => Ok(None),
+            };
+            let gap = whole("gap", gap)?;
+            let count = whole("count", count)?;
+            let gap_final = whole("gap_final", gap_final)?;
+            let milestone = match milestone {
+                Some(m) => Some(
+                    NaiveDate::parse_from_str(&m, DATE)
+                        .map_err(|_| self.corrupt(at("milestone", &m)))?,
+                ),
                 None => None,
             };
             out.push(StoredRow {
@@ -759,10 +804,83 @@ impl History {
                 decimals: dec,
                 assessed,
                 severity,
+                count,
+                gap_final,
+                milestone,
             });
         }
         Ok(out)
     }
+}
+
+/// The audit result of a recorded snapshot, for `trend --history`: its rows under `plan`
+/// (the plan the snapshot was recorded with, by id). Rows of targets the plan no longer has
+/// are left out and counted in the second value.
+pub fn to_result(info: &SnapshotInfo, rows: Vec<StoredRow>, plan: &Plan) -> (AuditResult, usize) {
+    let by = info
+        .settings
+        .split(';')
+        .find_map(|kv| kv.strip_prefix("by="))
+        .and_then(Level::parse)
+        .unwrap_or(Level::City);
+    // The stage each target is judged at on that date; a milestone recorded in the rows
+    // wins (the plan may have changed since).
+    let mut stages: Vec<Stage> = plan.targets.iter().map(|t| t.stage(info.as_of)).collect();
+    let mut dropped = 0;
+    let mut out: Vec<Row> = Vec::with_capacity(rows.len());
+    for (seq, r) in rows.into_iter().enumerate() {
+        let Some(ti) = plan.targets.iter().position(|t| t.id == r.target) else {
+            dropped += 1;
+            continue;
+        };
+        if let (Some(by), Some(min)) = (r.milestone, r.required) {
+            if let Some(s) = stages.get_mut(ti) {
+                if !matches!(s, Stage::Milestone(m) if m.by == by) {
+                    *s = Stage::Milestone(Milestone {
+                        by,
+                        min: Ratio {
+                            num: (min * 1_000_000.0).round() as u64,
+                            den: 1_000_000,
+                        },
+                    });
+                }
+            }
+        }
+        out.push(Row {
+            target: ti,
+            level: r.level,
+            region: r.region,
+            region_id: None,
+            value: r.value,
+            required: r.required,
+            gap: r.gap,
+            status: r.status,
+            assessed: r.assessed,
+            decimals: r.decimals,
+            // The stored order is the long result's: target, then region order.
+            sort_key: format!("{seq:08}"),
+            detail: String::new(),
+            missing: Vec::new(),
+            partial: r.partial.as_deref().and_then(parse_partial),
+            count: r.count,
+            movement: None,
+            gap_final: r.gap_final,
+        });
+    }
+    (
+        AuditResult::from_rows(plan, info.scope.clone(), info.as_of, by, stages, out),
+        dropped,
+    )
+}
+
+/// "2/11" → the partial mark (level: cities; the history does not keep it).
+fn parse_partial(s: &str) -> Option<Partial> {
+    let (a, b) = s.split_once('/')?;
+    Some(Partial {
+        supplied: a.trim().parse().ok()?,
+        of: b.trim().parse().ok()?,
+        level: Level::City,
+    })
 }
 
 fn severity_str(s: Severity) -> &'static str {
@@ -782,6 +900,7 @@ fn parse_status(s: &str) -> Option<Status> {
     [
         Status::Met,
         Status::Unmet,
+        Status::NotDue,
         Status::NoData,
         Status::NotApplicable,
         Status::Info,

@@ -54,6 +54,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Trend(args) => trend_cmd(args),
         Command::Diff(args) => diff_cmd::run(args),
         Command::Inspect(args) => {
+            if args.input.inputs.is_empty() {
+                missing_inputs("inspect");
+            }
             let opts = ingest_options(&args.input)?;
             // Every file is read and listed; one that fails makes the exit status 2.
             let outcome =
@@ -232,6 +235,9 @@ fn snapshot_date_of(inputs: &[std::path::PathBuf]) -> Option<NaiveDate> {
 }
 
 fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
+    if args.input.inputs.is_empty() {
+        missing_inputs("audit");
+    }
     let as_of = match &args.as_of {
         Some(s) => parse_date_arg("--as-of", s)?,
         None => match snapshot_date_of(&args.input.inputs) {
@@ -246,6 +252,12 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
             None => chrono::Local::now().date_naive(),
         },
     };
+    if args.fail_on == FailOn::Behind && args.baseline.is_empty() {
+        bail!(
+            "--fail-on behind judges the pace between two snapshots: give the previous one with \
+             --baseline PREVIOUS (or use zhibiao trend)"
+        );
+    }
     let Audited {
         plan,
         model,
@@ -364,16 +376,22 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         record_history(path, &args, &result, &meta)?;
     }
 
-    let fails = match args.fail_on {
+    Ok(exit_code(&result, args.fail_on))
+}
+
+/// The exit code of an audit under `--fail-on`: 1 when it fails, else 0.
+fn exit_code(result: &audit::AuditResult, fail_on: FailOn) -> ExitCode {
+    let fails = match fail_on {
         FailOn::Never => false,
         FailOn::Error => result.fails(Severity::Error),
         FailOn::Warning => result.fails(Severity::Warning),
+        FailOn::Behind => result.fails(Severity::Error) || result.behind(),
     };
-    Ok(if fails {
+    if fails {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 /// `zhibiao trend SNAPSHOT...`.
@@ -381,6 +399,26 @@ fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
     if args.as_of.is_some() || !args.baseline.is_empty() || args.baseline_as_of.is_some() {
         bail!("trend takes the as-of date of each snapshot from its name or PATH=DATE, not --as-of or --baseline");
     }
+    let from_history = args.input.inputs.is_empty();
+    let mut results: Vec<audit::AuditResult> = if from_history {
+        match &args.history {
+            Some(path) => history_results(path, &args)?,
+            None => missing_inputs("trend"),
+        }
+    } else {
+        audit_snapshots(&args)?
+    };
+    for i in 1..results.len() {
+        let (before, after) = results.split_at_mut(i);
+        if let (Some(b), Some(a)) = (before.last(), after.first_mut()) {
+            audit::movement::apply_baseline(a, b);
+        }
+    }
+    render_trend(&args, &results)
+}
+
+/// `trend` given snapshots: audit each at its date (recording each in `--history`).
+fn audit_snapshots(args: &AuditArgs) -> Result<Vec<audit::AuditResult>> {
     let mut snapshots: Vec<(std::path::PathBuf, NaiveDate)> = Vec::new();
     for arg in &args.input.inputs {
         let text = arg.to_string_lossy();
@@ -418,17 +456,138 @@ fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
     for (path, date) in &snapshots {
         let mut input = args.input.clone();
         input.inputs = vec![path.clone()];
-        let a = audit_snapshot(&args, &input, *date, plan.clone())?;
+        let a = audit_snapshot(args, &input, *date, plan.clone())?;
         eprintln!("已审计 audited {} as of {date}", path.display());
+        if let Some(h) = &args.history {
+            let meta = ReportMeta {
+                generated: chrono::Local::now().naive_local(),
+                inputs: digests(&a.model)?,
+                lang: Lang::Zh,
+            };
+            record_history(h, args, &a.result, &meta)?;
+        }
         plan = Some(a.plan);
         results.push(a.result);
     }
-    for i in 1..results.len() {
-        let (before, after) = results.split_at_mut(i);
-        if let (Some(b), Some(a)) = (before.last(), after.first_mut()) {
-            audit::movement::apply_baseline(a, b);
-        }
+    Ok(results)
+}
+
+/// `trend --history FILE` without snapshots: the newest revision of every recorded as-of
+/// of one plan and scope.
+fn history_results(path: &Path, args: &AuditArgs) -> Result<Vec<audit::AuditResult>> {
+    use zhibiao::history::{to_result, History};
+    if !path.exists() {
+        bail!(
+            "{}: no such history (record audits into it with --history first)",
+            path.display()
+        );
     }
+    let h = History::open(path).context("--history")?;
+    let plans = h.plans().context("--history")?;
+    let plan = match &args.plan {
+        Some(spec) => load_plan(spec)?,
+        None => match plans.as_slice() {
+            [] => bail!("{}: the history holds no audits yet", path.display()),
+            [(id, _)] => match plan::builtin(id) {
+                Some(p) => p.map_err(|e| anyhow!("{e}"))?,
+                None => bail!(
+                    "{}: plan {id} is not built in: give its file with --plan",
+                    path.display()
+                ),
+            },
+            many => bail!(
+                "{}: the history holds several plans; choose one with --plan: {}",
+                path.display(),
+                many.iter()
+                    .map(|(id, _)| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    };
+    let snaps = h.snapshots(&plan.meta.id).context("--history")?;
+    let mut scopes: Vec<&str> = snaps.iter().map(|s| s.scope.as_str()).collect();
+    scopes.dedup();
+    let scope = match &args.scope {
+        Some(want) => {
+            let want = want.trim().trim_start_matches(plan.meta.province.as_str());
+            let want = want.trim_start_matches('/');
+            scopes
+                .iter()
+                .copied()
+                .find(|s| {
+                    *s == want
+                        || s.ends_with(&format!("/{want}"))
+                        || s.replace('/', "").ends_with(want)
+                })
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{}: no audits of plan {} for scope {want}; recorded scopes: {}",
+                        path.display(),
+                        plan.meta.id,
+                        scopes.join(", ")
+                    )
+                })?
+        }
+        None => scopes
+            .iter()
+            .copied()
+            .find(|s| !s.contains('/'))
+            .or(match scopes.as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                anyhow!(
+                    "{}: audits of several scopes are recorded; choose one with --scope: {}",
+                    path.display(),
+                    scopes.join(", ")
+                )
+            })?,
+    };
+    let mut out = Vec::new();
+    for info in snaps.iter().filter(|s| s.scope == scope) {
+        let rows = h.rows(info.id).context("--history")?;
+        let (result, dropped) = to_result(info, rows, &plan);
+        if dropped > 0 {
+            eprintln!(
+                "注意 note: snapshot {} ({}) has {dropped} row(s) of targets plan {} no longer has; left out",
+                info.id, info.as_of, plan.meta.id
+            );
+        }
+        eprintln!(
+            "取自历史 from history: {} as of {} (revision {}, recorded {})",
+            info.scope, info.as_of, info.revision, info.recorded_at
+        );
+        out.push(result);
+    }
+    if out.len() < 2 {
+        bail!(
+            "{}: trend needs two or more recorded as-of dates of plan {} ({scope}); found {}",
+            path.display(),
+            plan.meta.id,
+            out.len()
+        );
+    }
+    Ok(out)
+}
+
+/// A command that needs inputs got none: clap's own error (exit 2).
+fn missing_inputs(command: &str) -> ! {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let hint = if command == "trend" {
+        "trend needs snapshots (folders or files), or --history FILE to read recorded audits"
+    } else {
+        "give the ledgers: files (.xlsx .xls .ods .csv) or folders"
+    };
+    cmd.error(clap::error::ErrorKind::MissingRequiredArgument, hint)
+        .exit()
+}
+
+/// Print and write the trend of `results` (snapshots in date order, with movement).
+fn render_trend(args: &AuditArgs, results: &[audit::AuditResult]) -> Result<ExitCode> {
+    let results = results.to_vec();
     let csv_opts = CsvOptions { bom: !args.no_bom };
     let render = |format: &str| -> Result<Vec<u8>> {
         let mut buf = Vec::new();
@@ -486,16 +645,9 @@ fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
     } else {
         std::io::stdout().write_all(&render(shown)?)?;
     }
-    let fails = results.last().is_some_and(|last| match args.fail_on {
-        FailOn::Never => false,
-        FailOn::Error => last.fails(Severity::Error),
-        FailOn::Warning => last.fails(Severity::Warning),
-    });
-    Ok(if fails {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(results
+        .last()
+        .map_or(ExitCode::SUCCESS, |last| exit_code(last, args.fail_on)))
 }
 
 fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
@@ -774,7 +926,14 @@ fn record_history(
     {
         inputs.push(InputFile::of_path(file)?);
     }
-    let snapshot = Snapshot::from_result(result, inputs, meta.generated);
+    let mut snapshot = Snapshot::from_result(result, inputs, meta.generated);
+    // Options that change what is read change the rows: part of the snapshot's identity.
+    if let Some(e) = &args.input.encoding {
+        snapshot.settings.push_str(&format!(";encoding={e}"));
+    }
+    for k in &args.input.kinds {
+        snapshot.settings.push_str(&format!(";kind={k}"));
+    }
     let recorded = History::open(path)
         .and_then(|mut h| h.record(&snapshot))
         .context("--history")?;

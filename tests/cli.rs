@@ -237,8 +237,18 @@ fn csv_and_json_outputs_carry_the_same_long_result() {
     assert_eq!(
         rows[0],
         [
-            "plan", "target", "level", "region", "value", "required", "gap", "status", "due",
-            "partial", "as_of"
+            "plan",
+            "target",
+            "level",
+            "region",
+            "value",
+            "required",
+            "gap",
+            "status",
+            "due",
+            "partial",
+            "as_of",
+            "milestone"
         ]
     );
     // The province row holds only 阳泉市 and 晋城市 of the plan's 11 cities: partial.

@@ -260,3 +260,57 @@ fn a_history_that_cannot_be_written_exits_2_naming_it() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("h.sqlite"), "{err}");
 }
+
+/// `trend` of the three quarterly exports recorded with `--history` (each snapshot recorded
+/// as it is audited) and then `trend --history FILE` alone give the same CSV: every value,
+/// gap, status, change, change in records, pace, projected date and outlook survives the
+/// round trip through SQLite (the figures themselves are checked against expected.py in
+/// tests/golden.rs).
+#[test]
+fn trend_from_the_history_alone_equals_the_trend_of_the_exports() {
+    let dir = ok(tempfile::tempdir());
+    let hist = dir.path().join("历史.sqlite");
+    let snapshots = [
+        "fixtures/demo/2023Q2",
+        "fixtures/demo/2023Q3",
+        "fixtures/demo=2023-12-31",
+    ];
+    let mut args: Vec<&std::ffi::OsStr> = vec!["trend".as_ref()];
+    args.extend(snapshots.iter().map(std::ffi::OsStr::new));
+    args.extend(["--format", "csv", "--history"].map(std::ffi::OsStr::new));
+    args.push(hist.as_os_str());
+    let (code, from_exports, err) = run(&args);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        err.matches("已记入历史 recorded in history").count(),
+        3,
+        "{err}"
+    );
+
+    let (code, from_history, err) = run(&[
+        "trend".as_ref(),
+        "--history".as_ref(),
+        hist.as_os_str(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.matches("取自历史 from history").count(), 3, "{err}");
+    assert!(from_exports.lines().count() > 300);
+    assert_eq!(from_history, from_exports);
+
+    // A scope never recorded is an error naming the recorded ones.
+    let (code, _, err) = run(&[
+        "trend".as_ref(),
+        "--history".as_ref(),
+        hist.as_os_str(),
+        "--scope".as_ref(),
+        "太原市".as_ref(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("recorded scopes: 山西省"), "{err}");
+    // And trend with neither snapshots nor a history is a usage error.
+    let (code, _, err) = run(&["trend"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--history"), "{err}");
+}

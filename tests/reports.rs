@@ -156,8 +156,18 @@ fn every_format_from_one_run_agrees_with_the_csv() {
     assert_eq!(
         csv[0],
         [
-            "plan", "target", "level", "region", "value", "required", "gap", "status", "due",
-            "partial", "as_of"
+            "plan",
+            "target",
+            "level",
+            "region",
+            "value",
+            "required",
+            "gap",
+            "status",
+            "due",
+            "partial",
+            "as_of",
+            "milestone"
         ]
     );
     assert!(csv.len() > 100);

@@ -35,6 +35,8 @@ pub enum Values {
         units: Vec<u64>,
         /// Required ratio.
         min: Ratio,
+        /// The target's own ratio when `min` is a milestone's (gives `gap_final`).
+        final_min: Ratio,
         /// Decimals shown.
         decimals: u8,
     },
@@ -44,6 +46,8 @@ pub enum Values {
         counts: Vec<u64>,
         /// Required.
         min: u64,
+        /// The target's own count when `min` is a milestone's.
+        final_min: u64,
     },
     /// Records per judged year.
     Yearly {
@@ -295,6 +299,7 @@ impl<'a> Context<'a> {
                     num,
                     units: count,
                     min: *min,
+                    final_min: *min,
                     decimals: decimals(target),
                 }
             }
@@ -353,6 +358,7 @@ impl<'a> Context<'a> {
                     num: covered,
                     units: count,
                     min: *min,
+                    final_min: *min,
                     decimals: decimals(target),
                 }
             }
@@ -366,7 +372,11 @@ impl<'a> Context<'a> {
                 if *attach != Attach::At {
                     self.roll_up(&mut counts);
                 }
-                Values::Count { counts, min: *min }
+                Values::Count {
+                    counts,
+                    min: *min,
+                    final_min: *min,
+                }
             }
             Measure::YearlyCount {
                 records,
@@ -414,6 +424,17 @@ impl<'a> Context<'a> {
 }
 
 impl Values {
+    /// Note the target's own threshold when the values were evaluated against a
+    /// milestone's, so that rows carry the gap to the final threshold as well.
+    pub fn set_final_min(&mut self, own: Option<Ratio>) {
+        let Some(own) = own else { return };
+        match self {
+            Values::Ratio { final_min, .. } => *final_min = own,
+            Values::Count { final_min, .. } => *final_min = own.ceil_times(1),
+            Values::Yearly { .. } | Values::Info { .. } => {}
+        }
+    }
+
     /// The row of region `id` for target `ti` (the target's index in the plan); rows at
     /// `assessed_level` decide the exit code.
     pub fn row(
@@ -450,6 +471,7 @@ impl Values {
                 num,
                 units,
                 min,
+                final_min,
                 decimals,
             } => {
                 let (n, u) = (sum(num), sum(units));
@@ -461,6 +483,7 @@ impl Values {
                     row.value = Some(round(n as f64 / u as f64, *decimals));
                     row.count = Some(n);
                     row.gap = Some(need.saturating_sub(n));
+                    row.gap_final = Some(final_min.ceil_times(u).saturating_sub(n));
                     row.status = if n >= need {
                         Status::Met
                     } else {
@@ -469,11 +492,16 @@ impl Values {
                     row.detail = format!("{n}/{u}");
                 }
             }
-            Values::Count { counts, min } => {
+            Values::Count {
+                counts,
+                min,
+                final_min,
+            } => {
                 let n = sum(counts);
                 row.value = Some(n as f64);
                 row.count = Some(n);
                 row.gap = Some(min.saturating_sub(n));
+                row.gap_final = Some(final_min.saturating_sub(n));
                 row.status = if n >= *min {
                     Status::Met
                 } else {
@@ -539,6 +567,7 @@ pub fn blank_row(ti: usize, target: &Target, level: Level) -> Row {
         partial: None,
         count: None,
         movement: None,
+        gap_final: None,
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod diff;
 mod measure;
+pub use measure::decimals;
 pub mod movement;
 mod supply;
 mod units;
@@ -21,7 +22,7 @@ use serde::Serialize;
 use crate::ingest::{DataIssue, TableInfo, TableKind};
 use crate::model::{Classification, Level, Model, RegionId};
 
-use crate::plan::{Measure, Plan, PlanMeta, Severity, Target};
+use crate::plan::{Measure, Plan, PlanMeta, Severity, Stage, Target};
 pub use supply::{target_tables, Supply};
 
 /// Options of one audit run.
@@ -41,6 +42,10 @@ pub enum Status {
     Met,
     /// Threshold not reached.
     Unmet,
+    /// Before the due date, with no milestone reached yet, the final threshold is not
+    /// reached: reported with its gap and outlook, never a failure unless `--fail-on
+    /// behind` (and the outlook is behind or stalled).
+    NotDue,
     /// No verdict can be given on data that was not supplied: a reporting unit missing
     /// from the data, or a table the target reads that was not supplied for the region.
     /// Counts as a shortfall (exit 1).
@@ -53,11 +58,12 @@ pub enum Status {
 }
 
 impl Status {
-    /// "met", "unmet", "no_data", "not_applicable", "info".
+    /// "met", "unmet", "not_due", "no_data", "not_applicable", "info".
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Met => "met",
             Status::Unmet => "unmet",
+            Status::NotDue => "not_due",
             Status::NoData => "no_data",
             Status::NotApplicable => "not_applicable",
             Status::Info => "info",
@@ -69,6 +75,7 @@ impl Status {
         match self {
             Status::Met => "达标",
             Status::Unmet => "未达标",
+            Status::NotDue => "未到期",
             Status::NoData => "无数据",
             Status::NotApplicable => "不适用",
             Status::Info => "信息",
@@ -146,6 +153,10 @@ pub struct Row {
     pub count: Option<u64>,
     /// Movement since the baseline snapshot (`--baseline`, `trend`).
     pub movement: Option<movement::Movement>,
+    /// Records or units still needed to reach the target's own (final) threshold; equals
+    /// `gap` except when a milestone is judged. Movement and pace are measured on it.
+    #[serde(skip)]
+    pub gap_final: Option<u64>,
 }
 
 impl Row {
@@ -155,7 +166,7 @@ impl Row {
     pub fn is_shortfall(&self) -> bool {
         match self.status {
             Status::Unmet | Status::NoData => true,
-            Status::Met | Status::NotApplicable | Status::Info => false,
+            Status::Met | Status::NotDue | Status::NotApplicable | Status::Info => false,
         }
     }
 }
@@ -173,6 +184,8 @@ pub struct Summary {
     pub no_data: usize,
     /// Not applicable (no units of the kind).
     pub not_applicable: usize,
+    /// Not yet due and short of the final threshold.
+    pub not_due: usize,
     /// Reporting units (cities) with no data, when the target is assessed below them
     /// (their counties cannot be listed, so they are counted here, at their own level).
     pub units_no_data: usize,
@@ -191,6 +204,9 @@ pub struct TargetResult {
     pub skipped: Option<String>,
     /// Tables the target reads that no input supplied at all: its rows are no data.
     pub missing_tables: Vec<TableKind>,
+    /// The requirement judged at the audit's as-of date (the target, a milestone, or not
+    /// yet due).
+    pub stage: Stage,
 }
 
 /// What one reporting unit sent: the submission checklist.
@@ -238,6 +254,51 @@ pub struct AuditResult {
 }
 
 impl AuditResult {
+    /// A result from rows kept elsewhere (a history): the plan's targets with the stage
+    /// each was judged at, and rows whose `target` indexes `plan.targets`, in long-result
+    /// order. Summaries are recomputed; nothing of the inputs (tables, issues) is known.
+    pub fn from_rows(
+        plan: &Plan,
+        scope: String,
+        as_of: NaiveDate,
+        by: Level,
+        stages: Vec<Stage>,
+        rows: Vec<Row>,
+    ) -> AuditResult {
+        let targets = plan
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(ti, t)| {
+                let mine: Vec<Row> = rows.iter().filter(|r| r.target == ti).cloned().collect();
+                TargetResult {
+                    target: t.clone(),
+                    summary: summarize(&mine, ti),
+                    skipped: None,
+                    missing_tables: Vec::new(),
+                    stage: stages.get(ti).copied().unwrap_or(Stage::Final),
+                }
+            })
+            .collect();
+        let mut result = AuditResult {
+            plan: plan.meta.clone(),
+            as_of,
+            by,
+            scope,
+            baseline_as_of: None,
+            targets,
+            rows,
+            tables: Vec::new(),
+            issues: Vec::new(),
+            ignored: Vec::new(),
+            classification: Classification::default(),
+            checklist: Vec::new(),
+            index: HashMap::new(),
+        };
+        result.rebuild_index();
+        result
+    }
+
     /// Rebuild the (target, region) index after rows were added or reordered.
     pub(crate) fn rebuild_index(&mut self) {
         self.index = self
@@ -288,6 +349,22 @@ impl AuditResult {
             .any(|r| self.decides(r) && self.targets[r.target].target.severity >= severity)
     }
 
+    /// Whether an assessed error-severity row short of its target's own threshold is
+    /// behind or stalled against the baseline (`--fail-on behind`).
+    pub fn behind(&self) -> bool {
+        self.rows.iter().any(|r| {
+            r.assessed
+                && self.targets[r.target].target.severity == Severity::Error
+                && matches!(r.status, Status::Unmet | Status::NotDue | Status::Met)
+                && r.movement.as_ref().is_some_and(|m| {
+                    matches!(
+                        m.outlook,
+                        Some(movement::Outlook::Behind | movement::Outlook::Stalled)
+                    )
+                })
+        })
+    }
+
     /// Whether a row counts against the exit code: a shortfall at the target's assessed
     /// level, or a reporting unit missing from the data (listed at city level even for a
     /// target assessed below it).
@@ -305,7 +382,17 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
     let extra_units = units::resolve(model, plan);
     let mut rows = Vec::new();
     let mut targets = Vec::new();
-    for (ti, target) in plan.targets.iter().enumerate() {
+    for (ti, original) in plan.targets.iter().enumerate() {
+        // Before the due date a milestone's threshold stands in for the target's own.
+        let stage = original.stage(opts.as_of);
+        let staged;
+        let target = match stage {
+            Stage::Milestone(m) => {
+                staged = original.with_min(m.min);
+                &staged
+            }
+            Stage::Final | Stage::NotDue => original,
+        };
         let ratio = matches!(
             target.measure,
             Measure::Density { .. } | Measure::Coverage { .. }
@@ -319,6 +406,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
                     target: target.clone(),
                     summary: summarize(&[], ti),
                     missing_tables: Vec::new(),
+                    stage: Stage::Final,
                     skipped: Some(format!(
                         "assessed at {} level, above the scope {}",
                         target.level.as_str(),
@@ -331,7 +419,8 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         } else {
             target.level
         };
-        let values = ctx.evaluate(target);
+        let mut values = ctx.evaluate(target);
+        values.set_final_min(original.min());
         let mut levels = target.levels.clone();
         for extra in [opts.by, assessed_level] {
             if ratio && !levels.contains(&extra) {
@@ -377,9 +466,17 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
             apply_supply(row, model, &supply, &needs, &values);
         }
         target_rows.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+        if stage == Stage::NotDue {
+            for row in &mut target_rows {
+                if row.status == Status::Unmet {
+                    row.status = Status::NotDue;
+                }
+            }
+        }
         let summary = summarize(&target_rows, ti);
         targets.push(TargetResult {
-            target: target.clone(),
+            target: original.clone(),
+            stage,
             summary,
             skipped: None,
             missing_tables: needs.into_iter().filter(|k| !supply.any(*k)).collect(),
@@ -443,6 +540,7 @@ fn apply_supply(
                 fresh.value = None;
                 fresh.count = None;
                 fresh.gap = None;
+                fresh.gap_final = None;
                 fresh.status = Status::NoData;
                 fresh.detail = String::new();
                 *row = values.set_row(fresh, &supply.complete_ids(needs));
@@ -460,6 +558,7 @@ fn apply_supply(
         row.value = None;
         row.count = None;
         row.gap = None;
+        row.gap_final = None;
         let names: Vec<&str> = missing.iter().map(|k| k.zh()).collect();
         row.detail = format!("未提供 {} 表", names.join("、"));
         row.missing = missing;
@@ -488,6 +587,7 @@ fn missing_row(ti: usize, target: &Target, meta: &PlanMeta, index: usize, unit: 
         partial: None,
         count: None,
         movement: None,
+        gap_final: None,
     }
 }
 
@@ -516,6 +616,7 @@ fn summarize(rows: &[Row], _ti: usize) -> Summary {
         unmet: count(Status::Unmet),
         no_data: count(Status::NoData),
         not_applicable: count(Status::NotApplicable),
+        not_due: count(Status::NotDue),
         units_no_data: rows
             .iter()
             .filter(|r| !r.assessed && r.region_id.is_none() && r.status == Status::NoData)

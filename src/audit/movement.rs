@@ -120,18 +120,24 @@ pub fn movement(
         outlook: None,
     };
     let before_status = before.map(|b| b.status);
+    // Pace and outlook are about the target's own threshold, whatever milestone is judged.
+    let final_gap = |r: &Row| r.gap_final.or(r.gap);
+    let met_final = final_gap(now) == Some(0);
     m.outlook = match (now.status, before_status) {
         (Status::Info | Status::NotApplicable, _) => None,
-        (Status::Met, _) => Some(Outlook::Met),
-        (Status::NoData, _) | (_, None | Some(Status::NoData)) => Some(Outlook::NoData),
-        (Status::Unmet, _) => {
-            let gap_now = now.gap.unwrap_or(0) as f64;
+        (Status::Met, _) if met_final => Some(Outlook::Met),
+        (Status::NoData, _) | (_, None | Some(Status::NoData | Status::NotApplicable)) => {
+            Some(Outlook::NoData)
+        }
+        (_, Some(Status::Info)) => None,
+        (Status::Met | Status::Unmet | Status::NotDue, _) => {
+            let gap_now = final_gap(now).unwrap_or(0) as f64;
             let left = quarters(as_of, due);
             if left > 0.0 {
                 m.pace_needed = Some(round6(gap_now / left));
             }
             let between = quarters(baseline_as_of, as_of);
-            let gap_before = before.and_then(|b| b.gap);
+            let gap_before = before.and_then(final_gap);
             match gap_before {
                 Some(gb) if between > 0.0 => {
                     let pace = (gb as f64 - gap_now) / between;
@@ -242,6 +248,7 @@ mod tests {
             partial: None,
             count: Some(count),
             movement: None,
+            gap_final: None,
         }
     }
 

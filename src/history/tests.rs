@@ -48,6 +48,9 @@ fn snapshot(as_of: &str, inputs: Vec<InputFile>) -> Snapshot {
         decimals: 2,
         assessed: true,
         severity: Severity::Error,
+        count: None,
+        gap_final: None,
+        milestone: None,
     };
     Snapshot {
         plan: "shanxi-2021-2023".into(),
@@ -63,6 +66,8 @@ fn snapshot(as_of: &str, inputs: Vec<InputFile>) -> Snapshot {
                 required: Some(10.0),
                 gap: Some(0),
                 status: Status::Met,
+                count: Some(1619),
+                gap_final: Some(0),
                 ..row("urban-density", Level::City, "山西省/阳泉市")
             },
             row("urban-density", Level::City, "山西省/太原市"),
@@ -252,7 +257,7 @@ fn schema_version_is_stored_and_a_newer_one_is_refused() {
     let path = dir.path().join("h.sqlite");
     {
         let h = ok(History::open(&path));
-        assert_eq!(ok(h.schema_version()), 1);
+        assert_eq!(ok(h.schema_version()), 2);
         assert_eq!(
             count(&h, "SELECT application_id FROM pragma_application_id"),
             i64::from(APPLICATION_ID)
@@ -263,7 +268,7 @@ fn schema_version_is_stored_and_a_newer_one_is_refused() {
         Err(
             e @ HistoryError::NewerSchema {
                 found: 99,
-                known: 1,
+                known: 2,
                 ..
             },
         ) => {
@@ -276,7 +281,35 @@ fn schema_version_is_stored_and_a_newer_one_is_refused() {
 }
 
 #[test]
-fn a_v1_history_is_migrated_by_a_later_binary() {
+fn a_v1_history_is_migrated_to_v2_with_its_rows_kept() {
+    let dir = ok(tempfile::tempdir());
+    let path = dir.path().join("h.sqlite");
+    // A history written by the version-1 binary: its schema and one row, by hand.
+    {
+        let h = ok(History::open_with(&path, &[MIGRATION_1]));
+        assert_eq!(ok(h.schema_version()), 1);
+        ok(h.conn.execute_batch(
+            "INSERT INTO snapshot VALUES (1, 'shanxi-2021-2023', 't', '山西省', '2023-12-31', 1,
+                 '2024-01-15 09:30:00', 'by=city;urban_rural=name', 'aa', '0.1.0');
+             INSERT INTO result_row VALUES (1, 0, 'urban-density', 'city', '山西省/阳泉市',
+                 10.31, 10.0, 0, 'met', '2023-12-31', NULL, 2, 1, 'error');",
+        ));
+    }
+    let h = ok(History::open(&path));
+    assert_eq!(ok(h.schema_version()), 2);
+    let rows = ok(h.rows(1));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].value, Some(10.31));
+    assert_eq!(rows[0].status, Status::Met);
+    // The columns version 2 added are NULL for the old row.
+    assert_eq!(
+        (rows[0].count, rows[0].gap_final, rows[0].milestone),
+        (None, None, None)
+    );
+}
+
+#[test]
+fn a_v2_history_is_migrated_by_a_later_binary() {
     let dir = ok(tempfile::tempdir());
     let path = dir.path().join("h.sqlite");
     let id = {
@@ -286,10 +319,14 @@ fn a_v1_history_is_migrated_by_a_later_binary() {
             other => panic!("{other:?}"),
         }
     };
-    // A binary with a version 2 (one more migration) opens it: migrated, data kept.
-    let v2 = [MIGRATION_1, "ALTER TABLE snapshot ADD COLUMN note TEXT;"];
+    // A binary with a version 3 (one more migration) opens it: migrated, data kept.
+    let v2 = [
+        MIGRATION_1,
+        MIGRATION_2,
+        "ALTER TABLE snapshot ADD COLUMN note TEXT;",
+    ];
     let h = ok(History::open_with(&path, &v2));
-    assert_eq!(ok(h.schema_version()), 2);
+    assert_eq!(ok(h.schema_version()), 3);
     assert_eq!(
         count(&h, "SELECT count(*) FROM snapshot WHERE note IS NULL"),
         1
@@ -298,12 +335,12 @@ fn a_v1_history_is_migrated_by_a_later_binary() {
     drop(h);
     // Opening again applies nothing twice (the ALTER would fail).
     assert!(History::open_with(&path, &v2).is_ok());
-    // And the version 1 binary now refuses it.
+    // And the version 2 binary now refuses it.
     assert!(matches!(
         History::open(&path),
         Err(HistoryError::NewerSchema {
-            found: 2,
-            known: 1,
+            found: 3,
+            known: 2,
             ..
         })
     ));

@@ -11,8 +11,8 @@ use toml::Spanned;
 
 use super::fields::{self, FieldType};
 use super::{
-    Attach, Diagnostic, Filter, Measure, Plan, PlanError, PlanMeta, Ratio, Selection, Severity,
-    Target, Test, UnitKind, Units,
+    Attach, Diagnostic, Filter, Measure, Milestone, Plan, PlanError, PlanMeta, Ratio, Selection,
+    Severity, Target, Test, UnitKind, Units,
 };
 use crate::ingest::TableKind;
 use crate::model::Level;
@@ -61,6 +61,14 @@ struct RawTarget {
     at_least: Option<Spanned<i64>>,
     min: Option<Spanned<toml::Value>>,
     sum: Option<Spanned<String>>,
+    milestones: Option<Spanned<Vec<Spanned<RawMilestone>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMilestone {
+    by: Spanned<Datetime>,
+    min: Spanned<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -306,19 +314,22 @@ impl Validator<'_> {
         // Which keys each measure takes.
         let takes = |key: &str| -> bool {
             match measure_name {
-                "density" => matches!(key, "units" | "min" | "attach"),
-                "coverage" => matches!(key, "units" | "min" | "attach" | "at_least"),
-                "count" => matches!(key, "min" | "attach"),
+                "density" => matches!(key, "units" | "min" | "attach" | "milestones"),
+                "coverage" => {
+                    matches!(key, "units" | "min" | "attach" | "at_least" | "milestones")
+                }
+                "count" => matches!(key, "min" | "attach" | "milestones"),
                 "yearly_count" => matches!(key, "attach" | "at_least"),
                 _ => matches!(key, "attach" | "sum"),
             }
         };
-        let present: [(&str, Option<Range<usize>>); 5] = [
+        let present: [(&str, Option<Range<usize>>); 6] = [
             ("units", t.units.as_ref().map(Spanned::span)),
             ("min", t.min.as_ref().map(Spanned::span)),
             ("attach", t.attach.as_ref().map(Spanned::span)),
             ("at_least", t.at_least.as_ref().map(Spanned::span)),
             ("sum", t.sum.as_ref().map(Spanned::span)),
+            ("milestones", t.milestones.as_ref().map(Spanned::span)),
         ];
         for (key, span) in present {
             if let Some(span) = span {
@@ -411,6 +422,12 @@ impl Validator<'_> {
             }
             _ => 0,
         };
+        let milestones = match (&t.milestones, &min, due) {
+            (Some(ms), Some((_, final_min)), Some(due)) if takes("milestones") => {
+                self.milestones(ms.get_ref(), measure_name, *final_min, due)
+            }
+            _ => Vec::new(),
+        };
         let level = level?;
         let unit_sel = match units {
             Some((_, Some(u))) => Some(u),
@@ -489,7 +506,73 @@ impl Validator<'_> {
             levels,
             severity: severity?,
             due: due?,
+            milestones,
         })
+    }
+
+    /// Validate `milestones = [{ by, min }, …]`: dates before the target's due date and
+    /// strictly ascending, thresholds in the measure's unit, never above the target's own
+    /// `min` and never decreasing.
+    fn milestones(
+        &mut self,
+        raw: &[Spanned<RawMilestone>],
+        measure_name: &str,
+        final_min: Ratio,
+        due: NaiveDate,
+    ) -> Vec<Milestone> {
+        let mut out: Vec<Milestone> = Vec::new();
+        for m in raw {
+            let (Some(by), Some(min)) = (self.date(&m.get_ref().by), self.ratio(&m.get_ref().min))
+            else {
+                continue;
+            };
+            let min_span = m.get_ref().min.span();
+            let by_span = m.get_ref().by.span();
+            // Compare a/b with c/d exactly: a·d against c·b.
+            let cmp = |x: Ratio, y: Ratio| {
+                (u128::from(x.num) * u128::from(y.den))
+                    .cmp(&(u128::from(y.num) * u128::from(x.den)))
+            };
+            if by >= due {
+                self.err(
+                    by_span,
+                    format!("a milestone must come before the target's due date {due}"),
+                );
+                continue;
+            }
+            if measure_name == "count" && min.den != 1 {
+                self.err(min_span, "a count threshold must be a whole number");
+                continue;
+            }
+            if cmp(min, final_min).is_gt() {
+                self.err(
+                    min_span,
+                    "a milestone cannot ask for more than the target's own `min`",
+                );
+                continue;
+            }
+            if let Some(prev) = out.last() {
+                if by <= prev.by {
+                    self.err(
+                        by_span,
+                        format!(
+                            "milestones must be in date order: {by} is not after {}",
+                            prev.by
+                        ),
+                    );
+                    continue;
+                }
+                if cmp(min, prev.min).is_lt() {
+                    self.err(
+                        min_span,
+                        "a milestone cannot ask for less than the one before it",
+                    );
+                    continue;
+                }
+            }
+            out.push(Milestone { by, min });
+        }
+        out
     }
 
     fn table(&mut self, s: &Spanned<String>) -> Option<TableKind> {

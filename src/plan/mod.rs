@@ -300,6 +300,69 @@ pub struct Target {
     pub severity: Severity,
     /// Due date.
     pub due: NaiveDate,
+    /// Interim requirements before the due date, by date ascending (density, coverage and
+    /// count targets only).
+    pub milestones: Vec<Milestone>,
+}
+
+/// An interim requirement: by `by`, at least `min` (in the unit of the target's `min`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Milestone {
+    /// The date the interim requirement applies from.
+    pub by: NaiveDate,
+    /// Required mean, share or count.
+    pub min: Ratio,
+}
+
+/// Which requirement an audit at a given as-of date judges a target against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "stage")]
+pub enum Stage {
+    /// The target itself: the as-of date is on or after the due date, or the measure
+    /// judges each ended year on its own (`yearly_count`, `info`).
+    Final,
+    /// The latest milestone on or before the as-of date.
+    Milestone(Milestone),
+    /// Before the due date with no milestone reached yet: a shortfall is reported with its
+    /// outlook (status `not_due`) and does not fail the run unless `--fail-on behind`.
+    NotDue,
+}
+
+impl Target {
+    /// The requirement that applies at `as_of` (see [`Stage`]).
+    pub fn stage(&self, as_of: NaiveDate) -> Stage {
+        let staged = matches!(
+            self.measure,
+            Measure::Density { .. } | Measure::Coverage { .. } | Measure::Count { .. }
+        );
+        if !staged || as_of >= self.due {
+            return Stage::Final;
+        }
+        match self.milestones.iter().rev().find(|m| m.by <= as_of) {
+            Some(m) => Stage::Milestone(*m),
+            None => Stage::NotDue,
+        }
+    }
+
+    /// The target with `min` replaced by a milestone's (the measure's own unit).
+    pub fn with_min(&self, min: Ratio) -> Target {
+        let mut t = self.clone();
+        match &mut t.measure {
+            Measure::Density { min: m, .. } | Measure::Coverage { min: m, .. } => *m = min,
+            Measure::Count { min: m, .. } => *m = min.ceil_times(1),
+            Measure::YearlyCount { .. } | Measure::Info { .. } => {}
+        }
+        t
+    }
+
+    /// The target's own threshold as a ratio (`None` for yearly counts and info).
+    pub fn min(&self) -> Option<Ratio> {
+        match &self.measure {
+            Measure::Density { min, .. } | Measure::Coverage { min, .. } => Some(*min),
+            Measure::Count { min, .. } => Some(Ratio { num: *min, den: 1 }),
+            Measure::YearlyCount { .. } | Measure::Info { .. } => None,
+        }
+    }
 }
 
 /// A validated plan.

@@ -378,3 +378,116 @@ fn units_file_fills_user_units_only() {
     assert_eq!(line, 1, "{msg}");
     assert!(msg.contains("at least one"), "{msg}");
 }
+
+/// GOOD with `milestones = …` as line 20.
+fn with_milestones(ms: &str) -> String {
+    format!("{GOOD}milestones = {ms}\n")
+}
+
+fn d(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+#[test]
+fn milestones_parse_and_pick_the_stage_of_an_as_of_date() {
+    let body = with_milestones("[{ by = 2021-12-31, min = 2 }, { by = 2022-12-31, min = 4 }]");
+    let p = match parse("p.toml", &format!("{HEAD}{body}")) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    let t = &p.targets[0];
+    assert_eq!(t.milestones.len(), 2);
+    let stage = |s: &str| t.stage(d(s));
+    // Before the first milestone: not yet due.
+    assert_eq!(stage("2021-06-30"), Stage::NotDue);
+    // On a milestone's date it applies; between two, the earlier one.
+    let m1 = Milestone {
+        by: d("2021-12-31"),
+        min: Ratio { num: 2, den: 1 },
+    };
+    let m2 = Milestone {
+        by: d("2022-12-31"),
+        min: Ratio { num: 4, den: 1 },
+    };
+    assert_eq!(stage("2021-12-31"), Stage::Milestone(m1));
+    assert_eq!(stage("2022-06-30"), Stage::Milestone(m1));
+    assert_eq!(stage("2023-06-30"), Stage::Milestone(m2));
+    // From the due date on, the target itself.
+    assert_eq!(stage("2023-12-31"), Stage::Final);
+    assert_eq!(stage("2024-03-31"), Stage::Final);
+    // The milestone's threshold replaces the count's.
+    assert!(matches!(
+        t.with_min(m1.min).measure,
+        Measure::Count { min: 2, .. }
+    ));
+}
+
+#[test]
+fn a_target_without_milestones_is_not_due_before_its_date_but_yearly_counts_are_judged() {
+    let p = match builtins() {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    let shanxi = &p[0];
+    let by_id = |id: &str| shanxi.targets.iter().find(|t| t.id == id);
+    let density = by_id("urban-density").map(|t| t.stage(d("2022-06-30")));
+    assert_eq!(density, Some(Stage::NotDue));
+    // Each ended year of a yearly count is its own deadline.
+    let training = by_id("training-city").map(|t| t.stage(d("2022-06-30")));
+    assert_eq!(training, Some(Stage::Final));
+}
+
+#[test]
+fn milestone_errors_are_located() {
+    // Line 20 is `milestones = [...]`; columns count characters from 1.
+    let cases = [
+        // by on or after the due date (2023-12-31): the `by` value at column 22.
+        (
+            "[{ by = 2023-12-31, min = 2 }]",
+            22,
+            "before the target's due date",
+        ),
+        // more than the target's own min 5: the `min` value at column 40.
+        (
+            "[{ by = 2022-12-31, min = 6 }]",
+            40,
+            "more than the target's own",
+        ),
+        // dates out of order: the second `by` at column 52.
+        (
+            "[{ by = 2022-12-31, min = 2 }, { by = 2021-12-31, min = 3 }]",
+            52,
+            "date order",
+        ),
+        // a decreasing threshold: the second `min` at column 70.
+        (
+            "[{ by = 2021-12-31, min = 3 }, { by = 2022-12-31, min = 2 }]",
+            70,
+            "less than the one before",
+        ),
+        // a count needs whole numbers.
+        ("[{ by = 2022-12-31, min = \"5/2\" }]", 40, "whole number"),
+        // an unknown key in a milestone.
+        ("[{ by = 2022-12-31, mn = 2 }]", 34, "unknown field"),
+    ];
+    for (ms, col, words) in cases {
+        let (line, c, msg) = first_error(&with_milestones(ms));
+        assert_eq!((line, c), (20, col), "{ms}: {msg}");
+        assert!(msg.contains(words), "{ms}: {msg}");
+    }
+}
+
+#[test]
+fn milestones_do_not_apply_to_yearly_counts() {
+    let body = GOOD
+        .replace("measure = \"count\"", "measure = \"yearly_count\"")
+        .replace("min = 5\n", "")
+        .replace(
+            "table = \"organizations\", where = { brand = true }",
+            "table = \"events\"",
+        )
+        + "milestones = [{ by = 2022-12-31, min = 1 }]\n";
+    let (line, _, msg) = first_error(&body);
+    assert_eq!(line, 19, "{msg}");
+    assert!(msg.contains("`milestones` does not apply"), "{msg}");
+}

@@ -369,6 +369,7 @@ fn bar_chart(rows: &[&Row], lang: Lang) -> String {
         let class = match r.status {
             Status::Met => "met",
             Status::Unmet => "unmet",
+            Status::NotDue => "not_due",
             Status::NoData => "no_data",
             Status::NotApplicable => "not_applicable",
             Status::Info => "info",
@@ -658,7 +659,7 @@ pub(crate) struct SummaryCounts {
 /// The summary counts of target `tr` in `lang`.
 pub(crate) fn summary_counts(tr: &crate::audit::TargetResult, lang: Lang) -> SummaryCounts {
     let s = &tr.summary;
-    let info = s.met + s.unmet + s.no_data + s.not_applicable + s.units_no_data == 0;
+    let info = s.met + s.unmet + s.not_due + s.no_data + s.not_applicable + s.units_no_data == 0;
     let met = if info {
         "—".to_string()
     } else if s.not_applicable > 0 {
@@ -679,7 +680,14 @@ pub(crate) fn summary_counts(tr: &crate::audit::TargetResult, lang: Lang) -> Sum
     };
     SummaryCounts {
         met,
-        unmet: s.unmet.to_string(),
+        unmet: if s.not_due > 0 {
+            match lang {
+                Lang::Zh => format!("{}（另 {} 未到期）", s.unmet, s.not_due),
+                Lang::En => format!("{} (+{} not yet due)", s.unmet, s.not_due),
+            }
+        } else {
+            s.unmet.to_string()
+        },
         no_data,
         missing: (!tr.missing_tables.is_empty())
             .then(|| super::missing_tables_text(&tr.missing_tables, lang)),

@@ -19,7 +19,12 @@ pub fn to_value(result: &AuditResult) -> Value {
             .rows
             .iter()
             .map(|r| {
-                let t = &result.targets[r.target].target;
+                let tr = &result.targets[r.target];
+                let t = &tr.target;
+                let milestone = match tr.stage {
+                    crate::plan::Stage::Milestone(m) => Some(m.by.to_string()),
+                    crate::plan::Stage::Final | crate::plan::Stage::NotDue => None,
+                };
                 let mut o = json!({
                     "plan": result.plan.id,
                     "target": t.id,
@@ -32,6 +37,7 @@ pub fn to_value(result: &AuditResult) -> Value {
                     "due": t.due.to_string(),
                     "partial": r.partial.map(|p| p.fraction()),
                     "as_of": result.as_of.to_string(),
+                    "milestone": milestone,
                 });
                 if let (Some(m), Some(obj)) = (&r.movement, o.as_object_mut()) {
                     obj.insert("baseline_as_of".into(), json!(m.baseline_as_of.to_string()));

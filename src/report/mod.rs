@@ -119,9 +119,19 @@ pub fn fmt_num(x: f64, decimals: u8) -> String {
 /// The long-result columns, in order. `partial` is "2/11" when the figure includes only
 /// some of the reporting units below the region (empty otherwise); `as_of` is the audit's
 /// as-of date.
-pub const COLUMNS: [&str; 11] = [
-    "plan", "target", "level", "region", "value", "required", "gap", "status", "due", "partial",
+pub const COLUMNS: [&str; 12] = [
+    "plan",
+    "target",
+    "level",
+    "region",
+    "value",
+    "required",
+    "gap",
+    "status",
+    "due",
+    "partial",
     "as_of",
+    "milestone",
 ];
 
 /// The columns added after [`COLUMNS`] when the audit has a baseline (`--baseline`,
@@ -158,8 +168,9 @@ pub fn movement_cells(row: &Row) -> [String; 8] {
 }
 
 /// The cells of a row of the long result, in the order of [`COLUMNS`].
-pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 11] {
-    let t = &result.targets[row.target].target;
+pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 12] {
+    let tr = &result.targets[row.target];
+    let t = &tr.target;
     [
         result.plan.id.clone(),
         t.id.clone(),
@@ -176,6 +187,10 @@ pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 11] {
         t.due.to_string(),
         row.partial.map(|p| p.fraction()).unwrap_or_default(),
         result.as_of.to_string(),
+        match tr.stage {
+            crate::plan::Stage::Milestone(m) => m.by.to_string(),
+            crate::plan::Stage::Final | crate::plan::Stage::NotDue => String::new(),
+        },
     ]
 }
 

@@ -195,6 +195,9 @@ fn gap_cell_plain(row: &Row, lang: Lang) -> String {
             let head = format!("{v} / {}", fmt_num(q, row.decimals));
             match row.gap {
                 Some(0) | None => format!("{head}\n{}", lang.status(row.status)),
+                Some(g) if row.status == Status::NotDue => {
+                    format!("{head}\n{} {g} {}", w.gap, w.not_due)
+                }
                 Some(g) => format!("{head}\n{} {g}", w.gap),
             }
         }
@@ -208,7 +211,7 @@ fn status_fill(s: Status) -> Option<Rgb> {
         Status::Met => Some(OK_BG),
         Status::Unmet => Some(WARN_BG),
         Status::NoData => Some(NODATA_BG),
-        Status::NotApplicable | Status::Info => None,
+        Status::NotDue | Status::NotApplicable | Status::Info => None,
     }
 }
 

@@ -60,6 +60,7 @@ fn status_cell(text: String, status: Status, opts: &TableOptions) -> Cell {
         Status::Met => cell.fg(Color::Green),
         Status::Unmet => cell.fg(Color::Red),
         Status::NoData => cell.fg(Color::Yellow),
+        Status::NotDue => cell.fg(Color::Cyan),
         Status::NotApplicable | Status::Info => cell,
     }
 }
@@ -104,6 +105,7 @@ fn cell_text_now(row: &Row) -> String {
             let head = format!("{v} / {}", fmt_num(q, row.decimals));
             match row.gap {
                 Some(0) | None => format!("{head}\n✓"),
+                Some(g) if row.status == Status::NotDue => format!("{head}\n差 {g} 未到期"),
                 Some(g) => format!("{head}\n差 {g}"),
             }
         }
@@ -164,7 +166,7 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
             } else {
                 Status::Met
             };
-            let info = s.met + s.unmet + s.no_data == 0;
+            let info = s.met + s.unmet + s.not_due + s.no_data == 0;
             row.push(status_cell(
                 if info {
                     "—".into()
@@ -174,7 +176,12 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
                 Status::Met,
                 opts,
             ));
-            row.push(status_cell(s.unmet.to_string(), unmet_status, opts));
+            let unmet = if s.not_due > 0 {
+                format!("{}（另 {} 未到期）", s.unmet, s.not_due)
+            } else {
+                s.unmet.to_string()
+            };
+            row.push(status_cell(unmet, unmet_status, opts));
             let no_data = if s.units_no_data > 0 {
                 format!("{}（另 {} 市）", s.no_data, s.units_no_data)
             } else {
@@ -349,6 +356,49 @@ pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
             format!("注：{region}的数字只含 {label}的数据（其余未报送或缺表），是部分数字，不是{region}的数字")
         } else {
             format!("Note: the {region} figures include only {label}: partial, not the figures of {region}")
+        });
+    }
+    // Before the due date: milestones judged, or shortfalls not yet due.
+    let mut milestones: Vec<String> = Vec::new();
+    let mut not_due: Vec<&str> = Vec::new();
+    for tr in &result.targets {
+        match tr.stage {
+            crate::plan::Stage::Milestone(m) => milestones.push(format!(
+                "{} ≥ {}（{}）",
+                tr.target.id,
+                fmt_num(m.min.value(), crate::audit::decimals(&tr.target)),
+                m.by
+            )),
+            crate::plan::Stage::NotDue => not_due.push(&tr.target.id),
+            crate::plan::Stage::Final => {}
+        }
+    }
+    if !milestones.is_empty() {
+        out.push(if zh {
+            format!(
+                "ⓘ 审计日早于截止日，按阶段目标评判：{}",
+                milestones.join("、")
+            )
+        } else {
+            format!(
+                "ⓘ Before the due date, judged against milestones: {}",
+                milestones.join(", ").replace('（', " (").replace('）', ")")
+            )
+        });
+    }
+    if !not_due.is_empty() {
+        out.push(if zh {
+            format!(
+                "ⓘ {}：审计日早于截止日且尚无阶段目标，未达要求的地区记为“未到期”（not_due），\
+                 不计入退出码；--baseline 给出进度展望，--fail-on behind 时进度落后或停滞即失败",
+                not_due.join("、")
+            )
+        } else {
+            format!(
+                "ⓘ {}: not yet due and no milestone reached: shortfalls are \"not yet due\" and do \
+                 not fail the run; --baseline gives the outlook, --fail-on behind fails on behind or stalled",
+                not_due.join(", ")
+            )
         });
     }
     out

@@ -47,6 +47,8 @@ pub struct Words {
     pub unmet: &'static str,
     /// "No data".
     pub no_data: &'static str,
+    /// "未到期" / "not yet due".
+    pub not_due: &'static str,
     /// "不适用" / "not applicable".
     pub not_applicable: &'static str,
     /// "Info".
@@ -105,6 +107,7 @@ pub const ZH: Words = Words {
     met: "达标",
     unmet: "未达标",
     no_data: "无数据",
+    not_due: "未到期",
     not_applicable: "不适用",
     info: "信息",
     worst: "差距最大",
@@ -144,6 +147,7 @@ pub const EN: Words = Words {
     met: "met",
     unmet: "unmet",
     no_data: "no data",
+    not_due: "not yet due",
     not_applicable: "not applicable",
     info: "info",
     worst: "Worst regions",
@@ -179,6 +183,7 @@ impl Lang {
         match s {
             crate::audit::Status::Met => w.met,
             crate::audit::Status::Unmet => w.unmet,
+            crate::audit::Status::NotDue => w.not_due,
             crate::audit::Status::NoData => w.no_data,
             crate::audit::Status::NotApplicable => w.not_applicable,
             crate::audit::Status::Info => w.info,
