@@ -65,3 +65,31 @@ impl Fatal {
             && (message.contains("Broken pipe") || message.contains("os error 32"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_reported_with_its_location_and_a_request() {
+        let payload: Box<dyn std::any::Any + Send> = Box::new("index out of bounds".to_string());
+        if let Ok(mut last) = LAST.lock() {
+            *last = Some(("src/x.rs:3:7".into(), "index out of bounds".into()));
+        }
+        let f = Fatal::caught(payload.as_ref());
+        assert_eq!(
+            f,
+            Fatal::Panic {
+                location: "src/x.rs:3:7".into(),
+                message: "index out of bounds".into()
+            }
+        );
+        let text = f.to_string();
+        assert!(text.starts_with("内部错误 internal error: index out of bounds (at src/x.rs:3:7)"));
+        assert!(text.contains("please report it"));
+        assert!(!f.is_closed_pipe());
+        let pipe: Box<dyn std::any::Any + Send> =
+            Box::new("failed printing to stdout: Broken pipe (os error 32)".to_string());
+        assert!(Fatal::caught(pipe.as_ref()).is_closed_pipe());
+    }
+}
