@@ -74,11 +74,17 @@ pub enum PlanAction {
     Show {
         /// Built-in plan id or path to a plan file.
         plan: String,
+        /// Largest plan file read (K, M, G suffixes).
+        #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
+        max_plan_size: u64,
     },
     /// Validate a plan file; errors are reported as file:line:column.
     Check {
         /// Path to a plan file (TOML).
         path: PathBuf,
+        /// Largest plan file read (K, M, G suffixes).
+        #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
+        max_plan_size: u64,
     },
 }
 
@@ -116,6 +122,18 @@ pub struct InputArgs {
     /// in the format of rules/places.toml (`[[alias]] province city old current year`).
     #[arg(long, value_name = "FILE.toml")]
     pub places: Option<PathBuf>,
+    /// Largest CSV, workbook file or part inside a workbook read (K, M, G suffixes; a
+    /// larger one is an error naming it).
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = parse_size)]
+    pub max_input_size: u64,
+    /// Largest plan, --units or --places file read (K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
+    pub max_plan_size: u64,
+}
+
+/// `--max-input-size 4G`, `--max-plan-size 16M`.
+fn parse_size(s: &str) -> Result<u64, String> {
+    zhibiao::ingest::source::parse_size(s)
 }
 
 /// Which route decides urban/rural first after the 城乡类型 column.
@@ -168,6 +186,8 @@ pub struct AuditArgs {
     pub format: Option<FormatArg>,
     /// Write the report to FILE, the format taken from its extension: .csv .json .txt .pdf
     /// .html .md .xlsx .xml (JUnit). Repeatable: `-o 报告.pdf -o gaps.csv -o gaps.xlsx`.
+    /// `-o -` is standard output (a text format, once). Each file is written in full
+    /// beside its target and renamed into place; an input is never overwritten.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub outputs: Vec<PathBuf>,
     /// When to exit 1.
@@ -341,6 +361,12 @@ pub struct DiffArgs {
     /// Place forms and former names of your own (as in `audit`).
     #[arg(long, value_name = "FILE.toml")]
     pub places: Option<PathBuf>,
+    /// Largest CSV, workbook file or part inside a workbook read (as in `audit`).
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = parse_size)]
+    pub max_input_size: u64,
+    /// Largest --places file read (as in `audit`).
+    #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
+    pub max_plan_size: u64,
 }
 
 /// `zhibiao diff --format`.

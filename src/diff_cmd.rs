@@ -1,7 +1,7 @@
 //! `zhibiao diff PREVIOUS CURRENT`: read each export with the normal reader, build each
 //! into a model (places resolved as in an audit), diff them (`audit::diff`) and render.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -10,7 +10,9 @@ use chrono::NaiveDate;
 
 use crate::cli::{ByLevel, ColorArg, DiffArgs, DiffFormatArg, InputArgs};
 use zhibiao::audit::diff::{self, DiffOptions};
+use zhibiao::ingest;
 use zhibiao::model::{Level, Model};
+use zhibiao::output::{self, Requested, Target};
 use zhibiao::report::{self, csv::CsvOptions, diff_table::DiffTableOptions};
 
 fn date(flag: &str, s: &str) -> Result<NaiveDate> {
@@ -50,6 +52,8 @@ fn side_input(args: &DiffArgs, side: &Path) -> InputArgs {
             .cloned()
             .collect(),
         places: args.places.clone(),
+        max_input_size: args.max_input_size,
+        max_plan_size: args.max_plan_size,
     }
 }
 
@@ -79,6 +83,7 @@ fn side_model(input: &InputArgs, label: &str, province: Option<&str>) -> Result<
 
 /// Run `zhibiao diff`.
 pub fn run(args: DiffArgs) -> Result<ExitCode> {
+    let targets = check_outputs(&args)?;
     let as_of = match &args.as_of {
         Some(s) => date("--as-of", s)?,
         None => chrono::Local::now().date_naive(),
@@ -162,10 +167,19 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
         if format == DiffFormatArg::Xlsx {
             bail!("--format xlsx writes a binary file: give it with -o FILE");
         }
-        std::io::stdout().write_all(&render(format)?)?;
+        output::print(&render(format)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    for path in &args.outputs {
+    // Every output rendered first, then written all or none; `-o -` is standard output
+    // in place of the summary table.
+    let mut files: Vec<(&Target, Vec<u8>)> = Vec::new();
+    let mut to_stdout = None;
+    for (path, target) in args.outputs.iter().zip(&targets) {
+        if target.is_stdout() {
+            let format = args.format.unwrap_or(DiffFormatArg::Table);
+            to_stdout = Some(render(format)?);
+            continue;
+        }
         let format = match (args.format, extension(path).as_deref()) {
             (Some(f), _) => f,
             (None, Some("csv")) => DiffFormatArg::Csv,
@@ -176,12 +190,37 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
                 path.display()
             ),
         };
-        let bytes = render(format)?;
-        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!("已写入 wrote {}", path.display());
+        files.push((target, render(format)?));
     }
-    std::io::stdout().write_all(&render(DiffFormatArg::Table)?)?;
+    super::write_outputs(&files)?;
+    match to_stdout {
+        Some(bytes) => output::print(&bytes)?,
+        None => output::print(&render(DiffFormatArg::Table)?)?,
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Check the outputs against each other and both exports (and the rule files), before
+/// anything is read.
+fn check_outputs(args: &DiffArgs) -> Result<Vec<Target>> {
+    let mut inputs = vec![args.previous.clone(), args.current.clone()];
+    inputs.extend(args.communities.iter().cloned());
+    if let Some(places) = &args.places {
+        ingest::source::check_file(places, args.max_plan_size, "--max-plan-size")?;
+        inputs.push(places.clone());
+    }
+    let wanted: Vec<Requested> = args
+        .outputs
+        .iter()
+        .map(|p| Requested::new("-o", p))
+        .collect();
+    let format = args.format;
+    Ok(output::check(&wanted, &inputs, |_| match format {
+        Some(DiffFormatArg::Xlsx) => {
+            Err("XLSX 是二进制格式，请写入文件 / XLSX is binary: give a file name")
+        }
+        _ => Ok(()),
+    })?)
 }
 
 fn extension(path: &Path) -> Option<String> {

@@ -3,11 +3,13 @@
 //!
 //! The data flows one way: [`ingest`] (read files into typed rows) → [`model`] (resolve
 //! places against the community list) → [`audit`] (evaluate a [`plan`]) → [`report`]
-//! (render the result). [`history`] records audits in a SQLite file for trends.
+//! (render the result). [`history`] records audits in a SQLite file for trends;
+//! [`output`] writes the reports without ever leaving a torn or overwritten file.
 
 pub mod audit;
 pub mod history;
 pub mod ingest;
 pub mod model;
+pub mod output;
 pub mod plan;
 pub mod report;

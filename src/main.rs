@@ -18,6 +18,7 @@ use cli::{
 use zhibiao::audit::{self, AuditOptions};
 use zhibiao::ingest::{self, Dataset, IngestOptions, KindOverride, Outcome, TableKind};
 use zhibiao::model::{self, provinces, BuildOptions, Level, Model};
+use zhibiao::output::{self, Requested, Target};
 use zhibiao::plan::{self, Plan, Severity};
 use zhibiao::report::{
     self, csv::CsvOptions, pdf::PdfOptions, table::TableOptions, Format, InputDigest, Lang,
@@ -25,27 +26,125 @@ use zhibiao::report::{
 };
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
     // Panics inside third-party readers are caught and turned into errors naming the file;
-    // keep the default hook from printing Rust debug output for them. A panic that reaches
-    // here is a bug in zhibiao: say so plainly and exit 2.
-    std::panic::set_hook(Box::new(|_| {}));
+    // the hook only records where a panic happened. One that reaches here is a bug in
+    // zhibiao: its location is printed with a request to report it, and the exit is 2.
+    output::fatal::install_hook();
+    // Ctrl-C removes the temporary files of outputs not yet in place. Should the handler
+    // not install, Ctrl-C still stops the run (and may leave a `.….zhibiao-tmp`).
+    let _ = output::install_interrupt_handler();
+    let cli = Cli::parse();
+    // Messages go through `writeln!`, not `eprintln!`, which would panic on a closed
+    // standard error.
     match std::panic::catch_unwind(move || run(cli)) {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
-            eprintln!("错误 error: {e:#}");
+            let _ = writeln!(std::io::stderr(), "错误 error: {e:#}");
             ExitCode::from(2)
         }
         Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            eprintln!("内部错误 internal error: {what}（请报告此问题 / please report this）");
+            let fatal = output::fatal::Fatal::caught(payload.as_ref());
+            if fatal.is_closed_pipe() {
+                // A `print!` that escaped `output::print` met a closed pipe: the reader
+                // has gone, as in `zhibiao … | head`; end quietly.
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "{fatal}");
             ExitCode::from(2)
         }
     }
+}
+
+/// The outputs of `audit` and `trend`, checked before anything is read.
+struct Outputs {
+    /// One per `-o`, in order.
+    reports: Vec<Target>,
+    /// `--rejects`.
+    rejects: Option<Target>,
+}
+
+/// `-` for a report: any text format, once (`--format` or the extension-less default).
+fn report_stdout_ok(format: Option<FormatArg>) -> impl Fn(&Requested) -> Result<(), &'static str> {
+    move |r: &Requested| match (r.flag, format) {
+        ("-o", Some(FormatArg::Pdf | FormatArg::Xlsx)) => {
+            Err("PDF 和 XLSX 是二进制格式，请写入文件 / PDF and XLSX are binary: give a file name")
+        }
+        ("-o", _) => Ok(()),
+        _ => Err("只能写入文件 / needs a file name"),
+    }
+}
+
+/// Check every output of `audit`/`trend` (`-o`, `--rejects`, `--history`) against each
+/// other and every input (ledgers, baselines, plan and rule files, font), and the plan
+/// and rule files' size and kind: all before anything is read.
+fn check_audit_outputs(args: &AuditArgs, trend: bool) -> Result<Outputs> {
+    let mut inputs: Vec<std::path::PathBuf> = args
+        .input
+        .inputs
+        .iter()
+        .map(|p| match p.to_str().and_then(|t| t.rsplit_once('=')) {
+            // trend's PATH=DATE
+            Some((path, _)) if trend && !p.exists() => std::path::PathBuf::from(path),
+            _ => p.clone(),
+        })
+        .collect();
+    inputs.extend(args.baseline.iter().cloned());
+    let plan_file = args
+        .plan
+        .as_deref()
+        .filter(|p| plan::builtin(p).is_none())
+        .map(std::path::PathBuf::from);
+    let rules: Vec<&Path> = [
+        plan_file.as_deref(),
+        args.units.as_deref(),
+        args.input.places.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for file in &rules {
+        ingest::source::check_file(file, args.input.max_plan_size, "--max-plan-size")?;
+        inputs.push(file.to_path_buf());
+    }
+    if let Some(font) = &args.font {
+        let (path, _) = parse_font_arg(font);
+        ingest::source::check_file(&path, args.input.max_input_size, "--max-input-size")?;
+        inputs.push(path);
+    }
+    let mut wanted: Vec<Requested> = args
+        .outputs
+        .iter()
+        .map(|p| Requested::new("-o", p))
+        .collect();
+    if let Some(r) = &args.input.rejects {
+        wanted.push(Requested::new("--rejects", r));
+    }
+    if let Some(h) = &args.history {
+        wanted.push(Requested::new("--history", h));
+    }
+    let mut targets = output::check(&wanted, &inputs, report_stdout_ok(args.format))?;
+    targets.truncate(args.outputs.len() + usize::from(args.input.rejects.is_some()));
+    let rejects = if args.input.rejects.is_some() {
+        targets.pop()
+    } else {
+        None
+    };
+    Ok(Outputs {
+        reports: targets,
+        rejects,
+    })
+}
+
+/// Write the rendered outputs all or none (see `output::write_files`) and say so.
+fn write_outputs(files: &[(&Target, Vec<u8>)]) -> Result<()> {
+    let items: Vec<(&Target, &[u8])> = files.iter().map(|(t, b)| (*t, b.as_slice())).collect();
+    output::write_files(&items)?;
+    for (t, _) in files {
+        if let Target::File { given, .. } = t {
+            let _ = writeln!(std::io::stderr(), "已写入 wrote {}", given.display());
+        }
+    }
+    Ok(())
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -57,6 +156,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if args.input.inputs.is_empty() {
                 missing_inputs("inspect");
             }
+            let mut inputs = args.input.inputs.clone();
+            if let Some(places) = &args.input.places {
+                ingest::source::check_file(places, args.input.max_plan_size, "--max-plan-size")?;
+                inputs.push(places.clone());
+            }
+            let wanted: Vec<Requested> = args
+                .input
+                .rejects
+                .iter()
+                .map(|r| Requested::new("--rejects", r))
+                .collect();
+            let rejects = output::check(&wanted, &inputs, |_| {
+                Err("只能写入文件 / needs a file name")
+            })?;
             let opts = ingest_options(&args.input)?;
             // Every file is read and listed; one that fails makes the exit status 2.
             let outcome =
@@ -64,9 +177,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let ds = outcome.dataset;
             let province = detect_province(&ds).unwrap_or_default();
             let model = build(ds, &args.input, province, Vec::new(), &[])?;
-            print!("{}", report::inspect::render(&model));
-            print!("{}", report::inspect::render_failures(&outcome.failures));
-            write_rejects(&args.input, &opts, &model)?;
+            output::print_str(&report::inspect::render(&model))?;
+            output::print_str(&report::inspect::render_failures(&outcome.failures))?;
+            if let Some(target) = rejects.first() {
+                let (bytes, n) = rejects_csv(&opts, &model)?;
+                output::write_files(&[(target, &bytes)])?;
+                report_rejects(target, n);
+            }
             if !outcome.failures.is_empty() {
                 eprintln!(
                     "错误 error: {} 个文件无法读取（见上） / {} file(s) could not be read (listed above)",
@@ -78,9 +195,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Plans => {
+            let mut text = String::new();
             for p in plan::builtins().context("built-in plan")? {
-                println!(
-                    "{:<18} {} {}（{}，截止 {}，{} 个指标）",
+                text.push_str(&format!(
+                    "{:<18} {} {}（{}，截止 {}，{} 个指标）\n",
                     p.meta.id,
                     p.meta.province,
                     p.meta.title,
@@ -91,27 +209,40 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     },
                     p.meta.due,
                     p.targets.len()
-                );
+                ));
             }
+            output::print_str(&text)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan {
-            action: PlanAction::Show { plan },
+            action:
+                PlanAction::Show {
+                    plan,
+                    max_plan_size,
+                },
         } => {
+            if plan::builtin(&plan).is_none() {
+                ingest::source::check_file(Path::new(&plan), max_plan_size, "--max-plan-size")?;
+            }
             let p = load_plan(&plan)?;
-            print!("{}", show_plan(&p));
+            output::print_str(&show_plan(&p))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan {
-            action: PlanAction::Check { path },
+            action:
+                PlanAction::Check {
+                    path,
+                    max_plan_size,
+                },
         } => {
+            ingest::source::check_file(&path, max_plan_size, "--max-plan-size")?;
             let p = plan::load_path(&path).map_err(|e| anyhow!("{e}"))?;
-            println!(
-                "{}: ok — plan {:?}, {} targets",
+            output::print_str(&format!(
+                "{}: ok — plan {:?}, {} targets\n",
                 path.display(),
                 p.meta.id,
                 p.targets.len()
-            );
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -238,6 +369,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
     if args.input.inputs.is_empty() {
         missing_inputs("audit");
     }
+    let outputs = check_audit_outputs(&args, false)?;
     let as_of = match &args.as_of {
         Some(s) => parse_date_arg("--as-of", s)?,
         None => match snapshot_date_of(&args.input.inputs) {
@@ -348,9 +480,18 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         Ok(buf)
     };
     if args.outputs.is_empty() {
-        std::io::stdout().write_all(&render(default_format, color, width)?)?;
+        output::print(&render(default_format, color, width)?)?;
+        if let Some(target) = &outputs.rejects {
+            let (bytes, n) = rejects_csv(&opts, &model)?;
+            output::write_files(&[(target, &bytes)])?;
+            report_rejects(target, n);
+        }
     } else {
-        for path in &args.outputs {
+        // Every output rendered first, then written all or none; `-o -` is standard
+        // output in place of the summary table.
+        let mut files: Vec<(&Target, Vec<u8>)> = Vec::new();
+        let mut to_stdout = None;
+        for (path, target) in args.outputs.iter().zip(&outputs.reports) {
             let format = match args.format {
                 Some(_) => default_format,
                 None => match path.extension().and_then(|e| e.to_str()) {
@@ -363,15 +504,28 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
                     None => default_format,
                 },
             };
-            let bytes = render(format, false, None)?;
-            std::fs::write(path, bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("已写入 wrote {}", path.display());
+            if target.is_stdout() {
+                to_stdout = Some(render(format, color, width)?);
+            } else {
+                files.push((target, render(format, false, None)?));
+            }
+        }
+        let mut rejected = None;
+        if let Some(target) = &outputs.rejects {
+            let (bytes, n) = rejects_csv(&opts, &model)?;
+            files.push((target, bytes));
+            rejected = Some((target, n));
+        }
+        write_outputs(&files)?;
+        if let Some((target, n)) = rejected {
+            report_rejects(target, n);
         }
         // Still show the summary on the terminal.
-        std::io::stdout().write_all(&render(Format::Table, color, width)?)?;
+        match to_stdout {
+            Some(bytes) => output::print(&bytes)?,
+            None => output::print(&render(Format::Table, color, width)?)?,
+        }
     }
-    write_rejects(&args.input, &opts, &model)?;
     if let Some(path) = &args.history {
         record_history(path, &args, &result, &meta)?;
     }
@@ -396,6 +550,7 @@ fn exit_code(result: &audit::AuditResult, fail_on: FailOn) -> ExitCode {
 
 /// `zhibiao trend SNAPSHOT...`.
 fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
+    let outputs = check_audit_outputs(&args, true)?;
     if args.as_of.is_some() || !args.baseline.is_empty() || args.baseline_as_of.is_some() {
         bail!("trend takes the as-of date of each snapshot from its name or PATH=DATE, not --as-of or --baseline");
     }
@@ -414,7 +569,7 @@ fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
             audit::movement::apply_baseline(a, b);
         }
     }
-    render_trend(&args, &results)
+    render_trend(&args, &outputs, &results)
 }
 
 /// `trend` given snapshots: audit each at its date (recording each in `--history`).
@@ -586,13 +741,16 @@ fn missing_inputs(command: &str) -> ! {
 }
 
 /// Print and write the trend of `results` (snapshots in date order, with movement).
-fn render_trend(args: &AuditArgs, results: &[audit::AuditResult]) -> Result<ExitCode> {
-    let results = results.to_vec();
+fn render_trend(
+    args: &AuditArgs,
+    outputs: &Outputs,
+    results: &[audit::AuditResult],
+) -> Result<ExitCode> {
     let csv_opts = CsvOptions { bom: !args.no_bom };
     let render = |format: &str| -> Result<Vec<u8>> {
         let mut buf = Vec::new();
         match format {
-            "csv" => report::trend::write_csv(&mut buf, &results, csv_opts)?,
+            "csv" => report::trend::write_csv(&mut buf, results, csv_opts)?,
             "json" => {
                 let all: Vec<serde_json::Value> = results
                     .iter()
@@ -604,7 +762,7 @@ fn render_trend(args: &AuditArgs, results: &[audit::AuditResult]) -> Result<Exit
                 serde_json::to_writer_pretty(&mut buf, &all)?;
                 buf.push(b'\n');
             }
-            _ => buf.extend_from_slice(report::trend::render(&results, None).as_bytes()),
+            _ => buf.extend_from_slice(report::trend::render(results, None).as_bytes()),
         }
         Ok(buf)
     };
@@ -614,7 +772,13 @@ fn render_trend(args: &AuditArgs, results: &[audit::AuditResult]) -> Result<Exit
         Some(FormatArg::Table) | None => "table",
         Some(_) => bail!("trend writes table, csv or json"),
     };
-    for path in &args.outputs {
+    let mut files: Vec<(&Target, Vec<u8>)> = Vec::new();
+    let mut to_stdout = false;
+    for (path, target) in args.outputs.iter().zip(&outputs.reports) {
+        if target.is_stdout() {
+            to_stdout = true;
+            continue;
+        }
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -626,11 +790,11 @@ fn render_trend(args: &AuditArgs, results: &[audit::AuditResult]) -> Result<Exit
             "txt" => "table",
             _ => bail!("{}: trend writes .csv, .json or .txt", path.display()),
         };
-        std::fs::write(path, render(format)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!("已写入 wrote {}", path.display());
+        files.push((target, render(format)?));
     }
-    let shown = if args.outputs.is_empty() {
+    write_outputs(&files)?;
+    // `-o -` or no -o: the chosen format on standard output; else the table.
+    let shown = if args.outputs.is_empty() || to_stdout {
         default
     } else {
         "table"
@@ -641,9 +805,9 @@ fn render_trend(args: &AuditArgs, results: &[audit::AuditResult]) -> Result<Exit
         None
     };
     if shown == "table" {
-        std::io::stdout().write_all(report::trend::render(&results, width).as_bytes())?;
+        output::print_str(&report::trend::render(results, width))?;
     } else {
-        std::io::stdout().write_all(&render(shown)?)?;
+        output::print(&render(shown)?)?;
     }
     Ok(results
         .last()
@@ -683,6 +847,10 @@ fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
         kind_overrides,
         strict: input.strict,
         excludes: input.excludes.clone(),
+        limits: ingest::source::Limits {
+            input: input.max_input_size,
+            plan: input.max_plan_size,
+        },
     })
 }
 
@@ -831,10 +999,9 @@ fn show_plan(p: &Plan) -> String {
     s
 }
 
-fn write_rejects(input: &InputArgs, opts: &IngestOptions, model: &Model) -> Result<()> {
-    let Some(path) = &input.rejects else {
-        return Ok(());
-    };
+/// The `--rejects` CSV (every skipped row with file, sheet, row, reason, message and the
+/// original cells) and how many rows it holds.
+fn rejects_csv(opts: &IngestOptions, model: &Model) -> Result<(Vec<u8>, usize)> {
     let skipped: Vec<_> = model
         .issues
         .iter()
@@ -865,21 +1032,20 @@ fn write_rejects(input: &InputArgs, opts: &IngestOptions, model: &Model) -> Resu
         row
     });
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    report::csv::write_rows(
-        std::io::BufWriter::new(file),
-        CsvOptions::default(),
-        &header_refs,
-        rows,
-    )
-    .with_context(|| format!("cannot write {}", path.display()))?;
-    eprintln!(
-        "已写入被跳过的行 wrote {} skipped rows to {}",
-        skipped.len(),
-        path.display()
-    );
-    Ok(())
+    let mut bytes = Vec::new();
+    report::csv::write_rows(&mut bytes, CsvOptions::default(), &header_refs, rows)
+        .context("--rejects")?;
+    Ok((bytes, skipped.len()))
+}
+
+fn report_rejects(target: &Target, rows: usize) {
+    if let Target::File { given, .. } = target {
+        let _ = writeln!(
+            std::io::stderr(),
+            "已写入被跳过的行 wrote {rows} skipped rows to {}",
+            given.display()
+        );
+    }
 }
 
 /// SHA-256 of every input file read (each file once, in reading order).

@@ -251,7 +251,8 @@ fn as_of_takes_the_ledger_spellings() {
         out
     };
     let want = csv_for("2023-12-31");
-    assert!(want.contains(",2023-12-31\n") || want.contains(",2023-12-31\r\n"));
+    // The as_of column, then the empty milestone column, ends each row.
+    assert!(want.contains(",2023-12-31,\n") || want.contains(",2023-12-31,\r\n"));
     for spelling in [
         "2023/12/31",
         "2023年12月31日",
@@ -324,4 +325,44 @@ fn trend_of_three_snapshots() {
     let (code, _, err) = run(&["trend", "fixtures/demo", "fixtures/demo=2023-12-31"]);
     assert_eq!(code, 2);
     assert!(err.contains("fixtures/demo=2023-09-30"), "{err}");
+}
+
+/// A yearly count judges each ended year on its own, so its gap is not comparable across
+/// snapshots (2023-09-30 judges 2021–2022, 2023-12-31 also 2023): no pace or projection;
+/// met when every ended year has its event, else behind. From expected.py
+/// (tests/golden/demo-*-expected-long.csv): 晋城市 city trainings 1 of 2 years → 2 of 3
+/// (unmet: behind); 阳泉市/郊区 county selections 2 of 2 → 3 of 3 (met).
+#[test]
+fn yearly_counts_have_no_pace_and_are_behind_once_a_year_is_missed() {
+    let (code, out, err) = run(&[
+        "trend",
+        "fixtures/demo/2023Q3",
+        "fixtures/demo=2023-12-31",
+        "--format",
+        "csv",
+        "--no-bom",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let rows = rows(&out);
+    let at = |target: &str, region: &str, name: &str| {
+        get(&rows, target, region, Some("2023-12-31"), name)
+    };
+    assert_eq!(
+        [
+            at("training-city", "山西省/晋城市", "value"),
+            at("training-city", "山西省/晋城市", "required"),
+            at("training-city", "山西省/晋城市", "pace_actual"),
+            at("training-city", "山西省/晋城市", "projected_date"),
+            at("training-city", "山西省/晋城市", "outlook"),
+        ],
+        ["2", "3", "", "", "behind"]
+    );
+    assert_eq!(
+        [
+            at("selection-county", "山西省/阳泉市/郊区", "value"),
+            at("selection-county", "山西省/阳泉市/郊区", "pace_actual"),
+            at("selection-county", "山西省/阳泉市/郊区", "outlook"),
+        ],
+        ["3", "", "met"]
+    );
 }

@@ -25,14 +25,15 @@ fn copy(from: &str, dir: &Path, name: &str) -> PathBuf {
     to
 }
 
-/// A copy of fixtures/demo (every file, the non-spreadsheets too).
+/// A copy of fixtures/demo (every file, the non-spreadsheets too; not the earlier
+/// quarters' folders).
 fn demo_copy() -> tempfile::TempDir {
     let dir = tempdir();
     let entries = match std::fs::read_dir(root().join("fixtures/demo")) {
         Ok(e) => e,
         Err(e) => panic!("{e}"),
     };
-    for e in entries.flatten() {
+    for e in entries.flatten().filter(|e| e.path().is_file()) {
         let name = e.file_name().to_string_lossy().into_owned();
         copy(&format!("fixtures/demo/{name}"), dir.path(), &name);
     }

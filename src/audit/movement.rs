@@ -17,6 +17,9 @@
 //!   `stalled` when the gap did not close (pace ≤ 0); `on_track` when the projected date is
 //!   on or before the due date; `behind` otherwise, and for an unmet target past its due
 //!   date.
+//! - a yearly count judges each ended year on its own (a later snapshot judges more years,
+//!   so its gap is not comparable): no pace or projection; `met` when every ended year has
+//!   its records, else `behind` (a missed year cannot be made up).
 
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -213,7 +216,19 @@ pub fn apply_baseline(current: &mut AuditResult, baseline: &AuditResult) {
         let t = &current.targets[r.target].target;
         let bi = baseline.targets.iter().position(|x| x.target.id == t.id);
         let before = bi.and_then(|bi| baseline.row_at(bi, &r.region));
-        moves.push(movement(r, before, as_of, base_as_of, t.due));
+        let mut m = movement(r, before, as_of, base_as_of, t.due);
+        if matches!(t.measure, crate::plan::Measure::YearlyCount { .. }) {
+            m.pace_needed = None;
+            m.pace_actual = None;
+            m.projected_date = None;
+            m.outlook = match r.status {
+                Status::Met => Some(Outlook::Met),
+                Status::Unmet => Some(Outlook::Behind),
+                Status::NoData => Some(Outlook::NoData),
+                Status::NotDue | Status::NotApplicable | Status::Info => None,
+            };
+        }
+        moves.push(m);
     }
     for (r, m) in current.rows.iter_mut().zip(moves) {
         r.movement = Some(m);

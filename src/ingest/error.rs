@@ -134,4 +134,24 @@ pub enum IngestError {
         /// The pattern as given.
         pattern: String,
     },
+    /// A FIFO, device or socket given as an input: reading it would block or never end.
+    #[error("{path}: 不是普通文件（{}），不读取 / a {what}, not a regular file: zhibiao reads files and folders only", super::source::special_kind_zh(what))]
+    SpecialFile {
+        /// The path given.
+        path: PathBuf,
+        /// What it is ("FIFO", "device", …).
+        what: &'static str,
+    },
+    /// A file (or a part inside a workbook) larger than the size limit.
+    #[error("{path}{}: 超过大小上限 {limit} / larger than the limit of {limit}; raise it with {flag}", part.as_ref().map(|p| format!("#{p}")).unwrap_or_default())]
+    TooLarge {
+        /// File.
+        path: PathBuf,
+        /// The part of a ZIP workbook (`xl/worksheets/sheet1.xml`), when it is a part.
+        part: Option<String>,
+        /// The limit, as text (`2 GiB`).
+        limit: String,
+        /// The option that raises it.
+        flag: &'static str,
+    },
 }

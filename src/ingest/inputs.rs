@@ -136,7 +136,7 @@ fn read_all(
     let mut readable: Vec<bool> = Vec::with_capacity(files.len());
     let mut by_hash: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
     for (i, f) in files.iter().enumerate() {
-        match source::read_bytes(&f.path) {
+        match source::read_bytes(&f.path, opts.limits.input) {
             Ok(b) => {
                 let hash: [u8; 32] = Sha256::digest(&b).into();
                 by_hash.entry(hash).or_default().push(i);
@@ -183,7 +183,8 @@ fn read_all(
                     PassedOver::file(&f.path, PassReason::SameContent { first }),
                 )
             }
-            None => source::read_bytes(&f.path).and_then(|b| read_one(f, b, opts, ds)),
+            None => source::read_bytes(&f.path, opts.limits.input)
+                .and_then(|b| read_one(f, b, opts, ds)),
         };
         if let Err(e) = result {
             if !keep_going {

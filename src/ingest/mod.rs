@@ -42,6 +42,8 @@ pub struct IngestOptions {
     pub strict: bool,
     /// `--exclude`: files not to read, by path or (without a directory) by file name.
     pub excludes: Vec<PathBuf>,
+    /// Size limits (`--max-input-size`).
+    pub limits: source::Limits,
 }
 
 /// `--kind PATTERN=KIND`: the table kind for files (and optionally one sheet) whose name
@@ -290,12 +292,32 @@ pub enum PassReason {
         /// The first non-empty row, as seen.
         header: String,
     },
+    /// A folder inside an input folder (only the files directly inside are read).
+    Folder,
+    /// A symbolic link whose target does not exist.
+    DanglingLink {
+        /// Where it points.
+        target: PathBuf,
+    },
+    /// A symbolic link that leads back to itself.
+    LinkLoop,
+    /// A FIFO, device or socket.
+    SpecialFile {
+        /// What it is.
+        what: &'static str,
+    },
+    /// An entry that cannot be examined (permission denied …).
+    Unreadable {
+        /// The system's message.
+        message: String,
+    },
 }
 
 impl PassReason {
     /// Stable reason code (for scripts): `not_spreadsheet`, `lock_file`, `hidden_sheet`,
     /// `not_worksheet`, `empty_sheet`, `skipped_by_kind`, `excluded`, `same_content`,
-    /// `own_output`, `unrecognized`.
+    /// `own_output`, `unrecognized`, `folder`, `dangling_link`, `link_loop`,
+    /// `special_file`, `unreadable`.
     pub fn code(&self) -> &'static str {
         match self {
             PassReason::NotSpreadsheet => "not_spreadsheet",
@@ -308,6 +330,11 @@ impl PassReason {
             PassReason::SameContent { .. } => "same_content",
             PassReason::OwnOutput { .. } => "own_output",
             PassReason::Unrecognized { .. } => "unrecognized",
+            PassReason::Folder => "folder",
+            PassReason::DanglingLink { .. } => "dangling_link",
+            PassReason::LinkLoop => "link_loop",
+            PassReason::SpecialFile { .. } => "special_file",
+            PassReason::Unreadable { .. } => "unreadable",
         }
     }
 
@@ -349,6 +376,24 @@ impl std::fmt::Display for PassReason {
                 f,
                 "表头不符合任何表类型 / header fits no table kind (header seen: {header})"
             ),
+            PassReason::Folder => write!(
+                f,
+                "文件夹：请作为单独的输入给出 / folder: give it as its own input"
+            ),
+            PassReason::DanglingLink { target } => write!(
+                f,
+                "链接的目标不存在（{}） / dangling link (to {})",
+                target.display(),
+                target.display()
+            ),
+            PassReason::LinkLoop => write!(f, "链接循环 / symbolic link loop"),
+            PassReason::SpecialFile { what } => {
+                let zh = source::special_kind_zh(what);
+                write!(f, "不是普通文件（{zh}） / special file ({what})")
+            }
+            PassReason::Unreadable { message } => {
+                write!(f, "无法读取 / cannot be read: {message}")
+            }
         }
     }
 }

@@ -176,7 +176,8 @@ pub struct FileGrids {
     pub ignored: Vec<PassedOver>,
 }
 
-fn is_spreadsheet(path: &Path) -> bool {
+/// Whether the path has one of the extensions read ([`EXTENSIONS`], any case).
+pub fn is_spreadsheet(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
@@ -193,6 +194,160 @@ fn io_error(path: &Path, e: &std::io::Error) -> IngestError {
         message,
     }
 }
+
+// ------------------------------------------------------------------------ size limits
+
+/// Default limit of a CSV, a workbook file and each part inside a workbook: 2 GiB.
+pub const DEFAULT_MAX_INPUT: u64 = 2 << 30;
+/// Default limit of a plan, `--units` or `--places` file (TOML): 8 MiB.
+pub const DEFAULT_MAX_PLAN: u64 = 8 << 20;
+
+/// How much zhibiao reads of one file before giving up with [`IngestError::TooLarge`].
+/// Raised with `--max-input-size` and `--max-plan-size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A CSV, a workbook file, and each part (sheet XML, shared strings …) inside an
+    /// XLSX/ODS workbook, as declared in its ZIP directory.
+    pub input: u64,
+    /// A plan, `--units` or `--places` file.
+    pub plan: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            input: DEFAULT_MAX_INPUT,
+            plan: DEFAULT_MAX_PLAN,
+        }
+    }
+}
+
+/// A size as people write it: `500000`, `64K`, `512M`, `4G`, `1T` (powers of 1024; a
+/// trailing `B` or `iB` and spaces are allowed, any case). Zero is refused.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim().to_ascii_uppercase();
+    let t = t
+        .strip_suffix("IB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(&t)
+        .trim_end();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, 'K')) => (&t[..i], 10),
+        Some((i, 'M')) => (&t[..i], 20),
+        Some((i, 'G')) => (&t[..i], 30),
+        Some((i, 'T')) => (&t[..i], 40),
+        _ => (t, 0),
+    };
+    let bad = || format!("{text:?}: not a size; write it as 500000, 64K, 512M or 4G");
+    let n: u64 = digits.trim().parse().map_err(|_| bad())?;
+    if n == 0 {
+        return Err(format!("{text:?}: a size limit must be above zero"));
+    }
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("{text:?}: too large"))
+}
+
+/// A size for messages: `2 GiB`, `8 MiB`, `1536 KiB`, `100 bytes`.
+pub fn size_text(n: u64) -> String {
+    for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if n >= 1 << shift && n.is_multiple_of(1 << shift) {
+            return format!("{} {unit}", n >> shift);
+        }
+    }
+    format!("{n} bytes")
+}
+
+/// What a file that is neither a regular file nor a folder is, for messages: `FIFO`,
+/// `device`, `socket` or `special file` (see [`special_kind_zh`]).
+fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let ft = meta.file_type();
+    if ft.is_file() || ft.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Some("FIFO");
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return Some("device");
+        }
+        if ft.is_socket() {
+            return Some("socket");
+        }
+    }
+    Some("special file")
+}
+
+/// The Chinese of a [`special_kind`].
+pub fn special_kind_zh(what: &str) -> &'static str {
+    match what {
+        "FIFO" => "FIFO 管道",
+        "device" => "设备",
+        "socket" => "套接字",
+        _ => "特殊文件",
+    }
+}
+
+/// Check a file before reading it, from its metadata (symbolic links followed) and
+/// without opening it: a FIFO, device or socket is refused (reading one would block or
+/// never end), and so is a file larger than `limit`. A missing file is left for the
+/// reader to report. `flag` names the limit's option in the message.
+pub fn check_file(path: &Path, limit: u64, flag: &'static str) -> Result<(), IngestError> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if let Some(what) = special_kind(&meta) {
+        return Err(IngestError::SpecialFile {
+            path: path.to_path_buf(),
+            what,
+        });
+    }
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large(path, limit, flag));
+    }
+    Ok(())
+}
+
+fn too_large(path: &Path, limit: u64, flag: &'static str) -> IngestError {
+    IngestError::TooLarge {
+        path: path.to_path_buf(),
+        part: None,
+        limit: size_text(limit),
+        flag,
+    }
+}
+
+/// The declared (uncompressed) size of every part of a ZIP workbook (XLSX, XLSM, ODS)
+/// against the limit: a small file that would unpack to gigabytes is refused before
+/// calamine unpacks it. Bytes that are not a readable ZIP are left for the workbook
+/// reader to report.
+fn check_zip_parts(path: &Path, bytes: &[u8], limit: u64) -> Result<(), IngestError> {
+    let Ok(zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    for i in 0..zip.len() {
+        let Ok(entry) = zip.by_index_data(i) else {
+            continue;
+        };
+        if entry.size() > limit {
+            let part = entry
+                .name()
+                .map(|n| n.into_owned())
+                .unwrap_or_else(|_| format!("#{i}"));
+            return Err(IngestError::TooLarge {
+                path: path.to_path_buf(),
+                part: Some(part),
+                limit: size_text(limit),
+                flag: "--max-input-size",
+            });
+        }
+    }
+    Ok(())
+}
+
+// --------------------------------------------------------------------------- folders
 
 /// One file to read, as found by [`expand_inputs_found`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,9 +369,90 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
         .collect())
 }
 
+/// How many symbolic links are followed before a chain counts as a loop (Linux's limit).
+const MAX_LINK_HOPS: usize = 40;
+
+/// Why a symbolic link whose target cannot be opened does not resolve: its chain ends at
+/// a missing path (dangling, with that path), or goes round (a loop).
+fn broken_link(path: &Path) -> Option<PassReason> {
+    let mut at = path.to_path_buf();
+    for _ in 0..MAX_LINK_HOPS {
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&at).ok()?;
+                at = match at.parent() {
+                    Some(dir) => dir.join(&target),
+                    None => target,
+                };
+            }
+            Ok(_) => return None,
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return None,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                let target = std::fs::read_link(path).unwrap_or(at);
+                return Some(PassReason::DanglingLink { target });
+            }
+            Err(_) => return Some(PassReason::LinkLoop),
+        }
+    }
+    Some(PassReason::LinkLoop)
+}
+
+/// What to do with one entry of an input folder.
+enum Entry {
+    /// A spreadsheet file to read.
+    Read(PathBuf),
+    /// Listed as passed over.
+    Pass(PassedOver),
+}
+
+/// Decide about one entry of an input folder. Every entry ends up read or passed over
+/// with its reason: nothing in a folder is skipped unsaid.
+fn folder_entry(entry: &std::fs::DirEntry) -> Entry {
+    let path = entry.path();
+    let pass = |reason| Entry::Pass(PassedOver::file(&path, reason));
+    // The entry itself (a link is not followed yet).
+    let own_type = entry.file_type().ok();
+    // What it is, links followed.
+    let meta = match std::fs::metadata(&path) {
+        Ok(m) => m,
+        Err(e) => {
+            let is_link = own_type.is_some_and(|t| t.is_symlink());
+            let reason = is_link
+                .then(|| broken_link(&path))
+                .flatten()
+                .unwrap_or_else(|| PassReason::Unreadable {
+                    message: e.to_string(),
+                });
+            return pass(reason);
+        }
+    };
+    if meta.is_dir() {
+        return pass(PassReason::Folder);
+    }
+    if let Some(what) = special_kind(&meta) {
+        return pass(PassReason::SpecialFile { what });
+    }
+    let lock = entry.file_name().to_string_lossy().starts_with("~$");
+    if lock {
+        pass(PassReason::LockFile)
+    } else if is_spreadsheet(&path) {
+        Entry::Read(path)
+    } else {
+        pass(PassReason::NotSpreadsheet)
+    }
+}
+
 /// [`expand_inputs`], saying for each file whether it came from a folder, and noting in
-/// `passed_over` every file of a folder that is not read (not a spreadsheet, or an Office
-/// lock file), so that nothing is skipped unsaid.
+/// `passed_over` every entry of a folder that is not read, with its reason: not a
+/// spreadsheet, an Office lock file, a subfolder (give it as an input of its own), a
+/// dangling link, a link loop, a FIFO, device or socket, an entry that cannot be
+/// examined. A FIFO, device or socket named directly is an error
+/// ([`IngestError::SpecialFile`]): reading it would block or never end.
 pub fn expand_inputs_found(
     inputs: &[PathBuf],
     passed_over: &mut Vec<PassedOver>,
@@ -229,17 +465,9 @@ pub fn expand_inputs_found(
             let mut files = Vec::new();
             for entry in entries {
                 let entry = entry.map_err(|e| io_error(input, &e))?;
-                let path = entry.path();
-                let lock = entry.file_name().to_string_lossy().starts_with("~$");
-                if !path.is_file() {
-                    continue;
-                }
-                if is_spreadsheet(&path) && !lock {
-                    files.push(path);
-                } else if lock {
-                    passed_over.push(PassedOver::file(&path, PassReason::LockFile));
-                } else {
-                    passed_over.push(PassedOver::file(&path, PassReason::NotSpreadsheet));
+                match folder_entry(&entry) {
+                    Entry::Read(path) => files.push(path),
+                    Entry::Pass(p) => passed_over.push(p),
                 }
             }
             if files.is_empty() {
@@ -252,6 +480,11 @@ pub fn expand_inputs_found(
                 path,
                 in_folder: true,
             }));
+        } else if let Some(what) = special_kind(&meta) {
+            return Err(IngestError::SpecialFile {
+                path: input.clone(),
+                what,
+            });
         } else {
             out.push(InputFile {
                 path: input.clone(),
@@ -262,16 +495,38 @@ pub fn expand_inputs_found(
     Ok(out)
 }
 
-/// The bytes of a file (an error naming the file when it cannot be read).
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>, IngestError> {
-    std::fs::read(path).map_err(|e| io_error(path, &e))
+/// The bytes of a file, at most `limit` of them (an error naming the file when it cannot
+/// be read, is a FIFO or device, or is larger). The reading itself stops one byte past
+/// the limit, whatever the file claims its size to be.
+pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError> {
+    use std::io::Read;
+    // Checked before opening: opening a FIFO blocks until a writer comes.
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
+    if let Some(what) = special_kind(&meta) {
+        return Err(IngestError::SpecialFile {
+            path: path.to_path_buf(),
+            what,
+        });
+    }
+    if meta.len() > limit {
+        return Err(too_large(path, limit, "--max-input-size"));
+    }
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, &e))?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
+        return Err(too_large(path, limit, "--max-input-size"));
+    }
+    Ok(bytes)
 }
 
 /// Read a file's grids: a CSV is one grid, a workbook one grid per visible, non-empty
 /// worksheet (hidden and empty sheets are listed in [`FileGrids::ignored`]).
 pub fn read_grids(path: &Path, opts: &IngestOptions) -> Result<FileGrids, IngestError> {
     check_extension(path)?;
-    let bytes = read_bytes(path)?;
+    let bytes = read_bytes(path, opts.limits.input)?;
     read_grids_from(path, bytes, opts)
 }
 
@@ -309,6 +564,9 @@ pub fn read_grids_from(
             ignored: Vec::new(),
         })
     } else {
+        if bytes.starts_with(ZIP_MAGIC) {
+            check_zip_parts(path, &bytes, opts.limits.input)?;
+        }
         read_workbook(path, &ext, bytes)
     }
 }
@@ -846,6 +1104,73 @@ mod tests {
             .and_hms_opt(0, 0, 0)
             .unwrap();
         assert_eq!(Cell::DateTime(dt).text(), "2021-03-01");
+    }
+
+    #[test]
+    fn sizes_as_people_write_them() {
+        assert_eq!(parse_size("500000"), Ok(500_000));
+        assert_eq!(parse_size("64K"), Ok(64 * 1024));
+        assert_eq!(parse_size("512m"), Ok(512 << 20));
+        assert_eq!(parse_size(" 4 GiB "), Ok(4 << 30));
+        assert_eq!(parse_size("2GB"), Ok(2 << 30));
+        assert_eq!(parse_size("1T"), Ok(1 << 40));
+        for bad in ["", "G", "1.5G", "-1", "0", "12X", "99999999999T"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+        assert_eq!(size_text(2 << 30), "2 GiB");
+        assert_eq!(size_text(1536), "1536 bytes");
+        assert_eq!(size_text(3 << 10), "3 KiB");
+    }
+
+    #[test]
+    fn reading_stops_at_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        std::fs::write(&path, vec![b'a'; 1000]).unwrap();
+        assert_eq!(read_bytes(&path, 1000).unwrap().len(), 1000);
+        match read_bytes(&path, 999) {
+            Err(IngestError::TooLarge { limit, flag, .. }) => {
+                assert_eq!((limit.as_str(), flag), ("999 bytes", "--max-input-size"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn devices_are_refused_before_opening() {
+        match read_bytes(Path::new("/dev/zero"), 1 << 20) {
+            Err(IngestError::SpecialFile { what, .. }) => assert_eq!(what, "device"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            check_file(Path::new("/dev/zero"), 1, "--max-plan-size"),
+            Err(IngestError::SpecialFile { .. })
+        ));
+    }
+
+    #[test]
+    fn a_workbook_part_larger_than_the_limit_is_refused() {
+        use std::io::Write as _;
+        // A ZIP whose one part unpacks to 1 MiB of zeros (deflated to a few KiB).
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            zip.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+            zip.write_all(&vec![0u8; 1 << 20]).unwrap();
+            zip.finish().unwrap();
+        }
+        let bytes = buf.into_inner();
+        assert!(bytes.len() < 1 << 16);
+        match check_zip_parts(Path::new("b.xlsx"), &bytes, 1 << 19) {
+            Err(IngestError::TooLarge { part, .. }) => {
+                assert_eq!(part.as_deref(), Some("xl/worksheets/sheet1.xml"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(check_zip_parts(Path::new("b.xlsx"), &bytes, 1 << 20).is_ok());
     }
 
     #[test]
