@@ -3,16 +3,16 @@
 //! and how that explains the change of every region's count. Pure: two [`Model`]s and the
 //! as-of dates in, a [`DiffResult`] out.
 //!
-//! **Matching.** An organization of the previous export and one of the current export are
-//! the same record when both carry a 统一社会信用代码 and the codes are equal; otherwise
-//! when they have the same name and resolve to the same place (the key of the duplicate
-//! check in `model`: folded name and resolved region, the same region of the two models
-//! being the one with the same path) and at most one of them has a code (two different
-//! codes are two organizations). Codes are matched first, over the whole export, then names.
-//! Incubators have no code: name and place only. So a record without a code that changed
-//! its place or name cannot be told from one closing and another opening: it shows as
-//! dissolved there and added here (generic names such as 老年协会 repeat across
-//! communities, so matching by name alone would pair strangers).
+//! **Matching.** An organization (or an incubator) of the previous export and one of the
+//! current export are the same record when both carry a 统一社会信用代码 and the codes are
+//! equal; otherwise when they have the same name and resolve to the same place (the key of
+//! the duplicate check in `model`: folded name and resolved region, the same region of the
+//! two models being the one with the same path) and at most one of them has a code (two
+//! different codes are two records). Codes are matched first, over the whole export, then
+//! names. So a record without a code that changed its place or name cannot be told from
+//! one closing and another opening: it shows as dissolved there and added here (generic
+//! names such as 老年协会 repeat across communities, so matching by name alone would pair
+//! strangers).
 //!
 //! **Cost.** The regions of the two models are joined once (`Joint`: ids, paths and
 //! the rows each region counts in); per record the diff looks up integers, and the records
@@ -403,7 +403,7 @@ fn incubators(m: &Model) -> Vec<Item<'_>> {
         .map(|o| Item {
             name: &o.name,
             place: o.place,
-            code: None,
+            code: o.credit_code.as_deref().filter(|c| !c.is_empty()),
             active: o.active,
             origin: o.origin,
         })
