@@ -5,7 +5,9 @@
 # place, 1,000 renamed; a row needs a credit code to be moved or renamed and be found).
 #   scripts/bench-diff.sh [DATA_DIR]      (default target/bench-data)
 # Generates the data if missing (python3 + openpyxl), builds the release binary and runs
-# hyperfine (median of 7 runs after 1 warm-up).
+# hyperfine (median of 7 runs after 1 warm-up: wall and user+sys CPU), then one run under
+# /usr/bin/time for the peak memory. Other processes on the machine show in the wall time:
+# compare the CPU figures, and the load average printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${1:-target/bench-data}
@@ -62,5 +64,11 @@ hyperfine --warmup 1 --runs 7 --export-json "$DIR/bench-diff.json" \
 python3 - "$DIR/bench-diff.json" <<'PY'
 import json, sys
 for r in json.load(open(sys.argv[1]))["results"]:
-    print(f"median {r['median']:.3f} s  ({len(r['times'])} runs)  {r['command']}")
+    cpu = r["user"] + r["system"]  # hyperfine gives their means
+    print(f"median {r['median']:.3f} s wall, mean {cpu:.3f} s CPU (user+sys)  ({len(r['times'])} runs)  {r['command']}")
 PY
+if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "one run: %e s wall, %U s user + %S s sys, peak memory %M KB" \
+        "$BIN" diff "$DIR/diff-prev" "$DIR/diff-cur" --as-of 2023-12-31 >/dev/null
+fi
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

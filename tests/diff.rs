@@ -11,9 +11,18 @@ use std::path::Path;
 
 use common::{root, run};
 
-/// Rows of the first region table of the terminal output: label → the nine numbers
-/// (before, after, net, added, dissolved, moved in, moved out, renamed) and the check.
-fn region_rows(out: &str) -> Vec<(String, [i64; 8], String)> {
+type RegionRow = (String, [i64; 8], String);
+
+/// Rows of the first region table of the terminal output (organizations): label → the
+/// eight numbers (before, after, net, added, dissolved, moved in, moved out, renamed) and
+/// the check.
+fn region_rows(out: &str) -> Vec<RegionRow> {
+    region_tables(out).into_iter().next().unwrap_or_default()
+}
+
+/// Rows of every region table of the terminal output (organizations, then incubators).
+fn region_tables(out: &str) -> Vec<Vec<RegionRow>> {
+    let mut tables = Vec::new();
     let mut rows = Vec::new();
     let mut started = false;
     for line in out.lines() {
@@ -22,7 +31,9 @@ fn region_rows(out: &str) -> Vec<(String, [i64; 8], String)> {
             continue;
         }
         if started && line.starts_with('└') {
-            break;
+            tables.push(std::mem::take(&mut rows));
+            started = false;
+            continue;
         }
         if !started || !line.starts_with('│') {
             continue;
@@ -42,7 +53,7 @@ fn region_rows(out: &str) -> Vec<(String, [i64; 8], String)> {
         }
         rows.push((cells[0].clone(), nums, cells[9].clone()));
     }
-    rows
+    tables
 }
 
 fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
@@ -115,15 +126,36 @@ fn hand_made_exports_by_street() {
     assert_eq!(got, expected, "{out}");
     assert!(rows.iter().all(|(_, _, check)| check == "✓"));
     assert!(out.contains("每行 本期 − 上期 = 新增 − 注销 + 迁入 − 迁出（8 行全部成立"));
-    // Incubators: one unchanged, one new in 盂县.
+    // Incubators, matched like organizations (EXPECTED.md, "Incubators"): 4 pairs by code
+    // (U V W S), 2 by name and place (X Y).
     assert!(
-        out.contains("孵化基地：上期 1 条，本期 2 条；按统一社会信用代码匹配 0，按名称+地点匹配 1")
+        out.contains("孵化基地：上期 7 条，本期 8 条；按统一社会信用代码匹配 4，按名称+地点匹配 2"),
+        "{out}"
     );
+    assert!(
+        out.contains("新增 added 2，注销/消失 dissolved 2，迁移 moved 1，更名 renamed 1（另有迁移并更名 0），未变 unchanged 3，两期均未生效 inactive 0"),
+        "{out}"
+    );
+    let tables = region_tables(&out);
+    assert_eq!(tables.len(), 2, "{out}");
+    let expected: Vec<(&str, [i64; 8])> = vec![
+        ("山西省", [7, 7, 0, 2, 2, 0, 0, 1]),
+        ("阳泉市", [7, 7, 0, 2, 2, 0, 0, 1]),
+        ("阳泉市/城区", [5, 4, -1, 1, 2, 0, 0, 1]),
+        ("阳泉市/城区/上站街道", [3, 1, -2, 0, 1, 0, 1, 0]),
+        ("阳泉市/城区/下站街道", [2, 3, 1, 1, 1, 1, 0, 1]),
+        ("阳泉市/盂县", [2, 3, 1, 1, 0, 0, 0, 0]),
+        ("阳泉市/盂县/秀水镇", [2, 3, 1, 1, 0, 0, 0, 0]),
+    ];
+    let got: Vec<(&str, [i64; 8])> = tables[1].iter().map(|(l, n, _)| (l.as_str(), *n)).collect();
+    assert_eq!(got, expected, "{out}");
+    assert!(tables[1].iter().all(|(_, _, check)| check == "✓"));
 
     // The records: 13 changes (5 added + 4 dissolved + 3 moved + 1 renamed) of
-    // organizations and 1 added incubator; unchanged and inactive ones only with --all.
+    // organizations and 6 of incubators (2 added + 2 dissolved + 1 moved + 1 renamed);
+    // unchanged and inactive ones only with --all.
     let recs = read_csv(&csv_path);
-    assert_eq!(recs.len(), 14);
+    assert_eq!(recs.len(), 19);
     let find = |name: &str| {
         recs.iter()
             .find(|r| r["name_before"] == name || r["name_after"] == name)
@@ -181,6 +213,51 @@ fn hand_made_exports_by_street() {
         .map(|r| r["change"].as_str())
         .collect();
     assert_eq!(q, ["dissolved", "added"]);
+
+    // Incubators: renamed under the same code; moved to another street by code; two
+    // different codes under one name and place are two incubators; a 撤销日期 now.
+    let v = find("下站街道社区社会组织孵化园");
+    assert_eq!(
+        (
+            v["kind"].as_str(),
+            v["change"].as_str(),
+            v["matched_by"].as_str(),
+            v["name_before"].as_str()
+        ),
+        (
+            "incubator",
+            "renamed",
+            "credit_code",
+            "下站街道社会组织孵化基地"
+        )
+    );
+    let w = find("城区公益创投孵化园");
+    assert_eq!(
+        (
+            w["change"].as_str(),
+            w["place_before"].as_str(),
+            w["place_after"].as_str()
+        ),
+        (
+            "moved",
+            "山西省/阳泉市/城区/上站街道",
+            "山西省/阳泉市/城区/下站街道"
+        )
+    );
+    let r: Vec<_> = recs
+        .iter()
+        .filter(|r| {
+            r["name_before"] == "下站街道社区服务孵化中心"
+                || r["name_after"] == "下站街道社区服务孵化中心"
+        })
+        .map(|r| (r["change"].as_str(), r["reason"].as_str()))
+        .collect();
+    assert_eq!(r, [("dissolved", "gone"), ("added", "new")]);
+    let s = find("上站街道孵化基地");
+    assert_eq!(
+        (s["change"].as_str(), s["reason"].as_str()),
+        ("dissolved", "deregistered")
+    );
 }
 
 #[test]
@@ -203,9 +280,9 @@ fn all_lists_every_record_and_name_matches() {
     ]);
     assert_eq!(code, 0, "{out}{err}");
     let recs = read_csv(&csv_path);
-    // 20 organization records (12 pairs + 3 previous only + 5 current only) and 2
-    // incubator records (1 pair + 1 new).
-    assert_eq!(recs.len(), 22);
+    // 20 organization records (12 pairs + 3 previous only + 5 current only) and 9
+    // incubator records (6 pairs + 1 previous only + 2 current only).
+    assert_eq!(recs.len(), 29);
     let by_name = |n: &str| {
         recs.iter()
             .find(|r| r["name_after"] == n)
@@ -225,6 +302,27 @@ fn all_lists_every_record_and_name_matches() {
             j["matched_by"].as_str(),
             j["credit_code_before"].as_str(),
             j["change"].as_str()
+        ),
+        ("name_place", "", "unchanged")
+    );
+    // An incubator without a code, written "秀水镇 社会组织孵化站" at "秀水镇人民政府" before
+    // and "秀水镇社会组织孵化站" at "秀水镇" now: the same once the name is folded and the
+    // place resolved. Another gained a code: matched by name and place.
+    let x = by_name("秀水镇社会组织孵化站");
+    assert_eq!(
+        (
+            x["kind"].as_str(),
+            x["change"].as_str(),
+            x["matched_by"].as_str()
+        ),
+        ("incubator", "unchanged", "name_place")
+    );
+    let y = by_name("秀水镇志愿服务孵化点");
+    assert_eq!(
+        (
+            y["matched_by"].as_str(),
+            y["credit_code_before"].as_str(),
+            y["change"].as_str()
         ),
         ("name_place", "", "unchanged")
     );

@@ -555,6 +555,8 @@ pub struct IncubatorRow {
     pub established: Option<NaiveDate>,
     /// 撤销日期.
     pub closed: Option<NaiveDate>,
+    /// 统一社会信用代码 (upper-cased, half-width).
+    pub credit_code: Option<String>,
 }
 
 /// A row of a projects table (项目).

@@ -194,6 +194,19 @@ impl<'a> RowCtx<'a> {
         }
     }
 
+    /// 统一社会信用代码, folded and upper-cased; an invalid one is kept and noted.
+    fn credit_code(&mut self) -> Option<String> {
+        let (h, t) = self.text("credit_code")?;
+        let code = fold(&t).to_ascii_uppercase();
+        if let Err(why) = check_credit_code(&code) {
+            self.notes.push((
+                h.to_string(),
+                format!("{h} \"{code}\" 不是有效的统一社会信用代码（{why}） / invalid unified social credit code"),
+            ));
+        }
+        Some(code)
+    }
+
     fn yes_no(&mut self, field: &str) -> bool {
         let Some((h, t)) = self.text(field) else {
             return false;
@@ -399,19 +412,7 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                     Some(super::Status::Dissolved) => {}
                 }
             }
-            let credit_code = match ctx.text("credit_code") {
-                None => None,
-                Some((h, t)) => {
-                    let code = fold(&t).to_ascii_uppercase();
-                    if let Err(why) = check_credit_code(&code) {
-                        ctx.notes.push((
-                            h.to_string(),
-                            format!("{h} \"{code}\" 不是有效的统一社会信用代码（{why}） / invalid unified social credit code"),
-                        ));
-                    }
-                    Some(code)
-                }
-            };
+            let credit_code = ctx.credit_code();
             let serves = ctx
                 .text("serves")
                 .map(|(_, t)| {
@@ -446,6 +447,7 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
             ctx.required("street");
             let established = ctx.date("established");
             let closed = ctx.date("closed");
+            let credit_code = ctx.credit_code();
             let Some(name) = name else { return false };
             if !ctx.errors.is_empty() {
                 return false;
@@ -456,6 +458,7 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                 place: ctx.place(),
                 established,
                 closed,
+                credit_code,
             });
         }
         TableKind::Projects | TableKind::Events => {

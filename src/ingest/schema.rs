@@ -393,7 +393,8 @@ mod tests {
                 "county",
                 "street",
                 "established",
-                "closed"
+                "closed",
+                "credit_code"
             ]
         );
         assert_eq!(

@@ -19,6 +19,12 @@ fn is_invisible(c: char) -> bool {
 /// U+3000) to half-width, and drop every whitespace character inside: the comparison
 /// key for names and places. "　迎泽 社区 " → "迎泽社区".
 pub fn fold(s: &str) -> String {
+    // Fast path (most cells): nothing to fold or drop, one copy.
+    if s.chars()
+        .all(|c| !c.is_whitespace() && !is_invisible(c) && !('\u{FF01}'..='\u{FF5E}').contains(&c))
+    {
+        return s.to_string();
+    }
     s.chars()
         .map(fold_char)
         .filter(|c| !c.is_whitespace() && !is_invisible(*c))

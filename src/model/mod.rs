@@ -282,6 +282,8 @@ pub struct Incubator {
     pub place: RegionId,
     /// Establishment and closure.
     pub active: Active,
+    /// 统一社会信用代码 as read (upper-cased, half-width), when given.
+    pub credit_code: Option<String>,
 }
 
 /// A project or an event (both: name, kind, place, date).
@@ -666,6 +668,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 start: row.established,
                 end: row.closed,
             },
+            credit_code: row.credit_code,
         });
     }
 

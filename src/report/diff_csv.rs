@@ -46,16 +46,16 @@ pub fn cells(r: &DiffRecord) -> Vec<String> {
             .map(|m| m.as_str().to_string())
             .unwrap_or_default(),
         yes(r.renamed),
-        get(&r.before, |s| s.name.clone()),
-        get(&r.after, |s| s.name.clone()),
-        get(&r.before, |s| s.credit_code.clone().unwrap_or_default()),
-        get(&r.after, |s| s.credit_code.clone().unwrap_or_default()),
-        get(&r.before, |s| s.place.clone()),
-        get(&r.after, |s| s.place.clone()),
+        get(&r.before, |s| s.name.to_string()),
+        get(&r.after, |s| s.name.to_string()),
+        get(&r.before, |s| s.credit_code.unwrap_or_default().to_string()),
+        get(&r.after, |s| s.credit_code.unwrap_or_default().to_string()),
+        get(&r.before, |s| s.place.to_string()),
+        get(&r.after, |s| s.place.to_string()),
         get(&r.before, |s| yes(s.active)),
         get(&r.after, |s| yes(s.active)),
-        get(&r.before, |s| s.source.clone()),
-        get(&r.after, |s| s.source.clone()),
+        get(&r.before, |s| s.source()),
+        get(&r.after, |s| s.source()),
     ]
 }
 

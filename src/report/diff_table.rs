@@ -86,8 +86,8 @@ pub fn record_line(r: &DiffRecord) -> String {
     if let Some(code) = r
         .after
         .as_ref()
-        .and_then(|s| s.credit_code.as_deref())
-        .or(r.before.as_ref().and_then(|s| s.credit_code.as_deref()))
+        .and_then(|s| s.credit_code)
+        .or(r.before.as_ref().and_then(|s| s.credit_code))
     {
         let _ = write!(line, " [{code}]");
     }
