@@ -415,11 +415,20 @@ fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
     }
     let mut results: Vec<audit::AuditResult> = Vec::new();
     let mut plan: Option<Plan> = None;
+    let mut inputs: Vec<InputDigest> = Vec::new();
     for (path, date) in &snapshots {
         let mut input = args.input.clone();
         input.inputs = vec![path.clone()];
         let a = audit_snapshot(&args, &input, *date, plan.clone())?;
         eprintln!("已审计 audited {} as of {date}", path.display());
+        for d in digests(&a.model)? {
+            if !inputs
+                .iter()
+                .any(|x| x.path == d.path && x.sha256 == d.sha256)
+            {
+                inputs.push(d);
+            }
+        }
         plan = Some(a.plan);
         results.push(a.result);
     }
@@ -430,10 +439,24 @@ fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
         }
     }
     let csv_opts = CsvOptions { bom: !args.no_bom };
+    let meta = ReportMeta {
+        generated: chrono::Local::now().naive_local(),
+        inputs,
+        lang: match args.lang {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        },
+    };
+    let pdf_opts = PdfOptions {
+        font: args.font.as_deref().map(parse_font_arg),
+    };
     let render = |format: &str| -> Result<Vec<u8>> {
         let mut buf = Vec::new();
         match format {
             "csv" => report::trend::write_csv(&mut buf, &results, csv_opts)?,
+            "pdf" => buf = report::pdf::trend_to_bytes(&results, &meta, &pdf_opts)?,
+            "html" => buf = report::html::render_trend(&results, &meta).into_bytes(),
+            "xlsx" => buf = report::xlsx::trend_to_bytes(&results, &meta)?,
             "json" => {
                 let all: Vec<serde_json::Value> = results
                     .iter()
@@ -452,8 +475,9 @@ fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
     let default = match args.format {
         Some(FormatArg::Csv) => "csv",
         Some(FormatArg::Json) => "json",
+        Some(FormatArg::Html) => "html",
         Some(FormatArg::Table) | None => "table",
-        Some(_) => bail!("trend writes table, csv or json"),
+        Some(_) => bail!("trend writes table, csv, json or html (pdf and xlsx with -o FILE)"),
     };
     for path in &args.outputs {
         let ext = path
@@ -465,7 +489,13 @@ fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
             "csv" => "csv",
             "json" => "json",
             "txt" => "table",
-            _ => bail!("{}: trend writes .csv, .json or .txt", path.display()),
+            "pdf" => "pdf",
+            "html" | "htm" => "html",
+            "xlsx" => "xlsx",
+            _ => bail!(
+                "{}: trend writes .csv, .json, .txt, .pdf, .html or .xlsx",
+                path.display()
+            ),
         };
         std::fs::write(path, render(format)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
