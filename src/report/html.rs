@@ -233,7 +233,7 @@ fn movement_section(h: &mut String, result: &AuditResult, lang: Lang) {
         .filter(|m| m.counted() > 0)
         .map(|m| {
             let t = &result.targets[m.target].target;
-            (t.id.clone(), t.text.clone(), t.level, m.counts)
+            (t.id.clone(), t.text.clone(), m.level, m.counts)
         })
         .collect();
     outlook_counts_table(h, &counts, lang);
@@ -252,7 +252,7 @@ fn movement_section(h: &mut String, result: &AuditResult, lang: Lang) {
                 "<div class=\"scroll\"><table class=\"sortable movement\"><thead><tr><th>{}{}{}{}</th>",
                 esc(w.region),
                 pick(lang, "（", " ("),
-                esc(level_name(t.level, lang)),
+                esc(level_name(m.level, lang)),
                 pick(lang, "）", ")")
             );
             for (head, num) in [
@@ -675,7 +675,7 @@ pub fn render_trend(results: &[AuditResult], meta: &ReportMeta) -> String {
         .filter(|t| t.counts.iter().sum::<usize>() > 0)
         .map(|t| {
             let tt = &last.targets[t.target].target;
-            (tt.id.clone(), tt.text.clone(), tt.level, t.counts)
+            (tt.id.clone(), tt.text.clone(), t.level, t.counts)
         })
         .collect();
     let _ = writeln!(h, "<h3>{}</h3>", esc(w.outlook_counts));
@@ -718,7 +718,7 @@ pub fn render_trend(results: &[AuditResult], meta: &ReportMeta) -> String {
                 "<div class=\"scroll\"><table class=\"sortable trend\"><thead><tr><th>{}{}{}{}</th>",
                 esc(w.region),
                 pick(lang, "（", " ("),
-                esc(level_name(target.level, lang)),
+                esc(level_name(t.level, lang)),
                 pick(lang, "）", ")")
             );
             for d in &dates {
@@ -832,7 +832,7 @@ fn small_chart(
             super::change_text(s.change(), r.decimals)
         );
     }
-    let name = short_name(&r.region);
+    let name = region_label(&r.region);
     let tip: Vec<String> = dates
         .iter()
         .zip(&s.values)
@@ -1472,6 +1472,34 @@ mod tests {
         assert!(h.contains("<svg class=\"bars\""));
         for bad in ["http:", "https:", "@import", "url(", "src=", "href="] {
             assert!(!h.contains(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn movement_and_trend_escape_names_and_need_a_baseline() {
+        let Some(base) = sample::result() else {
+            panic!("sample result")
+        };
+        // Without a baseline: no movement section.
+        assert!(!page(Lang::Zh).contains("id=\"movement\""));
+        // The same snapshot as its own baseline (no time between: no pace, nothing divides
+        // by zero).
+        let mut cur = base.clone();
+        crate::audit::movement::apply_baseline(&mut cur, &base);
+        let h = render(&cur, &sample::meta(Lang::Zh));
+        assert!(h.contains("<section id=\"movement\">"));
+        assert!(!h.contains(sample::CITY));
+        assert!(h.contains("&lt;b&gt;&amp;&quot;阳泉&#39;|市"));
+        // Two snapshots at the same date: the charts put them in the middle.
+        let t = render_trend(&[base, cur], &sample::meta(Lang::En));
+        assert!(t.contains("<svg class=\"sm\""));
+        assert!(!t.contains(sample::CITY));
+        for bad in ["http:", "https:"] {
+            assert!(!t.contains(bad), "{bad}");
+        }
+        for svg in t.split("<svg").skip(1) {
+            let svg = svg.split("</svg>").next().unwrap_or_default();
+            assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
         }
     }
 

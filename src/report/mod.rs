@@ -393,6 +393,16 @@ pub fn outlook_counts(result: &AuditResult, rows: &[&Row]) -> [usize; 5] {
     counts
 }
 
+/// The level of a target's shown rows: that of the first counted row (a county under a
+/// county `--scope`), else the target's.
+pub fn shown_level(result: &AuditResult, rows: &[&Row]) -> crate::model::Level {
+    rows.iter()
+        .find(|r| outlook_counted(result, r))
+        .map(|r| r.level)
+        .or_else(|| rows.first().map(|r| r.level))
+        .unwrap_or(result.by)
+}
+
 /// One target of the movement section: its regions ranked by change, the regions with no
 /// figure at either date apart, and the outlook counts.
 #[derive(Debug, Clone)]
@@ -406,6 +416,8 @@ pub struct MovementTarget<'a> {
     pub absent: Vec<&'a Row>,
     /// Rows per outlook, in the order of [`OUTLOOKS`].
     pub counts: [usize; 5],
+    /// The level of the rows shown (the target's, or the county under a county scope).
+    pub level: crate::model::Level,
 }
 
 impl MovementTarget<'_> {
@@ -431,6 +443,7 @@ pub fn movement_targets(result: &AuditResult) -> Vec<MovementTarget<'_>> {
             continue;
         }
         let counts = outlook_counts(result, &rows);
+        let level = shown_level(result, &rows);
         let (mut ranked, absent): (Vec<&Row>, Vec<&Row>) = rows.into_iter().partition(|r| {
             r.value.is_some()
                 || r.movement
@@ -449,6 +462,7 @@ pub fn movement_targets(result: &AuditResult) -> Vec<MovementTarget<'_>> {
             ranked,
             absent,
             counts,
+            level,
         });
     }
     out

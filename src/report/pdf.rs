@@ -863,6 +863,22 @@ fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
     Ok(())
 }
 
+/// "标题（内容）" / "Title (content)".
+fn parenthesized(head: &str, inner: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{head}（{inner}）"),
+        Lang::En => format!("{head} ({inner})"),
+    }
+}
+
+/// "标签：内容" / "Label: content".
+fn labelled(label: &str, text: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{label}：{text}"),
+        Lang::En => format!("{label}: {text}"),
+    }
+}
+
 /// Background of an outlook cell: met and on track green, behind and stalled red.
 fn outlook_fill(o: Option<Outlook>) -> Option<Rgb> {
     match o {
@@ -918,7 +934,7 @@ fn movement(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repor
         return Ok(());
     }
     let w = lang.words();
-    let title = format!("{}（{base} → {}）", w.movement, result.as_of);
+    let title = parenthesized(w.movement, &format!("{base} → {}", result.as_of), lang);
     p.heading(&title)?;
     p.paragraph(&super::movement_note(result, lang), 8.0, GREY, &title)?;
     p.gap(4.0);
@@ -927,7 +943,7 @@ fn movement(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repor
         .filter(|m| m.counted() > 0)
         .map(|m| {
             let t = &result.targets[m.target].target;
-            (format!("{}　{}", t.id, t.text), t.level, m.counts)
+            (format!("{}　{}", t.id, t.text), m.level, m.counts)
         })
         .collect();
     outlook_counts_table(p, counts, lang, &title)?;
@@ -955,7 +971,7 @@ fn movement(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repor
             let mut widths = vec![region_w + extra_w];
             widths.extend(fixed.iter().map(|f| f + extra_w));
             let header = vec![
-                Cell::new(format!("{}（{}）", w.region, level_label(t.level, lang))),
+                Cell::new(parenthesized(w.region, level_label(m.level, lang), lang)),
                 Cell::new(format!("{}\n{base}", w.baseline)).right(),
                 Cell::new(format!("{}\n{}", w.current, result.as_of)).right(),
                 Cell::new(w.required).right(),
@@ -1004,7 +1020,7 @@ fn movement(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repor
                 .collect();
             if !names.is_empty() {
                 p.paragraph(
-                    &format!("{}：{}", lang.status(status), names.join(sep)),
+                    &labelled(lang.status(status), &names.join(sep), lang),
                     7.5,
                     GREY,
                     &caption,
@@ -1433,6 +1449,27 @@ mod tests {
             column_groups(80.0, &[900.0, 10.0], CONTENT_W),
             vec![vec![0], vec![1]]
         );
+    }
+
+    #[test]
+    fn movement_and_trend_pdfs_of_the_sample() {
+        let Some(base) = super::super::html::sample::result() else {
+            panic!("sample result")
+        };
+        let mut cur = base.clone();
+        crate::audit::movement::apply_baseline(&mut cur, &base);
+        let meta = super::super::html::sample::meta(Lang::En);
+        let opts = PdfOptions::default();
+        for bytes in [
+            to_bytes(&cur, &meta, &opts),
+            trend_to_bytes(&[base, cur], &meta, &opts),
+        ] {
+            match bytes {
+                Ok(b) => assert!(b.starts_with(b"%PDF-")),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(trend_to_bytes(&[], &meta, &opts).is_err());
     }
 
     #[test]

@@ -178,6 +178,8 @@ pub struct TrendTarget<'a> {
     pub counts: [usize; 5],
     /// Lowest and highest of the values and the required value (the charts' common scale).
     pub range: Option<(f64, f64)>,
+    /// The level of the rows shown ([`shown_level`](super::shown_level)).
+    pub level: crate::model::Level,
 }
 
 /// The targets of the trend reports, from the snapshots in date order (each with the
@@ -197,6 +199,7 @@ pub fn trend_targets(results: &[AuditResult]) -> Vec<TrendTarget<'_>> {
             continue;
         }
         let counts = outlook_counts(last, &rows);
+        let level = super::shown_level(last, &rows);
         let mut series = Vec::new();
         let mut absent = Vec::new();
         for r in rows {
@@ -221,6 +224,7 @@ pub fn trend_targets(results: &[AuditResult]) -> Vec<TrendTarget<'_>> {
             absent,
             counts,
             range,
+            level,
         });
     }
     out
@@ -239,11 +243,13 @@ pub fn scale(range: Option<(f64, f64)>, decimals: u8) -> (f64, f64) {
     } else {
         (hi.abs() * 0.1).max(step)
     };
-    let mut bottom = ((lo - pad) / step).floor() * step;
+    // In steps, rounded to a millionth first: 0.9 / 0.0001 is 8999.999…, not 9000.
+    let steps = |x: f64| (x / step * 1e6).round() / 1e6;
+    let mut bottom = steps(lo - pad).floor() * step;
     if lo >= 0.0 && bottom < 0.0 {
         bottom = 0.0;
     }
-    let top = ((hi + pad) / step).ceil() * step;
+    let top = steps(hi + pad).ceil() * step;
     if top > bottom {
         (bottom, top)
     } else {
@@ -324,5 +330,11 @@ mod tests {
         // One value: a tenth of it around it.
         assert_eq!(scale(Some((5.0, 5.0)), 0), (4.0, 6.0));
         assert_eq!(scale(None, 0), (0.0, 2.0));
+        // A coverage of 1 all along: 0.9 … 1.1 at four decimals (not 0.8999).
+        let (lo, hi) = scale(Some((1.0, 1.0)), 4);
+        assert_eq!(
+            (crate::report::fmt_num(lo, 4), crate::report::fmt_num(hi, 4)),
+            ("0.9000".to_string(), "1.1000".to_string())
+        );
     }
 }

@@ -243,7 +243,7 @@ fn outlook_sheet(ws: &mut Worksheet, result: &AuditResult, lang: Lang) -> Result
             .filter(|m| m.counted() > 0)
             .map(|m| {
                 let t = &result.targets[m.target].target;
-                (t.id.clone(), t.text.clone(), t.level, m.counts)
+                (t.id.clone(), t.text.clone(), m.level, m.counts)
             })
             .collect();
     counts_sheet(ws, &rows, lang)
@@ -306,7 +306,7 @@ pub fn trend_to_bytes(results: &[AuditResult], meta: &ReportMeta) -> Result<Vec<
             .filter(|t| t.counts.iter().sum::<usize>() > 0)
             .map(|t| {
                 let tt = &last.targets[t.target].target;
-                (tt.id.clone(), tt.text.clone(), tt.level, t.counts)
+                (tt.id.clone(), tt.text.clone(), t.level, t.counts)
             })
             .collect();
     let ws = wb.add_worksheet();

@@ -619,12 +619,12 @@ impl Pages<'_, '_> {
         // Title: region left, last value right (the region is cut short, never overlapped).
         let value = self.shaper.shape(&pn.value_text, ctx)?;
         let vw = value.width(7.5);
-        self.text_at(x + width - vw, top + 1.0, 7.5, value, pn.last_color);
         let room = (width - vw - 6.0).max(10.0);
         let title = self.shaper.wrap(&pn.title, 8.0, room, ctx)?;
         if let Some(first) = title.into_iter().next() {
             self.text_at(x, top, 8.0, first, INK);
         }
+        self.text_at(x + width - vw, top + 1.0, 7.5, value, pn.last_color);
         // Plot box: y labels on the left, dates below.
         let mut label_w: f32 = 0.0;
         for t in [&pn.lo_text, &pn.hi_text] {

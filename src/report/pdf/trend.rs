@@ -6,8 +6,8 @@
 
 use super::layout::{Cell, Panel, Table, CONTENT_W, GREY, INK, MARGIN_X, OK, WARN};
 use super::{
-    extra, level_label, outlook_counts_table, short_region, status_fill, title_block_with,
-    with_marks, DocInfo, FontSource, Pages, PdfOptions,
+    extra, labelled, level_label, outlook_counts_table, parenthesized, short_region, status_fill,
+    title_block_with, with_marks, DocInfo, FontSource, Pages, PdfOptions,
 };
 use crate::audit::{AuditResult, Status};
 use crate::report::trend::{date_positions, scale, trend_targets, TrendTarget};
@@ -109,7 +109,7 @@ fn body(
         .first()
         .map(|r| r.as_of.to_string())
         .unwrap_or_default();
-    let title = format!("{}（{first} → {}）", w.trend, last.as_of);
+    let title = parenthesized(w.trend, &format!("{first} → {}", last.as_of), lang);
     p.heading(&title)?;
     p.paragraph(w.trend_note, 8.0, GREY, &title)?;
     p.gap(4.0);
@@ -118,11 +118,7 @@ fn body(
         .filter(|t| t.counts.iter().sum::<usize>() > 0)
         .map(|t| {
             let target = &last.targets[t.target].target;
-            (
-                format!("{}　{}", target.id, target.text),
-                target.level,
-                t.counts,
-            )
+            (format!("{}　{}", target.id, target.text), t.level, t.counts)
         })
         .collect();
     p.paragraph(w.outlook_counts, 9.0, INK, &title)?;
@@ -146,7 +142,8 @@ fn target_block(
     let required = t.series.iter().find_map(|s| s.row.required);
     let mut caption = format!("{}　{}", target.id, target.text);
     if let Some(q) = required {
-        caption.push_str(&format!("　（{} {}）", w.required, fmt_num(q, decimals)));
+        let req = format!("{} {}", w.required, fmt_num(q, decimals));
+        caption = format!("{caption}　{}", parenthesized("", &req, lang).trim_start());
     }
     let n = t.series.len();
     let cols = if n <= WIDE_COLS {
@@ -177,7 +174,7 @@ fn target_block(
                 value_text = format!("{value_text} {change}");
             }
             let panel = Panel {
-                title: short_region(&s.row.region).to_string(),
+                title: region_label(&s.row.region),
                 value_text: with_marks(p.shaper, &value_text),
                 last_color: match s.row.status {
                     Status::Unmet => WARN,
@@ -209,7 +206,7 @@ fn target_block(
             .collect();
         if !names.is_empty() {
             p.paragraph(
-                &format!("{}：{}", lang.status(status), names.join(sep)),
+                &labelled(lang.status(status), &names.join(sep), lang),
                 7.5,
                 GREY,
                 &caption,
@@ -236,10 +233,10 @@ fn target_block(
     let mut widths = vec![region_w];
     widths.extend(dates.iter().map(|_| date_w));
     widths.extend(tail);
-    let mut header = vec![Cell::new(format!(
-        "{}（{}）",
+    let mut header = vec![Cell::new(parenthesized(
         w.region,
-        level_label(target.level, lang)
+        level_label(t.level, lang),
+        lang,
     ))];
     header.extend(x_labels.iter().map(|d| Cell::new(d.clone()).right()));
     header.push(Cell::new(w.required).right());
