@@ -229,7 +229,8 @@ fn target_block(
     let region_w = region_w.min(200.0);
     let tail = [56.0, 60.0, 64.0];
     let avail = CONTENT_W - region_w - tail.iter().sum::<f32>();
-    let date_w = (avail / dates.len().max(1) as f32).clamp(30.0, 64.0);
+    // Many snapshots narrow the columns (their text wraps) rather than overflow the page.
+    let date_w = (avail / dates.len().max(1) as f32).min(64.0);
     let mut widths = vec![region_w];
     widths.extend(dates.iter().map(|_| date_w));
     widths.extend(tail);
@@ -238,7 +239,19 @@ fn target_block(
         level_label(t.level, lang),
         lang,
     ))];
-    header.extend(x_labels.iter().map(|d| Cell::new(d.clone()).right()));
+    // A date too wide for its column is written on two lines, year above month and day.
+    let date_fits = match x_labels.first() {
+        Some(d) => p.shaper.width(d, size, &caption)? + 6.0 <= date_w,
+        None => true,
+    };
+    header.extend(dates.iter().map(|d| {
+        let text = if date_fits {
+            d.to_string()
+        } else {
+            d.format("%Y\n%m-%d").to_string()
+        };
+        Cell::new(text).right()
+    }));
     header.push(Cell::new(w.required).right());
     header.push(Cell::new(w.change).right());
     header.push(Cell::new(w.outlook));
