@@ -555,7 +555,7 @@ fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
         bail!("trend takes the as-of date of each snapshot from its name or PATH=DATE, not --as-of or --baseline");
     }
     let from_history = args.input.inputs.is_empty();
-    let mut results: Vec<audit::AuditResult> = if from_history {
+    let (mut results, inputs) = if from_history {
         match &args.history {
             Some(path) => history_results(path, &args)?,
             None => missing_inputs("trend"),
@@ -569,11 +569,13 @@ fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
             audit::movement::apply_baseline(a, b);
         }
     }
-    render_trend(&args, &outputs, &results)
+    render_trend(&args, &outputs, &results, inputs)
 }
 
 /// `trend` given snapshots: audit each at its date (recording each in `--history`).
-fn audit_snapshots(args: &AuditArgs) -> Result<Vec<audit::AuditResult>> {
+type Snapshots = (Vec<audit::AuditResult>, Vec<InputDigest>);
+
+fn audit_snapshots(args: &AuditArgs) -> Result<Snapshots> {
     let mut snapshots: Vec<(std::path::PathBuf, NaiveDate)> = Vec::new();
     for arg in &args.input.inputs {
         let text = arg.to_string_lossy();
@@ -608,28 +610,38 @@ fn audit_snapshots(args: &AuditArgs) -> Result<Vec<audit::AuditResult>> {
     }
     let mut results: Vec<audit::AuditResult> = Vec::new();
     let mut plan: Option<Plan> = None;
+    let mut inputs: Vec<InputDigest> = Vec::new();
     for (path, date) in &snapshots {
         let mut input = args.input.clone();
         input.inputs = vec![path.clone()];
         let a = audit_snapshot(args, &input, *date, plan.clone())?;
         eprintln!("已审计 audited {} as of {date}", path.display());
+        let digests = digests(&a.model)?;
         if let Some(h) = &args.history {
             let meta = ReportMeta {
                 generated: chrono::Local::now().naive_local(),
-                inputs: digests(&a.model)?,
+                inputs: digests.clone(),
                 lang: Lang::Zh,
             };
             record_history(h, args, &a.result, &meta)?;
         }
+        for d in digests {
+            if !inputs
+                .iter()
+                .any(|x| x.path == d.path && x.sha256 == d.sha256)
+            {
+                inputs.push(d);
+            }
+        }
         plan = Some(a.plan);
         results.push(a.result);
     }
-    Ok(results)
+    Ok((results, inputs))
 }
 
 /// `trend --history FILE` without snapshots: the newest revision of every recorded as-of
 /// of one plan and scope.
-fn history_results(path: &Path, args: &AuditArgs) -> Result<Vec<audit::AuditResult>> {
+fn history_results(path: &Path, args: &AuditArgs) -> Result<Snapshots> {
     use zhibiao::history::{to_result, History};
     if !path.exists() {
         bail!(
@@ -701,7 +713,19 @@ fn history_results(path: &Path, args: &AuditArgs) -> Result<Vec<audit::AuditResu
             })?,
     };
     let mut out = Vec::new();
+    let mut inputs: Vec<InputDigest> = Vec::new();
     for info in snaps.iter().filter(|s| s.scope == scope) {
+        for i in &info.inputs {
+            if !inputs
+                .iter()
+                .any(|x| x.path == i.path && x.sha256 == i.sha256)
+            {
+                inputs.push(InputDigest {
+                    path: i.path.clone(),
+                    sha256: i.sha256.clone(),
+                });
+            }
+        }
         let rows = h.rows(info.id).context("--history")?;
         let (result, dropped) = to_result(info, rows, &plan);
         if dropped > 0 {
@@ -724,7 +748,7 @@ fn history_results(path: &Path, args: &AuditArgs) -> Result<Vec<audit::AuditResu
             out.len()
         );
     }
-    Ok(out)
+    Ok((out, inputs))
 }
 
 /// A command that needs inputs got none: clap's own error (exit 2).
@@ -745,12 +769,27 @@ fn render_trend(
     args: &AuditArgs,
     outputs: &Outputs,
     results: &[audit::AuditResult],
+    inputs: Vec<InputDigest>,
 ) -> Result<ExitCode> {
     let csv_opts = CsvOptions { bom: !args.no_bom };
+    let meta = ReportMeta {
+        generated: chrono::Local::now().naive_local(),
+        inputs,
+        lang: match args.lang {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        },
+    };
+    let pdf_opts = PdfOptions {
+        font: args.font.as_deref().map(parse_font_arg),
+    };
     let render = |format: &str| -> Result<Vec<u8>> {
         let mut buf = Vec::new();
         match format {
             "csv" => report::trend::write_csv(&mut buf, results, csv_opts)?,
+            "pdf" => buf = report::pdf::trend_to_bytes(results, &meta, &pdf_opts)?,
+            "html" => buf = report::html::render_trend(results, &meta).into_bytes(),
+            "xlsx" => buf = report::xlsx::trend_to_bytes(results, &meta)?,
             "json" => {
                 let all: Vec<serde_json::Value> = results
                     .iter()
@@ -769,8 +808,9 @@ fn render_trend(
     let default = match args.format {
         Some(FormatArg::Csv) => "csv",
         Some(FormatArg::Json) => "json",
+        Some(FormatArg::Html) => "html",
         Some(FormatArg::Table) | None => "table",
-        Some(_) => bail!("trend writes table, csv or json"),
+        Some(_) => bail!("trend writes table, csv, json or html (pdf and xlsx with -o FILE)"),
     };
     let mut files: Vec<(&Target, Vec<u8>)> = Vec::new();
     let mut to_stdout = false;
@@ -788,7 +828,13 @@ fn render_trend(
             "csv" => "csv",
             "json" => "json",
             "txt" => "table",
-            _ => bail!("{}: trend writes .csv, .json or .txt", path.display()),
+            "pdf" => "pdf",
+            "html" | "htm" => "html",
+            "xlsx" => "xlsx",
+            _ => bail!(
+                "{}: trend writes .csv, .json, .txt, .pdf, .html or .xlsx",
+                path.display()
+            ),
         };
         files.push((target, render(format)?));
     }

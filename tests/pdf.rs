@@ -67,6 +67,8 @@ fn demo_pdf_has_title_cities_and_csv_values() {
         assert!(text.contains(v), "{v} missing");
     }
     assert!(text.contains("第1页/共"), "page footer missing");
+    // Without a baseline there is no movement section.
+    assert!(!text.contains("变化与展望"));
 
     // Every city-level value of the CSV appears in the PDF, as the CSV prints it.
     let mut rdr = csv::Reader::from_path(&csv).expect("csv");
@@ -324,4 +326,120 @@ fn missing_tables_are_named_in_the_pdf() {
     // 4 社区名单#晋城市, 5 经费.csv, 6 阳泉市…台账.xlsx; no 项目 or 活动 table.
     assert!(text.contains("阳泉市✓3✓6✓1××✓5"), "阳泉市 checklist row");
     assert!(text.contains("晋城市✓4✓2✓1××✓5"), "晋城市 checklist row");
+}
+
+/// The movement section of `audit --baseline`, with the figures of tests/movement.rs's
+/// header (checked with fixtures/demo/expected.py): urban density as of 2023-06-30 and
+/// 2023-12-31, 阳泉市 1473 → 1619 records (9.38 → 10.31: ▲0.93, +146, met) and 晋城市
+/// 1296 → 1409 (7.36 → 8.01: ▲0.65, +113, gap 351). 晋城市's gap closed 464 → 351 in 184
+/// days = 2.0151 quarters: 113 / 2.0151 = 56.08 a quarter; 351 / 56.08 quarters = 572 days
+/// after 2023-12-31 = 2025-07-25, after the due date 2023-12-31: behind (进度落后). The due
+/// date has come, so no pace is needed ("—").
+#[test]
+fn movement_section_in_the_pdf() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("变化.pdf");
+    zhibiao()
+        .args([
+            "audit",
+            "fixtures/demo",
+            "--as-of",
+            "2023-12-31",
+            "--baseline",
+            "fixtures/demo",
+            "--baseline-as-of",
+            "2023-06-30",
+            "-o",
+        ])
+        .arg(&pdf)
+        .assert()
+        .code(1);
+    let text = squeeze(&pdf_text(&pdf));
+    assert!(text.contains("变化与展望（2023-06-30→2023-12-31）"));
+    // Rows: region, before, after, required, change, change in records, gap, pace needed,
+    // pace achieved, projected date, outlook.
+    let jc = "晋城市7.368.0110.00▲0.65+113351—56.082025-07-25进度落后";
+    let yq = "阳泉市9.3810.3110.00▲0.93+1460———已达标";
+    let (Some(j), Some(y)) = (text.find(jc), text.find(yq)) else {
+        panic!("movement rows missing: {jc} / {yq}");
+    };
+    // Ranked by change: 阳泉市 (0.93) before 晋城市 (0.65).
+    assert!(y < j);
+    // The outlook counts of urban-density: met 1 (阳泉市), on track 0, behind 1 (晋城市),
+    // stalled 0, no data 9 (the nine cities that sent nothing).
+    assert!(
+        text.contains("urban-density到2023年，实现城市社区平均拥有不少于10个社区社会组织市10109"),
+        "urban-density outlook counts"
+    );
+    // A bookmark for the section, after the gap table.
+    let doc = lopdf::Document::load(&pdf).expect("pdf");
+    let toc = doc.get_toc().expect("outline");
+    let titles: Vec<&str> = toc
+        .toc
+        .iter()
+        .filter(|t| t.level == 1)
+        .map(|t| t.title.as_str())
+        .collect();
+    let at = |prefix: &str| titles.iter().position(|x| x.starts_with(prefix));
+    assert_eq!(
+        at("分地区差距").map(|i| i + 1),
+        at("变化与展望"),
+        "{titles:?}"
+    );
+}
+
+/// `trend -o x.pdf` on the demo read at three dates: per target the small multiples and the
+/// table of values per snapshot. 晋城市 urban density 7.36 → 7.70 → 8.01 (tests/movement.rs),
+/// change 8.01 − 7.36 = 0.65, outlook from the last two snapshots: behind; 阳泉市 9.38 →
+/// 9.79 → 10.31, met. In English the words change.
+#[test]
+fn trend_pdf_has_the_small_multiples_and_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("走势.pdf");
+    let en = dir.path().join("trend.pdf");
+    zhibiao()
+        .args([
+            "trend",
+            "fixtures/demo=2023-06-30",
+            "fixtures/demo=2023-09-30",
+            "fixtures/demo=2023-12-31",
+            "-o",
+        ])
+        .arg(&pdf)
+        .assert()
+        .code(1);
+    let bytes = std::fs::read(&pdf).expect("pdf");
+    let hay = String::from_utf8_lossy(&bytes);
+    assert!(hay.contains("pdfaid:part>2<") || hay.contains("pdfaid:part=\"2\""));
+    let text = squeeze(&pdf_text(&pdf));
+    assert!(text.contains("走势（2023-06-30→2023-12-31）"));
+    assert!(text.contains("快照2023-06-30、2023-09-30、2023-12-31"));
+    // The table rows: region, the three values, required, change, outlook.
+    assert!(text.contains("晋城市7.367.708.0110.00▲0.65进度落后"));
+    assert!(text.contains("阳泉市9.389.7910.3110.00▲0.93已达标"));
+    // The panels' titles: the region, then the last value and the change.
+    assert!(text.contains("晋城市8.01▲0.65"));
+    assert!(text.contains(
+        "urban-density到2023年，实现城市社区平均拥有不少于10个社区社会组织（要求10.00）"
+    ));
+
+    zhibiao()
+        .args([
+            "trend",
+            "fixtures/demo=2023-06-30",
+            "fixtures/demo=2023-12-31",
+            "--lang",
+            "en",
+            "-o",
+        ])
+        .arg(&en)
+        .assert()
+        .code(1);
+    let text = squeeze(&pdf_text(&en));
+    assert!(text.contains("Trend(2023-06-30→2023-12-31)"));
+    assert!(
+        text.contains("晋城市7.368.0110.00▲0.65behind"),
+        "English trend row"
+    );
+    assert!(text.contains("Outlookcounts"));
 }

@@ -772,3 +772,402 @@ fn not_applicable_regions_pass_and_are_counted_apart() {
         na
     );
 }
+
+/// Run the binary with `args` from the repository root; the exit code (0 or 1).
+fn run_ok(args: &[&str]) -> i32 {
+    let mut c = match Command::cargo_bin("zhibiao") {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    c.current_dir(root()).env("NO_COLOR", "1").args(args);
+    match c.output() {
+        Ok(o) => {
+            let code = o.status.code().unwrap_or(-1);
+            assert!(
+                code == 0 || code == 1,
+                "exit {code}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            code
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The rows of the first table after `marker` in `html`, each as its cells' text (tags
+/// removed, entities of the escaper undone).
+fn table_after(html: &str, marker: &str) -> Vec<Vec<String>> {
+    let Some(start) = html.find(marker) else {
+        panic!("{marker} missing")
+    };
+    let rest = &html[start..];
+    let end = rest.find("</table>").unwrap_or(rest.len());
+    let table = &rest[..end];
+    let strip = |s: &str| -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for ch in s.chars() {
+            match ch {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+            .trim()
+            .to_string()
+    };
+    table
+        .split("<tr")
+        .skip(1)
+        .map(|tr| {
+            let mut cells = Vec::new();
+            let mut s = tr;
+            while let Some(i) = s.find("<t") {
+                let after = &s[i + 2..];
+                if !(after.starts_with('d') || after.starts_with('h')) {
+                    s = after;
+                    continue;
+                }
+                let close = after.find("</t").unwrap_or(after.len());
+                let body = &after[..close];
+                let body = body.find('>').map_or("", |j| &body[j + 1..]);
+                cells.push(strip(body));
+                s = &after[close.min(after.len())..];
+                if s.len() > 3 {
+                    s = &s[3..];
+                }
+            }
+            cells
+        })
+        .collect()
+}
+
+/// A number cell of a sheet (dates as their serial number).
+fn num(cell: Option<&Data>) -> Option<f64> {
+    match cell {
+        Some(Data::Float(x)) => Some(*x),
+        Some(Data::Int(x)) => Some(*x as f64),
+        Some(Data::DateTime(d)) => Some(d.as_f64()),
+        _ => None,
+    }
+}
+
+fn text(cell: Option<&Data>) -> String {
+    match cell {
+        Some(Data::String(s)) => s.clone(),
+        Some(Data::Empty) | None => String::new(),
+        Some(other) => format!("{other}"),
+    }
+}
+
+fn sheet(path: &Path, name: &str) -> Vec<Vec<Data>> {
+    let mut book: Xlsx<_> = match open_workbook(path) {
+        Ok(b) => b,
+        Err(e) => panic!("{e}"),
+    };
+    match book.worksheet_range(name) {
+        Ok(r) => r.rows().map(<[Data]>::to_vec).collect(),
+        Err(e) => panic!("sheet {name}: {e} (sheets {:?})", book.sheet_names()),
+    }
+}
+
+/// `audit --baseline` adds the movement to the HTML and the XLSX, with the figures of
+/// tests/movement.rs's header (checked with fixtures/demo/expected.py): urban density,
+/// 2023-06-30 → 2023-12-31, 阳泉市 9.38 → 10.31 (1473 → 1619 records: ▲0.93, +146, met),
+/// 晋城市 7.36 → 8.01 (1296 → 1409: ▲0.65, +113, gap 351). 晋城市's gap closed 464 → 351
+/// in 184 days = 2.0151 quarters: 56.08 a quarter; 351 / 56.08 quarters = 572 days after
+/// 2023-12-31 = 2025-07-25 (Excel serial 45863: days since 1899-12-30, Python
+/// `(date(2025,7,25) - date(1899,12,30)).days`), after the due date: behind. No pace is
+/// needed any more (the due date has come). Outlook counts of urban-density: met 1, on
+/// track 0, behind 1, stalled 0, no data 9 (the nine cities that sent nothing).
+#[test]
+fn movement_in_html_and_xlsx() {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let out = |name: &str| dir.path().join(name).display().to_string();
+    let (html, xlsx, en) = (out("m.html"), out("m.xlsx"), out("en.xlsx"));
+    let base = [
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--baseline",
+        "fixtures/demo",
+        "--baseline-as-of",
+        "2023-06-30",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["-o", html.as_str(), "-o", xlsx.as_str()]);
+    assert_eq!(run_ok(&args), 1);
+    let mut args = base.to_vec();
+    args.extend(["--lang", "en", "-o", en.as_str()]);
+    assert_eq!(run_ok(&args), 1);
+
+    // HTML: the section, the counts, the regions ranked by change.
+    let page = read(Path::new(&html));
+    html_is_self_contained(&page);
+    assert!(page.contains("<section id=\"movement\">"));
+    let counts = table_after(&page, "<section id=\"movement\">");
+    let ud = counts
+        .iter()
+        .find(|r| r.first().is_some_and(|c| c.starts_with("urban-density")));
+    assert_eq!(
+        ud.map(|r| r[1..].to_vec()),
+        Some(["市", "1", "0", "1", "0", "9"].map(String::from).to_vec())
+    );
+    let rows = table_after(&page, "<h3 id=\"movement-urban-density\">");
+    assert_eq!(
+        rows[0],
+        [
+            "地区（市）",
+            "上期 2023-06-30",
+            "本期 2023-12-31",
+            "要求",
+            "变化",
+            "数量变化",
+            "差距",
+            "所需进度/季",
+            "实际进度/季",
+            "预计达标",
+            "展望"
+        ]
+    );
+    assert_eq!(
+        rows[1..],
+        [
+            [
+                "阳泉市",
+                "9.38",
+                "10.31",
+                "10.00",
+                "▲0.93",
+                "+146",
+                "0",
+                "—",
+                "—",
+                "—",
+                "已达标"
+            ],
+            [
+                "晋城市",
+                "7.36",
+                "8.01",
+                "10.00",
+                "▲0.65",
+                "+113",
+                "351",
+                "—",
+                "56.08",
+                "2025-07-25",
+                "进度落后"
+            ]
+        ]
+    );
+
+    // XLSX: the sheets 变化 and 展望 after the usual three.
+    let mut book: Xlsx<_> = match open_workbook(&xlsx) {
+        Ok(b) => b,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(
+        book.sheet_names(),
+        ["汇总", "结果", "报送清单", "变化", "展望"]
+    );
+    let _ = book.worksheet_range_at(0);
+    let m = sheet(Path::new(&xlsx), "变化");
+    assert_eq!(text(m[0].get(4)), "上期 2023-06-30");
+    assert_eq!(text(m[0].get(5)), "本期 2023-12-31");
+    let row = |region: &str| -> &Vec<Data> {
+        match m
+            .iter()
+            .find(|r| text(r.first()) == "urban-density" && text(r.get(2)) == region)
+        {
+            Some(r) => r,
+            None => panic!("no urban-density row for {region}"),
+        }
+    };
+    let j = row("晋城市");
+    let nums: Vec<Option<f64>> = (3..=12).map(|c| num(j.get(c))).collect();
+    assert_eq!(
+        nums,
+        [
+            Some(2.0),
+            Some(7.36),
+            Some(8.01),
+            Some(10.0),
+            Some(0.65),
+            Some(113.0),
+            Some(351.0),
+            None,
+            Some(56.08),
+            Some(45863.0)
+        ]
+    );
+    assert_eq!(text(j.get(13)), "进度落后");
+    let y = row("阳泉市");
+    assert_eq!(
+        (num(y.get(3)), num(y.get(7)), num(y.get(8)), text(y.get(13))),
+        (Some(1.0), Some(0.93), Some(146.0), "已达标".to_string())
+    );
+    let o = sheet(Path::new(&xlsx), "展望");
+    let ud = o.iter().find(|r| text(r.first()) == "urban-density");
+    assert_eq!(
+        ud.map(|r| (2..=6).map(|c| num(r.get(c))).collect::<Vec<_>>()),
+        Some([1.0, 0.0, 1.0, 0.0, 9.0].map(Some).to_vec())
+    );
+
+    // English: the sheet names and the outlook words.
+    let mut book: Xlsx<_> = match open_workbook(&en) {
+        Ok(b) => b,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(
+        book.sheet_names(),
+        ["Summary", "Result", "Checklist", "Movement", "Outlook"]
+    );
+    let _ = book.worksheet_range_at(0);
+    let m = sheet(Path::new(&en), "Movement");
+    let j = m
+        .iter()
+        .find(|r| text(r.first()) == "urban-density" && text(r.get(2)) == "晋城市");
+    assert_eq!(j.map(|r| text(r.get(13))), Some("behind".to_string()));
+}
+
+/// `trend -o x.html -o x.xlsx -o x.csv` on the demo read at three dates.
+///
+/// Small multiples: one chart per region with a figure, at each target's assessed level.
+/// The Shanxi plan has 13 targets (README), 11 assessed per city and 2 per county
+/// (training-county, selection-county); the demo has 2 cities with data (阳泉市, 晋城市)
+/// and their 5 + 6 = 11 counties (阳泉市: 城区 矿区 郊区 平定县 盂县; 晋城市: 城区 沁水县
+/// 阳城县 陵川县 泽州县 高平市), so 11 × 2 + 2 × 11 = 44 charts. Values from
+/// tests/movement.rs's header: 晋城市 7.36 → 7.70 → 8.01 (change 0.65, behind), 阳泉市 9.38
+/// → 9.79 → 10.31 (change 0.93, met).
+#[test]
+fn trend_html_and_xlsx() {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let out = |name: &str| dir.path().join(name).display().to_string();
+    let (html, xlsx, csv) = (out("t.html"), out("t.xlsx"), out("t.csv"));
+    let code = run_ok(&[
+        "trend",
+        "fixtures/demo=2023-06-30",
+        "fixtures/demo=2023-09-30",
+        "fixtures/demo=2023-12-31",
+        "-o",
+        &html,
+        "-o",
+        &xlsx,
+        "-o",
+        &csv,
+    ]);
+    assert_eq!(code, 1);
+    let page = read(Path::new(&html));
+    html_is_self_contained(&page);
+    assert_eq!(page.matches("<svg class=\"sm\"").count(), 44);
+    let rows = table_after(&page, "id=\"trend-urban-density\"");
+    assert_eq!(
+        rows[0],
+        [
+            "地区（市）",
+            "2023-06-30",
+            "2023-09-30",
+            "2023-12-31",
+            "要求",
+            "变化",
+            "展望"
+        ]
+    );
+    assert_eq!(
+        rows[1..],
+        [
+            [
+                "阳泉市",
+                "9.38",
+                "9.79",
+                "10.31",
+                "10.00",
+                "▲0.93",
+                "已达标"
+            ],
+            [
+                "晋城市",
+                "7.36",
+                "7.70",
+                "8.01",
+                "10.00",
+                "▲0.65",
+                "进度落后"
+            ]
+        ]
+    );
+    // The last point of an unmet region is red, of a met one green.
+    assert!(page.contains("class=\"point last unmet\""));
+    assert!(page.contains("class=\"point last met\""));
+
+    let mut book: Xlsx<_> = match open_workbook(&xlsx) {
+        Ok(b) => b,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(book.sheet_names(), ["走势", "展望", "明细"]);
+    let _ = book.worksheet_range_at(0);
+    let wide = sheet(Path::new(&xlsx), "走势");
+    let heads: Vec<String> = wide[0].iter().map(|c| text(Some(c))).collect();
+    assert_eq!(
+        heads,
+        [
+            "指标",
+            "层级",
+            "地区",
+            "2023-06-30",
+            "2023-09-30",
+            "2023-12-31",
+            "要求",
+            "变化",
+            "展望"
+        ]
+    );
+    let j = wide
+        .iter()
+        .find(|r| text(r.first()) == "urban-density" && text(r.get(2)) == "晋城市");
+    assert_eq!(
+        j.map(|r| (
+            (3..=7).map(|c| num(r.get(c))).collect::<Vec<_>>(),
+            text(r.get(8))
+        )),
+        Some((
+            [7.36, 7.70, 8.01, 10.0, 0.65].map(Some).to_vec(),
+            "进度落后".to_string()
+        ))
+    );
+    // The long sheet is the trend CSV, cell for cell (numbers as the numbers it prints).
+    let long = sheet(Path::new(&xlsx), "明细");
+    let want = csv_records(Path::new(&csv));
+    assert_eq!(long.len(), want.len());
+    for (i, (got, want)) in long.iter().zip(&want).enumerate() {
+        for (c, w) in want.iter().enumerate() {
+            let g = got.get(c);
+            match g {
+                Some(Data::Float(x)) => {
+                    // The CSV guards a cell starting with "-" by a leading "'" (a negative
+                    // pace); the sheet holds the number.
+                    let parsed: f64 = match w.trim_start_matches('\'').parse() {
+                        Ok(v) => v,
+                        Err(e) => panic!("row {i} col {c} {w:?}: {e}"),
+                    };
+                    assert_eq!(*x, parsed, "row {i} col {c}");
+                }
+                _ => assert_eq!(&text(g), w, "row {i} col {c}"),
+            }
+        }
+    }
+}

@@ -19,6 +19,7 @@ use super::issues::{is_listed, outcome_zh, totals};
 use super::table::cell_text;
 use super::{fmt_num, Lang, ReportError, ReportMeta};
 pub use super::{gap_layout, region_label};
+use crate::audit::movement::Outlook;
 use crate::audit::{AuditResult, Row, Status};
 use crate::ingest::{Outcome, SkipReason};
 use crate::model::Level;
@@ -40,6 +41,31 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
     let w = lang.words();
     let p = &result.plan;
     let mut h = String::with_capacity(64 * 1024);
+    page_head(&mut h, &p.title, lang);
+    let facts = [
+        (pick(lang, "计划", "Plan"), p.id.clone()),
+        (w.province, p.province.clone()),
+        (w.scope, result.scope.clone()),
+        (w.as_of, result.as_of.to_string()),
+        (w.due, p.due.to_string()),
+        (
+            w.generated,
+            meta.generated.format("%Y-%m-%d %H:%M:%S").to_string(),
+        ),
+    ];
+    header_block(&mut h, &p.title, p, &facts, meta);
+    summary_section(&mut h, result, lang);
+    checklist_section(&mut h, result, lang);
+    charts_section(&mut h, result, lang);
+    gaps_section(&mut h, result, lang);
+    movement_section(&mut h, result, lang);
+    issues_section(&mut h, result, lang);
+    page_foot(&mut h, meta);
+    h
+}
+
+/// The document's head and the opening of its body.
+fn page_head(h: &mut String, title: &str, lang: Lang) {
     let html_lang = match lang {
         Lang::Zh => "zh-CN",
         Lang::En => "en",
@@ -50,12 +76,21 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"zhibiao {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
         esc(env!("CARGO_PKG_VERSION")),
-        esc(&p.title)
+        esc(title)
     );
+}
 
-    // Title block.
+/// The title block: heading, issuer and document, `facts`, the input files.
+fn header_block(
+    h: &mut String,
+    title: &str,
+    p: &crate::plan::PlanMeta,
+    facts: &[(&str, String)],
+    meta: &ReportMeta,
+) {
+    let w = meta.lang.words();
     h.push_str("<header>\n");
-    let _ = writeln!(h, "<h1>{}</h1>", esc(&p.title));
+    let _ = writeln!(h, "<h1>{}</h1>", esc(title));
     let doc = [p.issuer.as_str(), p.document.as_str()]
         .iter()
         .filter(|s| !s.is_empty())
@@ -66,19 +101,8 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         let _ = writeln!(h, "<p class=\"doc\">{}</p>", esc(&doc));
     }
     h.push_str("<dl class=\"meta\">\n");
-    let plan_label = pick(lang, "计划", "Plan");
-    for (k, v) in [
-        (plan_label, p.id.clone()),
-        (w.province, p.province.clone()),
-        (w.scope, result.scope.clone()),
-        (w.as_of, result.as_of.to_string()),
-        (w.due, p.due.to_string()),
-        (
-            w.generated,
-            meta.generated.format("%Y-%m-%d %H:%M:%S").to_string(),
-        ),
-    ] {
-        let _ = writeln!(h, "<div><dt>{}</dt><dd>{}</dd></div>", esc(k), esc(&v));
+    for (k, v) in facts {
+        let _ = writeln!(h, "<div><dt>{}</dt><dd>{}</dd></div>", esc(k), esc(v));
     }
     h.push_str("</dl>\n");
     if !meta.inputs.is_empty() {
@@ -104,13 +128,11 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         h.push_str("</tbody></table>\n</details>\n");
     }
     h.push_str("</header>\n");
+}
 
-    summary_section(&mut h, result, lang);
-    checklist_section(&mut h, result, lang);
-    charts_section(&mut h, result, lang);
-    gaps_section(&mut h, result, lang);
-    issues_section(&mut h, result, lang);
-
+/// The footer, the sorting script and the end of the document.
+fn page_foot(h: &mut String, meta: &ReportMeta) {
+    let w = meta.lang.words();
     let _ = writeln!(
         h,
         "<footer>zhibiao {} · {} {}</footer>",
@@ -119,7 +141,185 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         esc(&meta.generated.format("%Y-%m-%d %H:%M:%S").to_string())
     );
     let _ = write!(h, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
-    h
+}
+
+/// The CSS class of an outlook cell.
+fn outlook_class(o: Option<Outlook>) -> &'static str {
+    match o {
+        Some(Outlook::Met | Outlook::OnTrack) => "met",
+        Some(Outlook::Behind | Outlook::Stalled) => "unmet",
+        Some(Outlook::NoData) => "no_data",
+        None => "",
+    }
+}
+
+/// The outlook counts table: one row per target (label, level, counts).
+fn outlook_counts_table(h: &mut String, rows: &[(String, String, Level, [usize; 5])], lang: Lang) {
+    let w = lang.words();
+    let _ = write!(
+        h,
+        "<table class=\"sortable outlooks\"><thead><tr><th>{}</th><th>{}</th>",
+        esc(w.target),
+        esc(w.level)
+    );
+    for o in w.outlooks {
+        let _ = write!(h, "<th class=\"num\">{}</th>", esc(o));
+    }
+    h.push_str("</tr></thead><tbody>\n");
+    for (id, text, level, counts) in rows {
+        let _ = write!(
+            h,
+            "<tr><td data-sort=\"{}\"><span class=\"id\">{}</span> <span class=\"text\">{}</span></td><td>{}</td>",
+            esc(id),
+            esc(id),
+            esc(text),
+            esc(level_name(*level, lang))
+        );
+        for (i, n) in counts.iter().enumerate() {
+            let class = if *n > 0 {
+                outlook_class(super::OUTLOOKS.get(i).copied())
+            } else {
+                ""
+            };
+            let _ = write!(h, "<td class=\"num {class}\">{n}</td>");
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody></table>\n");
+}
+
+/// The names of `rows` with `status`, as a note ("无数据：太原市、大同市").
+fn absent_notes(h: &mut String, rows: &[&Row], lang: Lang) {
+    for status in [Status::NoData, Status::NotApplicable] {
+        let names: Vec<String> = rows
+            .iter()
+            .filter(|r| r.status == status)
+            .map(|r| short_name(&r.region))
+            .collect();
+        if !names.is_empty() {
+            let _ = writeln!(
+                h,
+                "<p class=\"missing\">{}{}{}</p>",
+                esc(lang.status(status)),
+                pick(lang, "：", ": "),
+                esc(&names.join(pick(lang, "、", ", ")))
+            );
+        }
+    }
+}
+
+/// The movement since the baseline (only with `--baseline`): the outlook counts of every
+/// target, then per target its regions ranked by change.
+fn movement_section(h: &mut String, result: &AuditResult, lang: Lang) {
+    let Some(base) = result.baseline_as_of else {
+        return;
+    };
+    let targets = super::movement_targets(result);
+    if targets.is_empty() {
+        return;
+    }
+    let w = lang.words();
+    let _ = writeln!(
+        h,
+        "<section id=\"movement\">\n<h2>{}{}{base} → {}{}</h2>\n<p class=\"note\">{}</p>",
+        esc(w.movement),
+        pick(lang, "（", " ("),
+        result.as_of,
+        pick(lang, "）", ")"),
+        esc(&super::movement_note(result, lang))
+    );
+    let counts: Vec<(String, String, Level, [usize; 5])> = targets
+        .iter()
+        .filter(|m| m.counted() > 0)
+        .map(|m| {
+            let t = &result.targets[m.target].target;
+            (t.id.clone(), t.text.clone(), m.level, m.counts)
+        })
+        .collect();
+    outlook_counts_table(h, &counts, lang);
+    for m in &targets {
+        let t = &result.targets[m.target].target;
+        let _ = writeln!(
+            h,
+            "<h3 id=\"movement-{}\"><span class=\"id\">{}</span> {}</h3>",
+            esc(&t.id),
+            esc(&t.id),
+            esc(&t.text)
+        );
+        if !m.ranked.is_empty() {
+            let _ = write!(
+                h,
+                "<div class=\"scroll\"><table class=\"sortable movement\"><thead><tr><th>{}{}{}{}</th>",
+                esc(w.region),
+                pick(lang, "（", " ("),
+                esc(level_name(m.level, lang)),
+                pick(lang, "）", ")")
+            );
+            for (head, num) in [
+                (format!("{} {base}", w.baseline), true),
+                (format!("{} {}", w.current, result.as_of), true),
+                (w.required.to_string(), true),
+                (w.change.to_string(), true),
+                (w.change_count.to_string(), true),
+                (w.gap.to_string(), true),
+                (w.pace_needed.to_string(), true),
+                (w.pace_actual.to_string(), true),
+                (w.projected.to_string(), true),
+                (w.outlook.to_string(), false),
+            ] {
+                let class = if num { " class=\"num\"" } else { "" };
+                let _ = write!(h, "<th{class}>{}</th>", esc(&head));
+            }
+            h.push_str("</tr></thead><tbody>\n");
+            for r in &m.ranked {
+                let d = super::movement_display(r, lang);
+                let mv = r.movement.as_ref();
+                // Sort keys: the numbers as numbers (the change signed), dates as text.
+                let sort = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+                let keys = [
+                    sort(mv.and_then(|m| m.baseline_value)),
+                    sort(r.value),
+                    sort(r.required),
+                    sort(mv.and_then(|m| m.change)),
+                    mv.and_then(|m| m.change_count)
+                        .map(|c| c.to_string())
+                        .unwrap_or_default(),
+                    r.gap.map(|g| g.to_string()).unwrap_or_default(),
+                    sort(mv.and_then(|m| m.pace_needed)),
+                    sort(mv.and_then(|m| m.pace_actual)),
+                    mv.and_then(|m| m.projected_date)
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                    d[9].clone(),
+                ];
+                let _ = write!(
+                    h,
+                    "<tr><th scope=\"row\" data-sort=\"{}\">{}</th>",
+                    esc(&r.sort_key),
+                    esc(&region_label(&r.region))
+                );
+                for (i, (text, key)) in d.iter().zip(&keys).enumerate() {
+                    let class = match i {
+                        1 => format!("num {}", r.status.as_str()),
+                        3 if text.starts_with('▼') => "num down".to_string(),
+                        3 if text.starts_with('▲') => "num up".to_string(),
+                        9 => outlook_class(mv.and_then(|m| m.outlook)).to_string(),
+                        _ => "num".to_string(),
+                    };
+                    let _ = write!(
+                        h,
+                        "<td class=\"{class}\" data-sort=\"{}\">{}</td>",
+                        esc(key),
+                        esc(text)
+                    );
+                }
+                h.push_str("</tr>\n");
+            }
+            h.push_str("</tbody></table></div>\n");
+        }
+        absent_notes(h, &m.absent, lang);
+    }
+    h.push_str("</section>\n");
 }
 
 fn summary_section(h: &mut String, result: &AuditResult, lang: Lang) {
@@ -431,6 +631,321 @@ fn bar_chart(rows: &[&Row], lang: Lang) -> String {
     }
     s.push_str("</svg>\n");
     s
+}
+
+/// The trend report (`zhibiao trend … -o trend.html`): the snapshots, the outlook counts,
+/// then per target a small multiple of line charts (one inline SVG per region, the
+/// target's common scale, the required value dashed, the last point red when unmet and
+/// green when met) and the table of values per snapshot with the change and the outlook.
+pub fn render_trend(results: &[AuditResult], meta: &ReportMeta) -> String {
+    let mut h = String::with_capacity(64 * 1024);
+    let Some(last) = results.last() else {
+        return h;
+    };
+    let lang = meta.lang;
+    let w = lang.words();
+    let p = &last.plan;
+    let title = format!("{} · {}", p.title, w.trend);
+    page_head(&mut h, &title, lang);
+    let dates: Vec<String> = results.iter().map(|r| r.as_of.to_string()).collect();
+    let facts = [
+        (pick(lang, "计划", "Plan"), p.id.clone()),
+        (w.province, p.province.clone()),
+        (w.scope, last.scope.clone()),
+        (w.snapshots, dates.join(pick(lang, "、", ", "))),
+        (w.due, p.due.to_string()),
+        (
+            w.generated,
+            meta.generated.format("%Y-%m-%d %H:%M:%S").to_string(),
+        ),
+    ];
+    header_block(&mut h, &p.title, p, &facts, meta);
+    let targets = super::trend::trend_targets(results);
+    let _ = writeln!(
+        h,
+        "<section id=\"trend\">\n<h2>{}{}{} → {}{}</h2>\n<p class=\"note\">{}</p>",
+        esc(w.trend),
+        pick(lang, "（", " ("),
+        esc(dates.first().map(String::as_str).unwrap_or_default()),
+        last.as_of,
+        pick(lang, "）", ")"),
+        esc(w.trend_note)
+    );
+    let counts: Vec<(String, String, Level, [usize; 5])> = targets
+        .iter()
+        .filter(|t| t.counts.iter().sum::<usize>() > 0)
+        .map(|t| {
+            let tt = &last.targets[t.target].target;
+            (tt.id.clone(), tt.text.clone(), t.level, t.counts)
+        })
+        .collect();
+    let _ = writeln!(h, "<h3>{}</h3>", esc(w.outlook_counts));
+    outlook_counts_table(&mut h, &counts, lang);
+    let xs = super::trend::date_positions(results);
+    for t in &targets {
+        let target = &last.targets[t.target].target;
+        let decimals = t.series.first().map_or(0, |s| s.row.decimals);
+        let required = t.series.iter().find_map(|s| s.row.required);
+        let _ = write!(
+            h,
+            "<div class=\"trend-target\" id=\"trend-{}\">\n<h3><span class=\"id\">{}</span> {}",
+            esc(&target.id),
+            esc(&target.id),
+            esc(&target.text)
+        );
+        if let Some(q) = required {
+            let _ = write!(
+                h,
+                " <span class=\"required-note\">{}{} {}{}</span>",
+                pick(lang, "（", "("),
+                esc(w.required),
+                esc(&fmt_num(q, decimals)),
+                pick(lang, "）", ")")
+            );
+        }
+        h.push_str("</h3>\n");
+        let (lo, hi) = super::trend::scale(t.range, decimals);
+        if !t.series.is_empty() {
+            h.push_str("<div class=\"smalls\">\n");
+            for s in &t.series {
+                h.push_str(&small_chart(s, &xs, &dates, (lo, hi), decimals, lang));
+            }
+            h.push_str("</div>\n");
+        }
+        absent_notes(&mut h, &t.absent, lang);
+        if !t.series.is_empty() {
+            let _ = write!(
+                h,
+                "<div class=\"scroll\"><table class=\"sortable trend\"><thead><tr><th>{}{}{}{}</th>",
+                esc(w.region),
+                pick(lang, "（", " ("),
+                esc(level_name(t.level, lang)),
+                pick(lang, "）", ")")
+            );
+            for d in &dates {
+                let _ = write!(h, "<th class=\"num\">{}</th>", esc(d));
+            }
+            let _ = writeln!(
+                h,
+                "<th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>",
+                esc(w.required),
+                esc(w.change),
+                esc(w.outlook)
+            );
+            for s in &t.series {
+                let r = s.row;
+                let _ = write!(
+                    h,
+                    "<tr><th scope=\"row\" data-sort=\"{}\">{}</th>",
+                    esc(&r.sort_key),
+                    esc(&region_label(&r.region))
+                );
+                let n = s.values.len();
+                for (i, v) in s.values.iter().enumerate() {
+                    let class = if i + 1 == n {
+                        format!("num {}", r.status.as_str())
+                    } else {
+                        "num".to_string()
+                    };
+                    let _ = write!(
+                        h,
+                        "<td class=\"{class}\" data-sort=\"{}\">{}</td>",
+                        v.map(|x| x.to_string()).unwrap_or_default(),
+                        esc(&v
+                            .map(|x| fmt_num(x, r.decimals))
+                            .unwrap_or_else(|| "—".to_string()))
+                    );
+                }
+                let change = s.change();
+                let change_text = super::change_text(change, r.decimals);
+                let dir = match change_text.chars().next() {
+                    Some('▲') => " up",
+                    Some('▼') => " down",
+                    _ => "",
+                };
+                let outlook = r.movement.as_ref().and_then(|m| m.outlook);
+                let _ = writeln!(
+                    h,
+                    "<td class=\"num\">{}</td><td class=\"num{dir}\" data-sort=\"{}\">{}</td><td class=\"{}\">{}</td></tr>",
+                    esc(&r
+                        .required
+                        .map(|q| fmt_num(q, r.decimals))
+                        .unwrap_or_else(|| "—".to_string())),
+                    change.map(|c| c.to_string()).unwrap_or_default(),
+                    esc(&change_text),
+                    outlook_class(outlook),
+                    esc(outlook.map(|o| lang.outlook(o)).unwrap_or("—"))
+                );
+            }
+            h.push_str("</tbody></table></div>\n");
+        }
+        h.push_str("</div>\n");
+    }
+    h.push_str("</section>\n");
+    page_foot(&mut h, meta);
+    h
+}
+
+/// Small-multiple geometry (CSS pixels).
+const SM_W: f64 = 240.0;
+const SM_H: f64 = 140.0;
+
+/// One small line chart: a region's value at each snapshot on the target's common scale.
+fn small_chart(
+    s: &super::trend::Series,
+    xs: &[f64],
+    dates: &[String],
+    (lo, hi): (f64, f64),
+    decimals: u8,
+    lang: Lang,
+) -> String {
+    let r = s.row;
+    let lo_text = fmt_num(lo, decimals);
+    let hi_text = fmt_num(hi, decimals);
+    // Tick labels at 10px: about 6px a character.
+    let label_w = lo_text.chars().count().max(hi_text.chars().count()) as f64 * 6.0 + 4.0;
+    let (pl, pr, pt, pb) = (label_w + 2.0, SM_W - 4.0, 24.0, SM_H - 16.0);
+    let inset = 6.0;
+    let x_of = |f: f64| pl + inset + f.clamp(0.0, 1.0) * (pr - pl - 2.0 * inset);
+    let span = hi - lo;
+    let y_of = |v: f64| {
+        if span > 0.0 && v.is_finite() {
+            pb - ((v - lo) / span).clamp(0.0, 1.0) * (pb - pt)
+        } else {
+            (pt + pb) / 2.0
+        }
+    };
+    let last_class = match r.status {
+        Status::Met => "met",
+        Status::Unmet => "unmet",
+        _ => "other",
+    };
+    let mut value_text = s
+        .values
+        .last()
+        .copied()
+        .flatten()
+        .map(|v| fmt_num(v, r.decimals))
+        .unwrap_or_else(|| lang.status(Status::NoData).to_string());
+    if s.change().is_some() {
+        value_text = format!(
+            "{value_text} {}",
+            super::change_text(s.change(), r.decimals)
+        );
+    }
+    let name = region_label(&r.region);
+    let tip: Vec<String> = dates
+        .iter()
+        .zip(&s.values)
+        .map(|(d, v)| {
+            format!(
+                "{d}: {}",
+                v.map(|x| fmt_num(x, r.decimals))
+                    .unwrap_or_else(|| "—".to_string())
+            )
+        })
+        .collect();
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "<svg class=\"sm\" viewBox=\"0 0 {SM_W} {SM_H}\" width=\"{SM_W}\" height=\"{SM_H}\" role=\"img\">\
+         <title>{} · {}</title>",
+        esc(&name),
+        esc(&tip.join(" · "))
+    );
+    let _ = write!(
+        o,
+        "<text x=\"0\" y=\"14\" class=\"name\">{}</text>\
+         <text x=\"{SM_W}\" y=\"14\" class=\"last {last_class}\">{}</text>\
+         <rect x=\"{pl:.1}\" y=\"{pt}\" width=\"{:.1}\" height=\"{:.1}\" class=\"plot\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\">{}</text>\
+         <text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\">{}</text>",
+        esc(&name),
+        esc(&value_text),
+        pr - pl,
+        pb - pt,
+        pl - 3.0,
+        pt + 8.0,
+        esc(&hi_text),
+        pl - 3.0,
+        pb,
+        esc(&lo_text)
+    );
+    if let Some(q) = r.required {
+        let y = y_of(q);
+        let _ = write!(
+            o,
+            "<line x1=\"{pl:.1}\" y1=\"{y:.1}\" x2=\"{pr:.1}\" y2=\"{y:.1}\" class=\"required\"/>"
+        );
+    }
+    // The line, broken where a snapshot has no figure.
+    let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    let mut points = Vec::new();
+    for (f, v) in xs.iter().zip(&s.values) {
+        match v {
+            Some(v) => {
+                let p = (x_of(*f), y_of(*v));
+                if let Some(run) = runs.last_mut() {
+                    run.push(p);
+                }
+                points.push(p);
+            }
+            None => runs.push(Vec::new()),
+        }
+    }
+    for run in runs.iter().filter(|r| r.len() >= 2) {
+        let pts: Vec<String> = run.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+        let _ = write!(o, "<polyline points=\"{}\" class=\"line\"/>", pts.join(" "));
+    }
+    let last_x = s
+        .values
+        .iter()
+        .rposition(Option::is_some)
+        .and_then(|i| xs.get(i).map(|f| x_of(*f)));
+    for (x, y) in &points {
+        if Some(*x) == last_x {
+            let _ = write!(
+                o,
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" class=\"point last {last_class}\"/>"
+            );
+        } else {
+            let _ = write!(
+                o,
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" class=\"point\"/>"
+            );
+        }
+    }
+    // Dates: the first and last always, the others where they do not collide.
+    let n = dates.len();
+    let label_px = 62.0;
+    let mut taken: Vec<f64> = Vec::new();
+    let mut order: Vec<usize> = if n == 0 { Vec::new() } else { vec![0, n - 1] };
+    order.extend(1..n.saturating_sub(1));
+    order.dedup();
+    for i in order {
+        let (Some(d), Some(f)) = (dates.get(i), xs.get(i)) else {
+            continue;
+        };
+        let (x, anchor, center) = if i == 0 {
+            (pl, "start", pl + label_px / 2.0)
+        } else if i + 1 == n {
+            (pr, "end", pr - label_px / 2.0)
+        } else {
+            (x_of(*f), "middle", x_of(*f))
+        };
+        if taken.iter().any(|c| (c - center).abs() < label_px + 4.0) {
+            continue;
+        }
+        taken.push(center);
+        let _ = write!(
+            o,
+            "<text x=\"{x:.1}\" y=\"{:.1}\" class=\"date\" text-anchor=\"{anchor}\">{}</text>",
+            SM_H - 3.0,
+            esc(d)
+        );
+    }
+    o.push_str("</svg>\n");
+    o
 }
 
 fn gaps_section(h: &mut String, result: &AuditResult, lang: Lang) {
@@ -807,13 +1322,36 @@ svg.bars .required-label { text-anchor: middle; fill: #1d2125; font-size: 11px; 
 .count { display: inline-block; min-width: 1.6em; padding: 0 6px; border-radius: 9px;
   background: #eef1f5; font-size: 13px; text-align: center; }
 table.issues td:first-child { white-space: nowrap; font-size: 12px; }
+h3 { font-size: 14px; margin: 18px 0 6px; }
+h3 .required-note { color: var(--muted); font-weight: normal; font-size: 13px; }
+td.up { color: var(--met); }
+td.down { color: var(--unmet); }
+table.movement tbody th, table.trend tbody th { background: #f7f8fa; white-space: nowrap; text-align: left; }
+.outlooks .text { color: var(--muted); font-size: 12px; }
+.smalls { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 6px 18px; margin: 4px 0 6px; }
+svg.sm { max-width: 100%; height: auto; font-size: 11px; }
+svg.sm .name { fill: #1d2125; font-weight: 600; font-size: 12px; }
+svg.sm .last { text-anchor: end; font-weight: 600; }
+svg.sm .last.met { fill: var(--met); }
+svg.sm .last.unmet { fill: var(--unmet); }
+svg.sm .last.other { fill: var(--muted); }
+svg.sm .plot { fill: #f7f8fa; stroke: #d0d4da; stroke-width: 1; }
+svg.sm .tick { text-anchor: end; fill: var(--muted); font-size: 10px; }
+svg.sm .date { fill: var(--muted); font-size: 10px; }
+svg.sm .required { stroke: #1d2125; stroke-width: 1.2; stroke-dasharray: 4 3; }
+svg.sm .line { fill: none; stroke: #2c4a6e; stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; }
+svg.sm .point { fill: #2c4a6e; }
+svg.sm .point.last.met { fill: #2e8b47; }
+svg.sm .point.last.unmet { fill: #d0382e; }
+svg.sm .point.last.other { fill: #9aa1a9; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding-top: 6px; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
   body { margin: 0; max-width: none; padding: 0; font-size: 10.5pt; }
   thead { display: table-header-group; }
   thead th { position: static; }
-  tr, figure.chart { break-inside: avoid; }
+  tr, figure.chart, svg.sm { break-inside: avoid; }
+  .smalls { grid-template-columns: repeat(4, 1fr); }
   table.sortable thead th::after { content: ""; }
   .scroll { overflow: visible; }
   .charts { grid-template-columns: 1fr 1fr; }
@@ -942,6 +1480,34 @@ mod tests {
         assert!(h.contains("<svg class=\"bars\""));
         for bad in ["http:", "https:", "@import", "url(", "src=", "href="] {
             assert!(!h.contains(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn movement_and_trend_escape_names_and_need_a_baseline() {
+        let Some(base) = sample::result() else {
+            panic!("sample result")
+        };
+        // Without a baseline: no movement section.
+        assert!(!page(Lang::Zh).contains("id=\"movement\""));
+        // The same snapshot as its own baseline (no time between: no pace, nothing divides
+        // by zero).
+        let mut cur = base.clone();
+        crate::audit::movement::apply_baseline(&mut cur, &base);
+        let h = render(&cur, &sample::meta(Lang::Zh));
+        assert!(h.contains("<section id=\"movement\">"));
+        assert!(!h.contains(sample::CITY));
+        assert!(h.contains("&lt;b&gt;&amp;&quot;阳泉&#39;|市"));
+        // Two snapshots at the same date: the charts put them in the middle.
+        let t = render_trend(&[base, cur], &sample::meta(Lang::En));
+        assert!(t.contains("<svg class=\"sm\""));
+        assert!(!t.contains(sample::CITY));
+        for bad in ["http:", "https:"] {
+            assert!(!t.contains(bad), "{bad}");
+        }
+        for svg in t.split("<svg").skip(1) {
+            let svg = svg.split("</svg>").next().unwrap_or_default();
+            assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
         }
     }
 

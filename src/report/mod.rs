@@ -351,3 +351,198 @@ pub fn missing_tables_text(kinds: &[crate::ingest::TableKind], lang: Lang) -> St
         }
     }
 }
+
+/// The outlooks in the order the reports count them.
+pub const OUTLOOKS: [crate::audit::movement::Outlook; 5] = {
+    use crate::audit::movement::Outlook;
+    [
+        Outlook::Met,
+        Outlook::OnTrack,
+        Outlook::Behind,
+        Outlook::Stalled,
+        Outlook::NoData,
+    ]
+};
+
+/// The rows of target `ti` that the movement section and the trend charts show: the rows
+/// at the target's assessed level (cities for a city target, counties for a county
+/// target), including the regions of the baseline that the current snapshot lacks, and
+/// the reporting units missing from the data (for a county target: the cities not in the
+/// data, which [`outlook_counted`] leaves out as the summary counts them apart); in region
+/// order.
+pub fn movement_rows(result: &AuditResult, ti: usize) -> Vec<&Row> {
+    let mut rows: Vec<&Row> = result
+        .rows
+        .iter()
+        .filter(|r| {
+            r.target == ti
+                && (outlook_counted(result, r)
+                    || (r.region_id.is_none() && r.status == crate::audit::Status::NoData))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+    rows
+}
+
+/// Whether a row counts in a target's outlook counts: it lies at the target's assessed level
+/// (or is assessed).
+pub fn outlook_counted(result: &AuditResult, row: &Row) -> bool {
+    result
+        .targets
+        .get(row.target)
+        .is_some_and(|t| row.level == t.target.level)
+        || row.assessed
+}
+
+/// The outlook counts of `rows`, in the order of [`OUTLOOKS`] (rows that
+/// [`outlook_counted`] leaves out, and rows without an outlook, are not counted).
+pub fn outlook_counts(result: &AuditResult, rows: &[&Row]) -> [usize; 5] {
+    let mut counts = [0usize; 5];
+    for r in rows.iter().filter(|r| outlook_counted(result, r)) {
+        if let Some(o) = r.movement.as_ref().and_then(|m| m.outlook) {
+            if let Some(i) = OUTLOOKS.iter().position(|x| *x == o) {
+                counts[i] += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// The level of a target's shown rows: that of the first counted row (a county under a
+/// county `--scope`), else the target's.
+pub fn shown_level(result: &AuditResult, rows: &[&Row]) -> crate::model::Level {
+    rows.iter()
+        .find(|r| outlook_counted(result, r))
+        .map(|r| r.level)
+        .or_else(|| rows.first().map(|r| r.level))
+        .unwrap_or(result.by)
+}
+
+/// One target of the movement section: its regions ranked by change, the regions with no
+/// figure at either date apart, and the outlook counts.
+#[derive(Debug, Clone)]
+pub struct MovementTarget<'a> {
+    /// Index into `result.targets`.
+    pub target: usize,
+    /// Regions with a figure now or at the baseline, largest change first (no change
+    /// last), then in region order.
+    pub ranked: Vec<&'a Row>,
+    /// Regions with no figure at either date (no data, not applicable).
+    pub absent: Vec<&'a Row>,
+    /// Rows per outlook, in the order of [`OUTLOOKS`].
+    pub counts: [usize; 5],
+    /// The level of the rows shown (the target's, or the county under a county scope).
+    pub level: crate::model::Level,
+}
+
+impl MovementTarget<'_> {
+    /// Rows with an outlook (info and not-applicable rows have none).
+    pub fn counted(&self) -> usize {
+        self.counts.iter().sum()
+    }
+}
+
+/// The movement section of a result with a baseline: one entry per evaluated target with
+/// rows at its level (none without a baseline).
+pub fn movement_targets(result: &AuditResult) -> Vec<MovementTarget<'_>> {
+    if result.baseline_as_of.is_none() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (ti, tr) in result.targets.iter().enumerate() {
+        if tr.skipped.is_some() {
+            continue;
+        }
+        let rows = movement_rows(result, ti);
+        if rows.is_empty() {
+            continue;
+        }
+        let counts = outlook_counts(result, &rows);
+        let level = shown_level(result, &rows);
+        let (mut ranked, absent): (Vec<&Row>, Vec<&Row>) = rows.into_iter().partition(|r| {
+            r.value.is_some()
+                || r.movement
+                    .as_ref()
+                    .is_some_and(|m| m.baseline_value.is_some())
+        });
+        let change = |r: &Row| r.movement.as_ref().and_then(|m| m.change);
+        ranked.sort_by(|a, b| match (change(a), change(b)) {
+            (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.sort_key.cmp(&b.sort_key)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.sort_key.cmp(&b.sort_key),
+        });
+        out.push(MovementTarget {
+            target: ti,
+            ranked,
+            absent,
+            counts,
+            level,
+        });
+    }
+    out
+}
+
+/// A change as the reports show it: "▲0.65", "▼2", "＝", or "—" when unknown.
+pub fn change_text(change: Option<f64>, decimals: u8) -> String {
+    match change {
+        Some(c)
+            if fmt_num(c.abs(), decimals)
+                .chars()
+                .all(|ch| ch == '0' || ch == '.') =>
+        {
+            "＝".to_string()
+        }
+        Some(c) if c > 0.0 => format!("▲{}", fmt_num(c, decimals)),
+        Some(c) if c < 0.0 => format!("▼{}", fmt_num(-c, decimals)),
+        Some(_) => "＝".to_string(),
+        None => "—".to_string(),
+    }
+}
+
+/// A change in records or units: "+113", "−3", "0", or "—".
+pub fn count_change_text(change: Option<i64>) -> String {
+    match change {
+        Some(c) if c > 0 => format!("+{c}"),
+        Some(c) if c < 0 => format!("−{}", c.unsigned_abs()),
+        Some(_) => "0".to_string(),
+        None => "—".to_string(),
+    }
+}
+
+/// The movement cells of a row in the order the PDF, HTML and XLSX movement tables show
+/// them: baseline value, current value, required, change, change in count, gap, pace
+/// needed, pace achieved, projected date, outlook ("—" where there is nothing).
+pub fn movement_display(row: &Row, lang: Lang) -> [String; 10] {
+    let dash = || "—".to_string();
+    let num = |v: Option<f64>, d: u8| v.map(|x| fmt_num(x, d)).unwrap_or_else(dash);
+    let m = row.movement.as_ref();
+    [
+        num(m.and_then(|m| m.baseline_value), row.decimals),
+        num(row.value, row.decimals),
+        num(row.required, row.decimals),
+        change_text(m.and_then(|m| m.change), row.decimals),
+        count_change_text(m.and_then(|m| m.change_count)),
+        row.gap.map(|g| g.to_string()).unwrap_or_else(dash),
+        num(m.and_then(|m| m.pace_needed), 2),
+        num(m.and_then(|m| m.pace_actual), 2),
+        m.and_then(|m| m.projected_date)
+            .map(|d| d.to_string())
+            .unwrap_or_else(dash),
+        m.and_then(|m| m.outlook)
+            .map(|o| lang.outlook(o).to_string())
+            .unwrap_or_else(dash),
+    ]
+}
+
+/// The explanation above a movement section, with the two dates filled in.
+pub fn movement_note(result: &AuditResult, lang: Lang) -> String {
+    let b = result
+        .baseline_as_of
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    lang.words()
+        .movement_note
+        .replace("{b}", &b)
+        .replace("{a}", &result.as_of.to_string())
+}

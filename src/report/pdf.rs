@@ -14,6 +14,9 @@
 
 mod layout;
 mod text;
+mod trend;
+
+pub use self::trend::trend_to_bytes;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -40,7 +43,8 @@ use self::layout::{
 use self::text::Shaper;
 use super::html::{issues_count_in, partial_label, summary_counts};
 use super::issues::{is_listed, table_accounting, totals};
-use super::{fmt_num, region_label, Lang, ReportError, ReportMeta, Words};
+use super::{fmt_num, region_label, Lang, ReportError, ReportMeta, Words, OUTLOOKS};
+use crate::audit::movement::Outlook;
 use crate::audit::{AuditResult, Row, Status};
 use crate::ingest::{Outcome, SkipReason};
 use crate::model::Level;
@@ -233,42 +237,95 @@ pub fn to_bytes(
     meta: &ReportMeta,
     opts: &PdfOptions,
 ) -> Result<Vec<u8>, ReportError> {
-    // The font: the embedded Noto Sans SC, or --font PATH[:INDEX].
-    let owned: Option<(Arc<Vec<u8>>, u32, String)> = match &opts.font {
-        Some((path, index)) => {
-            let bytes = std::fs::read(path).map_err(|e| ReportError::Font {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?;
-            Some((Arc::new(bytes), *index, path.display().to_string()))
-        }
-        None => None,
-    };
-    let (slice, index, font_name): (&[u8], u32, String) = match &owned {
-        Some((bytes, index, name)) => (bytes.as_slice(), *index, name.clone()),
-        None => (
-            NOTO_SANS_SC,
-            0,
-            "NotoSansSC-Regular.otf (embedded)".to_string(),
+    let src = FontSource::load(opts)?;
+    let shaper = src.shaper()?;
+    let pages = lay_out(result, meta, &shaper)?;
+    let w = meta.lang.words();
+    let doc = DocInfo {
+        title: result.plan.title.clone(),
+        footer_left: format!(
+            "{} · {} · {} {}",
+            result.plan.title, result.plan.id, w.as_of, result.as_of
+        ),
+        description: format!(
+            "{} {} · {} {}",
+            w.as_of, result.as_of, w.scope, result.scope
         ),
     };
-    let font_err = |message: &str| ReportError::Font {
-        path: font_name.clone(),
-        message: message.to_string(),
-    };
-    let shaper = Shaper::new(slice, index)
-        .ok_or_else(|| font_err("not a usable font (or no such face index)"))?;
-    let data: Data = match &owned {
-        Some((bytes, _, _)) => Data::from(bytes.clone()),
-        None => Data::from(NOTO_SANS_SC),
-    };
-    let font = Font::new(data, index).ok_or_else(|| font_err("krilla cannot read this font"))?;
+    src.render(&doc, meta, &shaper, pages)
+}
 
-    let pages = lay_out(result, meta, &shaper)?;
-    render(result, meta, &shaper, font, pages).map_err(|e| match e {
-        RenderError::Report(e) => e,
-        RenderError::Krilla(k) => krilla_error(k, &font_name),
-    })
+/// The font of a report: the embedded Noto Sans SC, or `--font PATH[:INDEX]`.
+struct FontSource {
+    owned: Option<Arc<Vec<u8>>>,
+    index: u32,
+    name: String,
+}
+
+impl FontSource {
+    fn load(opts: &PdfOptions) -> Result<Self, ReportError> {
+        match &opts.font {
+            Some((path, index)) => {
+                let bytes = std::fs::read(path).map_err(|e| ReportError::Font {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                Ok(FontSource {
+                    owned: Some(Arc::new(bytes)),
+                    index: *index,
+                    name: path.display().to_string(),
+                })
+            }
+            None => Ok(FontSource {
+                owned: None,
+                index: 0,
+                name: "NotoSansSC-Regular.otf (embedded)".to_string(),
+            }),
+        }
+    }
+
+    fn err(&self, message: &str) -> ReportError {
+        ReportError::Font {
+            path: self.name.clone(),
+            message: message.to_string(),
+        }
+    }
+
+    fn shaper(&self) -> Result<Shaper<'_>, ReportError> {
+        let slice: &[u8] = match &self.owned {
+            Some(b) => b.as_slice(),
+            None => NOTO_SANS_SC,
+        };
+        Shaper::new(slice, self.index)
+            .ok_or_else(|| self.err("not a usable font (or no such face index)"))
+    }
+
+    /// Draw the laid-out pages into a validated PDF.
+    fn render(
+        &self,
+        doc: &DocInfo,
+        meta: &ReportMeta,
+        shaper: &Shaper,
+        pages: Pages,
+    ) -> Result<Vec<u8>, ReportError> {
+        let data: Data = match &self.owned {
+            Some(bytes) => Data::from(bytes.clone()),
+            None => Data::from(NOTO_SANS_SC),
+        };
+        let font =
+            Font::new(data, self.index).ok_or_else(|| self.err("krilla cannot read this font"))?;
+        render(doc, meta, shaper, font, pages).map_err(|e| match e {
+            RenderError::Report(e) => e,
+            RenderError::Krilla(k) => krilla_error(k, &self.name),
+        })
+    }
+}
+
+/// What the document says about itself: title, footer, description.
+struct DocInfo {
+    title: String,
+    footer_left: String,
+    description: String,
 }
 
 enum RenderError {
@@ -318,6 +375,7 @@ fn lay_out<'s, 'f>(
     checklist(&mut p, result, meta.lang)?;
     charts(&mut p, result, meta.lang)?;
     gap_table(&mut p, result, meta.lang)?;
+    movement(&mut p, result, meta.lang)?;
     data_issues(&mut p, result, meta.lang)?;
     accounting(&mut p, result, meta.lang)?;
     Ok(p)
@@ -328,23 +386,6 @@ fn title_block(p: &mut Pages, result: &AuditResult, meta: &ReportMeta) -> Result
     let w = lang.words();
     let x = extra(lang);
     let plan = &result.plan;
-    let page = p.page_index();
-    p.marks.push(layout::Mark {
-        title: x.overview.to_string(),
-        page,
-        y: p.y,
-        children: Vec::new(),
-    });
-    p.paragraph(&plan.title, 18.0, INK, "plan title")?;
-    p.gap(4.0);
-    let mut doc = plan.issuer.clone();
-    if !plan.document.is_empty() {
-        doc = format!("{doc}　{}", plan.document);
-    }
-    p.paragraph(&doc, 11.0, GREY, "plan issuer")?;
-    p.gap(8.0);
-
-    // Facts in a key/value grid of four pairs per row.
     let facts: Vec<(&str, String)> = vec![
         (x.issuer, plan.issuer.clone()),
         (
@@ -366,6 +407,35 @@ fn title_block(p: &mut Pages, result: &AuditResult, meta: &ReportMeta) -> Result
             meta.generated.format("%Y-%m-%d %H:%M:%S").to_string(),
         ),
     ];
+    title_block_with(p, plan, facts, meta)
+}
+
+/// The plan's title and issuer, `facts` in a key/value grid of three pairs per row, and
+/// the input files with their SHA-256.
+fn title_block_with(
+    p: &mut Pages,
+    plan: &crate::plan::PlanMeta,
+    facts: Vec<(&str, String)>,
+    meta: &ReportMeta,
+) -> Result<(), ReportError> {
+    let w = meta.lang.words();
+    let x = extra(meta.lang);
+    let page = p.page_index();
+    p.marks.push(layout::Mark {
+        title: x.overview.to_string(),
+        page,
+        y: p.y,
+        children: Vec::new(),
+    });
+    p.paragraph(&plan.title, 18.0, INK, "plan title")?;
+    p.gap(4.0);
+    let mut doc = plan.issuer.clone();
+    if !plan.document.is_empty() {
+        doc = format!("{doc}　{}", plan.document);
+    }
+    p.paragraph(&doc, 11.0, GREY, "plan issuer")?;
+    p.gap(8.0);
+
     let mut rows = Vec::new();
     for chunk in facts.chunks(3) {
         let mut row = Vec::new();
@@ -796,6 +866,175 @@ fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
     Ok(())
 }
 
+/// "标题（内容）" / "Title (content)".
+fn parenthesized(head: &str, inner: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{head}（{inner}）"),
+        Lang::En => format!("{head} ({inner})"),
+    }
+}
+
+/// "标签：内容" / "Label: content".
+fn labelled(label: &str, text: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{label}：{text}"),
+        Lang::En => format!("{label}: {text}"),
+    }
+}
+
+/// Background of an outlook cell: met and on track green, behind and stalled red.
+fn outlook_fill(o: Option<Outlook>) -> Option<Rgb> {
+    match o {
+        Some(Outlook::Met | Outlook::OnTrack) => Some(OK_BG),
+        Some(Outlook::Behind | Outlook::Stalled) => Some(WARN_BG),
+        Some(Outlook::NoData) => Some(NODATA_BG),
+        None => None,
+    }
+}
+
+/// The outlook counts of the targets, one row each (the movement and trend reports).
+fn outlook_counts_table(
+    p: &mut Pages,
+    rows: Vec<(String, Level, [usize; 5])>,
+    lang: Lang,
+    context: &str,
+) -> Result<(), ReportError> {
+    let w = lang.words();
+    let rows = rows
+        .into_iter()
+        .map(|(id, level, counts)| {
+            let mut cells = vec![Cell::new(id), Cell::new(level_label(level, lang))];
+            for (i, n) in counts.iter().enumerate() {
+                let fill = (*n > 0)
+                    .then(|| outlook_fill(OUTLOOKS.get(i).copied()))
+                    .flatten();
+                cells.push(Cell::new(n.to_string()).right().fill(fill));
+            }
+            cells
+        })
+        .collect();
+    let mut header = vec![Cell::new(w.target), Cell::new(w.level)];
+    header.extend(w.outlooks.iter().map(|o| Cell::new(*o).right()));
+    let first = CONTENT_W - 60.0 - 5.0 * 80.0;
+    p.table(&Table {
+        widths: vec![first, 60.0, 80.0, 80.0, 80.0, 80.0, 80.0],
+        header,
+        rows,
+        size: 8.0,
+        context: context.to_string(),
+    })
+}
+
+/// The movement since the baseline (only with `--baseline`): the outlook counts of every
+/// target, then per target its regions ranked by change, with the pace needed and
+/// achieved, the projected date and the outlook.
+fn movement(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), ReportError> {
+    let targets = super::movement_targets(result);
+    let Some(base) = result.baseline_as_of else {
+        return Ok(());
+    };
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let w = lang.words();
+    let title = parenthesized(w.movement, &format!("{base} → {}", result.as_of), lang);
+    p.heading(&title)?;
+    p.paragraph(&super::movement_note(result, lang), 8.0, GREY, &title)?;
+    p.gap(4.0);
+    let counts = targets
+        .iter()
+        .filter(|m| m.counted() > 0)
+        .map(|m| {
+            let t = &result.targets[m.target].target;
+            (format!("{}　{}", t.id, t.text), m.level, m.counts)
+        })
+        .collect();
+    outlook_counts_table(p, counts, lang, &title)?;
+    let size = 7.5;
+    let sep = if lang == Lang::Zh { "、" } else { ", " };
+    for m in &targets {
+        let t = &result.targets[m.target].target;
+        let caption = format!("{}　{}", t.id, t.text);
+        // Keep the caption with the header and the first rows.
+        p.need(9.0 * 1.3 * 2.0 + 3.0 * 16.0 + 4.0);
+        p.gap(4.0);
+        p.sub_mark(&t.id);
+        p.paragraph(&caption, 9.0, INK, &caption)?;
+        if !m.ranked.is_empty() {
+            let mut region_w: f32 = 60.0;
+            for r in &m.ranked {
+                region_w =
+                    region_w.max(p.shaper.width(&region_label(&r.region), size, &caption)? + 8.0);
+            }
+            let fixed = [58.0, 58.0, 48.0, 56.0, 56.0, 44.0, 62.0, 62.0, 62.0, 58.0];
+            let region_w = region_w.min(CONTENT_W - fixed.iter().sum::<f32>());
+            // Spread the spare width over the columns (up to 16 points each).
+            let spare = CONTENT_W - region_w - fixed.iter().sum::<f32>();
+            let extra_w = (spare / 11.0).clamp(0.0, 16.0);
+            let mut widths = vec![region_w + extra_w];
+            widths.extend(fixed.iter().map(|f| f + extra_w));
+            let header = vec![
+                Cell::new(parenthesized(w.region, level_label(m.level, lang), lang)),
+                Cell::new(format!("{}\n{base}", w.baseline)).right(),
+                Cell::new(format!("{}\n{}", w.current, result.as_of)).right(),
+                Cell::new(w.required).right(),
+                Cell::new(w.change).right(),
+                Cell::new(w.change_count).right(),
+                Cell::new(w.gap).right(),
+                Cell::new(w.pace_needed).right(),
+                Cell::new(w.pace_actual).right(),
+                Cell::new(w.projected).right(),
+                Cell::new(w.outlook),
+            ];
+            let rows = m
+                .ranked
+                .iter()
+                .map(|r| {
+                    let d = super::movement_display(r, lang);
+                    let outlook = r.movement.as_ref().and_then(|m| m.outlook);
+                    let mut cells = vec![Cell::new(region_label(&r.region))];
+                    for (i, text) in d.iter().enumerate() {
+                        let cell = Cell::new(with_marks(p.shaper, text));
+                        cells.push(match i {
+                            1 => cell.right().fill(status_fill(r.status)),
+                            3 if text.starts_with('▼') => cell.right().color(WARN),
+                            9 => cell.fill(outlook_fill(outlook)),
+                            _ => cell.right(),
+                        });
+                    }
+                    cells
+                })
+                .collect();
+            p.table(&Table {
+                widths,
+                header,
+                rows,
+                size,
+                context: caption.clone(),
+            })?;
+        }
+        // Regions with no figure at either date, by status.
+        for status in [Status::NoData, Status::NotApplicable] {
+            let names: Vec<&str> = m
+                .absent
+                .iter()
+                .filter(|r| r.status == status)
+                .map(|r| short_region(&r.region))
+                .collect();
+            if !names.is_empty() {
+                p.paragraph(
+                    &labelled(lang.status(status), &names.join(sep), lang),
+                    7.5,
+                    GREY,
+                    &caption,
+                )?;
+            }
+        }
+        p.gap(6.0);
+    }
+    Ok(())
+}
+
 /// Split columns of `widths` into consecutive groups that fit `avail` next to the region
 /// column (a column wider than the rest of the page gets a group of its own).
 fn column_groups(region_w: f32, widths: &[f32], avail: f32) -> Vec<Vec<usize>> {
@@ -982,9 +1221,23 @@ fn fill(c: Rgb) -> Fill {
     }
 }
 
+/// A circle as four cubic Béziers.
+fn circle_path(x: f32, y: f32, r: f32) -> Option<krilla::geom::Path> {
+    // The control-point distance that makes a quarter circle: 4/3 · (√2 − 1).
+    let k = 0.552_284_8 * r;
+    let mut pb = PathBuilder::new();
+    pb.move_to(x + r, y);
+    pb.cubic_to(x + r, y + k, x + k, y + r, x, y + r);
+    pb.cubic_to(x - k, y + r, x - r, y + k, x - r, y);
+    pb.cubic_to(x - r, y - k, x - k, y - r, x, y - r);
+    pb.cubic_to(x + k, y - r, x + r, y - k, x + r, y);
+    pb.close();
+    pb.finish()
+}
+
 /// Draw the laid-out pages, footers, outline and metadata; krilla validates PDF/A-2b.
 fn render(
-    result: &AuditResult,
+    doc: &DocInfo,
     meta: &ReportMeta,
     shaper: &Shaper,
     font: Font,
@@ -1002,11 +1255,7 @@ fn render(
     };
     let mut document = Document::new_with(settings);
     let total = pages.pages.len();
-    let footer_left = format!(
-        "{} · {} · {} {}",
-        result.plan.title, result.plan.id, w.as_of, result.as_of
-    );
-    let footer_left = shaper.shape(&footer_left, "footer")?;
+    let footer_left = shaper.shape(&doc.footer_left, "footer")?;
     for (i, ops) in pages.pages.iter().enumerate() {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
             .ok_or_else(|| ReportError::Other("page size".into()))?;
@@ -1047,6 +1296,38 @@ fn render(
                             surface.set_fill(Some(fill(*c)));
                             surface.draw_path(&path);
                         }
+                    }
+                }
+                Op::Polyline {
+                    points,
+                    width,
+                    color: c,
+                } => {
+                    let mut pb = PathBuilder::new();
+                    for (i, (x, y)) in points.iter().enumerate() {
+                        if i == 0 {
+                            pb.move_to(*x, *y);
+                        } else {
+                            pb.line_to(*x, *y);
+                        }
+                    }
+                    if let Some(path) = pb.finish() {
+                        surface.set_fill(None);
+                        surface.set_stroke(Some(Stroke {
+                            paint: color(*c).into(),
+                            width: *width,
+                            line_join: krilla::paint::LineJoin::Round,
+                            line_cap: krilla::paint::LineCap::Round,
+                            ..Stroke::default()
+                        }));
+                        surface.draw_path(&path);
+                    }
+                }
+                Op::Circle { x, y, r, fill: c } => {
+                    if let Some(path) = circle_path(*x, *y, *r) {
+                        surface.set_stroke(None);
+                        surface.set_fill(Some(fill(*c)));
+                        surface.draw_path(&path);
                     }
                 }
                 Op::Stroke {
@@ -1133,11 +1414,8 @@ fn render(
         .minute(g.minute() as u8)
         .second(g.second() as u8);
     let metadata = Metadata::new()
-        .title(result.plan.title.clone())
-        .description(format!(
-            "{} {} · {} {}",
-            w.as_of, result.as_of, w.scope, result.scope
-        ))
+        .title(doc.title.clone())
+        .description(doc.description.clone())
         .language(match lang {
             Lang::Zh => "zh-CN".to_string(),
             Lang::En => "en".to_string(),
@@ -1174,6 +1452,27 @@ mod tests {
             column_groups(80.0, &[900.0, 10.0], CONTENT_W),
             vec![vec![0], vec![1]]
         );
+    }
+
+    #[test]
+    fn movement_and_trend_pdfs_of_the_sample() {
+        let Some(base) = super::super::html::sample::result() else {
+            panic!("sample result")
+        };
+        let mut cur = base.clone();
+        crate::audit::movement::apply_baseline(&mut cur, &base);
+        let meta = super::super::html::sample::meta(Lang::En);
+        let opts = PdfOptions::default();
+        for bytes in [
+            to_bytes(&cur, &meta, &opts),
+            trend_to_bytes(&[base, cur], &meta, &opts),
+        ] {
+            match bytes {
+                Ok(b) => assert!(b.starts_with(b"%PDF-")),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(trend_to_bytes(&[], &meta, &opts).is_err());
     }
 
     #[test]

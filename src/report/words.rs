@@ -86,6 +86,37 @@ pub struct Words {
     /// Page footer: prefix, middle and suffix around the page number and count
     /// ("第 ", " 页 / 共 ", " 页" or "Page ", " of ", "").
     pub page: (&'static str, &'static str, &'static str),
+    /// Movement section title ("变化与展望").
+    pub movement: &'static str,
+    /// What the movement section's columns mean; `{b}` and `{a}` are the baseline's and
+    /// the audit's as-of dates.
+    pub movement_note: &'static str,
+    /// "上期" / "Baseline" (column header, the date follows).
+    pub baseline: &'static str,
+    /// "本期" / "Current".
+    pub current: &'static str,
+    /// "变化" / "Change".
+    pub change: &'static str,
+    /// "数量变化" / "Change in count" (records or covered units).
+    pub change_count: &'static str,
+    /// "所需进度/季" / "Pace needed /qtr".
+    pub pace_needed: &'static str,
+    /// "实际进度/季" / "Pace achieved /qtr".
+    pub pace_actual: &'static str,
+    /// "预计达标" / "Projected".
+    pub projected: &'static str,
+    /// "展望" / "Outlook".
+    pub outlook: &'static str,
+    /// "展望计数" / "Outlook counts" (the per-target counts table).
+    pub outlook_counts: &'static str,
+    /// Trend report title ("走势").
+    pub trend: &'static str,
+    /// "快照" / "Snapshots".
+    pub snapshots: &'static str,
+    /// What the trend report's charts and columns mean.
+    pub trend_note: &'static str,
+    /// Outlook labels: met, on track, behind, stalled, no data.
+    pub outlooks: [&'static str; 5],
 }
 
 /// Chinese words.
@@ -126,6 +157,21 @@ pub const ZH: Words = Words {
     reporting_unit: "报送单位",
     checklist_note: "✓ 已报送，数字为下列文件编号；✗ 未提供该表；— 数据中没有该单位",
     page: ("第 ", " 页 / 共 ", " 页"),
+    movement: "变化与展望",
+    movement_note: "与上期（{b}）相比，本期（{a}）：变化 = 本期 − 上期；数量变化 = 记录数（密度、数量指标）或覆盖单位数（覆盖率指标）之差；所需进度 = 差距 ÷ 距截止日的季度数；实际进度 = 两期之间每季度缩小的差距；预计达标 = 按实际进度线性推算的达标日期。各指标内按变化从大到小排列。",
+    baseline: "上期",
+    current: "本期",
+    change: "变化",
+    change_count: "数量变化",
+    pace_needed: "所需进度/季",
+    pace_actual: "实际进度/季",
+    projected: "预计达标",
+    outlook: "展望",
+    outlook_counts: "展望计数",
+    trend: "走势",
+    snapshots: "快照",
+    trend_note: "每个小图为一个地区：横轴为快照日期，纵轴为实际值，同一指标的小图纵轴相同；虚线为要求值；最后一点红色为未达标、绿色为达标。变化 = 最后一期 − 第一期；展望按最后两期之间的进度。",
+    outlooks: ["已达标", "按期可达", "进度落后", "停滞", "无数据"],
 };
 
 /// English words.
@@ -166,6 +212,21 @@ pub const EN: Words = Words {
     reporting_unit: "Reporting unit",
     checklist_note: "✓ supplied (the numbers refer to the files listed below); ✗ table not supplied; — the unit is not in the data",
     page: ("Page ", " of ", ""),
+    movement: "Movement and outlook",
+    movement_note: "Current ({a}) against the baseline ({b}): change = current − baseline; change in count = records (density and count targets) or covered units (coverage targets), current − baseline; pace needed = gap ÷ quarters left to the due date; pace achieved = gap closed per quarter between the snapshots; projected = the date the gap closes at that pace (linear). Regions ranked by change within each target.",
+    baseline: "Baseline",
+    current: "Current",
+    change: "Change",
+    change_count: "Change in count",
+    pace_needed: "Pace needed /qtr",
+    pace_actual: "Pace achieved /qtr",
+    projected: "Projected",
+    outlook: "Outlook",
+    outlook_counts: "Outlook counts",
+    trend: "Trend",
+    snapshots: "Snapshots",
+    trend_note: "One small chart per region: snapshot dates across, the value up, the same scale for all regions of a target; the dashed line is the required value; the last point is red when unmet, green when met. Change = last − first snapshot; the outlook is from the pace between the last two.",
+    outlooks: ["met", "on track", "behind", "stalled", "no data"],
 };
 
 impl Lang {
@@ -175,6 +236,19 @@ impl Lang {
             Lang::Zh => &ZH,
             Lang::En => &EN,
         }
+    }
+
+    /// The label of an outlook in this language ("进度落后" / "behind").
+    pub fn outlook(self, o: crate::audit::movement::Outlook) -> &'static str {
+        use crate::audit::movement::Outlook;
+        let i = match o {
+            Outlook::Met => 0,
+            Outlook::OnTrack => 1,
+            Outlook::Behind => 2,
+            Outlook::Stalled => 3,
+            Outlook::NoData => 4,
+        };
+        self.words().outlooks[i]
     }
 
     /// The label of a status in this language.

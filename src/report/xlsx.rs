@@ -15,15 +15,16 @@
 //! leading `'`) is not needed here: a name beginning with `=` is stored as that text.
 
 use rust_xlsxwriter::{
-    ConditionalFormatText, ConditionalFormatTextRule, Format, FormatAlign, Workbook, Worksheet,
-    XlsxError,
+    ConditionalFormatText, ConditionalFormatTextRule, ExcelDateTime, Format, FormatAlign, Workbook,
+    Worksheet, XlsxError,
 };
 
 use super::html::{
     accounting_in, classification_line, level_name, pick, summary_counts, summary_required,
 };
 use super::issues::{is_listed, totals};
-use super::{long_cells, Lang, ReportError, ReportMeta, COLUMNS};
+use super::{fmt_num, long_cells, Lang, ReportError, ReportMeta, COLUMNS};
+use crate::audit::movement::Outlook;
 use crate::audit::AuditResult;
 use crate::plan::diag::display_width;
 
@@ -43,7 +44,389 @@ pub fn to_bytes(result: &AuditResult, meta: &ReportMeta) -> Result<Vec<u8>, Repo
     summary_sheet(wb.add_worksheet(), result, meta)?;
     long_sheet(wb.add_worksheet(), result, lang)?;
     checklist_sheet(wb.add_worksheet(), result, lang)?;
+    if result.baseline_as_of.is_some() {
+        movement_sheet(wb.add_worksheet(), result, lang)?;
+        outlook_sheet(wb.add_worksheet(), result, lang)?;
+    }
     Ok(wb.save_to_buffer()?)
+}
+
+/// Formats shared by the movement and trend sheets.
+struct Fmts {
+    header: Format,
+    integer: Format,
+    signed: Format,
+    pace: Format,
+    date: Format,
+    red: Format,
+    green: Format,
+    grey: Format,
+    /// Per count of decimals: the value format and the change format ("▲0.65").
+    by_decimals: Vec<(u8, Format, Format)>,
+}
+
+impl Fmts {
+    fn new() -> Self {
+        Fmts {
+            header: Format::new().set_bold().set_background_color(0x00EE_F1F5),
+            integer: Format::new().set_num_format("0"),
+            signed: Format::new().set_num_format("+0;-0;0"),
+            pace: Format::new().set_num_format("0.00"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            red: Format::new()
+                .set_background_color(0x00FF_C7CE)
+                .set_font_color(0x009C_0006),
+            green: Format::new()
+                .set_background_color(0x00C6_EFCE)
+                .set_font_color(0x0000_6100),
+            grey: Format::new().set_background_color(0x00F0_F0F0),
+            by_decimals: Vec::new(),
+        }
+    }
+
+    /// (value format, change format) of `decimals` places.
+    fn of(&mut self, decimals: u8) -> (Format, Format) {
+        if let Some((_, v, c)) = self.by_decimals.iter().find(|(d, _, _)| *d == decimals) {
+            return (v.clone(), c.clone());
+        }
+        let n = num_format(decimals);
+        let v = Format::new().set_num_format(n.as_str());
+        let c = Format::new().set_num_format(change_format(decimals));
+        self.by_decimals.push((decimals, v.clone(), c.clone()));
+        (v, c)
+    }
+
+    /// The fill of an outlook cell: met and on track green, behind and stalled red.
+    fn outlook(&self, o: Option<Outlook>) -> Option<&Format> {
+        match o {
+            Some(Outlook::Met | Outlook::OnTrack) => Some(&self.green),
+            Some(Outlook::Behind | Outlook::Stalled) => Some(&self.red),
+            Some(Outlook::NoData) => Some(&self.grey),
+            None => None,
+        }
+    }
+}
+
+/// The number format of a change: the number with ▲ or ▼ before it, "＝" for zero.
+pub fn change_format(decimals: u8) -> String {
+    let n = num_format(decimals);
+    format!("\"▲\"{n};\"▼\"{n};\"＝\"")
+}
+
+/// Write `text` as the number it prints (with `format`), or nothing when it is empty or not
+/// a number.
+fn number_cell(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    text: &str,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    if let Ok(x) = text.parse::<f64>() {
+        ws.write_number_with_format(r, c, x, format)?;
+    }
+    Ok(())
+}
+
+/// A date cell (a date format), or the date as text if Excel cannot hold it.
+fn date_cell(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    d: chrono::NaiveDate,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    use chrono::Datelike;
+    let excel = u16::try_from(d.year())
+        .ok()
+        .and_then(|y| ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok());
+    match excel {
+        Some(x) => ws.write_date_with_format(r, c, &x, format)?,
+        None => ws.write_string(r, c, d.to_string())?,
+    };
+    Ok(())
+}
+
+fn row_index(i: usize) -> Result<u32, ReportError> {
+    u32::try_from(i).map_err(|_| ReportError::Other("XLSX: too many rows".to_string()))
+}
+
+/// The movement sheet (变化 / Movement, only with a baseline): per target the regions at
+/// its level ranked by change (rank 1 = the largest), then those with no figure; numbers
+/// are the numbers the CSV prints, with the row's decimals, the change shown with ▲/▼, the
+/// projected date a date. Frozen header, autofilter.
+fn movement_sheet(ws: &mut Worksheet, result: &AuditResult, lang: Lang) -> Result<(), ReportError> {
+    let w = lang.words();
+    ws.set_name(pick(lang, "变化", "Movement"))?;
+    let base = result
+        .baseline_as_of
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let rank = pick(lang, "排名", "Rank");
+    let heads: Vec<String> = vec![
+        w.target.to_string(),
+        w.level.to_string(),
+        w.region.to_string(),
+        rank.to_string(),
+        format!("{} {base}", w.baseline),
+        format!("{} {}", w.current, result.as_of),
+        w.required.to_string(),
+        w.change.to_string(),
+        w.change_count.to_string(),
+        w.gap.to_string(),
+        w.pace_needed.to_string(),
+        w.pace_actual.to_string(),
+        w.projected.to_string(),
+        w.outlook.to_string(),
+    ];
+    let mut f = Fmts::new();
+    let mut widths = Widths::new(heads.len());
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h.as_str(), &f.header)?;
+        widths.see(c, h);
+    }
+    let mut r = 0u32;
+    for m in super::movement_targets(result) {
+        let t = &result.targets[m.target].target;
+        let ranked = m
+            .ranked
+            .iter()
+            .enumerate()
+            .map(|(i, row)| (Some(i + 1), *row));
+        let absent = m.absent.iter().map(|row| (None, *row));
+        for (place, row) in ranked.chain(absent) {
+            r = row_index(r as usize + 1)?;
+            let (value_f, change_f) = f.of(row.decimals);
+            let cells = super::movement_cells(row);
+            let long = long_cells(result, row);
+            let label = super::region_label(&row.region);
+            ws.write_string(r, 0, t.id.as_str())?;
+            widths.see(0, &t.id);
+            ws.write_string(r, 1, level_name(row.level, lang))?;
+            ws.write_string(r, 2, label.as_str())?;
+            widths.see(2, &label);
+            if let Some(n) = place {
+                ws.write_number_with_format(r, 3, n as f64, &f.integer)?;
+            }
+            number_cell(ws, r, 4, &cells[1], &value_f)?;
+            number_cell(ws, r, 5, &long[4], &value_f)?;
+            number_cell(ws, r, 6, &long[5], &value_f)?;
+            number_cell(ws, r, 7, &cells[2], &change_f)?;
+            number_cell(ws, r, 8, &cells[3], &f.signed)?;
+            number_cell(ws, r, 9, &long[6], &f.integer)?;
+            number_cell(ws, r, 10, &cells[4], &f.pace)?;
+            number_cell(ws, r, 11, &cells[5], &f.pace)?;
+            if let Some(d) = row.movement.as_ref().and_then(|m| m.projected_date) {
+                date_cell(ws, r, 12, d, &f.date)?;
+            }
+            let outlook = row.movement.as_ref().and_then(|m| m.outlook);
+            let text = outlook.map(|o| lang.outlook(o)).unwrap_or_default();
+            match f.outlook(outlook) {
+                Some(fmt) => ws.write_string_with_format(r, 13, text, fmt)?,
+                None => ws.write_string(r, 13, text)?,
+            };
+            widths.see(13, text);
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, r, (heads.len() - 1) as u16)?;
+    widths.apply(ws, 10)?;
+    Ok(())
+}
+
+/// The outlook counts of every target (展望 / Outlook).
+fn outlook_sheet(ws: &mut Worksheet, result: &AuditResult, lang: Lang) -> Result<(), ReportError> {
+    ws.set_name(pick(lang, "展望", "Outlook"))?;
+    let rows: Vec<(String, String, crate::model::Level, [usize; 5])> =
+        super::movement_targets(result)
+            .iter()
+            .filter(|m| m.counted() > 0)
+            .map(|m| {
+                let t = &result.targets[m.target].target;
+                (t.id.clone(), t.text.clone(), m.level, m.counts)
+            })
+            .collect();
+    counts_sheet(ws, &rows, lang)
+}
+
+/// A sheet of outlook counts: target, level, the five counts, the target's text.
+fn counts_sheet(
+    ws: &mut Worksheet,
+    rows: &[(String, String, crate::model::Level, [usize; 5])],
+    lang: Lang,
+) -> Result<(), ReportError> {
+    let w = lang.words();
+    let f = Fmts::new();
+    let mut heads = vec![w.target, w.level];
+    heads.extend(w.outlooks);
+    heads.push(pick(lang, "条款原文", "Clause text"));
+    let mut widths = Widths::new(heads.len());
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &f.header)?;
+        widths.see(c, h);
+    }
+    for (i, (id, text, level, counts)) in rows.iter().enumerate() {
+        let r = row_index(i + 1)?;
+        ws.write_string(r, 0, id.as_str())?;
+        widths.see(0, id);
+        ws.write_string(r, 1, level_name(*level, lang))?;
+        for (k, n) in counts.iter().enumerate() {
+            let c = (k + 2) as u16;
+            match (*n > 0)
+                .then(|| f.outlook(super::OUTLOOKS.get(k).copied()))
+                .flatten()
+            {
+                Some(fmt) => ws.write_number_with_format(r, c, *n as f64, fmt)?,
+                None => ws.write_number(r, c, *n as f64)?,
+            };
+        }
+        ws.write_string(r, 7, text.as_str())?;
+        widths.see(7, text);
+    }
+    ws.set_freeze_panes(1, 0)?;
+    widths.apply(ws, 8)?;
+    Ok(())
+}
+
+/// The trend workbook (`zhibiao trend … -o trend.xlsx`): 走势 / Trend, the wide sheet (one
+/// row per target and region of the last snapshot, one column per snapshot date, then the
+/// required value, the change from the first to the last and the outlook); 展望 / Outlook,
+/// the outlook counts; 明细 / Long, the trend CSV's rows and columns with numbers as
+/// numbers.
+pub fn trend_to_bytes(results: &[AuditResult], meta: &ReportMeta) -> Result<Vec<u8>, ReportError> {
+    let lang = meta.lang;
+    let mut wb = Workbook::new();
+    let Some(last) = results.last() else {
+        return Err(ReportError::Other("trend: no snapshot".to_string()));
+    };
+    wide_sheet(wb.add_worksheet(), results, last, lang)?;
+    let counts: Vec<(String, String, crate::model::Level, [usize; 5])> =
+        super::trend::trend_targets(results)
+            .iter()
+            .filter(|t| t.counts.iter().sum::<usize>() > 0)
+            .map(|t| {
+                let tt = &last.targets[t.target].target;
+                (tt.id.clone(), tt.text.clone(), t.level, t.counts)
+            })
+            .collect();
+    let ws = wb.add_worksheet();
+    ws.set_name(pick(lang, "展望", "Outlook"))?;
+    counts_sheet(ws, &counts, lang)?;
+    trend_long_sheet(wb.add_worksheet(), results, lang)?;
+    Ok(wb.save_to_buffer()?)
+}
+
+fn wide_sheet(
+    ws: &mut Worksheet,
+    results: &[AuditResult],
+    last: &AuditResult,
+    lang: Lang,
+) -> Result<(), ReportError> {
+    let w = lang.words();
+    ws.set_name(pick(lang, "走势", "Trend"))?;
+    let mut heads: Vec<String> = vec![
+        w.target.to_string(),
+        w.level.to_string(),
+        w.region.to_string(),
+    ];
+    heads.extend(results.iter().map(|r| r.as_of.to_string()));
+    let n = results.len();
+    heads.extend([
+        w.required.to_string(),
+        w.change.to_string(),
+        w.outlook.to_string(),
+    ]);
+    let mut f = Fmts::new();
+    let mut widths = Widths::new(heads.len());
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h.as_str(), &f.header)?;
+        widths.see(c, h);
+    }
+    let mut r = 0u32;
+    for row in &last.rows {
+        r = row_index(r as usize + 1)?;
+        let (value_f, change_f) = f.of(row.decimals);
+        let id = last
+            .targets
+            .get(row.target)
+            .map(|t| t.target.id.as_str())
+            .unwrap_or_default();
+        ws.write_string(r, 0, id)?;
+        widths.see(0, id);
+        ws.write_string(r, 1, level_name(row.level, lang))?;
+        let label = super::region_label(&row.region);
+        ws.write_string(r, 2, label.as_str())?;
+        widths.see(2, &label);
+        let values = super::trend::values_across(results, last, row);
+        for (i, v) in values.iter().enumerate() {
+            if let Some(v) = v {
+                number_cell(ws, r, (3 + i) as u16, &fmt_num(*v, row.decimals), &value_f)?;
+            }
+        }
+        let c = (3 + n) as u16;
+        if let Some(q) = row.required {
+            number_cell(ws, r, c, &fmt_num(q, row.decimals), &value_f)?;
+        }
+        let series = super::trend::Series { row, values };
+        if let Some(ch) = series.change() {
+            number_cell(ws, r, c + 1, &fmt_num(ch, row.decimals), &change_f)?;
+        }
+        let outlook = row.movement.as_ref().and_then(|m| m.outlook);
+        let text = outlook.map(|o| lang.outlook(o)).unwrap_or_default();
+        match f.outlook(outlook) {
+            Some(fmt) => ws.write_string_with_format(r, c + 2, text, fmt)?,
+            None => ws.write_string(r, c + 2, text)?,
+        };
+        widths.see((c + 2) as usize, text);
+    }
+    ws.set_freeze_panes(1, 3)?;
+    ws.autofilter(0, 0, r, (heads.len() - 1) as u16)?;
+    widths.apply(ws, 10)?;
+    Ok(())
+}
+
+/// The trend CSV as a sheet: text as text, numbers as the numbers the CSV prints.
+fn trend_long_sheet(
+    ws: &mut Worksheet,
+    results: &[AuditResult],
+    lang: Lang,
+) -> Result<(), ReportError> {
+    ws.set_name(pick(lang, "明细", "Long"))?;
+    let mut f = Fmts::new();
+    let mut heads: Vec<&str> = COLUMNS.to_vec();
+    heads.extend(super::MOVEMENT_COLUMNS);
+    let mut widths = Widths::new(heads.len());
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &f.header)?;
+        widths.see(c, h);
+    }
+    let mut r = 0u32;
+    for (si, row) in super::trend::long_rows(results) {
+        r = row_index(r as usize + 1)?;
+        let (value_f, _) = f.of(row.decimals);
+        let mut cells = long_cells(&results[si], row).to_vec();
+        cells.extend(super::movement_cells(row));
+        for (c, text) in cells.iter().enumerate() {
+            widths.see(c, text);
+            if text.is_empty() {
+                continue;
+            }
+            let format = match c {
+                4 | 5 | 12 | 13 => Some(&value_f),
+                6 | 14 => Some(&f.integer),
+                15 | 16 => Some(&f.pace),
+                _ => None,
+            };
+            match (format, text.parse::<f64>()) {
+                (Some(fmt), Ok(x)) => ws.write_number_with_format(r, c as u16, x, fmt)?,
+                _ => ws.write_string(r, c as u16, text.as_str())?,
+            };
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, r, (heads.len() - 1) as u16)?;
+    widths.apply(ws, 9)?;
+    Ok(())
 }
 
 /// The number format of `decimals` places: "0", "0.00", "0.0000".

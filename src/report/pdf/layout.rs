@@ -73,6 +73,14 @@ pub(crate) enum Op {
         color: Rgb,
         dashed: bool,
     },
+    /// A joined line through points.
+    Polyline {
+        points: Vec<(f32, f32)>,
+        width: f32,
+        color: Rgb,
+    },
+    /// A filled circle.
+    Circle { x: f32, y: f32, r: f32, fill: Rgb },
 }
 
 /// A bookmark: title, page index and y of the section start.
@@ -261,6 +269,24 @@ impl<'s, 'f> Pages<'s, 'f> {
             color,
             dashed,
         });
+    }
+
+    /// A joined line through `points` (nothing for fewer than two).
+    pub fn polyline(&mut self, points: Vec<(f32, f32)>, width: f32, color: Rgb) {
+        if points.len() >= 2 {
+            self.page().push(Op::Polyline {
+                points,
+                width,
+                color,
+            });
+        }
+    }
+
+    /// A filled circle.
+    pub fn circle(&mut self, x: f32, y: f32, r: f32, fill: Rgb) {
+        if r > 0.0 {
+            self.page().push(Op::Circle { x, y, r, fill });
+        }
     }
 
     /// A section heading with a bookmark.
@@ -545,3 +571,163 @@ impl<'s, 'f> Pages<'s, 'f> {
 const BAR_H: f32 = 10.0;
 /// Vertical distance between bars.
 const BAR_STEP: f32 = 14.0;
+
+/// One small line chart of a small multiple: a region's value at each snapshot date.
+#[derive(Debug, Clone)]
+pub(crate) struct Panel {
+    /// The region ("晋城市").
+    pub title: String,
+    /// The last value and the change ("8.01 ▲0.65"), right of the title.
+    pub value_text: String,
+    /// Colour of `value_text` and of the last point (red unmet, green met).
+    pub last_color: Rgb,
+    /// Snapshot positions across the plot, 0 (first date) to 1 (last).
+    pub xs: Vec<f32>,
+    /// Date labels under the plot, one per snapshot.
+    pub x_labels: Vec<String>,
+    /// The values (`None`: no figure at that date).
+    pub values: Vec<Option<f64>>,
+    /// The common scale of the target's panels.
+    pub lo: f64,
+    /// Top of the scale.
+    pub hi: f64,
+    /// Labels of `lo` and `hi`.
+    pub lo_text: String,
+    /// Label of `hi`.
+    pub hi_text: String,
+    /// The required value, drawn dashed.
+    pub required: Option<f64>,
+}
+
+/// Height of the title row of a panel.
+const PANEL_TITLE_H: f32 = 12.0;
+/// Height of the date labels under a panel's plot.
+const PANEL_XLABEL_H: f32 = 10.0;
+
+impl Pages<'_, '_> {
+    /// Draw a small line chart in the box (x, top, width, height).
+    pub fn panel(
+        &mut self,
+        pn: &Panel,
+        x: f32,
+        top: f32,
+        width: f32,
+        height: f32,
+    ) -> Result<(), ReportError> {
+        let ctx = pn.title.as_str();
+        let tick = 6.0;
+        // Title: region left, last value right (the region is cut short, never overlapped).
+        let value = self.shaper.shape(&pn.value_text, ctx)?;
+        let vw = value.width(7.5);
+        let room = (width - vw - 6.0).max(10.0);
+        let title = self.shaper.wrap(&pn.title, 8.0, room, ctx)?;
+        if let Some(first) = title.into_iter().next() {
+            self.text_at(x, top, 8.0, first, INK);
+        }
+        self.text_at(x + width - vw, top + 1.0, 7.5, value, pn.last_color);
+        // Plot box: y labels on the left, dates below.
+        let mut label_w: f32 = 0.0;
+        for t in [&pn.lo_text, &pn.hi_text] {
+            label_w = label_w.max(self.shaper.width(t, tick, ctx)?);
+        }
+        let plot_x = x + label_w + 3.0;
+        let plot_w = (width - label_w - 3.0).max(20.0);
+        let plot_top = top + PANEL_TITLE_H + 2.0;
+        let plot_bottom = (top + height - PANEL_XLABEL_H).max(plot_top + 10.0);
+        let plot_h = plot_bottom - plot_top;
+        self.rect(plot_x, plot_top, plot_w, plot_h, Rgb(0xf7, 0xf8, 0xfa));
+        self.stroke(plot_x, plot_top, plot_x, plot_bottom, 0.5, RULE, false);
+        self.stroke(
+            plot_x,
+            plot_bottom,
+            plot_x + plot_w,
+            plot_bottom,
+            0.5,
+            RULE,
+            false,
+        );
+        let span = pn.hi - pn.lo;
+        let y_of = |v: f64| -> f32 {
+            if span > 0.0 && v.is_finite() {
+                plot_bottom - (((v - pn.lo) / span) as f32).clamp(0.0, 1.0) * plot_h
+            } else {
+                plot_top + plot_h / 2.0
+            }
+        };
+        let inset = 5.0;
+        let x_of = |f: f32| plot_x + inset + f.clamp(0.0, 1.0) * (plot_w - 2.0 * inset);
+        // Scale labels at the top and bottom of the plot.
+        let hi = self.shaper.shape(&pn.hi_text, ctx)?;
+        let hw = hi.width(tick);
+        self.text_at(plot_x - 2.0 - hw, plot_top - 1.0, tick, hi, GREY);
+        let lo = self.shaper.shape(&pn.lo_text, ctx)?;
+        let lw = lo.width(tick);
+        self.text_at(plot_x - 2.0 - lw, plot_bottom - tick, tick, lo, GREY);
+        // The required value.
+        if let Some(q) = pn.required {
+            let y = y_of(q);
+            self.stroke(plot_x, y, plot_x + plot_w, y, 0.8, INK, true);
+        }
+        // The line, broken where a snapshot has no figure; the points; the last one coloured.
+        let mut run: Vec<(f32, f32)> = Vec::new();
+        let mut points = Vec::new();
+        for (f, v) in pn.xs.iter().zip(&pn.values) {
+            match v {
+                Some(v) => {
+                    let p = (x_of(*f), y_of(*v));
+                    run.push(p);
+                    points.push(p);
+                }
+                None => {
+                    let done = std::mem::take(&mut run);
+                    self.polyline(done, 1.2, ACCENT);
+                }
+            }
+        }
+        self.polyline(run, 1.2, ACCENT);
+        let last = pn
+            .values
+            .iter()
+            .rposition(Option::is_some)
+            .and_then(|i| pn.xs.get(i).map(|f| x_of(*f)));
+        for (px, py) in &points {
+            if Some(*px) == last {
+                self.circle(*px, *py, 2.6, pn.last_color);
+            } else {
+                self.circle(*px, *py, 1.8, ACCENT);
+            }
+        }
+        // Dates: the first and last always, the others where they do not collide.
+        let mut taken: Vec<(f32, f32)> = Vec::new();
+        let n = pn.x_labels.len();
+        let order: Vec<usize> = if n == 0 {
+            Vec::new()
+        } else {
+            let mut o = vec![0, n - 1];
+            o.extend(1..n.saturating_sub(1));
+            o.dedup();
+            o
+        };
+        for i in order {
+            let (Some(label), Some(f)) = (pn.x_labels.get(i), pn.xs.get(i)) else {
+                continue;
+            };
+            let line = self.shaper.shape(label, ctx)?;
+            let w = line.width(tick);
+            let cx = x_of(*f);
+            let lx = if i == 0 {
+                plot_x
+            } else if i + 1 == n {
+                plot_x + plot_w - w
+            } else {
+                cx - w / 2.0
+            };
+            if taken.iter().any(|(a, b)| lx < b + 3.0 && lx + w + 3.0 > *a) {
+                continue;
+            }
+            taken.push((lx, lx + w));
+            self.text_at(lx, plot_bottom + 1.5, tick, line, GREY);
+        }
+        Ok(())
+    }
+}
