@@ -283,17 +283,21 @@ fn audit_snapshot(
             if let Some(path) = &args.units {
                 plan::apply_units_path(&mut plan, path).map_err(|e| anyhow!("{e}"))?;
             }
-            for u in plan
-                .units
-                .iter()
-                .filter(|u| !u.configured() && args.scope.is_none())
-            {
-                eprintln!(
-                    "注意 note: 报送单位 {}: {}",
-                    u.name,
-                    audit::UNIT_NOT_CONFIGURED
-                );
-            }
+            // Once per run, though a baseline audit running beside it loads the plan too.
+            static NOTED: std::sync::Once = std::sync::Once::new();
+            NOTED.call_once(|| {
+                for u in plan
+                    .units
+                    .iter()
+                    .filter(|u| !u.configured() && args.scope.is_none())
+                {
+                    eprintln!(
+                        "注意 note: 报送单位 {}: {}",
+                        u.name,
+                        audit::UNIT_NOT_CONFIGURED
+                    );
+                }
+            });
             plan
         }
     };
@@ -390,14 +394,11 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
              --baseline PREVIOUS (or use zhibiao trend)"
         );
     }
-    let Audited {
-        plan,
-        model,
-        mut result,
-        opts,
-    } = audit_snapshot(&args, &args.input, as_of, None)?;
-    if !args.baseline.is_empty() {
-        let base_as_of = match &args.baseline_as_of {
+    // The baseline's date is checked before anything is read.
+    let base_as_of = if args.baseline.is_empty() {
+        None
+    } else {
+        let d = match &args.baseline_as_of {
             Some(s) => parse_date_arg("--baseline-as-of", s)?,
             None => snapshot_date_of(&args.baseline).ok_or_else(|| {
                 anyhow!(
@@ -411,15 +412,45 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
                 )
             })?,
         };
-        if base_as_of >= as_of {
+        if d >= as_of {
             bail!(
-                "the baseline's as-of date {base_as_of} is not before the audit's {as_of}: \
+                "the baseline's as-of date {d} is not before the audit's {as_of}: \
                  --baseline takes the previous snapshot"
             );
         }
-        let mut base_input = args.input.clone();
-        base_input.inputs = args.baseline.clone();
-        let base = audit_snapshot(&args, &base_input, base_as_of, Some(plan.clone()))?;
+        Some(d)
+    };
+    // The two snapshots are audited at the same time (one per core); each picks its plan
+    // as a lone audit would, and they must agree.
+    let (current, base) = std::thread::scope(|s| {
+        let base = base_as_of.map(|d| {
+            let mut base_input = args.input.clone();
+            base_input.inputs = args.baseline.clone();
+            let args = &args;
+            s.spawn(move || audit_snapshot(args, &base_input, d, None))
+        });
+        let current = audit_snapshot(&args, &args.input, as_of, None);
+        let base = base.map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow!("--baseline: the audit of the baseline failed")))
+        });
+        (current, base)
+    });
+    let Audited {
+        plan,
+        model,
+        mut result,
+        opts,
+    } = current?;
+    if let Some(base) = base {
+        let base = base.context("--baseline")?;
+        if base.plan.meta.id != plan.meta.id {
+            bail!(
+                "the baseline matches plan {} but the current snapshot plan {}: give --plan",
+                base.plan.meta.id,
+                plan.meta.id
+            );
+        }
         audit::movement::apply_baseline(&mut result, &base.result);
     }
 
