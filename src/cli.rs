@@ -213,6 +213,15 @@ pub struct AuditArgs {
     /// without snapshots reads the trend from it.
     #[arg(long, value_name = "FILE.sqlite")]
     pub history: Option<PathBuf>,
+    /// Explanations of unmet targets (TOML: target, region, reason, by, expires): a row
+    /// they match is `explained` (value and gap unchanged) and does not fail the run.
+    /// Without this flag, 说明.toml or explanations.toml in an input folder (or beside an
+    /// input file) is used.
+    #[arg(long, value_name = "FILE.toml")]
+    pub explain: Option<PathBuf>,
+    /// Do not look for 说明.toml / explanations.toml beside the inputs.
+    #[arg(long, conflicts_with = "explain")]
+    pub no_explain: bool,
 }
 
 /// `zhibiao inspect`.

@@ -865,6 +865,7 @@ pub fn to_result(info: &SnapshotInfo, rows: Vec<StoredRow>, plan: &Plan) -> (Aud
             count: r.count,
             movement: None,
             gap_final: r.gap_final,
+            explained: None,
         });
     }
     (
@@ -904,6 +905,7 @@ fn parse_status(s: &str) -> Option<Status> {
         Status::NoData,
         Status::NotApplicable,
         Status::Info,
+        Status::Explained,
     ]
     .into_iter()
     .find(|x| x.as_str() == s)

@@ -98,6 +98,7 @@ fn check_audit_outputs(args: &AuditArgs, trend: bool) -> Result<Outputs> {
         plan_file.as_deref(),
         args.units.as_deref(),
         args.input.places.as_deref(),
+        args.explain.as_deref(),
     ]
     .into_iter()
     .flatten()
@@ -453,6 +454,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         }
         audit::movement::apply_baseline(&mut result, &base.result);
     }
+    apply_explanations(&args, std::slice::from_mut(&mut result))?;
 
     let color = match args.color {
         ColorArg::Always => true,
@@ -564,6 +566,62 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
     Ok(exit_code(&result, args.fail_on))
 }
 
+/// The explanations file: `--explain FILE`, else 说明.toml / explanations.toml in an input
+/// folder or beside an input file (the first found), unless `--no-explain`.
+fn explanations_file(args: &AuditArgs) -> Option<std::path::PathBuf> {
+    if let Some(p) = &args.explain {
+        return Some(p.clone());
+    }
+    if args.no_explain {
+        return None;
+    }
+    args.input.inputs.iter().find_map(|input| {
+        let dir = if input.is_dir() {
+            input.as_path()
+        } else {
+            input.parent()?
+        };
+        ["说明.toml", "explanations.toml"]
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Read the explanations (if any) and apply them to each result (expiry judged today).
+fn apply_explanations(args: &AuditArgs, results: &mut [audit::AuditResult]) -> Result<()> {
+    let Some(path) = explanations_file(args) else {
+        return Ok(());
+    };
+    let Some(first) = results.first() else {
+        return Ok(());
+    };
+    let plan_id = first.plan.id.clone();
+    let ids: Vec<String> = first.targets.iter().map(|t| t.target.id.clone()).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    ingest::source::check_file(&path, args.input.max_plan_size, "--max-plan-size")?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the explanations {}", path.display()))?;
+    let ex = plan::parse_explanations(&path.display().to_string(), &text, &plan_id, &ids)
+        .map_err(|e| anyhow!("{e}"))?;
+    let today = chrono::Local::now().date_naive();
+    for r in results.iter_mut() {
+        if let Err(diags) = audit::explain::apply(r, &ex, today) {
+            let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+            bail!("{}", text.join("\n"));
+        }
+    }
+    if args.explain.is_none() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "说明 explanations: {}（{} 条 / entries）",
+            path.display(),
+            ex.entries.len()
+        );
+    }
+    Ok(())
+}
+
 /// The exit code of an audit under `--fail-on`: 1 when it fails, else 0.
 fn exit_code(result: &audit::AuditResult, fail_on: FailOn) -> ExitCode {
     let fails = match fail_on {
@@ -600,6 +658,7 @@ fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
             audit::movement::apply_baseline(a, b);
         }
     }
+    apply_explanations(&args, &mut results)?;
     render_trend(&args, &outputs, &results, inputs)
 }
 

@@ -248,7 +248,8 @@ fn csv_and_json_outputs_carry_the_same_long_result() {
             "due",
             "partial",
             "as_of",
-            "milestone"
+            "milestone",
+            "explanation"
         ]
     );
     // The province row holds only 阳泉市 and 晋城市 of the plan's 11 cities: partial.

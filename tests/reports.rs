@@ -167,7 +167,8 @@ fn every_format_from_one_run_agrees_with_the_csv() {
             "due",
             "partial",
             "as_of",
-            "milestone"
+            "milestone",
+            "explanation"
         ]
     );
     assert!(csv.len() > 100);

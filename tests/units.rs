@@ -37,7 +37,7 @@ fn csv(extra: &[&str]) -> (i32, Vec<Vec<String>>) {
 fn cell(rows: &[Vec<String>], target: &str, region: &str) -> [String; 5] {
     let hits: Vec<&Vec<String>> = rows
         .iter()
-        .filter(|r| r.len() == 12 && r[1] == target && r[3] == region)
+        .filter(|r| r.len() == 13 && r[1] == target && r[3] == region)
         .collect();
     assert_eq!(hits.len(), 1, "{target} {region}: {hits:?}");
     let r = hits[0];

@@ -568,6 +568,7 @@ pub fn blank_row(ti: usize, target: &Target, level: Level) -> Row {
         count: None,
         movement: None,
         gap_final: None,
+        explained: None,
     }
 }
 

@@ -6,6 +6,7 @@
 //! suffices). Memory is a few arrays of the region count per target.
 
 pub mod diff;
+pub mod explain;
 mod measure;
 pub use measure::decimals;
 pub mod movement;
@@ -55,6 +56,9 @@ pub enum Status {
     NotApplicable,
     /// A figure with no threshold.
     Info,
+    /// Unmet, not yet due or without data, and an unexpired explanation says why
+    /// (`--explain`): value and gap unchanged, never a failure.
+    Explained,
 }
 
 impl Status {
@@ -67,6 +71,7 @@ impl Status {
             Status::NoData => "no_data",
             Status::NotApplicable => "not_applicable",
             Status::Info => "info",
+            Status::Explained => "explained",
         }
     }
 
@@ -79,6 +84,7 @@ impl Status {
             Status::NoData => "无数据",
             Status::NotApplicable => "不适用",
             Status::Info => "信息",
+            Status::Explained => "已说明",
         }
     }
 }
@@ -157,6 +163,9 @@ pub struct Row {
     /// `gap` except when a milestone is judged. Movement and pace are measured on it.
     #[serde(skip)]
     pub gap_final: Option<u64>,
+    /// Set when an explanation made the row `explained`: the status it had, and the index
+    /// into [`AuditResult::explanations`].
+    pub explained: Option<(Status, usize)>,
 }
 
 impl Row {
@@ -166,7 +175,11 @@ impl Row {
     pub fn is_shortfall(&self) -> bool {
         match self.status {
             Status::Unmet | Status::NoData => true,
-            Status::Met | Status::NotDue | Status::NotApplicable | Status::Info => false,
+            Status::Met
+            | Status::NotDue
+            | Status::NotApplicable
+            | Status::Info
+            | Status::Explained => false,
         }
     }
 }
@@ -248,6 +261,8 @@ pub struct AuditResult {
     pub classification: Classification,
     /// What each reporting unit sent (cities; the county under a county scope).
     pub checklist: Vec<Submitted>,
+    /// The explanations given (`--explain`), each with what became of it.
+    pub explanations: Vec<explain::Used>,
     /// (target index, region path) → index into `rows`.
     #[serde(skip)]
     index: HashMap<(usize, String), usize>,
@@ -293,6 +308,7 @@ impl AuditResult {
             ignored: Vec::new(),
             classification: Classification::default(),
             checklist: Vec::new(),
+            explanations: Vec::new(),
             index: HashMap::new(),
         };
         result.rebuild_index();
@@ -502,6 +518,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         ignored: model.ignored.clone(),
         classification: model.classification.clone(),
         checklist: supply.checklist(&model.tables),
+        explanations: Vec::new(),
     }
 }
 
@@ -588,6 +605,7 @@ fn missing_row(ti: usize, target: &Target, meta: &PlanMeta, index: usize, unit: 
         count: None,
         movement: None,
         gap_final: None,
+        explained: None,
     }
 }
 

@@ -133,7 +133,7 @@ pub fn movement(
             Some(Outlook::NoData)
         }
         (_, Some(Status::Info)) => None,
-        (Status::Met | Status::Unmet | Status::NotDue, _) => {
+        (Status::Met | Status::Unmet | Status::NotDue | Status::Explained, _) => {
             let gap_now = final_gap(now).unwrap_or(0) as f64;
             let left = quarters(as_of, due);
             if left > 0.0 {
@@ -223,7 +223,7 @@ pub fn apply_baseline(current: &mut AuditResult, baseline: &AuditResult) {
             m.projected_date = None;
             m.outlook = match r.status {
                 Status::Met => Some(Outlook::Met),
-                Status::Unmet => Some(Outlook::Behind),
+                Status::Unmet | Status::Explained => Some(Outlook::Behind),
                 Status::NoData => Some(Outlook::NoData),
                 Status::NotDue | Status::NotApplicable | Status::Info => None,
             };
@@ -264,6 +264,7 @@ mod tests {
             count: Some(count),
             movement: None,
             gap_final: None,
+            explained: None,
         }
     }
 

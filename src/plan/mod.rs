@@ -6,6 +6,7 @@
 //! cities (see `units.rs`). See `rules/shanxi-2021-2023.toml` for an annotated example.
 
 pub mod diag;
+pub mod explain;
 mod fields;
 mod load;
 mod units;
@@ -16,6 +17,7 @@ use serde::Serialize;
 use crate::ingest::{Dataset, TableKind};
 use crate::model::{provinces, Level};
 pub use diag::Diagnostic;
+pub use explain::{parse_explanations, Explanation, Explanations};
 pub use fields::{Field, FieldType, FILTER_FIELDS};
 pub use load::{load_path, parse};
 pub use units::{apply_units, apply_units_path, describe as describe_units, ReportingUnit};

@@ -570,6 +570,7 @@ fn bar_chart(rows: &[&Row], lang: Lang) -> String {
             Status::Met => "met",
             Status::Unmet => "unmet",
             Status::NotDue => "not_due",
+            Status::Explained => "explained",
             Status::NoData => "no_data",
             Status::NotApplicable => "not_applicable",
             Status::Info => "info",

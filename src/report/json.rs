@@ -38,6 +38,7 @@ pub fn to_value(result: &AuditResult) -> Value {
                     "partial": r.partial.map(|p| p.fraction()),
                     "as_of": result.as_of.to_string(),
                     "milestone": milestone,
+                    "explanation": super::explanation_of(result, r),
                 });
                 if let (Some(m), Some(obj)) = (&r.movement, o.as_object_mut()) {
                     obj.insert("baseline_as_of".into(), json!(m.baseline_as_of.to_string()));

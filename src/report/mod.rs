@@ -119,7 +119,7 @@ pub fn fmt_num(x: f64, decimals: u8) -> String {
 /// The long-result columns, in order. `partial` is "2/11" when the figure includes only
 /// some of the reporting units below the region (empty otherwise); `as_of` is the audit's
 /// as-of date.
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 13] = [
     "plan",
     "target",
     "level",
@@ -132,6 +132,7 @@ pub const COLUMNS: [&str; 12] = [
     "partial",
     "as_of",
     "milestone",
+    "explanation",
 ];
 
 /// The columns added after [`COLUMNS`] when the audit has a baseline (`--baseline`,
@@ -168,7 +169,7 @@ pub fn movement_cells(row: &Row) -> [String; 8] {
 }
 
 /// The cells of a row of the long result, in the order of [`COLUMNS`].
-pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 12] {
+pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 13] {
     let tr = &result.targets[row.target];
     let t = &tr.target;
     [
@@ -191,7 +192,14 @@ pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 12] {
             crate::plan::Stage::Milestone(m) => m.by.to_string(),
             crate::plan::Stage::Final | crate::plan::Stage::NotDue => String::new(),
         },
+        explanation_of(result, row).unwrap_or_default(),
     ]
+}
+
+/// The reason of the explanation that made a row `explained`.
+pub fn explanation_of(result: &AuditResult, row: &Row) -> Option<String> {
+    let (_, i) = row.explained?;
+    result.explanations.get(i).map(|u| u.reason.clone())
 }
 
 /// The gap table's layout, as in the terminal report: the targets with rows at the `--by`

@@ -202,6 +202,9 @@ fn gap_cell_plain(row: &Row, lang: Lang) -> String {
                 Some(g) if row.status == Status::NotDue => {
                     format!("{head}\n{} {g} {}", w.gap, w.not_due)
                 }
+                Some(g) if row.status == Status::Explained => {
+                    format!("{head}\n{} {g} {}", w.gap, w.explained)
+                }
                 Some(g) => format!("{head}\n{} {g}", w.gap),
             }
         }
@@ -215,7 +218,7 @@ fn status_fill(s: Status) -> Option<Rgb> {
         Status::Met => Some(OK_BG),
         Status::Unmet => Some(WARN_BG),
         Status::NoData => Some(NODATA_BG),
-        Status::NotDue | Status::NotApplicable | Status::Info => None,
+        Status::NotDue | Status::NotApplicable | Status::Info | Status::Explained => None,
     }
 }
 

@@ -60,7 +60,7 @@ fn status_cell(text: String, status: Status, opts: &TableOptions) -> Cell {
         Status::Met => cell.fg(Color::Green),
         Status::Unmet => cell.fg(Color::Red),
         Status::NoData => cell.fg(Color::Yellow),
-        Status::NotDue => cell.fg(Color::Cyan),
+        Status::NotDue | Status::Explained => cell.fg(Color::Cyan),
         Status::NotApplicable | Status::Info => cell,
     }
 }
@@ -99,6 +99,7 @@ fn cell_text_now(row: &Row) -> String {
     let value = row.value.map(|v| fmt_num(v, row.decimals));
     match (row.status, value, row.required) {
         (Status::NoData, _, _) => "无数据".to_string(),
+        (Status::Explained, None, _) => "无数据 ✎已说明".to_string(),
         (Status::NotApplicable, _, _) => "—".to_string(),
         (Status::Info, Some(v), _) => v,
         (_, Some(v), Some(q)) => {
@@ -106,6 +107,7 @@ fn cell_text_now(row: &Row) -> String {
             match row.gap {
                 Some(0) | None => format!("{head}\n✓"),
                 Some(g) if row.status == Status::NotDue => format!("{head}\n差 {g} 未到期"),
+                Some(g) if row.status == Status::Explained => format!("{head}\n差 {g} ✎已说明"),
                 Some(g) => format!("{head}\n差 {g}"),
             }
         }
@@ -356,6 +358,38 @@ pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
             format!("注：{region}的数字只含 {label}的数据（其余未报送或缺表），是部分数字，不是{region}的数字")
         } else {
             format!("Note: the {region} figures include only {label}: partial, not the figures of {region}")
+        });
+    }
+    // Explanations (--explain): what each explains, and the expired and stale ones.
+    for u in &result.explanations {
+        use crate::audit::explain::State;
+        let region = &u.region;
+        out.push(match (u.state, zh) {
+            (State::Applied { rows }, true) => format!(
+                "✎ 已说明 {} {region}（{rows} 行）：{}（{}，有效至 {}）",
+                u.target, u.reason, u.by, u.expires
+            ),
+            (State::Applied { rows }, false) => format!(
+                "✎ explained {} {region} ({rows} rows): {} ({}, until {})",
+                u.target, u.reason, u.by, u.expires
+            ),
+            (State::Expired, true) => format!(
+                "⚠ 说明已过期，不再计入：{} {region}（{}:{}，有效至 {}）",
+                u.target, u.file, u.line, u.expires
+            ),
+            (State::Expired, false) => format!(
+                "⚠ explanation expired, no longer counted: {} {region} ({}:{}, until {})",
+                u.target, u.file, u.line, u.expires
+            ),
+            (State::Stale, true) => format!(
+                "⚠ 说明未匹配任何未达标的行（已过时？）：{} {region}（{}:{}）",
+                u.target, u.file, u.line
+            ),
+            (State::Stale, false) => format!(
+                "⚠ explanation matches no shortfall (stale?): {} {region} ({}:{})",
+                u.target, u.file, u.line
+            ),
+            (State::OutOfScope, _) => continue,
         });
     }
     // Before the due date: milestones judged, or shortfalls not yet due.

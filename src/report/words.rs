@@ -49,6 +49,8 @@ pub struct Words {
     pub no_data: &'static str,
     /// "未到期" / "not yet due".
     pub not_due: &'static str,
+    /// "已说明" / "explained".
+    pub explained: &'static str,
     /// "不适用" / "not applicable".
     pub not_applicable: &'static str,
     /// "Info".
@@ -139,6 +141,7 @@ pub const ZH: Words = Words {
     unmet: "未达标",
     no_data: "无数据",
     not_due: "未到期",
+    explained: "已说明",
     not_applicable: "不适用",
     info: "信息",
     worst: "差距最大",
@@ -194,6 +197,7 @@ pub const EN: Words = Words {
     unmet: "unmet",
     no_data: "no data",
     not_due: "not yet due",
+    explained: "explained",
     not_applicable: "not applicable",
     info: "info",
     worst: "Worst regions",
@@ -258,6 +262,7 @@ impl Lang {
             crate::audit::Status::Met => w.met,
             crate::audit::Status::Unmet => w.unmet,
             crate::audit::Status::NotDue => w.not_due,
+            crate::audit::Status::Explained => w.explained,
             crate::audit::Status::NoData => w.no_data,
             crate::audit::Status::NotApplicable => w.not_applicable,
             crate::audit::Status::Info => w.info,

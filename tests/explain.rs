@@ -1,0 +1,226 @@
+//! Explanations (issue 12 §1) through the binary on the demo.
+//!
+//! Figures from fixtures/demo/EXPECTED.md (expected.py): at 2023-12-31 晋城市 has no rural
+//! pilot community (rural-pilot 0 / 1, gap 1, unmet) and 1409 urban organizations for 176
+//! urban communities (urban-density 8.01 / 10, gap 1760 − 1409 = 351, unmet); 阳泉市 meets
+//! urban-density (10.31). A one-target copy of the plan (urban-density) under `--scope
+//! 晋城市` fails only on 晋城市's urban density, so an explanation of that row decides the
+//! exit code.
+
+use std::path::{Path, PathBuf};
+
+mod common;
+use common::{csv_rows, root, run};
+
+fn tmp() -> tempfile::TempDir {
+    match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    if let Err(e) = std::fs::write(path, text) {
+        panic!("{e}");
+    }
+}
+
+/// The Shanxi plan's [plan] table and its urban-density target.
+fn one_target_plan(dir: &Path) -> PathBuf {
+    let text =
+        std::fs::read_to_string(root().join("rules/shanxi-2021-2023.toml")).unwrap_or_default();
+    let head = text.split("# ── 一").next().unwrap_or_default();
+    let target = text
+        .split("[[target]]")
+        .nth(1)
+        .and_then(|t| t.split("\n\n").next())
+        .unwrap_or_default();
+    let path = dir.join("plan.toml");
+    write(&path, &format!("{head}[[target]]{target}\n"));
+    path
+}
+
+fn entry(target: &str, region: &str, expires: &str) -> String {
+    format!(
+        "[[explanation]]\ntarget = \"{target}\"\nregion = \"{region}\"\nreason = \"试点已批复，二季度启动\"\nby = \"晋城市民政局\"\nexpires = {expires}\n\n"
+    )
+}
+
+fn audit(args: &[&str]) -> (i32, Vec<Vec<String>>, String) {
+    let mut all = vec![
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--format",
+        "csv",
+        "--no-bom",
+    ];
+    all.extend_from_slice(args);
+    let (code, out, err) = run(&all);
+    (code, csv_rows(&out), err)
+}
+
+/// (value, required, gap, status, explanation) of a row.
+fn row(rows: &[Vec<String>], target: &str, region: &str) -> [String; 5] {
+    let h = &rows[0];
+    let c = |n: &str| {
+        h.iter()
+            .position(|x| x == n)
+            .unwrap_or_else(|| panic!("no {n}"))
+    };
+    let r = rows
+        .iter()
+        .find(|r| r[1] == target && r[3] == region)
+        .unwrap_or_else(|| panic!("no row {target} {region}"));
+    [
+        r[c("value")].clone(),
+        r[c("required")].clone(),
+        r[c("gap")].clone(),
+        r[c("status")].clone(),
+        r[c("explanation")].clone(),
+    ]
+}
+
+#[test]
+fn a_matching_explanation_explains_without_changing_value_or_gap() {
+    let dir = tmp();
+    let ex = dir.path().join("ex.toml");
+    write(&ex, &entry("rural-pilot", "晋城市", "2099-12-31"));
+    let (_, rows, err) = audit(&["--explain", &ex.display().to_string()]);
+    assert_eq!(
+        row(&rows, "rural-pilot", "山西省/晋城市"),
+        ["0", "1", "1", "explained", "试点已批复，二季度启动"],
+        "{err}"
+    );
+    // Another target of the same region, and the same target elsewhere, are untouched.
+    assert_eq!(row(&rows, "urban-density", "山西省/晋城市")[3], "unmet");
+    assert_eq!(row(&rows, "rural-pilot", "山西省/阳泉市")[3], "met");
+}
+
+#[test]
+fn explanations_decide_the_exit_code_until_they_expire() {
+    let dir = tmp();
+    let plan = one_target_plan(dir.path());
+    let plan = plan.display().to_string();
+    let base = ["--plan", plan.as_str(), "--scope", "晋城市"];
+    // Without explanations: 晋城市 8.01 < 10 fails.
+    let (code, rows, err) = audit(&base);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(row(&rows, "urban-density", "山西省/晋城市")[3], "unmet");
+    // Explained: exit 0, figures unchanged.
+    let ex = dir.path().join("ex.toml");
+    write(&ex, &entry("urban-density", "晋城市", "2099-12-31"));
+    let mut args = base.to_vec();
+    let ex_s = ex.display().to_string();
+    args.extend(["--explain", ex_s.as_str()]);
+    let (code, rows, err) = audit(&args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        row(&rows, "urban-density", "山西省/晋城市")[..4],
+        ["8.01", "10.00", "351", "explained"]
+    );
+    // Expired (before today): no longer counts, and says so.
+    write(&ex, &entry("urban-density", "晋城市", "2024-06-30"));
+    let (code, out, err) = run(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--plan",
+        &plan,
+        "--scope",
+        "晋城市",
+        "--explain",
+        &ex_s,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("说明已过期"), "{out}");
+}
+
+#[test]
+fn a_stale_explanation_is_reported() {
+    let dir = tmp();
+    let ex = dir.path().join("ex.toml");
+    // 阳泉市 meets urban-density: nothing to explain.
+    write(&ex, &entry("urban-density", "阳泉市", "2099-12-31"));
+    let (code, out, err) = run(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--explain",
+        &ex.display().to_string(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("⚠ 说明未匹配任何未达标的行（已过时？）：urban-density 阳泉市"),
+        "{out}"
+    );
+}
+
+#[test]
+fn unknown_targets_and_regions_are_located_with_a_suggestion() {
+    let dir = tmp();
+    let ex = dir.path().join("ex.toml");
+    // Line 2 `target = "rural-pilt"`: the value starts at column 10.
+    write(&ex, &entry("rural-pilt", "晋城市", "2099-12-31"));
+    let (code, _, err) = audit(&["--explain", &ex.display().to_string()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("ex.toml:2:10"), "{err}");
+    assert!(err.contains("did you mean \"rural-pilot\"?"), "{err}");
+    // Line 3 `region = "晋成市"`: column 10.
+    write(&ex, &entry("rural-pilot", "晋成市", "2099-12-31"));
+    let (code, _, err) = audit(&["--explain", &ex.display().to_string()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("ex.toml:3:10"), "{err}");
+    // Two cities are one character away: both are offered.
+    assert!(
+        err.contains("did you mean \"晋中市\" or \"晋城市\"?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_beside_the_inputs_is_found_unless_no_explain() {
+    let dir = tmp();
+    let data = dir.path().join("data");
+    if let Err(e) = std::fs::create_dir(&data) {
+        panic!("{e}");
+    }
+    for e in std::fs::read_dir(root().join("fixtures/demo"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if e.path().is_file() {
+            if let Err(err) = std::fs::copy(e.path(), data.join(e.file_name())) {
+                panic!("{err}");
+            }
+        }
+    }
+    write(
+        &data.join("说明.toml"),
+        &entry("rural-pilot", "晋城市", "2099-12-31"),
+    );
+    let d = data.display().to_string();
+    let (_, out, err) = run(&["audit", &d, "--as-of", "2023-12-31", "--format", "csv"]);
+    assert!(err.contains("说明.toml"), "{err}");
+    assert_eq!(
+        row(&csv_rows(&out), "rural-pilot", "山西省/晋城市")[3],
+        "explained"
+    );
+    let (_, out, _) = run(&[
+        "audit",
+        &d,
+        "--as-of",
+        "2023-12-31",
+        "--format",
+        "csv",
+        "--no-explain",
+    ]);
+    assert_eq!(
+        row(&csv_rows(&out), "rural-pilot", "山西省/晋城市")[3],
+        "unmet"
+    );
+}
