@@ -10,10 +10,11 @@ use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, Dimensions, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsx};
+use calamine::{Data, DataRef, Dimensions, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsx};
 use chrono::{NaiveDate, NaiveDateTime};
 use encoding_rs::{DecoderResult, Encoding};
 
+use super::error::Limit;
 use super::{IngestError, IngestOptions, Origin, PassReason, PassedOver, TableInfo};
 
 /// Extensions read (compared case-insensitively).
@@ -202,8 +203,16 @@ pub const DEFAULT_MAX_INPUT: u64 = 2 << 30;
 /// Default limit of a plan, `--units` or `--places` file (TOML): 8 MiB.
 pub const DEFAULT_MAX_PLAN: u64 = 8 << 20;
 
-/// How much zhibiao reads of one file before giving up with [`IngestError::TooLarge`].
-/// Raised with `--max-input-size` and `--max-plan-size`.
+/// Default limit of rows per sheet or CSV: Excel's own maximum, 1,048,576.
+pub const DEFAULT_MAX_ROWS: u32 = 1 << 20;
+/// Default limit of columns: Excel's own maximum, 16,384 (column XFD).
+pub const DEFAULT_MAX_COLUMNS: u32 = 1 << 14;
+/// Default limit of characters in one cell: Excel's own maximum, 32,767.
+pub const DEFAULT_MAX_CELL_CHARS: u32 = 32_767;
+
+/// How much zhibiao reads of one file before giving up with [`IngestError::TooLarge`]
+/// or [`IngestError::OverLimit`]. Raised with `--max-input-size`, `--max-plan-size`,
+/// `--max-rows`, `--max-columns` and `--max-cell-chars`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// A CSV, a workbook file, and each part (sheet XML, shared strings …) inside an
@@ -211,6 +220,12 @@ pub struct Limits {
     pub input: u64,
     /// A plan, `--units` or `--places` file.
     pub plan: u64,
+    /// Rows of a sheet (the highest row number) or records of a CSV.
+    pub rows: u32,
+    /// Columns of a sheet or CSV (the highest column number).
+    pub columns: u32,
+    /// Characters in one cell.
+    pub cell_chars: u32,
 }
 
 impl Default for Limits {
@@ -218,8 +233,106 @@ impl Default for Limits {
         Limits {
             input: DEFAULT_MAX_INPUT,
             plan: DEFAULT_MAX_PLAN,
+            rows: DEFAULT_MAX_ROWS,
+            columns: DEFAULT_MAX_COLUMNS,
+            cell_chars: DEFAULT_MAX_CELL_CHARS,
         }
     }
+}
+
+impl Limits {
+    /// A 1-based row number against the row limit.
+    fn check_row(&self, table: &dyn Fn() -> String, row: u64) -> Result<(), IngestError> {
+        if row <= u64::from(self.rows) {
+            return Ok(());
+        }
+        Err(IngestError::OverLimit {
+            table: table(),
+            row,
+            column: None,
+            what: Limit::Rows,
+            limit: u64::from(self.rows),
+        })
+    }
+
+    /// A 1-based column number (of a cell with content) against the column limit.
+    fn check_column(
+        &self,
+        table: &dyn Fn() -> String,
+        row: u64,
+        col: u64,
+    ) -> Result<(), IngestError> {
+        if col <= u64::from(self.columns) {
+            return Ok(());
+        }
+        Err(IngestError::OverLimit {
+            table: table(),
+            row,
+            column: Some(col),
+            what: Limit::Columns,
+            limit: u64::from(self.columns),
+        })
+    }
+
+    /// The text of a cell against the cell size limit (1-based row and column).
+    fn check_cell(
+        &self,
+        table: &dyn Fn() -> String,
+        row: u64,
+        col: u64,
+        text: &str,
+    ) -> Result<(), IngestError> {
+        let limit = self.cell_chars as usize;
+        // Bytes are at least as many as characters: count only long cells.
+        if text.len() <= limit {
+            return Ok(());
+        }
+        let chars = text.chars().count();
+        if chars <= limit {
+            return Ok(());
+        }
+        Err(IngestError::OverLimit {
+            table: table(),
+            row,
+            column: Some(col),
+            what: Limit::CellChars(chars as u64),
+            limit: u64::from(self.cell_chars),
+        })
+    }
+
+    /// A cell read at a 1-based row and column, against the column and cell limits.
+    fn check(
+        &self,
+        table: &dyn Fn() -> String,
+        row: u64,
+        col: u64,
+        cell: &Cell,
+    ) -> Result<(), IngestError> {
+        if *cell == Cell::Empty {
+            return Ok(());
+        }
+        self.check_column(table, row, col)?;
+        match cell {
+            Cell::Text(s) => self.check_cell(table, row, col, s),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A whole number of rows, columns or characters, above zero (`--max-rows 2000000`).
+pub fn parse_count(text: &str) -> Result<u32, String> {
+    let t: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != '_' && *c != ',')
+        .collect();
+    let n: u32 = t
+        .parse()
+        .map_err(|_| format!("{text:?}: not a whole number from 1 to {}", u32::MAX))?;
+    if n == 0 {
+        return Err(format!("{text:?}: a limit must be above zero"));
+    }
+    Ok(n)
 }
 
 /// A size as people write it: `500000`, `64K`, `512M`, `4G`, `1T` (powers of 1024; a
@@ -558,7 +671,7 @@ pub fn read_grids_from(
         });
     }
     if ext == "csv" {
-        let grid = read_csv(path, &bytes, opts.encoding)?;
+        let grid = read_csv_limited(path, &bytes, opts.encoding, &opts.limits)?;
         Ok(FileGrids {
             grids: vec![grid],
             ignored: Vec::new(),
@@ -567,7 +680,7 @@ pub fn read_grids_from(
         if bytes.starts_with(ZIP_MAGIC) {
             check_zip_parts(path, &bytes, opts.limits.input)?;
         }
-        read_workbook(path, &ext, bytes)
+        read_workbook_limited(path, &ext, bytes, &opts.limits)
     }
 }
 
@@ -699,11 +812,22 @@ fn sniff_delimiter(text: &str) -> u8 {
     }
 }
 
+#[cfg(test)]
 fn read_csv(
     path: &Path,
     bytes: &[u8],
     forced: Option<&'static Encoding>,
 ) -> Result<Grid, IngestError> {
+    read_csv_limited(path, bytes, forced, &Limits::default())
+}
+
+fn read_csv_limited(
+    path: &Path,
+    bytes: &[u8],
+    forced: Option<&'static Encoding>,
+    limits: &Limits,
+) -> Result<Grid, IngestError> {
+    let table = || path.display().to_string();
     let (text, encoding) = decode_csv(path, bytes, forced)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -735,16 +859,21 @@ fn read_csv(
             message: e.to_string(),
         })?;
         let number = record.position().map(|p| line_of(p.byte())).unwrap_or(0);
-        let cells = record
-            .iter()
-            .map(|s| {
-                if s.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(s.to_string())
-                }
-            })
-            .collect();
+        // Records are counted against the row limit; the line number names the place.
+        limits.check_row(&table, rows.len() as u64 + 1)?;
+        let line = u64::from(number);
+        if record.len() > limits.columns as usize {
+            limits.check_column(&table, line, record.len() as u64)?;
+        }
+        let mut cells = Vec::with_capacity(record.len());
+        for (col, s) in record.iter().enumerate() {
+            limits.check_cell(&table, line, col as u64 + 1, s)?;
+            cells.push(if s.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(s.to_string())
+            });
+        }
         rows.push(GridRow { number, cells });
     }
     let grid = Grid {
@@ -855,45 +984,214 @@ fn convert(d: &Data) -> Cell {
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
         Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) => {
-            if dt.is_datetime() {
-                let (y, mo, da, h, mi, s, _) = dt.to_ymd_hms_milli();
-                NaiveDate::from_ymd_opt(i32::from(y), u32::from(mo), u32::from(da))
-                    .and_then(|date| date.and_hms_opt(u32::from(h), u32::from(mi), u32::from(s)))
-                    .map(Cell::DateTime)
-                    .unwrap_or_else(|| Cell::Number(dt.as_f64()))
-            } else {
-                Cell::Number(dt.as_f64())
-            }
-        }
+        Data::DateTime(dt) => datetime_cell(dt),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
         Data::Error(e) => Cell::Text(e.to_string()),
     }
 }
 
-fn range_rows(range: &Range<Data>) -> Vec<GridRow> {
-    let Some((r0, c0)) = range.start() else {
-        return Vec::new();
+fn datetime_cell(dt: &calamine::ExcelDateTime) -> Cell {
+    if dt.is_datetime() {
+        let (y, mo, da, h, mi, s, _) = dt.to_ymd_hms_milli();
+        NaiveDate::from_ymd_opt(i32::from(y), u32::from(mo), u32::from(da))
+            .and_then(|date| date.and_hms_opt(u32::from(h), u32::from(mi), u32::from(s)))
+            .map(Cell::DateTime)
+            .unwrap_or_else(|| Cell::Number(dt.as_f64()))
+    } else {
+        Cell::Number(dt.as_f64())
+    }
+}
+
+/// [`convert`] for the values of calamine's streaming cell reader (same cells).
+fn convert_ref(d: &DataRef<'_>) -> Cell {
+    let text = |s: &str| {
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s.to_string())
+        }
     };
+    match d {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) => text(s),
+        DataRef::SharedString(s) => text(s),
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) => datetime_cell(dt),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::Error(e) => Cell::Text(e.to_string()),
+    }
+}
+
+/// The rows of a dense range (XLS, ODS): every row from the first to the last with a
+/// stored cell; each row's cells by sheet column, trailing empty cells dropped. The
+/// range's declared extent is checked against the limits before any row is built.
+fn range_rows(
+    range: &Range<Data>,
+    limits: &Limits,
+    table: &dyn Fn() -> String,
+) -> Result<Vec<GridRow>, IngestError> {
+    let (Some((r0, c0)), Some((r1, _))) = (range.start(), range.end()) else {
+        return Ok(Vec::new());
+    };
+    limits.check_row(table, u64::from(r1) + 1)?;
     let c0 = c0 as usize;
-    range
-        .rows()
-        .enumerate()
-        .map(|(i, row)| {
-            let mut cells = Vec::with_capacity(c0 + row.len());
-            cells.resize(c0, Cell::Empty);
-            cells.extend(row.iter().map(convert));
+    let mut out = Vec::with_capacity(range.height());
+    for (i, row) in range.rows().enumerate() {
+        let number = u64::from(r0) + i as u64 + 1;
+        let mut cells = Vec::with_capacity(c0 + row.len());
+        cells.resize(c0, Cell::Empty);
+        cells.extend(row.iter().map(convert));
+        while cells.last().is_some_and(|c| *c == Cell::Empty) {
+            cells.pop();
+        }
+        for (c, cell) in cells.iter().enumerate() {
+            limits.check(table, number, c as u64 + 1, cell)?;
+        }
+        out.push(GridRow {
+            number: number.try_into().unwrap_or(u32::MAX),
+            cells,
+        });
+    }
+    Ok(out)
+}
+
+/// Rows built from the cells of calamine's streaming XLSX reader, which come in sheet
+/// order (row by row) in practice but are not required to: a row seen again is merged
+/// when the rows are finished. Only stored cells cost memory: a stray cell far to the
+/// right or far down adds one row of that width, never a dense rectangle.
+struct SparseRows {
+    /// (0-based row, cells by 0-based column), in the order first seen.
+    rows: Vec<(u32, Vec<Cell>)>,
+    /// Whether `rows` is in strictly increasing row order.
+    sorted: bool,
+}
+
+impl SparseRows {
+    fn new() -> SparseRows {
+        SparseRows {
+            rows: Vec::new(),
+            sorted: true,
+        }
+    }
+
+    /// One stored cell (a cell calamine reports as `Empty` is not stored and is not
+    /// passed here; an empty string is, and makes its row part of the sheet).
+    fn put(&mut self, row: u32, col: u32, cell: Cell) {
+        let current = match self.rows.last_mut() {
+            Some((r, cells)) if *r == row => cells,
+            last => {
+                if last.is_some_and(|(r, _)| *r > row) {
+                    self.sorted = false;
+                }
+                self.rows.push((row, Vec::new()));
+                match self.rows.last_mut() {
+                    Some((_, cells)) => cells,
+                    None => return,
+                }
+            }
+        };
+        let col = col as usize;
+        if col >= current.len() {
+            if cell == Cell::Empty {
+                return;
+            }
+            current.resize(col + 1, Cell::Empty);
+        }
+        if let Some(slot) = current.get_mut(col) {
+            *slot = cell;
+        }
+    }
+
+    /// Every row from the first to the last stored one (rows in between empty), as
+    /// [`range_rows`] gives them for a dense range.
+    fn finish(mut self) -> Vec<GridRow> {
+        if !self.sorted {
+            self.rows.sort_by_key(|(r, _)| *r);
+            let mut merged: Vec<(u32, Vec<Cell>)> = Vec::with_capacity(self.rows.len());
+            for (r, cells) in self.rows {
+                match merged.last_mut() {
+                    Some((last, into)) if *last == r => {
+                        if into.len() < cells.len() {
+                            into.resize(cells.len(), Cell::Empty);
+                        }
+                        for (slot, c) in into.iter_mut().zip(cells) {
+                            if c != Cell::Empty {
+                                *slot = c;
+                            }
+                        }
+                    }
+                    _ => merged.push((r, cells)),
+                }
+            }
+            self.rows = merged;
+        }
+        let mut out = Vec::with_capacity(self.rows.len());
+        let mut next: Option<u32> = None;
+        for (r, mut cells) in self.rows {
+            if let Some(n) = next {
+                out.extend((n..r).map(|gap| GridRow {
+                    number: gap.saturating_add(1),
+                    cells: Vec::new(),
+                }));
+            }
             while cells.last().is_some_and(|c| *c == Cell::Empty) {
                 cells.pop();
             }
-            GridRow {
-                number: (r0 as usize + i + 1).try_into().unwrap_or(u32::MAX),
+            out.push(GridRow {
+                number: r.saturating_add(1),
                 cells,
-            }
-        })
-        .collect()
+            });
+            next = Some(r.saturating_add(1));
+        }
+        out
+    }
 }
 
+/// The rows of an XLSX worksheet, read cell by cell with calamine's streaming reader
+/// (never a dense range sized by the sheet's bounding box), each cell checked against
+/// the limits as it comes.
+fn xlsx_rows(
+    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    path: &Path,
+    name: &str,
+    limits: &Limits,
+    table: &dyn Fn() -> String,
+) -> Result<Vec<GridRow>, IngestError> {
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(r) => r,
+        // As calamine's own `worksheet_range`: not a worksheet, no cells.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(sheet_error(path, name, &e)),
+    };
+    let mut rows = SparseRows::new();
+    loop {
+        let cell = match reader.next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            Err(e) => return Err(sheet_error(path, name, &e)),
+        };
+        let value = cell.get_value();
+        if *value == DataRef::Empty {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let cell = convert_ref(value);
+        let row = u64::from(r) + 1;
+        limits.check_row(table, row)?;
+        limits.check(table, row, u64::from(c) + 1, &cell)?;
+        rows.put(r, c, cell);
+    }
+    Ok(rows.finish())
+}
+
+fn sheet_error(path: &Path, name: &str, e: &dyn std::fmt::Display) -> IngestError {
+    bad(
+        path,
+        format!("工作表“{name}”无法读取 / sheet '{name}' cannot be read: {e}"),
+    )
+}
 fn merges_of(dims: Vec<Dimensions>) -> Vec<Merge> {
     dims.into_iter()
         .filter(|d| d.start.0 <= d.end.0 && d.start.1 <= d.end.1)
@@ -905,9 +1203,21 @@ fn merges_of(dims: Vec<Dimensions>) -> Vec<Merge> {
         .collect()
 }
 
+#[cfg(test)]
 fn read_workbook(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGrids, IngestError> {
+    read_workbook_limited(path, ext, bytes, &Limits::default())
+}
+
+fn read_workbook_limited(
+    path: &Path,
+    ext: &str,
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Result<FileGrids, IngestError> {
     // calamine is well behaved, but a damaged file must never bring the program down.
-    let result = catch_unwind(AssertUnwindSafe(|| read_workbook_inner(path, ext, bytes)));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        read_workbook_inner(path, ext, bytes, limits)
+    }));
     match result {
         Ok(r) => r,
         Err(_) => Err(bad(
@@ -920,7 +1230,12 @@ fn read_workbook(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGrids, In
     }
 }
 
-fn read_workbook_inner(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGrids, IngestError> {
+fn read_workbook_inner(
+    path: &Path,
+    ext: &str,
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Result<FileGrids, IngestError> {
     let mut book = open_book(path, ext, bytes)?;
     let sheets = match &book {
         Book::Xlsx(b) => b.sheets_metadata().to_vec(),
@@ -945,18 +1260,24 @@ fn read_workbook_inner(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGri
             out.ignored.push(passed(&name, PassReason::NotWorksheet));
             continue;
         }
-        let range = match &mut book {
-            Book::Xlsx(b) => b.worksheet_range(&name).map_err(|e| e.to_string()),
-            Book::Xls(b) => b.worksheet_range(&name).map_err(|e| e.to_string()),
-            Book::Ods(b) => b.worksheet_range(&name).map_err(|e| e.to_string()),
+        let table = || format!("{}#{name}", path.display());
+        // XLSX: streamed cell by cell. XLS and ODS: calamine's dense range (it has the
+        // cells in memory already), its extent checked before rows are built.
+        let rows = match &mut book {
+            Book::Xlsx(b) => xlsx_rows(b, path, &name, limits, &table)?,
+            Book::Xls(b) => {
+                let range = b
+                    .worksheet_range(&name)
+                    .map_err(|e| sheet_error(path, &name, &e))?;
+                range_rows(&range, limits, &table)?
+            }
+            Book::Ods(b) => {
+                let range = b
+                    .worksheet_range(&name)
+                    .map_err(|e| sheet_error(path, &name, &e))?;
+                range_rows(&range, limits, &table)?
+            }
         };
-        let range = range.map_err(|e| {
-            bad(
-                path,
-                format!("工作表“{name}”无法读取 / sheet '{name}' cannot be read: {e}"),
-            )
-        })?;
-        let rows = range_rows(&range);
         let merges = match &mut book {
             Book::Xlsx(b) => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
             Book::Xls(b) => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
@@ -1199,5 +1520,59 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("password"), "{msg}");
+    }
+
+    /// The streamed XLSX rows are the rows calamine's dense range gave, for every sheet
+    /// of the demo workbooks (title rows, merged two-row headers, gaps, notes).
+    #[test]
+    fn streamed_xlsx_rows_equal_the_dense_range() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let mut sheets = 0;
+        for name in [
+            "阳泉市社区社会组织台账.xlsx",
+            "社区名单.xlsx",
+            "项目与活动.xlsx",
+        ] {
+            let path = demo.join(name);
+            let bytes = std::fs::read(&path).unwrap();
+            let mut book = Xlsx::new(Cursor::new(bytes)).unwrap();
+            let table = || name.to_string();
+            for sheet in book.sheet_names() {
+                let range = book.worksheet_range(&sheet).unwrap();
+                let dense = range_rows(&range, &Limits::default(), &table).unwrap();
+                let streamed =
+                    xlsx_rows(&mut book, &path, &sheet, &Limits::default(), &table).unwrap();
+                assert_eq!(streamed, dense, "{name}#{sheet}");
+                sheets += 1;
+            }
+        }
+        assert!(sheets >= 3);
+    }
+
+    #[test]
+    fn sparse_rows_out_of_order_and_gaps() {
+        let t = |s: &str| Cell::Text(s.into());
+        let mut rows = SparseRows::new();
+        rows.put(2, 1, t("c"));
+        rows.put(0, 0, t("a"));
+        rows.put(2, 3, Cell::Empty); // an empty string: the row exists, no cell
+        rows.put(5, 2, Cell::Empty);
+        rows.put(2, 0, t("b"));
+        let got = rows.finish();
+        let numbers: Vec<u32> = got.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(got[0].cells, [t("a")]);
+        assert!(got[1].cells.is_empty());
+        assert_eq!(got[2].cells, [t("b"), t("c")]);
+        assert!(got[5].cells.is_empty());
+    }
+
+    #[test]
+    fn counts_are_whole_numbers_above_zero() {
+        assert_eq!(parse_count("1048576"), Ok(1 << 20));
+        assert_eq!(parse_count("2_000_000"), Ok(2_000_000));
+        for bad in ["", "0", "-1", "1.5", "many", "99999999999"] {
+            assert!(parse_count(bad).is_err(), "{bad}");
+        }
     }
 }
