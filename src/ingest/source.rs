@@ -711,6 +711,34 @@ pub fn decode_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<String
     }
 }
 
+/// Check bytes decode without replacement, without keeping the text; `Err(offset)` at
+/// the first malformed sequence, as [`decode_strict`] gives it.
+fn validate_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<(), usize> {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut done = 0usize;
+    loop {
+        let rest = bytes.get(done..).unwrap_or(&[]);
+        let (result, read, _) = decoder.decode_to_utf8_without_replacement(rest, &mut buf, true);
+        done += read;
+        match result {
+            DecoderResult::InputEmpty => return Ok(()),
+            DecoderResult::Malformed(bad, extra) => {
+                return Err(done.saturating_sub(bad as usize + extra as usize))
+            }
+            DecoderResult::OutputFull => {}
+        }
+    }
+}
+
+/// The encoding of a CSV: which one, how many bytes of BOM to skip, and its name for
+/// reports. The whole file has been checked to decode in it.
+struct CsvEncoding {
+    encoding: &'static Encoding,
+    skip: usize,
+    label: String,
+}
+
 /// Decode a CSV's bytes: the forced encoding, else UTF-8 (with or without BOM), else
 /// GB18030/GBK; UTF-16 with a BOM is read too. Returns the text and the encoding name.
 pub fn decode_csv(
@@ -718,6 +746,18 @@ pub fn decode_csv(
     bytes: &[u8],
     forced: Option<&'static Encoding>,
 ) -> Result<(String, String), IngestError> {
+    let found = detect_csv(path, bytes, forced)?;
+    let body = bytes.get(found.skip..).unwrap_or(&[]);
+    let (text, _) = found.encoding.decode_without_bom_handling(body);
+    Ok((text.into_owned(), found.label))
+}
+
+/// The encoding of a CSV's bytes ([`decode_csv`]), checked without keeping a decoded copy.
+fn detect_csv(
+    path: &Path,
+    bytes: &[u8],
+    forced: Option<&'static Encoding>,
+) -> Result<CsvEncoding, IngestError> {
     let decode_error = |offset: usize, message: String| IngestError::Decode {
         path: path.to_path_buf(),
         offset,
@@ -727,14 +767,19 @@ pub fn decode_csv(
             + 1,
         message,
     };
+    let found = |encoding, skip, label: String| CsvEncoding {
+        encoding,
+        skip,
+        label,
+    };
     if let Some(enc) = forced {
         let skip = match Encoding::for_bom(bytes) {
             Some((bom_enc, len)) if bom_enc == enc => len,
             _ => 0,
         };
         let body = bytes.get(skip..).unwrap_or(&[]);
-        return decode_strict(enc, body)
-            .map(|text| (text, enc.name().to_string()))
+        return validate_strict(enc, body)
+            .map(|()| found(enc, skip, enc.name().to_string()))
             .map_err(|off| {
                 decode_error(
                     off + skip,
@@ -755,8 +800,8 @@ pub fn decode_csv(
         } else {
             enc.name().to_string()
         };
-        return decode_strict(enc, body)
-            .map(|text| (text, label))
+        return validate_strict(enc, body)
+            .map(|()| found(enc, len, label))
             .map_err(|off| {
                 decode_error(
                     off + len,
@@ -775,20 +820,20 @@ pub fn decode_csv(
         ));
     }
     let utf8_err = match std::str::from_utf8(bytes) {
-        Ok(s) => return Ok((s.to_string(), "UTF-8".to_string())),
+        Ok(_) => return Ok(found(encoding_rs::UTF_8, 0, "UTF-8".to_string())),
         Err(e) => e.valid_up_to(),
     };
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let guess = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
-    match decode_strict(encoding_rs::GB18030, bytes) {
-        Ok(text) => {
+    match validate_strict(encoding_rs::GB18030, bytes) {
+        Ok(()) => {
             let label = if guess == encoding_rs::GBK {
                 "GBK"
             } else {
                 "GB18030"
             };
-            Ok((text, label.to_string()))
+            Ok(found(encoding_rs::GB18030, 0, label.to_string()))
         }
         Err(gb_err) => Err(decode_error(
             // The encoding that got further is the likelier one; its failure is the place
@@ -801,8 +846,19 @@ pub fn decode_csv(
     }
 }
 
-fn sniff_delimiter(text: &str) -> u8 {
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+/// Tab or comma: whichever the first non-blank line has more of (comma on a tie).
+/// `data` is ASCII-compatible text in `encoding` (lines are decoded one by one until the
+/// first non-blank one).
+fn sniff_delimiter(data: &[u8], encoding: &'static Encoding) -> u8 {
+    let mut first = String::new();
+    for line in data.split(|b| *b == b'\n') {
+        let (text, _) = encoding.decode_without_bom_handling(line);
+        let text = text.strip_suffix('\r').unwrap_or(&text);
+        if !text.trim().is_empty() {
+            first = text.to_string();
+            break;
+        }
+    }
     let tabs = first.matches('\t').count();
     let commas = first.matches(',').count();
     if tabs > commas {
@@ -821,6 +877,10 @@ fn read_csv(
     read_csv_limited(path, bytes, forced, &Limits::default())
 }
 
+/// Read a CSV record by record from its bytes, one reused record, each field decoded on
+/// its own (the delimiters, quotes and line ends of UTF-8, GBK and GB18030 are single
+/// ASCII bytes that never occur inside a character); no decoded copy of the file and no
+/// line index are kept. UTF-16 (not ASCII-compatible) is decoded first.
 fn read_csv_limited(
     path: &Path,
     bytes: &[u8],
@@ -828,37 +888,69 @@ fn read_csv_limited(
     limits: &Limits,
 ) -> Result<Grid, IngestError> {
     let table = || path.display().to_string();
-    let (text, encoding) = decode_csv(path, bytes, forced)?;
+    let found = detect_csv(path, bytes, forced)?;
+    let body = bytes.get(found.skip..).unwrap_or(&[]);
+    let (data, encoding): (Cow<'_, [u8]>, &'static Encoding) =
+        if found.encoding.is_ascii_compatible() {
+            (Cow::Borrowed(body), found.encoding)
+        } else {
+            let (text, _) = found.encoding.decode_without_bom_handling(body);
+            (
+                Cow::Owned(text.into_owned().into_bytes()),
+                encoding_rs::UTF_8,
+            )
+        };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(sniff_delimiter(&text))
-        .from_reader(text.as_bytes());
+        .delimiter(sniff_delimiter(&data, encoding))
+        .from_reader(data.as_ref());
     // Line numbers: the csv crate reports where it started reading, which may be a blank
-    // line it skipped; count the newlines before the record's first byte instead.
-    let newlines: Vec<usize> = text
-        .bytes()
-        .enumerate()
-        .filter(|(_, b)| *b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
-    let bytes_of = text.as_bytes();
-    let line_of = |start: u64| -> u32 {
-        let mut at = usize::try_from(start).unwrap_or(usize::MAX);
-        while bytes_of.get(at).is_some_and(|b| *b == b'\n' || *b == b'\r') {
+    // line it skipped; count the newlines before the record's first byte instead (records
+    // come in order: the count goes on from the previous record).
+    let mut counted_to = 0usize;
+    let mut newlines = 0usize;
+    let mut line_of = |start: u64| -> u32 {
+        let mut at = usize::try_from(start).unwrap_or(usize::MAX).min(data.len());
+        while data.get(at).is_some_and(|b| *b == b'\n' || *b == b'\r') {
             at += 1;
         }
-        let line = newlines.partition_point(|&n| n < at) + 1;
-        u32::try_from(line).unwrap_or(u32::MAX)
+        if at > counted_to {
+            newlines += data
+                .get(counted_to..at)
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+            counted_to = at;
+        }
+        u32::try_from(newlines + 1).unwrap_or(u32::MAX)
+    };
+    let undecodable = |start: u64| {
+        let offset = usize::try_from(start).unwrap_or(usize::MAX);
+        IngestError::Decode {
+            path: path.to_path_buf(),
+            offset: offset.saturating_add(found.skip),
+            line: data
+                .get(..offset)
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+                + 1,
+            message: format!("不是有效的 {0} 编码 / not valid {0}", found.label),
+        }
     };
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| IngestError::Csv {
-            path: path.to_path_buf(),
-            line: e.position().map(|p| p.line()).unwrap_or(0),
-            message: e.to_string(),
-        })?;
-        let number = record.position().map(|p| line_of(p.byte())).unwrap_or(0);
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(IngestError::Csv {
+                    path: path.to_path_buf(),
+                    line: e.position().map(|p| p.line()).unwrap_or(0),
+                    message: e.to_string(),
+                })
+            }
+        }
+        let start = record.position().map_or(0, |p| p.byte());
+        let number = line_of(start);
         // Records are counted against the row limit; the line number names the place.
         limits.check_row(&table, rows.len() as u64 + 1)?;
         let line = u64::from(number);
@@ -866,20 +958,23 @@ fn read_csv_limited(
             limits.check_column(&table, line, record.len() as u64)?;
         }
         let mut cells = Vec::with_capacity(record.len());
-        for (col, s) in record.iter().enumerate() {
-            limits.check_cell(&table, line, col as u64 + 1, s)?;
-            cells.push(if s.is_empty() {
-                Cell::Empty
-            } else {
-                Cell::Text(s.to_string())
-            });
+        for (col, field) in record.iter().enumerate() {
+            if field.is_empty() {
+                cells.push(Cell::Empty);
+                continue;
+            }
+            let text = encoding
+                .decode_without_bom_handling_and_without_replacement(field)
+                .ok_or_else(|| undecodable(start))?;
+            limits.check_cell(&table, line, col as u64 + 1, &text)?;
+            cells.push(Cell::Text(text.into_owned()));
         }
         rows.push(GridRow { number, cells });
     }
     let grid = Grid {
         file: path.to_path_buf(),
         sheet: None,
-        encoding: Some(encoding),
+        encoding: Some(found.label),
         rows,
         merges: Vec::new(),
     };
@@ -1574,5 +1669,32 @@ mod tests {
         for bad in ["", "0", "-1", "1.5", "many", "99999999999"] {
             assert!(parse_count(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn csv_fields_decoded_one_by_one() {
+        // GBK, CRLF, a quoted field over two lines, a blank line: line numbers as before.
+        let text = "标题\r\n\r\n市,县区\r\n\"赤泥\r\n窊村\",薛圐圙乡\r\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let g = read_csv(&p(), &gbk, None).unwrap();
+        let numbers: Vec<u32> = g.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1, 3, 4]);
+        assert_eq!(g.rows[2].cells[0], Cell::Text("赤泥\r\n窊村".into()));
+        assert_eq!(g.rows[2].cells[1], Cell::Text("薛圐圙乡".into()));
+        assert_eq!(g.encoding.as_deref(), Some("GBK"));
+        // UTF-16 with a BOM (not ASCII-compatible: decoded first), tab-separated.
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in "市\t县区\n太原市\t小店区\n".encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        let g = read_csv(&p(), &utf16, None).unwrap();
+        assert_eq!(g.rows.len(), 2);
+        assert_eq!(g.rows[1].cells[1], Cell::Text("小店区".into()));
+        // A forced encoding that does not fit is still an error with its offset.
+        let err = read_csv(&p(), &gbk, Some(encoding_rs::UTF_8)).unwrap_err();
+        assert!(
+            matches!(err, IngestError::Decode { offset: 0, .. }),
+            "{err}"
+        );
     }
 }
