@@ -129,6 +129,29 @@ pub struct InputArgs {
     /// Largest plan, --units or --places file read (K, M, G suffixes).
     #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
     pub max_plan_size: u64,
+    /// Rows, columns and cell size read.
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+}
+
+/// Limits of a sheet's or CSV's shape: going over one is an error naming the file, the
+/// sheet, the row and the option that raises it.
+#[derive(Debug, Clone, Args)]
+pub struct ShapeArgs {
+    /// Most rows of a sheet or CSV (default: Excel's maximum, 1048576).
+    #[arg(long, value_name = "N", default_value = "1048576", value_parser = parse_count)]
+    pub max_rows: u32,
+    /// Most columns of a sheet or CSV (default: Excel's maximum, 16384).
+    #[arg(long, value_name = "N", default_value = "16384", value_parser = parse_count)]
+    pub max_columns: u32,
+    /// Most characters in one cell (default: Excel's maximum, 32767).
+    #[arg(long, value_name = "N", default_value = "32767", value_parser = parse_count)]
+    pub max_cell_chars: u32,
+}
+
+/// `--max-rows 2000000`.
+fn parse_count(s: &str) -> Result<u32, String> {
+    zhibiao::ingest::source::parse_count(s)
 }
 
 /// `--max-input-size 4G`, `--max-plan-size 16M`.
@@ -376,6 +399,9 @@ pub struct DiffArgs {
     /// Largest --places file read (as in `audit`).
     #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
     pub max_plan_size: u64,
+    /// Rows, columns and cell size read (as in `audit`).
+    #[command(flatten)]
+    pub shape: ShapeArgs,
 }
 
 /// `zhibiao diff --format`.

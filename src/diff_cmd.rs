@@ -55,6 +55,7 @@ fn side_input(args: &DiffArgs, side: &Path) -> InputArgs {
         places: args.places.clone(),
         max_input_size: args.max_input_size,
         max_plan_size: args.max_plan_size,
+        shape: args.shape.clone(),
     }
 }
 

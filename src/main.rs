@@ -986,6 +986,9 @@ fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
         limits: ingest::source::Limits {
             input: input.max_input_size,
             plan: input.max_plan_size,
+            rows: input.shape.max_rows,
+            columns: input.shape.max_columns,
+            cell_chars: input.shape.max_cell_chars,
         },
     })
 }

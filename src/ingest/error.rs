@@ -154,4 +154,61 @@ pub enum IngestError {
         /// The option that raises it.
         flag: &'static str,
     },
+    /// A sheet or CSV beyond a limit of its shape (rows, columns, characters in a cell):
+    /// reading stops there rather than exhausting memory.
+    #[error("{}", over_limit(.table, *.row, *.column, *.what, *.limit))]
+    OverLimit {
+        /// `file` or `file#sheet`.
+        table: String,
+        /// 1-based row (CSV: the line, or for the row limit the record count).
+        row: u64,
+        /// 1-based column, for a column or cell limit.
+        column: Option<u64>,
+        /// Which limit.
+        what: Limit,
+        /// The limit.
+        limit: u64,
+    },
+}
+
+/// A limit of a sheet's shape ([`IngestError::OverLimit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Rows per sheet or CSV (`--max-rows`).
+    Rows,
+    /// Columns (`--max-columns`).
+    Columns,
+    /// Characters in one cell (`--max-cell-chars`), with the count found.
+    CellChars(u64),
+}
+
+impl Limit {
+    /// The option that raises the limit.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Limit::Rows => "--max-rows",
+            Limit::Columns => "--max-columns",
+            Limit::CellChars(_) => "--max-cell-chars",
+        }
+    }
+}
+
+fn over_limit(table: &str, row: u64, column: Option<u64>, what: Limit, limit: u64) -> String {
+    let (at_zh, at_en) = match column {
+        Some(c) => (
+            format!("第 {row} 行第 {c} 列"),
+            format!("row {row}, column {c}"),
+        ),
+        None => (format!("第 {row} 行"), format!("row {row}")),
+    };
+    let (what_zh, what_en) = match what {
+        Limit::Rows => ("行数".to_string(), "the number of rows is".to_string()),
+        Limit::Columns => ("列数".to_string(), "the number of columns is".to_string()),
+        Limit::CellChars(n) => (
+            format!("单元格有 {n} 个字符，"),
+            format!("the cell holds {n} characters,"),
+        ),
+    };
+    let flag = what.flag();
+    format!("{table}: {at_zh}：{what_zh}超过上限 {limit} / {at_en}: {what_en} over the limit of {limit}; raise it with {flag}")
 }

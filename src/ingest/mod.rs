@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-pub use error::IngestError;
+pub use error::{IngestError, Limit};
 pub use inputs::{read_inputs_all, ReadOutcome};
 pub use schema::{FieldSpec, TableKind};
 

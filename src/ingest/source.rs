@@ -10,10 +10,11 @@ use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, Dimensions, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsx};
+use calamine::{Data, DataRef, Dimensions, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsx};
 use chrono::{NaiveDate, NaiveDateTime};
 use encoding_rs::{DecoderResult, Encoding};
 
+use super::error::Limit;
 use super::{IngestError, IngestOptions, Origin, PassReason, PassedOver, TableInfo};
 
 /// Extensions read (compared case-insensitively).
@@ -202,8 +203,16 @@ pub const DEFAULT_MAX_INPUT: u64 = 2 << 30;
 /// Default limit of a plan, `--units` or `--places` file (TOML): 8 MiB.
 pub const DEFAULT_MAX_PLAN: u64 = 8 << 20;
 
-/// How much zhibiao reads of one file before giving up with [`IngestError::TooLarge`].
-/// Raised with `--max-input-size` and `--max-plan-size`.
+/// Default limit of rows per sheet or CSV: Excel's own maximum, 1,048,576.
+pub const DEFAULT_MAX_ROWS: u32 = 1 << 20;
+/// Default limit of columns: Excel's own maximum, 16,384 (column XFD).
+pub const DEFAULT_MAX_COLUMNS: u32 = 1 << 14;
+/// Default limit of characters in one cell: Excel's own maximum, 32,767.
+pub const DEFAULT_MAX_CELL_CHARS: u32 = 32_767;
+
+/// How much zhibiao reads of one file before giving up with [`IngestError::TooLarge`]
+/// or [`IngestError::OverLimit`]. Raised with `--max-input-size`, `--max-plan-size`,
+/// `--max-rows`, `--max-columns` and `--max-cell-chars`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// A CSV, a workbook file, and each part (sheet XML, shared strings …) inside an
@@ -211,6 +220,12 @@ pub struct Limits {
     pub input: u64,
     /// A plan, `--units` or `--places` file.
     pub plan: u64,
+    /// Rows of a sheet (the highest row number) or records of a CSV.
+    pub rows: u32,
+    /// Columns of a sheet or CSV (the highest column number).
+    pub columns: u32,
+    /// Characters in one cell.
+    pub cell_chars: u32,
 }
 
 impl Default for Limits {
@@ -218,8 +233,106 @@ impl Default for Limits {
         Limits {
             input: DEFAULT_MAX_INPUT,
             plan: DEFAULT_MAX_PLAN,
+            rows: DEFAULT_MAX_ROWS,
+            columns: DEFAULT_MAX_COLUMNS,
+            cell_chars: DEFAULT_MAX_CELL_CHARS,
         }
     }
+}
+
+impl Limits {
+    /// A 1-based row number against the row limit.
+    fn check_row(&self, table: &dyn Fn() -> String, row: u64) -> Result<(), IngestError> {
+        if row <= u64::from(self.rows) {
+            return Ok(());
+        }
+        Err(IngestError::OverLimit {
+            table: table(),
+            row,
+            column: None,
+            what: Limit::Rows,
+            limit: u64::from(self.rows),
+        })
+    }
+
+    /// A 1-based column number (of a cell with content) against the column limit.
+    fn check_column(
+        &self,
+        table: &dyn Fn() -> String,
+        row: u64,
+        col: u64,
+    ) -> Result<(), IngestError> {
+        if col <= u64::from(self.columns) {
+            return Ok(());
+        }
+        Err(IngestError::OverLimit {
+            table: table(),
+            row,
+            column: Some(col),
+            what: Limit::Columns,
+            limit: u64::from(self.columns),
+        })
+    }
+
+    /// The text of a cell against the cell size limit (1-based row and column).
+    fn check_cell(
+        &self,
+        table: &dyn Fn() -> String,
+        row: u64,
+        col: u64,
+        text: &str,
+    ) -> Result<(), IngestError> {
+        let limit = self.cell_chars as usize;
+        // Bytes are at least as many as characters: count only long cells.
+        if text.len() <= limit {
+            return Ok(());
+        }
+        let chars = text.chars().count();
+        if chars <= limit {
+            return Ok(());
+        }
+        Err(IngestError::OverLimit {
+            table: table(),
+            row,
+            column: Some(col),
+            what: Limit::CellChars(chars as u64),
+            limit: u64::from(self.cell_chars),
+        })
+    }
+
+    /// A cell read at a 1-based row and column, against the column and cell limits.
+    fn check(
+        &self,
+        table: &dyn Fn() -> String,
+        row: u64,
+        col: u64,
+        cell: &Cell,
+    ) -> Result<(), IngestError> {
+        if *cell == Cell::Empty {
+            return Ok(());
+        }
+        self.check_column(table, row, col)?;
+        match cell {
+            Cell::Text(s) => self.check_cell(table, row, col, s),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A whole number of rows, columns or characters, above zero (`--max-rows 2000000`).
+pub fn parse_count(text: &str) -> Result<u32, String> {
+    let t: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != '_' && *c != ',')
+        .collect();
+    let n: u32 = t
+        .parse()
+        .map_err(|_| format!("{text:?}: not a whole number from 1 to {}", u32::MAX))?;
+    if n == 0 {
+        return Err(format!("{text:?}: a limit must be above zero"));
+    }
+    Ok(n)
 }
 
 /// A size as people write it: `500000`, `64K`, `512M`, `4G`, `1T` (powers of 1024; a
@@ -558,7 +671,7 @@ pub fn read_grids_from(
         });
     }
     if ext == "csv" {
-        let grid = read_csv(path, &bytes, opts.encoding)?;
+        let grid = read_csv_limited(path, &bytes, opts.encoding, &opts.limits)?;
         Ok(FileGrids {
             grids: vec![grid],
             ignored: Vec::new(),
@@ -567,7 +680,7 @@ pub fn read_grids_from(
         if bytes.starts_with(ZIP_MAGIC) {
             check_zip_parts(path, &bytes, opts.limits.input)?;
         }
-        read_workbook(path, &ext, bytes)
+        read_workbook_limited(path, &ext, bytes, &opts.limits)
     }
 }
 
@@ -598,6 +711,34 @@ pub fn decode_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<String
     }
 }
 
+/// Check bytes decode without replacement, without keeping the text; `Err(offset)` at
+/// the first malformed sequence, as [`decode_strict`] gives it.
+fn validate_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<(), usize> {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut done = 0usize;
+    loop {
+        let rest = bytes.get(done..).unwrap_or(&[]);
+        let (result, read, _) = decoder.decode_to_utf8_without_replacement(rest, &mut buf, true);
+        done += read;
+        match result {
+            DecoderResult::InputEmpty => return Ok(()),
+            DecoderResult::Malformed(bad, extra) => {
+                return Err(done.saturating_sub(bad as usize + extra as usize))
+            }
+            DecoderResult::OutputFull => {}
+        }
+    }
+}
+
+/// The encoding of a CSV: which one, how many bytes of BOM to skip, and its name for
+/// reports. The whole file has been checked to decode in it.
+struct CsvEncoding {
+    encoding: &'static Encoding,
+    skip: usize,
+    label: String,
+}
+
 /// Decode a CSV's bytes: the forced encoding, else UTF-8 (with or without BOM), else
 /// GB18030/GBK; UTF-16 with a BOM is read too. Returns the text and the encoding name.
 pub fn decode_csv(
@@ -605,6 +746,18 @@ pub fn decode_csv(
     bytes: &[u8],
     forced: Option<&'static Encoding>,
 ) -> Result<(String, String), IngestError> {
+    let found = detect_csv(path, bytes, forced)?;
+    let body = bytes.get(found.skip..).unwrap_or(&[]);
+    let (text, _) = found.encoding.decode_without_bom_handling(body);
+    Ok((text.into_owned(), found.label))
+}
+
+/// The encoding of a CSV's bytes ([`decode_csv`]), checked without keeping a decoded copy.
+fn detect_csv(
+    path: &Path,
+    bytes: &[u8],
+    forced: Option<&'static Encoding>,
+) -> Result<CsvEncoding, IngestError> {
     let decode_error = |offset: usize, message: String| IngestError::Decode {
         path: path.to_path_buf(),
         offset,
@@ -614,14 +767,19 @@ pub fn decode_csv(
             + 1,
         message,
     };
+    let found = |encoding, skip, label: String| CsvEncoding {
+        encoding,
+        skip,
+        label,
+    };
     if let Some(enc) = forced {
         let skip = match Encoding::for_bom(bytes) {
             Some((bom_enc, len)) if bom_enc == enc => len,
             _ => 0,
         };
         let body = bytes.get(skip..).unwrap_or(&[]);
-        return decode_strict(enc, body)
-            .map(|text| (text, enc.name().to_string()))
+        return validate_strict(enc, body)
+            .map(|()| found(enc, skip, enc.name().to_string()))
             .map_err(|off| {
                 decode_error(
                     off + skip,
@@ -642,8 +800,8 @@ pub fn decode_csv(
         } else {
             enc.name().to_string()
         };
-        return decode_strict(enc, body)
-            .map(|text| (text, label))
+        return validate_strict(enc, body)
+            .map(|()| found(enc, len, label))
             .map_err(|off| {
                 decode_error(
                     off + len,
@@ -662,20 +820,20 @@ pub fn decode_csv(
         ));
     }
     let utf8_err = match std::str::from_utf8(bytes) {
-        Ok(s) => return Ok((s.to_string(), "UTF-8".to_string())),
+        Ok(_) => return Ok(found(encoding_rs::UTF_8, 0, "UTF-8".to_string())),
         Err(e) => e.valid_up_to(),
     };
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let guess = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
-    match decode_strict(encoding_rs::GB18030, bytes) {
-        Ok(text) => {
+    match validate_strict(encoding_rs::GB18030, bytes) {
+        Ok(()) => {
             let label = if guess == encoding_rs::GBK {
                 "GBK"
             } else {
                 "GB18030"
             };
-            Ok((text, label.to_string()))
+            Ok(found(encoding_rs::GB18030, 0, label.to_string()))
         }
         Err(gb_err) => Err(decode_error(
             // The encoding that got further is the likelier one; its failure is the place
@@ -688,8 +846,19 @@ pub fn decode_csv(
     }
 }
 
-fn sniff_delimiter(text: &str) -> u8 {
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+/// Tab or comma: whichever the first non-blank line has more of (comma on a tie).
+/// `data` is ASCII-compatible text in `encoding` (lines are decoded one by one until the
+/// first non-blank one).
+fn sniff_delimiter(data: &[u8], encoding: &'static Encoding) -> u8 {
+    let mut first = String::new();
+    for line in data.split(|b| *b == b'\n') {
+        let (text, _) = encoding.decode_without_bom_handling(line);
+        let text = text.strip_suffix('\r').unwrap_or(&text);
+        if !text.trim().is_empty() {
+            first = text.to_string();
+            break;
+        }
+    }
     let tabs = first.matches('\t').count();
     let commas = first.matches(',').count();
     if tabs > commas {
@@ -699,58 +868,113 @@ fn sniff_delimiter(text: &str) -> u8 {
     }
 }
 
+#[cfg(test)]
 fn read_csv(
     path: &Path,
     bytes: &[u8],
     forced: Option<&'static Encoding>,
 ) -> Result<Grid, IngestError> {
-    let (text, encoding) = decode_csv(path, bytes, forced)?;
+    read_csv_limited(path, bytes, forced, &Limits::default())
+}
+
+/// Read a CSV record by record from its bytes, one reused record, each field decoded on
+/// its own (the delimiters, quotes and line ends of UTF-8, GBK and GB18030 are single
+/// ASCII bytes that never occur inside a character); no decoded copy of the file and no
+/// line index are kept. UTF-16 (not ASCII-compatible) is decoded first.
+fn read_csv_limited(
+    path: &Path,
+    bytes: &[u8],
+    forced: Option<&'static Encoding>,
+    limits: &Limits,
+) -> Result<Grid, IngestError> {
+    let table = || path.display().to_string();
+    let found = detect_csv(path, bytes, forced)?;
+    let body = bytes.get(found.skip..).unwrap_or(&[]);
+    let (data, encoding): (Cow<'_, [u8]>, &'static Encoding) =
+        if found.encoding.is_ascii_compatible() {
+            (Cow::Borrowed(body), found.encoding)
+        } else {
+            let (text, _) = found.encoding.decode_without_bom_handling(body);
+            (
+                Cow::Owned(text.into_owned().into_bytes()),
+                encoding_rs::UTF_8,
+            )
+        };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(sniff_delimiter(&text))
-        .from_reader(text.as_bytes());
+        .delimiter(sniff_delimiter(&data, encoding))
+        .from_reader(data.as_ref());
     // Line numbers: the csv crate reports where it started reading, which may be a blank
-    // line it skipped; count the newlines before the record's first byte instead.
-    let newlines: Vec<usize> = text
-        .bytes()
-        .enumerate()
-        .filter(|(_, b)| *b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
-    let bytes_of = text.as_bytes();
-    let line_of = |start: u64| -> u32 {
-        let mut at = usize::try_from(start).unwrap_or(usize::MAX);
-        while bytes_of.get(at).is_some_and(|b| *b == b'\n' || *b == b'\r') {
+    // line it skipped; count the newlines before the record's first byte instead (records
+    // come in order: the count goes on from the previous record).
+    let mut counted_to = 0usize;
+    let mut newlines = 0usize;
+    let mut line_of = |start: u64| -> u32 {
+        let mut at = usize::try_from(start).unwrap_or(usize::MAX).min(data.len());
+        while data.get(at).is_some_and(|b| *b == b'\n' || *b == b'\r') {
             at += 1;
         }
-        let line = newlines.partition_point(|&n| n < at) + 1;
-        u32::try_from(line).unwrap_or(u32::MAX)
+        if at > counted_to {
+            newlines += data
+                .get(counted_to..at)
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+            counted_to = at;
+        }
+        u32::try_from(newlines + 1).unwrap_or(u32::MAX)
+    };
+    let undecodable = |start: u64| {
+        let offset = usize::try_from(start).unwrap_or(usize::MAX);
+        IngestError::Decode {
+            path: path.to_path_buf(),
+            offset: offset.saturating_add(found.skip),
+            line: data
+                .get(..offset)
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+                + 1,
+            message: format!("不是有效的 {0} 编码 / not valid {0}", found.label),
+        }
     };
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| IngestError::Csv {
-            path: path.to_path_buf(),
-            line: e.position().map(|p| p.line()).unwrap_or(0),
-            message: e.to_string(),
-        })?;
-        let number = record.position().map(|p| line_of(p.byte())).unwrap_or(0);
-        let cells = record
-            .iter()
-            .map(|s| {
-                if s.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(s.to_string())
-                }
-            })
-            .collect();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(IngestError::Csv {
+                    path: path.to_path_buf(),
+                    line: e.position().map(|p| p.line()).unwrap_or(0),
+                    message: e.to_string(),
+                })
+            }
+        }
+        let start = record.position().map_or(0, |p| p.byte());
+        let number = line_of(start);
+        // Records are counted against the row limit; the line number names the place.
+        limits.check_row(&table, rows.len() as u64 + 1)?;
+        let line = u64::from(number);
+        if record.len() > limits.columns as usize {
+            limits.check_column(&table, line, record.len() as u64)?;
+        }
+        let mut cells = Vec::with_capacity(record.len());
+        for (col, field) in record.iter().enumerate() {
+            if field.is_empty() {
+                cells.push(Cell::Empty);
+                continue;
+            }
+            let text = encoding
+                .decode_without_bom_handling_and_without_replacement(field)
+                .ok_or_else(|| undecodable(start))?;
+            limits.check_cell(&table, line, col as u64 + 1, &text)?;
+            cells.push(Cell::Text(text.into_owned()));
+        }
         rows.push(GridRow { number, cells });
     }
     let grid = Grid {
         file: path.to_path_buf(),
         sheet: None,
-        encoding: Some(encoding),
+        encoding: Some(found.label),
         rows,
         merges: Vec::new(),
     };
@@ -855,45 +1079,214 @@ fn convert(d: &Data) -> Cell {
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
         Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) => {
-            if dt.is_datetime() {
-                let (y, mo, da, h, mi, s, _) = dt.to_ymd_hms_milli();
-                NaiveDate::from_ymd_opt(i32::from(y), u32::from(mo), u32::from(da))
-                    .and_then(|date| date.and_hms_opt(u32::from(h), u32::from(mi), u32::from(s)))
-                    .map(Cell::DateTime)
-                    .unwrap_or_else(|| Cell::Number(dt.as_f64()))
-            } else {
-                Cell::Number(dt.as_f64())
-            }
-        }
+        Data::DateTime(dt) => datetime_cell(dt),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
         Data::Error(e) => Cell::Text(e.to_string()),
     }
 }
 
-fn range_rows(range: &Range<Data>) -> Vec<GridRow> {
-    let Some((r0, c0)) = range.start() else {
-        return Vec::new();
+fn datetime_cell(dt: &calamine::ExcelDateTime) -> Cell {
+    if dt.is_datetime() {
+        let (y, mo, da, h, mi, s, _) = dt.to_ymd_hms_milli();
+        NaiveDate::from_ymd_opt(i32::from(y), u32::from(mo), u32::from(da))
+            .and_then(|date| date.and_hms_opt(u32::from(h), u32::from(mi), u32::from(s)))
+            .map(Cell::DateTime)
+            .unwrap_or_else(|| Cell::Number(dt.as_f64()))
+    } else {
+        Cell::Number(dt.as_f64())
+    }
+}
+
+/// [`convert`] for the values of calamine's streaming cell reader (same cells).
+fn convert_ref(d: &DataRef<'_>) -> Cell {
+    let text = |s: &str| {
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s.to_string())
+        }
     };
+    match d {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) => text(s),
+        DataRef::SharedString(s) => text(s),
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) => datetime_cell(dt),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::Error(e) => Cell::Text(e.to_string()),
+    }
+}
+
+/// The rows of a dense range (XLS, ODS): every row from the first to the last with a
+/// stored cell; each row's cells by sheet column, trailing empty cells dropped. The
+/// range's declared extent is checked against the limits before any row is built.
+fn range_rows(
+    range: &Range<Data>,
+    limits: &Limits,
+    table: &dyn Fn() -> String,
+) -> Result<Vec<GridRow>, IngestError> {
+    let (Some((r0, c0)), Some((r1, _))) = (range.start(), range.end()) else {
+        return Ok(Vec::new());
+    };
+    limits.check_row(table, u64::from(r1) + 1)?;
     let c0 = c0 as usize;
-    range
-        .rows()
-        .enumerate()
-        .map(|(i, row)| {
-            let mut cells = Vec::with_capacity(c0 + row.len());
-            cells.resize(c0, Cell::Empty);
-            cells.extend(row.iter().map(convert));
+    let mut out = Vec::with_capacity(range.height());
+    for (i, row) in range.rows().enumerate() {
+        let number = u64::from(r0) + i as u64 + 1;
+        let mut cells = Vec::with_capacity(c0 + row.len());
+        cells.resize(c0, Cell::Empty);
+        cells.extend(row.iter().map(convert));
+        while cells.last().is_some_and(|c| *c == Cell::Empty) {
+            cells.pop();
+        }
+        for (c, cell) in cells.iter().enumerate() {
+            limits.check(table, number, c as u64 + 1, cell)?;
+        }
+        out.push(GridRow {
+            number: number.try_into().unwrap_or(u32::MAX),
+            cells,
+        });
+    }
+    Ok(out)
+}
+
+/// Rows built from the cells of calamine's streaming XLSX reader, which come in sheet
+/// order (row by row) in practice but are not required to: a row seen again is merged
+/// when the rows are finished. Only stored cells cost memory: a stray cell far to the
+/// right or far down adds one row of that width, never a dense rectangle.
+struct SparseRows {
+    /// (0-based row, cells by 0-based column), in the order first seen.
+    rows: Vec<(u32, Vec<Cell>)>,
+    /// Whether `rows` is in strictly increasing row order.
+    sorted: bool,
+}
+
+impl SparseRows {
+    fn new() -> SparseRows {
+        SparseRows {
+            rows: Vec::new(),
+            sorted: true,
+        }
+    }
+
+    /// One stored cell (a cell calamine reports as `Empty` is not stored and is not
+    /// passed here; an empty string is, and makes its row part of the sheet).
+    fn put(&mut self, row: u32, col: u32, cell: Cell) {
+        let current = match self.rows.last_mut() {
+            Some((r, cells)) if *r == row => cells,
+            last => {
+                if last.is_some_and(|(r, _)| *r > row) {
+                    self.sorted = false;
+                }
+                self.rows.push((row, Vec::new()));
+                match self.rows.last_mut() {
+                    Some((_, cells)) => cells,
+                    None => return,
+                }
+            }
+        };
+        let col = col as usize;
+        if col >= current.len() {
+            if cell == Cell::Empty {
+                return;
+            }
+            current.resize(col + 1, Cell::Empty);
+        }
+        if let Some(slot) = current.get_mut(col) {
+            *slot = cell;
+        }
+    }
+
+    /// Every row from the first to the last stored one (rows in between empty), as
+    /// [`range_rows`] gives them for a dense range.
+    fn finish(mut self) -> Vec<GridRow> {
+        if !self.sorted {
+            self.rows.sort_by_key(|(r, _)| *r);
+            let mut merged: Vec<(u32, Vec<Cell>)> = Vec::with_capacity(self.rows.len());
+            for (r, cells) in self.rows {
+                match merged.last_mut() {
+                    Some((last, into)) if *last == r => {
+                        if into.len() < cells.len() {
+                            into.resize(cells.len(), Cell::Empty);
+                        }
+                        for (slot, c) in into.iter_mut().zip(cells) {
+                            if c != Cell::Empty {
+                                *slot = c;
+                            }
+                        }
+                    }
+                    _ => merged.push((r, cells)),
+                }
+            }
+            self.rows = merged;
+        }
+        let mut out = Vec::with_capacity(self.rows.len());
+        let mut next: Option<u32> = None;
+        for (r, mut cells) in self.rows {
+            if let Some(n) = next {
+                out.extend((n..r).map(|gap| GridRow {
+                    number: gap.saturating_add(1),
+                    cells: Vec::new(),
+                }));
+            }
             while cells.last().is_some_and(|c| *c == Cell::Empty) {
                 cells.pop();
             }
-            GridRow {
-                number: (r0 as usize + i + 1).try_into().unwrap_or(u32::MAX),
+            out.push(GridRow {
+                number: r.saturating_add(1),
                 cells,
-            }
-        })
-        .collect()
+            });
+            next = Some(r.saturating_add(1));
+        }
+        out
+    }
 }
 
+/// The rows of an XLSX worksheet, read cell by cell with calamine's streaming reader
+/// (never a dense range sized by the sheet's bounding box), each cell checked against
+/// the limits as it comes.
+fn xlsx_rows(
+    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    path: &Path,
+    name: &str,
+    limits: &Limits,
+    table: &dyn Fn() -> String,
+) -> Result<Vec<GridRow>, IngestError> {
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(r) => r,
+        // As calamine's own `worksheet_range`: not a worksheet, no cells.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(sheet_error(path, name, &e)),
+    };
+    let mut rows = SparseRows::new();
+    loop {
+        let cell = match reader.next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            Err(e) => return Err(sheet_error(path, name, &e)),
+        };
+        let value = cell.get_value();
+        if *value == DataRef::Empty {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let cell = convert_ref(value);
+        let row = u64::from(r) + 1;
+        limits.check_row(table, row)?;
+        limits.check(table, row, u64::from(c) + 1, &cell)?;
+        rows.put(r, c, cell);
+    }
+    Ok(rows.finish())
+}
+
+fn sheet_error(path: &Path, name: &str, e: &dyn std::fmt::Display) -> IngestError {
+    bad(
+        path,
+        format!("工作表“{name}”无法读取 / sheet '{name}' cannot be read: {e}"),
+    )
+}
 fn merges_of(dims: Vec<Dimensions>) -> Vec<Merge> {
     dims.into_iter()
         .filter(|d| d.start.0 <= d.end.0 && d.start.1 <= d.end.1)
@@ -905,9 +1298,21 @@ fn merges_of(dims: Vec<Dimensions>) -> Vec<Merge> {
         .collect()
 }
 
+#[cfg(test)]
 fn read_workbook(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGrids, IngestError> {
+    read_workbook_limited(path, ext, bytes, &Limits::default())
+}
+
+fn read_workbook_limited(
+    path: &Path,
+    ext: &str,
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Result<FileGrids, IngestError> {
     // calamine is well behaved, but a damaged file must never bring the program down.
-    let result = catch_unwind(AssertUnwindSafe(|| read_workbook_inner(path, ext, bytes)));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        read_workbook_inner(path, ext, bytes, limits)
+    }));
     match result {
         Ok(r) => r,
         Err(_) => Err(bad(
@@ -920,7 +1325,12 @@ fn read_workbook(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGrids, In
     }
 }
 
-fn read_workbook_inner(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGrids, IngestError> {
+fn read_workbook_inner(
+    path: &Path,
+    ext: &str,
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Result<FileGrids, IngestError> {
     let mut book = open_book(path, ext, bytes)?;
     let sheets = match &book {
         Book::Xlsx(b) => b.sheets_metadata().to_vec(),
@@ -945,18 +1355,24 @@ fn read_workbook_inner(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGri
             out.ignored.push(passed(&name, PassReason::NotWorksheet));
             continue;
         }
-        let range = match &mut book {
-            Book::Xlsx(b) => b.worksheet_range(&name).map_err(|e| e.to_string()),
-            Book::Xls(b) => b.worksheet_range(&name).map_err(|e| e.to_string()),
-            Book::Ods(b) => b.worksheet_range(&name).map_err(|e| e.to_string()),
+        let table = || format!("{}#{name}", path.display());
+        // XLSX: streamed cell by cell. XLS and ODS: calamine's dense range (it has the
+        // cells in memory already), its extent checked before rows are built.
+        let rows = match &mut book {
+            Book::Xlsx(b) => xlsx_rows(b, path, &name, limits, &table)?,
+            Book::Xls(b) => {
+                let range = b
+                    .worksheet_range(&name)
+                    .map_err(|e| sheet_error(path, &name, &e))?;
+                range_rows(&range, limits, &table)?
+            }
+            Book::Ods(b) => {
+                let range = b
+                    .worksheet_range(&name)
+                    .map_err(|e| sheet_error(path, &name, &e))?;
+                range_rows(&range, limits, &table)?
+            }
         };
-        let range = range.map_err(|e| {
-            bad(
-                path,
-                format!("工作表“{name}”无法读取 / sheet '{name}' cannot be read: {e}"),
-            )
-        })?;
-        let rows = range_rows(&range);
         let merges = match &mut book {
             Book::Xlsx(b) => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
             Book::Xls(b) => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
@@ -1199,5 +1615,86 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("password"), "{msg}");
+    }
+
+    /// The streamed XLSX rows are the rows calamine's dense range gave, for every sheet
+    /// of the demo workbooks (title rows, merged two-row headers, gaps, notes).
+    #[test]
+    fn streamed_xlsx_rows_equal_the_dense_range() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let mut sheets = 0;
+        for name in [
+            "阳泉市社区社会组织台账.xlsx",
+            "社区名单.xlsx",
+            "项目与活动.xlsx",
+        ] {
+            let path = demo.join(name);
+            let bytes = std::fs::read(&path).unwrap();
+            let mut book = Xlsx::new(Cursor::new(bytes)).unwrap();
+            let table = || name.to_string();
+            for sheet in book.sheet_names() {
+                let range = book.worksheet_range(&sheet).unwrap();
+                let dense = range_rows(&range, &Limits::default(), &table).unwrap();
+                let streamed =
+                    xlsx_rows(&mut book, &path, &sheet, &Limits::default(), &table).unwrap();
+                assert_eq!(streamed, dense, "{name}#{sheet}");
+                sheets += 1;
+            }
+        }
+        assert!(sheets >= 3);
+    }
+
+    #[test]
+    fn sparse_rows_out_of_order_and_gaps() {
+        let t = |s: &str| Cell::Text(s.into());
+        let mut rows = SparseRows::new();
+        rows.put(2, 1, t("c"));
+        rows.put(0, 0, t("a"));
+        rows.put(2, 3, Cell::Empty); // an empty string: the row exists, no cell
+        rows.put(5, 2, Cell::Empty);
+        rows.put(2, 0, t("b"));
+        let got = rows.finish();
+        let numbers: Vec<u32> = got.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(got[0].cells, [t("a")]);
+        assert!(got[1].cells.is_empty());
+        assert_eq!(got[2].cells, [t("b"), t("c")]);
+        assert!(got[5].cells.is_empty());
+    }
+
+    #[test]
+    fn counts_are_whole_numbers_above_zero() {
+        assert_eq!(parse_count("1048576"), Ok(1 << 20));
+        assert_eq!(parse_count("2_000_000"), Ok(2_000_000));
+        for bad in ["", "0", "-1", "1.5", "many", "99999999999"] {
+            assert!(parse_count(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn csv_fields_decoded_one_by_one() {
+        // GBK, CRLF, a quoted field over two lines, a blank line: line numbers as before.
+        let text = "标题\r\n\r\n市,县区\r\n\"赤泥\r\n窊村\",薛圐圙乡\r\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let g = read_csv(&p(), &gbk, None).unwrap();
+        let numbers: Vec<u32> = g.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1, 3, 4]);
+        assert_eq!(g.rows[2].cells[0], Cell::Text("赤泥\r\n窊村".into()));
+        assert_eq!(g.rows[2].cells[1], Cell::Text("薛圐圙乡".into()));
+        assert_eq!(g.encoding.as_deref(), Some("GBK"));
+        // UTF-16 with a BOM (not ASCII-compatible: decoded first), tab-separated.
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in "市\t县区\n太原市\t小店区\n".encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        let g = read_csv(&p(), &utf16, None).unwrap();
+        assert_eq!(g.rows.len(), 2);
+        assert_eq!(g.rows[1].cells[1], Cell::Text("小店区".into()));
+        // A forced encoding that does not fit is still an error with its offset.
+        let err = read_csv(&p(), &gbk, Some(encoding_rs::UTF_8)).unwrap_err();
+        assert!(
+            matches!(err, IngestError::Decode { offset: 0, .. }),
+            "{err}"
+        );
     }
 }
