@@ -7,10 +7,10 @@
 //! 晋城市` fails only on 晋城市's urban density, so an explanation of that row decides the
 //! exit code.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod common;
-use common::{csv_rows, root, run};
+use common::{csv_rows, one_target_plan, root, run};
 
 fn tmp() -> tempfile::TempDir {
     match tempfile::tempdir() {
@@ -23,21 +23,6 @@ fn write(path: &Path, text: &str) {
     if let Err(e) = std::fs::write(path, text) {
         panic!("{e}");
     }
-}
-
-/// The Shanxi plan's [plan] table and its urban-density target.
-fn one_target_plan(dir: &Path) -> PathBuf {
-    let text =
-        std::fs::read_to_string(root().join("rules/shanxi-2021-2023.toml")).unwrap_or_default();
-    let head = text.split("# ── 一").next().unwrap_or_default();
-    let target = text
-        .split("[[target]]")
-        .nth(1)
-        .and_then(|t| t.split("\n\n").next())
-        .unwrap_or_default();
-    let path = dir.join("plan.toml");
-    write(&path, &format!("{head}[[target]]{target}\n"));
-    path
 }
 
 fn entry(target: &str, region: &str, expires: &str) -> String {
@@ -101,7 +86,7 @@ fn a_matching_explanation_explains_without_changing_value_or_gap() {
 #[test]
 fn explanations_decide_the_exit_code_until_they_expire() {
     let dir = tmp();
-    let plan = one_target_plan(dir.path());
+    let plan = one_target_plan(dir.path(), "");
     let plan = plan.display().to_string();
     let base = ["--plan", plan.as_str(), "--scope", "晋城市"];
     // Without explanations: 晋城市 8.01 < 10 fails.

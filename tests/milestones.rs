@@ -25,26 +25,11 @@
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{csv_rows, root, run};
+use common::{csv_rows, one_target_plan, run};
 
-/// The Shanxi plan's [plan] table and its urban-density target, with `extra` lines added
-/// to the target, written to a temporary file.
+/// The one-target plan with `extra` lines, in `dir`.
 fn plan_file(dir: &tempfile::TempDir, extra: &str) -> PathBuf {
-    let text =
-        std::fs::read_to_string(root().join("rules/shanxi-2021-2023.toml")).unwrap_or_default();
-    let head = text.split("# ── 一").next().unwrap_or_default();
-    let target = text
-        .split("[[target]]")
-        .nth(1)
-        .and_then(|t| t.split("\n\n").next())
-        .unwrap_or_default();
-    let path = dir.path().join("plan.toml");
-    let body = format!("{head}[[target]]{target}\n{extra}\n");
-    assert!(body.contains("id = \"urban-density\""), "{body}");
-    if let Err(e) = std::fs::write(&path, body) {
-        panic!("{e}");
-    }
-    path
+    one_target_plan(dir.path(), extra)
 }
 
 fn tmp() -> tempfile::TempDir {

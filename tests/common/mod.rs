@@ -46,3 +46,24 @@ pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
         .map(|r| r.iter().map(str::to_string).collect())
         .collect()
 }
+
+/// A copy of the Shanxi plan with only its [plan] table and the urban-density target (plus
+/// `extra` lines added to the target), written to `dir/plan.toml`: a plan whose exit code
+/// only that target decides.
+pub fn one_target_plan(dir: &std::path::Path, extra: &str) -> PathBuf {
+    let text =
+        std::fs::read_to_string(root().join("rules/shanxi-2021-2023.toml")).unwrap_or_default();
+    let head = text.split("# ── 一").next().unwrap_or_default();
+    let target = text
+        .split("[[target]]")
+        .nth(1)
+        .and_then(|t| t.split("\n\n").next())
+        .unwrap_or_default();
+    let body = format!("{head}[[target]]{target}\n{extra}\n");
+    assert!(body.contains("id = \"urban-density\""), "{body}");
+    let path = dir.join("plan.toml");
+    if let Err(e) = std::fs::write(&path, body) {
+        panic!("{e}");
+    }
+    path
+}
