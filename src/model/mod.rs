@@ -540,7 +540,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // Keep the community issues in row order, as one pass would have written them.
     issues[issues_before..].sort_by_key(|i| i.origin);
 
-    let resolver = Resolver::new(&regions, &forms, province, &opts.province);
+    let mut resolver = Resolver::new(&regions, &forms, province, &opts.province);
     let mut model = Model {
         province,
         scope,
@@ -554,7 +554,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // 2. Organizations.
     for row in organizations {
         let Some(place) = locate(
-            &resolver,
+            &mut resolver,
             &regions,
             scope,
             (&mut tables, &mut issues, &mut reach, &mut model.routes),
@@ -631,7 +631,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // 3. Incubators.
     for row in incubators {
         let Some(place) = locate(
-            &resolver,
+            &mut resolver,
             &regions,
             scope,
             (&mut tables, &mut issues, &mut reach, &mut model.routes),
@@ -695,7 +695,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     ] {
         for (origin, name, kind, place_text, date) in rows {
             let Some(place) = locate(
-                &resolver,
+                &mut resolver,
                 &regions,
                 scope,
                 (&mut tables, &mut issues, &mut reach, &mut model.routes),
@@ -736,7 +736,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // 5. Funds: the same place, year, amount and source is the same line.
     for row in funds {
         let Some(place) = locate(
-            &resolver,
+            &mut resolver,
             &regions,
             scope,
             (&mut tables, &mut issues, &mut reach, &mut model.routes),
@@ -817,7 +817,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
 /// skipped (unmatched, ambiguous or out of scope) with a data issue, and return `None`.
 /// `name` names the row in the out-of-scope message (a funds row has none).
 fn locate(
-    resolver: &Resolver<'_>,
+    resolver: &mut Resolver<'_>,
     regions: &RegionIndex,
     scope: RegionId,
     (tables, issues, reach, routes): (
@@ -830,11 +830,13 @@ fn locate(
     place: &crate::ingest::Place,
     name: Option<&str>,
 ) -> Option<RegionId> {
-    let resolved = resolver.place(place);
-    if let Ok((id, route)) = &resolved {
+    // Every row of the same spelling resolves alike: looked up once (see `resolve`).
+    let resolved = resolver.resolve(place);
+    let resolved = resolved.as_ref();
+    if let Ok((id, route)) = resolved {
         routes.record(origin.table, *route, place, || regions.path(*id));
     }
-    let deepest = match &resolved {
+    let deepest = match resolved {
         Ok((id, _)) => Some(*id),
         Err(miss) => miss.matched,
     };
@@ -846,7 +848,7 @@ fn locate(
             r.counties.insert(c);
         }
     }
-    let (column, reason, message) = match resolved.map(|(id, _)| id) {
+    let (column, reason, message) = match resolved.as_ref().map(|(id, _)| *id) {
         Ok(id) if regions.is_within(id, scope) => return Some(id),
         Ok(id) => (
             None,

@@ -1,4 +1,15 @@
 //! Place lookup: a row's city / county / street / community text → a region.
+//!
+//! A ledger writes the same few places over and over (a community has a handful of
+//! organizations, a county writes its names the same way on every row), so [`Resolver::resolve`]
+//! remembers the outcome of every distinct spelling — the region and route, or the miss
+//! with its "是否为…？" suggestion — and a repeated spelling costs one hash lookup, whether
+//! it resolves or not.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::ingest::{text, Place, SkipReason};
 
@@ -20,13 +31,39 @@ pub struct Miss {
     pub matched: Option<RegionId>,
 }
 
+/// The outcome of resolving one place.
+pub type Resolved = Result<(RegionId, Route), Miss>;
+
+/// Distinct spellings remembered at most (about 100 bytes each); beyond that, places are
+/// still resolved, just not remembered, so memory stays bounded whatever the input.
+const MEMO_LIMIT: usize = 1 << 20;
+
+/// One remembered spelling: the five cells as written and their outcome.
+struct Memo {
+    cells: [Box<str>; 5],
+    resolved: Resolved,
+}
+
+fn cells(p: &Place) -> [&str; 5] {
+    [&p.province, &p.city, &p.county, &p.street, &p.community]
+}
+
 /// Looks places up in a region index.
 pub struct Resolver<'a> {
     regions: &'a RegionIndex,
     forms: &'a PlaceForms,
     province: RegionId,
     province_name: &'a str,
+    /// Hash of the five cells → the spellings with that hash.
+    memo: HashMap<u64, Vec<Memo>>,
+    /// Spellings in `memo`.
+    remembered: usize,
+    /// (parent, column) → name → the unmatched miss with its suggestion.
+    misses: RefCell<Misses>,
 }
+
+/// See [`Resolver::unmatched`].
+type Misses = HashMap<(RegionId, &'static str), HashMap<Box<str>, Miss>>;
 
 impl<'a> Resolver<'a> {
     /// A resolver for the province `province` of `regions`, with the written forms
@@ -42,6 +79,42 @@ impl<'a> Resolver<'a> {
             forms,
             province,
             province_name,
+            memo: HashMap::new(),
+            remembered: 0,
+            misses: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// [`Resolver::place`], remembered per distinct spelling: the same cells give the same
+    /// outcome (the lookup depends on nothing else), computed once.
+    pub fn resolve(&mut self, p: &Place) -> Cow<'_, Resolved> {
+        let written = cells(p);
+        let mut h = DefaultHasher::new();
+        written.hash(&mut h);
+        let key = h.finish();
+        let known = self.memo.get(&key).and_then(|v| {
+            v.iter()
+                .position(|m| m.cells.iter().map(|c| &**c).eq(written.iter().copied()))
+        });
+        let i = match known {
+            Some(i) => i,
+            None => {
+                let resolved = self.place(p);
+                if self.remembered >= MEMO_LIMIT {
+                    return Cow::Owned(resolved);
+                }
+                self.remembered += 1;
+                let bucket = self.memo.entry(key).or_default();
+                bucket.push(Memo {
+                    cells: written.map(Box::from),
+                    resolved,
+                });
+                bucket.len() - 1
+            }
+        };
+        match self.memo.get(&key).and_then(|v| v.get(i)) {
+            Some(m) => Cow::Borrowed(&m.resolved),
+            None => Cow::Owned(self.place(p)),
         }
     }
 
@@ -286,7 +359,33 @@ impl<'a> Resolver<'a> {
 
     /// An "unmatched" miss with the nearest name among `parent`'s regions at the level
     /// below (or the communities within it) when one is at most two edits away.
+    ///
+    /// The search reads every sibling (every city of a national list, every community of
+    /// a county) and depends only on the column, the parent and the name, so each is
+    /// searched once: rows that differ only in the cells below the one that failed (all
+    /// the organizations of a city from another province) share it.
     fn unmatched(&self, column: &'static str, parent: RegionId, name: &str) -> Miss {
+        if let Some(m) = self
+            .misses
+            .borrow()
+            .get(&(parent, column))
+            .and_then(|by_name| by_name.get(name))
+        {
+            return m.clone();
+        }
+        let miss = self.search_unmatched(column, parent, name);
+        let mut misses = self.misses.borrow_mut();
+        if self.remembered + misses.len() < MEMO_LIMIT {
+            misses
+                .entry((parent, column))
+                .or_default()
+                .insert(name.into(), miss.clone());
+        }
+        miss
+    }
+
+    /// [`Resolver::unmatched`], searched.
+    fn search_unmatched(&self, column: &'static str, parent: RegionId, name: &str) -> Miss {
         let candidates: Vec<RegionId> = if column == "社区" {
             self.regions.descendants_at(parent, Level::Community)
         } else {
