@@ -564,10 +564,10 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         ) else {
             continue;
         };
-        let key = format!("{}\u{1f}{place}", row.name);
-        if let Some(first) = dups
-            .organizations
-            .check(row.origin, key, row.credit_code.as_deref())
+        let key = dedup::key((&row.name, place));
+        if let Some(first) =
+            dups.organizations
+                .check_key(row.origin, key, row.credit_code.as_deref())
         {
             let message = format!(
                 "组织“{}”在{}重复列出（{}），{}：只计一次",
@@ -641,8 +641,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         ) else {
             continue;
         };
-        let key = format!("{}\u{1f}{place}", row.name);
-        if let Some(first) = dups.incubators.check(row.origin, key, None) {
+        let key = dedup::key((&row.name, place));
+        if let Some(first) = dups.incubators.check_key(row.origin, key, None) {
             let message = format!(
                 "孵化基地“{}”在{}重复列出，{}：只计一次",
                 row.name,
@@ -705,8 +705,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             ) else {
                 continue;
             };
-            let key = format!("{name}\u{1f}{kind}\u{1f}{place}\u{1f}{date}");
-            if let Some(first) = seen.check(origin, key, None) {
+            let key = dedup::key((&name, &kind, place, date));
+            if let Some(first) = seen.check_key(origin, key, None) {
                 let message = format!(
                     "{what}“{name}”（{kind}，{date}）在{}重复列出，{}：只计一次",
                     regions.path(place),
@@ -875,7 +875,7 @@ fn locate(
                 },
             )
         }
-        Err(miss) => (Some(miss.column), miss.reason, miss.message),
+        Err(miss) => (Some(miss.column), miss.reason, miss.message.clone()),
     };
     skip(tables, issues, origin, column, reason, message);
     None
