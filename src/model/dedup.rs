@@ -8,8 +8,14 @@
 //! table, the two tables are the same submission sent twice (a ledger and its corrected
 //! resubmission), and summing them would inflate every figure — the model then refuses to
 //! build ([`Submission`]).
+//!
+//! Keys and codes are kept as 128-bit hashes ([`key`]), not as owned strings: a national
+//! ledger has millions of rows, and two different records share a 128-bit hash with a
+//! probability of about n² / 2¹²⁹ (below 10⁻²⁵ for ten million rows).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::sync::OnceLock;
 
 use crate::ingest::Origin;
 
@@ -43,13 +49,26 @@ pub struct Submission {
     pub second_records: u32,
 }
 
+/// A record's identity: a 128-bit hash of its normalized parts.
+pub type Key = u128;
+
+/// The [`Key`] of `parts` (two independently keyed SipHash values of them).
+pub fn key(parts: impl Hash) -> Key {
+    static STATES: OnceLock<[RandomState; 2]> = OnceLock::new();
+    let [a, b] = STATES.get_or_init(|| [RandomState::new(), RandomState::new()]);
+    let (mut ha, mut hb) = (a.build_hasher(), b.build_hasher());
+    parts.hash(&mut ha);
+    parts.hash(&mut hb);
+    (u128::from(ha.finish()) << 64) | u128::from(hb.finish())
+}
+
 /// Duplicate detection for one table kind.
 #[derive(Debug, Default)]
 pub struct Dedup {
-    /// Normalized key → first occurrence and its credit code.
-    by_key: HashMap<String, (Origin, Option<String>)>,
-    /// Credit code → first occurrence.
-    by_code: HashMap<String, Origin>,
+    /// Normalized key → first occurrence and its credit code's key.
+    by_key: HashMap<Key, (Origin, Option<Key>)>,
+    /// Credit code's key → first occurrence.
+    by_code: HashMap<Key, Origin>,
     /// Located records per table.
     located: HashMap<u32, u32>,
     /// (table of the first occurrence, table of the later one) → matches.
@@ -61,9 +80,14 @@ impl Dedup {
     /// `code` its credit code when it has one. Returns the first occurrence when the record
     /// was seen before.
     pub fn check(&mut self, origin: Origin, key: String, code: Option<&str>) -> Option<First> {
+        self.check_key(origin, self::key(key.as_str()), code)
+    }
+
+    /// [`Dedup::check`] with the key already hashed ([`key`]).
+    pub fn check_key(&mut self, origin: Origin, key: Key, code: Option<&str>) -> Option<First> {
         *self.located.entry(origin.table).or_insert(0) += 1;
-        let code = code.filter(|c| !c.is_empty());
-        let first = if let Some(&o) = code.and_then(|c| self.by_code.get(c)) {
+        let code = code.filter(|c| !c.is_empty()).map(self::key);
+        let first = if let Some(&o) = code.and_then(|c| self.by_code.get(&c)) {
             Some(First {
                 origin: o,
                 by_code: true,
@@ -71,7 +95,7 @@ impl Dedup {
         } else {
             match self.by_key.get(&key) {
                 // Both rows carry a credit code and the codes differ: two records.
-                Some((_, Some(first_code))) if code.is_some_and(|c| c != first_code) => None,
+                Some((_, Some(first_code))) if code.is_some_and(|c| c != *first_code) => None,
                 Some((o, _)) => Some(First {
                     origin: *o,
                     by_code: false,
@@ -90,11 +114,9 @@ impl Dedup {
             }
             None => {
                 if let Some(c) = code {
-                    self.by_code.insert(c.to_string(), origin);
+                    self.by_code.insert(c, origin);
                 }
-                self.by_key
-                    .entry(key)
-                    .or_insert((origin, code.map(str::to_string)));
+                self.by_key.entry(key).or_insert((origin, code));
             }
         }
         first

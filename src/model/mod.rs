@@ -540,7 +540,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // Keep the community issues in row order, as one pass would have written them.
     issues[issues_before..].sort_by_key(|i| i.origin);
 
-    let resolver = Resolver::new(&regions, &forms, province, &opts.province);
+    let mut resolver = Resolver::new(&regions, &forms, province, &opts.province);
     let mut model = Model {
         province,
         scope,
@@ -554,7 +554,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // 2. Organizations.
     for row in organizations {
         let Some(place) = locate(
-            &resolver,
+            &mut resolver,
             &regions,
             scope,
             (&mut tables, &mut issues, &mut reach, &mut model.routes),
@@ -564,10 +564,10 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         ) else {
             continue;
         };
-        let key = format!("{}\u{1f}{place}", row.name);
-        if let Some(first) = dups
-            .organizations
-            .check(row.origin, key, row.credit_code.as_deref())
+        let key = dedup::key((&row.name, place));
+        if let Some(first) =
+            dups.organizations
+                .check_key(row.origin, key, row.credit_code.as_deref())
         {
             let message = format!(
                 "组织“{}”在{}重复列出（{}），{}：只计一次",
@@ -631,7 +631,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // 3. Incubators.
     for row in incubators {
         let Some(place) = locate(
-            &resolver,
+            &mut resolver,
             &regions,
             scope,
             (&mut tables, &mut issues, &mut reach, &mut model.routes),
@@ -641,8 +641,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         ) else {
             continue;
         };
-        let key = format!("{}\u{1f}{place}", row.name);
-        if let Some(first) = dups.incubators.check(row.origin, key, None) {
+        let key = dedup::key((&row.name, place));
+        if let Some(first) = dups.incubators.check_key(row.origin, key, None) {
             let message = format!(
                 "孵化基地“{}”在{}重复列出，{}：只计一次",
                 row.name,
@@ -695,7 +695,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     ] {
         for (origin, name, kind, place_text, date) in rows {
             let Some(place) = locate(
-                &resolver,
+                &mut resolver,
                 &regions,
                 scope,
                 (&mut tables, &mut issues, &mut reach, &mut model.routes),
@@ -705,8 +705,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             ) else {
                 continue;
             };
-            let key = format!("{name}\u{1f}{kind}\u{1f}{place}\u{1f}{date}");
-            if let Some(first) = seen.check(origin, key, None) {
+            let key = dedup::key((&name, &kind, place, date));
+            if let Some(first) = seen.check_key(origin, key, None) {
                 let message = format!(
                     "{what}“{name}”（{kind}，{date}）在{}重复列出，{}：只计一次",
                     regions.path(place),
@@ -736,7 +736,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // 5. Funds: the same place, year, amount and source is the same line.
     for row in funds {
         let Some(place) = locate(
-            &resolver,
+            &mut resolver,
             &regions,
             scope,
             (&mut tables, &mut issues, &mut reach, &mut model.routes),
@@ -817,7 +817,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
 /// skipped (unmatched, ambiguous or out of scope) with a data issue, and return `None`.
 /// `name` names the row in the out-of-scope message (a funds row has none).
 fn locate(
-    resolver: &Resolver<'_>,
+    resolver: &mut Resolver<'_>,
     regions: &RegionIndex,
     scope: RegionId,
     (tables, issues, reach, routes): (
@@ -830,11 +830,13 @@ fn locate(
     place: &crate::ingest::Place,
     name: Option<&str>,
 ) -> Option<RegionId> {
-    let resolved = resolver.place(place);
-    if let Ok((id, route)) = &resolved {
+    // Every row of the same spelling resolves alike: looked up once (see `resolve`).
+    let resolved = resolver.resolve(place);
+    let resolved = resolved.as_ref();
+    if let Ok((id, route)) = resolved {
         routes.record(origin.table, *route, place, || regions.path(*id));
     }
-    let deepest = match &resolved {
+    let deepest = match resolved {
         Ok((id, _)) => Some(*id),
         Err(miss) => miss.matched,
     };
@@ -846,7 +848,7 @@ fn locate(
             r.counties.insert(c);
         }
     }
-    let (column, reason, message) = match resolved.map(|(id, _)| id) {
+    let (column, reason, message) = match resolved.as_ref().map(|(id, _)| *id) {
         Ok(id) if regions.is_within(id, scope) => return Some(id),
         Ok(id) => (
             None,
@@ -873,7 +875,7 @@ fn locate(
                 },
             )
         }
-        Err(miss) => (Some(miss.column), miss.reason, miss.message),
+        Err(miss) => (Some(miss.column), miss.reason, miss.message.clone()),
     };
     skip(tables, issues, origin, column, reason, message);
     None

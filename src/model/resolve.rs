@@ -1,4 +1,15 @@
 //! Place lookup: a row's city / county / street / community text → a region.
+//!
+//! A ledger writes the same few places over and over (a community has a handful of
+//! organizations, a county writes its names the same way on every row), so [`Resolver::resolve`]
+//! remembers the outcome of every distinct spelling — the region and route, or the miss
+//! with its "是否为…？" suggestion — and a repeated spelling costs one hash lookup, whether
+//! it resolves or not.
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 
 use crate::ingest::{text, Place, SkipReason};
 
@@ -20,13 +31,43 @@ pub struct Miss {
     pub matched: Option<RegionId>,
 }
 
+/// The outcome of resolving one place.
+pub type Resolved = Result<(RegionId, Route), Miss>;
+
+/// Distinct spellings remembered at most (about 100 bytes each); beyond that, places are
+/// still resolved, just not remembered, so memory stays bounded whatever the input.
+const MEMO_LIMIT: usize = 1 << 20;
+
+/// One remembered spelling: the five cells as written and their outcome.
+struct Memo {
+    cells: [Box<str>; 5],
+    resolved: Resolved,
+}
+
+fn cells(p: &Place) -> [&str; 5] {
+    [&p.province, &p.city, &p.county, &p.street, &p.community]
+}
+
 /// Looks places up in a region index.
 pub struct Resolver<'a> {
     regions: &'a RegionIndex,
     forms: &'a PlaceForms,
     province: RegionId,
     province_name: &'a str,
+    /// Hash of the five cells → the spellings with that hash.
+    memo: HashMap<u64, Vec<Memo>>,
+    /// Hashes the five cells (randomly keyed, like a `HashMap`'s).
+    hasher: RandomState,
+    /// Spellings in `memo`.
+    remembered: usize,
+    /// (parent, column) → name → the unmatched miss with its suggestion.
+    misses: RefCell<Misses>,
+    /// Names in `misses`.
+    misses_remembered: Cell<usize>,
 }
+
+/// See [`Resolver::unmatched`].
+type Misses = HashMap<(RegionId, &'static str), HashMap<Box<str>, Miss>>;
 
 impl<'a> Resolver<'a> {
     /// A resolver for the province `province` of `regions`, with the written forms
@@ -42,6 +83,42 @@ impl<'a> Resolver<'a> {
             forms,
             province,
             province_name,
+            memo: HashMap::new(),
+            hasher: RandomState::new(),
+            remembered: 0,
+            misses: RefCell::new(HashMap::new()),
+            misses_remembered: Cell::new(0),
+        }
+    }
+
+    /// [`Resolver::place`], remembered per distinct spelling: the same cells give the same
+    /// outcome (the lookup depends on nothing else), computed once.
+    pub fn resolve(&mut self, p: &Place) -> Cow<'_, Resolved> {
+        let written = cells(p);
+        let key = self.hasher.hash_one(written);
+        let known = self.memo.get(&key).and_then(|v| {
+            v.iter()
+                .position(|m| m.cells.iter().map(|c| &**c).eq(written.iter().copied()))
+        });
+        let i = match known {
+            Some(i) => i,
+            None => {
+                let resolved = self.place(p);
+                if self.remembered >= MEMO_LIMIT {
+                    return Cow::Owned(resolved);
+                }
+                self.remembered += 1;
+                let bucket = self.memo.entry(key).or_default();
+                bucket.push(Memo {
+                    cells: written.map(Box::from),
+                    resolved,
+                });
+                bucket.len() - 1
+            }
+        };
+        match self.memo.get(&key).and_then(|v| v.get(i)) {
+            Some(m) => Cow::Borrowed(&m.resolved),
+            None => Cow::Owned(self.place(p)),
         }
     }
 
@@ -286,28 +363,56 @@ impl<'a> Resolver<'a> {
 
     /// An "unmatched" miss with the nearest name among `parent`'s regions at the level
     /// below (or the communities within it) when one is at most two edits away.
+    ///
+    /// The search reads every sibling (every city of a national list, every community of
+    /// a county) and depends only on the column, the parent and the name, so each is
+    /// searched once: rows that differ only in the cells below the one that failed (all
+    /// the organizations of a city from another province) share it.
     fn unmatched(&self, column: &'static str, parent: RegionId, name: &str) -> Miss {
+        if let Some(m) = self
+            .misses
+            .borrow()
+            .get(&(parent, column))
+            .and_then(|by_name| by_name.get(name))
+        {
+            return m.clone();
+        }
+        let miss = self.search_unmatched(column, parent, name);
+        let n = self.misses_remembered.get();
+        if n < MEMO_LIMIT {
+            self.misses_remembered.set(n + 1);
+            self.misses
+                .borrow_mut()
+                .entry((parent, column))
+                .or_default()
+                .insert(name.into(), miss.clone());
+        }
+        miss
+    }
+
+    /// [`Resolver::unmatched`], searched.
+    fn search_unmatched(&self, column: &'static str, parent: RegionId, name: &str) -> Miss {
         let candidates: Vec<RegionId> = if column == "社区" {
             self.regions.descendants_at(parent, Level::Community)
         } else {
             self.regions.get(parent).children.clone()
         };
+        // Only distances up to two matter: computed with a bound, on buffers reused for
+        // every candidate.
+        let name_chars: Vec<char> = name.chars().collect();
+        let (mut prev, mut cur) = (Vec::new(), Vec::new());
+        let mut within = |s: &str| edit_distance_within(&name_chars, s, 2, &mut prev, &mut cur);
         let best = candidates
             .iter()
-            .filter(|&&c| {
-                // Two names whose lengths differ by more than two are never within two edits.
-                let n = name.chars().count();
+            .filter_map(|&c| {
                 let full = &self.regions.get(c).name;
-                let close = |s: &str| s.chars().count().abs_diff(n) <= 2;
-                close(full) || close(text::strip_committee_suffix(full))
+                let d = match (within(full), within(text::strip_committee_suffix(full))) {
+                    (Some(a), Some(b)) => a.min(b),
+                    (Some(a), None) | (None, Some(a)) => a,
+                    (None, None) => return None,
+                };
+                Some((d, full))
             })
-            .map(|&c| {
-                let full = &self.regions.get(c).name;
-                let d = edit_distance(name, full)
-                    .min(edit_distance(name, text::strip_committee_suffix(full)));
-                (d, full)
-            })
-            .filter(|(d, _)| *d <= 2)
             .min();
         let hint = match best {
             Some((_, n)) => format!("（是否为“{n}”？）"),
@@ -325,8 +430,43 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// Levenshtein distance over characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
+/// The Levenshtein distance over characters between `a` and `b` when it is at most `max`
+/// (else `None`), on the buffers `prev` and `cur`.
+fn edit_distance_within(
+    a: &[char],
+    b: &str,
+    max: usize,
+    prev: &mut Vec<usize>,
+    cur: &mut Vec<usize>,
+) -> Option<usize> {
+    if b.chars().count().abs_diff(a.len()) > max {
+        return None;
+    }
+    prev.clear();
+    prev.extend(0..=a.len());
+    cur.clear();
+    cur.resize(a.len() + 1, 0);
+    for (i, cb) in b.chars().enumerate() {
+        cur[0] = i + 1;
+        let mut row_min = cur[0];
+        for (j, ca) in a.iter().enumerate() {
+            let cost = usize::from(*ca != cb);
+            let v = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = v;
+            row_min = row_min.min(v);
+        }
+        // Every later row is at least this row's minimum.
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(prev, cur);
+    }
+    prev.get(a.len()).copied().filter(|&d| d <= max)
+}
+
+/// Levenshtein distance over characters (the reference for [`edit_distance_within`]).
+#[cfg(test)]
+fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
@@ -343,6 +483,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::super::places::PlaceRules;
     use super::*;
 
     #[test]
@@ -352,5 +493,87 @@ mod tests {
         assert_eq!(edit_distance("迎择社区", "迎泽社区"), 1);
         assert_eq!(edit_distance("", "ab"), 2);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn bounded_distance_agrees_within_the_bound() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "迎泽社区",
+            "迎泽社",
+            "迎择社区",
+            "迎泽社区居委会",
+            "kitten",
+            "sitting",
+            "阳泉市",
+            "东阳泉市",
+            "西安市",
+        ];
+        let (mut p, mut c) = (Vec::new(), Vec::new());
+        for a in words {
+            let ac: Vec<char> = a.chars().collect();
+            for b in words {
+                let d = edit_distance(a, b);
+                let want = (d <= 2).then_some(d);
+                assert_eq!(
+                    edit_distance_within(&ac, b, 2, &mut p, &mut c),
+                    want,
+                    "{a} {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn remembered_outcomes_equal_fresh_ones() {
+        let mut ix = RegionIndex::new();
+        let p = ix.child_or_insert(None, "山西省", Level::Province);
+        for city in ["太原市", "阳泉市"] {
+            let c = ix.child_or_insert(Some(p), city, Level::City);
+            let k = ix.child_or_insert(Some(c), "城区", Level::County);
+            let s = ix.child_or_insert(Some(k), "上站街道", Level::Street);
+            let m = ix.child_or_insert(Some(s), "窑坡社区居委会", Level::Community);
+            ix.add_short_name(s, "窑坡社区", m);
+        }
+        let Ok(rules) = PlaceRules::builtin() else {
+            panic!("builtin rules")
+        };
+        let forms = PlaceForms::build(&ix, p, rules);
+        let mut r = Resolver::new(&ix, &forms, p, "山西省");
+        let place = |city: &str, community: &str| Place {
+            city: city.into(),
+            county: "城区".into(),
+            street: "上站街道".into(),
+            community: community.into(),
+            ..Place::default()
+        };
+        let show = |x: &Resolved| match x {
+            Ok((id, route)) => format!("{id} {route:?}"),
+            Err(m) => format!("{} {:?} {} {:?}", m.column, m.reason, m.message, m.matched),
+        };
+        let cases = [
+            place("阳泉市", "窑坡社区"),
+            place("阳泉", "窑坡"),
+            place("阳泉市", "窑被社区"),
+            place("阳泉市", "窑被社区"),
+            place("西安市", "窑坡社区"),
+            place("西安市", "别的社区"),
+            place("太原市", "窑被社区"),
+        ];
+        for (i, c) in cases.iter().enumerate() {
+            let fresh = show(&r.place(c));
+            // Twice: the first computes and remembers, the second is remembered.
+            assert_eq!(show(&r.resolve(c)), fresh, "case {i}");
+            assert_eq!(show(&r.resolve(c)), fresh, "case {i}");
+        }
+        assert!(show(&r.resolve(&cases[2])).contains("是否为“窑坡社区居委会”"));
+        assert!(show(&r.resolve(&cases[6])).contains("山西省/太原市/城区/上站街道"));
+        // An unmatched city is searched once, whatever the cells below it.
+        let searched = r.misses_remembered.get();
+        let again = r.resolve(&place("西安市", "第三社区")).into_owned();
+        assert!(show(&again).contains("市“西安市”不在山西省的名单中"));
+        assert_eq!(r.misses_remembered.get(), searched);
     }
 }
