@@ -18,7 +18,13 @@ pub struct Diagnostic {
     pub source_line: String,
     /// Characters to underline from `column` (at least 1).
     pub width: usize,
+    /// Column of the underlined text within `source_line`, which is a window of the line
+    /// around it when the line is long (a 200 KB line is not echoed whole).
+    pub echo_column: usize,
 }
+
+/// Characters of context kept on each side of the underlined text of a long line.
+const ECHO_CONTEXT: usize = 60;
 
 impl Diagnostic {
     /// Locate `span` (byte offsets) in `text` and build a diagnostic.
@@ -34,15 +40,35 @@ impl Diagnostic {
             .chars()
             .count()
             .max(1);
+        let full: Vec<char> = text[line_start..line_end]
+            .trim_end_matches('\r')
+            .chars()
+            .collect();
+        let (source_line, echo_column, width) =
+            if full.len() > 2 * ECHO_CONTEXT + width.min(2 * ECHO_CONTEXT) {
+                let from = (column - 1).saturating_sub(ECHO_CONTEXT);
+                let width = width.min(2 * ECHO_CONTEXT);
+                let to = (column - 1 + width + ECHO_CONTEXT).min(full.len());
+                let mut shown = String::new();
+                if from > 0 {
+                    shown.push('…');
+                }
+                shown.extend(&full[from..to]);
+                if to < full.len() {
+                    shown.push('…');
+                }
+                (shown, column - from + usize::from(from > 0), width)
+            } else {
+                (full.iter().collect(), column, width)
+            };
         Diagnostic {
             file: file.to_string(),
             line,
             column,
             message,
-            source_line: text[line_start..line_end]
-                .trim_end_matches('\r')
-                .to_string(),
+            source_line,
             width,
+            echo_column,
         }
     }
 }
@@ -59,11 +85,15 @@ impl fmt::Display for Diagnostic {
         let num = self.line.to_string();
         let pad = " ".repeat(num.len());
         // Underline by display width so that Chinese text lines up in a terminal.
-        let lead: String = self.source_line.chars().take(self.column - 1).collect();
+        let lead: String = self
+            .source_line
+            .chars()
+            .take(self.echo_column - 1)
+            .collect();
         let marked: String = self
             .source_line
             .chars()
-            .skip(self.column - 1)
+            .skip(self.echo_column - 1)
             .take(self.width)
             .collect();
         let indent = " ".repeat(display_width(&lead));
@@ -109,6 +139,28 @@ mod tests {
         assert!(shown.starts_with("p.toml:2:6: error: m"), "{shown}");
         // 名称 is 4 columns wide + " = " → caret at display offset 7.
         assert!(shown.ends_with("\n  |        ^^^"), "{shown:?}");
+    }
+
+    #[test]
+    fn a_long_line_is_echoed_as_a_window_around_the_error() {
+        // A 200,000-character line with the error at character 100,001.
+        let text = format!("{}X{}\n", "a".repeat(100_000), "b".repeat(100_000));
+        let d = Diagnostic::new("p", &text, Some(100_000..100_001), "m".into());
+        assert_eq!((d.line, d.column, d.width), (1, 100_001, 1));
+        // "…" + 60 characters before, the X, 60 after + "…".
+        assert_eq!(d.source_line.chars().count(), 1 + 60 + 1 + 60 + 1);
+        assert_eq!(d.echo_column, 62);
+        let shown = d.to_string();
+        assert!(shown.starts_with("p:1:100001: error: m"), "{shown}");
+        assert!(shown.len() < 400, "{}", shown.len());
+        // The caret sits under the X.
+        let lines: Vec<&str> = shown.lines().collect();
+        let x = lines[2].find('X').unwrap_or(0);
+        let caret = lines[3].find('^').unwrap_or(1);
+        assert_eq!(
+            lines[2][..x].chars().count(),
+            lines[3][..caret].chars().count()
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use toml::value::Datetime;
 use toml::Spanned;
@@ -111,6 +111,14 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
     }
 }
 
+/// Bounds that make sense for a plan: counts and thresholds below 10⁹, dates of the
+/// People's Republic up to 2100, a plan period of at most 20 years. Within them the gap
+/// arithmetic (`⌈min × units⌉ − records` in u128, clamped) cannot overflow.
+const MAX_COUNT: u64 = 1_000_000_000;
+const DATE_MIN: i32 = 1949;
+const DATE_MAX: i32 = 2100;
+const MAX_PERIOD_YEARS: i32 = 20;
+
 struct Validator<'a> {
     file: &'a str,
     text: &'a str,
@@ -130,6 +138,13 @@ impl Validator<'_> {
     fn date(&mut self, d: &Spanned<Datetime>) -> Option<NaiveDate> {
         let s = d.get_ref().to_string();
         match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+            Ok(x) if !(DATE_MIN..=DATE_MAX).contains(&x.year()) => {
+                self.err(
+                    d.span(),
+                    format!("date {x} is outside {DATE_MIN}–{DATE_MAX}, the years a plan can span"),
+                );
+                None
+            }
             Ok(x) => Some(x),
             Err(_) => {
                 self.err(
@@ -175,6 +190,14 @@ impl Validator<'_> {
         if let (Some(s), Some(d)) = (period_start, due) {
             if s > d {
                 self.err(m.due.span(), "due is before period_start");
+            } else if d.year() - s.year() > MAX_PERIOD_YEARS {
+                self.err(
+                    m.due.span(),
+                    format!(
+                        "a plan period of {} years is longer than the {MAX_PERIOD_YEARS} a plan can span",
+                        d.year() - s.year()
+                    ),
+                );
             }
         }
         let mut ids = HashSet::new();
@@ -288,8 +311,11 @@ impl Validator<'_> {
             .map(|x| (a.span(), x))
         });
         let at_least = match &t.at_least {
-            Some(k) if *k.get_ref() < 1 || *k.get_ref() > i64::from(u32::MAX) => {
-                self.err(k.span(), "at_least must be a whole number ≥ 1");
+            Some(k) if *k.get_ref() < 1 || *k.get_ref() > MAX_COUNT as i64 => {
+                self.err(
+                    k.span(),
+                    format!("at_least must be a whole number from 1 to {MAX_COUNT}"),
+                );
                 None
             }
             Some(k) => Some((k.span(), *k.get_ref() as u32)),
@@ -744,6 +770,20 @@ impl Validator<'_> {
     }
 
     fn ratio(&mut self, v: &Spanned<toml::Value>) -> Option<Ratio> {
+        let r = self.ratio_unbounded(v)?;
+        if r.den > MAX_COUNT || r.num / r.den >= MAX_COUNT {
+            self.err(
+                v.span(),
+                format!(
+                    "a threshold must be below {MAX_COUNT} (with a denominator up to {MAX_COUNT})"
+                ),
+            );
+            return None;
+        }
+        Some(r)
+    }
+
+    fn ratio_unbounded(&mut self, v: &Spanned<toml::Value>) -> Option<Ratio> {
         let bad = |s: &mut Self| {
             s.err(
                 v.span(),
@@ -756,7 +796,12 @@ impl Validator<'_> {
                 num: *i as u64,
                 den: 1,
             }),
-            toml::Value::Float(f) if f.is_finite() && *f >= 0.0 && *f < 1e12 => {
+            // Past the bound: let the bound's message say so.
+            toml::Value::Float(f) if f.is_finite() && *f >= 1e12 => Some(Ratio {
+                num: u64::MAX,
+                den: 1,
+            }),
+            toml::Value::Float(f) if f.is_finite() && *f >= 0.0 => {
                 // Exact to 6 decimals: 0.85 → 850000/1000000.
                 let den = 1_000_000u64;
                 Some(Ratio {

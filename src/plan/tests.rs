@@ -491,3 +491,58 @@ fn milestones_do_not_apply_to_yearly_counts() {
     assert_eq!(line, 19, "{msg}");
     assert!(msg.contains("`milestones` does not apply"), "{msg}");
 }
+
+#[test]
+fn plan_values_are_kept_within_sane_bounds() {
+    // GOOD's `min = 5` is line 18, value at column 7.
+    for (min, words) in [
+        ("100000000000000000", "below 1000000000"),
+        ("9223372036854775807", "below 1000000000"),
+        ("1e308", "below 1000000000"),
+        ("\"1/10000000000\"", "denominator up to 1000000000"),
+    ] {
+        let body = GOOD.replace("min = 5", &format!("min = {min}"));
+        let (line, col, msg) = first_error(&body);
+        assert_eq!((line, col), (18, 7), "{min}: {msg}");
+        assert!(msg.contains(words), "{min}: {msg}");
+    }
+    // A threshold just below the bound is fine.
+    let body = GOOD.replace("min = 5", "min = 999999999");
+    assert!(parse("p.toml", &format!("{HEAD}{body}")).is_ok());
+    // at_least: GOOD with a coverage-like key on a yearly count.
+    let body = GOOD
+        .replace("measure = \"count\"", "measure = \"yearly_count\"")
+        .replace("min = 5\n", "at_least = 2000000000\n")
+        .replace(
+            "table = \"organizations\", where = { brand = true }",
+            "table = \"events\"",
+        );
+    let (line, _, msg) = first_error(&body);
+    assert_eq!(line, 18, "{msg}");
+    assert!(msg.contains("from 1 to 1000000000"), "{msg}");
+}
+
+#[test]
+fn plan_dates_and_period_are_bounded() {
+    // HEAD's `due = 2023-12-31` is line 9, value at column 7.
+    let far = HEAD.replace("due = 2023-12-31", "due = 9999-12-31");
+    match parse("p.toml", &format!("{far}{GOOD}")) {
+        Err(PlanError::Invalid(d)) => {
+            assert_eq!((d[0].line, d[0].column), (9, 7));
+            assert!(
+                d[0].message.contains("outside 1949–2100"),
+                "{}",
+                d[0].message
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let long = HEAD.replace("due = 2023-12-31", "due = 2050-12-31");
+    match parse("p.toml", &format!("{long}{GOOD}")) {
+        Err(PlanError::Invalid(d)) => {
+            assert_eq!((d[0].line, d[0].column), (9, 7));
+            assert!(d[0].message.contains("29 years"), "{}", d[0].message);
+        }
+        other => panic!("{other:?}"),
+    }
+}
