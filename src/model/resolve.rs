@@ -464,27 +464,12 @@ fn edit_distance_within(
     prev.get(a.len()).copied().filter(|&d| d <= max)
 }
 
-/// Levenshtein distance over characters (the reference for [`edit_distance_within`]).
-#[cfg(test)]
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::places::PlaceRules;
     use super::*;
+    // The full distance, the reference for `edit_distance_within`.
+    use crate::ingest::text::edit_distance;
 
     #[test]
     fn edit_distance_counts_characters() {

@@ -878,6 +878,33 @@ fn parenthesized(head: &str, inner: &str, lang: Lang) -> String {
 }
 
 /// "标签：内容" / "Label: content".
+/// One line per status (no data, not applicable) naming the regions without a figure, as
+/// the movement section and the trend report list them below their tables.
+fn absent_notes(
+    p: &mut Pages,
+    rows: &[&crate::audit::Row],
+    lang: Lang,
+    context: &str,
+) -> Result<(), ReportError> {
+    let sep = if lang == Lang::Zh { "、" } else { ", " };
+    for status in [Status::NoData, Status::NotApplicable] {
+        let names: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.status == status)
+            .map(|r| short_region(&r.region))
+            .collect();
+        if !names.is_empty() {
+            p.paragraph(
+                &labelled(lang.status(status), &names.join(sep), lang),
+                7.5,
+                GREY,
+                context,
+            )?;
+        }
+    }
+    Ok(())
+}
+
 fn labelled(label: &str, text: &str, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!("{label}：{text}"),
@@ -954,7 +981,6 @@ fn movement(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repor
         .collect();
     outlook_counts_table(p, counts, lang, &title)?;
     let size = 7.5;
-    let sep = if lang == Lang::Zh { "、" } else { ", " };
     for m in &targets {
         let t = &result.targets[m.target].target;
         let caption = format!("{}　{}", t.id, t.text);
@@ -1017,22 +1043,7 @@ fn movement(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repor
             })?;
         }
         // Regions with no figure at either date, by status.
-        for status in [Status::NoData, Status::NotApplicable] {
-            let names: Vec<&str> = m
-                .absent
-                .iter()
-                .filter(|r| r.status == status)
-                .map(|r| short_region(&r.region))
-                .collect();
-            if !names.is_empty() {
-                p.paragraph(
-                    &labelled(lang.status(status), &names.join(sep), lang),
-                    7.5,
-                    GREY,
-                    &caption,
-                )?;
-            }
-        }
+        absent_notes(p, &m.absent, lang, &caption)?;
         p.gap(6.0);
     }
     Ok(())

@@ -6,7 +6,7 @@
 
 use super::layout::{Cell, Panel, Table, CONTENT_W, GREY, INK, MARGIN_X, OK, WARN};
 use super::{
-    extra, labelled, level_label, outlook_counts_table, parenthesized, short_region, status_fill,
+    absent_notes, extra, level_label, outlook_counts_table, parenthesized, status_fill,
     title_block_with, with_marks, DocInfo, FontSource, Pages, PdfOptions,
 };
 use crate::audit::{AuditResult, Status};
@@ -196,23 +196,7 @@ fn target_block(
         p.y = top + PANEL_H + 6.0;
     }
     // Regions with no figure at any date.
-    let sep = if lang == Lang::Zh { "、" } else { ", " };
-    for status in [Status::NoData, Status::NotApplicable] {
-        let names: Vec<&str> = t
-            .absent
-            .iter()
-            .filter(|r| r.status == status)
-            .map(|r| short_region(&r.region))
-            .collect();
-        if !names.is_empty() {
-            p.paragraph(
-                &labelled(lang.status(status), &names.join(sep), lang),
-                7.5,
-                GREY,
-                &caption,
-            )?;
-        }
-    }
+    absent_notes(p, &t.absent, lang, &caption)?;
     if t.series.is_empty() {
         return Ok(());
     }
