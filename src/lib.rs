@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod history;
 pub mod ingest;
+pub mod issue;
 pub mod model;
 pub mod output;
 pub mod plan;

@@ -16,7 +16,7 @@ use cli::{
     UrbanRuralRoute,
 };
 use zhibiao::audit::{self, AuditOptions};
-use zhibiao::ingest::{self, Dataset, IngestOptions, KindOverride, Outcome, TableKind};
+use zhibiao::ingest::{self, Dataset, IngestOptions, KindOverride, TableKind};
 use zhibiao::model::{self, provinces, BuildOptions, Level, Model};
 use zhibiao::output::{self, Requested, Target};
 use zhibiao::plan::{self, Plan, Severity};
@@ -1141,33 +1141,27 @@ fn show_plan(p: &Plan) -> String {
 /// The `--rejects` CSV (every skipped row with file, sheet, row, reason, message and the
 /// original cells) and how many rows it holds.
 fn rejects_csv(opts: &IngestOptions, model: &Model) -> Result<(Vec<u8>, usize)> {
-    let skipped: Vec<_> = model
-        .issues
-        .iter()
-        .filter_map(|i| match (i.origin, i.outcome) {
-            (Some(o), Outcome::Skipped(r)) => Some((o, r, i.message.clone())),
-            _ => None,
-        })
-        .collect();
+    let skipped = model.skipped_rows();
     let origins: Vec<_> = skipped.iter().map(|(o, _, _)| *o).collect();
     let cells =
         ingest::original_cells(&model.tables, &origins, opts).map_err(|e| anyhow!("{e}"))?;
     let width = cells.values().map(Vec::len).max().unwrap_or(0);
-    let mut header: Vec<String> = ["file", "sheet", "row", "reason", "message"]
+    let mut header: Vec<String> = ["file", "sheet", "row", "reason", "message", "code"]
         .map(String::from)
         .to_vec();
     header.extend((0..width).map(|i| format!("cell_{}", report::inspect::excel_column(i))));
-    let rows = skipped.iter().map(|(o, r, msg)| {
+    let rows = skipped.iter().map(|(o, r, issue)| {
         let t = &model.tables[o.table as usize];
         let mut row = vec![
             t.file.display().to_string(),
             t.sheet.clone().unwrap_or_default(),
             o.row.to_string(),
             r.as_str().to_string(),
-            msg.clone(),
+            report::issue_text::message(issue, &model.tables, report::Lang::Zh),
+            issue.code().to_string(),
         ];
         row.extend(cells.get(o).cloned().unwrap_or_default());
-        row.resize(5 + width, String::new());
+        row.resize(6 + width, String::new());
         row
     });
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();

@@ -387,9 +387,9 @@ fn a_date_that_is_not_a_date_counts_the_row_as_if_blank() {
     // 3 rows, all used: 成立日期 不详 (row 3) and 注销日期 待定 (row 4) are data issues.
     assert!(out.contains("读取 3 行 = 使用 3 行"), "{out}");
     for want in [
-        "第3行 [成立日期]：成立日期 \"不详\" 不是日期",
-        "第4行 [注销日期]：注销日期 \"待定\" 不是日期",
-        "按空白计 / not a date, taken as blank",
+        "第3行 [成立日期]：V102 成立日期 \"不详\" 不是日期",
+        "第4行 [注销日期]：V102 注销日期 \"待定\" 不是日期",
+        "），按空白计（照常计入）",
     ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }

@@ -17,6 +17,7 @@
 //!   and cannot be judged.
 
 use crate::ingest::{DataIssue, Outcome};
+use crate::issue::{IssueKind, Text};
 use crate::model::{Level, Model, RegionId};
 use crate::plan::{Measure, Plan, Target};
 
@@ -85,16 +86,11 @@ pub(super) fn resolve(model: &Model, plan: &Plan) -> Units {
                 out.issues.push(DataIssue {
                     origin: None,
                     column: None,
-                    message: format!(
-                        "报送单位“{}”有 {} 处地方不在社区名单中：{}；按其余 {} 处计算 / {} places of unit {} are not in the community list; computed over the other {}",
-                        u.name,
-                        absent.len(),
-                        absent.join("、"),
-                        ids.len(),
-                        absent.len(),
-                        u.name,
-                        ids.len()
-                    ),
+                    kind: IssueKind::UnitPlacesAbsent {
+                        unit: u.name.as_str().into(),
+                        absent: absent.iter().map(|a| Text::from(a.as_str())).collect(),
+                        found: ids.len(),
+                    },
                     outcome: Outcome::Counted,
                 });
             }

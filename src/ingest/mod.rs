@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use crate::issue::DataIssue;
 pub use error::{IngestError, Limit};
 pub use inputs::{read_inputs_all, ReadOutcome};
 pub use schema::{FieldSpec, TableKind};
@@ -612,19 +613,6 @@ pub enum Outcome {
     Skipped(SkipReason),
     /// The row was counted all the same (the message says how).
     Counted,
-}
-
-/// A problem in the data: reported as a result, never an error.
-#[derive(Debug, Clone, Serialize)]
-pub struct DataIssue {
-    /// The row concerned, when there is one.
-    pub origin: Option<Origin>,
-    /// The column concerned (header text as found), when there is one.
-    pub column: Option<String>,
-    /// What was wrong, in one sentence (Chinese or English as the message is written).
-    pub message: String,
-    /// What zhibiao did with the row.
-    pub outcome: Outcome,
 }
 
 /// Everything read from the inputs.

@@ -13,6 +13,7 @@ use super::{
     CommunityRow, DataIssue, Dataset, EventRow, FundRow, IncubatorRow, IngestError, IngestOptions,
     OrganizationRow, Origin, Outcome, Place, ProjectRow, SkipReason, TableInfo, TableKind,
 };
+use crate::issue::{CreditFault, IssueKind, Text};
 
 /// How a data row is classified before its cells are parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,16 +59,16 @@ const CREDIT_WEIGHTS: [u32; 17] = [
 
 /// Check a unified social credit code (already folded and upper-cased): 18 characters
 /// of the GB 32100-2015 alphabet with a valid check character. `Err` says what is wrong.
-pub fn check_credit_code(code: &str) -> Result<(), String> {
+pub fn check_credit_code(code: &str) -> Result<(), CreditFault> {
     let chars: Vec<char> = code.chars().collect();
     if chars.len() != 18 {
-        return Err(format!("应为 18 位，实为 {} 位", chars.len()));
+        return Err(CreditFault::Length { found: chars.len() });
     }
     let mut values = Vec::with_capacity(18);
     for c in &chars {
         match CREDIT_ALPHABET.find(*c) {
             Some(v) => values.push(v as u32),
-            None => return Err(format!("含有不允许的字符 {c}")),
+            None => return Err(CreditFault::Character { found: *c }),
         }
     }
     let sum: u32 = values.iter().zip(CREDIT_WEIGHTS).map(|(v, w)| v * w).sum();
@@ -75,7 +76,7 @@ pub fn check_credit_code(code: &str) -> Result<(), String> {
     let expected = CREDIT_ALPHABET.chars().nth(check as usize).unwrap_or('?');
     match chars.last() {
         Some(last) if *last == expected => Ok(()),
-        _ => Err(format!("校验位应为 {expected}")),
+        _ => Err(CreditFault::Check { expected }),
     }
 }
 
@@ -85,10 +86,10 @@ struct RowCtx<'a> {
     header: &'a HeaderMatch,
     fills: &'a HashMap<(u32, usize), Cell>,
     origin: Origin,
-    /// Problems that make the row unusable: (column header, message).
-    errors: Vec<(String, String)>,
+    /// Problems that make the row unusable: (column header, issue).
+    errors: Vec<(Option<Text>, IssueKind)>,
     /// Problems noted while the row is used.
-    notes: Vec<(String, String)>,
+    notes: Vec<(Option<Text>, IssueKind)>,
 }
 
 impl<'a> RowCtx<'a> {
@@ -129,12 +130,8 @@ impl<'a> RowCtx<'a> {
                 let h = self
                     .header
                     .column(field)
-                    .map(|c| c.header.clone())
-                    .unwrap_or_else(|| field.to_string());
-                self.errors.push((
-                    h.clone(),
-                    format!("{h} 为空（必填） / required cell is empty"),
-                ));
+                    .map_or(field, |c| c.header.as_str());
+                self.errors.push((Some(h.into()), IssueKind::RequiredEmpty));
                 None
             }
         }
@@ -166,10 +163,8 @@ impl<'a> RowCtx<'a> {
         match self.parse_date_cell(field) {
             Ok(d) => d,
             Err((h, v)) => {
-                self.notes.push((
-                    h.clone(),
-                    format!("{h} \"{v}\" 不是日期（应为 2021-03-05、2021/3/5、2021年3月5日 等），按空白计 / not a date, taken as blank"),
-                ));
+                self.notes
+                    .push((Some(h.into()), IssueKind::NotADate { value: v.into() }));
                 None
             }
         }
@@ -186,8 +181,8 @@ impl<'a> RowCtx<'a> {
             }
             Err((h, v)) => {
                 self.errors.push((
-                    h.clone(),
-                    format!("{h} \"{v}\" 不是日期（应为 2021-03-05、2021/3/5、2021年3月5日 等） / not a date"),
+                    Some(h.into()),
+                    IssueKind::RequiredNotADate { value: v.into() },
                 ));
                 None
             }
@@ -198,10 +193,13 @@ impl<'a> RowCtx<'a> {
     fn credit_code(&mut self) -> Option<String> {
         let (h, t) = self.text("credit_code")?;
         let code = fold(&t).to_ascii_uppercase();
-        if let Err(why) = check_credit_code(&code) {
+        if let Err(fault) = check_credit_code(&code) {
             self.notes.push((
-                h.to_string(),
-                format!("{h} \"{code}\" 不是有效的统一社会信用代码（{why}） / invalid unified social credit code"),
+                Some(h.into()),
+                IssueKind::InvalidCreditCode {
+                    value: code.as_str().into(),
+                    fault,
+                },
             ));
         }
         Some(code)
@@ -214,32 +212,29 @@ impl<'a> RowCtx<'a> {
         match values::yes_no(&t) {
             Some(b) => b,
             None => {
-                self.notes.push((
-                    h.to_string(),
-                    format!("{h} \"{t}\" 不是 是/否，按“否”计 / not yes/no, taken as no"),
-                ));
+                self.notes
+                    .push((Some(h.into()), IssueKind::NotYesNo { value: t.into() }));
                 false
             }
         }
     }
 
     /// A value of a domain: canonical when known, else folded as written with a note.
-    fn domain_value(&mut self, field: &str, domain: Domain, what: &str) -> Option<String> {
+    fn domain_value(&mut self, field: &str, domain: Domain) -> Option<String> {
         let (h, t) = self.text(field)?;
         if let Some(c) = values::canonicalize(domain, &t) {
             return Some(c.to_string());
         }
-        let hint = values::nearest(domain, &t)
-            .map(|n| format!("；是否应为“{n}”？ / did you mean {n}?"))
-            .unwrap_or_default();
+        let folded = fold(&t);
         self.notes.push((
-            h.to_string(),
-            format!(
-                "{h} \"{t}\" 不是已知的{what}（{}），按原样保留{hint}",
-                values::canonical_values(domain).join("、")
-            ),
+            Some(h.into()),
+            IssueKind::UnknownValue {
+                domain,
+                suggestion: values::nearest(domain, &t),
+                value: t.into(),
+            },
         ));
-        Some(fold(&t))
+        Some(folded)
     }
 
     fn place(&self) -> Place {
@@ -301,8 +296,8 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                     let k = values::urban_rural_word(&t);
                     if k.is_none() {
                         ctx.notes.push((
-                            h.to_string(),
-                            format!("{h} \"{t}\" 不是已知的城乡类型（城市/农村 等），改按名称或代码判断 / unknown urban/rural word"),
+                            Some(h.into()),
+                            IssueKind::UnknownUrbanRural { value: t.into() },
                         ));
                     }
                     k
@@ -320,8 +315,8 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                         Ok(v) if ok => Some(v),
                         _ => {
                             ctx.errors.push((
-                                h.to_string(),
-                                format!("{h} \"{t}\" 不是城乡分类代码（应为 3 位数字：1xx 城镇、2xx 乡村） / not an urban-rural code"),
+                                Some(h.into()),
+                                IssueKind::BadUrbanRuralCode { value: t.into() },
                             ));
                             None
                         }
@@ -336,8 +331,10 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                         Some(t)
                     } else {
                         ctx.notes.push((
-                            h.to_string(),
-                            format!("{h} \"{t}\" 不是 12 位统计用区划代码，已忽略此代码 / not a 12-digit code, dropped"),
+                            Some(h.into()),
+                            IssueKind::BadDivisionCode {
+                                value: t.as_str().into(),
+                            },
                         ));
                         None
                     }
@@ -365,15 +362,15 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
             let name = ctx.required("name");
             ctx.required("city");
             ctx.required("county");
-            let category = ctx.domain_value("category", Domain::Category, "组织类别");
+            let category = ctx.domain_value("category", Domain::Category);
             let registration = match ctx.text("registration") {
                 None => None,
                 Some((h, t)) => {
                     let r = values::registration(&t);
                     if r.is_none() {
                         ctx.notes.push((
-                            h.to_string(),
-                            format!("{h} \"{t}\" 不是 登记/备案，登记形式按空白计 / not registered/filed"),
+                            Some(h.into()),
+                            IssueKind::UnknownRegistration { value: t.into() },
                         ));
                     }
                     r
@@ -387,10 +384,8 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                 Some((h, t)) => {
                     let s = values::status(&t);
                     if s.is_none() {
-                        ctx.notes.push((
-                            h.to_string(),
-                            format!("{h} \"{t}\" 不是已知状态（正常/存续/注销/撤销），按空白计 / unknown status"),
-                        ));
+                        ctx.notes
+                            .push((Some(h.into()), IssueKind::UnknownStatus { value: t.into() }));
                     }
                     s
                 }
@@ -399,15 +394,9 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                 match status {
                     None => status = Some(super::Status::Dissolved),
                     Some(super::Status::Active) => {
-                        let h = ctx
-                            .header
-                            .column("status")
-                            .map(|c| c.header.clone())
-                            .unwrap_or_default();
-                        ctx.notes.push((
-                            h.clone(),
-                            format!("{h} 为正常，但填有注销日期 / status active but a dissolution date is given"),
-                        ));
+                        let h = ctx.header.column("status").map(|c| c.header.as_str());
+                        ctx.notes
+                            .push((h.map(Into::into), IssueKind::ActiveButDissolved));
                     }
                     Some(super::Status::Dissolved) => {}
                 }
@@ -463,12 +452,12 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
         }
         TableKind::Projects | TableKind::Events => {
             let name = ctx.required("name");
-            let (domain, what) = if kind == TableKind::Projects {
-                (Domain::ProjectKind, "项目类型")
+            let domain = if kind == TableKind::Projects {
+                Domain::ProjectKind
             } else {
-                (Domain::EventKind, "活动类型")
+                Domain::EventKind
             };
-            let value = ctx.domain_value("kind", domain, what);
+            let value = ctx.domain_value("kind", domain);
             if value.is_none() {
                 ctx.required("kind");
             }
@@ -510,11 +499,10 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                     let y = parse_year(c);
                     if y.is_none() {
                         ctx.errors.push((
-                            h.to_string(),
-                            format!(
-                                "{h} \"{}\" 不是年份（应为 2021、2021年） / not a year",
-                                clean_cell(&c.text())
-                            ),
+                            Some(h.into()),
+                            IssueKind::NotAYear {
+                                value: clean_cell(&c.text()).into(),
+                            },
                         ));
                     }
                     y
@@ -530,11 +518,10 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                     let a = parse_amount(c);
                     if a.is_none() {
                         ctx.errors.push((
-                            h.to_string(),
-                            format!(
-                                "{h} \"{}\" 不是金额数字（万元） / not an amount",
-                                clean_cell(&c.text())
-                            ),
+                            Some(h.into()),
+                            IssueKind::NotAnAmount {
+                                value: clean_cell(&c.text()).into(),
+                            },
                         ));
                     }
                     a
@@ -631,19 +618,19 @@ pub fn ingest_grid(grid: Grid, opts: &IngestOptions, ds: &mut Dataset) -> Result
             row: row.number,
         };
         let layout_skip = match classify(row) {
-            RowClass::Blank => Some((SkipReason::Blank, "空行 / blank row")),
-            RowClass::Total => Some((SkipReason::Total, "合计行 / totals row")),
-            RowClass::Note => Some((SkipReason::Note, "备注或签名行 / note row")),
+            RowClass::Blank => Some((SkipReason::Blank, IssueKind::BlankRow)),
+            RowClass::Total => Some((SkipReason::Total, IssueKind::TotalsRow)),
+            RowClass::Note => Some((SkipReason::Note, IssueKind::NoteRow)),
             RowClass::Data => None,
         };
-        if let Some((reason, message)) = layout_skip {
+        if let Some((reason, kind)) = layout_skip {
             // Recorded as an issue too, so that `--rejects` lists every skipped row;
             // reports count these rather than list them.
             info.skip(reason);
             ds.issues.push(DataIssue {
                 origin: Some(origin),
                 column: None,
-                message: message.to_string(),
+                kind,
                 outcome: Outcome::Skipped(reason),
             });
             continue;
@@ -664,22 +651,13 @@ pub fn ingest_grid(grid: Grid, opts: &IngestOptions, ds: &mut Dataset) -> Result
             Outcome::Skipped(SkipReason::InvalidValue)
         };
         if !used && ctx.errors.is_empty() {
-            ctx.errors
-                .push((String::new(), "无效的行 / invalid row".into()));
+            ctx.errors.push((None, IssueKind::InvalidRow));
         }
-        for (column, message) in ctx.errors {
+        for (column, kind) in ctx.errors.into_iter().chain(ctx.notes) {
             ds.issues.push(DataIssue {
                 origin: Some(origin),
-                column: (!column.is_empty()).then_some(column),
-                message,
-                outcome,
-            });
-        }
-        for (column, message) in ctx.notes {
-            ds.issues.push(DataIssue {
-                origin: Some(origin),
-                column: (!column.is_empty()).then_some(column),
-                message,
+                column,
+                kind,
                 outcome,
             });
         }
@@ -722,9 +700,10 @@ mod tests {
     fn credit_codes() {
         assert_eq!(check_credit_code("91350100M000100Y43"), Ok(()));
         // Same code, wrong check character.
-        assert!(check_credit_code("91350100M000100Y44")
-            .unwrap_err()
-            .contains('3'));
+        assert_eq!(
+            check_credit_code("91350100M000100Y44"),
+            Err(CreditFault::Check { expected: '3' })
+        );
         assert!(check_credit_code("91350100M000100Y4").is_err());
         assert!(check_credit_code("91350100M000100I43").is_err()); // I not allowed
         assert!(check_credit_code("").is_err());
@@ -883,8 +862,8 @@ mod tests {
         let i4 = row_issues(4);
         assert_eq!(i4.len(), 2);
         assert!(i4.iter().all(|i| i.outcome == Outcome::Counted));
-        assert!(i4[0].message.contains("养老类"));
-        assert!(i4[1].message.contains("校验位"));
+        assert!(i4[0].text().contains("养老类"));
+        assert!(i4[1].text().contains("校验位"));
         // Row 5: invalid optional date → counted as if blank, message names column and
         // value.
         let i5 = row_issues(5);
@@ -893,16 +872,14 @@ mod tests {
         assert_eq!(i5[0].column.as_deref(), Some("成立日期"));
         assert!(
             i5[0]
-                .message
+                .text()
                 .starts_with("成立日期 \"2021-13-45\" 不是日期（应为 2021-03-05"),
             "{}",
-            i5[0].message
+            i5[0].text()
         );
-        assert!(
-            i5[0].message.contains("taken as blank"),
-            "{}",
-            i5[0].message
-        );
+        assert_eq!(i5[0].code(), "V102");
+        let en = crate::report::issue_text::message(i5[0], &[], crate::report::Lang::En);
+        assert!(en.ends_with("taken as blank"), "{en}");
         let c = &ds.organizations[2];
         assert_eq!((c.origin.row, c.founded), (5, None));
         // Row 7: name empty.
@@ -1009,17 +986,14 @@ mod tests {
             ds.projects[0].date,
             NaiveDate::from_ymd_opt(2021, 3, 1).unwrap()
         );
-        assert!(ds
-            .issues
-            .iter()
-            .any(|i| i.message.contains("认定日期 为空")));
-        assert!(ds.issues.iter().any(|i| i.message.contains("公益创投")));
+        assert!(ds.issues.iter().any(|i| i.text().contains("认定日期 为空")));
+        assert!(ds.issues.iter().any(|i| i.text().contains("公益创投")));
         // A required date that is not a date makes the row unusable (skipped), unlike an
         // optional one.
         let bad = ds
             .issues
             .iter()
-            .find(|i| i.message.contains("\"2021-13-01\""))
+            .find(|i| i.text().contains("\"2021-13-01\""))
             .expect("issue for row 4");
         assert_eq!(bad.outcome, Outcome::Skipped(SkipReason::InvalidValue));
         assert_eq!(bad.column.as_deref(), Some("认定日期"));

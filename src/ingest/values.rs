@@ -10,7 +10,7 @@ use super::text::{edit_distance, fold, header_key};
 use super::{Registration, Status, UrbanRural};
 
 /// Value domains with a canonical list, for plan validation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Domain {
     /// 组织类别.
     Category,

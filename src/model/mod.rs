@@ -21,7 +21,8 @@ use serde::Serialize;
 use crate::ingest::{
     text, values, DataIssue, Dataset, Origin, Outcome, Registration, SkipReason, Status, TableInfo,
 };
-use dedup::{Dedup, First};
+use crate::issue::{Amount, IssueKind, RecordKind};
+use dedup::Dedup;
 pub use dedup::{Submission, OVERLAP_DEN, OVERLAP_NUM};
 use places::{Lookup, PlaceForms, PlaceRules, Route};
 pub use region::{Level, Region, RegionId, RegionIndex};
@@ -363,11 +364,11 @@ impl Model {
     /// Every skipped row's origin and reason, from the data issues and blank/total/note rows
     /// are not included (they have no issue); used for `--rejects` together with the
     /// per-row skip list.
-    pub fn skipped_rows(&self) -> Vec<(Origin, SkipReason, String)> {
+    pub fn skipped_rows(&self) -> Vec<(Origin, SkipReason, &DataIssue)> {
         self.issues
             .iter()
             .filter_map(|i| match (i.origin, i.outcome) {
-                (Some(o), Outcome::Skipped(r)) => Some((o, r, i.message.clone())),
+                (Some(o), Outcome::Skipped(r)) => Some((o, r, i)),
                 _ => None,
             })
             .collect()
@@ -422,10 +423,11 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                     row.origin,
                     None,
                     SkipReason::OutOfScope,
-                    format!(
-                        "社区“{}”属于{}，不在本次审计的{}",
-                        p.community, rp, opts.province
-                    ),
+                    IssueKind::OtherProvince {
+                        community: Some(p.community.as_str().into()),
+                        province: rp.as_str().into(),
+                        audited: opts.province.as_str().into(),
+                    },
                 );
                 continue;
             }
@@ -446,7 +448,10 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 row.origin,
                 None,
                 SkipReason::Duplicate,
-                format!("社区“{}”在{}下重复列出", p.community, regions.path(street)),
+                IssueKind::DuplicateCommunity {
+                    community: p.community.as_str().into(),
+                    street: regions.path(street).into(),
+                },
             );
             continue;
         }
@@ -475,11 +480,10 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 row.origin,
                 None,
                 SkipReason::OutOfScope,
-                format!(
-                    "社区“{}”位于{}，在范围之外",
-                    p.community,
-                    regions.path(street)
-                ),
+                IssueKind::OutOfScope {
+                    name: Some(p.community.as_str().into()),
+                    place: regions.path(street).into(),
+                },
             );
             continue;
         }
@@ -521,10 +525,9 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                     issues.push(DataIssue {
                         origin: Some(row.origin),
                         column: None,
-                        message: format!(
-                            "社区“{}”无法判定城市或农村（无城乡类型、名称无居委会/村委会、无城乡分类代码）：计入社区总数，不计入城市或农村社区目标",
-                            p.community
-                        ),
+                        kind: IssueKind::Unclassified {
+                            community: p.community.as_str().into(),
+                        },
                         outcome: Outcome::Counted,
                     });
                     None
@@ -569,24 +572,21 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             dups.organizations
                 .check_key(row.origin, key, row.credit_code.as_deref())
         {
-            let message = format!(
-                "组织“{}”在{}重复列出（{}），{}：只计一次",
-                row.name,
-                regions.path(place),
-                if first.by_code {
-                    "统一社会信用代码相同"
-                } else {
-                    "同名同地点"
-                },
-                first_seen(&tables, first, row.origin)
-            );
+            let kind = IssueKind::DuplicateRecord {
+                record: RecordKind::Organization,
+                name: row.name.as_str().into(),
+                place: regions.path(place).into(),
+                dated: None,
+                by_code: first.by_code,
+                first: first.origin,
+            };
             skip(
                 &mut tables,
                 &mut issues,
                 row.origin,
                 None,
                 SkipReason::Duplicate,
-                message,
+                kind,
             );
             continue;
         }
@@ -598,10 +598,13 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                         serves.push(c);
                     }
                 }
-                Err(message) => issues.push(DataIssue {
+                Err(miss) => issues.push(DataIssue {
                     origin: Some(row.origin),
-                    column: Some("服务社区".to_string()),
-                    message: format!("组织“{}”：{}；该服务社区不计", row.name, message),
+                    column: Some("服务社区".into()),
+                    kind: IssueKind::ServedCommunity {
+                        organization: row.name.as_str().into(),
+                        miss: Box::new(miss),
+                    },
                     outcome: Outcome::Counted,
                 }),
             }
@@ -643,19 +646,21 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         };
         let key = dedup::key((&row.name, place));
         if let Some(first) = dups.incubators.check_key(row.origin, key, None) {
-            let message = format!(
-                "孵化基地“{}”在{}重复列出，{}：只计一次",
-                row.name,
-                regions.path(place),
-                first_seen(&tables, first, row.origin)
-            );
+            let kind = IssueKind::DuplicateRecord {
+                record: RecordKind::Incubator,
+                name: row.name.as_str().into(),
+                place: regions.path(place).into(),
+                dated: None,
+                by_code: false,
+                first: first.origin,
+            };
             skip(
                 &mut tables,
                 &mut issues,
                 row.origin,
                 None,
                 SkipReason::Duplicate,
-                message,
+                kind,
             );
             continue;
         }
@@ -681,7 +686,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 .collect::<Vec<_>>(),
             &mut model.projects,
             &mut dups.projects,
-            "项目",
+            RecordKind::Project,
         ),
         (
             events
@@ -690,7 +695,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 .collect::<Vec<_>>(),
             &mut model.events,
             &mut dups.events,
-            "活动",
+            RecordKind::Event,
         ),
     ] {
         for (origin, name, kind, place_text, date) in rows {
@@ -707,18 +712,21 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             };
             let key = dedup::key((&name, &kind, place, date));
             if let Some(first) = seen.check_key(origin, key, None) {
-                let message = format!(
-                    "{what}“{name}”（{kind}，{date}）在{}重复列出，{}：只计一次",
-                    regions.path(place),
-                    first_seen(&tables, first, origin)
-                );
+                let issue = IssueKind::DuplicateRecord {
+                    record: what,
+                    name: name.as_str().into(),
+                    place: regions.path(place).into(),
+                    dated: Some((kind.as_str().into(), date)),
+                    by_code: false,
+                    first: first.origin,
+                };
                 skip(
                     &mut tables,
                     &mut issues,
                     origin,
                     None,
                     SkipReason::Duplicate,
-                    message,
+                    issue,
                 );
                 continue;
             }
@@ -752,25 +760,20 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             row.year, row.amount
         );
         if let Some(first) = dups.funds.check(row.origin, key, None) {
-            let message = format!(
-                "经费行（{}，{} 年，{} 万元{}）重复列出，{}：只计一次",
-                regions.path(place),
-                row.year,
-                row.amount,
-                if source.is_empty() {
-                    String::new()
-                } else {
-                    format!("，{source}")
-                },
-                first_seen(&tables, first, row.origin)
-            );
+            let kind = IssueKind::DuplicateFund {
+                place: regions.path(place).into(),
+                year: row.year,
+                amount: Amount(row.amount),
+                source: (!source.is_empty()).then(|| source.into()),
+                first: first.origin,
+            };
             skip(
                 &mut tables,
                 &mut issues,
                 row.origin,
                 None,
                 SkipReason::Duplicate,
-                message,
+                kind,
             );
             continue;
         }
@@ -848,16 +851,13 @@ fn locate(
             r.counties.insert(c);
         }
     }
-    let (column, reason, message) = match resolved.as_ref().map(|(id, _)| *id) {
+    let out_of_scope = |id: RegionId| IssueKind::OutOfScope {
+        name: name.map(Into::into),
+        place: regions.path(id).into(),
+    };
+    let (column, reason, kind) = match resolved.as_ref().map(|(id, _)| *id) {
         Ok(id) if regions.is_within(id, scope) => return Some(id),
-        Ok(id) => (
-            None,
-            SkipReason::OutOfScope,
-            match name {
-                Some(n) => format!("“{n}”位于{}，在范围之外", regions.path(id)),
-                None => format!("经费行位于{}，在范围之外", regions.path(id)),
-            },
-        ),
+        Ok(id) => (None, SkipReason::OutOfScope, out_of_scope(id)),
         // The part that matched already lies outside the scope (another city): out of
         // scope, whatever is wrong further down.
         Err(miss)
@@ -866,18 +866,11 @@ fn locate(
                 .is_some_and(|m| !regions.is_within(m, scope) && !regions.is_within(scope, m)) =>
         {
             let m = miss.matched.unwrap_or(scope);
-            (
-                None,
-                SkipReason::OutOfScope,
-                match name {
-                    Some(n) => format!("“{n}”位于{}，在范围之外", regions.path(m)),
-                    None => format!("经费行位于{}，在范围之外", regions.path(m)),
-                },
-            )
+            (None, SkipReason::OutOfScope, out_of_scope(m))
         }
-        Err(miss) => (Some(miss.column), miss.reason, miss.message.clone()),
+        Err(miss) => (Some(miss.column.zh()), miss.reason, miss.kind.clone()),
     };
-    skip(tables, issues, origin, column, reason, message);
+    skip(tables, issues, origin, column, reason, kind);
     None
 }
 
@@ -949,19 +942,6 @@ impl Duplicates {
     }
 }
 
-/// "首次出现在第 N 行" (same table) or "首次出现在 file#sheet 第 N 行".
-fn first_seen(tables: &[TableInfo], first: First, now: Origin) -> String {
-    if first.origin.table == now.table {
-        format!("首次出现在第{}行", first.origin.row)
-    } else {
-        let name = tables
-            .get(first.origin.table as usize)
-            .map(TableInfo::display_name)
-            .unwrap_or_default();
-        format!("首次出现在 {name} 第{}行", first.origin.row)
-    }
-}
-
 /// Count a row as skipped in its table and say why in a data issue.
 fn skip(
     tables: &mut [TableInfo],
@@ -969,15 +949,15 @@ fn skip(
     origin: Origin,
     column: Option<&str>,
     reason: SkipReason,
-    message: String,
+    kind: IssueKind,
 ) {
     if let Some(t) = tables.get_mut(origin.table as usize) {
         t.skip(reason);
     }
     issues.push(DataIssue {
         origin: Some(origin),
-        column: column.map(str::to_string),
-        message,
+        column: column.map(Into::into),
+        kind,
         outcome: Outcome::Skipped(reason),
     });
 }

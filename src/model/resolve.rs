@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
 use crate::ingest::{text, Place, SkipReason};
+use crate::issue::{IssueKind, PlaceColumn, Text};
 
 use super::places::{Lookup, PlaceForms, Route};
 use super::provinces;
@@ -20,12 +21,12 @@ use super::region::{Level, RegionId, RegionIndex};
 /// Why a place could not be resolved.
 #[derive(Debug, Clone)]
 pub struct Miss {
-    /// The column at fault (canonical Chinese header).
-    pub column: &'static str,
+    /// The column at fault.
+    pub column: PlaceColumn,
     /// Skip reason (unmatched, ambiguous, out of scope).
     pub reason: SkipReason,
-    /// Sentence for the data issue.
-    pub message: String,
+    /// The data issue (a place kind: P201–P207).
+    pub kind: IssueKind,
     /// The deepest region that did match (the street under which a community was not
     /// found, …), so that a row outside `--scope` can be told apart from a wrong name.
     pub matched: Option<RegionId>,
@@ -67,7 +68,7 @@ pub struct Resolver<'a> {
 }
 
 /// See [`Resolver::unmatched`].
-type Misses = HashMap<(RegionId, &'static str), HashMap<Box<str>, Miss>>;
+type Misses = HashMap<(RegionId, PlaceColumn), HashMap<Box<str>, Miss>>;
 
 impl<'a> Resolver<'a> {
     /// A resolver for the province `province` of `regions`, with the written forms
@@ -130,16 +131,20 @@ impl<'a> Resolver<'a> {
             && !provinces::same_province(&p.province, self.province_name)
         {
             return Err(Miss {
-                column: "省",
+                column: PlaceColumn::Province,
                 reason: SkipReason::OutOfScope,
-                message: format!("属于{}，不在本次审计的{}", p.province, self.province_name),
+                kind: IssueKind::OtherProvince {
+                    community: None,
+                    province: p.province.as_str().into(),
+                    audited: self.province_name.into(),
+                },
                 matched: None,
             });
         }
         let city_blank = || Miss {
-            column: "市",
+            column: PlaceColumn::City,
             reason: SkipReason::InvalidValue,
-            message: "市为空".to_string(),
+            kind: IssueKind::CityBlank,
             matched: None,
         };
         if p.city.is_empty() {
@@ -156,7 +161,7 @@ impl<'a> Resolver<'a> {
                 id
             }
             Lookup::Enclosing => return Err(city_blank()),
-            other => return Err(self.not_one("市", self.province, &p.city, other)),
+            other => return Err(self.not_one(PlaceColumn::City, self.province, &p.city, other)),
         };
         let lower_blank = |cells: &[&String]| cells.iter().all(|c| c.is_empty());
         if p.county.is_empty() {
@@ -175,7 +180,7 @@ impl<'a> Resolver<'a> {
                 // A former county split among several: the street decides.
                 return self.split(p, city, candidates, year);
             }
-            other => return Err(self.not_one("县区", city, &p.county, other)),
+            other => return Err(self.not_one(PlaceColumn::County, city, &p.county, other)),
         };
         self.below_county(p, city, county, route)
     }
@@ -203,7 +208,7 @@ impl<'a> Resolver<'a> {
             Lookup::Enclosing if p.community.is_empty() => {
                 return Ok((county, route.max(Route::Variant)));
             }
-            other => return Err(self.not_one("街道乡镇", county, &p.street, other)),
+            other => return Err(self.not_one(PlaceColumn::Street, county, &p.street, other)),
         };
         if p.community.is_empty() {
             return Ok((street, route));
@@ -228,16 +233,17 @@ impl<'a> Resolver<'a> {
         candidates: &[RegionId],
         year: Option<i32>,
     ) -> Result<(RegionId, Route), Miss> {
-        let names = self.names(candidates);
-        let when = year.map(|y| format!("{y}年")).unwrap_or_default();
+        let successors = self.names(candidates);
+        let county: Text = p.county.as_str().into();
         if p.street.is_empty() {
             return Err(Miss {
-                column: "县区",
+                column: PlaceColumn::County,
                 reason: SkipReason::AmbiguousPlace,
-                message: format!(
-                    "县区“{}”已于{when}撤并为{}：需要街道乡镇才能判定是哪一个",
-                    p.county, names
-                ),
+                kind: IssueKind::MergedCountyNeedsStreet {
+                    county,
+                    year,
+                    successors,
+                },
                 matched: Some(city),
             });
         }
@@ -255,62 +261,65 @@ impl<'a> Resolver<'a> {
         match found.as_slice() {
             [one] => self.below_county(p, city, *one, Route::Alias),
             [] => Err(Miss {
-                column: "街道乡镇",
+                column: PlaceColumn::Street,
                 reason: SkipReason::UnmatchedPlace,
-                message: format!(
-                    "县区“{}”已于{when}撤并为{}，街道乡镇“{}”不在其中任何一个的名单中",
-                    p.county, names, p.street
-                ),
+                kind: IssueKind::MergedCountyStreetNotFound {
+                    county,
+                    year,
+                    successors,
+                    street: p.street.as_str().into(),
+                },
                 matched: Some(city),
             }),
             many => Err(Miss {
-                column: "街道乡镇",
+                column: PlaceColumn::Street,
                 reason: SkipReason::AmbiguousPlace,
-                message: format!(
-                    "县区“{}”已于{when}撤并为{}，街道乡镇“{}”在{}中都有",
-                    p.county,
-                    names,
-                    p.street,
-                    self.names(many)
-                ),
+                kind: IssueKind::MergedCountyStreetAmbiguous {
+                    county,
+                    year,
+                    successors,
+                    street: p.street.as_str().into(),
+                    candidates: self.names(many),
+                },
                 matched: Some(city),
             }),
         }
     }
 
-    /// "山西省/大同市/平城区、山西省/大同市/云冈区".
-    fn names(&self, ids: &[RegionId]) -> String {
+    /// The paths of `ids` (山西省/大同市/平城区 …).
+    fn names(&self, ids: &[RegionId]) -> std::sync::Arc<[Text]> {
         ids.iter()
-            .map(|&id| self.regions.path(id))
-            .collect::<Vec<_>>()
-            .join("、")
+            .map(|&id| Text::from(self.regions.path(id)))
+            .collect()
     }
 
     /// The miss for a cell that found nothing, or more than one region.
-    fn not_one(&self, column: &'static str, parent: RegionId, cell: &str, l: Lookup<'_>) -> Miss {
+    fn not_one(&self, column: PlaceColumn, parent: RegionId, cell: &str, l: Lookup<'_>) -> Miss {
         match l {
             Lookup::Ambiguous(c) | Lookup::Split(c, _) => Miss {
                 column,
                 reason: SkipReason::AmbiguousPlace,
-                message: format!(
-                    "{column}“{cell}”在{}不唯一：可能是{}",
-                    self.regions.path(parent),
-                    self.names(c)
-                ),
+                kind: IssueKind::Ambiguous {
+                    column,
+                    name: cell.into(),
+                    parent: self.regions.path(parent).into(),
+                    candidates: self.names(c),
+                },
                 matched: Some(parent),
             },
             _ => self.unmatched(column, parent, cell),
         }
     }
 
-    /// A community named in an organization's 服务社区 list, looked up among the communities
-    /// of the organization's street (or, for one located at a county or city, of that region).
-    pub fn served_community(&self, place: RegionId, name: &str) -> Result<RegionId, String> {
+    /// A community named in an organization's 服务社区 list, looked up among the
+    /// communities of the organization's street (or, for one located at a county or city,
+    /// of that region); the place issue when there is none.
+    pub fn served_community(&self, place: RegionId, name: &str) -> Result<RegionId, IssueKind> {
         let base = match self.regions.get(place).level {
             Level::Community => self.regions.get(place).parent.unwrap_or(place),
             _ => place,
         };
-        self.community_in(base, name).map_err(|m| m.message)
+        self.community_in(base, name).map_err(|m| m.kind)
     }
 
     /// Find a community by name among the communities within `base` (a street, county or
@@ -340,24 +349,21 @@ impl<'a> Resolver<'a> {
         found.dedup();
         match found.len() {
             1 => Ok(found[0]),
-            0 => Err(self.unmatched("社区", base, name)),
-            _ => {
-                let names: Vec<String> = found
-                    .iter()
-                    .map(|&c| format!("“{}”", self.regions.get(c).name))
-                    .collect();
-                Err(Miss {
-                    column: "社区",
-                    reason: SkipReason::AmbiguousPlace,
-                    message: format!(
-                        "社区“{}”在{}不唯一：可能是{}",
-                        name,
-                        self.regions.path(base),
-                        names.join("或")
-                    ),
-                    matched: Some(base),
-                })
-            }
+            0 => Err(self.unmatched(PlaceColumn::Community, base, name)),
+            _ => Err(Miss {
+                column: PlaceColumn::Community,
+                reason: SkipReason::AmbiguousPlace,
+                kind: IssueKind::Ambiguous {
+                    column: PlaceColumn::Community,
+                    name: name.into(),
+                    parent: self.regions.path(base).into(),
+                    candidates: found
+                        .iter()
+                        .map(|&c| Text::from(self.regions.get(c).name.as_str()))
+                        .collect(),
+                },
+                matched: Some(base),
+            }),
         }
     }
 
@@ -368,7 +374,7 @@ impl<'a> Resolver<'a> {
     /// a county) and depends only on the column, the parent and the name, so each is
     /// searched once: rows that differ only in the cells below the one that failed (all
     /// the organizations of a city from another province) share it.
-    fn unmatched(&self, column: &'static str, parent: RegionId, name: &str) -> Miss {
+    fn unmatched(&self, column: PlaceColumn, parent: RegionId, name: &str) -> Miss {
         if let Some(m) = self
             .misses
             .borrow()
@@ -391,8 +397,8 @@ impl<'a> Resolver<'a> {
     }
 
     /// [`Resolver::unmatched`], searched.
-    fn search_unmatched(&self, column: &'static str, parent: RegionId, name: &str) -> Miss {
-        let candidates: Vec<RegionId> = if column == "社区" {
+    fn search_unmatched(&self, column: PlaceColumn, parent: RegionId, name: &str) -> Miss {
+        let candidates: Vec<RegionId> = if column == PlaceColumn::Community {
             self.regions.descendants_at(parent, Level::Community)
         } else {
             self.regions.get(parent).children.clone()
@@ -414,17 +420,15 @@ impl<'a> Resolver<'a> {
                 Some((d, full))
             })
             .min();
-        let hint = match best {
-            Some((_, n)) => format!("（是否为“{n}”？）"),
-            None => String::new(),
-        };
         Miss {
             column,
             reason: SkipReason::UnmatchedPlace,
-            message: format!(
-                "{column}“{name}”不在{}的名单中{hint}",
-                self.regions.path(parent)
-            ),
+            kind: IssueKind::NotInList {
+                column,
+                name: name.into(),
+                parent: self.regions.path(parent).into(),
+                suggestion: best.map(|(_, n)| Text::from(n.as_str())),
+            },
             matched: Some(parent),
         }
     }
@@ -536,7 +540,21 @@ mod tests {
         };
         let show = |x: &Resolved| match x {
             Ok((id, route)) => format!("{id} {route:?}"),
-            Err(m) => format!("{} {:?} {} {:?}", m.column, m.reason, m.message, m.matched),
+            Err(m) => {
+                let issue = crate::ingest::DataIssue {
+                    origin: None,
+                    column: None,
+                    kind: m.kind.clone(),
+                    outcome: crate::ingest::Outcome::Counted,
+                };
+                format!(
+                    "{:?} {:?} {} {:?}",
+                    m.column,
+                    m.reason,
+                    issue.text(),
+                    m.matched
+                )
+            }
         };
         let cases = [
             place("阳泉市", "窑坡社区"),

@@ -180,7 +180,7 @@ fn an_ambiguous_short_name_is_a_data_issue_naming_both() {
         &opts(),
     );
     assert!(m.organizations.is_empty());
-    let i = issue_for(&m, 1, 2).map(|i| (i.outcome, i.message.clone()));
+    let i = issue_for(&m, 1, 2).map(|i| (i.outcome, i.text()));
     let Some((outcome, msg)) = i else {
         panic!("no issue")
     };
@@ -216,11 +216,7 @@ fn unmatched_places_suggest_the_nearest_name() {
         &opts(),
     );
     assert!(m.organizations.is_empty());
-    let msg = |row| {
-        issue_for(&m, 1, row)
-            .map(|i| i.message.clone())
-            .unwrap_or_default()
-    };
+    let msg = |row| issue_for(&m, 1, row).map(|i| i.text()).unwrap_or_default();
     assert!(msg(2).contains("是否为“迎泽社区居民委员会”"), "{}", msg(2));
     assert!(
         msg(3).contains("迎泽县") && msg(3).contains("是否为“迎泽区”"),
@@ -230,7 +226,7 @@ fn unmatched_places_suggest_the_nearest_name() {
     assert!(!msg(4).contains("是否为"), "{}", msg(4));
     assert_eq!(
         issue_for(&m, 1, 3).map(|i| i.column.clone()),
-        Some(Some("县区".to_string()))
+        Some(Some("县区".into()))
     );
 }
 
@@ -415,7 +411,7 @@ fn served_communities_are_looked_up_under_the_organizations_place() {
     assert_eq!(m.regions.get(o.serves[0]).name, "新店村村民委员会");
     // 上站社区 is in 阳泉市: a data issue, the organization still counted.
     let i = issue_for(&m, 1, 2);
-    assert!(i.is_some_and(|i| i.outcome == Outcome::Counted && i.message.contains("上站社区")));
+    assert!(i.is_some_and(|i| i.outcome == Outcome::Counted && i.text().contains("上站社区")));
 }
 
 #[test]
@@ -519,7 +515,7 @@ fn written_forms_resolve_with_their_route_and_never_guess() {
         i.map(|i| i.outcome),
         Some(Outcome::Skipped(SkipReason::AmbiguousPlace))
     );
-    let msg = i.map(|i| i.message.clone()).unwrap_or_default();
+    let msg = i.map(|i| i.text()).unwrap_or_default();
     assert!(
         msg.contains("山西省/甲市/新华县") && msg.contains("山西省/甲市/新华区"),
         "{msg}"

@@ -15,6 +15,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
+use super::issue_text;
 use super::issues::{is_listed, outcome_zh, totals};
 use super::table::cell_text;
 use super::{fmt_num, Lang, ReportError, ReportMeta};
@@ -1039,7 +1040,7 @@ fn issues_section(h: &mut String, result: &AuditResult, lang: Lang) {
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&g.location_in(&result.tables, lang)),
-                esc(&g.issue.message),
+                esc(&issue_text::with_code(g.issue, &result.tables, lang)),
                 esc(&outcome_in(g.issue.outcome, lang))
             );
         }

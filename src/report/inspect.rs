@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::issue_text;
 use super::issues::{accounting_line, is_listed, location, outcome_zh, table_accounting, totals};
 use crate::model::places::Route;
 use crate::model::{Model, RouteCounts};
@@ -66,7 +67,7 @@ pub fn render(model: &Model) -> String {
                     out,
                     "    - {}：{}（{}）",
                     location(&model.tables, x),
-                    x.message,
+                    issue_text::with_code(x, &model.tables, super::Lang::Zh),
                     outcome_zh(x.outcome)
                 );
             }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::ingest::{DataIssue, Outcome, SkipReason, TableInfo};
+use crate::issue::IssueKind;
 
 /// "file#sheet:row" (or "file#sheet") for an issue.
 pub fn location(tables: &[TableInfo], issue: &DataIssue) -> String {
@@ -186,13 +187,13 @@ impl IssueGroup<'_> {
 /// entry, in the order of their first occurrence.
 pub fn grouped(issues: &[DataIssue]) -> Vec<IssueGroup<'_>> {
     let mut out: Vec<IssueGroup<'_>> = Vec::new();
-    type Key<'k> = (Option<u32>, Option<&'k str>, &'k str, Outcome);
+    type Key<'k> = (Option<u32>, Option<&'k str>, &'k IssueKind, Outcome);
     let mut index: std::collections::HashMap<Key<'_>, usize> = std::collections::HashMap::new();
     for issue in issues.iter().filter(|i| is_listed(i)) {
         let key = (
             issue.origin.map(|o| o.table),
             issue.column.as_deref(),
-            issue.message.as_str(),
+            &issue.kind,
             issue.outcome,
         );
         match index.get(&key) {
@@ -223,11 +224,13 @@ mod tests {
     use super::*;
     use crate::ingest::Origin;
 
-    fn issue(table: u32, row: u32, message: &str) -> DataIssue {
+    fn issue(table: u32, row: u32, value: &str) -> DataIssue {
         DataIssue {
             origin: Some(Origin { table, row }),
             column: Some("市".into()),
-            message: message.into(),
+            kind: IssueKind::NotAYear {
+                value: value.into(),
+            },
             outcome: Outcome::Skipped(SkipReason::InvalidValue),
         }
     }
@@ -247,7 +250,12 @@ mod tests {
         assert_eq!(g.len(), 3);
         assert_eq!((g[0].count, g[0].rows.clone()), (4, vec![5, 9, 12]));
         assert_eq!((g[1].count, g[1].rows.clone()), (1, vec![3]));
-        assert_eq!(g[2].issue.message, "别的");
+        assert_eq!(
+            g[2].issue.kind,
+            IssueKind::NotAYear {
+                value: "别的".into()
+            }
+        );
         let tables = vec![TableInfo::new(
             "a.csv".into(),
             None,

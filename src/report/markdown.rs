@@ -14,6 +14,7 @@ use super::html::{
     accounting_in, cell_text_in, gap_layout, issues_count_in, level_name, outcome_in, pick,
     region_label, summary_counts, summary_required,
 };
+use super::issue_text;
 use super::issues::{is_listed, totals};
 use super::{ReportError, ReportMeta};
 use crate::audit::{AuditResult, Status};
@@ -206,7 +207,7 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
             "- {}{}{}{}{}{}",
             inline(&g.location_in(&result.tables, lang)),
             pick(lang, "：", ": "),
-            inline(&g.issue.message),
+            inline(&issue_text::with_code(g.issue, &result.tables, lang)),
             pick(lang, "（", " ("),
             inline(&outcome_in(g.issue.outcome, lang)),
             pick(lang, "）", ")")

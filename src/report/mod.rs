@@ -9,6 +9,7 @@ pub mod diff_table;
 pub mod diff_xlsx;
 pub mod html;
 pub mod inspect;
+pub mod issue_text;
 pub mod issues;
 pub mod json;
 pub mod junit;

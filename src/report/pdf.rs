@@ -42,6 +42,7 @@ use self::layout::{
 };
 use self::text::Shaper;
 use super::html::{issues_count_in, partial_label, summary_counts};
+use super::issue_text;
 use super::issues::{is_listed, table_accounting, totals};
 use super::{fmt_num, region_label, Lang, ReportError, ReportMeta, Words, OUTLOOKS};
 use crate::audit::movement::Outlook;
@@ -1100,7 +1101,7 @@ fn data_issues(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Re
         .map(|g| {
             vec![
                 Cell::new(g.location_in(&result.tables, lang)),
-                Cell::new(g.issue.message.clone()),
+                Cell::new(issue_text::with_code(g.issue, &result.tables, lang)),
                 Cell::new(outcome_label(g.issue.outcome, lang)),
             ]
         })

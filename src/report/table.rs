@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use comfy_table::{presets, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
 
 use super::fmt_num;
+use super::issue_text;
 use super::issues::{accounting_line, is_listed, outcome_zh, totals};
 use crate::audit::{AuditResult, Row, Status};
 
@@ -276,14 +277,14 @@ pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
             writeln!(
                 out,
                 "  - {}（{}）",
-                g.issue.message,
+                issue_text::with_code(g.issue, &result.tables, super::Lang::Zh),
                 outcome_zh(g.issue.outcome)
             )
         } else {
             writeln!(
                 out,
                 "  - {loc}：{}（{}）",
-                g.issue.message,
+                issue_text::with_code(g.issue, &result.tables, super::Lang::Zh),
                 outcome_zh(g.issue.outcome)
             )
         };

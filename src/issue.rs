@@ -1,0 +1,492 @@
+//! Data issues as values: a kind from [`IssueKind`] with a stable code (`V102`, `P203`…),
+//! where it was found, and the few values it needs. Nothing here is a sentence: the
+//! reports render an issue in the report's language (`report::issue_text`), scripts and
+//! explanation files select issues by code.
+//!
+//! Codes are stable: a code once given keeps its meaning; a new kind gets a new code.
+//! The letter names the stage that finds the issue:
+//! `R` row layout, `V` cell values, `P` places, `D` duplicates, `U` reporting units.
+
+use std::sync::Arc;
+
+use serde::{Serialize, Serializer};
+
+use crate::ingest::values::Domain;
+use crate::ingest::{Origin, Outcome};
+
+/// Shared text inside an issue (a cell as written, a region path): the thousands of
+/// identical issues of a big file share one copy.
+pub type Text = Arc<str>;
+
+/// A problem in the data: reported as a result, never an error.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataIssue {
+    /// The row concerned, when there is one.
+    pub origin: Option<Origin>,
+    /// The column concerned (header text as found), when there is one.
+    pub column: Option<Text>,
+    /// What is wrong, with its values.
+    pub kind: IssueKind,
+    /// What zhibiao did with the row.
+    pub outcome: Outcome,
+}
+
+impl DataIssue {
+    /// The issue's stable code (see [`IssueKind::code`]).
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// The Chinese sentence, for the library's own tests (reports render issues with
+    /// `report::issue_text`, which also names the tables).
+    #[cfg(test)]
+    pub(crate) fn text(&self) -> String {
+        crate::report::issue_text::message(self, &[], crate::report::Lang::Zh)
+    }
+}
+
+/// Why a 统一社会信用代码 is invalid (GB 32100-2015).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "fault")]
+pub enum CreditFault {
+    /// Not 18 characters: how many there are.
+    Length {
+        /// Characters found.
+        found: usize,
+    },
+    /// A character outside the code's alphabet.
+    Character {
+        /// The character.
+        found: char,
+    },
+    /// The check character does not match.
+    Check {
+        /// The check character the other 17 give.
+        expected: char,
+    },
+}
+
+/// An amount of money (万元) compared by its bits, so that issues can be grouped.
+#[derive(Debug, Clone, Copy)]
+pub struct Amount(pub f64);
+
+impl PartialEq for Amount {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+impl Eq for Amount {}
+impl std::hash::Hash for Amount {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state);
+    }
+}
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.0)
+    }
+}
+
+/// The place column a place issue is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlaceColumn {
+    /// 省.
+    Province,
+    /// 市.
+    City,
+    /// 县区.
+    County,
+    /// 街道乡镇.
+    Street,
+    /// 社区.
+    Community,
+}
+
+impl PlaceColumn {
+    /// The canonical Chinese header (市, 县区 …).
+    pub fn zh(self) -> &'static str {
+        match self {
+            PlaceColumn::Province => "省",
+            PlaceColumn::City => "市",
+            PlaceColumn::County => "县区",
+            PlaceColumn::Street => "街道乡镇",
+            PlaceColumn::Community => "社区",
+        }
+    }
+
+    /// The English name (city, county …).
+    pub fn en(self) -> &'static str {
+        match self {
+            PlaceColumn::Province => "province",
+            PlaceColumn::City => "city",
+            PlaceColumn::County => "county",
+            PlaceColumn::Street => "street/township",
+            PlaceColumn::Community => "community",
+        }
+    }
+}
+
+/// The kind of record a duplicate issue is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// 社区社会组织.
+    Organization,
+    /// 孵化基地.
+    Incubator,
+    /// 项目.
+    Project,
+    /// 活动.
+    Event,
+}
+
+/// What is wrong, with the values needed to say so. See the module doc for the codes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum IssueKind {
+    /// R001: every cell empty (counted, not listed).
+    BlankRow,
+    /// R002: a totals row (合计, 总计, 小计).
+    TotalsRow,
+    /// R003: a note or signature row below the data.
+    NoteRow,
+    /// R004: the row could not be used, for no more specific reason.
+    InvalidRow,
+
+    /// V101: a required cell is empty.
+    RequiredEmpty,
+    /// V102: an optional date that is not a date; the row is used as if it were blank.
+    NotADate {
+        /// The cell as written.
+        value: Text,
+    },
+    /// V103: a required date that is not a date; the row is skipped.
+    RequiredNotADate {
+        /// The cell as written.
+        value: Text,
+    },
+    /// V104: an invalid 统一社会信用代码 (kept as written).
+    InvalidCreditCode {
+        /// The code, folded and upper-cased.
+        value: Text,
+        /// What is wrong with it.
+        fault: CreditFault,
+    },
+    /// V105: not 是/否; taken as 否.
+    NotYesNo {
+        /// The cell as written.
+        value: Text,
+    },
+    /// V106: not a known value of a domain (组织类别, 项目类型, 活动类型); kept as written.
+    UnknownValue {
+        /// The domain.
+        #[serde(serialize_with = "domain_name")]
+        domain: Domain,
+        /// The cell as written.
+        value: Text,
+        /// The canonical value one or two edits away, when there is one.
+        suggestion: Option<&'static str>,
+    },
+    /// V107: an unknown 城乡类型 word; the community is classified by name or code.
+    UnknownUrbanRural {
+        /// The cell as written.
+        value: Text,
+    },
+    /// V108: a 城乡分类代码 that is not one (three digits, 1xx or 2xx); the row is skipped.
+    BadUrbanRuralCode {
+        /// The cell as written.
+        value: Text,
+    },
+    /// V109: a 统计用区划代码 that is not 12 digits; the code is dropped.
+    BadDivisionCode {
+        /// The cell as written.
+        value: Text,
+    },
+    /// V110: 登记形式 neither 登记 nor 备案; taken as blank.
+    UnknownRegistration {
+        /// The cell as written.
+        value: Text,
+    },
+    /// V111: an unknown 状态; taken as blank.
+    UnknownStatus {
+        /// The cell as written.
+        value: Text,
+    },
+    /// V112: 状态 正常 with a 注销日期.
+    ActiveButDissolved,
+    /// V113: 年度 that is not a year; the row is skipped.
+    NotAYear {
+        /// The cell as written.
+        value: Text,
+    },
+    /// V114: 金额 that is not a number; the row is skipped.
+    NotAnAmount {
+        /// The cell as written.
+        value: Text,
+    },
+
+    /// P201: the row (or community) belongs to another province than the audited one.
+    OtherProvince {
+        /// The community's name, for a community list row.
+        community: Option<Text>,
+        /// The province the row names.
+        province: Text,
+        /// The province audited.
+        audited: Text,
+    },
+    /// P202: the 市 cell is empty.
+    CityBlank,
+    /// P203: a name not in the community list under its parent.
+    NotInList {
+        /// The column.
+        column: PlaceColumn,
+        /// The name as written.
+        name: Text,
+        /// The parent region's path (阳泉市/城区).
+        parent: Text,
+        /// The nearest name there, one or two edits away ("是否为…？").
+        suggestion: Option<Text>,
+    },
+    /// P204: a name that matches several places under its parent.
+    Ambiguous {
+        /// The column.
+        column: PlaceColumn,
+        /// The name as written.
+        name: Text,
+        /// The parent region's path.
+        parent: Text,
+        /// The places it may be (paths, or names for communities).
+        candidates: Arc<[Text]>,
+    },
+    /// P205: a county merged into several others; the street is needed to tell which.
+    MergedCountyNeedsStreet {
+        /// The county as written.
+        county: Text,
+        /// The year of the merger, when known.
+        year: Option<i32>,
+        /// The counties it became (paths).
+        successors: Arc<[Text]>,
+    },
+    /// P206: a merged county whose street is in none of its successors.
+    MergedCountyStreetNotFound {
+        /// The county as written.
+        county: Text,
+        /// The year of the merger, when known.
+        year: Option<i32>,
+        /// The counties it became (paths).
+        successors: Arc<[Text]>,
+        /// The street as written.
+        street: Text,
+    },
+    /// P207: a merged county whose street is in several of its successors.
+    MergedCountyStreetAmbiguous {
+        /// The county as written.
+        county: Text,
+        /// The year of the merger, when known.
+        year: Option<i32>,
+        /// The counties it became (paths).
+        successors: Arc<[Text]>,
+        /// The street as written.
+        street: Text,
+        /// The successors that have that street (paths).
+        candidates: Arc<[Text]>,
+    },
+    /// P208: the row lies outside `--scope`.
+    OutOfScope {
+        /// The record's name (a funds row has none).
+        name: Option<Text>,
+        /// Where it lies (path).
+        place: Text,
+    },
+    /// P209: a 服务社区 name that could not be resolved; that community is not counted.
+    ServedCommunity {
+        /// The organization's name.
+        organization: Text,
+        /// Why the name did not resolve (a place issue).
+        miss: Box<IssueKind>,
+    },
+    /// P210: a community that is neither urban nor rural by any clue; it counts in the
+    /// community total only.
+    Unclassified {
+        /// The community's name.
+        community: Text,
+    },
+
+    /// D301: a community listed twice under the same street.
+    DuplicateCommunity {
+        /// The community's name.
+        community: Text,
+        /// The street's path.
+        street: Text,
+    },
+    /// D302: a record listed before (the same credit code, or the same name and place…);
+    /// counted once.
+    DuplicateRecord {
+        /// The kind of record.
+        record: RecordKind,
+        /// Its name.
+        name: Text,
+        /// Where it lies (path).
+        place: Text,
+        /// For projects and events: their kind and date.
+        dated: Option<(Text, chrono::NaiveDate)>,
+        /// For organizations: the credit codes are equal (else name and place).
+        by_code: bool,
+        /// Where it was first seen.
+        first: Origin,
+    },
+    /// D303: a funds line listed before (same place, year, amount and source).
+    DuplicateFund {
+        /// Where (path).
+        place: Text,
+        /// 年度.
+        year: i32,
+        /// 金额（万元）.
+        amount: Amount,
+        /// 来源, when given.
+        source: Option<Text>,
+        /// Where it was first seen.
+        first: Origin,
+    },
+
+    /// U401: places of a reporting unit of the plan that are not in the community list.
+    UnitPlacesAbsent {
+        /// The unit's name.
+        unit: Text,
+        /// The places not found (paths as the plan writes them).
+        absent: Arc<[Text]>,
+        /// How many of its places were found.
+        found: usize,
+    },
+}
+
+fn domain_name<S: Serializer>(d: &Domain, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(match d {
+        Domain::Category => "category",
+        Domain::ProjectKind => "project_kind",
+        Domain::EventKind => "event_kind",
+    })
+}
+
+/// Every code with its kind's short name, in code order (for `--help`, the README and
+/// explanation files).
+pub const CODES: &[(&str, &str)] = &[
+    ("R001", "blank_row"),
+    ("R002", "totals_row"),
+    ("R003", "note_row"),
+    ("R004", "invalid_row"),
+    ("V101", "required_empty"),
+    ("V102", "not_a_date"),
+    ("V103", "required_not_a_date"),
+    ("V104", "invalid_credit_code"),
+    ("V105", "not_yes_no"),
+    ("V106", "unknown_value"),
+    ("V107", "unknown_urban_rural"),
+    ("V108", "bad_urban_rural_code"),
+    ("V109", "bad_division_code"),
+    ("V110", "unknown_registration"),
+    ("V111", "unknown_status"),
+    ("V112", "active_but_dissolved"),
+    ("V113", "not_a_year"),
+    ("V114", "not_an_amount"),
+    ("P201", "other_province"),
+    ("P202", "city_blank"),
+    ("P203", "not_in_list"),
+    ("P204", "ambiguous"),
+    ("P205", "merged_county_needs_street"),
+    ("P206", "merged_county_street_not_found"),
+    ("P207", "merged_county_street_ambiguous"),
+    ("P208", "out_of_scope"),
+    ("P209", "served_community"),
+    ("P210", "unclassified"),
+    ("D301", "duplicate_community"),
+    ("D302", "duplicate_record"),
+    ("D303", "duplicate_fund"),
+    ("U401", "unit_places_absent"),
+];
+
+impl IssueKind {
+    /// The stable code (`V102`…), listed with the kinds' names in [`CODES`].
+    pub fn code(&self) -> &'static str {
+        match self {
+            IssueKind::BlankRow => "R001",
+            IssueKind::TotalsRow => "R002",
+            IssueKind::NoteRow => "R003",
+            IssueKind::InvalidRow => "R004",
+            IssueKind::RequiredEmpty => "V101",
+            IssueKind::NotADate { .. } => "V102",
+            IssueKind::RequiredNotADate { .. } => "V103",
+            IssueKind::InvalidCreditCode { .. } => "V104",
+            IssueKind::NotYesNo { .. } => "V105",
+            IssueKind::UnknownValue { .. } => "V106",
+            IssueKind::UnknownUrbanRural { .. } => "V107",
+            IssueKind::BadUrbanRuralCode { .. } => "V108",
+            IssueKind::BadDivisionCode { .. } => "V109",
+            IssueKind::UnknownRegistration { .. } => "V110",
+            IssueKind::UnknownStatus { .. } => "V111",
+            IssueKind::ActiveButDissolved => "V112",
+            IssueKind::NotAYear { .. } => "V113",
+            IssueKind::NotAnAmount { .. } => "V114",
+            IssueKind::OtherProvince { .. } => "P201",
+            IssueKind::CityBlank => "P202",
+            IssueKind::NotInList { .. } => "P203",
+            IssueKind::Ambiguous { .. } => "P204",
+            IssueKind::MergedCountyNeedsStreet { .. } => "P205",
+            IssueKind::MergedCountyStreetNotFound { .. } => "P206",
+            IssueKind::MergedCountyStreetAmbiguous { .. } => "P207",
+            IssueKind::OutOfScope { .. } => "P208",
+            IssueKind::ServedCommunity { .. } => "P209",
+            IssueKind::Unclassified { .. } => "P210",
+            IssueKind::DuplicateCommunity { .. } => "D301",
+            IssueKind::DuplicateRecord { .. } => "D302",
+            IssueKind::DuplicateFund { .. } => "D303",
+            IssueKind::UnitPlacesAbsent { .. } => "U401",
+        }
+    }
+}
+
+/// Whether `code` is one of [`CODES`].
+pub fn is_code(code: &str) -> bool {
+    CODES.iter().any(|(c, _)| *c == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_match_the_kinds() {
+        let codes: Vec<&str> = CODES.iter().map(|(c, _)| *c).collect();
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(codes.len(), unique.len(), "CODES must be unique");
+        // Within a stage letter, in number order.
+        for pair in codes.windows(2) {
+            if pair[0][..1] == pair[1][..1] {
+                assert!(pair[0] < pair[1], "{pair:?}");
+            }
+        }
+        // The serde name of a kind is its short name in CODES.
+        let samples = [
+            IssueKind::BlankRow,
+            IssueKind::NotADate { value: "x".into() },
+            IssueKind::CityBlank,
+            IssueKind::UnitPlacesAbsent {
+                unit: "u".into(),
+                absent: Arc::from(Vec::<Text>::new()),
+                found: 0,
+            },
+        ];
+        for k in samples {
+            let json = serde_json::to_value(&k).unwrap_or_default();
+            let name = json
+                .get("kind")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let listed = CODES.iter().find(|(c, _)| *c == k.code()).map(|(_, n)| *n);
+            assert_eq!(listed, Some(name), "{k:?}");
+        }
+    }
+}
