@@ -470,8 +470,9 @@ fn validation(
     let check = check(kind, field.name);
     let list =
         |values: Vec<String>, lists: &mut Lists| -> Result<DataValidation, XlsxError> {
+            // Inline: joined by commas, so a value holding one goes to the sheet too.
             let joined: usize = values.iter().map(|v| v.encode_utf16().count() + 1).sum();
-            if joined <= INLINE_LIST_MAX + 1 {
+            if joined <= INLINE_LIST_MAX + 1 && !values.iter().any(|v| v.contains(',')) {
                 DataValidation::new().allow_list_strings(&values)
             } else {
                 Ok(DataValidation::new()
@@ -910,6 +911,18 @@ mod tests {
         validation(TableKind::Organizations, street, &spec, &mut lists).unwrap();
         assert_eq!(lists.columns.len(), 1, "a short list stays inline");
         assert_eq!(lists.range("社区", &[]), "'名录'!$A$2:$A$101");
+        let odd = ScopePlaces {
+            counties: vec!["城区,矿区".into()],
+            ..places.clone()
+        };
+        let spec2 = TemplateSpec {
+            plan: &plan,
+            places: Some(&odd),
+        };
+        let county = schema::field(TableKind::Organizations, "county").unwrap();
+        validation(TableKind::Organizations, county, &spec2, &mut lists).unwrap();
+        assert_eq!(lists.columns.len(), 2, "a name with a comma is not inlined");
+        assert_eq!(lists.columns[1].1, ["城区,矿区"]);
         assert!(render(&spec).is_ok());
     }
 }

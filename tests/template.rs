@@ -844,4 +844,36 @@ fn libreoffice_opens_the_template() {
         .unwrap_or_else(|e| panic!("no CSV: {e}"));
     let rows = common::csv_rows(&csv);
     assert_eq!(rows, [COMMUNITIES], "sheet 1: the header row only");
+
+    // Saved by LibreOffice as ODS: the drop-down lists survive (the community names by
+    // reference to the hidden 名录 sheet) and zhibiao still reads the workbook.
+    let status = std::process::Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args(["--headless", "--convert-to", "ods", "--outdir"])
+        .arg(dir.path())
+        .arg(&t)
+        .status()
+        .unwrap_or_else(|e| panic!("soffice: {e}"));
+    assert!(status.success(), "soffice exited {status}");
+    let ods = dir.path().join("台账模板.ods");
+    let content = part(&ods, "content.xml");
+    assert!(
+        content.contains("of:cell-content-is-in-list(&quot;城市社区&quot;;&quot;农村社区&quot;)"),
+        "城乡类型 list lost"
+    );
+    assert!(
+        content.contains("of:cell-content-is-in-list([$名录.$"),
+        "community list reference lost"
+    );
+    let (code, out, err) = run(&["inspect", &ods.display().to_string()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.matches("  读取 0 行 = 使用 0 行 + 跳过 0 行").count(),
+        4,
+        "{out}"
+    );
+    assert!(out.contains("说明: 台账模板的说明工作表"), "{out}");
 }
