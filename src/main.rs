@@ -306,7 +306,16 @@ fn template_cmd(args: TemplateArgs) -> Result<ExitCode> {
         Some(ds) => {
             let scope = scope_arg(args.scope.as_deref(), &plan.meta.province)?;
             let model = build(ds, &input, plan.meta.province.clone(), scope, &[])?;
-            Some(zhibiao::template::ScopePlaces::from_model(&model))
+            let places = zhibiao::template::ScopePlaces::from_model(&model);
+            if places.communities.is_empty() {
+                bail!(
+                    "the community list has no community in {} (plan {}): give the plan of the \
+                     list's province with --plan, or the list of the plan's",
+                    places.label,
+                    plan.meta.id
+                );
+            }
+            Some(places)
         }
         None => None,
     };

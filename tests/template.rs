@@ -810,6 +810,10 @@ fn never_overwrites_an_input() {
     let (code, _, err) = run(&["template", "--scope", "阳泉市", "-o", &out]);
     assert_eq!(code, 2);
     assert!(err.contains("--scope needs a community list"), "{err}");
+    let list = community_list().display().to_string();
+    let (code, _, err) = run(&["template", "--plan", "shaanxi-2019", &list, "-o", &out]);
+    assert_eq!(code, 2, "a Shanxi list for a Shaanxi plan");
+    assert!(err.contains("no community in 陕西省"), "{err}");
     let (code, _, err) = run(&["template", "--plan", "no-such-plan", "-o", &out]);
     assert_eq!(code, 2);
     assert!(err.contains("no-such-plan"), "{err}");
