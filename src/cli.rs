@@ -16,6 +16,7 @@ Examples:
   zhibiao audit fixtures/demo -o 报告.pdf -o gaps.csv -o gaps.xlsx -o report.html -o junit.xml
   zhibiao audit fixtures/demo --format csv --no-bom > gaps.csv
   zhibiao inspect fixtures/demo --rejects rejects.csv
+  zhibiao template --scope 阳泉市 社区名单.xlsx -o 台账模板.xlsx
   zhibiao plan show shanxi-2021-2023";
 
 /// zhibiao (指标): audit community social-organization ledgers (台账) against the
@@ -57,6 +58,13 @@ pub enum Command {
     /// explain the change.
     #[command(after_help = DIFF_AFTER_HELP)]
     Diff(DiffArgs),
+    /// Write an empty ledger workbook (台账模板) for a plan: one sheet per table the plan
+    /// reads, canonical headers, drop-down lists for the enumerated columns (and, given a
+    /// community list, for the street and community names of --scope), date formats,
+    /// frozen headers and a 说明 sheet on each column and the targets that use it.
+    /// zhibiao reads the filled-in workbook back as it is.
+    #[command(after_help = TEMPLATE_AFTER_HELP)]
+    Template(TemplateArgs),
     /// List the built-in plans.
     Plans,
     /// Show or check a plan.
@@ -320,6 +328,54 @@ pub enum ColorArg {
     Always,
     /// Never.
     Never,
+}
+
+const TEMPLATE_AFTER_HELP: &str = "\
+Exit status: 0 the template was written; 2 it could not be (bad plan or scope, unreadable
+community list, -o naming an input).
+
+Examples:
+  zhibiao template -o 台账模板.xlsx
+  zhibiao template --plan shaanxi-2019 -o 台账模板.xlsx
+  zhibiao template --scope 阳泉市 社区名单.xlsx -o 阳泉台账模板.xlsx
+  zhibiao template --scope 阳泉市/城区 社区名单.xlsx -o 城区台账模板.xlsx
+  zhibiao inspect 阳泉台账模板.xlsx      # after filling it in: every row's problems";
+
+/// `zhibiao template`.
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// A community list (社区名单: files or folders; other tables in them are not used):
+    /// the 市, 县区, 街道乡镇 and 社区 columns offer the names of --scope in it. Without
+    /// one those columns have no drop-down list.
+    #[arg(value_name = "COMMUNITY_LIST")]
+    pub communities: Vec<PathBuf>,
+    /// Built-in plan id (see `zhibiao plans`) or a plan file; default: the built-in plan
+    /// whose province matches the community list, else shanxi-2021-2023.
+    #[arg(long, value_name = "ID|PATH")]
+    pub plan: Option<String>,
+    /// The city or county whose names the place columns offer, e.g. 阳泉市 or 阳泉市/城区
+    /// (as in `audit`; needs a community list). Default: the whole list.
+    #[arg(long, value_name = "CITY[/COUNTY]")]
+    pub scope: Option<String>,
+    /// The workbook to write (.xlsx); written in full beside its target and renamed into
+    /// place; an input is never overwritten.
+    #[arg(short = 'o', long = "output", value_name = "FILE.xlsx")]
+    pub output: PathBuf,
+    /// Encoding of a CSV community list instead of detecting it (utf-8, gbk, gb18030).
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<String>,
+    /// Place forms and former names of your own (as in `audit`).
+    #[arg(long, value_name = "FILE.toml")]
+    pub places: Option<PathBuf>,
+    /// Largest CSV, workbook file or part inside a workbook read (as in `audit`).
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = parse_size)]
+    pub max_input_size: u64,
+    /// Largest plan or --places file read (as in `audit`).
+    #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
+    pub max_plan_size: u64,
+    /// Rows, columns and cell size read (as in `audit`).
+    #[command(flatten)]
+    pub shape: ShapeArgs,
 }
 
 const DIFF_AFTER_HELP: &str = "\

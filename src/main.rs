@@ -13,7 +13,7 @@ use clap::Parser;
 
 use cli::{
     AuditArgs, ByLevel, Cli, ColorArg, Command, FailOn, FormatArg, InputArgs, LangArg, PlanAction,
-    UrbanRuralRoute,
+    TemplateArgs, UrbanRuralRoute,
 };
 use zhibiao::audit::{self, AuditOptions};
 use zhibiao::ingest::{self, Dataset, IngestOptions, KindOverride, TableKind};
@@ -153,6 +153,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(args) => audit_cmd(args),
         Command::Trend(args) => trend_cmd(args),
         Command::Diff(args) => diff_cmd::run(args),
+        Command::Template(args) => template_cmd(args),
         Command::Inspect(args) => {
             if args.input.inputs.is_empty() {
                 missing_inputs("inspect");
@@ -249,6 +250,87 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// `zhibiao template`: the plan, the scope's places from the community list, the workbook.
+fn template_cmd(args: TemplateArgs) -> Result<ExitCode> {
+    let mut inputs = args.communities.clone();
+    let plan_file = args.plan.as_deref().filter(|p| plan::builtin(p).is_none());
+    for file in plan_file
+        .map(Path::new)
+        .into_iter()
+        .chain(args.places.as_deref())
+    {
+        ingest::source::check_file(file, args.max_plan_size, "--max-plan-size")?;
+        inputs.push(file.to_path_buf());
+    }
+    let wanted = [Requested::new("-o", &args.output)];
+    let targets = output::check(&wanted, &inputs, |_| {
+        Err("XLSX 是二进制格式，请写入文件 / XLSX is binary: give a file name")
+    })?;
+    if args.communities.is_empty() && args.scope.is_some() {
+        bail!(
+            "--scope needs a community list to take the street and community names from, e.g. \
+             zhibiao template --scope 阳泉市 社区名单.xlsx -o 台账模板.xlsx"
+        );
+    }
+    let input = InputArgs {
+        inputs: args.communities.clone(),
+        encoding: args.encoding.clone(),
+        kinds: Vec::new(),
+        urban_rural: UrbanRuralRoute::Name,
+        rejects: None,
+        strict: false,
+        excludes: Vec::new(),
+        places: args.places.clone(),
+        max_input_size: args.max_input_size,
+        max_plan_size: args.max_plan_size,
+        shape: args.shape.clone(),
+    };
+    let ds = if input.inputs.is_empty() {
+        None
+    } else {
+        let ds = read(&input, &ingest_options(&input)?)?;
+        if ds.communities.is_empty() {
+            bail!(
+                "no community list (社区/村 table) among the inputs: the template takes the \
+                 street and community names from one. Columns expected: 市, 县区, 街道乡镇, 社区"
+            );
+        }
+        Some(ds)
+    };
+    let plan = match (&args.plan, &ds) {
+        (Some(p), _) => load_plan(p)?,
+        (None, Some(ds)) => auto_plan(ds)?,
+        (None, None) => load_plan(plan::BUILTINS[0].id)?,
+    };
+    let places = match ds {
+        Some(ds) => {
+            let scope = scope_arg(args.scope.as_deref(), &plan.meta.province)?;
+            let model = build(ds, &input, plan.meta.province.clone(), scope, &[])?;
+            let places = zhibiao::template::ScopePlaces::from_model(&model);
+            if places.communities.is_empty() {
+                bail!(
+                    "the community list has no community in {} (plan {}): give the plan of the \
+                     list's province with --plan, or the list of the plan's",
+                    places.label,
+                    plan.meta.id
+                );
+            }
+            Some(places)
+        }
+        None => None,
+    };
+    let spec = zhibiao::template::TemplateSpec {
+        plan: &plan,
+        places: places.as_ref(),
+    };
+    let bytes = zhibiao::template::render(&spec)?;
+    let Some(target) = targets.first() else {
+        bail!("-o: no output");
+    };
+    write_outputs(&[(target, bytes)])?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// One snapshot read, resolved and audited.
 struct Audited {
     plan: Plan,
@@ -302,21 +384,7 @@ fn audit_snapshot(
             plan
         }
     };
-    let scope: Vec<String> = args
-        .scope
-        .as_deref()
-        .map(|s| {
-            s.split('/')
-                .map(str::trim)
-                .filter(|x| !x.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    let scope = strip_province(scope, &plan.meta.province);
-    if scope.len() > 2 {
-        bail!("--scope takes a city or a city/county, e.g. 太原市 or 太原市/小店区");
-    }
+    let scope = scope_arg(args.scope.as_deref(), &plan.meta.province)?;
     let units = &plan.meta.reporting_units;
     let (model, missing_unit) = match build(ds, input, plan.meta.province.clone(), scope, units) {
         Ok(m) => (m, None),
@@ -1021,6 +1089,24 @@ fn build(
 }
 
 /// "山西省/太原市" → ["太原市"] when the plan's province is 山西省.
+/// `--scope 太原市/小店区` → its names below the province (a leading province dropped).
+fn scope_arg(scope: Option<&str>, province: &str) -> Result<Vec<String>> {
+    let scope: Vec<String> = scope
+        .map(|s| {
+            s.split('/')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let scope = strip_province(scope, province);
+    if scope.len() > 2 {
+        bail!("--scope takes a city or a city/county, e.g. 太原市 or 太原市/小店区");
+    }
+    Ok(scope)
+}
+
 fn strip_province(mut scope: Vec<String>, province: &str) -> Vec<String> {
     if scope
         .first()

@@ -10,6 +10,8 @@
 //!   folder and an error when named.
 //! - Files with the same bytes (SHA-256) are read once: the one with the shortest file
 //!   name (then the first in input order) is read, the others are passed over naming it.
+//! - The 说明 sheet of a `zhibiao template` workbook (its first cell starts with
+//!   [`TEMPLATE_NOTES_TITLE`]) is passed over, in a folder or in a file named.
 //! - `--strict` makes the passed-over spreadsheets of the three rules above errors.
 //! - `--exclude PATH` leaves out a file given directly or found in a folder: by path, or
 //!   by file name when `PATH` has no directory. One that matches nothing is an error.
@@ -233,6 +235,14 @@ fn read_one(
     ds.ignored.extend(file.ignored);
     for grid in file.grids {
         let sheet = grid.sheet.clone();
+        if template_notes(&grid) {
+            ds.ignored.push(PassedOver {
+                file: f.path.clone(),
+                sheet,
+                reason: PassReason::TemplateNotes,
+            });
+            continue;
+        }
         let seen = first_row_text(&grid);
         match rows::ingest_grid(grid, opts, ds) {
             Err(IngestError::NoHeader { .. }) if f.in_folder => {
@@ -262,6 +272,25 @@ fn first_row_text(grid: &Grid) -> String {
         .collect();
     let more = if row.cells.len() > 8 { " | …" } else { "" };
     format!("{}{more}", cells.join(" | "))
+}
+
+/// The first cell of the 说明 sheet of a `zhibiao template` workbook: a sheet that starts
+/// with it explains the columns and is passed over ([`PassReason::TemplateNotes`]).
+pub const TEMPLATE_NOTES_TITLE: &str = "zhibiao 台账模板说明";
+
+/// Whether a grid is the 说明 sheet of a `zhibiao template` workbook: its first non-empty
+/// cell starts with [`TEMPLATE_NOTES_TITLE`].
+pub fn template_notes(grid: &Grid) -> bool {
+    grid.rows
+        .iter()
+        .find(|r| !r.is_blank())
+        .and_then(|r| {
+            r.cells
+                .iter()
+                .map(|c| clean_cell(&c.text()))
+                .find(|t| !t.is_empty())
+        })
+        .is_some_and(|t| t.starts_with(TEMPLATE_NOTES_TITLE))
 }
 
 /// Which zhibiao output a grid is, from its first non-empty row: that row starts with
@@ -315,6 +344,17 @@ mod tests {
         // Fewer columns, or a ledger: not an output.
         assert_eq!(own_output(&grid(&cols[..5])), None);
         assert_eq!(own_output(&grid(&["市", "县区", "年度", "金额"])), None);
+    }
+
+    #[test]
+    fn template_notes_are_recognized_by_their_first_cell() {
+        assert!(template_notes(&grid(&[TEMPLATE_NOTES_TITLE])));
+        assert!(template_notes(&grid(&[
+            "",
+            "zhibiao 台账模板说明（方案 x）"
+        ])));
+        assert!(!template_notes(&grid(&["说明"])));
+        assert!(!template_notes(&grid(&["市", TEMPLATE_NOTES_TITLE])));
     }
 
     #[test]

@@ -312,13 +312,15 @@ pub enum PassReason {
         /// The system's message.
         message: String,
     },
+    /// The 说明 sheet of a `zhibiao template` workbook (explains the columns).
+    TemplateNotes,
 }
 
 impl PassReason {
     /// Stable reason code (for scripts): `not_spreadsheet`, `lock_file`, `hidden_sheet`,
     /// `not_worksheet`, `empty_sheet`, `skipped_by_kind`, `excluded`, `same_content`,
     /// `own_output`, `unrecognized`, `folder`, `dangling_link`, `link_loop`,
-    /// `special_file`, `unreadable`.
+    /// `special_file`, `unreadable`, `template_notes`.
     pub fn code(&self) -> &'static str {
         match self {
             PassReason::NotSpreadsheet => "not_spreadsheet",
@@ -336,6 +338,7 @@ impl PassReason {
             PassReason::LinkLoop => "link_loop",
             PassReason::SpecialFile { .. } => "special_file",
             PassReason::Unreadable { .. } => "unreadable",
+            PassReason::TemplateNotes => "template_notes",
         }
     }
 
@@ -394,6 +397,12 @@ impl std::fmt::Display for PassReason {
             }
             PassReason::Unreadable { message } => {
                 write!(f, "无法读取 / cannot be read: {message}")
+            }
+            PassReason::TemplateNotes => {
+                write!(
+                    f,
+                    "台账模板的说明工作表 / notes sheet of a zhibiao template"
+                )
             }
         }
     }
