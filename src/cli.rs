@@ -140,6 +140,16 @@ pub struct InputArgs {
     /// Rows, columns and cell size read.
     #[command(flatten)]
     pub shape: ShapeArgs,
+    /// Threads that parse the rows of a large table (default: one per core). Any count
+    /// gives the same result.
+    #[arg(
+        long,
+        short = 'j',
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
+    pub threads: usize,
 }
 
 /// Limits of a sheet's or CSV's shape: going over one is an error naming the file, the

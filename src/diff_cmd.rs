@@ -56,6 +56,7 @@ fn side_input(args: &DiffArgs, side: &Path) -> InputArgs {
         max_input_size: args.max_input_size,
         max_plan_size: args.max_plan_size,
         shape: args.shape.clone(),
+        threads: 0,
     }
 }
 

@@ -45,6 +45,20 @@ pub struct IngestOptions {
     pub excludes: Vec<PathBuf>,
     /// Size limits (`--max-input-size`).
     pub limits: source::Limits,
+    /// `--threads`: threads that parse the rows of a large table (0: one per core). The
+    /// rows are put back in reading order, so the result is the same for any count.
+    pub threads: usize,
+}
+
+impl IngestOptions {
+    /// The number of threads to use (`threads`, or one per core when 0).
+    pub fn thread_count(&self) -> usize {
+        if self.threads > 0 {
+            self.threads
+        } else {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        }
+    }
 }
 
 /// `--kind PATTERN=KIND`: the table kind for files (and optionally one sheet) whose name

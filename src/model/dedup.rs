@@ -13,8 +13,11 @@
 //! ledger has millions of rows, and two different records share a 128-bit hash with a
 //! probability of about n² / 2¹²⁹ (below 10⁻²⁵ for ten million rows).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use foldhash::fast::RandomState;
+use foldhash::HashMap;
+use foldhash::HashMapExt;
 use std::sync::OnceLock;
 
 use crate::ingest::Origin;
@@ -52,10 +55,10 @@ pub struct Submission {
 /// A record's identity: a 128-bit hash of its normalized parts.
 pub type Key = u128;
 
-/// The [`Key`] of `parts` (two independently keyed SipHash values of them).
+/// The [`Key`] of `parts` (two independently seeded foldhash values of them).
 pub fn key(parts: impl Hash) -> Key {
     static STATES: OnceLock<[RandomState; 2]> = OnceLock::new();
-    let [a, b] = STATES.get_or_init(|| [RandomState::new(), RandomState::new()]);
+    let [a, b] = STATES.get_or_init(|| [RandomState::default(), RandomState::default()]);
     let (mut ha, mut hb) = (a.build_hasher(), b.build_hasher());
     parts.hash(&mut ha);
     parts.hash(&mut hb);

@@ -9,7 +9,9 @@
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
+
+use foldhash::fast::RandomState;
 
 use crate::ingest::{text, Place, SkipReason};
 use crate::issue::{IssueKind, PlaceColumn, Text};
@@ -56,7 +58,7 @@ pub struct Resolver<'a> {
     province: RegionId,
     province_name: &'a str,
     /// Hash of the five cells → the spellings with that hash.
-    memo: HashMap<u64, Vec<Memo>>,
+    memo: HashMap<u64, Vec<Memo>, RandomState>,
     /// Hashes the five cells (randomly keyed, like a `HashMap`'s).
     hasher: RandomState,
     /// Spellings in `memo`.
@@ -84,8 +86,8 @@ impl<'a> Resolver<'a> {
             forms,
             province,
             province_name,
-            memo: HashMap::new(),
-            hasher: RandomState::new(),
+            memo: HashMap::default(),
+            hasher: RandomState::default(),
             remembered: 0,
             misses: RefCell::new(HashMap::new()),
             misses_remembered: Cell::new(0),
