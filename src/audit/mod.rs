@@ -11,6 +11,7 @@ mod measure;
 pub use measure::decimals;
 pub mod movement;
 mod supply;
+pub mod swing;
 mod units;
 
 pub use units::NOT_CONFIGURED as UNIT_NOT_CONFIGURED;
