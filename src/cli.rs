@@ -317,6 +317,10 @@ pub enum FailOn {
     /// As `error`, and also when an error-severity target that is not yet due is behind or
     /// stalled (its outlook against the baseline: needs --baseline, or `trend`).
     Behind,
+    /// As `error`, and also when a county's count of organizations or incubators swung
+    /// beyond the plan's `[swing]` bound between the snapshots (S501) and no explanation
+    /// says why (needs --baseline, or `trend` with snapshots).
+    Swing,
 }
 
 /// `--color`.
