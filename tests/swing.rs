@@ -354,3 +354,58 @@ fn bad_swing_bounds_are_located() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("projects"), "{err}");
 }
+
+/// The README's demo: the Shanxi plan with `[swing] max_change = "5%"`, Q4 against Q3.
+/// From `zhibiao diff fixtures/demo/2023Q3 fixtures/demo --by county` (organizations
+/// active at each date): 阳泉市/城区 683 → 720 (+37, +5.42%) and 阳泉市/矿区 540 → 569
+/// (+29, +5.37%) exceed 5%; the next largest, 晋城市/阳城县 1827 → 1914, is +4.76%. The
+/// explanations file explains rural-pilot in 晋城市 (unmet, 0 / 1) and the swing of
+/// 阳泉市/城区; the swing of 阳泉市/矿区 stays flagged.
+#[test]
+fn the_readme_demo() {
+    let dir = tmp();
+    let text =
+        std::fs::read_to_string(root().join("rules/shanxi-2021-2023.toml")).unwrap_or_default();
+    let plan = dir.path().join("方案.toml");
+    write(&plan, &format!("{text}\n[swing]\nmax_change = \"5%\"\n"));
+    let ex = dir.path().join("说明.toml");
+    write(
+        &ex,
+        "[[explanation]]\ntarget = \"rural-pilot\"\nregion = \"晋城市\"\nreason = \"农村试点已于2024年1月批复，第二季度启动\"\nby = \"晋城市民政局 王××\"\nexpires = 2099-06-30\n\n\
+         [[explanation]]\nissue = \"S501\"\nregion = \"阳泉市/城区\"\nreason = \"四季度集中补录已备案的组织\"\nby = \"城区民政局 李××\"\nexpires = 2099-03-31\n",
+    );
+    let (plan, ex) = (plan.display().to_string(), ex.display().to_string());
+    let (code, out, err) = run(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--baseline",
+        "fixtures/demo/2023Q3",
+        "--plan",
+        &plan,
+        "--explain",
+        &ex,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    for line in [
+        "✎ 波动已说明 S501 阳泉市/城区 的社区社会组织数 683 → 720（+5.4%，超过 ±5%；上期 2023-09-30）：新增 37，注销 0，迁入 0，迁出 0：四季度集中补录已备案的组织（城区民政局 李××）",
+        "⚠ 波动 S501 阳泉市/矿区 的社区社会组织数 540 → 569（+5.4%，超过 ±5%；上期 2023-09-30）：新增 29，注销 0，迁入 0，迁出 0",
+        "✎ 已说明 rural-pilot 晋城市（1 行）：农村试点已于2024年1月批复，第二季度启动（晋城市民政局 王××，有效至 2099-06-30）",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line}\n{out}");
+    }
+    assert_eq!(out.matches("S501").count(), 5, "{out}");
+    // With the built-in plan (±30%) the demo's quarters swing nowhere.
+    let (_, out, _) = run(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--baseline",
+        "fixtures/demo/2023Q3",
+        "--format",
+        "json",
+    ]);
+    assert!(!out.contains("\"finding\""), "{out}");
+}
