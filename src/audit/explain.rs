@@ -303,7 +303,7 @@ pub fn issue_regions(model: &Model, issues: &[DataIssue]) -> Vec<Option<Text>> {
                     .or_insert_with(|| model.regions.path(*id).into());
                 return Some(path.clone());
             }
-            named_region(&i.kind).map(|p| full(p))
+            named_region(&i.kind).map(&full)
         })
         .collect()
 }
