@@ -1,4 +1,5 @@
-//! Explanations (issue 12 §1) through the binary on the demo.
+//! Explanations (issue 12 §1) through the binary on the demo: of targets, and of data
+//! issues by code (swings, S501, in tests/swing.rs).
 //!
 //! Figures from fixtures/demo/EXPECTED.md (expected.py): at 2023-12-31 晋城市 has no rural
 //! pilot community (rural-pilot 0 / 1, gap 1, unmet) and 1409 urban organizations for 176

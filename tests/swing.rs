@@ -375,6 +375,9 @@ fn the_readme_demo() {
          [[explanation]]\nissue = \"S501\"\nregion = \"阳泉市/城区\"\nreason = \"四季度集中补录已备案的组织\"\nby = \"城区民政局 李××\"\nexpires = 2099-03-31\n",
     );
     let (plan, ex) = (plan.display().to_string(), ex.display().to_string());
+    // The PDF and Markdown too (the PDF font has no ✎: it draws ※).
+    let md = dir.path().join("r.md");
+    let pdf = dir.path().join("r.pdf");
     let (code, out, err) = run(&[
         "audit",
         "fixtures/demo",
@@ -386,8 +389,19 @@ fn the_readme_demo() {
         &plan,
         "--explain",
         &ex,
+        "-o",
+        &md.display().to_string(),
+        "-o",
+        &pdf.display().to_string(),
     ]);
     assert_eq!(code, 1, "{err}");
+    let md = std::fs::read_to_string(&md).unwrap_or_default();
+    assert!(
+        md.contains("\n- S501 阳泉市/矿区 的社区社会组织数 540 → 569（+5.4%，超过 ±5%；上期 2023-09-30）：新增 29，注销 0，迁入 0，迁出 0（照常计入）\n"),
+        "{md}"
+    );
+    assert!(md.contains("⚠ 波动 S501 阳泉市/矿区"), "{md}");
+    assert!(std::fs::metadata(&pdf).is_ok_and(|m| m.len() > 0));
     for line in [
         "✎ 波动已说明 S501 阳泉市/城区 的社区社会组织数 683 → 720（+5.4%，超过 ±5%；上期 2023-09-30）：新增 37，注销 0，迁入 0，迁出 0：四季度集中补录已备案的组织（城区民政局 李××）",
         "⚠ 波动 S501 阳泉市/矿区 的社区社会组织数 540 → 569（+5.4%，超过 ±5%；上期 2023-09-30）：新增 29，注销 0，迁入 0，迁出 0",

@@ -201,11 +201,17 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         issues_count_in(listed, groups.len(), lang)
     );
     for g in groups.iter().take(MAX_ISSUES) {
+        // An issue of no row (a swing, a reporting unit's places) has no location.
+        let loc = g.location_in(&result.tables, lang);
         let _ = writeln!(
             m,
             "- {}{}{}{}{}{}",
-            inline(&g.location_in(&result.tables, lang)),
-            pick(lang, "：", ": "),
+            inline(&loc),
+            if loc.is_empty() {
+                ""
+            } else {
+                pick(lang, "：", ": ")
+            },
             inline(&super::issues::group_text(result, g, lang)),
             pick(lang, "（", " ("),
             inline(&outcome_in(g.issue.outcome, lang)),
