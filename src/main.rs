@@ -1052,6 +1052,11 @@ fn render_trend(
     } else {
         output::print(&render(shown)?)?;
     }
+    // The exit code is the last snapshot's, and under --fail-on swing also a swing between
+    // any two consecutive snapshots.
+    if args.fail_on == FailOn::Swing && results.iter().any(|r| r.unexplained_swings() > 0) {
+        return Ok(ExitCode::from(1));
+    }
     Ok(results
         .last()
         .map_or(ExitCode::SUCCESS, |last| exit_code(last, args.fail_on)))

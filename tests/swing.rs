@@ -423,3 +423,38 @@ fn the_readme_demo() {
     ]);
     assert!(!out.contains("\"finding\""), "{out}");
 }
+
+/// Three snapshots: the swings are between the first two; the last two are equal. The exit
+/// code under `--fail-on swing` counts a swing between any two consecutive snapshots.
+#[test]
+fn trend_fails_on_a_swing_between_any_two_snapshots() {
+    let s = setup("");
+    let before = [("泽州县", 20)];
+    let after = [("泽州县", 27)];
+    let q2 = snapshot(&s.dir, "2023Q2", &before);
+    let q3 = snapshot(&s.dir, "t/2023Q3", &after);
+    let q4 = snapshot(&s.dir, "t/2023Q4", &after);
+    let (q2, q3, q4) = (
+        q2.display().to_string(),
+        q3.display().to_string(),
+        q4.display().to_string(),
+    );
+    let trend = |fail_on: &str| {
+        run(&[
+            "trend",
+            q2.as_str(),
+            q3.as_str(),
+            q4.as_str(),
+            "--scope",
+            "晋城市",
+            "--plan",
+            s.plan.as_str(),
+            "--fail-on",
+            fail_on,
+        ])
+    };
+    let (code, _, err) = trend("error");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = trend("swing");
+    assert_eq!(code, 1, "{err}");
+}
