@@ -255,7 +255,9 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE.sqlite")]
     pub history: Option<PathBuf>,
     /// Explanations of unmet targets (TOML: target, region, reason, by, expires): a row
-    /// they match is `explained` (value and gap unchanged) and does not fail the run.
+    /// they match is `explained` (value and gap unchanged) and does not fail the run. An
+    /// entry with `issue = "V104"` (a data-issue code) and a region and/or `file` explains
+    /// data issues instead (an explained swing, S501, no longer fails `--fail-on swing`).
     /// Without this flag, 说明.toml or explanations.toml in an input folder (or beside an
     /// input file) is used.
     #[arg(long, value_name = "FILE.toml")]
@@ -327,6 +329,10 @@ pub enum FailOn {
     /// As `error`, and also when an error-severity target that is not yet due is behind or
     /// stalled (its outlook against the baseline: needs --baseline, or `trend`).
     Behind,
+    /// As `error`, and also when a county's count of organizations or incubators swung
+    /// beyond the plan's `[swing]` bound between the snapshots (S501) and no explanation
+    /// says why (needs --baseline, or `trend` with snapshots).
+    Swing,
 }
 
 /// `--color`.

@@ -5,7 +5,8 @@
 //!
 //! Codes are stable: a code once given keeps its meaning; a new kind gets a new code.
 //! The letter names the stage that finds the issue:
-//! `R` row layout, `V` cell values, `P` places, `D` duplicates, `U` reporting units.
+//! `R` row layout, `V` cell values, `P` places, `D` duplicates, `U` reporting units,
+//! `S` changes between two snapshots.
 
 use std::sync::Arc;
 
@@ -359,6 +360,31 @@ pub enum IssueKind {
         /// How many of its places were found.
         found: usize,
     },
+
+    /// S501: between two snapshots, a county's count of active records of a table changed
+    /// by more than the plan's bound (`[swing]`); the records are counted as usual.
+    Swing {
+        /// The table: organizations or incubators.
+        record: RecordKind,
+        /// The region's path (山西省/阳泉市/城区).
+        region: Text,
+        /// As-of date of the earlier snapshot.
+        baseline_as_of: chrono::NaiveDate,
+        /// Active records then.
+        before: u32,
+        /// Active records now.
+        after: u32,
+        /// Records added within the region (the diff's `added`).
+        added: u32,
+        /// Records dissolved within the region.
+        dissolved: u32,
+        /// Records moved here from elsewhere.
+        moved_in: u32,
+        /// Records moved from here to elsewhere.
+        moved_out: u32,
+        /// The bound exceeded, in hundredths of a percent (3000 = 30%).
+        max_change: u32,
+    },
 }
 
 fn domain_name<S: Serializer>(d: &Domain, s: S) -> Result<S::Ok, S::Error> {
@@ -404,6 +430,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("D302", "duplicate_record"),
     ("D303", "duplicate_fund"),
     ("U401", "unit_places_absent"),
+    ("S501", "swing"),
 ];
 
 impl IssueKind {
@@ -442,6 +469,7 @@ impl IssueKind {
             IssueKind::DuplicateRecord { .. } => "D302",
             IssueKind::DuplicateFund { .. } => "D303",
             IssueKind::UnitPlacesAbsent { .. } => "U401",
+            IssueKind::Swing { .. } => "S501",
         }
     }
 }

@@ -469,6 +469,12 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
              --baseline PREVIOUS (or use zhibiao trend)"
         );
     }
+    if args.fail_on == FailOn::Swing && args.baseline.is_empty() {
+        bail!(
+            "--fail-on swing compares the counts of two snapshots: give the previous one with \
+             --baseline PREVIOUS (or use zhibiao trend)"
+        );
+    }
     // The baseline's date is checked before anything is read.
     let base_as_of = if args.baseline.is_empty() {
         None
@@ -527,6 +533,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
             );
         }
         audit::movement::apply_baseline(&mut result, &base.result);
+        add_swings(&mut result, &plan, &base.model, &model, base.result.as_of);
     }
     apply_explanations(&args, std::slice::from_mut(&mut result))?;
 
@@ -696,6 +703,25 @@ fn apply_explanations(args: &AuditArgs, results: &mut [audit::AuditResult]) -> R
     Ok(())
 }
 
+/// The swings of `current` against the baseline `previous` (at `baseline_as_of`), added to
+/// `result`'s data issues.
+fn add_swings(
+    result: &mut audit::AuditResult,
+    plan: &Plan,
+    previous: &Model,
+    current: &Model,
+    baseline_as_of: NaiveDate,
+) {
+    let as_of = result.as_of;
+    for issue in audit::swing::check(previous, current, &plan.swing, baseline_as_of, as_of) {
+        let region = match &issue.kind {
+            zhibiao::issue::IssueKind::Swing { region, .. } => Some(region.clone()),
+            _ => None,
+        };
+        result.push_issue(issue, region);
+    }
+}
+
 /// The exit code of an audit under `--fail-on`: 1 when it fails, else 0.
 fn exit_code(result: &audit::AuditResult, fail_on: FailOn) -> ExitCode {
     let fails = match fail_on {
@@ -703,6 +729,7 @@ fn exit_code(result: &audit::AuditResult, fail_on: FailOn) -> ExitCode {
         FailOn::Error => result.fails(Severity::Error),
         FailOn::Warning => result.fails(Severity::Warning),
         FailOn::Behind => result.fails(Severity::Error) || result.behind(),
+        FailOn::Swing => result.fails(Severity::Error) || result.unexplained_swings() > 0,
     };
     if fails {
         ExitCode::from(1)
@@ -718,6 +745,12 @@ fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
         bail!("trend takes the as-of date of each snapshot from its name or PATH=DATE, not --as-of or --baseline");
     }
     let from_history = args.input.inputs.is_empty();
+    if from_history && args.fail_on == FailOn::Swing {
+        bail!(
+            "--fail-on swing compares the records of the snapshots, which a history does not \
+             keep: give the snapshots (zhibiao trend 2023Q3/ 2023Q4/)"
+        );
+    }
     let (mut results, inputs) = if from_history {
         match &args.history {
             Some(path) => history_results(path, &args)?,
@@ -775,10 +808,15 @@ fn audit_snapshots(args: &AuditArgs) -> Result<Snapshots> {
     let mut results: Vec<audit::AuditResult> = Vec::new();
     let mut plan: Option<Plan> = None;
     let mut inputs: Vec<InputDigest> = Vec::new();
+    // The model of the snapshot before, for its swings (two models held at a time).
+    let mut previous: Option<(Model, NaiveDate)> = None;
     for (path, date) in &snapshots {
         let mut input = args.input.clone();
         input.inputs = vec![path.clone()];
-        let a = audit_snapshot(args, &input, *date, plan.clone())?;
+        let mut a = audit_snapshot(args, &input, *date, plan.clone())?;
+        if let Some((model, d)) = &previous {
+            add_swings(&mut a.result, &a.plan, model, &a.model, *d);
+        }
         eprintln!("已审计 audited {} as of {date}", path.display());
         let digests = digests(&a.model)?;
         if let Some(h) = &args.history {
@@ -798,6 +836,7 @@ fn audit_snapshots(args: &AuditArgs) -> Result<Snapshots> {
             }
         }
         plan = Some(a.plan);
+        previous = Some((a.model, *date));
         results.push(a.result);
     }
     Ok((results, inputs))
@@ -1018,6 +1057,11 @@ fn render_trend(
         output::print_str(&report::trend::render(results, width))?;
     } else {
         output::print(&render(shown)?)?;
+    }
+    // The exit code is the last snapshot's, and under --fail-on swing also a swing between
+    // any two consecutive snapshots.
+    if args.fail_on == FailOn::Swing && results.iter().any(|r| r.unexplained_swings() > 0) {
+        return Ok(ExitCode::from(1));
     }
     Ok(results
         .last()

@@ -1,4 +1,5 @@
-//! Explanations (issue 12 §1) through the binary on the demo.
+//! Explanations (issue 12 §1) through the binary on the demo: of targets, and of data
+//! issues by code (swings, S501, in tests/swing.rs).
 //!
 //! Figures from fixtures/demo/EXPECTED.md (expected.py): at 2023-12-31 晋城市 has no rural
 //! pilot community (rural-pilot 0 / 1, gap 1, unmet) and 1409 urban organizations for 176
@@ -208,4 +209,145 @@ fn a_file_beside_the_inputs_is_found_unless_no_explain() {
         row(&csv_rows(&out), "rural-pilot", "山西省/晋城市")[3],
         "unmet"
     );
+}
+
+fn issue_entry(code: &str, key: &str, value: &str) -> String {
+    format!(
+        "[[explanation]]\nissue = \"{code}\"\n{key} = \"{value}\"\nreason = \"待登记机关核对\"\nby = \"民政局\"\nexpires = 2099-12-31\n\n"
+    )
+}
+
+/// The findings of the JSON output: (code, region, status, explanation).
+fn findings(args: &[&str]) -> Vec<[String; 4]> {
+    let mut all = vec![
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--format",
+        "json",
+    ];
+    all.extend_from_slice(args);
+    let (_, out, err) = run(&all);
+    let v: serde_json::Value = match serde_json::from_str(&out) {
+        Ok(v) => v,
+        Err(e) => panic!("{e}: {err}"),
+    };
+    let s = |o: &serde_json::Value, k: &str| o[k].as_str().unwrap_or_default().to_string();
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|o| o.get("finding").is_some())
+        .map(|o| {
+            [
+                s(o, "code"),
+                s(o, "region"),
+                s(o, "status"),
+                s(o, "explanation"),
+            ]
+        })
+        .collect()
+}
+
+/// The demo has two invalid credit codes (V104): 晋城市社区社会组织台账.csv row 7745 (an
+/// organization of 高平市/北城街道/王何南村委会) and the 阳泉市 workbook's row 2718 (平定县/锁簧镇/
+/// 前梨林头村委会). An explanation by code and region, or by code and file, explains just
+/// the one; the exit code is unchanged (data issues do not fail a run).
+#[test]
+fn data_issues_are_explained_by_code_and_region_or_file() {
+    let dir = tmp();
+    let ex = dir.path().join("ex.toml");
+    let ex_s = ex.display().to_string();
+    for (key, value) in [
+        ("region", "高平市"),
+        ("region", "晋城市"),
+        ("file", "晋城市社区社会组织台账.csv"),
+    ] {
+        write(&ex, &issue_entry("V104", key, value));
+        assert_eq!(
+            findings(&["--explain", &ex_s]),
+            [[
+                "V104".to_string(),
+                "山西省/晋城市/高平市/北城街道/王何南村委会".to_string(),
+                "explained".to_string(),
+                "待登记机关核对".to_string(),
+            ]],
+            "{key} = {value}"
+        );
+    }
+    // Both, in the province: two issues; the terminal shows the reason beside each.
+    write(&ex, &issue_entry("V104", "region", "山西省"));
+    let (code, out, err) = run(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--explain",
+        &ex_s,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains(
+            "✎ 已说明 V104 山西省（2 条数据问题）：待登记机关核对（民政局，有效至 2099-12-31）"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("✎ 已说明：待登记机关核对（民政局）").count(),
+        2,
+        "{out}"
+    );
+    // Without explanations the JSON has no findings at all.
+    assert!(findings(&["--no-explain"]).is_empty());
+    // A code with no issue there: stale.
+    write(&ex, &issue_entry("V104", "region", "阳城县"));
+    let (_, out, _) = run(&[
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--explain",
+        &ex_s,
+    ]);
+    assert!(
+        out.contains("⚠ 说明未匹配任何数据问题（已过时？）：V104 阳城县"),
+        "{out}"
+    );
+}
+
+#[test]
+fn issue_entries_are_checked() {
+    let dir = tmp();
+    let ex = dir.path().join("ex.toml");
+    let ex_s = ex.display().to_string();
+    // Line 2 `issue = "V1O4"` (a letter O): column 9, with the code it may be.
+    write(&ex, &issue_entry("V1O4", "region", "晋城市"));
+    let (code, _, err) = audit(&["--explain", &ex_s]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("ex.toml:2:9"), "{err}");
+    assert!(err.contains("did you mean \"V104\"?"), "{err}");
+    // Neither region nor file.
+    write(
+        &ex,
+        "[[explanation]]\nissue = \"V104\"\nreason = \"r\"\nby = \"b\"\nexpires = 2099-12-31\n",
+    );
+    let (code, _, err) = audit(&["--explain", &ex_s]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs `region` or `file`"), "{err}");
+    // Both a target and an issue.
+    write(
+        &ex,
+        "[[explanation]]\ntarget = \"rural-pilot\"\nissue = \"V104\"\nregion = \"晋城市\"\nreason = \"r\"\nby = \"b\"\nexpires = 2099-12-31\n",
+    );
+    let (code, _, err) = audit(&["--explain", &ex_s]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not both"), "{err}");
+    // `file` with a target.
+    write(
+        &ex,
+        &entry("rural-pilot", "晋城市", "2099-12-31").replace("by =", "file = \"a.csv\"\nby ="),
+    );
+    let (code, _, err) = audit(&["--explain", &ex_s]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`file` goes with `issue"), "{err}");
 }

@@ -3,20 +3,33 @@
 //! gap unchanged), and no longer fails the run. An expired explanation no longer counts
 //! and is reported as expired; one that matches no such row is reported as stale, so that
 //! the file stays honest.
+//!
+//! An explanation of data issues (`issue = "S501"`) explains the issues of that code whose
+//! region lies within its `region` and, when it names a `file`, that were read from that
+//! file. An issue's region is the place its row was resolved to (the record read from it),
+//! else the region the issue itself names (the parent of a name not in the list, the place
+//! of a duplicate, the county of a swing); an issue with neither (a row skipped before its
+//! place was known) is matched by `file` only. Explained issues are listed as such, with
+//! the reason; a swing explained no longer fails `--fail-on swing`.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{AuditResult, Status};
+use crate::ingest::DataIssue;
+use crate::issue::{IssueKind, Text};
+use crate::model::{Model, RegionId};
 use crate::plan::{Diagnostic, Explanation, Explanations};
 
 /// What became of one explanation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum State {
-    /// It explains this many rows.
+    /// It explains this many rows (or data issues).
     Applied {
-        /// Rows now `explained`.
+        /// Rows now `explained` (for an explanation of data issues: issues explained).
         rows: usize,
     },
     /// Its date has passed: it no longer counts.
@@ -31,8 +44,12 @@ pub enum State {
 /// One explanation and what became of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Used {
-    /// Target id.
+    /// Target id, or the data-issue code when `issue` is set.
     pub target: String,
+    /// Whether it explains data issues (then `Applied { rows }` counts issues).
+    pub issue: bool,
+    /// For data issues: the file it is limited to.
+    pub in_file: Option<String>,
     /// Region as written.
     pub region: String,
     /// The reason.
@@ -69,12 +86,21 @@ pub fn apply(
     let mut diags = Vec::new();
     let mut used = Vec::new();
     for e in &ex.entries {
-        let in_rows = result.rows.iter().any(|r| names(&r.region, &e.region));
+        let in_rows = e.region.is_empty()
+            || result.rows.iter().any(|r| names(&r.region, &e.region))
+            || (e.issue
+                && result
+                    .issue_regions
+                    .iter()
+                    .flatten()
+                    .any(|p| within(p, &e.region)));
         if !in_rows && result.scope.contains('/') {
             // Under a scope below the province, a region of the rest of the province is
             // not this audit's business (a typo cannot be told from it here).
             used.push(Used {
                 target: e.target.clone(),
+                issue: e.issue,
+                in_file: e.file.clone(),
                 region: e.region.clone(),
                 reason: e.reason.clone(),
                 by: e.by.clone(),
@@ -119,7 +145,11 @@ pub fn apply(
             continue;
         }
         let index = used.len();
-        used.push(use_one(result, e, today, &ex.file, index));
+        used.push(if e.issue {
+            use_issues(result, e, today, &ex.file, index)
+        } else {
+            use_one(result, e, today, &ex.file, index)
+        });
     }
     if !diags.is_empty() {
         return Err(diags);
@@ -155,8 +185,14 @@ fn use_one(
             State::Applied { rows }
         }
     };
+    used(e, file, state)
+}
+
+fn used(e: &Explanation, file: &str, state: State) -> Used {
     Used {
         target: e.target.clone(),
+        issue: e.issue,
+        in_file: e.file.clone(),
         region: e.region.clone(),
         reason: e.reason.clone(),
         by: e.by.clone(),
@@ -164,5 +200,123 @@ fn use_one(
         line: e.line,
         file: file.to_string(),
         state,
+    }
+}
+
+/// Whether `path` lies within the region an explanation names: `path` itself or one of
+/// its ancestors is that region (see [`names`]).
+fn within(path: &str, region: &str) -> bool {
+    names(path, region)
+        || path
+            .char_indices()
+            .filter(|(_, c)| *c == '/')
+            .any(|(i, _)| names(&path[..i], region))
+}
+
+/// Whether an issue was read from `file` (a file name, or the end of its path).
+fn from_file(result: &AuditResult, issue: &DataIssue, file: &str) -> bool {
+    let Some(o) = issue.origin else { return false };
+    result
+        .tables
+        .get(o.table as usize)
+        .is_some_and(|t| t.file.ends_with(file) || t.file.display().to_string() == file)
+}
+
+fn use_issues(
+    result: &mut AuditResult,
+    e: &Explanation,
+    today: NaiveDate,
+    file: &str,
+    index: usize,
+) -> Used {
+    if e.expires < today {
+        return used(e, file, State::Expired);
+    }
+    let mut hits = Vec::new();
+    for (i, issue) in result.issues.iter().enumerate() {
+        if issue.code() != e.target || result.issue_explained.contains_key(&i) {
+            continue;
+        }
+        let region_ok = e.region.is_empty()
+            || result
+                .issue_regions
+                .get(i)
+                .and_then(Option::as_deref)
+                .is_some_and(|p| within(p, &e.region));
+        let file_ok = e
+            .file
+            .as_deref()
+            .is_none_or(|f| from_file(result, issue, f));
+        if region_ok && file_ok {
+            hits.push(i);
+        }
+    }
+    let state = if hits.is_empty() {
+        State::Stale
+    } else {
+        State::Applied { rows: hits.len() }
+    };
+    for i in hits {
+        result.issue_explained.insert(i, index);
+    }
+    used(e, file, state)
+}
+
+/// The region of each issue (see the module doc), as a full path from the province.
+pub fn issue_regions(model: &Model, issues: &[DataIssue]) -> Vec<Option<Text>> {
+    let wanted: std::collections::HashSet<_> = issues.iter().filter_map(|i| i.origin).collect();
+    let mut place: HashMap<crate::ingest::Origin, RegionId> = HashMap::new();
+    let mut note = |o: crate::ingest::Origin, p: RegionId| {
+        if wanted.contains(&o) {
+            place.insert(o, p);
+        }
+    };
+    for r in &model.organizations {
+        note(r.origin, r.place);
+    }
+    for r in &model.incubators {
+        note(r.origin, r.place);
+    }
+    for r in model.projects.iter().chain(&model.events) {
+        note(r.origin, r.place);
+    }
+    for r in &model.funds {
+        note(r.origin, r.place);
+    }
+    let province = model.regions.path(model.province);
+    let mut paths: HashMap<RegionId, Text> = HashMap::new();
+    let full = |p: &str| -> Text {
+        if p.is_empty() {
+            province.as_str().into()
+        } else if p == province || p.starts_with(&format!("{province}/")) {
+            p.into()
+        } else {
+            format!("{province}/{p}").into()
+        }
+    };
+    issues
+        .iter()
+        .map(|i| {
+            if let Some(id) = i.origin.and_then(|o| place.get(&o)) {
+                let path = paths
+                    .entry(*id)
+                    .or_insert_with(|| model.regions.path(*id).into());
+                return Some(path.clone());
+            }
+            named_region(&i.kind).map(&full)
+        })
+        .collect()
+}
+
+/// The region an issue names itself, if any.
+fn named_region(kind: &IssueKind) -> Option<&str> {
+    match kind {
+        IssueKind::NotInList { parent, .. } | IssueKind::Ambiguous { parent, .. } => Some(parent),
+        IssueKind::OutOfScope { place, .. }
+        | IssueKind::DuplicateRecord { place, .. }
+        | IssueKind::DuplicateFund { place, .. } => Some(place),
+        IssueKind::DuplicateCommunity { street, .. } => Some(street),
+        IssueKind::Swing { region, .. } => Some(region),
+        _ => None,
     }
 }

@@ -11,6 +11,7 @@ mod measure;
 pub use measure::decimals;
 pub mod movement;
 mod supply;
+pub mod swing;
 mod units;
 
 pub use units::NOT_CONFIGURED as UNIT_NOT_CONFIGURED;
@@ -263,6 +264,13 @@ pub struct AuditResult {
     pub checklist: Vec<Submitted>,
     /// The explanations given (`--explain`), each with what became of it.
     pub explanations: Vec<explain::Used>,
+    /// Per data issue (indexed like `issues`): the path of the region its row lies in (or
+    /// the region it names), when known; what issue explanations are matched by.
+    #[serde(skip)]
+    pub issue_regions: Vec<Option<crate::issue::Text>>,
+    /// Data issues an explanation explains: issue index → index into `explanations`.
+    #[serde(skip)]
+    pub issue_explained: std::collections::BTreeMap<usize, usize>,
     /// (target index, region path) → index into `rows`.
     #[serde(skip)]
     index: HashMap<(usize, String), usize>,
@@ -309,6 +317,8 @@ impl AuditResult {
             classification: Classification::default(),
             checklist: Vec::new(),
             explanations: Vec::new(),
+            issue_regions: Vec::new(),
+            issue_explained: std::collections::BTreeMap::new(),
             index: HashMap::new(),
         };
         result.rebuild_index();
@@ -353,7 +363,35 @@ impl AuditResult {
             .map(|(i, r)| ((r.target, r.region.clone()), i))
             .collect();
         self.scope = path.to_string();
-        self.issues.retain(|i| i.origin.is_none());
+        let mut regions = std::mem::take(&mut self.issue_regions).into_iter();
+        let issues = std::mem::take(&mut self.issues);
+        for issue in issues {
+            let region = regions.next().flatten();
+            if issue.origin.is_none() {
+                self.issues.push(issue);
+                self.issue_regions.push(region);
+            }
+        }
+    }
+
+    /// Add a data issue found after the audit (a swing), with the region it lies in.
+    pub fn push_issue(&mut self, issue: DataIssue, region: Option<crate::issue::Text>) {
+        // Keep the two vectors aligned even if `issue_regions` was never filled.
+        self.issue_regions.resize(self.issues.len(), None);
+        self.issues.push(issue);
+        self.issue_regions.push(region);
+    }
+
+    /// The swings (S501) no explanation explains (`--fail-on swing`).
+    pub fn unexplained_swings(&self) -> usize {
+        self.issues
+            .iter()
+            .enumerate()
+            .filter(|(i, issue)| {
+                matches!(issue.kind, crate::issue::IssueKind::Swing { .. })
+                    && !self.issue_explained.contains_key(i)
+            })
+            .count()
     }
 
     /// Whether some target of at least `severity` is unmet at its assessed level, or a
@@ -504,6 +542,8 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         .enumerate()
         .map(|(i, r)| ((r.target, r.region.clone()), i))
         .collect();
+    let issues = extra_units.issues_with(&model.issues);
+    let issue_regions = explain::issue_regions(model, &issues);
     AuditResult {
         index,
         plan: plan.meta.clone(),
@@ -514,11 +554,13 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         targets,
         rows,
         tables: model.tables.clone(),
-        issues: extra_units.issues_with(&model.issues),
+        issues,
         ignored: model.ignored.clone(),
         classification: model.classification.clone(),
         checklist: supply.checklist(&model.tables),
         explanations: Vec::new(),
+        issue_regions,
+        issue_explained: std::collections::BTreeMap::new(),
     }
 }
 

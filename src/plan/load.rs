@@ -25,6 +25,7 @@ struct RawFile {
     target: Vec<RawTarget>,
     #[serde(default)]
     unit: Vec<super::units::RawUnit>,
+    swing: Option<super::swing::RawSwing>,
 }
 
 #[derive(Deserialize)]
@@ -224,6 +225,8 @@ impl Validator<'_> {
             m.province.get_ref(),
         );
         self.diags.extend(unit_diags);
+        let (swing, swing_diags) = super::swing::validate(self.file, self.text, raw.swing);
+        self.diags.extend(swing_diags);
         Some(Plan {
             meta: PlanMeta {
                 id: m.id.into_inner(),
@@ -244,6 +247,7 @@ impl Validator<'_> {
             },
             targets,
             units,
+            swing,
         })
     }
 

@@ -9,6 +9,7 @@ pub mod diag;
 pub mod explain;
 mod fields;
 mod load;
+pub mod swing;
 mod units;
 
 use chrono::NaiveDate;
@@ -20,6 +21,7 @@ pub use diag::Diagnostic;
 pub use explain::{parse_explanations, Explanation, Explanations};
 pub use fields::{Field, FieldType, FILTER_FIELDS};
 pub use load::{load_path, parse};
+pub use swing::{SwingBound, SwingRules};
 pub use units::{apply_units, apply_units_path, describe as describe_units, ReportingUnit};
 
 /// A built-in plan: its id and TOML text.
@@ -376,6 +378,8 @@ pub struct Plan {
     pub targets: Vec<Target>,
     /// Units reported beside the cities (`[[unit]]`), in plan order.
     pub units: Vec<ReportingUnit>,
+    /// `[swing]`: the bounds of the swing check between snapshots.
+    pub swing: SwingRules,
 }
 
 /// Built-in plans whose province matches the data: by division codes, a 省 column, or city

@@ -15,7 +15,6 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::issue_text;
 use super::issues::{is_listed, outcome_zh, totals};
 use super::table::cell_text;
 use super::{fmt_num, Lang, ReportError, ReportMeta};
@@ -1020,7 +1019,7 @@ fn gaps_section(h: &mut String, result: &AuditResult, lang: Lang) {
 fn issues_section(h: &mut String, result: &AuditResult, lang: Lang) {
     let w = lang.words();
     let listed = result.issues.iter().filter(|i| is_listed(i)).count();
-    let groups = super::issues::grouped(&result.issues);
+    let groups = super::issues::grouped_in(result);
     let _ = writeln!(
         h,
         "<section id=\"issues\">\n<h2>{} <span class=\"count\">{}</span></h2>",
@@ -1040,7 +1039,7 @@ fn issues_section(h: &mut String, result: &AuditResult, lang: Lang) {
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&g.location_in(&result.tables, lang)),
-                esc(&issue_text::with_code(g.issue, &result.tables, lang)),
+                esc(&super::issues::group_text(result, g, lang)),
                 esc(&outcome_in(g.issue.outcome, lang))
             );
         }

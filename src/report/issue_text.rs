@@ -56,6 +56,15 @@ fn record_en(r: RecordKind) -> &'static str {
     }
 }
 
+/// "+35.0%", or "上期为 0" / "none before" when there was nothing to compare with.
+fn change_text(before: u32, after: u32, lang: Lang) -> String {
+    match crate::audit::swing::change_percent(before, after) {
+        Some(p) => format!("{p:+.1}%"),
+        None if lang == Lang::Zh => "上期为 0".to_string(),
+        None => "none before".to_string(),
+    }
+}
+
 fn join(items: &[Text], sep: &str) -> String {
     items.iter().map(|t| &**t).collect::<Vec<_>>().join(sep)
 }
@@ -283,6 +292,27 @@ fn zh(kind: &IssueKind, column: Option<&str>, now: Option<Origin>, tables: &[Tab
             absent.len(),
             join(absent, "、")
         ),
+        IssueKind::Swing {
+            record,
+            region,
+            baseline_as_of,
+            before,
+            after,
+            added,
+            dissolved,
+            moved_in,
+            moved_out,
+            max_change,
+        } => format!(
+            "{} 的{}数 {before} → {after}（{}，超过 ±{}；上期 {baseline_as_of}）：新增 {added}，注销 {dissolved}，迁入 {moved_in}，迁出 {moved_out}",
+            super::region_label(region),
+            match record {
+                RecordKind::Incubator => "孵化基地",
+                _ => "社区社会组织",
+            },
+            change_text(*before, *after, Lang::Zh),
+            crate::audit::swing::percent_text(*max_change),
+        ),
     }
 }
 
@@ -484,6 +514,27 @@ fn en(kind: &IssueKind, column: Option<&str>, now: Option<Origin>, tables: &[Tab
             "{} places of reporting unit “{unit}” are not in the community list: {}; computed over the other {found}",
             absent.len(),
             join(absent, ", ")
+        ),
+        IssueKind::Swing {
+            record,
+            region,
+            baseline_as_of,
+            before,
+            after,
+            added,
+            dissolved,
+            moved_in,
+            moved_out,
+            max_change,
+        } => format!(
+            "{}: {} {before} → {after} ({}, beyond ±{}; baseline {baseline_as_of}): added {added}, dissolved {dissolved}, moved in {moved_in}, moved out {moved_out}",
+            super::region_label(region),
+            match record {
+                RecordKind::Incubator => "incubators",
+                _ => "organizations",
+            },
+            change_text(*before, *after, Lang::En),
+            crate::audit::swing::percent_text(*max_change),
         ),
     }
 }

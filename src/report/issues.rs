@@ -141,6 +141,9 @@ pub fn classification_line(c: &crate::model::Classification, lang: crate::report
 pub struct IssueGroup<'a> {
     /// The first issue of the group.
     pub issue: &'a DataIssue,
+    /// The explanation (index into `AuditResult::explanations`) explaining every issue of
+    /// the group, when one does ([`grouped_in`] keeps explained and unexplained apart).
+    pub explained: Option<usize>,
     /// How many issues the group holds.
     pub count: usize,
     /// The rows of the first few (at most [`GROUP_ROWS`]), in reading order.
@@ -186,15 +189,52 @@ impl IssueGroup<'_> {
 /// The listed issues (see [`is_listed`]) grouped: identical issues of one table become one
 /// entry, in the order of their first occurrence.
 pub fn grouped(issues: &[DataIssue]) -> Vec<IssueGroup<'_>> {
+    grouped_with(issues, &BTreeMap::new())
+}
+
+/// The listed issues of an audit grouped as by [`grouped`], an explained issue never in
+/// the group of an unexplained one (nor of one explained by another entry).
+pub fn grouped_in(result: &crate::audit::AuditResult) -> Vec<IssueGroup<'_>> {
+    grouped_with(&result.issues, &result.issue_explained)
+}
+
+/// An issue group's line: code, message and, when explained, "✎ 已说明：reason（by）".
+pub fn group_text(
+    result: &crate::audit::AuditResult,
+    g: &IssueGroup<'_>,
+    lang: crate::report::Lang,
+) -> String {
+    let text = crate::report::issue_text::with_code(g.issue, &result.tables, lang);
+    match g.explained.and_then(|i| result.explanations.get(i)) {
+        Some(u) if lang == crate::report::Lang::Zh => {
+            format!("{text} ✎ 已说明：{}（{}）", u.reason, u.by)
+        }
+        Some(u) => format!("{text} ✎ explained: {} ({})", u.reason, u.by),
+        None => text,
+    }
+}
+
+fn grouped_with<'a>(
+    issues: &'a [DataIssue],
+    explained: &BTreeMap<usize, usize>,
+) -> Vec<IssueGroup<'a>> {
     let mut out: Vec<IssueGroup<'_>> = Vec::new();
-    type Key<'k> = (Option<u32>, Option<&'k str>, &'k IssueKind, Outcome);
+    type Key<'k> = (
+        Option<u32>,
+        Option<&'k str>,
+        &'k IssueKind,
+        Outcome,
+        Option<usize>,
+    );
     let mut index: std::collections::HashMap<Key<'_>, usize> = std::collections::HashMap::new();
-    for issue in issues.iter().filter(|i| is_listed(i)) {
+    for (i, issue) in issues.iter().enumerate().filter(|(_, i)| is_listed(i)) {
+        let by = explained.get(&i).copied();
         let key = (
             issue.origin.map(|o| o.table),
             issue.column.as_deref(),
             &issue.kind,
             issue.outcome,
+            by,
         );
         match index.get(&key) {
             Some(&i) => {
@@ -210,6 +250,7 @@ pub fn grouped(issues: &[DataIssue]) -> Vec<IssueGroup<'_>> {
                 index.insert(key, out.len());
                 out.push(IssueGroup {
                     issue,
+                    explained: by,
                     count: 1,
                     rows: issue.origin.map(|o| vec![o.row]).unwrap_or_default(),
                 });

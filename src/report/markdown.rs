@@ -14,7 +14,6 @@ use super::html::{
     accounting_in, cell_text_in, gap_layout, issues_count_in, level_name, outcome_in, pick,
     region_label, summary_counts, summary_required,
 };
-use super::issue_text;
 use super::issues::{is_listed, totals};
 use super::{ReportError, ReportMeta};
 use crate::audit::{AuditResult, Status};
@@ -193,7 +192,7 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
 
     // Data issues (identical ones of a table merged, with their count), accounting.
     let listed = result.issues.iter().filter(|i| is_listed(i)).count();
-    let groups = super::issues::grouped(&result.issues);
+    let groups = super::issues::grouped_in(result);
     let _ = writeln!(
         m,
         "## {}\n\n{}{}\n",
@@ -202,12 +201,18 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         issues_count_in(listed, groups.len(), lang)
     );
     for g in groups.iter().take(MAX_ISSUES) {
+        // An issue of no row (a swing, a reporting unit's places) has no location.
+        let loc = g.location_in(&result.tables, lang);
         let _ = writeln!(
             m,
             "- {}{}{}{}{}{}",
-            inline(&g.location_in(&result.tables, lang)),
-            pick(lang, "：", ": "),
-            inline(&issue_text::with_code(g.issue, &result.tables, lang)),
+            inline(&loc),
+            if loc.is_empty() {
+                ""
+            } else {
+                pick(lang, "：", ": ")
+            },
+            inline(&super::issues::group_text(result, g, lang)),
             pick(lang, "（", " ("),
             inline(&outcome_in(g.issue.outcome, lang)),
             pick(lang, "）", ")")

@@ -42,7 +42,6 @@ use self::layout::{
 };
 use self::text::Shaper;
 use super::html::{issues_count_in, partial_label, summary_counts};
-use super::issue_text;
 use super::issues::{is_listed, table_accounting, totals};
 use super::{fmt_num, region_label, Lang, ReportError, ReportMeta, Words, OUTLOOKS};
 use crate::audit::movement::Outlook;
@@ -1083,7 +1082,7 @@ fn data_issues(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Re
     p.heading(w.issues)?;
     let listed = result.issues.iter().filter(|i| is_listed(i)).count();
     // Identical issues of a table are one entry with their count and first rows.
-    let groups = super::issues::grouped(&result.issues);
+    let groups = super::issues::grouped_in(result);
     p.paragraph(
         &x.issues_count
             .replace("{n}", &issues_count_in(listed, groups.len(), lang)),
@@ -1101,7 +1100,7 @@ fn data_issues(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Re
         .map(|g| {
             vec![
                 Cell::new(g.location_in(&result.tables, lang)),
-                Cell::new(issue_text::with_code(g.issue, &result.tables, lang)),
+                Cell::new(super::issues::group_text(result, g, lang)),
                 Cell::new(outcome_label(g.issue.outcome, lang)),
             ]
         })

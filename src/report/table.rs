@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use comfy_table::{presets, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
 
 use super::fmt_num;
-use super::issue_text;
 use super::issues::{accounting_line, is_listed, outcome_zh, totals};
 use crate::audit::{AuditResult, Row, Status};
 
@@ -261,7 +260,7 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
 pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
     let mut out = String::new();
     let listed = result.issues.iter().filter(|i| is_listed(i)).count();
-    let groups = super::issues::grouped(&result.issues);
+    let groups = super::issues::grouped_in(result);
     if groups.len() == listed {
         let _ = writeln!(out, "数据问题 {listed} 条");
     } else {
@@ -277,14 +276,14 @@ pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
             writeln!(
                 out,
                 "  - {}（{}）",
-                issue_text::with_code(g.issue, &result.tables, super::Lang::Zh),
+                super::issues::group_text(result, g, super::Lang::Zh),
                 outcome_zh(g.issue.outcome)
             )
         } else {
             writeln!(
                 out,
                 "  - {loc}：{}（{}）",
-                issue_text::with_code(g.issue, &result.tables, super::Lang::Zh),
+                super::issues::group_text(result, g, super::Lang::Zh),
                 outcome_zh(g.issue.outcome)
             )
         };
@@ -309,8 +308,9 @@ pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
     out
 }
 
-/// Notes under the summary: targets whose tables were not supplied at all, and figures
-/// built from only some reporting units. Shared by the text formats.
+/// Notes under the summary: targets whose tables were not supplied at all, figures built
+/// from only some reporting units, swings between snapshots, explanations and what became
+/// of them. Shared by the text formats.
 pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
     let zh = lang == super::Lang::Zh;
     let mut out = Vec::new();
@@ -361,17 +361,43 @@ pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
             format!("Note: the {region} figures include only {label}: partial, not the figures of {region}")
         });
     }
+    // Swings between the snapshots (S501): each, with its explanation when there is one.
+    for (i, issue) in result.issues.iter().enumerate() {
+        if !matches!(issue.kind, crate::issue::IssueKind::Swing { .. }) {
+            continue;
+        }
+        let text = super::issue_text::with_code(issue, &result.tables, lang);
+        let by = result
+            .issue_explained
+            .get(&i)
+            .and_then(|&u| result.explanations.get(u));
+        out.push(match (by, zh) {
+            (Some(u), true) => format!("✎ 波动已说明 {text}：{}（{}）", u.reason, u.by),
+            (Some(u), false) => format!("✎ swing explained: {text}: {} ({})", u.reason, u.by),
+            (None, true) => format!("⚠ 波动 {text}"),
+            (None, false) => format!("⚠ swing: {text}"),
+        });
+    }
     // Explanations (--explain): what each explains, and the expired and stale ones.
     for u in &result.explanations {
         use crate::audit::explain::State;
-        let region = &u.region;
+        let region = match (&u.in_file, u.region.is_empty()) {
+            (Some(f), true) => f.clone(),
+            (Some(f), false) => format!("{} {f}", u.region),
+            (None, _) => u.region.clone(),
+        };
+        let (unit_zh, unit_en) = if u.issue {
+            ("条数据问题", "issues")
+        } else {
+            ("行", "rows")
+        };
         out.push(match (u.state, zh) {
             (State::Applied { rows }, true) => format!(
-                "✎ 已说明 {} {region}（{rows} 行）：{}（{}，有效至 {}）",
+                "✎ 已说明 {} {region}（{rows} {unit_zh}）：{}（{}，有效至 {}）",
                 u.target, u.reason, u.by, u.expires
             ),
             (State::Applied { rows }, false) => format!(
-                "✎ explained {} {region} ({rows} rows): {} ({}, until {})",
+                "✎ explained {} {region} ({rows} {unit_en}): {} ({}, until {})",
                 u.target, u.reason, u.by, u.expires
             ),
             (State::Expired, true) => format!(
@@ -381,6 +407,14 @@ pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
             (State::Expired, false) => format!(
                 "⚠ explanation expired, no longer counted: {} {region} ({}:{}, until {})",
                 u.target, u.file, u.line, u.expires
+            ),
+            (State::Stale, true) if u.issue => format!(
+                "⚠ 说明未匹配任何数据问题（已过时？）：{} {region}（{}:{}）",
+                u.target, u.file, u.line
+            ),
+            (State::Stale, false) if u.issue => format!(
+                "⚠ explanation matches no data issue (stale?): {} {region} ({}:{})",
+                u.target, u.file, u.line
             ),
             (State::Stale, true) => format!(
                 "⚠ 说明未匹配任何未达标的行（已过时？）：{} {region}（{}:{}）",
