@@ -150,6 +150,10 @@ pub struct InputArgs {
         hide_default_value = true
     )]
     pub threads: usize,
+    /// No progress bar on stderr (it is shown only on a terminal, once reading takes more
+    /// than a second).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Limits of a sheet's or CSV's shape: going over one is an error naming the file, the
@@ -474,6 +478,9 @@ pub struct DiffArgs {
     /// Rows, columns and cell size read (as in `audit`).
     #[command(flatten)]
     pub shape: ShapeArgs,
+    /// No progress bar on stderr (see `audit --quiet`).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// `zhibiao diff --format`.

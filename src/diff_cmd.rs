@@ -57,6 +57,7 @@ fn side_input(args: &DiffArgs, side: &Path) -> InputArgs {
         max_plan_size: args.max_plan_size,
         shape: args.shape.clone(),
         threads: 0,
+        quiet: args.quiet,
     }
 }
 
@@ -142,6 +143,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
         },
     ));
 
+    crate::progress::finish();
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,

@@ -2,6 +2,7 @@
 
 mod cli;
 mod diff_cmd;
+mod progress;
 
 // mimalloc: a run allocates and frees millions of small strings (cells, names); the system
 // allocator spent about a quarter of a national-scale audit in malloc/free.
@@ -41,7 +42,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Messages go through `writeln!`, not `eprintln!`, which would panic on a closed
     // standard error.
-    match std::panic::catch_unwind(move || run(cli)) {
+    let outcome = std::panic::catch_unwind(move || run(cli));
+    progress::finish();
+    match outcome {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
             let _ = writeln!(std::io::stderr(), "错误 error: {e:#}");
@@ -143,6 +146,7 @@ fn check_audit_outputs(args: &AuditArgs, trend: bool) -> Result<Outputs> {
 
 /// Write the rendered outputs all or none (see `output::write_files`) and say so.
 fn write_outputs(files: &[(&Target, Vec<u8>)]) -> Result<()> {
+    progress::finish();
     let items: Vec<(&Target, &[u8])> = files.iter().map(|(t, b)| (*t, b.as_slice())).collect();
     output::write_files(&items)?;
     for (t, _) in files {
@@ -183,7 +187,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ingest::read_inputs_all(&args.input.inputs, &opts).map_err(|e| anyhow!("{e}"))?;
             let ds = outcome.dataset;
             let province = detect_province(&ds).unwrap_or_default();
+            progress::evaluating();
             let model = build(ds, &args.input, province, Vec::new(), &[])?;
+            progress::finish();
             output::print_str(&report::inspect::render(&model))?;
             output::print_str(&report::inspect::render_failures(&outcome.failures))?;
             if let Some(target) = rejects.first() {
@@ -290,6 +296,7 @@ fn template_cmd(args: TemplateArgs) -> Result<ExitCode> {
         max_plan_size: args.max_plan_size,
         shape: args.shape.clone(),
         threads: 0,
+        quiet: false,
     };
     let ds = if input.inputs.is_empty() {
         None
@@ -355,6 +362,7 @@ fn audit_snapshot(
 ) -> Result<Audited> {
     let opts = ingest_options(input)?;
     let ds = read(input, &opts)?;
+    progress::evaluating();
     if ds.communities.is_empty() {
         bail!(
             "no community list (社区/村 table) among the inputs: zhibiao needs it to know the \
@@ -536,6 +544,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         add_swings(&mut result, &plan, &base.model, &model, base.result.as_of);
     }
     apply_explanations(&args, std::slice::from_mut(&mut result))?;
+    progress::finish();
 
     let color = match args.color {
         ColorArg::Always => true,
@@ -1048,6 +1057,7 @@ fn render_trend(
     } else {
         "table"
     };
+    progress::finish();
     let width = if std::io::stdout().is_terminal() {
         terminal_width()
     } else {
@@ -1109,6 +1119,7 @@ fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
             cell_chars: input.shape.max_cell_chars,
         },
         threads: input.threads,
+        progress: progress::hook(input.quiet),
     })
 }
 

@@ -48,6 +48,50 @@ pub struct IngestOptions {
     /// `--threads`: threads that parse the rows of a large table (0: one per core). The
     /// rows are put back in reading order, so the result is the same for any count.
     pub threads: usize,
+    /// Told of each file read and of the rows read (a progress bar); none by default.
+    pub progress: ProgressHook,
+}
+
+/// What a progress display is told while the inputs are read. Called from the reading
+/// threads; implementations must be cheap (rows are reported in batches).
+pub trait Progress: Send + Sync {
+    /// A file starts being read.
+    fn file(&self, path: &Path);
+    /// `n` more rows of the current file were read.
+    fn rows(&self, n: u64);
+}
+
+/// An optional [`Progress`] in [`IngestOptions`].
+#[derive(Clone, Default)]
+pub struct ProgressHook(pub Option<std::sync::Arc<dyn Progress>>);
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ProgressHook(on)"
+        } else {
+            "ProgressHook(off)"
+        })
+    }
+}
+
+impl ProgressHook {
+    /// Rows reported at a time.
+    pub const BATCH: u64 = 4096;
+
+    /// See [`Progress::file`].
+    pub fn file(&self, path: &Path) {
+        if let Some(p) = &self.0 {
+            p.file(path);
+        }
+    }
+
+    /// See [`Progress::rows`].
+    pub fn rows(&self, n: u64) {
+        if let Some(p) = &self.0 {
+            p.rows(n);
+        }
+    }
 }
 
 impl IngestOptions {

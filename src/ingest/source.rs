@@ -15,7 +15,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use encoding_rs::{DecoderResult, Encoding};
 
 use super::error::Limit;
-use super::{IngestError, IngestOptions, Origin, PassReason, PassedOver, TableInfo};
+use super::{IngestError, IngestOptions, Origin, PassReason, PassedOver, ProgressHook, TableInfo};
 
 /// Extensions read (compared case-insensitively).
 pub const EXTENSIONS: [&str; 5] = ["csv", "xlsx", "xlsm", "xls", "ods"];
@@ -670,8 +670,9 @@ pub fn read_grids_from(
             path: path.to_path_buf(),
         });
     }
+    opts.progress.file(path);
     if ext == "csv" {
-        let grid = read_csv_limited(path, &bytes, opts.encoding, &opts.limits)?;
+        let grid = read_csv_limited(path, &bytes, opts.encoding, &opts.limits, &opts.progress)?;
         Ok(FileGrids {
             grids: vec![grid],
             ignored: Vec::new(),
@@ -680,7 +681,7 @@ pub fn read_grids_from(
         if bytes.starts_with(ZIP_MAGIC) {
             check_zip_parts(path, &bytes, opts.limits.input)?;
         }
-        read_workbook_limited(path, &ext, bytes, &opts.limits)
+        read_workbook_limited(path, &ext, bytes, &opts.limits, &opts.progress)
     }
 }
 
@@ -874,7 +875,13 @@ fn read_csv(
     bytes: &[u8],
     forced: Option<&'static Encoding>,
 ) -> Result<Grid, IngestError> {
-    read_csv_limited(path, bytes, forced, &Limits::default())
+    read_csv_limited(
+        path,
+        bytes,
+        forced,
+        &Limits::default(),
+        &ProgressHook::default(),
+    )
 }
 
 /// Read a CSV record by record from its bytes, one reused record, each field decoded on
@@ -886,6 +893,7 @@ fn read_csv_limited(
     bytes: &[u8],
     forced: Option<&'static Encoding>,
     limits: &Limits,
+    progress: &ProgressHook,
 ) -> Result<Grid, IngestError> {
     let table = || path.display().to_string();
     let found = detect_csv(path, bytes, forced)?;
@@ -970,7 +978,11 @@ fn read_csv_limited(
             cells.push(Cell::Text(text.into_owned()));
         }
         rows.push(GridRow { number, cells });
+        if (rows.len() as u64).is_multiple_of(ProgressHook::BATCH) {
+            progress.rows(ProgressHook::BATCH);
+        }
     }
+    progress.rows(rows.len() as u64 % ProgressHook::BATCH);
     let grid = Grid {
         file: path.to_path_buf(),
         sheet: None,
@@ -1253,6 +1265,7 @@ fn xlsx_rows(
     name: &str,
     limits: &Limits,
     table: &dyn Fn() -> String,
+    progress: &ProgressHook,
 ) -> Result<Vec<GridRow>, IngestError> {
     let mut reader = match book.worksheet_cells_reader(name) {
         Ok(r) => r,
@@ -1261,6 +1274,7 @@ fn xlsx_rows(
         Err(e) => return Err(sheet_error(path, name, &e)),
     };
     let mut rows = SparseRows::new();
+    let (mut last_row, mut pending) = (None, 0u64);
     loop {
         let cell = match reader.next_cell() {
             Ok(Some(cell)) => cell,
@@ -1272,12 +1286,21 @@ fn xlsx_rows(
             continue;
         }
         let (r, c) = cell.get_position();
+        if last_row != Some(r) {
+            last_row = Some(r);
+            pending += 1;
+            if pending == ProgressHook::BATCH {
+                progress.rows(pending);
+                pending = 0;
+            }
+        }
         let cell = convert_ref(value);
         let row = u64::from(r) + 1;
         limits.check_row(table, row)?;
         limits.check(table, row, u64::from(c) + 1, &cell)?;
         rows.put(r, c, cell);
     }
+    progress.rows(pending);
     Ok(rows.finish())
 }
 
@@ -1300,7 +1323,13 @@ fn merges_of(dims: Vec<Dimensions>) -> Vec<Merge> {
 
 #[cfg(test)]
 fn read_workbook(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<FileGrids, IngestError> {
-    read_workbook_limited(path, ext, bytes, &Limits::default())
+    read_workbook_limited(
+        path,
+        ext,
+        bytes,
+        &Limits::default(),
+        &ProgressHook::default(),
+    )
 }
 
 fn read_workbook_limited(
@@ -1308,10 +1337,11 @@ fn read_workbook_limited(
     ext: &str,
     bytes: Vec<u8>,
     limits: &Limits,
+    progress: &ProgressHook,
 ) -> Result<FileGrids, IngestError> {
     // calamine is well behaved, but a damaged file must never bring the program down.
     let result = catch_unwind(AssertUnwindSafe(|| {
-        read_workbook_inner(path, ext, bytes, limits)
+        read_workbook_inner(path, ext, bytes, limits, progress)
     }));
     match result {
         Ok(r) => r,
@@ -1330,6 +1360,7 @@ fn read_workbook_inner(
     ext: &str,
     bytes: Vec<u8>,
     limits: &Limits,
+    progress: &ProgressHook,
 ) -> Result<FileGrids, IngestError> {
     let mut book = open_book(path, ext, bytes)?;
     let sheets = match &book {
@@ -1359,7 +1390,7 @@ fn read_workbook_inner(
         // XLSX: streamed cell by cell. XLS and ODS: calamine's dense range (it has the
         // cells in memory already), its extent checked before rows are built.
         let rows = match &mut book {
-            Book::Xlsx(b) => xlsx_rows(b, path, &name, limits, &table)?,
+            Book::Xlsx(b) => xlsx_rows(b, path, &name, limits, &table, progress)?,
             Book::Xls(b) => {
                 let range = b
                     .worksheet_range(&name)
@@ -1635,8 +1666,15 @@ mod tests {
             for sheet in book.sheet_names() {
                 let range = book.worksheet_range(&sheet).unwrap();
                 let dense = range_rows(&range, &Limits::default(), &table).unwrap();
-                let streamed =
-                    xlsx_rows(&mut book, &path, &sheet, &Limits::default(), &table).unwrap();
+                let streamed = xlsx_rows(
+                    &mut book,
+                    &path,
+                    &sheet,
+                    &Limits::default(),
+                    &table,
+                    &ProgressHook::default(),
+                )
+                .unwrap();
                 assert_eq!(streamed, dense, "{name}#{sheet}");
                 sheets += 1;
             }
