@@ -175,8 +175,28 @@ fn use_one(
         for r in &mut result.rows {
             if Some(r.target) == ti && names(&r.region, &e.region) && matching(r.status) {
                 r.explained = Some((r.status, index));
+                let before = r.status;
                 r.status = Status::Explained;
                 rows += 1;
+                // The target's summary counts the row as explained from now on.
+                let s = ti
+                    .and_then(|t| result.targets.get_mut(t))
+                    .map(|t| &mut t.summary);
+                if let Some(s) = s {
+                    let counted = match before {
+                        Status::Unmet if r.assessed => Some(&mut s.unmet),
+                        Status::NotDue if r.assessed => Some(&mut s.not_due),
+                        Status::NoData if r.assessed => Some(&mut s.no_data),
+                        Status::NoData if r.region_id.is_none() => Some(&mut s.units_no_data),
+                        _ => None,
+                    };
+                    if let Some(n) = counted {
+                        *n = n.saturating_sub(1);
+                        s.explained += 1;
+                    }
+                    let label = crate::report::region_label(&r.region);
+                    s.worst.retain(|w| *w != label);
+                }
             }
         }
         if rows == 0 {

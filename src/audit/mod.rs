@@ -200,6 +200,9 @@ pub struct Summary {
     pub not_applicable: usize,
     /// Not yet due and short of the final threshold.
     pub not_due: usize,
+    /// Unmet, not yet due or without data, but explained (`--explain`): no longer counted
+    /// under those.
+    pub explained: usize,
     /// Reporting units (cities) with no data, when the target is assessed below them
     /// (their counties cannot be listed, so they are counted here, at their own level).
     pub units_no_data: usize,
@@ -677,6 +680,7 @@ fn summarize(rows: &[Row], _ti: usize) -> Summary {
         no_data: count(Status::NoData),
         not_applicable: count(Status::NotApplicable),
         not_due: count(Status::NotDue),
+        explained: count(Status::Explained),
         units_no_data: rows
             .iter()
             .filter(|r| !r.assessed && r.region_id.is_none() && r.status == Status::NoData)

@@ -1172,10 +1172,35 @@ pub(crate) struct SummaryCounts {
     pub any_no_data: bool,
 }
 
+/// The unmet count of a summary with the not-yet-due and explained rows beside it:
+/// "1（另 2 未到期，1 已说明）" / "1 (+2 not yet due, 1 explained)".
+pub(crate) fn unmet_text(s: &crate::audit::Summary, lang: Lang) -> String {
+    let mut extra = Vec::new();
+    if s.not_due > 0 {
+        extra.push(match lang {
+            Lang::Zh => format!("{} 未到期", s.not_due),
+            Lang::En => format!("{} not yet due", s.not_due),
+        });
+    }
+    if s.explained > 0 {
+        extra.push(match lang {
+            Lang::Zh => format!("{} 已说明", s.explained),
+            Lang::En => format!("{} explained", s.explained),
+        });
+    }
+    match (extra.is_empty(), lang) {
+        (true, _) => s.unmet.to_string(),
+        (false, Lang::Zh) => format!("{}（另 {}）", s.unmet, extra.join("，")),
+        (false, Lang::En) => format!("{} (+{})", s.unmet, extra.join(", ")),
+    }
+}
+
 /// The summary counts of target `tr` in `lang`.
 pub(crate) fn summary_counts(tr: &crate::audit::TargetResult, lang: Lang) -> SummaryCounts {
     let s = &tr.summary;
-    let info = s.met + s.unmet + s.not_due + s.no_data + s.not_applicable + s.units_no_data == 0;
+    let info =
+        s.met + s.unmet + s.not_due + s.explained + s.no_data + s.not_applicable + s.units_no_data
+            == 0;
     let met = if info {
         "—".to_string()
     } else if s.not_applicable > 0 {
@@ -1196,14 +1221,7 @@ pub(crate) fn summary_counts(tr: &crate::audit::TargetResult, lang: Lang) -> Sum
     };
     SummaryCounts {
         met,
-        unmet: if s.not_due > 0 {
-            match lang {
-                Lang::Zh => format!("{}（另 {} 未到期）", s.unmet, s.not_due),
-                Lang::En => format!("{} (+{} not yet due)", s.unmet, s.not_due),
-            }
-        } else {
-            s.unmet.to_string()
-        },
+        unmet: unmet_text(s, lang),
         no_data,
         missing: (!tr.missing_tables.is_empty())
             .then(|| super::missing_tables_text(&tr.missing_tables, lang)),

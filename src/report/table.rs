@@ -168,7 +168,7 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
             } else {
                 Status::Met
             };
-            let info = s.met + s.unmet + s.not_due + s.no_data == 0;
+            let info = s.met + s.unmet + s.not_due + s.explained + s.no_data == 0;
             row.push(status_cell(
                 if info {
                     "—".into()
@@ -178,11 +178,7 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
                 Status::Met,
                 opts,
             ));
-            let unmet = if s.not_due > 0 {
-                format!("{}（另 {} 未到期）", s.unmet, s.not_due)
-            } else {
-                s.unmet.to_string()
-            };
+            let unmet = super::html::unmet_text(s, super::Lang::Zh);
             row.push(status_cell(unmet, unmet_status, opts));
             let no_data = if s.units_no_data > 0 {
                 format!("{}（另 {} 市）", s.no_data, s.units_no_data)
