@@ -15,6 +15,14 @@ use zhibiao::ingest::{self, rows, Dataset, IngestOptions};
 use zhibiao::model::{self, BuildOptions, Level};
 use zhibiao::plan::{self, Plan};
 
+/// Cases of the slow properties (each builds a model): `PROPTEST_CASES` when set.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
@@ -64,7 +72,7 @@ fn level() -> impl Strategy<Value = Level> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(16), ..ProptestConfig::default() })]
 
     /// A judged row's gap is 0 exactly when it is met.
     #[test]
@@ -267,7 +275,7 @@ fn respell(name: &str, seed: &[u8]) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(48), ..ProptestConfig::default() })]
 
     /// A community of a real list, respelled, resolves to itself and never to another
     /// community (a street or county when the name alone is not enough).
