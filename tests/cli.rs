@@ -627,7 +627,14 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
     // With stderr captured (a pipe), nothing of the bar is written, with or without
     // --quiet; -j 1 and -j 3 give the same CSV (the demo's tables are below the size that
     // is split among threads: ingest::rows' unit test checks split tables).
-    let args = ["audit", "fixtures/demo", "--as-of", "2023-12-31", "--format", "csv"];
+    let args = [
+        "audit",
+        "fixtures/demo",
+        "--as-of",
+        "2023-12-31",
+        "--format",
+        "csv",
+    ];
     let (code, one, err) = stdout_of(&[&args[..], &["-j", "1"]].concat());
     assert_eq!(code, 1, "{err}");
     assert!(!err.contains("reading") && !err.contains('\r'), "{err}");

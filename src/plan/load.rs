@@ -82,11 +82,60 @@ struct RawSelection {
 
 /// Read and validate a plan file from disk.
 pub fn load_path(path: &Path) -> Result<Plan, PlanError> {
-    let text = std::fs::read_to_string(path).map_err(|e| PlanError::Io {
+    let bytes = std::fs::read(path).map_err(|e| PlanError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    parse(&path.display().to_string(), &text)
+    parse_bytes(&path.display().to_string(), &bytes)
+}
+
+/// Read a TOML file of the plan family (a plan, `--units`) as UTF-8 text: a file that is
+/// not UTF-8 is a diagnostic naming the byte offset of the first invalid byte, with its
+/// line and column.
+pub fn read_text(path: &Path) -> Result<String, PlanError> {
+    let bytes = std::fs::read(path).map_err(|e| PlanError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    utf8_text(&path.display().to_string(), bytes)
+}
+
+/// [`parse`] on the bytes of a plan file, which must be UTF-8 (see [`read_text`]).
+pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(file, text),
+        Err(e) => Err(not_utf8(file, bytes, &e)),
+    }
+}
+
+fn utf8_text(file: &str, bytes: Vec<u8>) -> Result<String, PlanError> {
+    String::from_utf8(bytes).map_err(|e| not_utf8(file, e.as_bytes(), &e.utf8_error()))
+}
+
+/// The diagnostic for bytes that are not UTF-8: the 0-based byte offset and the value of
+/// the first invalid byte, at its line and column (the column counts the characters
+/// before it on its line, which are valid UTF-8).
+fn not_utf8(file: &str, bytes: &[u8], e: &std::str::Utf8Error) -> PlanError {
+    let offset = e.valid_up_to();
+    let byte = bytes.get(offset).copied().unwrap_or(0);
+    // The text up to the invalid byte is valid; the rest of its line is shown with the
+    // invalid sequences replaced (U+FFFD starts at the same offset).
+    let line_end = bytes
+        .get(offset..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+        .map_or(bytes.len(), |i| offset + i);
+    let shown = String::from_utf8_lossy(bytes.get(..line_end).unwrap_or(bytes));
+    let len = e.error_len().unwrap_or(1);
+    let message = format!(
+        "不是 UTF-8 文本：第 {offset} 字节（0x{byte:02X}）无效；请以 UTF-8 保存 / not UTF-8: invalid byte 0x{byte:02X} at byte offset {offset}{}; save the file as UTF-8",
+        if len > 1 { format!(" ({len} bytes)") } else { String::new() }
+    );
+    PlanError::Invalid(vec![Diagnostic::new(
+        file,
+        &shown,
+        Some(offset..offset + '\u{FFFD}'.len_utf8()),
+        message,
+    )])
 }
 
 /// Parse and validate a plan from its TOML text; `file` names it in diagnostics.

@@ -20,7 +20,7 @@ use crate::model::{provinces, Level};
 pub use diag::Diagnostic;
 pub use explain::{parse_explanations, Explanation, Explanations};
 pub use fields::{Field, FieldType, FILTER_FIELDS};
-pub use load::{load_path, parse};
+pub use load::{load_path, parse, parse_bytes, read_text};
 pub use swing::{SwingBound, SwingRules};
 pub use units::{apply_units, apply_units_path, describe as describe_units, ReportingUnit};
 

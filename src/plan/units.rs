@@ -243,10 +243,7 @@ pub(super) fn validate(
 
 /// Read a `--units` file and fill in the places of the plan's `places = "user"` units.
 pub fn apply_units_path(plan: &mut Plan, path: &Path) -> Result<(), PlanError> {
-    let text = std::fs::read_to_string(path).map_err(|e| PlanError::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let text = super::load::read_text(path)?;
     apply_units(plan, &path.display().to_string(), &text)
 }
 
