@@ -1155,7 +1155,10 @@ fn cfb_chains_loop(bytes: &[u8]) -> bool {
     let maxid = bytes.len() / sector_size;
     let sector = |id: u32| -> Option<Vec<u32>> {
         let start = (id as usize).checked_add(1)?.checked_mul(sector_size)?;
-        let data = bytes.get(start..start.checked_add(sector_size)?)?;
+        // A last sector cut short by the end of the file is read as far as it goes, as
+        // calamine reads it.
+        let data = bytes.get(start..)?;
+        let data = data.get(..sector_size).unwrap_or(data);
         Some(
             data.chunks_exact(4)
                 .filter_map(|c| c.try_into().ok().map(u32::from_le_bytes))
