@@ -335,3 +335,23 @@ fn xls_with_far_cells_is_refused_without_allocating_its_rectangle() {
         assert!(e.to_string().contains("column 62981"), "{e}");
     }
 }
+
+/// KNOWN, NOT FIXED (found by the workbook_reader fuzz target at the end of session 4): a
+/// 26 KB .xls whose OLE container the strict `cfb` crate cannot open (so the far-cell scan
+/// does not run) makes calamine grow to 24 GB. Ignored because running it kills the test
+/// binary; the fix tried (refuse a container `cfb` cannot open, as damaged) must keep
+/// the encrypted-workbook messages of `tests/ingest_files.rs` and the source unit tests.
+#[test]
+#[ignore = "aborts: calamine grows without bound on a damaged OLE container (unfixed)"]
+fn damaged_ole_containers_are_refused_without_growing() {
+    let cases = inputs("workbook_reader-unfixed");
+    assert!(!cases.is_empty());
+    for (p, bytes) in cases {
+        let e = read("fuzz.xls", &bytes).expect_err("a damaged workbook");
+        assert!(
+            matches!(e, IngestError::BadWorkbook { .. }),
+            "{}: {e}",
+            p.display()
+        );
+    }
+}
