@@ -336,15 +336,12 @@ fn xls_with_far_cells_is_refused_without_allocating_its_rectangle() {
     }
 }
 
-/// KNOWN, NOT FIXED (found by the workbook_reader fuzz target at the end of session 4): a
-/// 26 KB .xls whose OLE container the strict `cfb` crate cannot open (so the far-cell scan
-/// does not run) makes calamine grow to 24 GB. Ignored because running it kills the test
-/// binary; the fix tried (refuse a container `cfb` cannot open, as damaged) must keep
-/// the encrypted-workbook messages of `tests/ingest_files.rs` and the source unit tests.
+/// Found by the workbook_reader fuzz target (session 4): a 26 KB .xls whose OLE
+/// container the strict `cfb` crate cannot open made calamine grow to 24 GB. A container
+/// whose structure does not hold is now refused as damaged before calamine reads it.
 #[test]
-#[ignore = "aborts: calamine grows without bound on a damaged OLE container (unfixed)"]
 fn damaged_ole_containers_are_refused_without_growing() {
-    let cases = inputs("workbook_reader-unfixed");
+    let cases = inputs("workbook_reader-damaged-ole");
     assert!(!cases.is_empty());
     for (p, bytes) in cases {
         let e = read("fuzz.xls", &bytes).expect_err("a damaged workbook");
@@ -353,5 +350,6 @@ fn damaged_ole_containers_are_refused_without_growing() {
             "{}: {e}",
             p.display()
         );
+        assert!(e.to_string().contains("OLE container is damaged"), "{e}");
     }
 }

@@ -1063,10 +1063,27 @@ fn open_book(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<Book, IngestError
             Err(calamine::XlsxError::Password) => return Err(encrypted()),
             Err(_) => {}
         }
-        if let Some((row, col)) = xls_far_cell(&bytes) {
-            return Err(not_valid(&format!(
-                "：第 {row} 行第 {col} 列有单元格，超出 XLS 的 256 列，文件已损坏 / a cell at row {row}, column {col}, beyond the 256 columns of the format"
-            )));
+        match xls_far_cell(&bytes) {
+            Ok(None) => {}
+            Ok(Some((row, col))) => {
+                return Err(not_valid(&format!(
+                    "：第 {row} 行第 {col} 列有单元格，超出 XLS 的 256 列，文件已损坏 / a cell at row {row}, column {col}, beyond the 256 columns of the format"
+                )));
+            }
+            // calamine is more lenient than the cfb crate and, on a container damaged
+            // the wrong way, grows without bound (found by fuzzing: 24 GB): never hand
+            // it a container whose structure does not hold.
+            Err(()) if ext == "xls" => {
+                return Err(not_valid(
+                    "：OLE 复合文件结构损坏 / the OLE container is damaged",
+                ));
+            }
+            Err(()) => {
+                return Err(bad(
+                    path,
+                    format!("不是有效的 {fmt} 文件：这是 OLE 复合文件，可能受密码保护或已加密 / not a valid {fmt} workbook (password-protected?)"),
+                ));
+            }
         }
         return match Xls::new(Cursor::new(bytes)) {
             Ok(book) => Ok(Book::Xls(book)),
@@ -1092,9 +1109,9 @@ fn open_book(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<Book, IngestError
 /// columns, as (1-based row, 1-based column). calamine builds each sheet as a dense range
 /// over the bounding box of its cells before any limit of ours can apply: one crafted cell
 /// at column 62,980 asked for 22 GB (found by fuzzing). Within 256 columns and BIFF's
-/// 65,536 rows the box stays bounded. `None` when the stream cannot be opened (calamine
-/// then reports the file) or every cell is in range.
-fn xls_far_cell(bytes: &[u8]) -> Option<(u32, u32)> {
+/// 65,536 rows the box stays bounded. `Ok(None)` when every cell is in range; `Err(())`
+/// when the container or its workbook stream cannot be read (damaged, or no workbook).
+fn xls_far_cell(bytes: &[u8]) -> Result<Option<(u32, u32)>, ()> {
     /// Records that start with a cell's row and column (u16 each): FORMULA, RSTRING,
     /// LABELSST, BLANK, NUMBER, LABEL, BOOLERR, RK; MULRK and MULBLANK start with the row
     /// and first column and end with the last column.
@@ -1103,13 +1120,15 @@ fn xls_far_cell(bytes: &[u8]) -> Option<(u32, u32)> {
     ];
     const MULTI: [u16; 2] = [0x00BD, 0x00BE];
     const COLUMNS: u16 = 256;
-    let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).ok()?;
+    let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(|_| ())?;
     let name = ["/Workbook", "/Book"]
         .into_iter()
-        .find(|n| file.is_stream(n))?;
+        .find(|n| file.is_stream(n))
+        .ok_or(())?;
     let mut stream = Vec::new();
     // The stream lies inside the file already in memory: its size is bounded by it.
-    std::io::Read::read_to_end(&mut file.open_stream(name).ok()?, &mut stream).ok()?;
+    let mut reader = file.open_stream(name).map_err(|_| ())?;
+    std::io::Read::read_to_end(&mut reader, &mut stream).map_err(|_| ())?;
     let u16_at = |b: &[u8], o: usize| b.get(o..o + 2).map(|x| u16::from_le_bytes([x[0], x[1]]));
     let mut at = 0usize;
     while let (Some(kind), Some(len)) = (u16_at(&stream, at), u16_at(&stream, at + 2)) {
@@ -1124,11 +1143,11 @@ fn xls_far_cell(bytes: &[u8]) -> Option<(u32, u32)> {
         };
         if let (Some(row), Some(col)) = (u16_at(body, 0), col) {
             if col >= COLUMNS {
-                return Some((u32::from(row) + 1, u32::from(col) + 1));
+                return Ok(Some((u32::from(row) + 1, u32::from(col) + 1)));
             }
         }
     }
-    None
+    Ok(None)
 }
 
 /// Whether the sector allocation table (FAT) of an OLE/CFB container has a cycle.
