@@ -361,7 +361,9 @@ fn audit_snapshot(
     plan: Option<Plan>,
 ) -> Result<Audited> {
     let opts = ingest_options(input)?;
+    progress::phase("start");
     let ds = read(input, &opts)?;
+    progress::phase("read");
     progress::evaluating();
     if ds.communities.is_empty() {
         bail!(
@@ -419,7 +421,9 @@ fn audit_snapshot(
         ByLevel::County => Level::County,
         ByLevel::Street => Level::Street,
     };
+    progress::phase("build");
     let mut result = audit::run(&model, &plan, AuditOptions { as_of, by });
+    progress::phase("evaluate");
     if let Some(unit) = &missing_unit {
         result.retain_region(&format!("{}/{unit}", plan.meta.province));
     }

@@ -109,3 +109,13 @@ pub fn finish() {
         b.finish();
     }
 }
+
+/// With `ZHIBIAO_TIMES` set in the environment, print to stderr the time since the
+/// process started at the end of each phase (for benchmarking; off by default).
+pub fn phase(name: &str) {
+    static START: OnceLock<Option<Instant>> = OnceLock::new();
+    let start = START.get_or_init(|| std::env::var_os("ZHIBIAO_TIMES").map(|_| Instant::now()));
+    if let Some(start) = start {
+        eprintln!("[times] {name}: {:.3} s", start.elapsed().as_secs_f64());
+    }
+}
