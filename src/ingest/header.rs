@@ -19,6 +19,10 @@ use super::{ColumnMap, IngestError, KindClue, KindOverride};
 /// How many rows from the top are tried as header rows.
 pub const SCAN_ROWS: usize = 30;
 
+/// How many rows below a header are looked at to break a tie between table kinds on
+/// their values (a national table is not read twice for it).
+pub const TIE_ROWS: usize = 5_000;
+
 /// The header found in a grid.
 #[derive(Debug, Clone)]
 pub struct HeaderMatch {
@@ -345,7 +349,7 @@ fn value_hits(grid: &Grid, c: &Candidate) -> (u32, u32) {
         return (0, 0);
     };
     let (mut hits, mut of) = (0u32, 0u32);
-    for row in grid.rows.iter().skip(c.index + 1) {
+    for row in grid.rows.iter().skip(c.index + 1).take(TIE_ROWS) {
         let v = cell_text(row, col.column);
         if v.is_empty() {
             continue;

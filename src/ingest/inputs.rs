@@ -212,6 +212,14 @@ fn pass(ds: &mut Dataset, opts: &IngestOptions, p: PassedOver) -> Result<(), Ing
     Ok(())
 }
 
+/// Rows of a CSV read before its header is looked for: the header is within the first
+/// rows (see [`super::header::SCAN_ROWS`]) and a tie between kinds is broken on the
+/// values of these rows.
+const CSV_HEAD_ROWS: usize = super::header::TIE_ROWS + super::header::SCAN_ROWS;
+
+/// Rows of a CSV read (on a thread of their own) and parsed at a time.
+const CSV_BATCH_ROWS: usize = 1 << 16;
+
 /// Read one file into `ds` (all its tables), applying the folder rules.
 fn read_one(
     f: &InputFile,
@@ -219,44 +227,120 @@ fn read_one(
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
+    if source::is_csv(&f.path) {
+        return read_csv(f, &bytes, (CSV_HEAD_ROWS, CSV_BATCH_ROWS), opts, ds);
+    }
     let file = source::read_grids_from(&f.path, bytes, opts)?;
     if let Some(what) = file.grids.iter().find_map(own_output) {
-        if !f.in_folder {
-            return Err(IngestError::OwnOutput {
-                path: f.path.clone(),
-                what: what.to_string(),
-            });
-        }
-        let reason = PassReason::OwnOutput {
-            what: what.to_string(),
-        };
-        return pass(ds, opts, PassedOver::file(&f.path, reason));
+        return own_output_found(f, what, opts, ds);
     }
     ds.ignored.extend(file.ignored);
     for grid in file.grids {
-        let sheet = grid.sheet.clone();
-        if template_notes(&grid) {
-            ds.ignored.push(PassedOver {
-                file: f.path.clone(),
-                sheet,
-                reason: PassReason::TemplateNotes,
-            });
-            continue;
-        }
-        let seen = first_row_text(&grid);
-        match rows::ingest_grid(grid, opts, ds) {
-            Err(IngestError::NoHeader { .. }) if f.in_folder => {
-                let p = PassedOver {
-                    file: f.path.clone(),
-                    sheet,
-                    reason: PassReason::Unrecognized { header: seen },
-                };
-                pass(ds, opts, p)?;
-            }
-            other => other?,
-        }
+        ingest_table(f, grid, std::iter::empty(), opts, ds)?;
     }
     Ok(())
+}
+
+/// Read a CSV as a stream: its first `head_rows` rows, then batches of `batch_rows` rows
+/// read on a thread of their own while the batch before is parsed.
+fn read_csv(
+    f: &InputFile,
+    bytes: &[u8],
+    (head_rows, batch_rows): (usize, usize),
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    if bytes.is_empty() {
+        return Err(IngestError::EmptyFile {
+            path: f.path.clone(),
+        });
+    }
+    opts.progress.file(&f.path);
+    let mut csv = source::CsvRows::open(
+        &f.path,
+        bytes,
+        opts.encoding,
+        opts.limits,
+        opts.progress.clone(),
+    )?;
+    let head = csv.next_rows(head_rows)?;
+    let complete = head.len() < head_rows;
+    let head = csv.grid(head);
+    if complete && head.is_blank() {
+        return Err(IngestError::EmptyFile {
+            path: f.path.clone(),
+        });
+    }
+    if let Some(what) = own_output(&head) {
+        return own_output_found(f, what, opts, ds);
+    }
+    if complete {
+        return ingest_table(f, head, std::iter::empty(), opts, ds);
+    }
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        s.spawn(move || loop {
+            let batch = csv.next_rows(batch_rows);
+            let end = batch.as_ref().map_or(true, |b| b.len() < batch_rows);
+            let empty = batch.as_ref().is_ok_and(Vec::is_empty);
+            // A closed channel: the table was given up (no header); stop reading.
+            if empty || tx.send(batch).is_err() || end {
+                break;
+            }
+        });
+        ingest_table(f, head, rx.into_iter(), opts, ds)
+    })
+}
+
+/// A file that is an output of zhibiao: an error when named, passed over in a folder.
+fn own_output_found(
+    f: &InputFile,
+    what: &str,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    if !f.in_folder {
+        return Err(IngestError::OwnOutput {
+            path: f.path.clone(),
+            what: what.to_string(),
+        });
+    }
+    let reason = PassReason::OwnOutput {
+        what: what.to_string(),
+    };
+    pass(ds, opts, PassedOver::file(&f.path, reason))
+}
+
+/// One table (a sheet, or a CSV's first rows followed by the batches of the rest) into
+/// `ds`, passing over a template's notes sheet and, in a folder, a table without header.
+fn ingest_table(
+    f: &InputFile,
+    head: Grid,
+    more: impl Iterator<Item = Result<Vec<source::GridRow>, IngestError>>,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    let sheet = head.sheet.clone();
+    if template_notes(&head) {
+        ds.ignored.push(PassedOver {
+            file: f.path.clone(),
+            sheet,
+            reason: PassReason::TemplateNotes,
+        });
+        return Ok(());
+    }
+    let seen = first_row_text(&head);
+    match rows::ingest_rows(head, more, opts, ds) {
+        Err(IngestError::NoHeader { .. }) if f.in_folder => {
+            let p = PassedOver {
+                file: f.path.clone(),
+                sheet,
+                reason: PassReason::Unrecognized { header: seen },
+            };
+            pass(ds, opts, p)
+        }
+        other => other,
+    }
 }
 
 /// The first non-empty row of a grid, cells joined by " | " (at most 8 cells).
@@ -322,6 +406,54 @@ mod tests {
             rows: vec![GridRow::from_texts(1, &[]), GridRow::from_texts(2, first)],
             merges: vec![],
         }
+    }
+
+    /// A CSV read in a head and batches of a few rows gives exactly what one grid gives:
+    /// blank rows inside the table (also at the end of a batch, waiting for the next)
+    /// are counted, blank rows after the last non-empty row are not, totals and notes
+    /// are skipped wherever they fall; a bad byte in a later batch is the same error.
+    #[test]
+    fn csv_read_in_batches_equals_one_grid() {
+        let mut text =
+            String::from("标题：组织台账\n组织名称,市,县区,街道乡镇,社区,组织类别,成立日期\n");
+        for i in 0..40 {
+            match i % 9 {
+                3 => text.push_str(",,,,,,\n"),
+                7 => text.push_str("合计,,,,,,\n"),
+                _ => text.push_str(&format!(
+                    "组织{i},太原市,小店区,坞城街道,师范街社区,文体活动类,2020-0{}-01\n",
+                    1 + i % 9
+                )),
+            }
+        }
+        text.push_str("注：本表由街道填报\n,,,,,,\n\n,,,,,,\n");
+        let f = InputFile {
+            path: PathBuf::from("组织.csv"),
+            in_folder: false,
+        };
+        let opts = IngestOptions::default();
+        let mut one = Dataset::default();
+        let grid = source::read_grids_from(&f.path, text.clone().into_bytes(), &opts)
+            .unwrap()
+            .grids
+            .remove(0);
+        rows::ingest_grid(grid, &opts, &mut one).unwrap();
+        let shape =
+            |ds: &Dataset| format!("{:?}\n{:?}\n{:?}", ds.tables, ds.organizations, ds.issues);
+        assert_eq!(one.organizations.len(), 31, "{}", shape(&one));
+        for (head, batch) in [(3, 1), (3, 2), (5, 4), (7, 9), (12, 5), (2, 1000)] {
+            let mut ds = Dataset::default();
+            read_csv(&f, text.as_bytes(), (head, batch), &opts, &mut ds).unwrap();
+            assert_eq!(shape(&ds), shape(&one), "head {head}, batch {batch}");
+        }
+        // A limit reached far below the header (in a later batch) is the same error.
+        let mut opts = IngestOptions::default();
+        opts.limits.rows = 30;
+        let whole = source::read_grids_from(&f.path, text.clone().into_bytes(), &opts).unwrap_err();
+        assert!(whole.to_string().contains("30"), "{whole}");
+        let mut ds = Dataset::default();
+        let streamed = read_csv(&f, text.as_bytes(), (3, 2), &opts, &mut ds).unwrap_err();
+        assert_eq!(streamed.to_string(), whole.to_string());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Grid + header → typed rows, with every row below the header accounted for.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -7,7 +8,7 @@ use chrono::NaiveDate;
 use super::date::{from_serial, parse_date};
 use super::header::{self, HeaderMatch};
 use super::source::{number_text, Cell, Grid, GridRow};
-use super::text::{clean_cell, fold};
+use super::text::{clean_cell, clean_cow, fold, fold_cow};
 use super::values::{self, Domain};
 use super::{
     CommunityRow, DataIssue, Dataset, EventRow, FundRow, IncubatorRow, IngestError, IngestOptions,
@@ -36,7 +37,7 @@ pub fn classify(row: &GridRow) -> RowClass {
         .cells
         .iter()
         .filter(|c| !c.is_blank())
-        .map(|c| clean_cell(&c.text()));
+        .map(|c| clean_text(c.text()));
     let Some(first) = non_empty.next() else {
         return RowClass::Blank;
     };
@@ -49,6 +50,14 @@ pub fn classify(row: &GridRow) -> RowClass {
         return RowClass::Total;
     }
     RowClass::Data
+}
+
+/// A cell's text cleaned ([`clean_cow`]), borrowed from the cell when already clean.
+fn clean_text(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(b) => clean_cow(b),
+        Cow::Owned(o) => Cow::Owned(clean_cow(&o).into_owned()),
+    }
 }
 
 /// GB 32100-2015 alphabet of the unified social credit code (no I, O, S, V, Z).
@@ -107,9 +116,9 @@ impl<'a> RowCtx<'a> {
     }
 
     /// Cleaned text of a field's cell; `None` when the column is absent or the cell blank.
-    fn text(&self, field: &str) -> Option<(&'a str, String)> {
+    fn text(&self, field: &str) -> Option<(&'a str, Cow<'a, str>)> {
         let (h, c) = self.cell(field)?;
-        let t = clean_cell(&c.text());
+        let t = clean_text(c.text());
         if t.is_empty() {
             None
         } else {
@@ -119,13 +128,15 @@ impl<'a> RowCtx<'a> {
 
     /// Folded text, empty when absent.
     fn folded(&self, field: &str) -> String {
-        self.text(field).map(|(_, t)| fold(&t)).unwrap_or_default()
+        self.text(field)
+            .map(|(_, t)| fold_cow(&t).into_owned())
+            .unwrap_or_default()
     }
 
     /// Folded text of a required field; records an error when blank.
     fn required(&mut self, field: &str) -> Option<String> {
         match self.text(field) {
-            Some((_, t)) => Some(fold(&t)),
+            Some((_, t)) => Some(fold_cow(&t).into_owned()),
             None => {
                 let h = self
                     .header
@@ -528,7 +539,7 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
                 }
                 None => None,
             };
-            let source = ctx.text("source").map(|(_, t)| t);
+            let source = ctx.text("source").map(|(_, t)| t.into_owned());
             let (Some(year), Some(amount)) = (year, amount) else {
                 return false;
             };
@@ -641,26 +652,40 @@ fn parse_one(
 /// rows with invalid values. Pushes the [`TableInfo`] into `ds.tables`; a table skipped
 /// with `--kind …=skip` goes to `ds.ignored` instead.
 pub fn ingest_grid(grid: Grid, opts: &IngestOptions, ds: &mut Dataset) -> Result<(), IngestError> {
-    let ov = header::find_override(&grid, &opts.kind_overrides);
+    ingest_rows(grid, std::iter::empty(), opts, ds)
+}
+
+/// [`ingest_grid`] on a table read in parts: `head`, the table's first rows (the header
+/// is looked for there), then the batches of rows that follow it, each parsed as it
+/// comes (a national CSV never stands in memory as one grid). Blank rows at the end of
+/// a batch wait for the next one: blank rows after the last non-empty row of the table
+/// are not rows of it.
+pub fn ingest_rows(
+    head: Grid,
+    more: impl Iterator<Item = Result<Vec<GridRow>, IngestError>>,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    let ov = header::find_override(&head, &opts.kind_overrides);
     if let Some(o) = ov {
         if o.kind.is_none() {
             ds.ignored.push(super::PassedOver {
-                file: grid.file.clone(),
-                sheet: grid.sheet.clone(),
+                file: head.file.clone(),
+                sheet: head.sheet.clone(),
                 reason: super::PassReason::SkippedByKind,
             });
             return Ok(());
         }
     }
-    let hm = header::detect(&grid, ov.and_then(|o| o.kind))?;
+    let hm = header::detect(&head, ov.and_then(|o| o.kind))?;
     let table = u32::try_from(ds.tables.len()).unwrap_or(u32::MAX);
     let mut info = TableInfo {
-        file: grid.file.clone(),
-        sheet: grid.sheet.clone(),
+        file: head.file.clone(),
+        sheet: head.sheet.clone(),
         kind: hm.kind,
         kind_forced: hm.forced,
         kind_clue: hm.clue.clone(),
-        encoding: grid.encoding.clone(),
+        encoding: head.encoding.clone(),
         header_rows: hm.header_rows,
         columns: hm.columns.clone(),
         extra_columns: hm.extra_columns.clone(),
@@ -668,57 +693,83 @@ pub fn ingest_grid(grid: Grid, opts: &IngestOptions, ds: &mut Dataset) -> Result
         skipped: Default::default(),
         used: 0,
     };
-    let fills = merge_fills(&grid, hm.header_rows.1);
-    let end = grid
-        .rows
-        .iter()
-        .rposition(|r| !r.is_blank())
-        .map_or(0, |i| i + 1);
-    let data = grid.rows.get(hm.data_start..end).unwrap_or(&[]);
-    let parse = |rows: &[GridRow], ds: &mut Dataset, info: &mut TableInfo| {
-        for row in rows {
-            parse_one(row, table, &hm, &fills, ds, info);
+    let fills = merge_fills(&head, hm.header_rows.1);
+    let mut pending: Vec<GridRow> = head.rows;
+    pending.drain(..hm.data_start.min(pending.len()));
+    let mut more = more;
+    loop {
+        // The rows up to the last non-empty one so far are rows of the table.
+        let ready = pending
+            .iter()
+            .rposition(|r| !r.is_blank())
+            .map_or(0, |i| i + 1);
+        if ready > 0 {
+            let rest = pending.split_off(ready);
+            parse_block(&pending, table, &hm, &fills, opts, ds, &mut info);
+            pending = rest;
         }
-    };
-    let threads = opts.thread_count().min(data.len() / PARALLEL_ROWS).max(1);
-    if threads == 1 {
-        parse(data, ds, &mut info);
-    } else {
-        // Chunks parsed on their own threads, then put back in reading order: the same
-        // rows, issues and counts as one pass.
-        let chunk = data.len().div_ceil(threads);
-        let parts: Vec<(Dataset, TableInfo)> = std::thread::scope(|s| {
-            let handles: Vec<_> = data
-                .chunks(chunk)
-                .map(|rows| {
-                    let mut part = (Dataset::default(), info.clone());
-                    s.spawn(move || {
-                        parse(rows, &mut part.0, &mut part.1);
-                        part
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        });
-        for (part, counts) in parts {
-            info.rows_read += counts.rows_read;
-            for (reason, n) in counts.skipped {
-                *info.skipped.entry(reason).or_insert(0) += n;
-            }
-            ds.communities.extend(part.communities);
-            ds.organizations.extend(part.organizations);
-            ds.incubators.extend(part.incubators);
-            ds.projects.extend(part.projects);
-            ds.events.extend(part.events);
-            ds.funds.extend(part.funds);
-            ds.issues.extend(part.issues);
+        match more.next() {
+            None => break,
+            Some(batch) => pending.extend(batch?),
         }
     }
     ds.tables.push(info);
     Ok(())
+}
+
+/// Parse a block of data rows into `ds`, on one thread per core when the block is large:
+/// the same rows, issues and counts, in reading order, as one pass.
+fn parse_block(
+    data: &[GridRow],
+    table: u32,
+    hm: &HeaderMatch,
+    fills: &HashMap<(u32, usize), Cell>,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+    info: &mut TableInfo,
+) {
+    let parse = |rows: &[GridRow], ds: &mut Dataset, info: &mut TableInfo| {
+        for row in rows {
+            parse_one(row, table, hm, fills, ds, info);
+        }
+    };
+    let threads = opts.thread_count().min(data.len() / PARALLEL_ROWS).max(1);
+    if threads == 1 {
+        parse(data, ds, info);
+        return;
+    }
+    let chunk = data.len().div_ceil(threads);
+    let parts: Vec<(Dataset, TableInfo)> = std::thread::scope(|s| {
+        let handles: Vec<_> = data
+            .chunks(chunk)
+            .map(|rows| {
+                let mut part = (Dataset::default(), info.clone());
+                part.1.rows_read = 0;
+                part.1.skipped = Default::default();
+                s.spawn(move || {
+                    parse(rows, &mut part.0, &mut part.1);
+                    part
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    for (part, counts) in parts {
+        info.rows_read += counts.rows_read;
+        for (reason, n) in counts.skipped {
+            *info.skipped.entry(reason).or_insert(0) += n;
+        }
+        ds.communities.extend(part.communities);
+        ds.organizations.extend(part.organizations);
+        ds.incubators.extend(part.incubators);
+        ds.projects.extend(part.projects);
+        ds.events.extend(part.events);
+        ds.funds.extend(part.funds);
+        ds.issues.extend(part.issues);
+    }
 }
 
 #[cfg(test)]

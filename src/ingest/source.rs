@@ -643,6 +643,13 @@ pub fn read_grids(path: &Path, opts: &IngestOptions) -> Result<FileGrids, Ingest
     read_grids_from(path, bytes, opts)
 }
 
+/// Whether a file is read as CSV (by its extension).
+pub fn is_csv(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
+
 fn check_extension(path: &Path) -> Result<(), IngestError> {
     if is_spreadsheet(path) {
         Ok(())
@@ -884,10 +891,7 @@ fn read_csv(
     )
 }
 
-/// Read a CSV record by record from its bytes, one reused record, each field decoded on
-/// its own (the delimiters, quotes and line ends of UTF-8, GBK and GB18030 are single
-/// ASCII bytes that never occur inside a character); no decoded copy of the file and no
-/// line index are kept. UTF-16 (not ASCII-compatible) is decoded first.
+/// Read a whole CSV into a grid (see [`CsvRows`]).
 fn read_csv_limited(
     path: &Path,
     bytes: &[u8],
@@ -895,107 +899,199 @@ fn read_csv_limited(
     limits: &Limits,
     progress: &ProgressHook,
 ) -> Result<Grid, IngestError> {
-    let table = || path.display().to_string();
-    let found = detect_csv(path, bytes, forced)?;
-    let body = bytes.get(found.skip..).unwrap_or(&[]);
-    let (data, encoding): (Cow<'_, [u8]>, &'static Encoding) =
-        if found.encoding.is_ascii_compatible() {
-            (Cow::Borrowed(body), found.encoding)
-        } else {
-            let (text, _) = found.encoding.decode_without_bom_handling(body);
-            (
-                Cow::Owned(text.into_owned().into_bytes()),
-                encoding_rs::UTF_8,
-            )
-        };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(sniff_delimiter(&data, encoding))
-        .from_reader(data.as_ref());
-    // Line numbers: the csv crate reports where it started reading, which may be a blank
-    // line it skipped; count the newlines before the record's first byte instead (records
-    // come in order: the count goes on from the previous record).
-    let mut counted_to = 0usize;
-    let mut newlines = 0usize;
-    let mut line_of = |start: u64| -> u32 {
-        let mut at = usize::try_from(start).unwrap_or(usize::MAX).min(data.len());
-        while data.get(at).is_some_and(|b| *b == b'\n' || *b == b'\r') {
-            at += 1;
-        }
-        if at > counted_to {
-            newlines += data
-                .get(counted_to..at)
-                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
-            counted_to = at;
-        }
-        u32::try_from(newlines + 1).unwrap_or(u32::MAX)
-    };
-    let undecodable = |start: u64| {
-        let offset = usize::try_from(start).unwrap_or(usize::MAX);
-        IngestError::Decode {
-            path: path.to_path_buf(),
-            offset: offset.saturating_add(found.skip),
-            line: data
-                .get(..offset)
-                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
-                + 1,
-            message: format!("不是有效的 {0} 编码 / not valid {0}", found.label),
-        }
-    };
+    let mut csv = CsvRows::open(path, bytes, forced, *limits, progress.clone())?;
     let mut rows = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                return Err(IngestError::Csv {
-                    path: path.to_path_buf(),
-                    line: e.position().map(|p| p.line()).unwrap_or(0),
-                    message: e.to_string(),
-                })
-            }
-        }
-        let start = record.position().map_or(0, |p| p.byte());
-        let number = line_of(start);
-        // Records are counted against the row limit; the line number names the place.
-        limits.check_row(&table, rows.len() as u64 + 1)?;
-        let line = u64::from(number);
-        if record.len() > limits.columns as usize {
-            limits.check_column(&table, line, record.len() as u64)?;
-        }
-        let mut cells = Vec::with_capacity(record.len());
-        for (col, field) in record.iter().enumerate() {
-            if field.is_empty() {
-                cells.push(Cell::Empty);
-                continue;
-            }
-            let text = encoding
-                .decode_without_bom_handling_and_without_replacement(field)
-                .ok_or_else(|| undecodable(start))?;
-            limits.check_cell(&table, line, col as u64 + 1, &text)?;
-            cells.push(Cell::Text(text.into_owned()));
-        }
-        rows.push(GridRow { number, cells });
-        if (rows.len() as u64).is_multiple_of(ProgressHook::BATCH) {
-            progress.rows(ProgressHook::BATCH);
-        }
+    while let Some(row) = csv.next_row()? {
+        rows.push(row);
     }
-    progress.rows(rows.len() as u64 % ProgressHook::BATCH);
-    let grid = Grid {
-        file: path.to_path_buf(),
-        sheet: None,
-        encoding: Some(found.label),
-        rows,
-        merges: Vec::new(),
-    };
+    let grid = csv.grid(rows);
     if grid.is_blank() {
         return Err(IngestError::EmptyFile {
             path: path.to_path_buf(),
         });
     }
     Ok(grid)
+}
+
+/// A CSV read record by record from its bytes, one reused record, each field decoded on
+/// its own (the delimiters, quotes and line ends of UTF-8, GBK and GB18030 are single
+/// ASCII bytes that never occur inside a character); no decoded copy of the file and no
+/// line index are kept. UTF-16 (not ASCII-compatible) is decoded first.
+pub struct CsvRows<'a> {
+    path: PathBuf,
+    reader: csv::Reader<Cursor<Cow<'a, [u8]>>>,
+    record: csv::ByteRecord,
+    encoding: &'static Encoding,
+    label: String,
+    /// Bytes before the text (a BOM), for offsets in errors.
+    skip: usize,
+    /// Newlines counted up to this byte of the text.
+    counted_to: usize,
+    newlines: usize,
+    /// Records read.
+    read: u64,
+    /// The end of the file was reached.
+    done: bool,
+    limits: Limits,
+    progress: ProgressHook,
+}
+
+impl<'a> CsvRows<'a> {
+    /// Detect the encoding and delimiter of a CSV's bytes and get ready to read it.
+    pub fn open(
+        path: &Path,
+        bytes: &'a [u8],
+        forced: Option<&'static Encoding>,
+        limits: Limits,
+        progress: ProgressHook,
+    ) -> Result<CsvRows<'a>, IngestError> {
+        let found = detect_csv(path, bytes, forced)?;
+        let body = bytes.get(found.skip..).unwrap_or(&[]);
+        let (data, encoding): (Cow<'a, [u8]>, &'static Encoding) =
+            if found.encoding.is_ascii_compatible() {
+                (Cow::Borrowed(body), found.encoding)
+            } else {
+                let (text, _) = found.encoding.decode_without_bom_handling(body);
+                (
+                    Cow::Owned(text.into_owned().into_bytes()),
+                    encoding_rs::UTF_8,
+                )
+            };
+        let delimiter = sniff_delimiter(&data, encoding);
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(Cursor::new(data));
+        Ok(CsvRows {
+            path: path.to_path_buf(),
+            reader,
+            record: csv::ByteRecord::new(),
+            encoding,
+            label: found.label,
+            skip: found.skip,
+            counted_to: 0,
+            newlines: 0,
+            read: 0,
+            done: false,
+            limits,
+            progress,
+        })
+    }
+
+    /// The text after any BOM (decoded to UTF-8 when the file is UTF-16).
+    fn data(&self) -> &[u8] {
+        self.reader.get_ref().get_ref()
+    }
+
+    /// Line numbers: the csv crate reports where it started reading, which may be a blank
+    /// line it skipped; count the newlines before the record's first byte instead (records
+    /// come in order: the count goes on from the previous record).
+    fn line_of(&mut self, start: u64) -> u32 {
+        let data: &[u8] = self.reader.get_ref().get_ref();
+        let mut at = usize::try_from(start).unwrap_or(usize::MAX).min(data.len());
+        while data.get(at).is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            at += 1;
+        }
+        if at > self.counted_to {
+            self.newlines += data
+                .get(self.counted_to..at)
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+            self.counted_to = at;
+        }
+        u32::try_from(self.newlines + 1).unwrap_or(u32::MAX)
+    }
+
+    fn undecodable(&self, start: u64) -> IngestError {
+        let offset = usize::try_from(start).unwrap_or(usize::MAX);
+        IngestError::Decode {
+            path: self.path.clone(),
+            offset: offset.saturating_add(self.skip),
+            line: self
+                .data()
+                .get(..offset)
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+                + 1,
+            message: format!("不是有效的 {0} 编码 / not valid {0}", self.label),
+        }
+    }
+
+    /// The next record as a row; `None` at the end of the file.
+    pub fn next_row(&mut self) -> Result<Option<GridRow>, IngestError> {
+        if self.done {
+            return Ok(None);
+        }
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.done = true;
+                self.progress.rows(self.read % ProgressHook::BATCH);
+                return Ok(None);
+            }
+            Err(e) => {
+                return Err(IngestError::Csv {
+                    path: self.path.clone(),
+                    line: e.position().map(|p| p.line()).unwrap_or(0),
+                    message: e.to_string(),
+                })
+            }
+        }
+        let start = self.record.position().map_or(0, |p| p.byte());
+        let number = self.line_of(start);
+        let path = &self.path;
+        let table = || path.display().to_string();
+        // Records are counted against the row limit; the line number names the place.
+        self.read += 1;
+        self.limits.check_row(&table, self.read)?;
+        let line = u64::from(number);
+        if self.record.len() > self.limits.columns as usize {
+            self.limits
+                .check_column(&table, line, self.record.len() as u64)?;
+        }
+        let mut cells = Vec::with_capacity(self.record.len());
+        for (col, field) in self.record.iter().enumerate() {
+            if field.is_empty() {
+                cells.push(Cell::Empty);
+                continue;
+            }
+            let Some(text) = self
+                .encoding
+                .decode_without_bom_handling_and_without_replacement(field)
+            else {
+                return Err(self.undecodable(start));
+            };
+            self.limits
+                .check_cell(&table, line, col as u64 + 1, &text)?;
+            cells.push(Cell::Text(text.into_owned()));
+        }
+        if self.read.is_multiple_of(ProgressHook::BATCH) {
+            self.progress.rows(ProgressHook::BATCH);
+        }
+        Ok(Some(GridRow { number, cells }))
+    }
+
+    /// Up to `n` more rows (fewer at the end of the file).
+    pub fn next_rows(&mut self, n: usize) -> Result<Vec<GridRow>, IngestError> {
+        let mut rows = Vec::with_capacity(n.min(1 << 16));
+        while rows.len() < n {
+            match self.next_row()? {
+                Some(r) => rows.push(r),
+                None => break,
+            }
+        }
+        Ok(rows)
+    }
+
+    /// A grid of this file holding the given rows.
+    pub fn grid(&self, rows: Vec<GridRow>) -> Grid {
+        Grid {
+            file: self.path.clone(),
+            sheet: None,
+            encoding: Some(self.label.clone()),
+            rows,
+            merges: Vec::new(),
+        }
+    }
 }
 
 // -------------------------------------------------------------------------- workbooks

@@ -1,5 +1,7 @@
 //! Text normalization shared by headers, names and cells.
 
+use std::borrow::Cow;
+
 /// Fold one character: full-width ASCII (U+FF01..U+FF5E) to half-width, the ideographic
 /// space U+3000 to a space. Other characters are returned unchanged.
 fn fold_char(c: char) -> char {
@@ -19,21 +21,31 @@ fn is_invisible(c: char) -> bool {
 /// U+3000) to half-width, and drop every whitespace character inside: the comparison
 /// key for names and places. "　迎泽 社区 " → "迎泽社区".
 pub fn fold(s: &str) -> String {
-    // Fast path (most cells): nothing to fold or drop, one copy.
+    fold_cow(s).into_owned()
+}
+
+/// [`fold`] without a copy when there is nothing to fold or drop (most cells).
+pub fn fold_cow(s: &str) -> Cow<'_, str> {
     if s.chars()
         .all(|c| !c.is_whitespace() && !is_invisible(c) && !('\u{FF01}'..='\u{FF5E}').contains(&c))
     {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
-    s.chars()
-        .map(fold_char)
-        .filter(|c| !c.is_whitespace() && !is_invisible(*c))
-        .collect()
+    Cow::Owned(
+        s.chars()
+            .map(fold_char)
+            .filter(|c| !c.is_whitespace() && !is_invisible(*c))
+            .collect(),
+    )
 }
 
 /// Trim and fold full-width ASCII to half-width, keeping inner spaces (single).
 pub fn clean_cell(s: &str) -> String {
-    // Fast path: nothing to fold, no space to trim or squeeze.
+    clean_cow(s).into_owned()
+}
+
+/// [`clean_cell`] without a copy when the cell is already clean (most cells).
+pub fn clean_cow(s: &str) -> Cow<'_, str> {
     let plain = s.bytes().all(|b| b.is_ascii_graphic())
         || (!s.starts_with(char::is_whitespace)
             && !s.ends_with(char::is_whitespace)
@@ -41,7 +53,7 @@ pub fn clean_cell(s: &str) -> String {
                 !c.is_whitespace() && !is_invisible(c) && !('\u{FF01}'..='\u{FF5E}').contains(&c)
             }));
     if plain {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
@@ -59,7 +71,7 @@ pub fn clean_cell(s: &str) -> String {
         pending_space = false;
         out.push(c);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Key for matching header texts: [`fold`], line breaks and spaces removed, brackets
@@ -68,6 +80,23 @@ pub fn clean_cell(s: &str) -> String {
 /// Square and lenticular brackets (【】〔〕[]) count as round brackets too, and a leading
 /// `*` (a "required" marker some templates carry) or a trailing colon is dropped.
 pub fn header_key(s: &str) -> String {
+    header_key_cow(s).into_owned()
+}
+
+/// [`header_key`] without a copy when the text is its own key (most value cells).
+pub fn header_key_cow(s: &str) -> Cow<'_, str> {
+    let plain = !s.starts_with('*')
+        && !s.ends_with([':', '*'])
+        && s.chars().all(|c| {
+            !c.is_whitespace()
+                && !is_invisible(c)
+                && !('\u{FF01}'..='\u{FF5E}').contains(&c)
+                && !c.is_ascii_uppercase()
+                && !matches!(c, '【' | '〔' | '[' | '〖' | '】' | '〕' | ']' | '〗')
+        });
+    if plain {
+        return Cow::Borrowed(s);
+    }
     let folded: String = fold(s)
         .chars()
         .map(|c| match c {
@@ -76,10 +105,12 @@ pub fn header_key(s: &str) -> String {
             c => c.to_ascii_lowercase(),
         })
         .collect();
-    folded
-        .trim_start_matches('*')
-        .trim_end_matches([':', '*'])
-        .to_string()
+    Cow::Owned(
+        folded
+            .trim_start_matches('*')
+            .trim_end_matches([':', '*'])
+            .to_string(),
+    )
 }
 
 /// Drop a trailing 居民委员会 / 居委会 / 村民委员会 / 村委会 from a folded name:

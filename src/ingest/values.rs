@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::text::{edit_distance, fold, header_key};
+use super::text::{edit_distance, fold, fold_cow, header_key, header_key_cow};
 use super::{Registration, Status, UrbanRural};
 
 /// Value domains with a canonical list, for plan validation.
@@ -34,7 +34,7 @@ pub fn canonicalize(domain: Domain, value: &str) -> Option<&'static str> {
     rules()
         .domains
         .get(domain_index(domain))
-        .and_then(|d| d.lookup.get(&header_key(value)).copied())
+        .and_then(|d| d.lookup.get(header_key_cow(value).as_ref()).copied())
 }
 
 /// The canonical value of `domain` nearest to `value`, when it is one or two edits away
@@ -88,28 +88,34 @@ pub fn urban_rural_from_code(code: u16) -> Option<UrbanRural> {
 
 /// Urban/rural from a 城乡类型 cell (城市, 农村社区, 村委会, urban, …); `None` if unknown.
 pub fn urban_rural_word(value: &str) -> Option<UrbanRural> {
-    rules().urban_rural.get(&header_key(value)).copied()
+    rules()
+        .urban_rural
+        .get(header_key_cow(value).as_ref())
+        .copied()
 }
 
 /// Yes/no from a cell (是/否, Y/N, √/×, 1/0, true/false, 有/无); `None` if unknown.
 pub fn yes_no(value: &str) -> Option<bool> {
-    rules().yes_no.get(&header_key(value)).copied()
+    rules().yes_no.get(header_key_cow(value).as_ref()).copied()
 }
 
 /// Organization status from a 状态 cell (正常/存续 → active, 注销/撤销 → dissolved).
 pub fn status(value: &str) -> Option<Status> {
-    rules().status.get(&header_key(value)).copied()
+    rules().status.get(header_key_cow(value).as_ref()).copied()
 }
 
 /// Registration form from a 登记形式 cell (登记 → registered, 备案 → filed).
 pub fn registration(value: &str) -> Option<Registration> {
-    rules().registration.get(&header_key(value)).copied()
+    rules()
+        .registration
+        .get(header_key_cow(value).as_ref())
+        .copied()
 }
 
 /// The totals marker (合计, 总计, 小计, …) a cell is or ends with ("合计", "太原市合计",
 /// "合计：" ), if any.
 pub fn total_marker(cell: &str) -> Option<&'static str> {
-    let key = fold(cell);
+    let key = fold_cow(cell);
     let key = key.trim_end_matches([':', '：']);
     rules()
         .totals
@@ -125,7 +131,7 @@ pub fn total_marker(cell: &str) -> Option<&'static str> {
 
 /// The note marker (注：, 填表人, 说明：, …) a cell starts with, if any.
 pub fn note_marker(cell: &str) -> Option<&'static str> {
-    let key = fold(cell);
+    let key = fold_cow(cell);
     rules()
         .notes
         .iter()
