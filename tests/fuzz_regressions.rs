@@ -353,3 +353,26 @@ fn damaged_ole_containers_are_refused_without_growing() {
         assert!(e.to_string().contains("OLE container is damaged"), "{e}");
     }
 }
+
+/// Found by the workbook_reader fuzz target (session 5): a sheet's DIMENSIONS record
+/// declaring 2,147,155,890 rows × 20,340 columns made calamine reserve room for every
+/// cell of that rectangle (1.7 PB: the allocation failed and aborted the process, which
+/// no `catch_unwind` can stop). A record beyond BIFF8's 65,536 rows × 256 columns is
+/// refused before calamine reads the workbook, naming what it declared.
+#[test]
+fn xls_dimensions_beyond_the_format_are_refused() {
+    let cases = inputs("workbook_reader-dimensions");
+    assert!(!cases.is_empty());
+    for (p, bytes) in cases {
+        let e = read("fuzz.xls", &bytes).expect_err("a damaged workbook");
+        assert!(
+            matches!(e, IngestError::BadWorkbook { .. }),
+            "{}: {e}",
+            p.display()
+        );
+        assert!(
+            e.to_string().contains("2147155890 rows × 20340 columns"),
+            "{e}"
+        );
+    }
+}

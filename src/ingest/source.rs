@@ -1161,9 +1161,14 @@ fn open_book(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<Book, IngestError
         }
         match xls_far_cell(&bytes) {
             Ok(None) => {}
-            Ok(Some((row, col))) => {
+            Ok(Some(XlsFault::FarCell { row, col })) => {
                 return Err(not_valid(&format!(
                     "：第 {row} 行第 {col} 列有单元格，超出 XLS 的 256 列，文件已损坏 / a cell at row {row}, column {col}, beyond the 256 columns of the format"
+                )));
+            }
+            Ok(Some(XlsFault::Dimensions { rows, cols })) => {
+                return Err(not_valid(&format!(
+                    "：工作表声明的范围为 {rows} 行 × {cols} 列，超出 XLS 的 65536 行 × 256 列，文件已损坏 / a sheet declares {rows} rows × {cols} columns, beyond the 65,536 × 256 of the format"
                 )));
             }
             // calamine is more lenient than the cfb crate and, on a container damaged
@@ -1201,13 +1206,24 @@ fn open_book(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<Book, IngestError
     Err(not_valid(""))
 }
 
+/// Why an XLS workbook stream is refused before calamine reads it.
+#[derive(Debug, PartialEq, Eq)]
+enum XlsFault {
+    /// A cell beyond the format's 256 columns (1-based row and column).
+    FarCell { row: u32, col: u32 },
+    /// A sheet's DIMENSIONS record declares more rows or columns than the format has:
+    /// calamine reserves room for every cell of that rectangle up front (found by
+    /// fuzzing: a record asking for 1.7 PB aborted the process).
+    Dimensions { rows: u64, cols: u64 },
+}
+
 /// The first cell of an XLS (BIFF) workbook stream that lies beyond the format's 256
 /// columns, as (1-based row, 1-based column). calamine builds each sheet as a dense range
 /// over the bounding box of its cells before any limit of ours can apply: one crafted cell
 /// at column 62,980 asked for 22 GB (found by fuzzing). Within 256 columns and BIFF's
 /// 65,536 rows the box stays bounded. `Ok(None)` when every cell is in range; `Err(())`
 /// when the container or its workbook stream cannot be read (damaged, or no workbook).
-fn xls_far_cell(bytes: &[u8]) -> Result<Option<(u32, u32)>, ()> {
+fn xls_far_cell(bytes: &[u8]) -> Result<Option<XlsFault>, ()> {
     /// Records that start with a cell's row and column (u16 each): FORMULA, RSTRING,
     /// LABELSST, BLANK, NUMBER, LABEL, BOOLERR, RK; MULRK and MULBLANK start with the row
     /// and first column and end with the last column.
@@ -1215,6 +1231,7 @@ fn xls_far_cell(bytes: &[u8]) -> Result<Option<(u32, u32)>, ()> {
         0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E,
     ];
     const MULTI: [u16; 2] = [0x00BD, 0x00BE];
+    const DIMENSIONS: u16 = 0x0200;
     const COLUMNS: u16 = 256;
     let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(|_| ())?;
     let name = ["/Workbook", "/Book"]
@@ -1239,11 +1256,45 @@ fn xls_far_cell(bytes: &[u8]) -> Result<Option<(u32, u32)>, ()> {
         };
         if let (Some(row), Some(col)) = (u16_at(body, 0), col) {
             if col >= COLUMNS {
-                return Ok(Some((u32::from(row) + 1, u32::from(col) + 1)));
+                return Ok(Some(XlsFault::FarCell {
+                    row: u32::from(row) + 1,
+                    col: u32::from(col) + 1,
+                }));
+            }
+        }
+        if kind == DIMENSIONS {
+            if let Some(fault) = xls_dimensions(body) {
+                return Ok(Some(fault));
             }
         }
     }
     Ok(None)
+}
+
+/// The rectangle a DIMENSIONS record makes calamine reserve, read as calamine reads it
+/// (`parse_dimensions` in calamine's xls.rs, with its wrapping arithmetic), when it is
+/// larger than BIFF8's 65,536 rows × 256 columns.
+fn xls_dimensions(body: &[u8]) -> Option<XlsFault> {
+    let u16_at = |o: usize| {
+        body.get(o..o + 2)
+            .map(|x| u32::from(u16::from_le_bytes([x[0], x[1]])))
+    };
+    let u32_at = |o: usize| {
+        body.get(o..o + 4)
+            .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+    };
+    let (rf, rl, cf, cl) = match body.len() {
+        10 => (u16_at(0)?, u16_at(2)?, u16_at(4)?, u16_at(6)?),
+        14 | 16 => (u32_at(0)?, u32_at(4)?, u16_at(8)?, u16_at(10)?),
+        _ => return None,
+    };
+    let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+    if rl < 1 || cl < 1 {
+        return None;
+    }
+    let rows = u64::from((rl - 1).wrapping_sub(rf).wrapping_add(1));
+    let cols = u64::from((cl - 1).wrapping_sub(cf).wrapping_add(1));
+    (rows > 65_536 || cols > 256).then_some(XlsFault::Dimensions { rows, cols })
 }
 
 /// Whether the sector allocation table (FAT) of an OLE/CFB container has a cycle.
@@ -1863,6 +1914,46 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(check_zip_parts(Path::new("b.xlsx"), &bytes, 1 << 20).is_ok());
+    }
+
+    /// DIMENSIONS records as calamine reads them: BIFF8's full 65,536 × 256 passes, one
+    /// row or column more, or an end before the start (which calamine's arithmetic wraps
+    /// into billions of rows), is refused.
+    #[test]
+    fn xls_dimensions_within_the_format_pass() {
+        let biff8 = |rf: u32, rl: u32, cf: u16, cl: u16| {
+            let mut b = Vec::new();
+            b.extend(rf.to_le_bytes());
+            b.extend(rl.to_le_bytes());
+            b.extend(cf.to_le_bytes());
+            b.extend(cl.to_le_bytes());
+            b.extend([0, 0]);
+            b
+        };
+        assert_eq!(xls_dimensions(&biff8(0, 65_536, 0, 256)), None);
+        assert_eq!(xls_dimensions(&biff8(0, 0, 0, 0)), None);
+        assert_eq!(
+            xls_dimensions(&biff8(0, 65_537, 0, 256)),
+            Some(XlsFault::Dimensions {
+                rows: 65_537,
+                cols: 256
+            })
+        );
+        assert_eq!(
+            xls_dimensions(&biff8(0, 10, 0, 257)),
+            Some(XlsFault::Dimensions {
+                rows: 10,
+                cols: 257
+            })
+        );
+        // rows 5..=2: (2 - 5 + 1) wraps to 4,294,967,294.
+        assert_eq!(
+            xls_dimensions(&biff8(5, 3, 0, 1)),
+            Some(XlsFault::Dimensions {
+                rows: 4_294_967_294,
+                cols: 1
+            })
+        );
     }
 
     #[test]
