@@ -1186,7 +1186,7 @@ fn strip_province(mut scope: Vec<String>, province: &str) -> Vec<String> {
 fn detect_province(ds: &Dataset) -> Option<String> {
     for c in &ds.communities {
         if !c.place.province.is_empty() {
-            return Some(c.place.province.clone());
+            return Some(c.place.province.to_string());
         }
         if let Some(p) = c.code.as_deref().and_then(provinces::province_of_code) {
             return Some(p.to_string());

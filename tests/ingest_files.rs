@@ -130,9 +130,9 @@ fn xls_communities() {
     assert_eq!(t.rows_read, typed(&ds, t.kind) + t.skipped_total());
     let c = &ds.communities;
     assert_eq!(c.len(), 3);
-    assert_eq!(c[0].place.county, "鄠邑区");
-    assert_eq!(c[1].place.street, "薛圐圙乡");
-    assert_eq!(c[1].place.community, "赤泥窊村委会");
+    assert_eq!(&*c[0].place.county, "鄠邑区");
+    assert_eq!(&*c[1].place.street, "薛圐圙乡");
+    assert_eq!(&*c[1].place.community, "赤泥窊村委会");
     assert_eq!(c[1].urban_rural_code, Some(220));
     assert_eq!(c[1].code.as_deref(), Some("140928203201"));
     assert_eq!(c[2].urban_rural_code, Some(121));

@@ -248,7 +248,11 @@ fn normalization_never_merges_two_places_of_the_real_lists() {
             for (parent, name) in [(&p.city, &p.county), (&p.county, &p.street)] {
                 let key = (parent.to_string(), fold(&clean_cell(name)));
                 if let Some(other) = names.insert(key, name.to_string()) {
-                    assert_eq!(&other, name, "{path}: {other} and {name} fold together");
+                    assert_eq!(
+                        other.as_str(),
+                        &**name,
+                        "{path}: {other} and {name} fold together"
+                    );
                 }
             }
         }
@@ -293,7 +297,7 @@ proptest! {
         let community = if drop_suffix {
             strip_committee_suffix(&p.community).to_string()
         } else {
-            p.community.clone()
+            p.community.to_string()
         };
         // The organization row goes through the ledger reader, as written in a CSV.
         let cells = [

@@ -27,6 +27,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use crate::issue::DataIssue;
+use crate::issue::Text;
 pub use error::{IngestError, Limit};
 pub use inputs::{read_inputs_all, ReadOutcome};
 pub use schema::{FieldSpec, TableKind};
@@ -515,15 +516,15 @@ impl std::fmt::Display for PassedOver {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Place {
     /// 省 (optional column; empty when absent).
-    pub province: String,
+    pub province: Text,
     /// 市
-    pub city: String,
+    pub city: Text,
     /// 县区
-    pub county: String,
+    pub county: Text,
     /// 街道乡镇
-    pub street: String,
+    pub street: Text,
     /// 社区/村
-    pub community: String,
+    pub community: Text,
 }
 
 /// Urban or rural (城市社区 / 农村社区).

@@ -1,7 +1,7 @@
 //! Grid + header → typed rows, with every row below the header accounted for.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -92,6 +92,8 @@ pub fn check_credit_code(code: &str) -> Result<(), CreditFault> {
 /// A data row being parsed: its cells by field, and the problems found.
 struct RowCtx<'a> {
     row: &'a GridRow,
+    /// The place names met so far (one shared copy of each).
+    names: &'a mut Names,
     header: &'a HeaderMatch,
     fills: &'a HashMap<(u32, usize), Cell>,
     origin: Origin,
@@ -124,13 +126,6 @@ impl<'a> RowCtx<'a> {
         } else {
             Some((h, t))
         }
-    }
-
-    /// Folded text, empty when absent.
-    fn folded(&self, field: &str) -> String {
-        self.text(field)
-            .map(|(_, t)| fold_cow(&t).into_owned())
-            .unwrap_or_default()
     }
 
     /// Folded text of a required field; records an error when blank.
@@ -248,14 +243,37 @@ impl<'a> RowCtx<'a> {
         Some(folded)
     }
 
-    fn place(&self) -> Place {
+    fn place(&mut self) -> Place {
+        let mut name = |field: &str| {
+            let t = self.text(field);
+            let folded = t.as_ref().map(|(_, t)| fold_cow(t));
+            self.names.get(folded.as_deref().unwrap_or(""))
+        };
         Place {
-            province: self.folded("province"),
-            city: self.folded("city"),
-            county: self.folded("county"),
-            street: self.folded("street"),
-            community: self.folded("community"),
+            province: name("province"),
+            city: name("city"),
+            county: name("county"),
+            street: name("street"),
+            community: name("community"),
         }
+    }
+}
+
+/// Interned place names: each distinct name is stored once and shared by every row
+/// that writes it (a national ledger writes a few hundred thousand names millions of
+/// times).
+#[derive(Default)]
+pub struct Names(HashSet<Text, foldhash::fast::RandomState>);
+
+impl Names {
+    /// The shared copy of `name`.
+    pub fn get(&mut self, name: &str) -> Text {
+        if let Some(t) = self.0.get(name) {
+            return t.clone();
+        }
+        let t: Text = name.into();
+        self.0.insert(t.clone());
+        t
     }
 }
 
@@ -591,8 +609,8 @@ const PARALLEL_ROWS: usize = 20_000;
 fn parse_one(
     row: &GridRow,
     table: u32,
-    hm: &HeaderMatch,
-    fills: &HashMap<(u32, usize), Cell>,
+    (hm, fills): (&HeaderMatch, &HashMap<(u32, usize), Cell>),
+    names: &mut Names,
     ds: &mut Dataset,
     info: &mut TableInfo,
 ) {
@@ -621,6 +639,7 @@ fn parse_one(
     }
     let mut ctx = RowCtx {
         row,
+        names,
         header: hm,
         fills,
         origin,
@@ -694,6 +713,7 @@ pub fn ingest_rows(
         used: 0,
     };
     let fills = merge_fills(&head, hm.header_rows.1);
+    let mut names: Vec<Names> = Vec::new();
     let mut pending: Vec<GridRow> = head.rows;
     pending.drain(..hm.data_start.min(pending.len()));
     let mut more = more;
@@ -705,7 +725,15 @@ pub fn ingest_rows(
             .map_or(0, |i| i + 1);
         if ready > 0 {
             let rest = pending.split_off(ready);
-            parse_block(&pending, table, &hm, &fills, opts, ds, &mut info);
+            parse_block(
+                &pending,
+                table,
+                (&hm, &fills),
+                &mut names,
+                opts,
+                ds,
+                &mut info,
+            );
             pending = rest;
         }
         match more.next() {
@@ -722,32 +750,38 @@ pub fn ingest_rows(
 fn parse_block(
     data: &[GridRow],
     table: u32,
-    hm: &HeaderMatch,
-    fills: &HashMap<(u32, usize), Cell>,
+    header: (&HeaderMatch, &HashMap<(u32, usize), Cell>),
+    names: &mut Vec<Names>,
     opts: &IngestOptions,
     ds: &mut Dataset,
     info: &mut TableInfo,
 ) {
-    let parse = |rows: &[GridRow], ds: &mut Dataset, info: &mut TableInfo| {
+    let parse = |rows: &[GridRow], names: &mut Names, ds: &mut Dataset, info: &mut TableInfo| {
         for row in rows {
-            parse_one(row, table, hm, fills, ds, info);
+            parse_one(row, table, header, names, ds, info);
         }
     };
     let threads = opts.thread_count().min(data.len() / PARALLEL_ROWS).max(1);
+    if names.len() < threads {
+        names.resize_with(threads, Names::default);
+    }
     if threads == 1 {
-        parse(data, ds, info);
+        if let Some(n) = names.first_mut() {
+            parse(data, n, ds, info);
+        }
         return;
     }
     let chunk = data.len().div_ceil(threads);
     let parts: Vec<(Dataset, TableInfo)> = std::thread::scope(|s| {
         let handles: Vec<_> = data
             .chunks(chunk)
-            .map(|rows| {
+            .zip(names.iter_mut())
+            .map(|(rows, names)| {
                 let mut part = (Dataset::default(), info.clone());
                 part.1.rows_read = 0;
                 part.1.skipped = Default::default();
                 s.spawn(move || {
-                    parse(rows, &mut part.0, &mut part.1);
+                    parse(rows, names, &mut part.0, &mut part.1);
                     part
                 })
             })
@@ -942,8 +976,8 @@ mod tests {
         let a = &ds.organizations[0];
         assert_eq!(a.origin, Origin { table: 0, row: 3 });
         assert_eq!(a.name, "迎泽区文体协会");
-        assert_eq!(a.place.city, "太原市");
-        assert_eq!(a.place.community, "迎泽社区");
+        assert_eq!(&*a.place.city, "太原市");
+        assert_eq!(&*a.place.community, "迎泽社区");
         assert_eq!(a.category.as_deref(), Some("文体活动类"));
         assert_eq!(a.registration, Some(Registration::Filed));
         assert_eq!(a.founded, NaiveDate::from_ymd_opt(2021, 3, 5));
@@ -952,7 +986,7 @@ mod tests {
         assert_eq!(a.status, None);
 
         let b = &ds.organizations[1];
-        assert_eq!(b.place.city, "太原市", "filled from the vertical merge");
+        assert_eq!(&*b.place.city, "太原市", "filled from the vertical merge");
         assert_eq!(b.category.as_deref(), Some("养老类"));
         assert_eq!(b.founded, NaiveDate::from_ymd_opt(2021, 3, 1));
         assert_eq!(b.status, Some(Status::Dissolved));
@@ -1045,7 +1079,7 @@ mod tests {
         assert_eq!(ds.tables[0].kind, TableKind::Communities);
         assert_eq!(ds.communities.len(), 2);
         let c = &ds.communities[0];
-        assert_eq!(c.place.street, "薛圐圙乡");
+        assert_eq!(&*c.place.street, "薛圐圙乡");
         assert_eq!(c.kind, Some(UrbanRural::Rural));
         assert_eq!(c.urban_rural_code, Some(220));
         assert_eq!(c.code.as_deref(), Some("140928203201"));
@@ -1170,8 +1204,8 @@ mod tests {
         assert_eq!(t.rows_read, 5);
         assert_eq!(ds.communities.len(), 2);
         assert_eq!(t.rows_read, typed_rows(&ds) + t.skipped_total());
-        assert_eq!(ds.communities[1].place.street, "薛圐圙乡");
-        assert_eq!(ds.communities[0].place.county, "鄠邑区");
+        assert_eq!(&*ds.communities[1].place.street, "薛圐圙乡");
+        assert_eq!(&*ds.communities[0].place.county, "鄠邑区");
         assert_eq!(ds.communities[1].origin.row, 4);
         // --rejects: original cells of the skipped totals row.
         let origin = Origin { table: 0, row: 6 };

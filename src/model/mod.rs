@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::ingest::{
     text, values, DataIssue, Dataset, Origin, Outcome, Registration, SkipReason, Status, TableInfo,
 };
-use crate::issue::{Amount, IssueKind, RecordKind};
+use crate::issue::{Amount, IssueKind, RecordKind, Text};
 use dedup::Dedup;
 pub use dedup::{Submission, OVERLAP_DEN, OVERLAP_NUM};
 use places::{Lookup, PlaceForms, PlaceRules, Route};
@@ -203,8 +203,8 @@ impl PlaceRoutes {
             let written = cells
                 .iter()
                 .filter(|c| !c.is_empty())
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
+                .map(|c| &***c)
+                .collect::<Vec<&str>>()
                 .join(" ");
             self.examples.push(RouteExample {
                 route,
@@ -413,7 +413,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             row.code
                 .as_deref()
                 .and_then(provinces::province_of_code)
-                .map(str::to_string)
+                .map(Text::from)
         };
         if let Some(rp) = &row_province {
             if !provinces::same_province(rp, &opts.province) {
@@ -424,8 +424,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                     None,
                     SkipReason::OutOfScope,
                     IssueKind::OtherProvince {
-                        community: Some(p.community.as_str().into()),
-                        province: rp.as_str().into(),
+                        community: Some(p.community.clone()),
+                        province: rp.clone(),
                         audited: opts.province.as_str().into(),
                     },
                 );
@@ -449,7 +449,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 None,
                 SkipReason::Duplicate,
                 IssueKind::DuplicateCommunity {
-                    community: p.community.as_str().into(),
+                    community: p.community.clone(),
                     street: regions.path(street).into(),
                 },
             );
@@ -481,7 +481,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 None,
                 SkipReason::OutOfScope,
                 IssueKind::OutOfScope {
-                    name: Some(p.community.as_str().into()),
+                    name: Some(p.community.clone()),
                     place: regions.path(street).into(),
                 },
             );
@@ -526,7 +526,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                         origin: Some(row.origin),
                         column: None,
                         kind: IssueKind::Unclassified {
-                            community: p.community.as_str().into(),
+                            community: p.community.clone(),
                         },
                         outcome: Outcome::Counted,
                     });

@@ -137,7 +137,7 @@ impl<'a> Resolver<'a> {
                 reason: SkipReason::OutOfScope,
                 kind: IssueKind::OtherProvince {
                     community: None,
-                    province: p.province.as_str().into(),
+                    province: p.province.clone(),
                     audited: self.province_name.into(),
                 },
                 matched: None,
@@ -165,7 +165,7 @@ impl<'a> Resolver<'a> {
             Lookup::Enclosing => return Err(city_blank()),
             other => return Err(self.not_one(PlaceColumn::City, self.province, &p.city, other)),
         };
-        let lower_blank = |cells: &[&String]| cells.iter().all(|c| c.is_empty());
+        let lower_blank = |cells: &[&Text]| cells.iter().all(|c| c.is_empty());
         if p.county.is_empty() {
             return Ok((city, route));
         }
@@ -219,7 +219,7 @@ impl<'a> Resolver<'a> {
             Ok(c) => Ok((c, route)),
             // The street's own name repeated in the community cell (and no community of
             // that name): the row is at the street.
-            Err(_) if p.community == self.regions.get(street).name => {
+            Err(_) if *p.community == *self.regions.get(street).name => {
                 Ok((street, route.max(Route::Variant)))
             }
             Err(miss) => Err(miss),
@@ -236,7 +236,7 @@ impl<'a> Resolver<'a> {
         year: Option<i32>,
     ) -> Result<(RegionId, Route), Miss> {
         let successors = self.names(candidates);
-        let county: Text = p.county.as_str().into();
+        let county: Text = p.county.clone();
         if p.street.is_empty() {
             return Err(Miss {
                 column: PlaceColumn::County,
@@ -269,7 +269,7 @@ impl<'a> Resolver<'a> {
                     county,
                     year,
                     successors,
-                    street: p.street.as_str().into(),
+                    street: p.street.clone(),
                 },
                 matched: Some(city),
             }),
@@ -280,7 +280,7 @@ impl<'a> Resolver<'a> {
                     county,
                     year,
                     successors,
-                    street: p.street.as_str().into(),
+                    street: p.street.clone(),
                     candidates: self.names(many),
                 },
                 matched: Some(city),

@@ -8,7 +8,7 @@ use crate::ingest::{CommunityRow, OrganizationRow, Place, TableKind, UrbanRural}
 
 fn place(city: &str, county: &str, street: &str, community: &str) -> Place {
     Place {
-        province: String::new(),
+        province: "".into(),
         city: city.into(),
         county: county.into(),
         street: street.into(),

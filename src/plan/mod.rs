@@ -417,8 +417,8 @@ pub fn detect(ds: &Dataset, plans: &[Plan]) -> Vec<String> {
     let cities: std::collections::HashSet<&str> = ds
         .communities
         .iter()
-        .map(|c| c.place.city.as_str())
-        .chain(ds.organizations.iter().map(|o| o.place.city.as_str()))
+        .map(|c| &*c.place.city)
+        .chain(ds.organizations.iter().map(|o| &*o.place.city))
         .collect();
     plans
         .iter()
