@@ -694,8 +694,8 @@ fn apply_explanations(args: &AuditArgs, results: &mut [audit::AuditResult]) -> R
     let ids: Vec<String> = first.targets.iter().map(|t| t.target.id.clone()).collect();
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     ingest::source::check_file(&path, args.input.max_plan_size, "--max-plan-size")?;
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read the explanations {}", path.display()))?;
+    // Not UTF-8: a diagnostic naming the byte offset, like a plan file's.
+    let text = plan::read_text(&path).map_err(|e| anyhow!("{e}"))?;
     let ex = plan::parse_explanations(&path.display().to_string(), &text, &plan_id, &ids)
         .map_err(|e| anyhow!("{e}"))?;
     let today = chrono::Local::now().date_naive();

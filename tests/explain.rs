@@ -182,6 +182,25 @@ fn unknown_targets_and_regions_are_located_with_a_suggestion() {
     );
 }
 
+/// An explanations file saved as GBK (not UTF-8) names the first invalid byte: line 3,
+/// `region = "` is 10 bytes, so 晋 (0xBD 0xFA in GBK) starts at byte offset 39
+/// (`[[explanation]]` 15 bytes and a newline, `target = "rural-pilot"` 22 and a newline)
+/// + 10 = 49, column 11.
+#[test]
+fn an_explanations_file_not_in_utf8_names_the_byte() {
+    let dir = tmp();
+    let ex = dir.path().join("ex.toml");
+    let text = entry("rural-pilot", "晋城市", "2099-12-31");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    if let Err(e) = std::fs::write(&ex, &gbk) {
+        panic!("{e}");
+    }
+    let (code, _, err) = audit(&["--explain", &ex.display().to_string()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("ex.toml:3:11"), "{err}");
+    assert!(err.contains("invalid byte 0xBD at byte offset 49"), "{err}");
+}
+
 #[test]
 fn a_file_beside_the_inputs_is_found_unless_no_explain() {
     let dir = tmp();
