@@ -79,8 +79,13 @@ pub enum Command {
         shell: Shell,
     },
     /// Print the manual page (roff), generated from these definitions:
-    /// `zhibiao man > ~/.local/share/man/man1/zhibiao.1`.
-    Man,
+    /// `zhibiao man > ~/.local/share/man/man1/zhibiao.1`; with `--dir`, write it and a page
+    /// for each subcommand (zhibiao-audit.1, …) into that folder.
+    Man {
+        /// Folder to write zhibiao.1 and the subcommands' pages into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Show or check a plan.
     Plan {
         /// What to do with the plan.

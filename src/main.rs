@@ -219,9 +219,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output::print(&completions(shell))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
+        Command::Man { dir } => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            if let Some(dir) = dir {
+                std::fs::create_dir_all(&dir)
+                    .and_then(|()| clap_mangen::generate_to(cmd, &dir))
+                    .with_context(|| format!("man pages into {}", dir.display()))?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let mut page = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            clap_mangen::Man::new(cmd)
                 .render(&mut page)
                 .context("man page")?;
             output::print(&page)?;

@@ -695,6 +695,15 @@ fn completions_and_man_page_come_from_the_clap_definitions() {
         out.contains("audit") && out.contains("completions"),
         "{out}"
     );
+    // --dir: a page for the command and one per subcommand.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let man = dir.path().join("man1");
+    let (code, _, err) = stdout_of(&["man", "--dir", &man.display().to_string()]);
+    assert_eq!(code, 0, "{err}");
+    for page in ["zhibiao.1", "zhibiao-audit.1", "zhibiao-plan-check.1"] {
+        let text = std::fs::read_to_string(man.join(page)).unwrap_or_default();
+        assert!(text.contains(".TH"), "{page}: {text}");
+    }
 }
 
 #[test]

@@ -828,3 +828,60 @@ fn plan_show_gives_thresholds_levels_due_dates_and_milestones() {
     );
     assert!(text.contains("threshold: ≥ 5 records"), "{text}");
 }
+
+/// The whole rendering of a file with three errors, as `plan check` prints it (read and
+/// checked by hand: the columns are worked out in `every_error_of_a_file_is_reported_in_order`
+/// and `misspelt_plan_key_and_filter_field_get_suggestions`; `measure = ` is 10 characters,
+/// so "cuont" is at 16:11 under 7 carets; `category = "枢纽性"` starts at 17:59 and its 8
+/// display columns get 8 carets; "4/0" at 18:7).
+#[test]
+fn the_rendering_of_several_errors_is_exact() {
+    let text = "[plan]
+id = \"t\"
+title = \"t\"
+issuer = \"x\"
+province = \"山西省\"
+province_code = \"14\"
+reporting_units = [\"太原市\"]
+period_start = 2021-01-01
+due = 2023-12-31
+
+[[target]]
+id = \"a\"
+clause = \"一\"
+text = \"t\"
+note = \"n\"
+measure = \"cuont\"
+records = { table = \"organizations\", where = { category = \"枢纽性\" } }
+min = \"4/0\"
+level = \"city\"
+";
+    let shown = match parse("p.toml", text) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("expected errors"),
+    };
+    let expected = "错误 error: unknown measure \"cuont\"; expected one of: density, coverage, count, yearly_count, info
+  --> p.toml:16:11
+   |
+16 | measure = \"cuont\"
+   |           ^^^^^^^
+   |
+   = 提示 help: did you mean `count`? / 是否应为 `count`？
+
+错误 error: unknown value \"枢纽性\"; expected one of: 枢纽型, 支持型, 社会工作服务机构, 生活服务类, 公益慈善类, 文体活动类, 专业调处类
+  --> p.toml:17:59
+   |
+17 | records = { table = \"organizations\", where = { category = \"枢纽性\" } }
+   |                                                           ^^^^^^^^
+   |
+   = 提示 help: did you mean `枢纽型`? / 是否应为 `枢纽型`？
+
+错误 error: expected a non-negative number or decimal (10, 0.5, \"0.8\") or a fraction (\"1/3\")
+  --> p.toml:18:7
+   |
+18 | min = \"4/0\"
+   |       ^^^^^
+
+错误 error: 共 3 个错误 / 3 errors";
+    assert_eq!(shown, expected, "\n{shown}");
+}
