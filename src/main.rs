@@ -49,13 +49,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
-            // Plan diagnostics carry their own prefix, one per diagnostic.
-            let text = format!("{e:#}");
-            let _ = if text.starts_with(plan::diag::ERROR_PREFIX) {
-                writeln!(std::io::stderr(), "{text}")
-            } else {
-                writeln!(std::io::stderr(), "{}: {text}", plan::diag::ERROR_PREFIX)
-            };
+            let _ = writeln!(std::io::stderr(), "{}", error_text(&format!("{e:#}")));
             ExitCode::from(2)
         }
         Err(payload) => {
@@ -68,6 +62,21 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "{fatal}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The text of an error for stderr, with one "错误 error:" prefix: plan-family diagnostics
+/// carry their own, one per diagnostic, so a context before the first (`--places: 错误
+/// error: …`) goes after it instead (`错误 error: --places: …`).
+fn error_text(text: &str) -> String {
+    let prefix = format!("{}: ", plan::diag::ERROR_PREFIX);
+    if text.starts_with(&prefix) {
+        return text.to_string();
+    }
+    let first_line = text.lines().next().unwrap_or_default();
+    match first_line.find(&format!(": {prefix}")) {
+        Some(i) => format!("{prefix}{}: {}", &text[..i], &text[i + 2 + prefix.len()..]),
+        None => format!("{prefix}{text}"),
     }
 }
 
