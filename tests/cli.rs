@@ -676,6 +676,8 @@ fn completions_and_man_page_come_from_the_clap_definitions() {
         out.contains("--as-of") && out.contains("--fail-on"),
         "{out}"
     );
+    // The localized value parsers still offer their values (--by).
+    assert!(out.contains("city county street"), "{out}");
     let (code, out, err) = stdout_of(&["completions", "zsh"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("#compdef zhibiao"), "{out}");
