@@ -1,7 +1,11 @@
 //! Command-line definitions (clap). Dispatch lives in `main.rs`.
 
+use std::ffi::OsStr;
+use std::marker::PhantomData;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
@@ -67,6 +71,21 @@ pub enum Command {
     Template(TemplateArgs),
     /// List the built-in plans.
     Plans,
+    /// Print a shell completion script, generated from these definitions:
+    /// `zhibiao completions bash > ~/.local/share/bash-completion/completions/zhibiao`.
+    Completions {
+        /// The shell.
+        #[arg(value_parser = Localized::<Shell>::new())]
+        shell: Shell,
+    },
+    /// Print the manual page (roff), generated from these definitions:
+    /// `zhibiao man > ~/.local/share/man/man1/zhibiao.1`; with `--dir`, write it and a page
+    /// for each subcommand (zhibiao-audit.1, …) into that folder.
+    Man {
+        /// Folder to write zhibiao.1 and the subcommands' pages into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Show or check a plan.
     Plan {
         /// What to do with the plan.
@@ -103,16 +122,16 @@ pub struct InputArgs {
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Encoding of every CSV instead of detecting it (utf-8, gbk, gb18030).
-    #[arg(long, value_name = "ENCODING")]
+    #[arg(long, value_name = "ENCODING", value_parser = parse_encoding)]
     pub encoding: Option<String>,
     /// Force the table kind of a file or sheet whose header is not recognized, or skip it:
     /// `FILE=KIND` or `FILE#SHEET=KIND`, KIND one of communities, organizations,
     /// incubators, projects, events, funds, skip. Repeatable.
-    #[arg(long = "kind", value_name = "FILE[#SHEET]=KIND")]
+    #[arg(long = "kind", value_name = "FILE[#SHEET]=KIND", value_parser = parse_kind)]
     pub kinds: Vec<String>,
     /// Which route decides urban/rural after the 城乡类型 column: the committee type in
     /// the community name (default), or the NBS 城乡分类代码.
-    #[arg(long, value_enum, default_value_t = UrbanRuralRoute::Name)]
+    #[arg(long, value_parser = Localized::<UrbanRuralRoute>::new(), default_value = "name")]
     pub urban_rural: UrbanRuralRoute,
     /// Write every skipped row (file, sheet, row, reason, original cells) to this CSV.
     #[arg(long, value_name = "FILE.csv")]
@@ -146,8 +165,9 @@ pub struct InputArgs {
         long,
         short = 'j',
         value_name = "N",
-        default_value_t = 0,
-        hide_default_value = true
+        default_value = "0",
+        hide_default_value = true,
+        value_parser = parse_threads
     )]
     pub threads: usize,
     /// No progress bar on stderr (it is shown only on a terminal, once reading takes more
@@ -173,12 +193,229 @@ pub struct ShapeArgs {
 
 /// `--max-rows 2000000`.
 fn parse_count(s: &str) -> Result<u32, String> {
-    zhibiao::ingest::source::parse_count(s)
+    zhibiao::ingest::source::parse_count(s).map_err(|en| {
+        say(
+            format!(
+                "“{s}” 不是大于零的整数；可写 2000000 或 2_000_000（最大 {}）",
+                u32::MAX
+            ),
+            en,
+        )
+    })
 }
 
 /// `--max-input-size 4G`, `--max-plan-size 16M`.
 fn parse_size(s: &str) -> Result<u64, String> {
-    zhibiao::ingest::source::parse_size(s)
+    zhibiao::ingest::source::parse_size(s).map_err(|en| {
+        say(
+            format!(
+                "“{s}” 不是有效的大小；可写 500000、64K、512M 或 4G（以 1024 为进位，须大于零）"
+            ),
+            en,
+        )
+    })
+}
+
+/// `-j 4`: a whole number of threads (0: one per core).
+fn parse_threads(s: &str) -> Result<usize, String> {
+    s.trim().parse().map_err(|_| {
+        say(
+            format!("“{s}” 不是线程数；请写整数，如 4（0 表示每核一个）"),
+            format!(
+                "{s:?} is not a thread count; write a whole number such as 4 (0: one per core)"
+            ),
+        )
+    })
+}
+
+/// Whether this run speaks English (`--lang en`); set from the arguments before clap
+/// parses them, so that the value parsers' errors are in the run's language.
+static ENGLISH: AtomicBool = AtomicBool::new(false);
+
+/// Read `--lang en` / `--lang=en` from the raw arguments (before `--`), for the errors of
+/// the value parsers. Anything else leaves the default, Chinese.
+pub fn set_lang_from_args<I: IntoIterator<Item = std::ffi::OsString>>(args: I) {
+    let mut english = false;
+    let mut args = args.into_iter().map(|a| a.to_string_lossy().into_owned());
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--" => break,
+            "--lang" => english = args.next().is_some_and(|v| v.trim() == "en"),
+            _ => {
+                if let Some(v) = a.strip_prefix("--lang=") {
+                    english = v.trim() == "en";
+                }
+            }
+        }
+    }
+    ENGLISH.store(english, Ordering::Relaxed);
+}
+
+/// The message in the run's language.
+fn say(zh: String, en: String) -> String {
+    if ENGLISH.load(Ordering::Relaxed) {
+        en
+    } else {
+        zh
+    }
+}
+
+/// `--as-of` and `--baseline-as-of`: the ledgers' date spellings or a period. The text is
+/// kept as given (dispatch parses it again, infallibly now).
+fn parse_as_of(s: &str) -> Result<String, String> {
+    match zhibiao::ingest::period::parse_as_of(s) {
+        Some(_) => Ok(s.to_string()),
+        None => Err(say(
+            format!(
+                "“{s}” 不是日期；可写 2023-12-31、2023/12/31、2023年12月31日、20231231，\
+                 或期间 2023Q4、2023年四季度、2023-09（取其最后一天）"
+            ),
+            format!(
+                "{s:?} is not a date; write it as 2023-12-31, 2023/12/31, 2023年12月31日, \
+                 20231231, or a period such as 2023Q4, 2023年四季度 or 2023-09 (its last day)"
+            ),
+        )),
+    }
+}
+
+/// `diff --as-of`: a calendar date, YYYY-MM-DD.
+fn parse_iso_date(s: &str) -> Result<String, String> {
+    match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        Ok(_) => Ok(s.to_string()),
+        Err(_) => Err(say(
+            format!("“{s}” 不是日期；请写作 YYYY-MM-DD，如 2023-12-31"),
+            format!("{s:?} is not a date; write it as YYYY-MM-DD, e.g. 2023-12-31"),
+        )),
+    }
+}
+
+/// `--scope 太原市`, `太原市/小店区`, `山西省/太原市/小店区`: one to three names.
+fn parse_scope(s: &str) -> Result<String, String> {
+    let parts: Vec<&str> = s
+        .split('/')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if (1..=3).contains(&parts.len()) {
+        Ok(s.to_string())
+    } else {
+        Err(say(
+            format!("“{s}” 不是范围；请写市或市/县区，如 太原市、太原市/小店区、阳泉、泽州"),
+            format!(
+                "{s:?} is not a scope; write a city or a city/county, e.g. 太原市, 太原市/小店区, 阳泉 or 泽州"
+            ),
+        ))
+    }
+}
+
+/// `--encoding`: a label encoding_rs knows (utf-8, gbk, gb18030, …).
+fn parse_encoding(s: &str) -> Result<String, String> {
+    match encoding_rs::Encoding::for_label(s.trim().as_bytes()) {
+        Some(_) => Ok(s.to_string()),
+        None => Err(say(
+            format!("“{s}” 不是已知的编码；可写 utf-8、gbk 或 gb18030"),
+            format!("{s:?} is not a known encoding; use utf-8, gbk or gb18030"),
+        )),
+    }
+}
+
+/// `--kind FILE=KIND` or `FILE#SHEET=KIND`.
+fn parse_kind(s: &str) -> Result<String, String> {
+    const KINDS: &str = "communities, organizations, incubators, projects, events, funds, skip";
+    let ok = s.rsplit_once('=').is_some_and(|(file, kind)| {
+        !file.trim().is_empty()
+            && (matches!(kind.trim(), "skip" | "ignore")
+                || zhibiao::ingest::TableKind::parse(kind).is_some())
+    });
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(say(
+            format!("“{s}” 不是 文件=类型 或 文件#工作表=类型；类型可为 {KINDS}"),
+            format!("{s:?} is not FILE=KIND or FILE#SHEET=KIND; KIND is one of {KINDS}"),
+        ))
+    }
+}
+
+/// A clap value parser for a `ValueEnum` whose error, in the run's language, names the
+/// accepted values. The values still show in `--help`, the man page and completions.
+#[derive(Clone)]
+pub struct Localized<E>(PhantomData<E>);
+
+impl<E> Localized<E> {
+    /// The parser.
+    pub fn new() -> Self {
+        Localized(PhantomData)
+    }
+}
+
+impl<E> Default for Localized<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for Localized<E> {
+    type Value = E;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<E, clap::Error> {
+        let text = value.to_string_lossy();
+        if let Some(v) = E::value_variants().iter().find(|v| {
+            v.to_possible_value()
+                .is_some_and(|p| p.matches(&text, false))
+        }) {
+            return Ok(v.clone());
+        }
+        let names: Vec<String> = E::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .filter(|p| !p.is_hide_set())
+            .map(|p| p.get_name().to_string())
+            .collect();
+        let flag = arg.map_or_else(String::new, |a| match a.get_long() {
+            Some(l) => format!("--{l} "),
+            None => format!("<{}> ", a.get_id()),
+        });
+        let message = say(
+            format!("{flag}“{text}” 无效；可选：{}", names.join("、")),
+            format!(
+                "{flag}{text:?} is not accepted; use one of: {}",
+                names.join(", ")
+            ),
+        );
+        Err(
+            clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{message}\n"))
+                .with_cmd(cmd),
+        )
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            E::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
+/// `zhibiao completions SHELL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
 }
 
 /// Which route decides urban/rural first after the 城乡类型 column.
@@ -203,7 +440,7 @@ pub struct AuditArgs {
     /// Count records active on this date: 2023-12-31, 2023/12/31, 2023年12月31日, 20231231,
     /// or a period's last day (2023Q4, 2023年四季度, 2023-09). Default: the period in the
     /// inputs' folder or file names (2023Q3/, 2023年三季度台账.xlsx), else today.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
     pub as_of: Option<String>,
     /// The previous snapshot to measure movement from: its files or folder (repeatable),
     /// audited with the same plan at its own as-of date. Adds the change, the pace needed and
@@ -212,14 +449,14 @@ pub struct AuditArgs {
     #[arg(long, value_name = "PREVIOUS", num_args = 1..)]
     pub baseline: Vec<PathBuf>,
     /// As-of date of the baseline; default: the period in its folder or file names.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
     pub baseline_as_of: Option<String>,
     /// Level of the per-region gap table.
-    #[arg(long, value_enum, default_value_t = ByLevel::City)]
+    #[arg(long, value_parser = Localized::<ByLevel>::new(), default_value = "city")]
     pub by: ByLevel,
     /// Restrict to one city or county, e.g. 太原市, 太原市/小店区, or as people write them:
     /// 阳泉, 泽州 (a county alone, when it names one place), 阳泉市城区.
-    #[arg(long, value_name = "CITY[/COUNTY]")]
+    #[arg(long, value_name = "CITY[/COUNTY]", value_parser = parse_scope)]
     pub scope: Option<String>,
     /// Places of the plan's reporting units declared `places = "user"` (西咸新区 in
     /// shaanxi-2019): a TOML file of `[[unit]]` tables with `name` and `places`, e.g.
@@ -227,7 +464,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE.toml")]
     pub units: Option<PathBuf>,
     /// Format of standard output, and of -o files whose extension says nothing.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = Localized::<FormatArg>::new())]
     pub format: Option<FormatArg>,
     /// Write the report to FILE, the format taken from its extension: .csv .json .txt .pdf
     /// .html .md .xlsx .xml (JUnit). Repeatable: `-o 报告.pdf -o gaps.csv -o gaps.xlsx`.
@@ -236,21 +473,21 @@ pub struct AuditArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub outputs: Vec<PathBuf>,
     /// When to exit 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    #[arg(long, value_parser = Localized::<FailOn>::new(), default_value = "error")]
     pub fail_on: FailOn,
     /// Write CSV without the UTF-8 byte-order mark (the BOM lets Excel on Chinese Windows
     /// open it correctly).
     #[arg(long)]
     pub no_bom: bool,
     /// Language of the reports' words (CSV/JSON column names stay as they are).
-    #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+    #[arg(long, value_parser = Localized::<LangArg>::new(), default_value = "zh")]
     pub lang: LangArg,
     /// Font for the PDF instead of the embedded Noto Sans SC: PATH or PATH:INDEX for a
     /// face of a collection (.ttc), e.g. /usr/share/fonts/simfang.ttf.
     #[arg(long, value_name = "PATH[:INDEX]")]
     pub font: Option<String>,
     /// Colour the terminal table: auto (when a terminal and NO_COLOR is unset), always, never.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    #[arg(long, value_parser = Localized::<ColorArg>::new(), default_value = "auto")]
     pub color: ColorArg,
     /// Record this audit (plan, as-of, input SHA-256s, every result row) in a SQLite
     /// history, created if missing. The same inputs again are not duplicated; other
@@ -375,14 +612,14 @@ pub struct TemplateArgs {
     pub plan: Option<String>,
     /// The city or county whose names the place columns offer, e.g. 阳泉市 or 阳泉市/城区
     /// (as in `audit`; needs a community list). Default: the whole list.
-    #[arg(long, value_name = "CITY[/COUNTY]")]
+    #[arg(long, value_name = "CITY[/COUNTY]", value_parser = parse_scope)]
     pub scope: Option<String>,
     /// The workbook to write (.xlsx); written in full beside its target and renamed into
     /// place; an input is never overwritten.
     #[arg(short = 'o', long = "output", value_name = "FILE.xlsx")]
     pub output: PathBuf,
     /// Encoding of a CSV community list instead of detecting it (utf-8, gbk, gb18030).
-    #[arg(long, value_name = "ENCODING")]
+    #[arg(long, value_name = "ENCODING", value_parser = parse_encoding)]
     pub encoding: Option<String>,
     /// Place forms and former names of your own (as in `audit`).
     #[arg(long, value_name = "FILE.toml")]
@@ -424,17 +661,17 @@ pub struct DiffArgs {
     #[arg(long, value_name = "FILE")]
     pub communities: Option<PathBuf>,
     /// Count records active on this date in the current export (YYYY-MM-DD); default today.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_iso_date)]
     pub as_of: Option<String>,
     /// Count records active on this date in the previous export; default: --as-of.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_iso_date)]
     pub baseline_as_of: Option<String>,
     /// Deepest level of the per-region counts (the province and the levels above are
     /// always shown).
-    #[arg(long, value_enum, default_value_t = ByLevel::County)]
+    #[arg(long, value_parser = Localized::<ByLevel>::new(), default_value = "county")]
     pub by: ByLevel,
     /// Format of standard output, and of -o files whose extension says nothing.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = Localized::<DiffFormatArg>::new())]
     pub format: Option<DiffFormatArg>,
     /// Write every changed record to FILE, the format from its extension (.csv, .xlsx;
     /// the XLSX also holds the per-region counts). Repeatable.
@@ -447,16 +684,16 @@ pub struct DiffArgs {
     #[arg(long)]
     pub no_bom: bool,
     /// Colour the terminal table: auto, always, never.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    #[arg(long, value_parser = Localized::<ColorArg>::new(), default_value = "auto")]
     pub color: ColorArg,
     /// Encoding of every CSV instead of detecting it (utf-8, gbk, gb18030).
-    #[arg(long, value_name = "ENCODING")]
+    #[arg(long, value_name = "ENCODING", value_parser = parse_encoding)]
     pub encoding: Option<String>,
     /// Force the table kind of a file or sheet, or skip it (as in `audit`). Repeatable.
-    #[arg(long = "kind", value_name = "FILE[#SHEET]=KIND")]
+    #[arg(long = "kind", value_name = "FILE[#SHEET]=KIND", value_parser = parse_kind)]
     pub kinds: Vec<String>,
     /// Which route decides urban/rural after the 城乡类型 column.
-    #[arg(long, value_enum, default_value_t = UrbanRuralRoute::Name)]
+    #[arg(long, value_parser = Localized::<UrbanRuralRoute>::new(), default_value = "name")]
     pub urban_rural: UrbanRuralRoute,
     /// Make a passed-over spreadsheet an error (as in `audit`).
     #[arg(long)]

@@ -39,6 +39,8 @@ fn main() -> ExitCode {
     // Ctrl-C removes the temporary files of outputs not yet in place. Should the handler
     // not install, Ctrl-C still stops the run (and may leave a `.….zhibiao-tmp`).
     let _ = output::install_interrupt_handler();
+    // The value parsers' errors speak the run's language (`--lang`), known before parsing.
+    cli::set_lang_from_args(std::env::args_os());
     let cli = Cli::parse();
     // Messages go through `writeln!`, not `eprintln!`, which would panic on a closed
     // standard error.
@@ -47,7 +49,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
-            let _ = writeln!(std::io::stderr(), "错误 error: {e:#}");
+            let _ = writeln!(std::io::stderr(), "{}", error_text(&format!("{e:#}")));
             ExitCode::from(2)
         }
         Err(payload) => {
@@ -60,6 +62,21 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "{fatal}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The text of an error for stderr, with one "错误 error:" prefix: plan-family diagnostics
+/// carry their own, one per diagnostic, so a context before the first (`--places: 错误
+/// error: …`) goes after it instead (`错误 error: --places: …`).
+fn error_text(text: &str) -> String {
+    let prefix = format!("{}: ", plan::diag::ERROR_PREFIX);
+    if text.starts_with(&prefix) {
+        return text.to_string();
+    }
+    let first_line = text.lines().next().unwrap_or_default();
+    match first_line.find(&format!(": {prefix}")) {
+        Some(i) => format!("{prefix}{}: {}", &text[..i], &text[i + 2 + prefix.len()..]),
+        None => format!("{prefix}{text}"),
     }
 }
 
@@ -207,6 +224,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Completions { shell } => {
+            output::print(&completions(shell))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir } => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            if let Some(dir) = dir {
+                std::fs::create_dir_all(&dir)
+                    .and_then(|()| clap_mangen::generate_to(cmd, &dir))
+                    .with_context(|| format!("man pages into {}", dir.display()))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut page)
+                .context("man page")?;
+            output::print(&page)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Plans => {
             let mut text = String::new();
             for p in plan::builtins().context("built-in plan")? {
@@ -238,7 +274,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ingest::source::check_file(Path::new(&plan), max_plan_size, "--max-plan-size")?;
             }
             let p = load_plan(&plan)?;
-            output::print_str(&show_plan(&p))?;
+            output::print_str(&plan::show(&p))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan {
@@ -259,6 +295,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The completion script for `shell`, from the same definitions as `--help`.
+fn completions(shell: cli::Shell) -> Vec<u8> {
+    use clap_complete::Shell;
+    let shell = match shell {
+        cli::Shell::Bash => Shell::Bash,
+        cli::Shell::Zsh => Shell::Zsh,
+        cli::Shell::Fish => Shell::Fish,
+        cli::Shell::Powershell => Shell::PowerShell,
+        cli::Shell::Elvish => Shell::Elvish,
+    };
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "zhibiao", &mut out);
+    out
 }
 
 /// `zhibiao template`: the plan, the scope's places from the community list, the workbook.
@@ -1242,52 +1294,6 @@ fn auto_plan(ds: &Dataset) -> Result<Plan> {
             many.join(", ")
         ),
     }
-}
-
-fn show_plan(p: &Plan) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let m = &p.meta;
-    let _ = writeln!(s, "{} — {}", m.id, m.title);
-    let _ = writeln!(
-        s,
-        "{}{}{} · {} · {} 至 {}",
-        m.issuer,
-        if m.document.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", m.document)
-        },
-        m.issued.map(|d| format!(" · {d}")).unwrap_or_default(),
-        m.province,
-        m.period_start,
-        m.due
-    );
-    let _ = writeln!(
-        s,
-        "报送单位 reporting units: {}",
-        m.reporting_units.join("、")
-    );
-    s.push_str(&plan::describe_units(p));
-    for t in &p.targets {
-        let _ = writeln!(s);
-        let sev = match t.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        let _ = writeln!(
-            s,
-            "[{}] {} · {} · {} level · {sev} · due {}",
-            t.id,
-            t.clause,
-            t.measure.name(),
-            t.level.as_str(),
-            t.due
-        );
-        let _ = writeln!(s, "  原文：{}", t.text);
-        let _ = writeln!(s, "  解释：{}", t.note);
-    }
-    s
 }
 
 /// The `--rejects` CSV (every skipped row with file, sheet, row, reason, message and the

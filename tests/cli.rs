@@ -158,10 +158,17 @@ fn plan_check_reports_line_and_column() {
     assert_eq!(code, 2);
     // The fixture misspells `measure` on line 15 and uses an unknown category on line 27.
     assert!(
-        err.contains("tests/data/bad-plan.toml:15:1: error: unknown field `measur`"),
+        err.contains("错误 error: unknown field `measur`")
+            && err.contains("--> tests/data/bad-plan.toml:15:1"),
         "{err}"
     );
     assert!(err.contains("15 | measur = \"density\""), "{err}");
+    assert!(err.contains("did you mean `measure`?"), "{err}");
+    // One prefix per diagnostic, not one before another.
+    assert!(
+        !err.contains("error: 错误 error") && !err.contains(": error:"),
+        "{err}"
+    );
     let (code, out, _) = stdout_of(&["plan", "check", "rules/shanxi-2021-2023.toml"]);
     assert_eq!(code, 0);
     assert!(out.contains("13 targets"), "{out}");
@@ -172,11 +179,14 @@ fn plan_semantic_errors_are_located_too() {
     let (code, _, err) = stdout_of(&["plan", "check", "tests/data/bad-values.toml"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("bad-values.toml:17:59: error: unknown value \"枢纽性\""),
+        err.contains("错误 error: unknown value \"枢纽性\"")
+            && err.contains("--> tests/data/bad-values.toml:17:59"),
         "{err}"
     );
+    assert!(err.contains("did you mean `枢纽型`?"), "{err}");
     assert!(
-        err.contains("bad-values.toml:30:10: error: attach \"reaches\" is impossible here"),
+        err.contains("错误 error: attach \"reaches\" is impossible here")
+            && err.contains("--> tests/data/bad-values.toml:30:10"),
         "{err}"
     );
 }
@@ -641,4 +651,129 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
     let (_, three, err) = stdout_of(&[&args[..], &["-j", "3", "--quiet"]].concat());
     assert!(!err.contains("reading"), "{err}");
     assert_eq!(one, three);
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_clap_definitions() {
+    let (code, out, err) = stdout_of(&["completions", "bash"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("_zhibiao()"), "{out}");
+    for sub in [
+        "audit",
+        "trend",
+        "inspect",
+        "diff",
+        "template",
+        "plans",
+        "plan",
+        "completions",
+        "man",
+    ] {
+        assert!(out.contains(sub), "{sub} missing");
+    }
+    // Options and their accepted values.
+    assert!(
+        out.contains("--as-of") && out.contains("--fail-on"),
+        "{out}"
+    );
+    // The localized value parsers still offer their values (--by).
+    assert!(out.contains("city county street"), "{out}");
+    let (code, out, err) = stdout_of(&["completions", "zsh"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("#compdef zhibiao"), "{out}");
+    let (code, out, _) = stdout_of(&["completions", "fish"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("complete -c zhibiao"), "{out}");
+    let (code, out, _) = stdout_of(&["completions", "powershell"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Register-ArgumentCompleter"), "{out}");
+    let (code, _, err) = stdout_of(&["completions", "tcsh"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bash") && err.contains("powershell"), "{err}");
+    let (code, out, err) = stdout_of(&["man"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(".TH zhibiao 1"), "{out}");
+    assert!(
+        out.contains("audit") && out.contains("completions"),
+        "{out}"
+    );
+    // --dir: a page for the command and one per subcommand.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let man = dir.path().join("man1");
+    let (code, _, err) = stdout_of(&["man", "--dir", &man.display().to_string()]);
+    assert_eq!(code, 0, "{err}");
+    for page in ["zhibiao.1", "zhibiao-audit.1", "zhibiao-plan-check.1"] {
+        let text = std::fs::read_to_string(man.join(page)).unwrap_or_default();
+        assert!(text.contains(".TH"), "{page}: {text}");
+    }
+}
+
+#[test]
+fn bad_flag_values_name_the_accepted_forms_in_the_language_of_the_run() {
+    // Default (zh).
+    let (code, _, err) = stdout_of(&["audit", "fixtures/demo", "--as-of", "2023-13-45"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("“2023-13-45” 不是日期")
+            && err.contains("2023年12月31日")
+            && err.contains("2023Q4"),
+        "{err}"
+    );
+    assert!(!err.contains("is not a date"), "{err}");
+    // English, with --lang before or after the bad value.
+    for args in [
+        [
+            "audit",
+            "fixtures/demo",
+            "--lang",
+            "en",
+            "--as-of",
+            "2023-13-45",
+        ],
+        [
+            "audit",
+            "fixtures/demo",
+            "--as-of",
+            "2023-13-45",
+            "--lang=en",
+            "-q",
+        ],
+    ] {
+        let (code, _, err) = stdout_of(&args);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("\"2023-13-45\" is not a date")
+                && err.contains("2023-12-31, 2023/12/31")
+                && err.contains("2023Q4"),
+            "{err}"
+        );
+        assert!(!err.contains("不是日期"), "{err}");
+    }
+    // Enumerated values, a size, a scope.
+    let (_, _, err) = stdout_of(&["audit", "fixtures/demo", "--by", "town"]);
+    assert!(
+        err.contains("--by “town” 无效；可选：city、county、street"),
+        "{err}"
+    );
+    let (_, _, err) = stdout_of(&["audit", "fixtures/demo", "--lang", "en", "--by", "town"]);
+    assert!(
+        err.contains("--by \"town\" is not accepted; use one of: city, county, street"),
+        "{err}"
+    );
+    let (_, _, err) = stdout_of(&[
+        "audit",
+        "fixtures/demo",
+        "--lang",
+        "en",
+        "--max-input-size",
+        "lots",
+    ]);
+    assert!(err.contains("not a size") && err.contains("512M"), "{err}");
+    let (_, _, err) = stdout_of(&["audit", "fixtures/demo", "--scope", "a/b/c/d"]);
+    assert!(
+        err.contains("不是范围") && err.contains("太原市/小店区"),
+        "{err}"
+    );
+    let (_, _, err) = stdout_of(&["diff", "a", "b", "--as-of", "2023Q4"]);
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
 }

@@ -284,7 +284,12 @@ fn plan_parser() {
                 assert!(!diags.is_empty(), "{}", p.display());
                 for d in &diags {
                     assert!(d.line >= 1 && d.column >= 1, "{}: {d:?}", p.display());
-                    assert!(d.to_string().starts_with("fuzz.toml:"));
+                    let shown = d.to_string();
+                    assert!(shown.starts_with("错误 error: "), "{shown}");
+                    assert!(
+                        shown.contains(&format!("--> fuzz.toml:{}:{}", d.line, d.column)),
+                        "{shown}"
+                    );
                 }
             }
             Err(e) => panic!("{}: {e}", p.display()),
@@ -309,7 +314,8 @@ fn a_plan_that_is_not_utf8_names_the_offset_line_and_column() {
             assert_eq!(offset, 27);
             let shown = d.to_string();
             assert!(shown.contains(&format!("byte offset {offset}")), "{shown}");
-            assert!(shown.starts_with("gbk-title.toml:3:11: error:"), "{shown}");
+            assert!(shown.starts_with("错误 error: 不是 UTF-8"), "{shown}");
+            assert!(shown.contains("--> gbk-title.toml:3:11"), "{shown}");
             assert!(shown.contains("0xCE"), "{shown}");
         }
         other => panic!("{other:?}"),

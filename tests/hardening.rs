@@ -500,7 +500,10 @@ fn inputs_larger_than_the_limit_are_refused_naming_the_flag() {
     assert_refused(&got, "raise it with --max-plan-size");
     let (code, _, err) = run_in(dir.path(), &["inspect", "demo", "--max-input-size", "lots"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("not a size"), "{err}");
+    assert!(
+        err.contains("不是有效的大小") && err.contains("64K"),
+        "{err}"
+    );
 }
 
 /// The "passed over" lines of `inspect` (已忽略 ignored: …).

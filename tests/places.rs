@@ -282,4 +282,7 @@ fn a_user_places_file_adds_local_names_and_bad_files_are_located() {
         err.contains("bad.toml:5:1") && err.contains("yaer"),
         "{err}"
     );
+    // One prefix, with the flag after it.
+    assert!(err.starts_with("错误 error: --places: "), "{err}");
+    assert_eq!(err.matches("错误 error").count(), 1, "{err}");
 }

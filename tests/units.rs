@@ -332,7 +332,8 @@ fn a_bad_units_file_is_exit_2_with_file_line_column() {
     assert_eq!(code, 2, "{err}");
     // name = "西咸新城" is line 2; the value starts at column 8.
     assert!(
-        err.contains("tests/data/units-bad.toml:2:8: error: unit \"西咸新城\": the plan declares no such unit"),
+        err.contains("错误 error: unit \"西咸新城\": the plan declares no such unit")
+            && err.contains("--> tests/data/units-bad.toml:2:8"),
         "{err}"
     );
     assert!(err.contains("西咸新区"), "{err}");

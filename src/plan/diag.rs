@@ -1,7 +1,25 @@
-//! Plan-file diagnostics with `file:line:column` and the offending text underlined.
+//! Plan-file diagnostics: each is data (the file, `line:column`, the message, a
+//! suggestion, the source line or a window of it) until it is rendered, with
+//! annotate-snippets, as
+//!
+//! ```text
+//! 错误 error: unknown field `measur` in [[target]]
+//!   --> plan.toml:15:1
+//!    |
+//! 15 | measur = "density"
+//!    | ^^^^^^
+//!    |
+//!    = 提示 help: did you mean `measure`? / 是否应为 `measure`？
+//! ```
 
 use std::fmt;
 use std::ops::Range;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+use unicode_width::UnicodeWidthStr;
+
+/// The words before each diagnostic's message: one prefix, in both languages.
+pub const ERROR_PREFIX: &str = "错误 error";
 
 /// An error in a plan file, located in its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +39,8 @@ pub struct Diagnostic {
     /// Column of the underlined text within `source_line`, which is a window of the line
     /// around it when the line is long (a 200 KB line is not echoed whole).
     pub echo_column: usize,
+    /// A suggestion, e.g. "did you mean `measure`?".
+    pub help: Option<String>,
 }
 
 /// Characters of context kept on each side of the underlined text of a long line.
@@ -36,14 +56,17 @@ impl Diagnostic {
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let line = text[..start].matches('\n').count() + 1;
         let column = text[line_start..start].chars().count() + 1;
-        let width = text[start..end.min(line_end).max(start)]
-            .chars()
-            .count()
-            .max(1);
         let full: Vec<char> = text[line_start..line_end]
             .trim_end_matches('\r')
             .chars()
             .collect();
+        // Underline at most to the end of the line (a span over several lines marks its
+        // first), and at least one character (or the end of the line).
+        let width = text[start..end.min(line_end).max(start)]
+            .chars()
+            .count()
+            .min(full.len().saturating_sub(column - 1))
+            .max(1);
         let (source_line, echo_column, width) =
             if full.len() > 2 * ECHO_CONTEXT + width.min(2 * ECHO_CONTEXT) {
                 let from = (column - 1).saturating_sub(ECHO_CONTEXT);
@@ -69,7 +92,61 @@ impl Diagnostic {
             source_line,
             width,
             echo_column,
+            help: None,
         }
+    }
+
+    /// The same diagnostic with a suggestion.
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The byte range of the underlined text in `source_line`.
+    fn echo_span(&self) -> Range<usize> {
+        let byte_at = |chars: usize| {
+            self.source_line
+                .char_indices()
+                .nth(chars)
+                .map_or(self.source_line.len(), |(i, _)| i)
+        };
+        let start = byte_at(self.echo_column.saturating_sub(1));
+        let end = byte_at(self.echo_column.saturating_sub(1) + self.width);
+        start..end.max(start)
+    }
+
+    /// Render with annotate-snippets: the message after one prefix, the position, the
+    /// line (or its window) with the text underlined by display width, the suggestion.
+    pub fn render(&self) -> String {
+        let title = Level::ERROR
+            .with_name(ERROR_PREFIX)
+            .primary_title(self.message.as_str());
+        let mut group = Group::with_title(title).element(
+            Origin::path(self.file.as_str())
+                .line(self.line)
+                .char_column(self.column),
+        );
+        group = group.element(
+            Snippet::source(self.source_line.as_str())
+                .line_start(self.line)
+                .fold(false)
+                .annotation(AnnotationKind::Primary.span(self.echo_span())),
+        );
+        if let Some(help) = &self.help {
+            group = group.element(Level::HELP.with_name("提示 help").message(help.as_str()));
+        }
+        // The window of a long line is at most 2 × 60 + 120 characters wide: never cut.
+        let shown = Renderer::plain()
+            .term_width(usize::MAX / 4)
+            .render(&[group]);
+        // The position is the origin's (the true line and column, also on a window of a
+        // long line), so the snippet has no path of its own, which the renderer marks
+        // with a bare `:::` line: drop it.
+        shown
+            .lines()
+            .filter(|l| l.trim() != ":::")
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -82,48 +159,33 @@ fn clamp_to_char(text: &str, mut i: usize) -> usize {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let num = self.line.to_string();
-        let pad = " ".repeat(num.len());
-        // Underline by display width so that Chinese text lines up in a terminal.
-        let lead: String = self
-            .source_line
-            .chars()
-            .take(self.echo_column - 1)
-            .collect();
-        let marked: String = self
-            .source_line
-            .chars()
-            .skip(self.echo_column - 1)
-            .take(self.width)
-            .collect();
-        let indent = " ".repeat(display_width(&lead));
-        let carets = "^".repeat(display_width(&marked).max(1));
-        writeln!(
-            f,
-            "{}:{}:{}: error: {}",
-            self.file, self.line, self.column, self.message
-        )?;
-        writeln!(f, "{pad} |")?;
-        writeln!(f, "{num} | {}", self.source_line)?;
-        write!(f, "{pad} | {indent}{carets}")
+        f.write_str(&self.render())
     }
 }
 
-/// Terminal columns of a string: East Asian wide and full-width characters take two.
+/// Terminal columns of a string: East Asian wide and full-width characters take two
+/// (Unicode's East Asian Width, as the unicode-width crate reads it).
 pub fn display_width(s: &str) -> usize {
-    s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
-}
-
-fn is_wide(c: char) -> bool {
-    matches!(c as u32,
-        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+    s.width()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The source line echoed (after `N | `) and the caret line (after `  | `).
+    fn echo_and_carets(shown: &str) -> (String, String) {
+        let lines: Vec<&str> = shown.lines().collect();
+        let i = lines
+            .iter()
+            .position(|l| l.contains('^'))
+            .unwrap_or(lines.len() - 1);
+        let after_bar = |l: &str| {
+            l.split_once("| ")
+                .map_or(String::new(), |(_, r)| r.to_string())
+        };
+        (after_bar(lines[i - 1]), after_bar(lines[i]))
+    }
 
     #[test]
     fn locates_line_and_column_in_characters() {
@@ -136,9 +198,26 @@ mod tests {
         // "名称 = " is 5 characters, so the value starts at column 6.
         assert_eq!((d.line, d.column), (2, 6));
         let shown = d.to_string();
-        assert!(shown.starts_with("p.toml:2:6: error: m"), "{shown}");
-        // 名称 is 4 columns wide + " = " → caret at display offset 7.
-        assert!(shown.ends_with("\n  |        ^^^"), "{shown:?}");
+        assert!(shown.starts_with("错误 error: m\n"), "{shown}");
+        assert!(shown.contains("--> p.toml:2:6\n"), "{shown}");
+        let (echo, carets) = echo_and_carets(&shown);
+        assert_eq!(echo, "名称 = \"x\"", "{shown}");
+        // 名称 is 4 columns wide + " = " → three carets at display offset 7.
+        assert_eq!(carets.trim_end(), "       ^^^", "{shown}");
+    }
+
+    #[test]
+    fn a_suggestion_is_rendered_after_the_snippet() {
+        let d = Diagnostic::new("p", "measur = 1\n", Some(0..6), "unknown field".into())
+            .with_help("did you mean `measure`?");
+        let shown = d.to_string();
+        assert_eq!(shown.matches("error").count(), 1, "{shown}");
+        assert!(
+            shown.contains("= 提示 help: did you mean `measure`?"),
+            "{shown}"
+        );
+        let (_, carets) = echo_and_carets(&shown);
+        assert_eq!(carets.trim_end(), "^^^^^^", "{shown}");
     }
 
     #[test]
@@ -151,15 +230,27 @@ mod tests {
         assert_eq!(d.source_line.chars().count(), 1 + 60 + 1 + 60 + 1);
         assert_eq!(d.echo_column, 62);
         let shown = d.to_string();
-        assert!(shown.starts_with("p:1:100001: error: m"), "{shown}");
-        assert!(shown.len() < 400, "{}", shown.len());
+        assert!(shown.starts_with("错误 error: m"), "{shown}");
+        assert!(shown.contains("--> p:1:100001"), "{shown}");
+        assert!(shown.len() < 600, "{}", shown.len());
         // The caret sits under the X.
-        let lines: Vec<&str> = shown.lines().collect();
-        let x = lines[2].find('X').unwrap_or(0);
-        let caret = lines[3].find('^').unwrap_or(1);
+        let (echo, carets) = echo_and_carets(&shown);
+        let x = echo.find('X').unwrap_or(0);
+        let caret = carets.find('^').unwrap_or(1);
+        assert_eq!(display_width(&echo[..x]), caret, "{shown}");
+        assert_eq!(carets.trim(), "^", "{shown}");
+    }
+
+    #[test]
+    fn cjk_text_is_underlined_by_display_width() {
+        let text = "category = \"枢纽性\"\n";
+        let start = text.find('枢').unwrap_or(0);
+        let d = Diagnostic::new("p", text, Some(start..start + "枢纽性".len()), "m".into());
+        let (_, carets) = echo_and_carets(&d.to_string());
+        // `category = "` is 12 columns, 枢纽性 six.
         assert_eq!(
-            lines[2][..x].chars().count(),
-            lines[3][..caret].chars().count()
+            carets.trim_end(),
+            format!("{}{}", " ".repeat(12), "^".repeat(6))
         );
     }
 
@@ -167,5 +258,15 @@ mod tests {
     fn out_of_range_span_does_not_panic() {
         let d = Diagnostic::new("p", "abc", Some(10..20), "m".into());
         assert_eq!(d.line, 1);
+        let _ = d.to_string();
+        let d = Diagnostic::new("p", "", None, "m".into());
+        assert!(d.to_string().contains("--> p:1:1"), "{d}");
+    }
+
+    #[test]
+    fn display_width_counts_wide_characters_twice() {
+        assert_eq!(display_width("abc"), 3);
+        assert_eq!(display_width("名称"), 4);
+        assert_eq!(display_width("ＡＢ"), 4);
     }
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::value::Datetime;
 use toml::Spanned;
 
@@ -17,8 +18,11 @@ use super::{
 use crate::ingest::TableKind;
 use crate::model::Level;
 
+/// The top level of a plan file. Its parts are deserialized one by one (see [`parse`]);
+/// the struct names the keys the file takes.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct RawFile {
     plan: RawMeta,
     #[serde(default)]
@@ -139,25 +143,246 @@ fn not_utf8(file: &str, bytes: &[u8], e: &std::str::Utf8Error) -> PlanError {
 }
 
 /// Parse and validate a plan from its TOML text; `file` names it in diagnostics.
+///
+/// Every error is reported, not the first: all syntax errors (the parser recovers), then,
+/// for a file that parses, every unknown key (with the nearest known one as a suggestion),
+/// every table that does not fit its schema and every value the validation refuses. The
+/// diagnostics come in the order of their position in the file.
 pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| {
-        PlanError::Invalid(vec![Diagnostic::new(
-            file,
-            text,
-            e.span(),
-            e.message().trim().to_string(),
-        )])
-    })?;
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        let mut diags: Vec<Diagnostic> = syntax
+            .iter()
+            .map(|e| Diagnostic::new(file, text, e.span(), e.message().trim().to_string()))
+            .collect();
+        sort(&mut diags);
+        return Err(PlanError::Invalid(diags));
+    }
     let mut v = Validator {
         file,
         text,
         diags: Vec::new(),
     };
-    let plan = v.plan(raw);
+    let parts = v.parts(doc.into_inner());
+    let plan = v.plan(parts);
     if v.diags.is_empty() {
         plan.ok_or_else(|| PlanError::Invalid(Vec::new()))
     } else {
+        sort(&mut v.diags);
         Err(PlanError::Invalid(v.diags))
+    }
+}
+
+/// In file order (a stable sort: diagnostics at one place keep their order).
+fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by_key(|d| (d.line, d.column));
+}
+
+/// The parts of a plan file, each deserialized on its own so that an error in one
+/// `[[target]]` does not hide those in the others.
+struct Parts {
+    meta: Option<RawMeta>,
+    targets: Vec<RawTarget>,
+    units: Vec<super::units::RawUnit>,
+    swing: Option<super::swing::RawSwing>,
+}
+
+/// The field names of a struct as serde sees them (its `#[derive(Deserialize)]`), so that
+/// the unknown-key check follows the schema structs as they are.
+fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    struct Probe<'a>(&'a mut &'static [&'static str]);
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("probe")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    impl<'de> serde::Deserializer<'de> for Probe<'_> {
+        type Error = Stop;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            *self.0 = fields;
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Probe(&mut fields));
+    fields
+}
+
+/// The known name closest to `found`, when it is close enough to be a likely misspelling:
+/// at most a third of its characters (and at least one) edited, a different case, or the
+/// start of the name cut short (`warn` for `warning`, three characters at least).
+pub(crate) fn did_you_mean<'a>(
+    found: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (found.chars().count() / 3).max(1);
+    known
+        .into_iter()
+        .filter(|k| *k != found)
+        .map(|k| {
+            let d = if k.eq_ignore_ascii_case(found)
+                || (found.chars().count() >= 3 && k.starts_with(found))
+            {
+                0
+            } else {
+                strsim::damerau_levenshtein(found, k)
+            };
+            (d, k)
+        })
+        .filter(|(d, k)| *d <= limit && *d < k.chars().count())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+type Table<'i> = toml::de::DeTable<'i>;
+type Value<'i> = Spanned<DeValue<'i>>;
+
+/// Deserialize one part of the file; `Err` is its diagnostic, already recorded.
+fn de<T: serde::de::DeserializeOwned>(v: &mut Validator<'_>, value: Value<'_>) -> Option<T> {
+    let span = value.span();
+    match T::deserialize(ValueDeserializer::from(value)) {
+        Ok(x) => Some(x),
+        Err(e) => {
+            let at = e.span().unwrap_or(span);
+            v.err(at, e.message().trim().to_string());
+            None
+        }
+    }
+}
+
+impl Validator<'_> {
+    /// Report every key of `table` that is not one of `known`, suggesting the nearest.
+    /// Like a compiler, go on as if the suggestion had been written (when that key is not
+    /// there already), else without the key, so that the rest of the table is checked
+    /// and one misspelling gives one error.
+    fn known_keys<'i>(&mut self, table: &mut Table<'i>, what: &str, known: &[&str]) {
+        let unknown: Vec<String> = table
+            .iter()
+            .map(|(k, _)| k.get_ref().to_string())
+            .filter(|k| !known.contains(&k.as_str()))
+            .collect();
+        for name in unknown {
+            let Some((key, value)) = table.remove_entry(name.as_str()) else {
+                continue;
+            };
+            let message = format!("unknown field `{name}` in {what}");
+            match did_you_mean(&name, known.iter().copied()) {
+                Some(k) => {
+                    self.err_help(
+                        key.span(),
+                        message,
+                        format!("did you mean `{k}`? / 是否应为 `{k}`？"),
+                    );
+                    if table.get(k).is_none() {
+                        table.insert(
+                            Spanned::new(key.span(), std::borrow::Cow::Owned(k.to_string())),
+                            value,
+                        );
+                    }
+                }
+                None => self.err_help(
+                    key.span(),
+                    message,
+                    format!("{what} 可用的键 / takes: {}", known.join(", ")),
+                ),
+            }
+        }
+    }
+
+    /// Check the keys of every table of the file against the schema, then deserialize
+    /// its parts one by one.
+    fn parts(&mut self, mut doc: Table<'_>) -> Parts {
+        self.known_keys(&mut doc, "the file", field_names::<RawFile>());
+        let mut parts = Parts {
+            meta: None,
+            targets: Vec::new(),
+            units: Vec::new(),
+            swing: None,
+        };
+        match doc.remove("plan") {
+            Some(mut meta) => {
+                if let DeValue::Table(t) = meta.get_mut() {
+                    self.known_keys(t, "[plan]", field_names::<RawMeta>());
+                }
+                parts.meta = de(self, meta);
+            }
+            None => self.err(
+                0..0,
+                "missing table [plan] (id, title, issuer, province, …)",
+            ),
+        }
+        if let Some(mut targets) = doc.remove("target") {
+            let span = targets.span();
+            match targets.get_mut() {
+                DeValue::Array(list) => {
+                    for t in list.iter_mut() {
+                        if let DeValue::Table(table) = t.get_mut() {
+                            self.target_keys(table);
+                        }
+                        let t = std::mem::replace(t, Spanned::new(0..0, DeValue::Boolean(false)));
+                        if let Some(t) = de(self, t) {
+                            parts.targets.push(t);
+                        }
+                    }
+                }
+                _ => self.err(span, "`target` must be [[target]] tables"),
+            }
+        }
+        if let Some(mut units) = doc.remove("unit") {
+            if let DeValue::Array(list) = units.get_mut() {
+                for u in list.iter_mut() {
+                    if let DeValue::Table(table) = u.get_mut() {
+                        self.known_keys(table, "[[unit]]", field_names::<super::units::RawUnit>());
+                    }
+                }
+            }
+            parts.units = de(self, units).unwrap_or_default();
+        }
+        if let Some(mut swing) = doc.remove("swing") {
+            if let DeValue::Table(table) = swing.get_mut() {
+                self.known_keys(table, "[swing]", field_names::<super::swing::RawSwing>());
+            }
+            parts.swing = de(self, swing);
+        }
+        parts
+    }
+
+    /// The keys of a `[[target]]`, its `records` and `units` tables and its milestones.
+    fn target_keys(&mut self, table: &mut Table<'_>) {
+        self.known_keys(table, "[[target]]", field_names::<RawTarget>());
+        for key in ["records", "units"] {
+            if let Some(DeValue::Table(sel)) = table.get_mut(key).map(Spanned::get_mut) {
+                self.known_keys(sel, key, field_names::<RawSelection>());
+            }
+        }
+        if let Some(DeValue::Array(ms)) = table.get_mut("milestones").map(Spanned::get_mut) {
+            for m in ms.iter_mut() {
+                if let DeValue::Table(m) = m.get_mut() {
+                    self.known_keys(m, "a milestone", field_names::<RawMilestone>());
+                }
+            }
+        }
     }
 }
 
@@ -185,6 +410,26 @@ impl Validator<'_> {
         ));
     }
 
+    /// An error about `found`, which is not one of `known`: with the nearest known name as a
+    /// suggestion when there is one close enough.
+    fn err_unknown(&mut self, span: Range<usize>, message: String, found: &str, known: &[&str]) {
+        match did_you_mean(found, known.iter().copied()) {
+            Some(k) => self.err_help(
+                span,
+                message,
+                format!("did you mean `{k}`? / 是否应为 `{k}`？"),
+            ),
+            None => self.err(span, message),
+        }
+    }
+
+    /// An error with a suggestion ("did you mean …").
+    fn err_help(&mut self, span: Range<usize>, message: impl Into<String>, help: String) {
+        self.diags.push(
+            Diagnostic::new(self.file, self.text, Some(span), message.into()).with_help(help),
+        );
+    }
+
     fn date(&mut self, d: &Spanned<Datetime>) -> Option<NaiveDate> {
         let s = d.get_ref().to_string();
         match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
@@ -206,8 +451,14 @@ impl Validator<'_> {
         }
     }
 
-    fn plan(&mut self, raw: RawFile) -> Option<Plan> {
-        let m = raw.plan;
+    fn plan(&mut self, raw: Parts) -> Option<Plan> {
+        let Some(m) = raw.meta else {
+            // The targets are still checked (their own `due` dates, or none).
+            for t in raw.targets {
+                let _ = self.target(t, None);
+            }
+            return None;
+        };
         let issued = m.issued.as_ref().and_then(|d| self.date(d));
         let period_start = self.date(&m.period_start);
         let due = self.date(&m.due);
@@ -252,7 +503,7 @@ impl Validator<'_> {
         }
         let mut ids = HashSet::new();
         let mut targets = Vec::new();
-        for t in raw.target {
+        for t in raw.targets {
             if !ids.insert(t.id.get_ref().clone()) {
                 self.err(
                     t.id.span(),
@@ -269,7 +520,7 @@ impl Validator<'_> {
         let (units, unit_diags) = super::units::validate(
             self.file,
             self.text,
-            raw.unit,
+            raw.units,
             m.reporting_units.get_ref(),
             m.province.get_ref(),
         );
@@ -309,13 +560,15 @@ impl Validator<'_> {
         let found = options.iter().find(|(n, _)| *n == s.get_ref().as_str());
         if found.is_none() {
             let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-            self.err(
+            self.err_unknown(
                 s.span(),
                 format!(
                     "unknown {what} {:?}; expected one of: {}",
                     s.get_ref(),
                     names.join(", ")
                 ),
+                s.get_ref(),
+                &names,
             );
         }
         found.map(|(_, v)| *v)
@@ -381,12 +634,14 @@ impl Validator<'_> {
         let measure_name = t.measure.get_ref().as_str();
         let known = ["density", "coverage", "count", "yearly_count", "info"];
         if !known.contains(&measure_name) {
-            self.err(
+            self.err_unknown(
                 t.measure.span(),
                 format!(
                     "unknown measure {measure_name:?}; expected one of: {}",
                     known.join(", ")
                 ),
+                measure_name,
+                &known,
             );
             return None;
         }
@@ -660,13 +915,15 @@ impl Validator<'_> {
             .find(|k| k.as_str() == s.get_ref().as_str());
         if found.is_none() {
             let names: Vec<&str> = TableKind::ALL.iter().map(|k| k.as_str()).collect();
-            self.err(
+            self.err_unknown(
                 s.span(),
                 format!(
                     "unknown table {:?}; expected one of: {}",
                     s.get_ref(),
                     names.join(", ")
                 ),
+                s.get_ref(),
+                &names,
             );
         }
         found
@@ -700,11 +957,13 @@ impl Validator<'_> {
                 })
             }
             other => {
-                self.err(
+                self.err_unknown(
                     r.table.span(),
                     format!(
                         "unknown unit table {other:?}; expected \"communities\" or \"streets\""
                     ),
+                    other,
+                    &["communities", "streets"],
                 );
                 None
             }
@@ -721,7 +980,7 @@ impl Validator<'_> {
         for (key, value) in raw {
             let Some((field, ty)) = fields::lookup(table, key.get_ref()) else {
                 let names = fields::names(table);
-                self.err(
+                self.err_unknown(
                     key.span(),
                     format!(
                         "table {:?} has no filterable field {:?}; it has: {}",
@@ -733,6 +992,8 @@ impl Validator<'_> {
                             names.join(", ")
                         }
                     ),
+                    key.get_ref(),
+                    &names,
                 );
                 continue;
             };
@@ -804,12 +1065,16 @@ impl Validator<'_> {
             match fields::canonical(ty, v) {
                 Some(c) => canon.push(c),
                 None => {
-                    self.err(
+                    let expected = fields::expected(ty);
+                    let known: Vec<&str> = expected.iter().map(String::as_str).collect();
+                    self.err_unknown(
                         span.clone(),
                         format!(
                             "unknown value {v:?}; expected one of: {}",
-                            fields::expected(ty).join(", ")
+                            expected.join(", ")
                         ),
+                        v,
+                        &known,
                     );
                     return None;
                 }
@@ -840,7 +1105,7 @@ impl Validator<'_> {
         let bad = |s: &mut Self| {
             s.err(
                 v.span(),
-                "expected a non-negative number (10, 0.5) or a fraction such as \"1/3\"",
+                "expected a non-negative number or decimal (10, 0.5, \"0.8\") or a fraction (\"1/3\")",
             );
             None
         };
@@ -857,21 +1122,61 @@ impl Validator<'_> {
             toml::Value::Float(f) if f.is_finite() && *f >= 0.0 => {
                 // Exact to 6 decimals: 0.85 → 850000/1000000.
                 let den = 1_000_000u64;
+                let num = (f * den as f64).round() as u64;
+                let g = gcd(num, den);
                 Some(Ratio {
-                    num: (f * den as f64).round() as u64,
-                    den,
+                    num: num / g,
+                    den: den / g,
                 })
             }
-            toml::Value::String(s) => {
-                let Some((a, b)) = s.split_once('/') else {
-                    return bad(self);
-                };
-                match (a.trim().parse::<u64>(), b.trim().parse::<u64>()) {
-                    (Ok(num), Ok(den)) if den > 0 => Some(Ratio { num, den }),
-                    _ => bad(self),
-                }
-            }
+            toml::Value::String(s) => match parse_ratio_text(s) {
+                Some(r) => Some(r),
+                None => bad(self),
+            },
             _ => bad(self),
         }
     }
+}
+
+/// A threshold written as text: a fraction `"4/5"` or a decimal `"0.8"` (up to nine
+/// decimals), in lowest terms (`"0.8"` and `"4/5"` are the same ratio). `None` for
+/// anything else (negative, empty, exponents, a zero denominator).
+pub(crate) fn parse_ratio_text(s: &str) -> Option<Ratio> {
+    let s = s.trim();
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let (num, den) = if let Some((a, b)) = s.split_once('/') {
+        let (a, b) = (a.trim(), b.trim());
+        if !digits(a) || !digits(b) {
+            return None;
+        }
+        (a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)
+    } else {
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        if !digits(int) || (s.contains('.') && !digits(frac)) || frac.len() > 9 {
+            return None;
+        }
+        let den = 10u64.pow(frac.len() as u32);
+        let int: u64 = int.parse().ok()?;
+        let frac: u64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().ok()?
+        };
+        (int.checked_mul(den)?.checked_add(frac)?, den)
+    };
+    if den == 0 {
+        return None;
+    }
+    let g = gcd(num, den);
+    Some(Ratio {
+        num: num / g,
+        den: den / g,
+    })
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.max(1)
 }

@@ -9,6 +9,7 @@ pub mod diag;
 pub mod explain;
 mod fields;
 mod load;
+mod show;
 pub mod swing;
 mod units;
 
@@ -21,6 +22,7 @@ pub use diag::Diagnostic;
 pub use explain::{parse_explanations, Explanation, Explanations};
 pub use fields::{Field, FieldType, FILTER_FIELDS};
 pub use load::{load_path, parse, parse_bytes, read_text};
+pub use show::show;
 pub use swing::{SwingBound, SwingRules};
 pub use units::{apply_units, apply_units_path, describe as describe_units, ReportingUnit};
 
@@ -77,11 +79,23 @@ pub enum PlanError {
     Invalid(Vec<Diagnostic>),
 }
 
+/// Every diagnostic, rendered, a blank line between them, and a closing count when there
+/// are several.
 fn render(d: &[Diagnostic]) -> String {
-    d.iter()
-        .map(ToString::to_string)
+    let mut s = d
+        .iter()
+        .map(|d| d.render().trim_end().to_string())
         .collect::<Vec<_>>()
-        .join("\n\n")
+        .join("\n\n");
+    if d.len() > 1 {
+        s.push_str(&format!(
+            "\n\n{}: 共 {} 个错误 / {} errors",
+            diag::ERROR_PREFIX,
+            d.len(),
+            d.len()
+        ));
+    }
+    s
 }
 
 /// Plan metadata.

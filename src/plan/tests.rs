@@ -188,9 +188,13 @@ records = { table = \"organizations\" }
 min = 3
 level = \"county\"
 ";
-    let (line, _, msg) = first_error(body);
-    assert_eq!(line, 18, "{msg}");
-    assert!(msg.contains("min"), "{msg}");
+    // Both are reported, in file order: the records on line 17, the min on line 18.
+    let errors = all_errors(body);
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert_eq!(errors[0].0, 17, "{errors:#?}");
+    assert!(errors[0].2.contains("dated records"), "{errors:#?}");
+    assert_eq!(errors[1].0, 18, "{errors:#?}");
+    assert!(errors[1].2.contains("`min` does not apply"), "{errors:#?}");
 }
 
 #[test]
@@ -225,9 +229,10 @@ fn diagnostics_render_file_line_column() {
         Ok(_) => String::new(),
     };
     assert!(
-        text.starts_with("my-plan.toml:19:9: error: unknown level \"town\""),
+        text.starts_with("错误 error: unknown level \"town\""),
         "{text}"
     );
+    assert!(text.contains("--> my-plan.toml:19:9"), "{text}");
     assert!(text.contains("19 | level = \"town\""), "{text}");
 }
 
@@ -545,4 +550,338 @@ fn plan_dates_and_period_are_bounded() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// All diagnostics of HEAD + body as (line, column, message, help).
+fn all_errors(body: &str) -> Vec<(usize, usize, String, Option<String>)> {
+    match parse("p.toml", &format!("{HEAD}{body}")) {
+        Ok(_) => panic!("expected errors for:\n{body}"),
+        Err(PlanError::Invalid(d)) => d
+            .into_iter()
+            .map(|d| (d.line, d.column, d.message, d.help))
+            .collect(),
+        Err(e) => panic!("unexpected {e}"),
+    }
+}
+
+#[test]
+fn every_error_of_a_file_is_reported_in_order() {
+    // HEAD has 9 lines, the body starts with a blank line 10, so:
+    //   line 16 `measur = "count"`: the key at column 1;
+    //   line 17 `records = { table = "organisations" }`: `records = { table = ` is 20
+    //           characters, the value at column 21;
+    //   line 18 `min = "0.8x"`: `min = ` is 6 characters, the value at column 7;
+    //   line 19 `level = "citty"`: `level = ` is 8 characters, the value at column 9;
+    //   line 25 (second target) `severity = "warn"`: `severity = ` is 11, column 12.
+    let body = "
+[[target]]
+id = \"a\"
+clause = \"一\"
+text = \"t\"
+note = \"n\"
+measur = \"count\"
+records = { table = \"organisations\" }
+min = \"0.8x\"
+level = \"citty\"
+
+[[target]]
+id = \"b\"
+clause = \"二\"
+text = \"t\"
+severity = \"warn\"
+note = \"n\"
+measure = \"count\"
+records = { table = \"organizations\" }
+min = 3
+level = \"city\"
+";
+    let errors = all_errors(body);
+    let at: Vec<(usize, usize)> = errors.iter().map(|(l, c, _, _)| (*l, *c)).collect();
+    assert_eq!(
+        at,
+        [(16, 1), (17, 21), (18, 7), (19, 9), (25, 12)],
+        "{errors:#?}"
+    );
+    let (_, _, msg, help) = &errors[0];
+    assert!(msg.contains("unknown field `measur`"), "{msg}");
+    assert!(
+        help.as_deref()
+            .is_some_and(|h| h.contains("did you mean `measure`?")),
+        "{help:?}"
+    );
+    // Misspelt values get suggestions too.
+    assert!(
+        errors[1]
+            .3
+            .as_deref()
+            .is_some_and(|h| h.contains("`organizations`")),
+        "{errors:#?}"
+    );
+    assert!(errors[2].2.contains("decimal"), "{errors:#?}");
+    assert!(
+        errors[3].3.as_deref().is_some_and(|h| h.contains("`city`")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[4]
+            .3
+            .as_deref()
+            .is_some_and(|h| h.contains("`warning`")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn misspelt_plan_key_and_filter_field_get_suggestions() {
+    // `isued` is on line 4 of this file; the filter field `brnad` on line 17, after
+    // `records = { ` (12 characters), `table = "organizations", ` (25) and `where = { `
+    // (10): 47 characters, so the key is at column 48.
+    let text = "[plan]
+id = \"t\"
+title = \"t\"
+isued = 2021-05-01
+issuer = \"x\"
+province = \"山西省\"
+province_code = \"14\"
+reporting_units = [\"太原市\"]
+period_start = 2021-01-01
+due = 2023-12-31
+
+[[target]]
+id = \"a\"
+clause = \"一\"
+text = \"t\"
+note = \"n\"
+records = { table = \"organizations\", where = { brnad = true } }
+measure = \"count\"
+min = 5
+level = \"city\"
+";
+    let d = match parse("p.toml", text) {
+        Err(PlanError::Invalid(d)) => d,
+        other => panic!("expected errors, got {:?}", other.map(|p| p.meta.id)),
+    };
+    let got: Vec<(usize, usize, Option<&str>)> = d
+        .iter()
+        .map(|d| (d.line, d.column, d.help.as_deref()))
+        .collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!((got[0].0, got[0].1), (4, 1));
+    assert!(got[0].2.is_some_and(|h| h.contains("`issued`")), "{got:?}");
+    assert_eq!((got[1].0, got[1].1), (17, 48));
+    assert!(got[1].2.is_some_and(|h| h.contains("`brand`")), "{got:?}");
+    // Rendered: one prefix per diagnostic, the position, the caret, the suggestion, and
+    // the count at the end.
+    let shown = PlanError::Invalid(d).to_string();
+    assert_eq!(shown.matches("错误 error:").count(), 3, "{shown}");
+    assert!(!shown.contains(": error:"), "{shown}");
+    assert!(shown.contains("--> p.toml:4:1"), "{shown}");
+    assert!(shown.contains("4 | isued = 2021-05-01"), "{shown}");
+    assert!(shown.contains("^^^^^"), "{shown}");
+    assert!(
+        shown.contains("提示 help: did you mean `issued`?"),
+        "{shown}"
+    );
+    assert!(shown.ends_with("共 2 个错误 / 2 errors"), "{shown}");
+}
+
+#[test]
+fn syntax_errors_are_all_reported() {
+    // HEAD is 9 lines and the body starts with a blank line 10: two broken lines, 12
+    // (`id = `, no value) and 14 (an unclosed string).
+    let body = "\n[[target]]\nid = \nclause = \"一\"\ntext = \"t\n";
+    let errors = all_errors(body);
+    let lines: Vec<usize> = errors.iter().map(|e| e.0).collect();
+    assert!(lines.contains(&12) && lines.contains(&14), "{errors:#?}");
+}
+
+/// The coverage target of GOOD-like text with `min` as written.
+fn coverage_min(min: &str) -> Result<Ratio, Vec<(usize, usize, String)>> {
+    let body = format!(
+        "
+[[target]]
+id = \"c\"
+clause = \"一\"
+text = \"t\"
+note = \"n\"
+measure = \"coverage\"
+records = {{ table = \"organizations\" }}
+units = {{ table = \"communities\" }}
+min = {min}
+level = \"city\"
+"
+    );
+    match parse("p.toml", &format!("{HEAD}{body}")) {
+        Ok(p) => match p.targets[0].measure {
+            Measure::Coverage { min, .. } => Ok(min),
+            _ => panic!("not coverage"),
+        },
+        Err(PlanError::Invalid(d)) => Err(d
+            .into_iter()
+            .map(|d| (d.line, d.column, d.message))
+            .collect()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn decimal_strings_are_thresholds_like_fractions() {
+    let four_fifths = Ratio { num: 4, den: 5 };
+    assert_eq!(coverage_min("\"0.8\""), Ok(four_fifths));
+    assert_eq!(coverage_min("\"4/5\""), Ok(four_fifths));
+    assert_eq!(coverage_min("\"8/10\""), Ok(four_fifths));
+    assert_eq!(coverage_min("0.8"), Ok(four_fifths));
+    assert_eq!(coverage_min("\" 0.80 \""), Ok(four_fifths));
+    assert_eq!(coverage_min("\"1\""), Ok(Ratio { num: 1, den: 1 }));
+    assert_eq!(
+        coverage_min("\"0.333333333\""),
+        Ok(Ratio {
+            num: 333_333_333,
+            den: 1_000_000_000
+        })
+    );
+    // `min = ` is 6 characters: the value is at line 19 (HEAD 9 + blank + 9), column 7.
+    for bad in [
+        "\"0.8.1\"",
+        "\"-0.5\"",
+        "\"1e3\"",
+        "\"\"",
+        "\".5\"",
+        "\"0,8\"",
+        "\"0.8%\"",
+        "\"0.1234567891\"",
+        "\"1/0\"",
+    ] {
+        let errors = coverage_min(bad).err().unwrap_or_default();
+        assert_eq!(errors.len(), 1, "{bad}: {errors:?}");
+        assert_eq!((errors[0].0, errors[0].1), (19, 7), "{bad}: {errors:?}");
+        assert!(errors[0].2.contains("\"0.8\""), "{bad}: {errors:?}");
+    }
+    // The bounds hold for decimals as for fractions.
+    let errors = coverage_min("\"1.5\"").err().unwrap_or_default();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].0, errors[0].1), (19, 7));
+    assert!(errors[0].2.contains("cannot exceed 1"), "{errors:?}");
+    let errors = coverage_min("\"1000000000.5\"").err().unwrap_or_default();
+    assert!(
+        errors.iter().any(|e| e.2.contains("below 1000000000")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn plan_show_gives_thresholds_levels_due_dates_and_milestones() {
+    // Against rules/shanxi-2021-2023.toml as written: urban-density `min = 10`, level
+    // "city", units communities where kind = "urban"; socialwork-rural `min = "1/3"`;
+    // brand-projects count `min = 10` of projects where kind = "品牌项目"; the plan's due
+    // date 2023-12-31.
+    let p = match builtin("shanxi-2021-2023") {
+        Some(Ok(p)) => p,
+        _ => panic!("built-in plan"),
+    };
+    let text = show(&p);
+    let block = |id: &str| -> String {
+        let start = text.find(&format!("[{id}]")).unwrap_or(text.len());
+        let rest = &text[start..];
+        let end = rest[1..].find("\n[").map_or(rest.len(), |i| i + 1);
+        rest[..end].to_string()
+    };
+    let urban = block("urban-density");
+    assert!(
+        urban.contains("threshold: ≥ 10 records per unit"),
+        "{urban}"
+    );
+    assert!(
+        urban.contains("units: communities where kind = urban"),
+        "{urban}"
+    );
+    assert!(
+        urban.contains("records: organizations where category not in [社会工作服务机构]"),
+        "{urban}"
+    );
+    assert!(urban.contains("(assessed at city)"), "{urban}");
+    assert!(urban.contains("severity: error"), "{urban}");
+    assert!(urban.contains("due: 2023-12-31"), "{urban}");
+    let sw = block("socialwork-rural");
+    assert!(sw.contains("≥ 1/3 of units (33.3%)"), "{sw}");
+    let bp = block("brand-projects");
+    assert!(bp.contains("threshold: ≥ 10 records"), "{bp}");
+    assert!(bp.contains("projects where kind = 品牌项目"), "{bp}");
+    let tc = block("training-county");
+    assert!(
+        tc.contains("≥ 1 record(s) within the region in each plan year"),
+        "{tc}"
+    );
+    assert!(tc.contains("assessed at county"), "{tc}");
+    // Milestones, on a plan of the test's own (no built-in plan has them yet).
+    let body = format!(
+        "{GOOD}milestones = [{{ by = 2022-12-31, min = 2 }}, {{ by = 2023-06-30, min = \"4\" }}]\n"
+    );
+    let p = match parse("p.toml", &format!("{HEAD}{body}")) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    let text = show(&p);
+    assert!(
+        text.contains("milestones: by 2022-12-31 ≥ 2; by 2023-06-30 ≥ 4"),
+        "{text}"
+    );
+    assert!(text.contains("threshold: ≥ 5 records"), "{text}");
+}
+
+/// The whole rendering of a file with three errors, as `plan check` prints it (read and
+/// checked by hand: the columns are worked out in `every_error_of_a_file_is_reported_in_order`
+/// and `misspelt_plan_key_and_filter_field_get_suggestions`; `measure = ` is 10 characters,
+/// so "cuont" is at 16:11 under 7 carets; `category = "枢纽性"` starts at 17:59 and its 8
+/// display columns get 8 carets; "4/0" at 18:7).
+#[test]
+fn the_rendering_of_several_errors_is_exact() {
+    let text = "[plan]
+id = \"t\"
+title = \"t\"
+issuer = \"x\"
+province = \"山西省\"
+province_code = \"14\"
+reporting_units = [\"太原市\"]
+period_start = 2021-01-01
+due = 2023-12-31
+
+[[target]]
+id = \"a\"
+clause = \"一\"
+text = \"t\"
+note = \"n\"
+measure = \"cuont\"
+records = { table = \"organizations\", where = { category = \"枢纽性\" } }
+min = \"4/0\"
+level = \"city\"
+";
+    let shown = match parse("p.toml", text) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("expected errors"),
+    };
+    let expected = "错误 error: unknown measure \"cuont\"; expected one of: density, coverage, count, yearly_count, info
+  --> p.toml:16:11
+   |
+16 | measure = \"cuont\"
+   |           ^^^^^^^
+   |
+   = 提示 help: did you mean `count`? / 是否应为 `count`？
+
+错误 error: unknown value \"枢纽性\"; expected one of: 枢纽型, 支持型, 社会工作服务机构, 生活服务类, 公益慈善类, 文体活动类, 专业调处类
+  --> p.toml:17:59
+   |
+17 | records = { table = \"organizations\", where = { category = \"枢纽性\" } }
+   |                                                           ^^^^^^^^
+   |
+   = 提示 help: did you mean `枢纽型`? / 是否应为 `枢纽型`？
+
+错误 error: expected a non-negative number or decimal (10, 0.5, \"0.8\") or a fraction (\"1/3\")
+  --> p.toml:18:7
+   |
+18 | min = \"4/0\"
+   |       ^^^^^
+
+错误 error: 共 3 个错误 / 3 errors";
+    assert_eq!(shown, expected, "\n{shown}");
 }
