@@ -187,10 +187,12 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
     push_wrapped(&mut out, &facts, opts.width, 2);
     let _ = writeln!(out);
 
-    // Summary.
+    // Summary. The clause (Chinese words of the document) only in Chinese and where there
+    // is room for it (100 columns or more).
+    let clause = zh && opts.width.is_none_or(|w| w >= 100);
     let mut t = new_table(opts);
     let mut header = vec![w.target];
-    if zh {
+    if clause {
         header.push(w.clause);
     }
     header.extend([
@@ -209,7 +211,7 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
         // The name (an English one wrapped between words), the id in small print below.
         let name = wrap(super::target_name(target, lang), Some(20), 0).join("\n");
         let mut row = vec![Cell::new(format!("{name}\n{}", target.id))];
-        if zh {
+        if clause {
             row.push(Cell::new(&target.clause));
         }
         row.push(Cell::new(super::html::level_name(target.level, lang)));
@@ -255,7 +257,7 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
         }
         t.add_row(row);
     }
-    let first_count = if zh { 4 } else { 3 };
+    let first_count = if clause { 4 } else { 3 };
     for i in first_count..first_count + 3 {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
@@ -264,7 +266,7 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
     // Only the clause (Chinese text, which may break between characters) and the
     // not-evaluated reasons wrap; names, ids, numbers and regions keep their width.
     for i in 0..first_count + 4 {
-        if zh && i == 1 {
+        if clause && i == 1 {
             continue;
         }
         if let Some(c) = t.column_mut(i) {
