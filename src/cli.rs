@@ -482,6 +482,15 @@ pub struct AuditArgs {
     /// Language of the reports' words (CSV/JSON column names stay as they are).
     #[arg(long, value_parser = Localized::<LangArg>::new(), default_value = "zh")]
     pub lang: LangArg,
+    /// Width of the terminal report in display columns (default: the terminal's width,
+    /// 100 when piped or written to a file). The gap table is printed in blocks of targets
+    /// that fit.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
+    /// Leave reporting units without data out of the per-region tables (they stay in
+    /// the summary).
+    #[arg(long)]
+    pub hide_no_data: bool,
     /// Font for the PDF instead of the embedded Noto Sans SC: PATH or PATH:INDEX for a
     /// face of a collection (.ttc), e.g. /usr/share/fonts/simfang.ttf.
     #[arg(long, value_name = "PATH[:INDEX]")]

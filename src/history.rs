@@ -865,6 +865,7 @@ pub fn to_result(info: &SnapshotInfo, rows: Vec<StoredRow>, plan: &Plan) -> (Aud
             count: r.count,
             movement: None,
             gap_final: r.gap_final,
+            units: None,
             explained: None,
         });
     }

@@ -607,11 +607,14 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         ColorArg::Never => false,
         ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let width = if std::io::stdout().is_terminal() {
-        terminal_width()
-    } else {
-        None
-    };
+    // The terminal's width, 100 columns when piped, or --width.
+    let width = Some(args.width.unwrap_or_else(|| {
+        if std::io::stdout().is_terminal() {
+            terminal_width().unwrap_or(100)
+        } else {
+            100
+        }
+    }));
     let csv_opts = CsvOptions { bom: !args.no_bom };
     let default_format = match args.format {
         Some(FormatArg::Csv) => Format::Csv,
@@ -633,6 +636,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
             LangArg::Zh => Lang::Zh,
             LangArg::En => Lang::En,
         },
+        hide_no_data: args.hide_no_data,
     };
     let pdf_opts = PdfOptions {
         font: args.font.as_deref().map(parse_font_arg),
@@ -644,6 +648,8 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
                 let t = TableOptions {
                     color,
                     width,
+                    lang: meta.lang,
+                    hide_no_data: args.hide_no_data,
                     ..TableOptions::default()
                 };
                 buf.extend_from_slice(report::table::render(&result, &t).as_bytes());
@@ -671,8 +677,21 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         let mut files: Vec<(&Target, Vec<u8>)> = Vec::new();
         let mut to_stdout = None;
         for (path, target) in args.outputs.iter().zip(&outputs.reports) {
+            let named = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .and_then(Format::from_extension);
             let format = match args.format {
-                Some(_) => default_format,
+                Some(_) => match named {
+                    Some(n) if n != default_format => bail!(
+                        "--format {} but -o {} names the {} format: drop --format, or name the file .{}",
+                        format_name(default_format).0,
+                        path.display(),
+                        format_name(n).0,
+                        format_name(default_format).1
+                    ),
+                    _ => default_format,
+                },
                 None => match path.extension().and_then(|e| e.to_str()) {
                     Some(ext) => Format::from_extension(ext).ok_or_else(|| {
                         anyhow!(
@@ -686,7 +705,10 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
             if target.is_stdout() {
                 to_stdout = Some(render(format, color, width)?);
             } else {
-                files.push((target, render(format, false, None)?));
+                files.push((
+                    target,
+                    render(format, false, Some(args.width.unwrap_or(100)))?,
+                ));
             }
         }
         let mut rejected = None;
@@ -710,6 +732,20 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
     }
 
     Ok(exit_code(&result, args.fail_on))
+}
+
+/// The name of an output format as `--format` spells it, and its file extension.
+fn format_name(f: Format) -> (&'static str, &'static str) {
+    match f {
+        Format::Table => ("table", "txt"),
+        Format::Csv => ("csv", "csv"),
+        Format::Json => ("json", "json"),
+        Format::Pdf => ("pdf", "pdf"),
+        Format::Html => ("html", "html"),
+        Format::Markdown => ("markdown", "md"),
+        Format::Xlsx => ("xlsx", "xlsx"),
+        Format::Junit => ("junit", "xml"),
+    }
 }
 
 /// The explanations file: `--explain FILE`, else 说明.toml / explanations.toml in an input
@@ -889,6 +925,7 @@ fn audit_snapshots(args: &AuditArgs) -> Result<Snapshots> {
                 generated: chrono::Local::now().naive_local(),
                 inputs: digests.clone(),
                 lang: Lang::Zh,
+                hide_no_data: false,
             };
             record_history(h, args, &a.result, &meta)?;
         }
@@ -1047,6 +1084,7 @@ fn render_trend(
             LangArg::Zh => Lang::Zh,
             LangArg::En => Lang::En,
         },
+        hide_no_data: args.hide_no_data,
     };
     let pdf_opts = PdfOptions {
         font: args.font.as_deref().map(parse_font_arg),
@@ -1430,5 +1468,6 @@ fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
+        .or_else(|| terminal_size::terminal_size().map(|(w, _)| w.0))
         .or(Some(160))
 }

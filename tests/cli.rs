@@ -259,7 +259,9 @@ fn csv_and_json_outputs_carry_the_same_long_result() {
             "partial",
             "as_of",
             "milestone",
-            "explanation"
+            "explanation",
+            "numerator",
+            "denominator"
         ]
     );
     // The province row holds only 阳泉市 and 晋城市 of the plan's 11 cities: partial.
@@ -285,6 +287,11 @@ fn csv_and_json_outputs_carry_the_same_long_result() {
         assert_eq!(obj["region"], row[3]);
         assert_eq!(obj["status"], row[7]);
         assert_eq!(obj["partial"].as_str().unwrap_or(""), row[9]);
+        let num = |k: &str| obj[k].as_u64().map(|n| n.to_string()).unwrap_or_default();
+        assert_eq!(
+            (num("numerator"), num("denominator")),
+            (row[13].clone(), row[14].clone())
+        );
         let v = obj["value"].as_f64().map(|x| format!("{x}"));
         let c = row[4].parse::<f64>().ok().map(|x| format!("{x}"));
         assert_eq!(v, c, "{row:?}");

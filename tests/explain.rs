@@ -93,7 +93,7 @@ fn a_matching_explanation_explains_without_changing_value_or_gap() {
     ]);
     let line = out
         .lines()
-        .find(|l| l.contains("│ rural-pilot "))
+        .find(|l| l.contains("│ 农村培育试点 "))
         .unwrap_or_else(|| panic!("{out}{err}"));
     assert!(line.contains("0（另 1 已说明）"), "{line}");
     assert!(!line.contains("晋城市"), "{line}");
@@ -155,7 +155,7 @@ fn a_stale_explanation_is_reported() {
     ]);
     assert_eq!(code, 1, "{err}");
     assert!(
-        out.contains("⚠ 说明未匹配任何未达标的行（已过时？）：urban-density 阳泉市"),
+        out.contains("⚠ 说明未匹配任何未达标的行（已过时？）：城市社区组织密度 阳泉市"),
         "{out}"
     );
 }
@@ -318,6 +318,8 @@ fn data_issues_are_explained_by_code_and_region_or_file() {
         "2023-12-31",
         "--explain",
         &ex_s,
+        "--width",
+        "400",
     ]);
     assert_eq!(code, 1, "{err}");
     assert!(

@@ -251,8 +251,9 @@ fn as_of_takes_the_ledger_spellings() {
         out
     };
     let want = csv_for("2023-12-31");
-    // The as_of column, then the empty milestone and explanation columns, end each row.
-    assert!(want.contains(",2023-12-31,,\n") || want.contains(",2023-12-31,,\r\n"));
+    // The as_of column, then the empty milestone and explanation columns, then the
+    // numerator and denominator (empty for a count such as brand-orgs) end each row.
+    assert!(want.contains(",2023-12-31,,,,\n") || want.contains(",2023-12-31,,,,\r\n"));
     for spelling in [
         "2023/12/31",
         "2023年12月31日",

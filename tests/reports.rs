@@ -15,7 +15,7 @@ use zhibiao::audit::{AuditOptions, AuditResult};
 use zhibiao::ingest::IngestOptions;
 use zhibiao::model::{BuildOptions, Level};
 use zhibiao::plan::Severity;
-use zhibiao::report::{checklist_grid, long_cells, Lang};
+use zhibiao::report::{checklist_grid, long_cells, ratio_cells, Lang};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -57,7 +57,9 @@ fn audit_in_process(inputs: &[PathBuf]) -> AuditResult {
 fn same_as_csv(result: &AuditResult, csv: &[Vec<String>]) {
     assert_eq!(result.rows.len() + 1, csv.len());
     for (row, rec) in result.rows.iter().zip(&csv[1..]) {
-        assert_eq!(long_cells(result, row).to_vec(), *rec);
+        let mut cells = long_cells(result, row).to_vec();
+        cells.extend(ratio_cells(row));
+        assert_eq!(cells, *rec);
     }
 }
 
@@ -168,7 +170,9 @@ fn every_format_from_one_run_agrees_with_the_csv() {
             "partial",
             "as_of",
             "milestone",
-            "explanation"
+            "explanation",
+            "numerator",
+            "denominator"
         ]
     );
     assert!(csv.len() > 100);
@@ -226,14 +230,49 @@ fn xlsx_matches_csv(path: &Path, csv: &[Vec<String>]) {
     };
     let rows: Vec<&[Data]> = range.rows().collect();
     assert_eq!(rows.len(), csv.len());
+    // In Chinese the header, the level and the status are Chinese words; the rest is the
+    // CSV's.
+    let zh = book.sheet_names().first().is_some_and(|n| n == "汇总");
+    let word = |c: usize, text: &str| -> String {
+        let words: &[(&str, &str)] = match c {
+            2 => &[
+                ("province", "省"),
+                ("city", "市"),
+                ("county", "县区"),
+                ("street", "街道乡镇"),
+            ],
+            7 => &[
+                ("met", "达标"),
+                ("unmet", "未达标"),
+                ("no_data", "无数据"),
+                ("not_applicable", "不适用"),
+                ("info", "信息"),
+                ("not_due", "未到期"),
+                ("explained", "已说明"),
+            ],
+            _ => &[],
+        };
+        match words.iter().find(|(code, _)| *code == text) {
+            Some((_, w)) if zh => (*w).to_string(),
+            _ => text.to_string(),
+        }
+    };
     for (i, (got, want)) in rows.iter().zip(csv).enumerate() {
         assert_eq!(got.len(), want.len(), "row {i}");
-        for (c, (cell, text)) in got.iter().zip(want).enumerate() {
+        let want: Vec<String> = if i == 0 && zh {
+            zhibiao::report::xlsx::COLUMNS_ZH.map(String::from).to_vec()
+        } else {
+            want.iter().enumerate().map(|(c, t)| word(c, t)).collect()
+        };
+        for (c, (cell, text)) in got.iter().zip(&want).enumerate() {
             match cell {
                 Data::Empty => assert_eq!(text, "", "row {i} col {c}"),
                 Data::String(s) => assert_eq!(s, text, "row {i} col {c}"),
                 Data::Float(x) => {
-                    assert!(i > 0 && (4..=6).contains(&c), "number at row {i} col {c}");
+                    assert!(
+                        i > 0 && matches!(c, 4..=6 | 13 | 14),
+                        "number at row {i} col {c}"
+                    );
                     let parsed: f64 = match text.parse() {
                         Ok(v) => v,
                         Err(e) => panic!("row {i} col {c} {text:?}: {e}"),
@@ -603,8 +642,8 @@ fn missing_tables_are_no_data_with_the_reason_in_every_format() {
     let xml = read(&run.file("m.xml"));
     assert!(xml.contains("message=\"实际 —，要求 3，差距 —，无数据（未提供 活动 表）\""));
 
-    let note = "⚠ training-city、training-county、selection-city、selection-county：\
-                未提供 活动 表（no events table was supplied），记为无数据";
+    let note = "⚠ 市级能力培训、县级能力培训、市级优质项目评选、县级优质项目评选：\
+                未提供 活动 表，记为无数据";
     let html = read(&run.file("m.html"));
     assert!(html.contains(&format!("<p class=\"warn\">{note}</p>")));
     assert!(html.contains("11<br><span class=\"reason\">未提供 活动 表</span>"));
@@ -627,7 +666,7 @@ fn missing_tables_are_no_data_with_the_reason_in_every_format() {
     let rows: Vec<&[Data]> = range.rows().collect();
     let row_of = |id: &str| rows.iter().find(|r| r[0] == Data::String(id.to_string()));
     assert_eq!(
-        row_of("training-city").map(|r| r[6].clone()),
+        row_of("市级能力培训（training-city）").map(|r| r[6].clone()),
         Some(Data::Float(11.0))
     );
     assert!(row_of(note).is_some(), "note row");
@@ -728,7 +767,7 @@ fn not_applicable_regions_pass_and_are_counted_apart() {
     let builtin = read(&root().join("rules/shanxi-2021-2023.toml"));
     let head = builtin.split("[[target]]").next().unwrap_or_default();
     let plan = format!(
-        "{head}[[target]]\nid = \"urban-density-street\"\nclause = \"一、总体目标\"\n\
+        "{head}[[target]]\nid = \"urban-density-street\"\nname = \"城市社区组织密度（街道）\"\nclause = \"一、总体目标\"\n\
          text = \"城市社区平均拥有不少于10个社区社会组织（按街道）\"\nnote = \"按街道\"\n\
          measure = \"density\"\nrecords = {{ table = \"organizations\" }}\n\
          units = {{ table = \"communities\", where = {{ kind = \"urban\" }} }}\n\

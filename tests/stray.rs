@@ -88,7 +88,7 @@ fn a_stray_file_in_a_folder_is_passed_over_but_named_or_strict_it_is_an_error() 
         row(&out, "brand-projects", "山西省/晋城市"),
         tuple("3", "10", "7", "unmet")
     );
-    let (code, out, err) = run(&["audit", &d, ASOF[0], ASOF[1]]);
+    let (code, out, err) = run(&["audit", &d, ASOF[0], ASOF[1], "--width", "400"]);
     assert_eq!(code, 1, "{err}");
     let want = format!(
         "已忽略：{}: 表头不符合任何表类型 / header fits no table kind (header seen: 姓名 | 职务 | 电话)",

@@ -186,7 +186,7 @@ fn swings_just_above_the_bound_are_flagged_and_those_at_it_are_not() {
         ]
     );
     // The terminal names the counts, the change and the records behind it.
-    let (code, out, err) = s.audit(&[]);
+    let (code, out, err) = s.audit(&["--width", "400"]);
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("⚠ 波动 S501 晋城市/泽州县 的社区社会组织数 20 → 27（+35.0%，超过 ±30%；上期 2023-09-30）：新增 7，注销 0，迁入 0，迁出 0"),
@@ -389,6 +389,8 @@ fn the_readme_demo() {
         &plan,
         "--explain",
         &ex,
+        "--width",
+        "400",
         "-o",
         &md.display().to_string(),
         "-o",
@@ -405,7 +407,7 @@ fn the_readme_demo() {
     for line in [
         "✎ 波动已说明 S501 阳泉市/城区 的社区社会组织数 683 → 720（+5.4%，超过 ±5%；上期 2023-09-30）：新增 37，注销 0，迁入 0，迁出 0：四季度集中补录已备案的组织（城区民政局 李××）",
         "⚠ 波动 S501 阳泉市/矿区 的社区社会组织数 540 → 569（+5.4%，超过 ±5%；上期 2023-09-30）：新增 29，注销 0，迁入 0，迁出 0",
-        "✎ 已说明 rural-pilot 晋城市（1 行）：农村试点已于2024年1月批复，第二季度启动（晋城市民政局 王××，有效至 2099-06-30）",
+        "✎ 已说明 农村培育试点 晋城市（1 行）：农村试点已于2024年1月批复，第二季度启动（晋城市民政局 王××，有效至 2099-06-30）",
     ] {
         assert!(out.lines().any(|l| l == line), "{line}\n{out}");
     }

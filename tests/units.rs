@@ -37,7 +37,7 @@ fn csv(extra: &[&str]) -> (i32, Vec<Vec<String>>) {
 fn cell(rows: &[Vec<String>], target: &str, region: &str) -> [String; 5] {
     let hits: Vec<&Vec<String>> = rows
         .iter()
-        .filter(|r| r.len() == 13 && r[1] == target && r[3] == region)
+        .filter(|r| r.len() == 15 && r[1] == target && r[3] == region)
         .collect();
     assert_eq!(hits.len(), 1, "{target} {region}: {hits:?}");
     let r = hits[0];
@@ -295,6 +295,8 @@ fn places_absent_from_the_data_are_named_and_the_rest_computed() {
         "2020-12-31",
         "--units",
         example,
+        "--width",
+        "1000",
     ]);
     assert!(
         out.contains("报送单位“西咸新区”有 14 处地方不在社区名单中：西安市/未央区/三桥街道")

@@ -106,8 +106,9 @@ fn a_table_not_sent_is_no_data_never_zero_unmet() {
         "2023-12-31",
     ]);
     assert!(out.contains("未提供 活动 表"), "{out}");
-    assert!(out.contains("no events table was supplied"), "{out}");
-    assert!(out.contains("brand-projects：未提供 项目 表"), "{out}");
+    // In Chinese only (no English in a Chinese sentence), by the targets' names.
+    assert!(!out.contains("no events table was supplied"), "{out}");
+    assert!(out.contains("品牌项目：未提供 项目 表"), "{out}");
 }
 
 #[test]
@@ -310,6 +311,8 @@ fn half_or_less_is_not_a_resubmission_and_each_duplicate_names_its_first_row() {
         dir.path().to_str().unwrap_or_default(),
         "--as-of",
         "2023-12-31",
+        "--width",
+        "300",
     ]);
     // Row 2 of the ledger is 晋城市城区社区社会组织联合会 (its first data row).
     assert!(
@@ -394,16 +397,17 @@ fn statuses_say_what_they_mean() {
     // "worst" lists unmet regions only: rural-density is met by both cities, so its
     // summary names no region (the 9 cities without data are counted, not listed).
     let (_, out, _) = run(&["audit", "fixtures/demo", "--as-of", "2023-12-31"]);
+    // The summary row's first line: the target's name and the counts (the id below).
     let line = out
         .lines()
-        .find(|l| l.contains("rural-density"))
+        .find(|l| l.contains("农村社区组织密度"))
         .unwrap_or_default();
     assert!(!line.contains("太原市"), "{line}");
     assert!(line.contains(" 9 "), "{line}");
     // A county-level target counts the 9 missing cities apart from its counties.
     let line = out
         .lines()
-        .find(|l| l.contains("training-county"))
+        .find(|l| l.contains("县级能力培训"))
         .unwrap_or_default();
     assert!(line.contains("0（另 9 市）"), "{line}");
     // The province figure is partial.

@@ -482,6 +482,7 @@ impl Values {
                     let need = min.ceil_times(u);
                     row.value = Some(round(n as f64 / u as f64, *decimals));
                     row.count = Some(n);
+                    row.units = Some(u);
                     row.gap = Some(need.saturating_sub(n));
                     row.gap_final = Some(final_min.ceil_times(u).saturating_sub(n));
                     row.status = if n >= need {
@@ -568,6 +569,7 @@ pub fn blank_row(ti: usize, target: &Target, level: Level) -> Row {
         count: None,
         movement: None,
         gap_final: None,
+        units: None,
         explained: None,
     }
 }

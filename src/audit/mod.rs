@@ -158,6 +158,9 @@ pub struct Row {
     pub partial: Option<Partial>,
     /// The records (density, count) or covered units (coverage) behind the value.
     pub count: Option<u64>,
+    /// The units a density or coverage divides by (`value` = `count` ÷ `units`, before
+    /// rounding); `None` for other measures and rows without a figure.
+    pub units: Option<u64>,
     /// Movement since the baseline snapshot (`--baseline`, `trend`).
     pub movement: Option<movement::Movement>,
     /// Records or units still needed to reach the target's own (final) threshold; equals
@@ -601,6 +604,7 @@ fn apply_supply(
                 let mut fresh = row.clone();
                 fresh.value = None;
                 fresh.count = None;
+                fresh.units = None;
                 fresh.gap = None;
                 fresh.gap_final = None;
                 fresh.status = Status::NoData;
@@ -619,6 +623,7 @@ fn apply_supply(
         row.status = Status::NoData;
         row.value = None;
         row.count = None;
+        row.units = None;
         row.gap = None;
         row.gap_final = None;
         let names: Vec<&str> = missing.iter().map(|k| k.zh()).collect();
@@ -650,6 +655,7 @@ fn missing_row(ti: usize, target: &Target, meta: &PlanMeta, index: usize, unit: 
         count: None,
         movement: None,
         gap_final: None,
+        units: None,
         explained: None,
     }
 }

@@ -195,6 +195,7 @@ pub fn apply_baseline(current: &mut AuditResult, baseline: &AuditResult) {
             r.target = ti;
             r.value = None;
             r.count = None;
+            r.units = None;
             r.gap = None;
             r.status = Status::NoData;
             r.assessed = false;
@@ -264,6 +265,7 @@ mod tests {
             count: Some(count),
             movement: None,
             gap_final: None,
+            units: None,
             explained: None,
         }
     }

@@ -177,6 +177,7 @@ fn row<'a>(r: &'a AuditResult, target: &str, region: &str) -> &'a Row {
 const DENSITY: &str = r#"
 [[target]]
 id = "urban-density"
+name = "urban-density"
 clause = "一"
 text = "城市社区平均不少于10个"
 note = ""
@@ -188,6 +189,7 @@ level = "city"
 
 [[target]]
 id = "rural-density"
+name = "rural-density"
 clause = "一"
 text = "农村社区平均不少于5个"
 note = ""
@@ -266,6 +268,7 @@ fn active_interval_edges() {
 const COVERAGE: &str = r#"
 [[target]]
 id = "hub-streets"
+name = "hub-streets"
 clause = "一"
 text = "枢纽型、支持型覆盖每个街道"
 note = ""
@@ -278,6 +281,7 @@ level = "city"
 
 [[target]]
 id = "hub-communities"
+name = "hub-communities"
 clause = "一"
 text = "枢纽型、支持型覆盖城乡社区"
 note = ""
@@ -290,6 +294,7 @@ level = "city"
 
 [[target]]
 id = "socialwork-urban"
+name = "socialwork-urban"
 clause = "一"
 text = "社工机构覆盖城市社区"
 note = ""
@@ -302,6 +307,7 @@ level = "city"
 
 [[target]]
 id = "socialwork-rural"
+name = "socialwork-rural"
 clause = "一"
 text = "社工机构覆盖三分之一以上农村社区"
 note = ""
@@ -314,6 +320,7 @@ level = "city"
 
 [[target]]
 id = "hub-at-street"
+name = "hub-at-street"
 clause = "一"
 text = "街道本级"
 note = ""
@@ -370,6 +377,7 @@ fn coverage_counts_a_record_once_per_unit() {
         r#"
 [[target]]
 id = "two-hubs"
+name = "two-hubs"
 clause = "x"
 text = "x"
 note = ""
@@ -396,6 +404,7 @@ level = "city"
 const COUNTS: &str = r#"
 [[target]]
 id = "brand-orgs"
+name = "brand-orgs"
 clause = "二"
 text = "品牌组织不少于5家"
 note = ""
@@ -406,6 +415,7 @@ level = "city"
 
 [[target]]
 id = "brand-projects"
+name = "brand-projects"
 clause = "二"
 text = "品牌项目不少于2个"
 note = ""
@@ -416,6 +426,7 @@ level = "city"
 
 [[target]]
 id = "training-city"
+name = "training-city"
 clause = "二"
 text = "每年至少1次"
 note = ""
@@ -426,6 +437,7 @@ level = "city"
 
 [[target]]
 id = "training-county"
+name = "training-county"
 clause = "二"
 text = "每年至少1次"
 note = ""
@@ -436,6 +448,7 @@ level = "county"
 
 [[target]]
 id = "funding"
+name = "funding"
 clause = "五"
 text = "经费"
 note = ""
@@ -447,6 +460,7 @@ levels = ["city", "county"]
 
 [[target]]
 id = "warn-selection"
+name = "warn-selection"
 clause = "二"
 text = "评选"
 note = ""

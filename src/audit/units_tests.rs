@@ -107,6 +107,7 @@ places = ["太原市/尖草坪区"]
 const TARGETS: &str = r#"
 [[target]]
 id = "density"
+name = "density"
 clause = "一"
 text = "t"
 note = ""
@@ -118,6 +119,7 @@ level = "city"
 
 [[target]]
 id = "density-county"
+name = "density-county"
 clause = "一"
 text = "t"
 note = ""
@@ -129,6 +131,7 @@ level = "county"
 
 [[target]]
 id = "count-county"
+name = "count-county"
 clause = "一"
 text = "t"
 note = ""
@@ -139,6 +142,7 @@ level = "county"
 
 [[target]]
 id = "training"
+name = "training"
 clause = "一"
 text = "t"
 note = ""
@@ -148,6 +152,7 @@ level = "city"
 
 [[target]]
 id = "orgs"
+name = "orgs"
 clause = "一"
 text = "t"
 note = ""

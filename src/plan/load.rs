@@ -52,6 +52,8 @@ struct RawMeta {
 #[serde(deny_unknown_fields)]
 struct RawTarget {
     id: Spanned<String>,
+    name: Spanned<String>,
+    name_en: Option<Spanned<String>>,
     clause: String,
     text: String,
     note: String,
@@ -589,6 +591,14 @@ impl Validator<'_> {
 
     fn target(&mut self, t: RawTarget, plan_due: Option<NaiveDate>) -> Option<Target> {
         let before = self.diags.len();
+        for (name, key) in [(Some(&t.name), "name"), (t.name_en.as_ref(), "name_en")] {
+            if let Some(n) = name.filter(|n| n.get_ref().trim().is_empty()) {
+                self.err(
+                    n.span(),
+                    format!("`{key}` is empty: give the target a short name for the reports"),
+                );
+            }
+        }
         let level = self.level(&t.level);
         let severity = match &t.severity {
             Some(s) => self.one_of(
@@ -832,6 +842,8 @@ impl Validator<'_> {
         };
         Some(Target {
             id: t.id.into_inner(),
+            name: t.name.into_inner(),
+            name_en: t.name_en.map(Spanned::into_inner),
             clause: t.clause,
             text: t.text,
             note: t.note,

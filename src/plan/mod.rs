@@ -302,6 +302,10 @@ impl Measure {
 pub struct Target {
     /// Stable id, e.g. "urban-density".
     pub id: String,
+    /// Short Chinese name for the reports, e.g. "城市社区组织密度" (required).
+    pub name: String,
+    /// Short English name (`--lang en`); the id when absent.
+    pub name_en: Option<String>,
     /// Clause reference, e.g. "一、总体目标".
     pub clause: String,
     /// The clause's own words.

@@ -87,6 +87,7 @@ measure = \"count\"
 records = { table = \"organizations\", where = { brand = true } }
 min = 5
 level = \"city\"
+name = \"n\"
 ";
 
 /// Parse HEAD + body and return the first diagnostic's (line, column, message).
@@ -114,10 +115,10 @@ fn good_plan_parses() {
 #[test]
 fn unknown_key_is_located() {
     // HEAD has 9 lines; GOOD starts with a blank line, so `[[target]]` is line 11 and the
-    // misspelt key below is line 20.
+    // misspelt key below is line 21.
     let body = format!("{GOOD}levle = \"city\"\n");
     let (line, col, msg) = first_error(&body);
-    assert_eq!((line, col), (20, 1), "{msg}");
+    assert_eq!((line, col), (21, 1), "{msg}");
     assert!(msg.contains("levle"), "{msg}");
 }
 
@@ -151,7 +152,7 @@ fn impossible_combinations_are_errors() {
     // `units` on a count.
     let body = format!("{GOOD}units = {{ table = \"streets\" }}\n");
     let (line, col, msg) = first_error(&body);
-    assert_eq!((line, col), (20, 9), "{msg}");
+    assert_eq!((line, col), (21, 9), "{msg}");
     assert!(msg.contains("does not apply"), "{msg}");
     // reaches with street units.
     let body = "
@@ -166,6 +167,7 @@ units = { table = \"streets\" }
 attach = \"reaches\"
 min = 1
 level = \"city\"
+name = \"n\"
 ";
     let (line, col, msg) = first_error(body);
     assert_eq!((line, col), (19, 10), "{msg}");
@@ -187,6 +189,7 @@ measure = \"yearly_count\"
 records = { table = \"organizations\" }
 min = 3
 level = \"county\"
+name = \"n\"
 ";
     // Both are reported, in file order: the records on line 17, the min on line 18.
     let errors = all_errors(body);
@@ -207,8 +210,8 @@ fn bad_values_are_located() {
     let (line, _, msg) = first_error(&GOOD.replace("measure = \"count\"", "measure = \"average\""));
     assert_eq!(line, 16, "{msg}");
     let (line, col, msg) = first_error(&format!("{GOOD}{GOOD}"));
-    // The second target's id (line 11 + 10 lines + 1) duplicates the first.
-    assert_eq!((line, col), (22, 6), "{msg}");
+    // The second target's id (line 11 + 11 lines + 1) duplicates the first.
+    assert_eq!((line, col), (23, 6), "{msg}");
     assert!(msg.contains("duplicate"), "{msg}");
 }
 
@@ -264,8 +267,8 @@ fn shaanxi_declares_the_five_units_of_the_document() {
     assert!(matches!(builtin("shanxi-2021-2023"), Some(Ok(p)) if p.units.is_empty()));
 }
 
-/// HEAD + GOOD end on line 19; a unit body starting with a blank line puts `[[unit]]` on
-/// line 21, `name` on 22, `places` on 23.
+/// HEAD + GOOD end on line 20; a unit body starting with a blank line puts `[[unit]]` on
+/// line 22, `name` on 23, `places` on 24.
 fn unit_error(unit: &str) -> (usize, usize, String) {
     first_error(&format!("{GOOD}\n[[unit]]\n{unit}"))
 }
@@ -291,40 +294,40 @@ fn units_parse_and_fold() {
 
 #[test]
 fn unit_errors_are_located() {
-    // Unknown key (line 24).
+    // Unknown key (line 25).
     let (line, col, msg) = unit_error("name = \"a\"\nplaces = [\"太原市/小店区\"]\nplace = 1\n");
-    assert_eq!((line, col), (24, 1), "{msg}");
+    assert_eq!((line, col), (25, 1), "{msg}");
     assert!(msg.contains("place"), "{msg}");
-    // A name that is a city of reporting_units (太原市): the value on line 22, column 8.
+    // A name that is a city of reporting_units (太原市): the value on line 23, column 8.
     let (line, col, msg) = unit_error("name = \"太原市\"\nplaces = [\"太原市/小店区\"]\n");
-    assert_eq!((line, col), (22, 8), "{msg}");
+    assert_eq!((line, col), (23, 8), "{msg}");
     assert!(msg.contains("already a city"), "{msg}");
-    // An empty list: `places = []` on line 23, the list at column 10.
+    // An empty list: `places = []` on line 24, the list at column 10.
     let (line, col, msg) = unit_error("name = \"a\"\nplaces = []\n");
-    assert_eq!((line, col), (23, 10), "{msg}");
+    assert_eq!((line, col), (24, 10), "{msg}");
     assert!(msg.contains("at least one"), "{msg}");
     // A bare city is not a place below a city; `places = [` is 10 characters and
     // `"太原市/小店区", ` 11 more, so the second element starts at column 22.
     let (line, col, msg) = unit_error("name = \"a\"\nplaces = [\"太原市/小店区\", \"太原市\"]\n");
-    assert_eq!((line, col), (23, 22), "{msg}");
+    assert_eq!((line, col), (24, 22), "{msg}");
     assert!(msg.contains("path from the city down"), "{msg}");
     // Nested places.
     let (line, col, msg) =
         unit_error("name = \"a\"\nplaces = [\"太原市/小店区\", \"太原市/小店区/坞城街道\"]\n");
-    assert_eq!((line, col), (23, 22), "{msg}");
+    assert_eq!((line, col), (24, 22), "{msg}");
     assert!(msg.contains("must not nest"), "{msg}");
     // A word other than "user".
     let (line, col, msg) = unit_error("name = \"a\"\nplaces = \"users\"\n");
-    assert_eq!((line, col), (23, 10), "{msg}");
+    assert_eq!((line, col), (24, 10), "{msg}");
     assert!(msg.contains("\"user\""), "{msg}");
     // A number among the places: a syntax-level error at the number.
     let (line, _, msg) = unit_error("name = \"a\"\nplaces = [3]\n");
-    assert_eq!(line, 23, "{msg}");
-    // A duplicate name: the second unit's name is on line 26.
+    assert_eq!(line, 24, "{msg}");
+    // A duplicate name: the second unit's name is on line 27.
     let (line, col, msg) = unit_error(
         "name = \"a\"\nplaces = [\"太原市/小店区\"]\n\n[[unit]]\nname = \"a\"\nplaces = \"user\"\n",
     );
-    assert_eq!((line, col), (26, 8), "{msg}");
+    assert_eq!((line, col), (27, 8), "{msg}");
     assert!(msg.contains("duplicate unit"), "{msg}");
 }
 
@@ -384,7 +387,7 @@ fn units_file_fills_user_units_only() {
     assert!(msg.contains("at least one"), "{msg}");
 }
 
-/// GOOD with `milestones = …` as line 20.
+/// GOOD with `milestones = …` as line 21.
 fn with_milestones(ms: &str) -> String {
     format!("{GOOD}milestones = {ms}\n")
 }
@@ -477,7 +480,7 @@ fn milestone_errors_are_located() {
     ];
     for (ms, col, words) in cases {
         let (line, c, msg) = first_error(&with_milestones(ms));
-        assert_eq!((line, c), (20, col), "{ms}: {msg}");
+        assert_eq!((line, c), (21, col), "{ms}: {msg}");
         assert!(msg.contains(words), "{ms}: {msg}");
     }
 }
@@ -493,7 +496,7 @@ fn milestones_do_not_apply_to_yearly_counts() {
         )
         + "milestones = [{ by = 2022-12-31, min = 1 }]\n";
     let (line, _, msg) = first_error(&body);
-    assert_eq!(line, 19, "{msg}");
+    assert_eq!(line, 20, "{msg}");
     assert!(msg.contains("`milestones` does not apply"), "{msg}");
 }
 

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{long_cells, movement_cells, COLUMNS, MOVEMENT_COLUMNS};
+use super::{long_cells, movement_cells, ratio_cells, COLUMNS, MOVEMENT_COLUMNS, RATIO_COLUMNS};
 use crate::audit::AuditResult;
 
 /// CSV options.
@@ -46,13 +46,15 @@ pub fn write_rows<W: Write>(
     w.flush()
 }
 
-/// Write the long result.
+/// Write the long result: the columns of [`COLUMNS`], the movement columns with a
+/// baseline, then `numerator` and `denominator` of a density or coverage value.
 pub fn write<W: Write>(out: W, result: &AuditResult, opts: CsvOptions) -> std::io::Result<()> {
     let moves = result.baseline_as_of.is_some();
     let mut header: Vec<&str> = COLUMNS.to_vec();
     if moves {
         header.extend(MOVEMENT_COLUMNS);
     }
+    header.extend(RATIO_COLUMNS);
     write_rows(
         out,
         opts,
@@ -62,6 +64,7 @@ pub fn write<W: Write>(out: W, result: &AuditResult, opts: CsvOptions) -> std::i
             if moves {
                 cells.extend(movement_cells(r));
             }
+            cells.extend(ratio_cells(r));
             cells
         }),
     )

@@ -16,7 +16,6 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::issues::{is_listed, outcome_zh, totals};
-use super::table::cell_text;
 use super::{fmt_num, Lang, ReportError, ReportMeta};
 pub use super::{gap_layout, region_label};
 use crate::audit::movement::Outlook;
@@ -57,7 +56,7 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
     summary_section(&mut h, result, lang);
     checklist_section(&mut h, result, lang);
     charts_section(&mut h, result, lang);
-    gaps_section(&mut h, result, lang);
+    gaps_section(&mut h, result, lang, meta.hide_no_data);
     movement_section(&mut h, result, lang);
     issues_section(&mut h, result, lang);
     page_foot(&mut h, meta);
@@ -353,23 +352,23 @@ fn summary_section(h: &mut String, result: &AuditResult, lang: Lang) {
         let required = summary_required(result, ti);
         let _ = write!(
             h,
-            "<tr><td data-sort=\"{}\"><span class=\"id\">{}</span><br><span class=\"text\">{}</span></td>\
+            "<tr><td data-sort=\"{}\"><span class=\"name\">{}</span><br><span class=\"id\">{}</span></td>\
              <td>{}</td><td>{}</td><td class=\"num\" data-sort=\"{}\">{}</td>",
             esc(&t.id),
+            esc(super::target_name(t, lang)),
             esc(&t.id),
-            esc(&t.text),
-            esc(&t.clause),
+            esc(if lang == Lang::Zh { &t.clause } else { "" }),
             esc(level_name(t.level, lang)),
             esc(required.as_deref().unwrap_or("")),
             esc(required.as_deref().unwrap_or("—")),
         );
         match &tr.skipped {
-            Some(why) => {
+            Some(_) => {
                 let _ = write!(
                     h,
                     "<td colspan=\"4\" class=\"skipped\">{}{}</td>",
                     esc(pick(lang, "未评估：", "not evaluated: ")),
-                    esc(why)
+                    esc(&super::skipped_text(result, tr, lang))
                 );
             }
             None => {
@@ -388,7 +387,7 @@ fn summary_section(h: &mut String, result: &AuditResult, lang: Lang) {
                     if c.info { String::new() } else { s.met.to_string() },
                     esc(&c.met),
                     if s.unmet > 0 { " unmet" } else { "" },
-                    esc(&c.unmet),
+                    esc(&super::unmet_summary_text(tr, lang)),
                     if c.any_no_data { " no_data" } else { "" },
                     s.no_data + s.units_no_data,
                     esc(&c.no_data),
@@ -481,11 +480,11 @@ fn charts_section(h: &mut String, result: &AuditResult, lang: Lang) {
         }
         let _ = writeln!(
             charts,
-            "<figure class=\"chart\">\n<figcaption><span class=\"id\">{}</span> {}</figcaption>",
-            esc(&tr.target.id),
-            esc(&tr.target.text)
+            "<figure class=\"chart\">\n<figcaption>{} <span class=\"id\">{}</span></figcaption>",
+            esc(super::target_name(&tr.target, lang)),
+            esc(&tr.target.id)
         );
-        charts.push_str(&bar_chart(&with_value, lang));
+        charts.push_str(&bar_chart(result, &with_value, lang));
         // Regions without a bar: no data, or not applicable (no units of the kind).
         for status in [Status::NoData, Status::NotApplicable] {
             let names: Vec<String> = missing
@@ -538,8 +537,12 @@ fn chart_rows(result: &AuditResult, ti: usize) -> Vec<&Row> {
     }
 }
 
-fn bar_chart(rows: &[&Row], lang: Lang) -> String {
+fn bar_chart(result: &AuditResult, rows: &[&Row], lang: Lang) -> String {
     let w = lang.words();
+    let human = |r: &Row, x: f64| match result.targets.get(r.target) {
+        Some(t) => super::human_num(&t.target, x, r.decimals),
+        None => fmt_num(x, r.decimals),
+    };
     let max = rows
         .iter()
         .flat_map(|r| [r.value, r.required])
@@ -575,7 +578,10 @@ fn bar_chart(rows: &[&Row], lang: Lang) -> String {
             Status::NotApplicable => "not_applicable",
             Status::Info => "info",
         };
-        let mut value_text = r.value.map(|v| fmt_num(v, r.decimals)).unwrap_or_default();
+        let mut value_text = r.value.map(|v| human(r, v)).unwrap_or_default();
+        if let Some(ratio) = super::ratio_text(r) {
+            value_text.push_str(&format!(" ({ratio})"));
+        }
         if let Some(p) = partial_label(r, lang) {
             value_text.push_str(&match lang {
                 Lang::Zh => format!("（{p}）"),
@@ -626,7 +632,7 @@ fn bar_chart(rows: &[&Row], lang: Lang) -> String {
                 height - 2.0,
                 TOP - 12.0,
                 esc(w.required),
-                esc(&fmt_num(q, r.decimals))
+                esc(&human(r, q))
             );
         }
     }
@@ -949,9 +955,10 @@ fn small_chart(
     o
 }
 
-fn gaps_section(h: &mut String, result: &AuditResult, lang: Lang) {
+fn gaps_section(h: &mut String, result: &AuditResult, lang: Lang, hide_no_data: bool) {
     let w = lang.words();
     let (cols, regions) = gap_layout(result);
+    let (regions, hidden) = super::table::shown_regions(result, &cols, regions, hide_no_data);
     let level = result.by;
     let _ = writeln!(
         h,
@@ -962,10 +969,17 @@ fn gaps_section(h: &mut String, result: &AuditResult, lang: Lang) {
         pick(lang, "）", ")"),
         esc(pick(
             lang,
-            "每格：实际 / 要求，差 = 尚缺的组织数、单位数或年数",
-            "Each cell: value / required; gap = organizations, units or years still missing",
+            "每格：实际 / 要求，分子/分母，差 = 尚缺的组织数、单位数或年数",
+            "Each cell: value / required, numerator/denominator; gap = organizations, units or years still missing",
         ))
     );
+    if hidden > 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{}</p>",
+            esc(&w.hidden_no_data.replace("{n}", &hidden.to_string()))
+        );
+    }
     let _ = write!(
         h,
         "<div class=\"scroll\"><table class=\"sortable gaps\"><thead><tr><th>{}</th>",
@@ -976,8 +990,8 @@ fn gaps_section(h: &mut String, result: &AuditResult, lang: Lang) {
         let _ = write!(
             h,
             "<th class=\"num\" title=\"{}\">{}</th>",
-            esc(&t.text),
-            esc(&t.id)
+            esc(&t.id),
+            esc(super::target_name(t, lang))
         );
     }
     h.push_str("</tr></thead><tbody>\n");
@@ -991,7 +1005,7 @@ fn gaps_section(h: &mut String, result: &AuditResult, lang: Lang) {
         for &ti in &cols {
             match result.row_at(ti, region) {
                 Some(r) => {
-                    let text = cell_text_in(r, lang);
+                    let text = cell_text_in(result, r, lang);
                     let sort = r.value.map(|v| fmt_num(v, r.decimals)).unwrap_or_default();
                     let mut lines = text.lines();
                     let first = lines.next().unwrap_or_default();
@@ -1117,39 +1131,10 @@ pub(crate) fn level_name(level: Level, lang: Lang) -> &'static str {
     }
 }
 
-/// The text of a gap-table cell in the report's language: in Chinese the terminal report's
-/// [`cell_text`]; in English the same layout ("value / required", then "✓" or "gap N", or
-/// "no data"). A partial figure gets a last line "（2/11 市）" / "(2/11 cities)".
-pub fn cell_text_in(row: &Row, lang: Lang) -> String {
-    let mut text = cell_text_plain(row, lang);
-    if let Some(p) = partial_label(row, lang) {
-        text.push_str(&match lang {
-            Lang::Zh => format!("\n（{p}）"),
-            Lang::En => format!("\n({p})"),
-        });
-    }
-    text
-}
-
-fn cell_text_plain(row: &Row, lang: Lang) -> String {
-    if lang == Lang::Zh {
-        return cell_text(row);
-    }
-    let value = row.value.map(|v| fmt_num(v, row.decimals));
-    match (row.status, value, row.required) {
-        (Status::NoData, _, _) => lang.status(Status::NoData).to_string(),
-        (Status::NotApplicable, _, _) => "—".to_string(),
-        (Status::Info, Some(v), _) => v,
-        (_, Some(v), Some(q)) => {
-            let head = format!("{v} / {}", fmt_num(q, row.decimals));
-            match row.gap {
-                Some(0) | None => format!("{head}\n✓"),
-                Some(g) => format!("{head}\ngap {g}"),
-            }
-        }
-        (_, Some(v), None) => v,
-        (_, None, _) => "—".to_string(),
-    }
+/// The text of a gap-table cell in the report's language (see
+/// [`super::gap_cell_text`]).
+pub fn cell_text_in(result: &AuditResult, row: &Row, lang: Lang) -> String {
+    super::gap_cell_text(result, row, lang)
 }
 
 /// The count cells of a target's summary row, as the terminal shows them: met (with the
@@ -1256,7 +1241,10 @@ pub fn summary_required(result: &AuditResult, ti: usize) -> Option<String> {
         .rows
         .iter()
         .find(|r| r.target == ti && r.assessed)
-        .and_then(|r| r.required.map(|q| fmt_num(q, r.decimals)))
+        .and_then(|r| {
+            let t = &result.targets.get(ti)?.target;
+            r.required.map(|q| super::human_num(t, q, r.decimals))
+        })
 }
 
 /// What happened to an issue's row, in the report's language.
@@ -1317,7 +1305,8 @@ table.checklist td { white-space: nowrap; }
 table.checklist tbody th { background: #f7f8fa; white-space: nowrap; text-align: left; }
 ol.legend { margin: 0 0 12px; padding-left: 2.2em; font-size: 13px; color: var(--muted); }
 td .gap { font-size: 12px; }
-.summary .id, figcaption .id { font-family: ui-monospace, "DejaVu Sans Mono", Consolas, monospace; font-weight: 600; }
+.summary .name { font-weight: 600; }
+.summary .id, figcaption .id { font-family: ui-monospace, "DejaVu Sans Mono", Consolas, monospace; font-size: 11px; color: var(--muted); }
 .summary .text { color: var(--muted); font-size: 12px; }
 .summary td:first-child { max-width: 420px; }
 td.skipped { color: var(--muted); font-style: italic; }
@@ -1472,6 +1461,7 @@ pub(crate) mod sample {
                 sha256: "ab".repeat(32),
             }],
             lang,
+            hide_no_data: false,
         }
     }
 }

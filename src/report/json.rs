@@ -56,6 +56,11 @@ pub fn to_value(result: &AuditResult) -> Value {
                 );
                 obj.insert("outlook".into(), json!(m.outlook.map(|o| o.as_str())));
             }
+            if let Some(obj) = o.as_object_mut() {
+                let (n, u) = super::ratio_parts(r).unzip();
+                obj.insert("numerator".into(), json!(n));
+                obj.insert("denominator".into(), json!(u));
+            }
             o
         })
         .collect();

@@ -15,7 +15,7 @@ use super::html::{
     region_label, summary_counts, summary_required,
 };
 use super::issues::{is_listed, totals};
-use super::{ReportError, ReportMeta};
+use super::{Lang, ReportError, ReportMeta};
 use crate::audit::{AuditResult, Status};
 
 /// Write the Markdown report.
@@ -68,20 +68,20 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         let t = &tr.target;
         let required = summary_required(result, ti).unwrap_or_else(|| "—".to_string());
         let head = format!(
-            "| `{}` {} | {} | {} | {} |",
+            "| {} `{}` | {} | {} | {} |",
+            cell(super::target_name(t, lang)),
             cell(&t.id).replace('`', "'"),
-            cell(&t.text),
-            cell(&t.clause),
+            cell(if lang == Lang::Zh { &t.clause } else { "" }),
             level_name(t.level, lang),
             cell(&required)
         );
         match &tr.skipped {
-            Some(why) => {
+            Some(_) => {
                 let _ = writeln!(
                     m,
                     "{head} {}{} | | | |",
                     pick(lang, "未评估：", "not evaluated: "),
-                    cell(why)
+                    cell(&super::skipped_text(result, tr, lang))
                 );
             }
             None => {
@@ -95,7 +95,7 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
                     m,
                     "{head} {} | {} | {} | {} |",
                     cell(&c.met),
-                    c.unmet,
+                    cell(&super::unmet_summary_text(tr, lang)),
                     cell(&no_data),
                     cell(&s.worst.join(pick(lang, "、", ", ")))
                 );
@@ -145,6 +145,7 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
 
     // Gap table.
     let (cols, regions) = gap_layout(result);
+    let (regions, hidden) = super::table::shown_regions(result, &cols, regions, meta.hide_no_data);
     let level = result.by;
     let _ = writeln!(
         m,
@@ -159,14 +160,25 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         "{}\n",
         pick(
             lang,
-            "每格：实际 / 要求，差 = 尚缺的组织数、单位数或年数；未达标与无数据加粗。",
-            "Each cell: value / required; gap = organizations, units or years still missing; unmet and no data in bold.",
+            "每格：实际 / 要求，分子/分母，差 = 尚缺的组织数、单位数或年数；未达标与无数据加粗。",
+            "Each cell: value / required, numerator/denominator; gap = organizations, units or years still missing; unmet and no data in bold.",
         )
     );
+    if hidden > 0 {
+        let _ = writeln!(
+            m,
+            "{}\n",
+            w.hidden_no_data.replace("{n}", &hidden.to_string())
+        );
+    }
     let mut header = format!("| {} |", w.region);
     let mut rule = String::from("|---|");
     for &ti in &cols {
-        let _ = write!(header, " {} |", cell(&result.targets[ti].target.id));
+        let _ = write!(
+            header,
+            " {} |",
+            cell(super::target_name(&result.targets[ti].target, lang))
+        );
         rule.push_str("--:|");
     }
     let _ = writeln!(m, "{header}\n{rule}");
@@ -175,7 +187,7 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         for &ti in &cols {
             let text = match result.row_at(ti, region) {
                 Some(r) => {
-                    let t = cell(&cell_text_in(r, lang));
+                    let t = cell(&cell_text_in(result, r, lang));
                     if matches!(r.status, Status::Unmet | Status::NoData) {
                         format!("**{t}**")
                     } else {

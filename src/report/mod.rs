@@ -81,6 +81,9 @@ pub struct ReportMeta {
     pub inputs: Vec<InputDigest>,
     /// Language of the report's words.
     pub lang: Lang,
+    /// Leave regions without data out of the per-region tables (`--hide-no-data`); they
+    /// stay in the summary.
+    pub hide_no_data: bool,
 }
 
 /// Errors writing a report.
@@ -554,4 +557,160 @@ pub fn movement_note(result: &AuditResult, lang: Lang) -> String {
         .movement_note
         .replace("{b}", &b)
         .replace("{a}", &result.as_of.to_string())
+}
+
+/// A target's short name in the report's language: `name` in Chinese, `name_en` (else the
+/// id) in English. Ids stay in the CSV/JSON and in small print.
+pub fn target_name(t: &crate::plan::Target, lang: Lang) -> &str {
+    match lang {
+        Lang::Zh => &t.name,
+        Lang::En => t.name_en.as_deref().unwrap_or(&t.id),
+    }
+}
+
+/// Whether a target's values are shares (coverage), shown as percentages to people.
+pub fn is_share(t: &crate::plan::Target) -> bool {
+    matches!(t.measure, crate::plan::Measure::Coverage { .. })
+}
+
+/// A value or requirement as a person reads it: a share as a percentage ("93.02%", two
+/// decimals fewer than the fraction's), any other figure as [`fmt_num`] gives it. CSV and
+/// JSON keep the fraction.
+pub fn human_num(t: &crate::plan::Target, x: f64, decimals: u8) -> String {
+    if is_share(t) {
+        format!("{}%", fmt_num(x * 100.0, decimals.saturating_sub(2)))
+    } else {
+        fmt_num(x, decimals)
+    }
+}
+
+/// The numerator and denominator behind a density or coverage value (records or covered
+/// units, and units), when the row has a figure.
+pub fn ratio_parts(row: &Row) -> Option<(u64, u64)> {
+    Some((row.count?, row.units?))
+}
+
+/// "1409/176": the numerator and denominator of a ratio row, for people.
+pub fn ratio_text(row: &Row) -> Option<String> {
+    ratio_parts(row).map(|(n, u)| format!("{n}/{u}"))
+}
+
+/// The columns added at the end of the long result (after the movement columns when
+/// there are any): the numerator and denominator of a density or coverage value.
+pub const RATIO_COLUMNS: [&str; 2] = ["numerator", "denominator"];
+
+/// The cells of [`RATIO_COLUMNS`] (empty for other measures and rows without a figure).
+pub fn ratio_cells(row: &Row) -> [String; 2] {
+    match ratio_parts(row) {
+        Some((n, u)) => [n.to_string(), u.to_string()],
+        None => Default::default(),
+    }
+}
+
+/// Whether an unmet row belongs to a warning-severity target (marked 警告 / warning).
+pub fn is_warning(result: &AuditResult, row: &Row) -> bool {
+    result
+        .targets
+        .get(row.target)
+        .is_some_and(|t| t.target.severity == crate::plan::Severity::Warning)
+        && matches!(row.status, crate::audit::Status::Unmet)
+}
+
+/// Why a target was not evaluated, in the report's language ("在市级考核，高于范围 …").
+pub fn skipped_text(result: &AuditResult, tr: &crate::audit::TargetResult, lang: Lang) -> String {
+    let level = match lang {
+        Lang::Zh => tr.target.level.zh(),
+        Lang::En => tr.target.level.as_str(),
+    };
+    lang.words()
+        .above_scope
+        .replace("{level}", level)
+        .replace("{scope}", &result.scope)
+}
+
+/// The text of a gap-table cell, shared by the terminal, HTML, PDF and Markdown: the value
+/// against the requirement ("93.02% / 100.00%", shares as percentages), the numerator and
+/// denominator of a ratio ("1409/176"), then "✓" or the gap ("差 351", with "警告" for a
+/// warning target, "未到期" or "✎已说明"), or the status ("无数据"). A partial figure gets a
+/// line "（2/11 市）"; with a baseline, a last line with the change and the outlook.
+pub fn gap_cell_text(result: &AuditResult, row: &Row, lang: Lang) -> String {
+    use crate::audit::Status;
+    let w = lang.words();
+    let Some(tr) = result.targets.get(row.target) else {
+        return String::new();
+    };
+    let t = &tr.target;
+    let value = row.value.map(|v| human_num(t, v, row.decimals));
+    let (open, close) = match lang {
+        Lang::Zh => ("（", "）"),
+        Lang::En => (" (", ")"),
+    };
+    let mut lines: Vec<String> = Vec::new();
+    match (row.status, value, row.required) {
+        (Status::NoData, _, _) => lines.push(w.no_data.to_string()),
+        (Status::Explained, None, _) => lines.push(format!("{} ✎{}", w.no_data, w.explained)),
+        (Status::NotApplicable, _, _) => lines.push("—".to_string()),
+        (Status::Info, Some(v), _) => lines.push(v),
+        (_, Some(v), Some(q)) => {
+            lines.push(format!("{v} / {}", human_num(t, q, row.decimals)));
+            if let Some(r) = ratio_text(row) {
+                lines.push(r);
+            }
+            lines.push(match row.gap {
+                Some(0) | None => "✓".to_string(),
+                Some(g) if row.status == Status::NotDue => {
+                    format!("{} {g} {}", w.gap_short, w.not_due)
+                }
+                Some(g) if row.status == Status::Explained => {
+                    format!("{} {g} ✎{}", w.gap_short, w.explained)
+                }
+                Some(g) if is_warning(result, row) => {
+                    format!("{} {g}{open}{}{close}", w.gap_short, w.warning)
+                }
+                Some(g) => format!("{} {g}", w.gap_short),
+            });
+        }
+        (_, Some(v), None) => lines.push(v),
+        (_, None, _) => lines.push("—".to_string()),
+    }
+    if let Some(p) = row.partial {
+        lines.push(
+            format!("{open}{}{close}", p.label(lang == Lang::Zh))
+                .trim()
+                .to_string(),
+        );
+    }
+    if let Some(m) = &row.movement {
+        if row.status != crate::audit::Status::NoData {
+            let change = match m.change {
+                Some(_) => change_text(m.change, row.decimals),
+                None => String::new(),
+            };
+            let outlook = m.outlook.map(|o| lang.outlook(o)).unwrap_or_default();
+            let tail = [change.as_str(), outlook]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if !tail.is_empty() {
+                lines.push(tail);
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+/// The unmet count of a summary, marked as a warning for a warning-severity target with
+/// unmet rows ("2（警告）" / "2 (warning)").
+pub fn unmet_summary_text(tr: &crate::audit::TargetResult, lang: Lang) -> String {
+    let text = html::unmet_text(&tr.summary, lang);
+    if tr.target.severity == crate::plan::Severity::Warning && tr.summary.unmet > 0 {
+        match lang {
+            Lang::Zh => format!("{text}（{}）", lang.words().warning),
+            Lang::En => format!("{text} ({})", lang.words().warning),
+        }
+    } else {
+        text
+    }
 }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use chrono::{Datelike, Timelike};
 use krilla::color::rgb;
-use krilla::configure::{Archival, ConfigurationBuilder, ValidationError};
+use krilla::configure::{Accessibility, Archival, ConfigurationBuilder, ValidationError};
 use krilla::destination::XyzDestination;
 use krilla::error::KrillaError;
 use krilla::geom::{PathBuilder, Point, Rect};
@@ -33,17 +33,21 @@ use krilla::num::NormalizedF32;
 use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke, StrokeDash};
+use krilla::tagging::{
+    Artifact, ArtifactType, ContentTag, Identifier, Node as TagNode, SpanTag, TableHeaderScope,
+    Tag, TagGroup, TagKind, TagTree,
+};
 use krilla::text::Font;
 use krilla::{Data, Document, SerializeSettings};
 
 use self::layout::{
-    Bar, Cell, Chart, Op, Pages, Rgb, Table, CONTENT_W, GREY, INK, MARGIN_X, NODATA_BG, OK_BG,
-    PAGE_H, PAGE_W, WARN, WARN_BG,
+    Bar, Cell, Chart, Kind, Node, Op, Pages, Rgb, Table, CONTENT_W, GREY, INK, MARGIN_X, NODATA_BG,
+    OK_BG, PAGE_H, PAGE_W, WARN, WARN_BG,
 };
 use self::text::Shaper;
 use super::html::{issues_count_in, partial_label, summary_counts};
 use super::issues::{is_listed, table_accounting, totals};
-use super::{fmt_num, region_label, Lang, ReportError, ReportMeta, Words, OUTLOOKS};
+use super::{region_label, Lang, ReportError, ReportMeta, Words, OUTLOOKS};
 use crate::audit::movement::Outlook;
 use crate::audit::{AuditResult, Row, Status};
 use crate::ingest::{Outcome, SkipReason};
@@ -93,7 +97,7 @@ const EXTRA_ZH: Extra = Extra {
     kind: "类型",
     total: "合计",
     classification: "城乡分类",
-    legend: "每格：实际 / 要求；差 = 尚缺的组织数、单位数或年数。",
+    legend: "每格：实际 / 要求，分子/分母；差 = 尚缺的组织数、单位数或年数。",
     not_assessed: "未评估",
     more_issues:
         "另有 {n} 项未列出；用 zhibiao inspect 查看全部，或 --rejects FILE.csv 导出被跳过的行。",
@@ -114,7 +118,7 @@ const EXTRA_EN: Extra = Extra {
     kind: "Kind",
     total: "Total",
     classification: "Urban/rural classification",
-    legend: "Each cell: value / required; gap = organizations, units or years still missing.",
+    legend: "Each cell: value / required, numerator/denominator; gap = organizations, units or years still missing.",
     not_assessed: "not assessed",
     more_issues: "{n} more entries not listed; run zhibiao inspect for all, or --rejects FILE.csv for the skipped rows.",
     chart_no_data: "No data",
@@ -177,40 +181,9 @@ fn hash_text(hash: &str, fits: bool) -> String {
     }
 }
 
-/// The text of a gap-table cell: the value against the requirement, then the gap or the
-/// status; a partial figure gets a last line "（2/11 市）".
-fn gap_cell(row: &Row, lang: Lang) -> String {
-    let text = gap_cell_plain(row, lang);
-    match partial_label(row, lang) {
-        Some(p) if lang == Lang::Zh => format!("{text}\n（{p}）"),
-        Some(p) => format!("{text}\n({p})"),
-        None => text,
-    }
-}
-
-fn gap_cell_plain(row: &Row, lang: Lang) -> String {
-    let w = lang.words();
-    let value = row.value.map(|v| fmt_num(v, row.decimals));
-    match (row.status, value, row.required) {
-        (Status::NoData, _, _) => w.no_data.to_string(),
-        (Status::NotApplicable, _, _) => "—".to_string(),
-        (Status::Info, Some(v), _) => v,
-        (_, Some(v), Some(q)) => {
-            let head = format!("{v} / {}", fmt_num(q, row.decimals));
-            match row.gap {
-                Some(0) | None => format!("{head}\n{}", lang.status(row.status)),
-                Some(g) if row.status == Status::NotDue => {
-                    format!("{head}\n{} {g} {}", w.gap, w.not_due)
-                }
-                Some(g) if row.status == Status::Explained => {
-                    format!("{head}\n{} {g} {}", w.gap, w.explained)
-                }
-                Some(g) => format!("{head}\n{} {g}", w.gap),
-            }
-        }
-        (_, Some(v), None) => v,
-        (_, None, _) => "—".to_string(),
-    }
+/// The text of a gap-table cell (see [`super::gap_cell_text`]).
+fn gap_cell(result: &AuditResult, row: &Row, lang: Lang) -> String {
+    super::gap_cell_text(result, row, lang)
 }
 
 fn status_fill(s: Status) -> Option<Rgb> {
@@ -377,7 +350,7 @@ fn lay_out<'s, 'f>(
     summary(&mut p, result, meta.lang)?;
     checklist(&mut p, result, meta.lang)?;
     charts(&mut p, result, meta.lang)?;
-    gap_table(&mut p, result, meta.lang)?;
+    gap_table(&mut p, result, meta.lang, meta.hide_no_data)?;
     movement(&mut p, result, meta.lang)?;
     data_issues(&mut p, result, meta.lang)?;
     accounting(&mut p, result, meta.lang)?;
@@ -499,24 +472,30 @@ fn summary(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Report
     let mut rows = Vec::new();
     for (ti, tr) in result.targets.iter().enumerate() {
         let t = &tr.target;
-        let required = result
-            .rows
-            .iter()
-            .find(|r| r.target == ti && r.assessed)
-            .and_then(|r| r.required.map(|q| fmt_num(q, r.decimals)))
-            .unwrap_or_else(|| "—".to_string());
+        let required = super::html::summary_required(result, ti).unwrap_or_else(|| "—".to_string());
         let s = &tr.summary;
         let mut row = vec![
-            Cell::new(format!("{}\n{}", t.id, t.text)),
-            Cell::new(t.clause.clone()),
+            Cell::new(format!("{}\n{}", super::target_name(t, lang), t.id)),
+            Cell::new(if lang == Lang::Zh {
+                t.clause.clone()
+            } else {
+                String::new()
+            }),
             Cell::new(level_label(t.level, lang)),
             Cell::new(required).right(),
         ];
-        if let Some(why) = &tr.skipped {
+        if tr.skipped.is_some() {
             row.push(Cell::new("—").right());
             row.push(Cell::new("—").right());
             row.push(Cell::new("—").right());
-            row.push(Cell::new(format!("{}：{why}", x.not_assessed)).color(GREY));
+            row.push(
+                Cell::new(labelled(
+                    x.not_assessed,
+                    &super::skipped_text(result, tr, lang),
+                    lang,
+                ))
+                .color(GREY),
+            );
         } else {
             let c = summary_counts(tr, lang);
             row.push(
@@ -525,7 +504,7 @@ fn summary(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Report
                     .fill((!c.info && s.met > 0).then_some(OK_BG)),
             );
             row.push(
-                Cell::new(c.unmet)
+                Cell::new(super::unmet_summary_text(tr, lang))
                     .right()
                     .fill((s.unmet > 0).then_some(WARN_BG)),
             );
@@ -708,9 +687,15 @@ fn charts(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), ReportE
                 r.value.map(|v| Bar {
                     label: short_region(&r.region).to_string(),
                     value: v,
-                    value_text: match partial_label(r, lang) {
-                        Some(p) => format!("{}（{p}）", fmt_num(v, r.decimals)),
-                        None => fmt_num(v, r.decimals),
+                    value_text: {
+                        let mut text = super::human_num(t, v, r.decimals);
+                        if let Some(ratio) = super::ratio_text(r) {
+                            text.push_str(&format!(" ({ratio})"));
+                        }
+                        match partial_label(r, lang) {
+                            Some(p) => parenthesized(&text, &p, lang),
+                            None => text,
+                        }
                     },
                     met: r.status == Status::Met,
                 })
@@ -728,24 +713,24 @@ fn charts(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), ReportE
         let req_row = rows.iter().find(|r| r.required.is_some());
         let required = req_row.and_then(|r| r.required);
         let required_text = req_row
-            .and_then(|r| r.required.map(|q| fmt_num(q, r.decimals)))
+            .and_then(|r| r.required.map(|q| super::human_num(t, q, r.decimals)))
             .map(|q| format!("{} {q}", x.required_line))
             .unwrap_or_default();
         let sep = if lang == Lang::Zh { "、" } else { ", " };
         let mut notes = Vec::new();
         if !no_data.is_empty() {
-            notes.push(format!("{}：{}", x.chart_no_data, no_data.join(sep)));
+            notes.push(labelled(x.chart_no_data, &no_data.join(sep), lang));
         }
         if !not_applicable.is_empty() {
-            notes.push(format!(
-                "{}：{}",
+            notes.push(labelled(
                 lang.status(Status::NotApplicable),
-                not_applicable.join(sep)
+                &not_applicable.join(sep),
+                lang,
             ));
         }
         let note = notes.join(if lang == Lang::Zh { "；" } else { "; " });
         list.push(Chart {
-            title: format!("{}　{}", t.id, t.text),
+            title: format!("{}　{}", super::target_name(t, lang), t.id),
             bars,
             required,
             required_text,
@@ -769,22 +754,56 @@ fn charts(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), ReportE
         for (i, c) in pair.iter().enumerate() {
             let title = c.title.split('　').next().unwrap_or_default().to_string();
             p.sub_mark(&title);
+            p.open(Kind::Figure(chart_alt(c, lang)));
             p.chart(c, MARGIN_X + i as f32 * (col_w + col_gap), top, col_w)?;
+            p.close();
         }
         p.y = top + h;
     }
     Ok(())
 }
 
+/// A chart's alternative text: its title, every bar's region and value, the required
+/// value and the note ("城市社区组织密度：阳泉市 10.31，晋城市 8.01；要求 10.00").
+fn chart_alt(c: &Chart, lang: Lang) -> String {
+    let (colon, sep, semi) = match lang {
+        Lang::Zh => ("：", "，", "；"),
+        Lang::En => (": ", ", ", "; "),
+    };
+    let bars: Vec<String> = c
+        .bars
+        .iter()
+        .map(|b| format!("{} {}", b.label, b.value_text))
+        .collect();
+    let mut alt = format!("{}{colon}{}", c.title.replace('　', " "), bars.join(sep));
+    for extra in [&c.required_text, &c.note] {
+        if !extra.is_empty() {
+            alt.push_str(semi);
+            alt.push_str(extra);
+        }
+    }
+    alt
+}
+
 /// The per-region gap table at the `--by` level, in column groups that fit the page.
-fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), ReportError> {
+fn gap_table(
+    p: &mut Pages,
+    result: &AuditResult,
+    lang: Lang,
+    hide_no_data: bool,
+) -> Result<(), ReportError> {
     let w = lang.words();
     let x = extra(lang);
     let level = result.by;
     let (cols, regions) = super::gap_layout(result);
-    let title = format!("{}（{}）", w.gaps, level_label(level, lang));
+    let (regions, hidden) = super::table::shown_regions(result, &cols, regions, hide_no_data);
+    let title = parenthesized(w.gaps, level_label(level, lang), lang);
     p.heading(&title)?;
     p.paragraph(x.legend, 8.0, GREY, x.legend)?;
+    if hidden > 0 {
+        let note = w.hidden_no_data.replace("{n}", &hidden.to_string());
+        p.paragraph(&note, 8.0, GREY, x.legend)?;
+    }
     p.gap(4.0);
     if cols.is_empty() || regions.is_empty() {
         return p.paragraph("—", 9.0, GREY, &title);
@@ -793,10 +812,16 @@ fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
     // The cells of every column, and the width each needs.
     let cell_of = |ti: usize, region: &str| -> Cell {
         match result.row_at(ti, region) {
-            Some(r) => Cell::new(gap_cell(r, lang))
+            Some(r) => Cell::new(gap_cell(result, r, lang))
                 .right()
                 .fill(status_fill(r.status))
-                .color(if r.status == Status::Unmet { WARN } else { INK }),
+                .color(
+                    if r.status == Status::Unmet && !super::is_warning(result, r) {
+                        WARN
+                    } else {
+                        INK
+                    },
+                ),
             None => Cell::new("—").right(),
         }
     };
@@ -814,21 +839,25 @@ fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
                 need = need.max(p.shaper.width(&line, size, &title)?);
             }
         }
-        let id = &result.targets[ti].target.id;
-        let id_w = p.shaper.width(id, size, &title)?;
-        widths.push((need.max(id_w.min(80.0)) + 8.0).clamp(40.0, 140.0));
+        let name = super::target_name(&result.targets[ti].target, lang);
+        let name_w = p.shaper.width(name, size, &title)?;
+        widths.push((need.max(name_w.min(80.0)) + 8.0).clamp(40.0, 140.0));
     }
     let groups = column_groups(region_w, &widths, CONTENT_W);
     let n_groups = groups.len();
     for (gi, g) in groups.iter().enumerate() {
         if n_groups > 1 {
-            let ids: Vec<&str> = g
+            let names: Vec<&str> = g
                 .iter()
-                .map(|&i| result.targets[cols[i]].target.id.as_str())
+                .map(|&i| super::target_name(&result.targets[cols[i]].target, lang))
                 .collect();
             p.need(60.0);
             p.paragraph(
-                &format!("({}/{n_groups}) {}", gi + 1, ids.join(", ")),
+                &format!(
+                    "({}/{n_groups}) {}",
+                    gi + 1,
+                    names.join(if lang == Lang::Zh { "、" } else { ", " })
+                ),
                 8.0,
                 GREY,
                 &title,
@@ -839,15 +868,14 @@ fn gap_table(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repo
         let extra_w = ((CONTENT_W - region_w - natural) / g.len() as f32).clamp(0.0, 40.0);
         let mut ws = vec![region_w];
         ws.extend(g.iter().map(|&i| widths[i] + extra_w));
-        let mut header = vec![Cell::new(format!(
-            "{}（{}）",
+        let mut header = vec![Cell::new(parenthesized(
             w.region,
-            level_label(level, lang)
+            level_label(level, lang),
+            lang,
         ))];
-        header.extend(
-            g.iter()
-                .map(|&i| Cell::new(result.targets[cols[i]].target.id.clone()).right()),
-        );
+        header.extend(g.iter().map(|&i| {
+            Cell::new(super::target_name(&result.targets[cols[i]].target, lang)).right()
+        }));
         let rows = regions
             .iter()
             .zip(&labels)
@@ -1050,8 +1078,53 @@ fn movement(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Repor
 }
 
 /// Split columns of `widths` into consecutive groups that fit `avail` next to the region
-/// column (a column wider than the rest of the page gets a group of its own).
+/// column: as few groups as fit, balanced so that the widest group is as narrow as it can
+/// be (thirteen columns in two groups are 7 + 6, never 12 + 1). A column wider than the
+/// rest of the page gets a group of its own.
 fn column_groups(region_w: f32, widths: &[f32], avail: f32) -> Vec<Vec<usize>> {
+    let greedy = greedy_groups(region_w, widths, avail);
+    let k = greedy.len();
+    if k <= 1 || widths.len() > 200 {
+        return greedy;
+    }
+    // Contiguous partition into k groups minimizing the widest group (linear partition).
+    let n = widths.len();
+    let mut prefix = vec![0.0f32; n + 1];
+    for (i, w) in widths.iter().enumerate() {
+        prefix[i + 1] = prefix[i] + w;
+    }
+    // best[j][i]: the narrowest widest group splitting the first i columns into j groups;
+    // cut[j][i]: where the last of those groups starts.
+    let mut best = vec![vec![f32::INFINITY; n + 1]; k + 1];
+    let mut cut = vec![vec![0usize; n + 1]; k + 1];
+    best[0][0] = 0.0;
+    for j in 1..=k {
+        for i in j..=n {
+            for start in (j - 1)..i {
+                let cost = best[j - 1][start].max(prefix[i] - prefix[start]);
+                if cost < best[j][i] {
+                    best[j][i] = cost;
+                    cut[j][i] = start;
+                }
+            }
+        }
+    }
+    if best[k][n] + region_w > avail + 0.01 {
+        return greedy;
+    }
+    let mut groups = Vec::with_capacity(k);
+    let mut end = n;
+    for j in (1..=k).rev() {
+        let start = cut[j][end];
+        groups.push((start..end).collect());
+        end = start;
+    }
+    groups.reverse();
+    groups
+}
+
+/// Columns packed greedily into groups that fit `avail` next to the region column.
+fn greedy_groups(region_w: f32, widths: &[f32], avail: f32) -> Vec<Vec<usize>> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut used = region_w;
     for (i, w) in widths.iter().enumerate() {
@@ -1072,7 +1145,12 @@ fn column_groups(region_w: f32, widths: &[f32], avail: f32) -> Vec<Vec<usize>> {
 fn gap_cell_lines(result: &AuditResult, ti: usize, region: &str, lang: Lang) -> Vec<String> {
     result
         .row_at(ti, region)
-        .map(|r| gap_cell(r, lang).lines().map(str::to_string).collect())
+        .map(|r| {
+            gap_cell(result, r, lang)
+                .lines()
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -1249,7 +1327,36 @@ fn circle_path(x: f32, y: f32, r: f32) -> Option<krilla::geom::Path> {
     pb.finish()
 }
 
-/// Draw the laid-out pages, footers, outline and metadata; krilla validates PDF/A-2b.
+/// A node of the layout's structure tree as krilla's tag tree (`None` for an element left
+/// without content).
+fn tag_node(node: &Node, ids: &mut [Option<Identifier>]) -> Option<TagNode> {
+    match node {
+        Node::Leaf(id) => ids.get_mut(*id)?.take().map(TagNode::from),
+        Node::Group(kind, children) => {
+            let children: Vec<TagNode> = children.iter().filter_map(|c| tag_node(c, ids)).collect();
+            if children.is_empty() {
+                return None;
+            }
+            let tag: TagKind = match kind {
+                Kind::Heading(title) => {
+                    Tag::Hn(std::num::NonZeroU16::MIN, Some(title.clone())).into()
+                }
+                Kind::P => Tag::P.into(),
+                Kind::Table => Tag::Table.into(),
+                Kind::THead => Tag::THead.into(),
+                Kind::TBody => Tag::TBody.into(),
+                Kind::TR => Tag::TR.into(),
+                Kind::TH => Tag::TH(TableHeaderScope::Column).into(),
+                Kind::TD => Tag::TD.into(),
+                Kind::Figure(alt) => Tag::Figure(Some(alt.clone())).into(),
+            };
+            Some(TagGroup::with_children(tag, children).into())
+        }
+    }
+}
+
+/// Draw the laid-out pages, footers, outline and metadata; krilla validates PDF/A-2a and
+/// PDF/UA-1 (a tagged PDF: headings, tables, figures with alternative text).
 fn render(
     doc: &DocInfo,
     meta: &ReportMeta,
@@ -1260,16 +1367,20 @@ fn render(
     let lang = meta.lang;
     let w: &Words = lang.words();
     let configuration = ConfigurationBuilder::new()
-        .with_archival_validator(Archival::A2_B)
+        .with_archival_validator(Archival::A2_A)
+        .with_accessibility_validator(Accessibility::UA1)
         .finish()
         .map_err(|e| ReportError::Other(format!("PDF/A configuration: {e:?}")))?;
     let settings = SerializeSettings {
         configuration,
+        enable_tagging: true,
         ..SerializeSettings::default()
     };
     let mut document = Document::new_with(settings);
     let total = pages.pages.len();
     let footer_left = shaper.shape(&doc.footer_left, "footer")?;
+    // The marked content of every leaf of the structure tree, by leaf id.
+    let mut ids: Vec<Option<Identifier>> = vec![None; pages.leaves];
     for (i, ops) in pages.pages.iter().enumerate() {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
             .ok_or_else(|| ReportError::Other("page size".into()))?;
@@ -1277,6 +1388,23 @@ fn render(
         let mut surface = page.surface();
         for op in ops {
             match op {
+                Op::Begin { id, text } => {
+                    let tag = if *text {
+                        ContentTag::Span(SpanTag::empty())
+                    } else {
+                        ContentTag::Other
+                    };
+                    let identifier = surface.start_tagged(tag);
+                    if let Some(slot) = ids.get_mut(*id) {
+                        *slot = Some(identifier);
+                    }
+                }
+                Op::Artifact => {
+                    surface.start_tagged(ContentTag::Artifact(Artifact::with_kind(
+                        ArtifactType::Layout,
+                    )));
+                }
+                Op::End => surface.end_tagged(),
                 Op::Text {
                     x,
                     y,
@@ -1372,7 +1500,10 @@ fn render(
                 }
             }
         }
-        // Footer.
+        // Footer (a pagination artifact).
+        surface.start_tagged(ContentTag::Artifact(Artifact::with_kind(
+            ArtifactType::PaginationOther,
+        )));
         let size = 7.5;
         let y = PAGE_H - 22.0;
         surface.set_stroke(None);
@@ -1399,9 +1530,17 @@ fn render(
             size,
             false,
         );
+        surface.end_tagged();
         surface.finish();
         page.finish();
     }
+    let mut tree = TagTree::new();
+    for node in &pages.tree {
+        if let Some(n) = tag_node(node, &mut ids) {
+            tree.push(n);
+        }
+    }
+    document.set_tag_tree(tree);
 
     // Outline: one entry per section.
     let mut outline = Outline::new();
@@ -1461,6 +1600,13 @@ mod tests {
         for g in &groups {
             assert!(80.0 + g.len() as f32 * 70.0 <= CONTENT_W);
         }
+        // Balanced: 6 + 7 (the widest group as narrow as can be), not 9 + 4 (greedy).
+        let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+        assert!(sizes == [6, 7] || sizes == [7, 6], "{sizes:?}");
+        // Eleven columns of which ten fit: 5 + 6 or 6 + 5, no lone column.
+        let groups = column_groups(80.0, &[72.0; 11], 80.0 + 72.0 * 10.0);
+        let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+        assert!(sizes == [5, 6] || sizes == [6, 5], "{sizes:?}");
         assert_eq!(column_groups(80.0, &[70.0; 3], CONTENT_W).len(), 1);
         assert_eq!(
             column_groups(80.0, &[900.0, 10.0], CONTENT_W),

@@ -3,10 +3,14 @@
 
 use std::fmt::Write as _;
 
-use comfy_table::{presets, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{
+    presets, Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table,
+};
 
-use super::fmt_num;
-use super::issues::{accounting_line, is_listed, outcome_zh, totals};
+use unicode_width::UnicodeWidthStr;
+
+use super::issues::{is_listed, totals};
+use super::Lang;
 use crate::audit::{AuditResult, Row, Status};
 
 /// Terminal report options.
@@ -14,10 +18,16 @@ use crate::audit::{AuditResult, Row, Status};
 pub struct TableOptions {
     /// Use ANSI colours (red unmet, green met).
     pub color: bool,
-    /// Terminal width to fit tables to (`None`: no limit, e.g. when piped).
+    /// Display columns to fit the report to (`None`: no limit). The gap table is printed
+    /// in blocks of targets that fit, each with its region column; text lines are wrapped
+    /// between words, never inside a word or a number.
     pub width: Option<u16>,
     /// Data issues listed one by one before "… N more".
     pub max_issues: usize,
+    /// Language of the words.
+    pub lang: Lang,
+    /// Leave regions without data out of the gap table (`--hide-no-data`).
+    pub hide_no_data: bool,
 }
 
 impl Default for TableOptions {
@@ -26,6 +36,8 @@ impl Default for TableOptions {
             color: false,
             width: None,
             max_issues: 20,
+            lang: Lang::Zh,
+            hide_no_data: false,
         }
     }
 }
@@ -51,13 +63,21 @@ pub(crate) fn new_table(opts: &TableOptions) -> Table {
     t
 }
 
-fn status_cell(text: String, status: Status, opts: &TableOptions) -> Cell {
+/// A table whose cells are never wrapped (the caller has made it fit).
+fn fixed_table(opts: &TableOptions) -> Table {
+    let mut t = new_table(opts);
+    t.set_content_arrangement(ContentArrangement::Disabled);
+    t
+}
+
+fn status_cell(text: String, status: Status, warning: bool, opts: &TableOptions) -> Cell {
     let cell = Cell::new(text);
     if !opts.color {
         return cell;
     }
     match status {
         Status::Met => cell.fg(Color::Green),
+        Status::Unmet if warning => cell.fg(Color::Yellow),
         Status::Unmet => cell.fg(Color::Red),
         Status::NoData => cell.fg(Color::Yellow),
         Status::NotDue | Status::Explained => cell.fg(Color::Cyan),
@@ -65,242 +85,458 @@ fn status_cell(text: String, status: Status, opts: &TableOptions) -> Cell {
     }
 }
 
-/// The text of a gap-table cell: "value / required" then the gap (or the status), and with
-/// a baseline the change ("▲0.65", "▼2", "＝") and the outlook.
-pub fn cell_text(row: &Row) -> String {
-    let head = cell_text_now(row);
-    match &row.movement {
-        Some(m) if row.status != Status::NoData => {
-            let change = match m.change {
-                Some(c) if c > 0.0 => format!("▲{}", fmt_num(c, row.decimals)),
-                Some(c) if c < 0.0 => format!("▼{}", fmt_num(-c, row.decimals)),
-                Some(_) => "＝".to_string(),
-                None => String::new(),
-            };
-            let outlook = m.outlook.map(|o| o.zh()).unwrap_or_default();
-            let tail = [change.as_str(), outlook]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" ");
-            if tail.is_empty() {
-                head
-            } else {
-                format!("{head}\n{tail}")
-            }
+/// Display width of a string (CJK characters are two columns wide).
+pub fn display_width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// `text` broken into lines of at most `width` display columns, at the line-break
+/// opportunities of UAX #14 (between words, after CJK characters and punctuation; never
+/// inside a word or a number). A single word wider than `width` stays whole on its line.
+/// Continuation lines start with `indent` spaces.
+pub fn wrap(text: &str, width: Option<u16>, indent: usize) -> Vec<String> {
+    let Some(width) = width.map(usize::from) else {
+        return vec![text.to_string()];
+    };
+    let mut out = Vec::new();
+    let mut line = String::new();
+    let mut line_w = 0usize;
+    let mut start = 0usize;
+    let pad = " ".repeat(indent);
+    for (end, _) in unicode_linebreak::linebreaks(text) {
+        let piece = &text[start..end];
+        start = end;
+        let piece_w = display_width(piece.trim_end());
+        if line_w > 0 && line_w + piece_w > width {
+            out.push(line.trim_end().to_string());
+            line = pad.clone();
+            line_w = indent;
         }
-        _ => head,
+        line.push_str(piece);
+        line_w += display_width(piece);
+    }
+    if !line.trim().is_empty() || out.is_empty() {
+        out.push(line.trim_end().to_string());
+    }
+    out
+}
+
+fn push_wrapped(out: &mut String, text: &str, width: Option<u16>, indent: usize) {
+    for line in text.lines() {
+        for l in wrap(line, width, indent) {
+            let _ = writeln!(out, "{l}");
+        }
     }
 }
 
-/// [`cell_text`] without the movement.
-fn cell_text_now(row: &Row) -> String {
-    let value = row.value.map(|v| fmt_num(v, row.decimals));
-    match (row.status, value, row.required) {
-        (Status::NoData, _, _) => "无数据".to_string(),
-        (Status::Explained, None, _) => "无数据 ✎已说明".to_string(),
-        (Status::NotApplicable, _, _) => "—".to_string(),
-        (Status::Info, Some(v), _) => v,
-        (_, Some(v), Some(q)) => {
-            let head = format!("{v} / {}", fmt_num(q, row.decimals));
-            match row.gap {
-                Some(0) | None => format!("{head}\n✓"),
-                Some(g) if row.status == Status::NotDue => format!("{head}\n差 {g} 未到期"),
-                Some(g) if row.status == Status::Explained => format!("{head}\n差 {g} ✎已说明"),
-                Some(g) => format!("{head}\n差 {g}"),
-            }
-        }
-        (_, Some(v), None) => v,
-        (_, None, _) => "—".to_string(),
+/// The text of a gap-table cell in Chinese (see [`super::gap_cell_text`]).
+pub fn cell_text(result: &AuditResult, row: &Row) -> String {
+    super::gap_cell_text(result, row, Lang::Zh)
+}
+
+/// The regions of the gap table, without those with no data when `hide` is set; and how
+/// many were left out.
+pub fn shown_regions(
+    result: &AuditResult,
+    cols: &[usize],
+    regions: Vec<String>,
+    hide: bool,
+) -> (Vec<String>, usize) {
+    if !hide {
+        return (regions, 0);
     }
+    let before = regions.len();
+    let kept: Vec<String> = regions
+        .into_iter()
+        .filter(|region| {
+            cols.iter().any(|&ti| {
+                result
+                    .row_at(ti, region)
+                    .is_some_and(|r| r.status != Status::NoData)
+            })
+        })
+        .collect();
+    let hidden = before - kept.len();
+    (kept, hidden)
 }
 
 /// Render the whole terminal report.
 pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
+    let lang = opts.lang;
+    let w = lang.words();
+    let zh = lang == Lang::Zh;
     let mut out = String::new();
     let p = &result.plan;
-    let _ = writeln!(out, "{}", p.title);
+    push_wrapped(&mut out, &p.title, opts.width, 0);
     let doc = if p.document.is_empty() {
         p.issuer.clone()
     } else {
         format!("{} {}", p.issuer, p.document)
     };
-    let _ = writeln!(
-        out,
-        "{doc} · 计划 {} · 审计日 {} · 范围 {} · 截止 {}",
-        p.id, result.as_of, result.scope, p.due
-    );
+    let facts = if zh {
+        format!(
+            "{doc} · 计划 {} · 审计日 {} · 范围 {} · 截止 {}",
+            p.id, result.as_of, result.scope, p.due
+        )
+    } else {
+        format!(
+            "Plan {} · as of {} · scope {} · due {}",
+            p.id, result.as_of, result.scope, p.due
+        )
+    };
+    push_wrapped(&mut out, &facts, opts.width, 2);
     let _ = writeln!(out);
 
-    // Summary.
+    // Summary. The clause (Chinese words of the document) only in Chinese and where there
+    // is room for it (100 columns or more).
+    let clause = zh && opts.width.is_none_or(|w| w >= 100);
     let mut t = new_table(opts);
-    t.set_header(vec![
-        "指标 target",
-        "条款",
-        "层级",
-        "要求",
-        "达标",
-        "未达标",
-        "无数据",
-        "差距最大",
+    let mut header = vec![w.target];
+    if clause {
+        header.push(w.clause);
+    }
+    header.extend([
+        w.assessed_level,
+        w.required,
+        w.met,
+        w.unmet,
+        w.no_data,
+        w.worst,
     ]);
-    for tr in &result.targets {
+    t.set_header(header);
+    for (ti, tr) in result.targets.iter().enumerate() {
         let target = &tr.target;
-        let required = result
-            .rows
-            .iter()
-            .find(|r| r.target_id_eq(result, &target.id) && r.assessed)
-            .and_then(|r| r.required.map(|q| fmt_num(q, r.decimals)))
-            .unwrap_or_else(|| "—".to_string());
+        let required = super::html::summary_required(result, ti).unwrap_or_else(|| "—".to_string());
         let s = &tr.summary;
-        let mut row = vec![
-            Cell::new(format!("{}\n{}", target.id, short(&target.text, 24))),
-            Cell::new(&target.clause),
-            Cell::new(target.level.zh()),
-            Cell::new(required),
-        ];
-        if let Some(why) = &tr.skipped {
-            row.push(Cell::new(format!("未评估：{why}")));
+        // The name (an English one wrapped between words), the id in small print below.
+        let name = wrap(super::target_name(target, lang), Some(20), 0).join("\n");
+        let mut row = vec![Cell::new(format!("{name}\n{}", target.id))];
+        if clause {
+            row.push(Cell::new(&target.clause));
+        }
+        row.push(Cell::new(super::html::level_name(target.level, lang)));
+        row.push(Cell::new(required));
+        if tr.skipped.is_some() {
+            row.push(Cell::new(format!(
+                "{}{}{}",
+                w.not_evaluated,
+                if zh { "：" } else { ": " },
+                super::skipped_text(result, tr, lang)
+            )));
         } else {
+            let c = super::html::summary_counts(tr, lang);
+            let warning = target.severity == crate::plan::Severity::Warning;
+            row.push(status_cell(c.met, Status::Met, false, opts));
             let unmet_status = if s.unmet > 0 {
                 Status::Unmet
             } else {
                 Status::Met
             };
-            let info = s.met + s.unmet + s.not_due + s.explained + s.no_data == 0;
             row.push(status_cell(
-                if info {
-                    "—".into()
-                } else {
-                    s.met.to_string()
-                },
-                Status::Met,
+                super::unmet_summary_text(tr, lang),
+                unmet_status,
+                warning,
                 opts,
             ));
-            let unmet = super::html::unmet_text(s, super::Lang::Zh);
-            row.push(status_cell(unmet, unmet_status, opts));
-            let no_data = if s.units_no_data > 0 {
-                format!("{}（另 {} 市）", s.no_data, s.units_no_data)
-            } else {
-                s.no_data.to_string()
+            let no_data = match c.missing {
+                Some(m) if c.any_no_data => format!("{}\n{m}", c.no_data),
+                _ => c.no_data,
             };
             row.push(status_cell(
                 no_data,
-                if s.no_data + s.units_no_data > 0 {
+                if c.any_no_data {
                     Status::NoData
                 } else {
                     Status::Info
                 },
+                false,
                 opts,
             ));
-            row.push(Cell::new(s.worst.join("、")));
+            // One region a line: a name is never cut.
+            row.push(Cell::new(s.worst.join("\n")));
         }
         t.add_row(row);
     }
-    for i in 4..7 {
+    let first_count = if clause { 4 } else { 3 };
+    for i in first_count..first_count + 3 {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
         }
     }
-    let _ = writeln!(out, "目标汇总（按各指标的考核层级）");
+    // Only the clause (Chinese text, which may break between characters) and the
+    // not-evaluated reasons wrap; names, ids, numbers and regions keep their width.
+    for i in 0..first_count + 4 {
+        if clause && i == 1 {
+            continue;
+        }
+        if let Some(c) = t.column_mut(i) {
+            c.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+    push_wrapped(&mut out, w.summary_title, opts.width, 0);
     let _ = writeln!(out, "{t}");
-    for line in summary_notes(result, super::Lang::Zh) {
-        let _ = writeln!(out, "{line}");
+    for line in summary_notes(result, lang) {
+        push_wrapped(&mut out, &line, opts.width, 2);
     }
     let _ = writeln!(out);
 
     out.push_str(&render_checklist(result, opts));
 
-    // Gap table at the --by level.
+    // Gap table at the --by level, in blocks of targets that fit the width.
     let level = result.by;
+    let level_word = super::html::level_name(level, lang);
     let (cols, regions) = super::gap_layout(result);
-    let mut t = new_table(opts);
-    let mut header =
-        vec![Cell::new(format!("地区（{}）", level.zh())).add_attribute(Attribute::Bold)];
-    header.extend(
-        cols.iter()
-            .map(|&ti| Cell::new(&result.targets[ti].target.id)),
-    );
-    t.set_header(header);
-    for region in &regions {
-        let mut cells = vec![Cell::new(super::region_label(region))];
-        for &ti in &cols {
-            match result.row_at(ti, region) {
-                Some(r) => cells.push(status_cell(cell_text(r), r.status, opts)),
-                None => cells.push(Cell::new("—")),
-            }
-        }
-        t.add_row(cells);
-    }
-    let _ = writeln!(
-        out,
-        "分地区差距（{}级；每格：实际 / 要求，差 = 尚缺的组织数、单位数或年数）",
-        level.zh()
+    let (regions, hidden) = shown_regions(result, &cols, regions, opts.hide_no_data);
+    push_wrapped(
+        &mut out,
+        &w.gaps_title.replace("{level}", level_word),
+        opts.width,
+        0,
     );
     if let Some(b) = result.baseline_as_of {
-        let _ = writeln!(
-            out,
-            "与 {b} 相比：▲/▼ 变化，展望 = 按 {b} 至 {} 的进度能否在截止日前达标（按期可达 / 进度落后 / 停滞）",
-            result.as_of
+        push_wrapped(
+            &mut out,
+            &w.gaps_movement
+                .replace("{b}", &b.to_string())
+                .replace("{a}", &result.as_of.to_string()),
+            opts.width,
+            0,
         );
     }
-    let _ = writeln!(out, "{t}");
+    if hidden > 0 {
+        push_wrapped(
+            &mut out,
+            &w.hidden_no_data.replace("{n}", &hidden.to_string()),
+            opts.width,
+            0,
+        );
+    }
+    let region_head = w.region_at.replace("{level}", level_word);
+    let region_cells: Vec<String> = regions.iter().map(|r| super::region_label(r)).collect();
+    // Every column's cells and natural width (the widest line plus padding and a rule).
+    let cells: Vec<(String, Vec<Option<&Row>>)> = cols
+        .iter()
+        .map(|&ti| {
+            let t = &result.targets[ti].target;
+            let name = super::target_name(t, lang);
+            (
+                name.to_string(),
+                regions
+                    .iter()
+                    .map(|region| result.row_at(ti, region))
+                    .collect(),
+            )
+        })
+        .collect();
+    let texts: Vec<Vec<String>> = cells
+        .iter()
+        .map(|(_, rows)| {
+            rows.iter()
+                .map(|r| match r {
+                    Some(r) => super::gap_cell_text(result, r, lang),
+                    None => "—".to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    let widest =
+        |lines: &mut dyn Iterator<Item = &str>| lines.map(display_width).max().unwrap_or(0);
+    let body_w: Vec<usize> = texts
+        .iter()
+        .map(|col| widest(&mut col.iter().flat_map(|c| c.lines())))
+        .collect();
+    // Header names wrap between words to the width of their column's figures (at least 8).
+    let heads: Vec<String> = cells
+        .iter()
+        .zip(&body_w)
+        .map(|((name, _), &bw)| {
+            // A name wraps to the width of its figures, kept whole up to 16 columns.
+            let room = bw.max(display_width(name).min(16)).max(8);
+            wrap(name, Some(room as u16), 0).join("\n")
+        })
+        .collect();
+    let col_w: Vec<usize> = heads
+        .iter()
+        .zip(&body_w)
+        .map(|(h, &bw)| widest(&mut h.lines()).max(bw) + 3)
+        .collect();
+    let region_w = widest(
+        &mut std::iter::once(region_head.as_str()).chain(region_cells.iter().map(String::as_str)),
+    ) + 3;
+    let blocks = column_blocks(region_w + 1, &col_w, opts.width.map(usize::from));
+    for (bi, block) in blocks.iter().enumerate() {
+        if bi > 0 {
+            let _ = writeln!(out, "{}{}", w.gaps, w.continued);
+        }
+        let mut t = fixed_table(opts);
+        let mut header = vec![Cell::new(&region_head).add_attribute(Attribute::Bold)];
+        header.extend(block.iter().map(|&c| Cell::new(&heads[c])));
+        t.set_header(header);
+        for (ri, label) in region_cells.iter().enumerate() {
+            let mut row = vec![Cell::new(label)];
+            for &c in block {
+                let text = texts[c][ri].clone();
+                row.push(match cells[c].1[ri] {
+                    Some(r) => status_cell(text, r.status, super::is_warning(result, r), opts),
+                    None => Cell::new(text),
+                });
+            }
+            t.add_row(row);
+        }
+        let _ = writeln!(out, "{t}");
+    }
     let _ = writeln!(out);
 
     out.push_str(&render_issues(result, opts));
     out
 }
 
+/// A "path: 中文 / English" line of the reading step in English only ("path:
+/// English") for an English report; Chinese reports keep both (the English half may carry
+/// details the Chinese one lacks, such as the header seen).
+pub fn one_language(text: &str, lang: Lang) -> String {
+    let Some((head, en)) = text.rsplit_once(" / ") else {
+        return text.to_string();
+    };
+    let Some((path, _)) = head.rsplit_once(": ") else {
+        return text.to_string();
+    };
+    match lang {
+        Lang::Zh => text.to_string(),
+        Lang::En => format!("{path}: {en}"),
+    }
+}
+
+/// Columns (by their display widths) grouped into blocks that fit `width` beside the
+/// region column (`first` columns wide); without a width, one block. A column wider than
+/// the room left stands alone.
+pub fn column_blocks(first: usize, widths: &[usize], width: Option<usize>) -> Vec<Vec<usize>> {
+    let Some(width) = width else {
+        return vec![(0..widths.len()).collect()];
+    };
+    let mut blocks: Vec<Vec<usize>> = Vec::new();
+    let mut cur: Vec<usize> = Vec::new();
+    let mut used = first;
+    for (i, &w) in widths.iter().enumerate() {
+        if !cur.is_empty() && used + w > width {
+            blocks.push(std::mem::take(&mut cur));
+            used = first;
+        }
+        cur.push(i);
+        used += w;
+    }
+    if !cur.is_empty() || blocks.is_empty() {
+        blocks.push(cur);
+    }
+    balance(blocks, first, widths, width)
+}
+
+/// As many blocks as `greedy`, balanced: the widest block as narrow as it can be (so that
+/// the last block is not a lone column), when that still fits.
+fn balance(
+    greedy: Vec<Vec<usize>>,
+    first: usize,
+    widths: &[usize],
+    width: usize,
+) -> Vec<Vec<usize>> {
+    let k = greedy.len();
+    let n = widths.len();
+    if k <= 1 || n > 500 {
+        return greedy;
+    }
+    let mut prefix = vec![0usize; n + 1];
+    for (i, w) in widths.iter().enumerate() {
+        prefix[i + 1] = prefix[i] + w;
+    }
+    // best[j][i]: the narrowest widest block splitting the first i columns into j blocks.
+    let mut best = vec![vec![usize::MAX; n + 1]; k + 1];
+    let mut cut = vec![vec![0usize; n + 1]; k + 1];
+    best[0][0] = 0;
+    for j in 1..=k {
+        for i in j..=n {
+            for start in (j - 1)..i {
+                if best[j - 1][start] == usize::MAX {
+                    continue;
+                }
+                let cost = best[j - 1][start].max(prefix[i] - prefix[start]);
+                if cost < best[j][i] {
+                    best[j][i] = cost;
+                    cut[j][i] = start;
+                }
+            }
+        }
+    }
+    if best[k][n] == usize::MAX || first + best[k][n] > width {
+        return greedy;
+    }
+    let mut blocks = Vec::with_capacity(k);
+    let mut end = n;
+    for j in (1..=k).rev() {
+        let start = cut[j][end];
+        blocks.push((start..end).collect());
+        end = start;
+    }
+    blocks.reverse();
+    blocks
+}
+
 /// Data issues, classification and accounting (shared with `inspect`).
 pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
+    let lang = opts.lang;
+    let w = lang.words();
     let mut out = String::new();
     let listed = result.issues.iter().filter(|i| is_listed(i)).count();
     let groups = super::issues::grouped_in(result);
-    if groups.len() == listed {
-        let _ = writeln!(out, "数据问题 {listed} 条");
-    } else {
-        let _ = writeln!(
-            out,
-            "数据问题 {listed} 条（相同的合并为 {} 项）",
-            groups.len()
-        );
+    let mut title = w.issues_title.replace("{n}", &listed.to_string());
+    if groups.len() != listed {
+        title.push_str(&w.issues_merged.replace("{g}", &groups.len().to_string()));
     }
+    push_wrapped(&mut out, &title, opts.width, 0);
+    let (open, close, colon) = match lang {
+        Lang::Zh => ("（", "）", "："),
+        Lang::En => (" (", ")", ": "),
+    };
     for g in groups.iter().take(opts.max_issues) {
-        let loc = g.location(&result.tables);
-        let _ = if loc.is_empty() {
-            writeln!(
-                out,
-                "  - {}（{}）",
-                super::issues::group_text(result, g, super::Lang::Zh),
-                outcome_zh(g.issue.outcome)
-            )
+        let loc = g.location_in(&result.tables, lang);
+        let text = super::issues::group_text(result, g, lang);
+        let outcome = super::html::outcome_in(g.issue.outcome, lang);
+        let line = if loc.is_empty() {
+            format!("  - {text}{open}{outcome}{close}")
         } else {
-            writeln!(
-                out,
-                "  - {loc}：{}（{}）",
-                super::issues::group_text(result, g, super::Lang::Zh),
-                outcome_zh(g.issue.outcome)
-            )
+            format!("  - {loc}{colon}{text}{open}{outcome}{close}")
         };
+        push_wrapped(&mut out, &line, opts.width, 4);
     }
     if groups.len() > opts.max_issues {
-        let _ = writeln!(
-            out,
-            "  … 另有 {} 项；用 `zhibiao inspect` 查看全部，或 --rejects FILE.csv 导出被跳过的行",
-            groups.len() - opts.max_issues
+        push_wrapped(
+            &mut out,
+            &w.issues_more
+                .replace("{n}", &(groups.len() - opts.max_issues).to_string()),
+            opts.width,
+            4,
         );
     }
     for ig in &result.ignored {
-        let _ = writeln!(out, "已忽略：{ig}");
+        let ig = one_language(ig, lang);
+        push_wrapped(&mut out, &format!("{}{ig}", w.passed_over), opts.width, 2);
     }
-    let _ = writeln!(
-        out,
-        "{}",
-        super::issues::classification_line(&result.classification, super::Lang::Zh)
+    push_wrapped(
+        &mut out,
+        &super::issues::classification_line(&result.classification, lang),
+        opts.width,
+        2,
     );
     let (read, used, skipped) = totals(&result.tables);
-    let _ = writeln!(out, "行数核对：{}", accounting_line(read, used, &skipped));
+    push_wrapped(
+        &mut out,
+        &format!(
+            "{}{}",
+            w.accounting_label,
+            super::issues::accounting_line_in(read, used, &skipped, lang)
+        ),
+        opts.width,
+        2,
+    );
     out
 }
 
@@ -317,17 +553,19 @@ pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
             continue;
         }
         match groups.iter_mut().find(|(k, _)| *k == tr.missing_tables) {
-            Some((_, ids)) => ids.push(&tr.target.id),
-            None => groups.push((tr.missing_tables.clone(), vec![&tr.target.id])),
+            Some((_, ids)) => ids.push(super::target_name(&tr.target, lang)),
+            None => groups.push((
+                tr.missing_tables.clone(),
+                vec![super::target_name(&tr.target, lang)],
+            )),
         }
     }
     for (kinds, ids) in groups {
         out.push(if zh {
             format!(
-                "⚠ {}：{}（{}），记为无数据",
+                "⚠ {}：{}，记为无数据",
                 ids.join("、"),
-                super::missing_tables_text(&kinds, super::Lang::Zh),
-                super::missing_tables_text(&kinds, super::Lang::En)
+                super::missing_tables_text(&kinds, super::Lang::Zh)
             )
         } else {
             format!(
@@ -377,6 +615,11 @@ pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
     // Explanations (--explain): what each explains, and the expired and stale ones.
     for u in &result.explanations {
         use crate::audit::explain::State;
+        let target = result
+            .targets
+            .iter()
+            .find(|t| t.target.id == u.target)
+            .map_or(u.target.as_str(), |t| super::target_name(&t.target, lang));
         let region = match (&u.in_file, u.region.is_empty()) {
             (Some(f), true) => f.clone(),
             (Some(f), false) => format!("{} {f}", u.region),
@@ -390,35 +633,35 @@ pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
         out.push(match (u.state, zh) {
             (State::Applied { rows }, true) => format!(
                 "✎ 已说明 {} {region}（{rows} {unit_zh}）：{}（{}，有效至 {}）",
-                u.target, u.reason, u.by, u.expires
+                target, u.reason, u.by, u.expires
             ),
             (State::Applied { rows }, false) => format!(
                 "✎ explained {} {region} ({rows} {unit_en}): {} ({}, until {})",
-                u.target, u.reason, u.by, u.expires
+                target, u.reason, u.by, u.expires
             ),
             (State::Expired, true) => format!(
                 "⚠ 说明已过期，不再计入：{} {region}（{}:{}，有效至 {}）",
-                u.target, u.file, u.line, u.expires
+                target, u.file, u.line, u.expires
             ),
             (State::Expired, false) => format!(
                 "⚠ explanation expired, no longer counted: {} {region} ({}:{}, until {})",
-                u.target, u.file, u.line, u.expires
+                target, u.file, u.line, u.expires
             ),
             (State::Stale, true) if u.issue => format!(
                 "⚠ 说明未匹配任何数据问题（已过时？）：{} {region}（{}:{}）",
-                u.target, u.file, u.line
+                target, u.file, u.line
             ),
             (State::Stale, false) if u.issue => format!(
                 "⚠ explanation matches no data issue (stale?): {} {region} ({}:{})",
-                u.target, u.file, u.line
+                target, u.file, u.line
             ),
             (State::Stale, true) => format!(
                 "⚠ 说明未匹配任何未达标的行（已过时？）：{} {region}（{}:{}）",
-                u.target, u.file, u.line
+                target, u.file, u.line
             ),
             (State::Stale, false) => format!(
                 "⚠ explanation matches no shortfall (stale?): {} {region} ({}:{})",
-                u.target, u.file, u.line
+                target, u.file, u.line
             ),
             (State::OutOfScope, _) => continue,
         });
@@ -430,11 +673,15 @@ pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
         match tr.stage {
             crate::plan::Stage::Milestone(m) => milestones.push(format!(
                 "{} ≥ {}（{}）",
-                tr.target.id,
-                fmt_num(m.min.value(), crate::audit::decimals(&tr.target)),
+                super::target_name(&tr.target, lang),
+                super::human_num(
+                    &tr.target,
+                    m.min.value(),
+                    crate::audit::decimals(&tr.target)
+                ),
                 m.by
             )),
-            crate::plan::Stage::NotDue => not_due.push(&tr.target.id),
+            crate::plan::Stage::NotDue => not_due.push(super::target_name(&tr.target, lang)),
             crate::plan::Stage::Final => {}
         }
     }
@@ -473,19 +720,21 @@ pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
 /// which files (numbered in a legend).
 pub fn render_checklist(result: &AuditResult, opts: &TableOptions) -> String {
     let mut out = String::new();
-    let grid = super::checklist_grid(result, super::Lang::Zh);
+    let lang = opts.lang;
+    let w = lang.words();
+    let grid = super::checklist_grid(result, lang);
     if grid.rows.is_empty() {
         return out;
     }
     let mut t = new_table(opts);
-    let mut header = vec![Cell::new("报送单位")];
+    let mut header = vec![Cell::new(w.reporting_unit)];
     header.extend(grid.kinds.iter().map(Cell::new));
     t.set_header(header);
     for r in &grid.rows {
         let mut cells = vec![Cell::new(&r.unit)];
         if !r.present {
             for _ in &grid.kinds {
-                cells.push(status_cell("—".into(), Status::NoData, opts));
+                cells.push(status_cell("—".into(), Status::NoData, false, opts));
             }
         } else {
             for k in 0..grid.kinds.len() {
@@ -494,38 +743,20 @@ pub fn render_checklist(result: &AuditResult, opts: &TableOptions) -> String {
                 } else {
                     Status::NoData
                 };
-                cells.push(status_cell(r.cell_text(k), status, opts));
+                cells.push(status_cell(r.cell_text(k), status, false, opts));
             }
         }
         t.add_row(cells);
     }
-    let _ = writeln!(
-        out,
-        "报送清单（✓ 已报送，数字为下列文件编号；✗ 未提供该表；— 数据中没有该单位）"
-    );
+    let title = match lang {
+        Lang::Zh => format!("{}（{}）", w.checklist, w.checklist_note),
+        Lang::En => format!("{} ({})", w.checklist, w.checklist_note),
+    };
+    push_wrapped(&mut out, &title, opts.width, 0);
     let _ = writeln!(out, "{t}");
     for (n, name) in &grid.legend {
-        let _ = writeln!(out, "  {n}. {name}");
+        push_wrapped(&mut out, &format!("  {n}. {name}"), opts.width, 5);
     }
     let _ = writeln!(out);
     out
-}
-
-fn short(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n).collect();
-        t.push('…');
-        t
-    }
-}
-
-impl Row {
-    fn target_id_eq(&self, result: &AuditResult, id: &str) -> bool {
-        result
-            .targets
-            .get(self.target)
-            .is_some_and(|t| t.target.id == id)
-    }
 }

@@ -119,6 +119,38 @@ pub struct Words {
     pub trend_note: &'static str,
     /// Outlook labels: met, on track, behind, stalled, no data.
     pub outlooks: [&'static str; 5],
+    /// "警告" / "warning": marks an unmet warning-severity target.
+    pub warning: &'static str,
+    /// "差" / "gap" before a gap count in a cell ("差 351").
+    pub gap_short: &'static str,
+    /// "未评估" / "not evaluated" (a target above the scope).
+    pub not_evaluated: &'static str,
+    /// Why a target was not evaluated; `{level}` and `{scope}` are filled in.
+    pub above_scope: &'static str,
+    /// Summary table header: "考核层级" / "Level".
+    pub assessed_level: &'static str,
+    /// Summary section title in the terminal ("目标汇总（按各指标的考核层级）").
+    pub summary_title: &'static str,
+    /// Gap-table title in the terminal; `{level}` is filled in.
+    pub gaps_title: &'static str,
+    /// Gap-table movement line; `{b}` and `{a}` are filled in.
+    pub gaps_movement: &'static str,
+    /// "地区（{level}）" / "Region ({level})".
+    pub region_at: &'static str,
+    /// Columns wrapped into blocks: "（续）" / " (continued)".
+    pub continued: &'static str,
+    /// "已忽略：" / "Passed over: ".
+    pub passed_over: &'static str,
+    /// "行数核对：" / "Row accounting: ".
+    pub accounting_label: &'static str,
+    /// "数据问题 {n} 条" / "Data issues: {n}".
+    pub issues_title: &'static str,
+    /// "（相同的合并为 {g} 项）" / " (identical ones merged into {g} entries)".
+    pub issues_merged: &'static str,
+    /// The line after the issues listed; `{n}` is filled in.
+    pub issues_more: &'static str,
+    /// "（未列出无数据的地区 {n} 个，见汇总）": the `--hide-no-data` note; `{n}` filled in.
+    pub hidden_no_data: &'static str,
 }
 
 /// Chinese words.
@@ -175,6 +207,22 @@ pub const ZH: Words = Words {
     snapshots: "快照",
     trend_note: "每个小图为一个地区：横轴为快照日期，纵轴为实际值，同一指标的小图纵轴相同；虚线为要求值；最后一点红色为未达标、绿色为达标。变化 = 最后一期 − 第一期；展望按最后两期之间的进度。",
     outlooks: ["已达标", "按期可达", "进度落后", "停滞", "无数据"],
+    warning: "警告",
+    gap_short: "差",
+    not_evaluated: "未评估",
+    above_scope: "在{level}级考核，高于范围 {scope}",
+    assessed_level: "层级",
+    summary_title: "目标汇总（按各指标的考核层级）",
+    gaps_title: "分地区差距（{level}级；每格：实际 / 要求，分子/分母，差 = 尚缺的组织数、单位数或年数）",
+    gaps_movement: "与 {b} 相比：▲/▼ 变化，展望 = 按 {b} 至 {a} 的进度能否在截止日前达标（按期可达 / 进度落后 / 停滞）",
+    region_at: "地区（{level}）",
+    continued: "（续）",
+    passed_over: "已忽略：",
+    accounting_label: "行数核对：",
+    issues_title: "数据问题 {n} 条",
+    issues_merged: "（相同的合并为 {g} 项）",
+    issues_more: "  … 另有 {n} 项；用 `zhibiao inspect` 查看全部，或 --rejects FILE.csv 导出被跳过的行",
+    hidden_no_data: "（--hide-no-data：未列出没有数据的地区 {n} 个，汇总中仍计入）",
 };
 
 /// English words.
@@ -231,6 +279,22 @@ pub const EN: Words = Words {
     snapshots: "Snapshots",
     trend_note: "One small chart per region: snapshot dates across, the value up, the same scale for all regions of a target; the dashed line is the required value; the last point is red when unmet, green when met. Change = last − first snapshot; the outlook is from the pace between the last two.",
     outlooks: ["met", "on track", "behind", "stalled", "no data"],
+    warning: "warning",
+    gap_short: "gap",
+    not_evaluated: "not evaluated",
+    above_scope: "assessed at {level} level, above the scope {scope}",
+    assessed_level: "Level",
+    summary_title: "Summary of targets (each at its assessed level)",
+    gaps_title: "Gaps by region ({level} level; each cell: value / required, numerator/denominator, gap = organizations, units or years still missing)",
+    gaps_movement: "Against {b}: ▲/▼ change; outlook = whether the pace from {b} to {a} reaches the target by its due date (on track / behind / stalled)",
+    region_at: "Region ({level})",
+    continued: " (continued)",
+    passed_over: "Passed over: ",
+    accounting_label: "Row accounting: ",
+    issues_title: "Data issues: {n}",
+    issues_merged: " (identical ones merged into {g} entries)",
+    issues_more: "  … {n} more; run `zhibiao inspect` for all, or --rejects FILE.csv for the skipped rows",
+    hidden_no_data: "(--hide-no-data: {n} regions without data are not listed; the summary counts them)",
 };
 
 impl Lang {

@@ -523,11 +523,41 @@ impl Widths {
     }
 }
 
+/// The Result sheet's headers in Chinese, column for column those of the CSV
+/// ([`COLUMNS`] then [`super::RATIO_COLUMNS`]); English keeps the CSV's names.
+/// `rules/columns.toml` lists them under `[own_outputs]`, so that the workbook in a ledger
+/// folder is passed over as zhibiao's own output.
+pub const COLUMNS_ZH: [&str; 15] = [
+    "计划",
+    "指标",
+    "层级",
+    "地区",
+    "实际",
+    "要求",
+    "差距",
+    "状态",
+    "截止",
+    "部分",
+    "审计日",
+    "阶段目标",
+    "说明",
+    "分子",
+    "分母",
+];
+
 fn long_sheet(ws: &mut Worksheet, result: &AuditResult, lang: Lang) -> Result<(), ReportError> {
     ws.set_name(pick(lang, "结果", "Result"))?;
     let header = Format::new().set_bold().set_background_color(0x00EE_F1F5);
-    let mut widths = Widths::new(COLUMNS.len());
-    for (c, name) in COLUMNS.iter().enumerate() {
+    let heads: Vec<&str> = match lang {
+        Lang::Zh => COLUMNS_ZH.to_vec(),
+        Lang::En => COLUMNS
+            .iter()
+            .chain(&super::RATIO_COLUMNS)
+            .copied()
+            .collect(),
+    };
+    let mut widths = Widths::new(heads.len());
+    for (c, name) in heads.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *name, &header)?;
         widths.see(c, name);
     }
@@ -539,7 +569,13 @@ fn long_sheet(ws: &mut Worksheet, result: &AuditResult, lang: Lang) -> Result<()
         let r = u32::try_from(i + 1)
             .map_err(|_| ReportError::Other("XLSX: too many rows".to_string()))?;
         last_row = r;
-        let cells = long_cells(result, row);
+        let mut cells = long_cells(result, row).to_vec();
+        cells.extend(super::ratio_cells(row));
+        if lang == Lang::Zh {
+            // Level and status in Chinese words (the CSV keeps the codes).
+            cells[2] = level_name(row.level, lang).to_string();
+            cells[7] = lang.status(row.status).to_string();
+        }
         if !formats.iter().any(|(d, _)| *d == row.decimals) {
             formats.push((
                 row.decimals,
@@ -559,7 +595,7 @@ fn long_sheet(ws: &mut Worksheet, result: &AuditResult, lang: Lang) -> Result<()
             }
             let format = match c {
                 4 | 5 => Some(decimal),
-                6 => Some(&integer),
+                6 | 13 | 14 => Some(&integer),
                 _ => None,
             };
             match (format, text.parse::<f64>()) {
@@ -572,7 +608,7 @@ fn long_sheet(ws: &mut Worksheet, result: &AuditResult, lang: Lang) -> Result<()
             }
         }
     }
-    let last_col = (COLUMNS.len() - 1) as u16;
+    let last_col = (heads.len() - 1) as u16;
     ws.set_freeze_panes(1, 0)?;
     ws.autofilter(0, 0, last_row, last_col)?;
     if last_row > 0 {
@@ -584,7 +620,11 @@ fn long_sheet(ws: &mut Worksheet, result: &AuditResult, lang: Lang) -> Result<()
             .set_background_color(0x00C6_EFCE)
             .set_font_color(0x0000_6100);
         // "met" must not match "unmet": whole-word tests by the text's beginning.
-        for (text, format) in [("unmet", &red), ("no_data", &red), ("met", &green)] {
+        let (unmet, no_data, met) = match lang {
+            Lang::Zh => ("未达标", "无数据", "达标"),
+            Lang::En => ("unmet", "no_data", "met"),
+        };
+        for (text, format) in [(unmet, &red), (no_data, &red), (met, &green)] {
             let cf = ConditionalFormatText::new()
                 .set_rule(ConditionalFormatTextRule::BeginsWith(text.to_string()))
                 .set_format(format);
@@ -665,15 +705,21 @@ fn summary_sheet(
     r += 1;
     for (ti, tr) in result.targets.iter().enumerate() {
         let t = &tr.target;
-        ws.write_string(r, 0, t.id.as_str())?;
-        widths.see(0, &t.id);
+        let name = format!("{}（{}）", super::target_name(t, lang), t.id);
+        ws.write_string(r, 0, name.as_str())?;
+        widths.see(0, &name);
         ws.write_string(r, 1, t.clause.as_str())?;
         widths.see(1, &t.clause);
         ws.write_string(r, 2, level_name(t.level, lang))?;
         widths.see(2, level_name(t.level, lang));
         // The required value, as the CSV prints it, with its decimals.
         if let Some(row) = result.rows.iter().find(|x| x.target == ti && x.assessed) {
-            if let Some(text) = summary_required(result, ti) {
+            if let (true, Some(q)) = (super::is_share(t), row.required) {
+                // A share: the fraction, shown as a percentage ("33.33%").
+                let f = Format::new().set_num_format("0.00%");
+                ws.write_number_with_format(r, 3, q, &f)?;
+                widths.see(3, "100.00%");
+            } else if let Some(text) = summary_required(result, ti) {
                 let f = Format::new().set_num_format(num_format(row.decimals));
                 match text.parse::<f64>() {
                     Ok(x) => ws.write_number_with_format(r, 3, x, &f)?,
@@ -683,8 +729,12 @@ fn summary_sheet(
             }
         }
         match &tr.skipped {
-            Some(why) => {
-                let text = format!("{}{why}", pick(lang, "未评估：", "not evaluated: "));
+            Some(_) => {
+                let text = format!(
+                    "{}{}",
+                    pick(lang, "未评估：", "not evaluated: "),
+                    super::skipped_text(result, tr, lang)
+                );
                 ws.write_string(r, 4, text.as_str())?;
             }
             None => {
@@ -785,12 +835,14 @@ mod tests {
         let rows: Vec<_> = range.rows().collect();
         assert_eq!(rows.len(), r.rows.len() + 1);
         for (row, cells) in r.rows.iter().zip(rows.iter().skip(1)) {
-            let want = long_cells(&r, row);
+            let mut want = long_cells(&r, row).to_vec();
+            want.extend(crate::report::ratio_cells(row));
+            assert_eq!(cells.len(), want.len());
             for (c, cell) in cells.iter().enumerate() {
                 let got = match cell {
                     Data::Empty => String::new(),
                     Data::String(s) => s.clone(),
-                    Data::Float(x) if c == 6 => format!("{x:.0}"),
+                    Data::Float(x) if matches!(c, 6 | 13 | 14) => format!("{x:.0}"),
                     Data::Float(x) => crate::report::fmt_num(*x, row.decimals),
                     other => panic!("{other:?}"),
                 };

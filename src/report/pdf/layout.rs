@@ -81,6 +81,40 @@ pub(crate) enum Op {
     },
     /// A filled circle.
     Circle { x: f32, y: f32, r: f32, fill: Rgb },
+    /// Start of marked content: leaf `id` of the structure tree ([`Pages::tree`]); `text`
+    /// for a line of text (a Span), else graphics (of a figure).
+    Begin { id: usize, text: bool },
+    /// Start of an artifact: content outside the logical structure (rules, cell
+    /// backgrounds, a repeated table header).
+    Artifact,
+    /// End of the marked content or artifact begun last.
+    End,
+}
+
+/// The kind of a structure element of the tagged PDF.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Kind {
+    /// A section heading (H1) with its title.
+    Heading(String),
+    /// A paragraph.
+    P,
+    /// A table, its header and body, a row, a header cell and a data cell.
+    Table,
+    THead,
+    TBody,
+    TR,
+    TH,
+    TD,
+    /// A figure (a chart) with its alternative text.
+    Figure(String),
+}
+
+/// A node of the structure tree: an element with children, or a leaf of marked content
+/// (the `id` of an [`Op::Begin`]).
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Group(Kind, Vec<Node>),
+    Leaf(usize),
 }
 
 /// A bookmark: title, page index and y of the section start.
@@ -184,6 +218,14 @@ pub(crate) struct Pages<'s, 'f> {
     pub marks: Vec<Mark>,
     /// Top of the free space on the current page.
     pub y: f32,
+    /// The structure tree: the document's top-level elements in reading order.
+    pub tree: Vec<Node>,
+    /// Elements open (innermost last), with the children gathered so far.
+    open: Vec<(Kind, Vec<Node>)>,
+    /// Leaves created so far (the next leaf's id).
+    pub leaves: usize,
+    /// Draw everything as artifacts (a repeated table header).
+    artifact: bool,
 }
 
 impl<'s, 'f> Pages<'s, 'f> {
@@ -194,6 +236,59 @@ impl<'s, 'f> Pages<'s, 'f> {
             pages: vec![Vec::new()],
             marks: Vec::new(),
             y: MARGIN_TOP,
+            tree: Vec::new(),
+            open: Vec::new(),
+            leaves: 0,
+            artifact: false,
+        }
+    }
+
+    /// Open a structure element; what is drawn until [`Pages::close`] belongs to it.
+    pub fn open(&mut self, kind: Kind) {
+        self.open.push((kind, Vec::new()));
+    }
+
+    /// Close the innermost open element (an element without content is dropped).
+    pub fn close(&mut self) {
+        if let Some((kind, children)) = self.open.pop() {
+            if children.is_empty() {
+                return;
+            }
+            let node = Node::Group(kind, children);
+            match self.open.last_mut() {
+                Some((_, parent)) => parent.push(node),
+                None => self.tree.push(node),
+            }
+        }
+    }
+
+    /// A new leaf in the innermost open element (in a paragraph of its own at the top).
+    fn leaf(&mut self) -> usize {
+        let id = self.leaves;
+        self.leaves += 1;
+        match self.open.last_mut() {
+            Some((_, children)) => children.push(Node::Leaf(id)),
+            None => self.tree.push(Node::Group(Kind::P, vec![Node::Leaf(id)])),
+        }
+        id
+    }
+
+    /// Push a drawing operation as content (text, or the graphics of an open figure) or
+    /// as an artifact.
+    fn push_op(&mut self, op: Op) {
+        let text = matches!(op, Op::Text { .. });
+        let in_figure = self.open.iter().any(|(k, _)| matches!(k, Kind::Figure(_)));
+        if self.artifact || !(text || in_figure) {
+            let page = self.page();
+            page.push(Op::Artifact);
+            page.push(op);
+            page.push(Op::End);
+        } else {
+            let id = self.leaf();
+            let page = self.page();
+            page.push(Op::Begin { id, text });
+            page.push(op);
+            page.push(Op::End);
         }
     }
 
@@ -232,7 +327,7 @@ impl<'s, 'f> Pages<'s, 'f> {
     pub fn text_at(&mut self, x: f32, top: f32, size: f32, line: Line, color: Rgb) {
         // Noto Sans SC: ascender 0.88 em; the baseline sits about 0.88 em below the top.
         let y = top + size * 0.88;
-        self.page().push(Op::Text {
+        self.push_op(Op::Text {
             x,
             y,
             size,
@@ -244,7 +339,7 @@ impl<'s, 'f> Pages<'s, 'f> {
     /// A rectangle.
     pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Rgb) {
         if w > 0.0 && h > 0.0 {
-            self.page().push(Op::Rect { x, y, w, h, fill });
+            self.push_op(Op::Rect { x, y, w, h, fill });
         }
     }
 
@@ -260,7 +355,7 @@ impl<'s, 'f> Pages<'s, 'f> {
         color: Rgb,
         dashed: bool,
     ) {
-        self.page().push(Op::Stroke {
+        self.push_op(Op::Stroke {
             x1,
             y1,
             x2,
@@ -274,7 +369,7 @@ impl<'s, 'f> Pages<'s, 'f> {
     /// A joined line through `points` (nothing for fewer than two).
     pub fn polyline(&mut self, points: Vec<(f32, f32)>, width: f32, color: Rgb) {
         if points.len() >= 2 {
-            self.page().push(Op::Polyline {
+            self.push_op(Op::Polyline {
                 points,
                 width,
                 color,
@@ -285,7 +380,7 @@ impl<'s, 'f> Pages<'s, 'f> {
     /// A filled circle.
     pub fn circle(&mut self, x: f32, y: f32, r: f32, fill: Rgb) {
         if r > 0.0 {
-            self.page().push(Op::Circle { x, y, r, fill });
+            self.push_op(Op::Circle { x, y, r, fill });
         }
     }
 
@@ -305,7 +400,9 @@ impl<'s, 'f> Pages<'s, 'f> {
         });
         let line = self.shaper.shape(title, title)?;
         let top = self.y;
+        self.open(Kind::Heading(title.to_string()));
         self.text_at(MARGIN_X, top, 14.0, line, ACCENT);
+        self.close();
         self.y += 14.0 * LEADING + 2.0;
         let y = self.y;
         self.stroke(MARGIN_X, y, MARGIN_X + CONTENT_W, y, 0.8, ACCENT, false);
@@ -342,12 +439,14 @@ impl<'s, 'f> Pages<'s, 'f> {
         color: Rgb,
         context: &str,
     ) -> Result<(), ReportError> {
+        self.open(Kind::P);
         for line in self.shaper.wrap(text, size, width, context)? {
             self.need(size * LEADING);
             let top = self.y;
             self.text_at(x, top, size, line, color);
             self.y += size * LEADING;
         }
+        self.close();
         Ok(())
     }
 
@@ -384,6 +483,8 @@ impl<'s, 'f> Pages<'s, 'f> {
             .collect::<Result<_, _>>()?;
         let first_h = rows.first().map_or(0.0, |r| r.1);
         self.need(header.1 + first_h);
+        self.open(Kind::Table);
+        self.open(Kind::THead);
         self.draw_row(
             &t.header,
             &header.0,
@@ -392,9 +493,14 @@ impl<'s, 'f> Pages<'s, 'f> {
             size,
             Some(HEAD_BG),
         );
+        self.close();
+        self.open(Kind::TBody);
         for (cells, (lines, h)) in t.rows.iter().zip(rows) {
+            // A row is never split: it moves to the next page whole, under the header
+            // repeated there (an artifact: the header is in the structure once).
             if self.y + h > CONTENT_BOTTOM {
                 self.new_page();
+                self.artifact = true;
                 self.draw_row(
                     &t.header,
                     &header.0,
@@ -403,9 +509,12 @@ impl<'s, 'f> Pages<'s, 'f> {
                     size,
                     Some(HEAD_BG),
                 );
+                self.artifact = false;
             }
             self.draw_row(cells, &lines, h, &t.widths, size, None);
         }
+        self.close();
+        self.close();
         self.y += 4.0;
         Ok(())
     }
@@ -422,10 +531,13 @@ impl<'s, 'f> Pages<'s, 'f> {
         let top = self.y;
         let total: f32 = widths.iter().sum();
         let mut x = MARGIN_X;
+        let head = row_fill.is_some();
+        self.open(Kind::TR);
         for ((cell, lines), w) in cells.iter().zip(lines).zip(widths) {
             if let Some(fill) = cell.fill.or(row_fill) {
                 self.rect(x, top, *w, h, fill);
             }
+            self.open(if head { Kind::TH } else { Kind::TD });
             let mut ty = top + PAD;
             for line in lines {
                 let lw = line.width(size);
@@ -436,8 +548,10 @@ impl<'s, 'f> Pages<'s, 'f> {
                 self.text_at(lx, ty, size, line.clone(), cell.color);
                 ty += size * LEADING;
             }
+            self.close();
             x += w;
         }
+        self.close();
         // Rules: top and bottom of the row, and the column separators.
         self.stroke(MARGIN_X, top, MARGIN_X + total, top, 0.4, RULE, false);
         self.stroke(
