@@ -41,8 +41,13 @@ pub fn show(p: &Plan) -> String {
         };
         let _ = writeln!(
             s,
-            "[{}] {} · {} · {} level · {sev} · due {}",
+            "[{}] {}{} · {} · {} · {} level · {sev} · due {}",
             t.id,
+            t.name,
+            t.name_en
+                .as_deref()
+                .map(|e| format!(" / {e}"))
+                .unwrap_or_default(),
             t.clause,
             t.measure.name(),
             t.level.as_str(),

@@ -575,7 +575,8 @@ fn every_error_of_a_file_is_reported_in_order() {
     //           characters, the value at column 21;
     //   line 18 `min = "0.8x"`: `min = ` is 6 characters, the value at column 7;
     //   line 19 `level = "citty"`: `level = ` is 8 characters, the value at column 9;
-    //   line 25 (second target) `severity = "warn"`: `severity = ` is 11, column 12.
+    //   line 26 (second target, after the first's `name` on line 20)
+    //           `severity = "warn"`: `severity = ` is 11, column 12.
     let body = "
 [[target]]
 id = \"a\"
@@ -586,6 +587,7 @@ measur = \"count\"
 records = { table = \"organisations\" }
 min = \"0.8x\"
 level = \"citty\"
+name = \"甲\"
 
 [[target]]
 id = \"b\"
@@ -597,12 +599,13 @@ measure = \"count\"
 records = { table = \"organizations\" }
 min = 3
 level = \"city\"
+name = \"乙\"
 ";
     let errors = all_errors(body);
     let at: Vec<(usize, usize)> = errors.iter().map(|(l, c, _, _)| (*l, *c)).collect();
     assert_eq!(
         at,
-        [(16, 1), (17, 21), (18, 7), (19, 9), (25, 12)],
+        [(16, 1), (17, 21), (18, 7), (19, 9), (26, 12)],
         "{errors:#?}"
     );
     let (_, _, msg, help) = &errors[0];
@@ -659,6 +662,7 @@ records = { table = \"organizations\", where = { brnad = true } }
 measure = \"count\"
 min = 5
 level = \"city\"
+name = \"甲\"
 ";
     let d = match parse("p.toml", text) {
         Err(PlanError::Invalid(d)) => d,
@@ -712,6 +716,7 @@ records = {{ table = \"organizations\" }}
 units = {{ table = \"communities\" }}
 min = {min}
 level = \"city\"
+name = \"覆盖\"
 "
     );
     match parse("p.toml", &format!("{HEAD}{body}")) {
@@ -858,6 +863,7 @@ measure = \"cuont\"
 records = { table = \"organizations\", where = { category = \"枢纽性\" } }
 min = \"4/0\"
 level = \"city\"
+name = \"甲\"
 ";
     let shown = match parse("p.toml", text) {
         Err(e) => e.to_string(),
