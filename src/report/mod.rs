@@ -13,6 +13,7 @@ pub mod issue_text;
 pub mod issues;
 pub mod json;
 pub mod junit;
+mod layout;
 pub mod markdown;
 pub mod pdf;
 pub mod table;

@@ -1087,40 +1087,11 @@ fn column_groups(region_w: f32, widths: &[f32], avail: f32) -> Vec<Vec<usize>> {
     if k <= 1 || widths.len() > 200 {
         return greedy;
     }
-    // Contiguous partition into k groups minimizing the widest group (linear partition).
-    let n = widths.len();
-    let mut prefix = vec![0.0f32; n + 1];
-    for (i, w) in widths.iter().enumerate() {
-        prefix[i + 1] = prefix[i] + w;
+    let wide: Vec<f64> = widths.iter().map(|&w| f64::from(w)).collect();
+    match super::layout::balanced_groups(&wide, k) {
+        Some((groups, widest)) if widest + f64::from(region_w) <= f64::from(avail) + 0.01 => groups,
+        _ => greedy,
     }
-    // best[j][i]: the narrowest widest group splitting the first i columns into j groups;
-    // cut[j][i]: where the last of those groups starts.
-    let mut best = vec![vec![f32::INFINITY; n + 1]; k + 1];
-    let mut cut = vec![vec![0usize; n + 1]; k + 1];
-    best[0][0] = 0.0;
-    for j in 1..=k {
-        for i in j..=n {
-            for start in (j - 1)..i {
-                let cost = best[j - 1][start].max(prefix[i] - prefix[start]);
-                if cost < best[j][i] {
-                    best[j][i] = cost;
-                    cut[j][i] = start;
-                }
-            }
-        }
-    }
-    if best[k][n] + region_w > avail + 0.01 {
-        return greedy;
-    }
-    let mut groups = Vec::with_capacity(k);
-    let mut end = n;
-    for j in (1..=k).rev() {
-        let start = cut[j][end];
-        groups.push((start..end).collect());
-        end = start;
-    }
-    groups.reverse();
-    groups
 }
 
 /// Columns packed greedily into groups that fit `avail` next to the region column.

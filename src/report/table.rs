@@ -440,44 +440,14 @@ fn balance(
     width: usize,
 ) -> Vec<Vec<usize>> {
     let k = greedy.len();
-    let n = widths.len();
-    if k <= 1 || n > 500 {
+    if k <= 1 || widths.len() > 500 {
         return greedy;
     }
-    let mut prefix = vec![0usize; n + 1];
-    for (i, w) in widths.iter().enumerate() {
-        prefix[i + 1] = prefix[i] + w;
+    let wide: Vec<f64> = widths.iter().map(|&w| w as f64).collect();
+    match super::layout::balanced_groups(&wide, k) {
+        Some((blocks, widest)) if first as f64 + widest <= width as f64 => blocks,
+        _ => greedy,
     }
-    // best[j][i]: the narrowest widest block splitting the first i columns into j blocks.
-    let mut best = vec![vec![usize::MAX; n + 1]; k + 1];
-    let mut cut = vec![vec![0usize; n + 1]; k + 1];
-    best[0][0] = 0;
-    for j in 1..=k {
-        for i in j..=n {
-            for start in (j - 1)..i {
-                if best[j - 1][start] == usize::MAX {
-                    continue;
-                }
-                let cost = best[j - 1][start].max(prefix[i] - prefix[start]);
-                if cost < best[j][i] {
-                    best[j][i] = cost;
-                    cut[j][i] = start;
-                }
-            }
-        }
-    }
-    if best[k][n] == usize::MAX || first + best[k][n] > width {
-        return greedy;
-    }
-    let mut blocks = Vec::with_capacity(k);
-    let mut end = n;
-    for j in (1..=k).rev() {
-        let start = cut[j][end];
-        blocks.push((start..end).collect());
-        end = start;
-    }
-    blocks.reverse();
-    blocks
 }
 
 /// Data issues, classification and accounting (shared with `inspect`).
