@@ -112,7 +112,7 @@ pub fn apply(
             continue;
         }
         if !in_rows {
-            let label = |p: &str| crate::report::region_label(p);
+            let label = |p: &str| crate::model::region_label(p);
             let mut near: Vec<(usize, String)> = result
                 .rows
                 .iter()
@@ -194,7 +194,7 @@ fn use_one(
                         *n = n.saturating_sub(1);
                         s.explained += 1;
                     }
-                    let label = crate::report::region_label(&r.region);
+                    let label = crate::model::region_label(&r.region);
                     s.worst.retain(|w| *w != label);
                 }
             }

@@ -694,7 +694,7 @@ fn summarize(rows: &[Row], _ti: usize) -> Summary {
         worst: bad
             .iter()
             .take(3)
-            .map(|r| crate::report::region_label(&r.region))
+            .map(|r| crate::model::region_label(&r.region))
             .collect(),
     }
 }

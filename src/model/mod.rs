@@ -25,7 +25,7 @@ use crate::issue::{Amount, IssueKind, RecordKind, Text};
 use dedup::Dedup;
 pub use dedup::{Submission, OVERLAP_DEN, OVERLAP_NUM};
 use places::{Lookup, PlaceForms, PlaceRules, Route};
-pub use region::{Level, Region, RegionId, RegionIndex};
+pub use region::{region_label, Level, Region, RegionId, RegionIndex};
 use resolve::Resolver;
 
 /// How the model is built.

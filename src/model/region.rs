@@ -258,6 +258,17 @@ impl RegionIndex {
     }
 }
 
+/// A region path without the province, as the gap table labels it ("山西省/阳泉市/城区"
+/// → "阳泉市/城区"; the province itself keeps its name).
+pub fn region_label(region: &str) -> String {
+    let label = region.split('/').skip(1).collect::<Vec<_>>().join("/");
+    if label.is_empty() {
+        region.to_string()
+    } else {
+        label
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -233,15 +233,9 @@ pub fn gap_layout(result: &AuditResult) -> (Vec<usize>, Vec<String>) {
     )
 }
 
-/// A region path without the province, as the gap table labels it ("阳泉市/城区").
-pub fn region_label(region: &str) -> String {
-    let label = region.split('/').skip(1).collect::<Vec<_>>().join("/");
-    if label.is_empty() {
-        region.to_string()
-    } else {
-        label
-    }
-}
+/// Region naming belongs to the model (the audit names regions too); reports use it
+/// from here.
+pub use crate::model::region_label;
 
 /// The submission checklist as a grid every format renders the same way: one row per
 /// reporting unit, one column per table kind; a cell lists the numbers of the tables that
