@@ -681,7 +681,7 @@ pub fn ingest_grid(grid: Grid, opts: &IngestOptions, ds: &mut Dataset) -> Result
 /// are not rows of it.
 pub fn ingest_rows(
     head: Grid,
-    more: impl Iterator<Item = Result<Vec<GridRow>, IngestError>>,
+    mut more: impl Iterator<Item = Result<Vec<GridRow>, IngestError>>,
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
@@ -716,7 +716,6 @@ pub fn ingest_rows(
     let mut names: Vec<Names> = Vec::new();
     let mut pending: Vec<GridRow> = head.rows;
     pending.drain(..hm.data_start.min(pending.len()));
-    let mut more = more;
     loop {
         // The rows up to the last non-empty one so far are rows of the table.
         let ready = pending

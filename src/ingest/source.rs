@@ -1159,7 +1159,7 @@ fn open_book(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<Book, IngestError
             Err(calamine::XlsxError::Password) => return Err(encrypted()),
             Err(_) => {}
         }
-        match xls_far_cell(&bytes) {
+        match xls_fault(&bytes) {
             Ok(None) => {}
             Ok(Some(XlsFault::FarCell { row, col })) => {
                 return Err(not_valid(&format!(
@@ -1223,7 +1223,7 @@ enum XlsFault {
 /// at column 62,980 asked for 22 GB (found by fuzzing). Within 256 columns and BIFF's
 /// 65,536 rows the box stays bounded. `Ok(None)` when every cell is in range; `Err(())`
 /// when the container or its workbook stream cannot be read (damaged, or no workbook).
-fn xls_far_cell(bytes: &[u8]) -> Result<Option<XlsFault>, ()> {
+fn xls_fault(bytes: &[u8]) -> Result<Option<XlsFault>, ()> {
     /// Records that start with a cell's row and column (u16 each): FORMULA, RSTRING,
     /// LABELSST, BLANK, NUMBER, LABEL, BOOLERR, RK; MULRK and MULBLANK start with the row
     /// and first column and end with the last column.
