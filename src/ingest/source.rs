@@ -1217,8 +1217,9 @@ enum XlsFault {
     Dimensions { rows: u64, cols: u64 },
 }
 
-/// The first cell of an XLS (BIFF) workbook stream that lies beyond the format's 256
-/// columns, as (1-based row, 1-based column). calamine builds each sheet as a dense range
+/// The first reason to refuse an XLS (BIFF) workbook stream before calamine reads it: a
+/// cell beyond the format's 256 columns, or a sheet's DIMENSIONS beyond 65,536 × 256
+/// ([`xls_dimensions`]). calamine builds each sheet as a dense range
 /// over the bounding box of its cells before any limit of ours can apply: one crafted cell
 /// at column 62,980 asked for 22 GB (found by fuzzing). Within 256 columns and BIFF's
 /// 65,536 rows the box stays bounded. `Ok(None)` when every cell is in range; `Err(())`
