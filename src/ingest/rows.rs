@@ -107,7 +107,7 @@ impl<'a> RowCtx<'a> {
     fn cell(&self, field: &str) -> Option<(&'a str, &'a Cell)> {
         let map = self.header.column(field)?;
         let raw = self.row.cell(map.column);
-        let cell = if raw.is_blank() && !self.fills.is_empty() {
+        let cell = if !self.fills.is_empty() && raw.is_blank() {
             self.fills
                 .get(&(self.row.number, map.column))
                 .unwrap_or(raw)

@@ -59,9 +59,20 @@ impl Cell {
     pub fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(s) => s.chars().all(|c| {
-                c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
-            }),
+            Cell::Text(s) => match s.as_bytes().first() {
+                // Most cells are decided by their first byte: an ASCII character that is
+                // not whitespace, or the lead byte of U+4000–U+EFFF (the CJK ideographs;
+                // no blank character lies there).
+                Some(&b)
+                    if (b < 0x80 && !matches!(b, 9..=13 | b' ')) || (0xE4..=0xEE).contains(&b) =>
+                {
+                    false
+                }
+                _ => s.chars().all(|c| {
+                    c.is_whitespace()
+                        || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+                }),
+            },
             _ => false,
         }
     }
@@ -1768,6 +1779,28 @@ mod tests {
 
     fn p() -> PathBuf {
         PathBuf::from("t.csv")
+    }
+
+    /// The first-byte shortcut of `Cell::is_blank` agrees with the definition (every
+    /// character whitespace or a zero-width one) for every character, alone, before a
+    /// letter and after a blank.
+    #[test]
+    fn blank_shortcut_agrees_with_definition() {
+        let blank_char = |c: char| {
+            c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+        };
+        let mut blanks = 0;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            for s in [c.to_string(), format!("{c}x"), format!(" {c}")] {
+                let expected = s.chars().all(blank_char);
+                assert_eq!(Cell::Text(s.clone()).is_blank(), expected, "{s:?}");
+            }
+            blanks += usize::from(blank_char(c));
+        }
+        // 25 Unicode whitespace characters and the 5 zero-width ones.
+        assert_eq!(blanks, 30);
+        assert!(Cell::Text(String::new()).is_blank());
+        assert!(Cell::Text("\u{3000}\u{FEFF}\t".into()).is_blank());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! checked for every file and sheet.
 
 mod dedup;
+mod locate;
 pub mod places;
 pub mod provinces;
 pub mod region;
@@ -543,7 +544,11 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // Keep the community issues in row order, as one pass would have written them.
     issues[issues_before..].sort_by_key(|i| i.origin);
 
-    let mut resolver = Resolver::new(&regions, &forms, province, &opts.province);
+    let mut locator = locate::Locator::new(
+        Resolver::new(&regions, &forms, province, &opts.province),
+        &regions,
+        scope,
+    );
     let mut model = Model {
         province,
         scope,
@@ -556,10 +561,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
 
     // 2. Organizations.
     for row in organizations {
-        let Some(place) = locate(
-            &mut resolver,
-            &regions,
-            scope,
+        let Some(place) = locator.locate(
             (&mut tables, &mut issues, &mut reach, &mut model.routes),
             row.origin,
             &row.place,
@@ -592,7 +594,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         }
         let mut serves = Vec::new();
         for name in &row.serves {
-            match resolver.served_community(place, name) {
+            match locator.resolver().served_community(place, name) {
                 Ok(c) => {
                     if !serves.contains(&c) {
                         serves.push(c);
@@ -633,10 +635,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
 
     // 3. Incubators.
     for row in incubators {
-        let Some(place) = locate(
-            &mut resolver,
-            &regions,
-            scope,
+        let Some(place) = locator.locate(
             (&mut tables, &mut issues, &mut reach, &mut model.routes),
             row.origin,
             &row.place,
@@ -699,10 +698,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         ),
     ] {
         for (origin, name, kind, place_text, date) in rows {
-            let Some(place) = locate(
-                &mut resolver,
-                &regions,
-                scope,
+            let Some(place) = locator.locate(
                 (&mut tables, &mut issues, &mut reach, &mut model.routes),
                 origin,
                 &place_text,
@@ -743,10 +739,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
 
     // 5. Funds: the same place, year, amount and source is the same line.
     for row in funds {
-        let Some(place) = locate(
-            &mut resolver,
-            &regions,
-            scope,
+        let Some(place) = locator.locate(
             (&mut tables, &mut issues, &mut reach, &mut model.routes),
             row.origin,
             &row.place,
@@ -814,64 +807,6 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     model.tables = tables;
     model.issues = issues;
     Ok(model)
-}
-
-/// Resolve a row's place and check it lies within the scope; otherwise count the row as
-/// skipped (unmatched, ambiguous or out of scope) with a data issue, and return `None`.
-/// `name` names the row in the out-of-scope message (a funds row has none).
-fn locate(
-    resolver: &mut Resolver<'_>,
-    regions: &RegionIndex,
-    scope: RegionId,
-    (tables, issues, reach, routes): (
-        &mut [TableInfo],
-        &mut Vec<DataIssue>,
-        &mut [TableReach],
-        &mut PlaceRoutes,
-    ),
-    origin: Origin,
-    place: &crate::ingest::Place,
-    name: Option<&str>,
-) -> Option<RegionId> {
-    // Every row of the same spelling resolves alike: looked up once (see `resolve`).
-    let resolved = resolver.resolve(place);
-    let resolved = resolved.as_ref();
-    if let Ok((id, route)) = resolved {
-        routes.record(origin.table, *route, place, || regions.path(*id));
-    }
-    let deepest = match resolved {
-        Ok((id, _)) => Some(*id),
-        Err(miss) => miss.matched,
-    };
-    if let (Some(id), Some(r)) = (deepest, reach.get_mut(origin.table as usize)) {
-        if let Some(c) = regions.ancestor_at(id, Level::City) {
-            r.cities.insert(c);
-        }
-        if let Some(c) = regions.ancestor_at(id, Level::County) {
-            r.counties.insert(c);
-        }
-    }
-    let out_of_scope = |id: RegionId| IssueKind::OutOfScope {
-        name: name.map(Into::into),
-        place: regions.path(id).into(),
-    };
-    let (column, reason, kind) = match resolved.as_ref().map(|(id, _)| *id) {
-        Ok(id) if regions.is_within(id, scope) => return Some(id),
-        Ok(id) => (None, SkipReason::OutOfScope, out_of_scope(id)),
-        // The part that matched already lies outside the scope (another city): out of
-        // scope, whatever is wrong further down.
-        Err(miss)
-            if miss
-                .matched
-                .is_some_and(|m| !regions.is_within(m, scope) && !regions.is_within(scope, m)) =>
-        {
-            let m = miss.matched.unwrap_or(scope);
-            (None, SkipReason::OutOfScope, out_of_scope(m))
-        }
-        Err(miss) => (Some(miss.column.zh()), miss.reason, miss.kind.clone()),
-    };
-    skip(tables, issues, origin, column, reason, kind);
-    None
 }
 
 /// Duplicate detection, one per table kind.
