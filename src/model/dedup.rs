@@ -81,7 +81,8 @@ pub struct Dedup {
 impl Dedup {
     /// Check one located record. `key` is its normalized identity (name and place …),
     /// `code` its credit code when it has one. Returns the first occurrence when the record
-    /// was seen before.
+    /// was seen before. (The model hashes its keys itself: [`Dedup::check_key`].)
+    #[cfg(test)]
     pub fn check(&mut self, origin: Origin, key: String, code: Option<&str>) -> Option<First> {
         self.check_key(origin, self::key(key.as_str()), code)
     }

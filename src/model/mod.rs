@@ -544,11 +544,6 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // Keep the community issues in row order, as one pass would have written them.
     issues[issues_before..].sort_by_key(|i| i.origin);
 
-    let mut locator = locate::Locator::new(
-        Resolver::new(&regions, &forms, province, &opts.province),
-        &regions,
-        scope,
-    );
     let mut model = Model {
         province,
         scope,
@@ -558,49 +553,48 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         ..Model::default()
     };
     let mut dups = Duplicates::default();
+    let mut admit = Admit {
+        locator: locate::Locator::new(
+            Resolver::new(&regions, &forms, province, &opts.province),
+            &regions,
+            scope,
+        ),
+        regions: &regions,
+        tables: &mut tables,
+        issues: &mut issues,
+        reach: &mut reach,
+        routes: &mut model.routes,
+        used: &mut used,
+    };
 
-    // 2. Organizations.
+    // 2. Organizations: the same name and place, or the same credit code, is the same
+    //    organization.
     for row in organizations {
-        let Some(place) = locator.locate(
-            (&mut tables, &mut issues, &mut reach, &mut model.routes),
-            row.origin,
-            &row.place,
-            Some(&row.name),
-        ) else {
-            continue;
-        };
-        let key = dedup::key((&row.name, place));
-        if let Some(first) =
-            dups.organizations
-                .check_key(row.origin, key, row.credit_code.as_deref())
-        {
-            let kind = IssueKind::DuplicateRecord {
+        let Some(place) = admit.row(
+            (row.origin, &row.place, Some(&row.name)),
+            &mut dups.organizations,
+            row.credit_code.as_deref(),
+            |place| dedup::key((&row.name, place)),
+            |place, first| IssueKind::DuplicateRecord {
                 record: RecordKind::Organization,
                 name: row.name.as_str().into(),
-                place: regions.path(place).into(),
+                place,
                 dated: None,
                 by_code: first.by_code,
                 first: first.origin,
-            };
-            skip(
-                &mut tables,
-                &mut issues,
-                row.origin,
-                None,
-                SkipReason::Duplicate,
-                kind,
-            );
+            },
+        ) else {
             continue;
-        }
+        };
         let mut serves = Vec::new();
         for name in &row.serves {
-            match locator.resolver().served_community(place, name) {
+            match admit.locator.resolver().served_community(place, name) {
                 Ok(c) => {
                     if !serves.contains(&c) {
                         serves.push(c);
                     }
                 }
-                Err(miss) => issues.push(DataIssue {
+                Err(miss) => admit.issues.push(DataIssue {
                     origin: Some(row.origin),
                     column: Some("服务社区".into()),
                     kind: IssueKind::ServedCommunity {
@@ -616,7 +610,6 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             (None, Some(Status::Dissolved)) => Some(NaiveDate::MIN),
             _ => None,
         };
-        *used.entry(row.origin.table).or_insert(0) += 1;
         model.organizations.push(Organization {
             origin: row.origin,
             name: row.name,
@@ -633,37 +626,24 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         });
     }
 
-    // 3. Incubators.
+    // 3. Incubators: the same name and place is the same base.
     for row in incubators {
-        let Some(place) = locator.locate(
-            (&mut tables, &mut issues, &mut reach, &mut model.routes),
-            row.origin,
-            &row.place,
-            Some(&row.name),
-        ) else {
-            continue;
-        };
-        let key = dedup::key((&row.name, place));
-        if let Some(first) = dups.incubators.check_key(row.origin, key, None) {
-            let kind = IssueKind::DuplicateRecord {
+        let Some(place) = admit.row(
+            (row.origin, &row.place, Some(&row.name)),
+            &mut dups.incubators,
+            None,
+            |place| dedup::key((&row.name, place)),
+            |place, first| IssueKind::DuplicateRecord {
                 record: RecordKind::Incubator,
                 name: row.name.as_str().into(),
-                place: regions.path(place).into(),
+                place,
                 dated: None,
                 by_code: false,
                 first: first.origin,
-            };
-            skip(
-                &mut tables,
-                &mut issues,
-                row.origin,
-                None,
-                SkipReason::Duplicate,
-                kind,
-            );
+            },
+        ) else {
             continue;
-        }
-        *used.entry(row.origin.table).or_insert(0) += 1;
+        };
         model.incubators.push(Incubator {
             origin: row.origin,
             name: row.name,
@@ -677,100 +657,45 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     }
 
     // 4. Projects and events: the same name, kind, place and date is the same record.
-    for (rows, out, seen, what) in [
-        (
-            projects
-                .into_iter()
-                .map(|r| (r.origin, r.name, r.kind, r.place, r.date))
-                .collect::<Vec<_>>(),
-            &mut model.projects,
-            &mut dups.projects,
-            RecordKind::Project,
-        ),
-        (
-            events
-                .into_iter()
-                .map(|r| (r.origin, r.name, r.kind, r.place, r.date))
-                .collect::<Vec<_>>(),
-            &mut model.events,
-            &mut dups.events,
-            RecordKind::Event,
-        ),
-    ] {
-        for (origin, name, kind, place_text, date) in rows {
-            let Some(place) = locator.locate(
-                (&mut tables, &mut issues, &mut reach, &mut model.routes),
-                origin,
-                &place_text,
-                Some(&name),
-            ) else {
-                continue;
-            };
-            let key = dedup::key((&name, &kind, place, date));
-            if let Some(first) = seen.check_key(origin, key, None) {
-                let issue = IssueKind::DuplicateRecord {
-                    record: what,
-                    name: name.as_str().into(),
-                    place: regions.path(place).into(),
-                    dated: Some((kind.as_str().into(), date)),
-                    by_code: false,
-                    first: first.origin,
-                };
-                skip(
-                    &mut tables,
-                    &mut issues,
-                    origin,
-                    None,
-                    SkipReason::Duplicate,
-                    issue,
-                );
-                continue;
-            }
-            *used.entry(origin.table).or_insert(0) += 1;
-            out.push(Dated {
-                origin,
-                name,
-                kind,
-                place,
-                date,
-            });
-        }
-    }
+    let project = |r: crate::ingest::ProjectRow| (r.origin, r.name, r.kind, r.place, r.date);
+    let event = |r: crate::ingest::EventRow| (r.origin, r.name, r.kind, r.place, r.date);
+    admit.dated(
+        projects.into_iter().map(project),
+        &mut model.projects,
+        &mut dups.projects,
+        RecordKind::Project,
+    );
+    admit.dated(
+        events.into_iter().map(event),
+        &mut model.events,
+        &mut dups.events,
+        RecordKind::Event,
+    );
 
     // 5. Funds: the same place, year, amount and source is the same line.
     for row in funds {
-        let Some(place) = locator.locate(
-            (&mut tables, &mut issues, &mut reach, &mut model.routes),
-            row.origin,
-            &row.place,
-            None,
-        ) else {
-            continue;
-        };
         let source = row.source.as_deref().unwrap_or("");
-        let key = format!(
-            "{place}\u{1f}{}\u{1f}{}\u{1f}{source}",
-            row.year, row.amount
-        );
-        if let Some(first) = dups.funds.check(row.origin, key, None) {
-            let kind = IssueKind::DuplicateFund {
-                place: regions.path(place).into(),
+        let Some(place) = admit.row(
+            (row.origin, &row.place, None),
+            &mut dups.funds,
+            None,
+            |place| {
+                let key = format!(
+                    "{place}\u{1f}{}\u{1f}{}\u{1f}{source}",
+                    row.year, row.amount
+                );
+                dedup::key(key.as_str())
+            },
+            |place, first| IssueKind::DuplicateFund {
+                place,
                 year: row.year,
                 amount: Amount(row.amount),
                 source: (!source.is_empty()).then(|| source.into()),
                 first: first.origin,
-            };
-            skip(
-                &mut tables,
-                &mut issues,
-                row.origin,
-                None,
-                SkipReason::Duplicate,
-                kind,
-            );
+            },
+        ) else {
             continue;
-        }
-        *used.entry(row.origin.table).or_insert(0) += 1;
+        };
         model.funds.push(Fund {
             origin: row.origin,
             place,
@@ -779,6 +704,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             source: row.source,
         });
     }
+    drop(admit);
 
     // A ledger and its resubmission must not be summed: stop, naming both.
     if let Some(e) = dups.submission_error(&tables, &reach, &regions) {
@@ -807,6 +733,92 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     model.tables = tables;
     model.issues = issues;
     Ok(model)
+}
+
+/// What every record row (organization, incubator, project, event, fund) goes through
+/// after reading: its place located within the scope, then its duplicates looked for;
+/// a row that passes is counted as used by its table.
+struct Admit<'m, 'r> {
+    locator: locate::Locator<'r>,
+    regions: &'r RegionIndex,
+    tables: &'m mut [TableInfo],
+    issues: &'m mut Vec<DataIssue>,
+    reach: &'m mut [TableReach],
+    routes: &'m mut PlaceRoutes,
+    used: &'m mut HashMap<u32, u32>,
+}
+
+impl Admit<'_, '_> {
+    /// The region of a row (its origin, place and name) when it is within the scope and
+    /// not a duplicate in `seen` (by `key` of the region, or by credit `code`); otherwise
+    /// the row is skipped with its issue (`duplicate` of the region's path and the first
+    /// listing for a duplicate) and `None` is returned.
+    fn row(
+        &mut self,
+        (origin, place, name): (Origin, &crate::ingest::Place, Option<&str>),
+        seen: &mut Dedup,
+        code: Option<&str>,
+        key: impl FnOnce(RegionId) -> dedup::Key,
+        duplicate: impl FnOnce(Text, dedup::First) -> IssueKind,
+    ) -> Option<RegionId> {
+        let sinks = (
+            &mut *self.tables,
+            &mut *self.issues,
+            &mut *self.reach,
+            &mut *self.routes,
+        );
+        let id = self.locator.locate(sinks, origin, place, name)?;
+        if let Some(first) = seen.check_key(origin, key(id), code) {
+            let kind = duplicate(self.regions.path(id).into(), first);
+            skip(
+                self.tables,
+                self.issues,
+                origin,
+                None,
+                SkipReason::Duplicate,
+                kind,
+            );
+            return None;
+        }
+        *self.used.entry(origin.table).or_insert(0) += 1;
+        Some(id)
+    }
+
+    /// Step 4 of [`build`]: project or event rows (origin, name, kind, place, date) into
+    /// `out`; the same name, kind, place and date is the same record.
+    fn dated(
+        &mut self,
+        rows: impl Iterator<Item = (Origin, String, String, crate::ingest::Place, NaiveDate)>,
+        out: &mut Vec<Dated>,
+        seen: &mut Dedup,
+        what: RecordKind,
+    ) {
+        for (origin, name, kind, place, date) in rows {
+            let Some(place) = self.row(
+                (origin, &place, Some(&name)),
+                seen,
+                None,
+                |place| dedup::key((&name, &kind, place, date)),
+                |place, first| IssueKind::DuplicateRecord {
+                    record: what,
+                    name: name.as_str().into(),
+                    place,
+                    dated: Some((kind.as_str().into(), date)),
+                    by_code: false,
+                    first: first.origin,
+                },
+            ) else {
+                continue;
+            };
+            out.push(Dated {
+                origin,
+                name,
+                kind,
+                place,
+                date,
+            });
+        }
+    }
 }
 
 /// Duplicate detection, one per table kind.

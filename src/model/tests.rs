@@ -562,3 +562,96 @@ fn scope_goes_through_the_written_forms() {
         Err(ModelError::UnknownScope(_))
     ));
 }
+
+/// Projects, events and funds: a record is a duplicate only when every part of its
+/// identity repeats (name, kind, place and date; place, year, amount and source), and a
+/// duplicate is skipped with its first listing named; `read = used + skipped` per table.
+#[test]
+fn dated_records_and_funds_repeat_only_when_every_part_does() {
+    use crate::ingest::{EventRow, FundRow, ProjectRow};
+    let yz = || place("太原市", "迎泽区", "迎泽街道", "迎泽社区");
+    let d = |m: u32| NaiveDate::from_ymd_opt(2023, m, 1).unwrap();
+    let project = |row: u32, name: &str, kind: &str, p: Place, date: NaiveDate| ProjectRow {
+        origin: Origin { table: 2, row },
+        name: name.into(),
+        kind: kind.into(),
+        place: p,
+        date,
+    };
+    let event = |row: u32, name: &str, p: Place, date: NaiveDate| EventRow {
+        origin: Origin { table: 3, row },
+        name: name.into(),
+        kind: "能力培训".into(),
+        place: p,
+        date,
+    };
+    let fund = |row: u32, amount: f64, source: Option<&str>| FundRow {
+        origin: Origin { table: 4, row },
+        place: place("太原市", "迎泽区", "", ""),
+        year: 2023,
+        amount,
+        source: source.map(Into::into),
+    };
+    let mut ds = dataset(Vec::new());
+    ds.tables.push(table(TableKind::Projects, 5));
+    ds.tables.push(table(TableKind::Events, 4));
+    ds.tables.push(table(TableKind::Funds, 4));
+    ds.projects = vec![
+        project(2, "邻里帮", "品牌项目", yz(), d(3)),
+        project(3, "邻里帮", "品牌项目", yz(), d(3)), // repeats row 2
+        project(4, "邻里帮", "公益创投", yz(), d(3)), // another kind
+        project(5, "邻里帮", "品牌项目", yz(), d(4)), // another date
+        project(
+            6,
+            "邻里帮",
+            "品牌项目",
+            place("太原市", "迎泽区", "迎泽街道", "新店村"),
+            d(3),
+        ),
+    ];
+    ds.events = vec![
+        event(2, "培训", yz(), d(5)),
+        event(3, "培训", yz(), d(6)),
+        event(4, "培训", yz(), d(5)), // repeats row 2
+        event(
+            5,
+            "培训",
+            place("太原市", "迎泽区", "迎泽街道", "无此社区"),
+            d(5),
+        ),
+    ];
+    ds.funds = vec![
+        fund(2, 10.0, Some("福彩公益金")),
+        fund(3, 10.0, Some("福彩公益金")), // repeats row 2
+        fund(4, 10.0, None),               // another source
+        fund(5, 12.5, Some("福彩公益金")), // another amount
+    ];
+    let m = build(ds, &opts()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.projects.len(), 4);
+    assert_eq!(m.events.len(), 2);
+    assert_eq!(m.funds.len(), 3);
+    let dup = |table: u32, row: u32| match issue_for(&m, table, row).map(|i| (&i.kind, i.outcome)) {
+        Some((
+            IssueKind::DuplicateRecord { first, .. } | IssueKind::DuplicateFund { first, .. },
+            Outcome::Skipped(SkipReason::Duplicate),
+        )) => Some(first.row),
+        _ => None,
+    };
+    assert_eq!(dup(2, 3), Some(2));
+    assert_eq!(dup(3, 4), Some(2));
+    assert_eq!(dup(4, 3), Some(2));
+    for (table, row) in [(2, 4), (2, 5), (2, 6), (3, 3), (4, 4), (4, 5)] {
+        assert!(
+            issue_for(&m, table, row).is_none(),
+            "table {table} row {row}"
+        );
+    }
+    // Event row 5's community is not in the list: skipped as unmatched, not a duplicate.
+    assert_eq!(
+        issue_for(&m, 3, 5).map(|i| i.outcome),
+        Some(Outcome::Skipped(SkipReason::UnmatchedPlace))
+    );
+    for t in &m.tables[2..] {
+        assert_eq!(t.rows_read, t.used + t.skipped_total(), "{:?}", t.kind);
+    }
+}
