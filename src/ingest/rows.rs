@@ -311,268 +311,293 @@ fn parse_amount(cell: &Cell) -> Option<f64> {
     a.is_finite().then_some(a)
 }
 
+/// Parse one data row of a table of `kind` into `ds`; `false` when the row is not usable
+/// (its errors are in `ctx`).
 fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
-    let origin = ctx.origin;
     match kind {
-        TableKind::Communities => {
-            let city = ctx.required("city");
-            let county = ctx.required("county");
-            let street = ctx.required("street");
-            let community = ctx.required("community");
-            let kind = match ctx.text("kind") {
-                None => None,
-                Some((h, t)) => {
-                    let k = values::urban_rural_word(&t);
-                    if k.is_none() {
-                        ctx.notes.push((
-                            Some(h.into()),
-                            IssueKind::UnknownUrbanRural { value: t.into() },
-                        ));
-                    }
-                    k
-                }
-            };
-            let urban_rural_code = match ctx.text("urban_rural_code") {
-                None => None,
-                Some((h, t)) => {
-                    let t = fold(&t);
-                    let t = t.strip_suffix(".0").unwrap_or(&t);
-                    let ok = t.len() == 3
-                        && t.bytes().all(|b| b.is_ascii_digit())
-                        && (t.starts_with('1') || t.starts_with('2'));
-                    match t.parse::<u16>() {
-                        Ok(v) if ok => Some(v),
-                        _ => {
-                            ctx.errors.push((
-                                Some(h.into()),
-                                IssueKind::BadUrbanRuralCode { value: t.into() },
-                            ));
-                            None
-                        }
-                    }
-                }
-            };
-            let code = match ctx.text("code") {
-                None => None,
-                Some((h, t)) => {
-                    let t = fold(&t);
-                    if t.len() == 12 && t.bytes().all(|b| b.is_ascii_digit()) {
-                        Some(t)
-                    } else {
-                        ctx.notes.push((
-                            Some(h.into()),
-                            IssueKind::BadDivisionCode {
-                                value: t.as_str().into(),
-                            },
-                        ));
-                        None
-                    }
-                }
-            };
-            let pilot = ctx.yes_no("pilot");
-            if !ctx.errors.is_empty()
-                || city.is_none()
-                || county.is_none()
-                || street.is_none()
-                || community.is_none()
-            {
-                return false;
+        TableKind::Communities => community_row(ctx, ds),
+        TableKind::Organizations => organization_row(ctx, ds),
+        TableKind::Incubators => incubator_row(ctx, ds),
+        TableKind::Projects | TableKind::Events => dated_row(ctx, kind, ds),
+        TableKind::Funds => fund_row(ctx, ds),
+    }
+}
+
+/// A row of a communities table (社区名单). `false` when it is not usable.
+fn community_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
+    let origin = ctx.origin;
+    let city = ctx.required("city");
+    let county = ctx.required("county");
+    let street = ctx.required("street");
+    let community = ctx.required("community");
+    let kind = match ctx.text("kind") {
+        None => None,
+        Some((h, t)) => {
+            let k = values::urban_rural_word(&t);
+            if k.is_none() {
+                ctx.notes.push((
+                    Some(h.into()),
+                    IssueKind::UnknownUrbanRural { value: t.into() },
+                ));
             }
-            ds.communities.push(CommunityRow {
-                origin,
-                place: ctx.place(),
-                kind,
-                urban_rural_code,
-                code,
-                pilot,
-            });
+            k
         }
-        TableKind::Organizations => {
-            let name = ctx.required("name");
-            ctx.required("city");
-            ctx.required("county");
-            let category = ctx.domain_value("category", Domain::Category);
-            let registration = match ctx.text("registration") {
-                None => None,
-                Some((h, t)) => {
-                    let r = values::registration(&t);
-                    if r.is_none() {
-                        ctx.notes.push((
-                            Some(h.into()),
-                            IssueKind::UnknownRegistration { value: t.into() },
-                        ));
-                    }
-                    r
-                }
-            };
-            let brand = ctx.yes_no("brand");
-            let founded = ctx.date("founded");
-            let dissolved = ctx.date("dissolved");
-            let mut status = match ctx.text("status") {
-                None => None,
-                Some((h, t)) => {
-                    let s = values::status(&t);
-                    if s.is_none() {
-                        ctx.notes
-                            .push((Some(h.into()), IssueKind::UnknownStatus { value: t.into() }));
-                    }
-                    s
-                }
-            };
-            if dissolved.is_some() {
-                match status {
-                    None => status = Some(super::Status::Dissolved),
-                    Some(super::Status::Active) => {
-                        let h = ctx.header.column("status").map(|c| c.header.as_str());
-                        ctx.notes
-                            .push((h.map(Into::into), IssueKind::ActiveButDissolved));
-                    }
-                    Some(super::Status::Dissolved) => {}
-                }
-            }
-            let credit_code = ctx.credit_code();
-            let serves = ctx
-                .text("serves")
-                .map(|(_, t)| {
-                    t.split(['、', ',', ';', '，', '；'])
-                        .map(fold)
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let Some(name) = name else { return false };
-            if !ctx.errors.is_empty() {
-                return false;
-            }
-            ds.organizations.push(OrganizationRow {
-                origin,
-                name,
-                place: ctx.place(),
-                category,
-                registration,
-                brand,
-                founded,
-                dissolved,
-                status,
-                credit_code,
-                serves,
-            });
-        }
-        TableKind::Incubators => {
-            let name = ctx.required("name");
-            ctx.required("city");
-            ctx.required("county");
-            ctx.required("street");
-            let established = ctx.date("established");
-            let closed = ctx.date("closed");
-            let credit_code = ctx.credit_code();
-            let Some(name) = name else { return false };
-            if !ctx.errors.is_empty() {
-                return false;
-            }
-            ds.incubators.push(IncubatorRow {
-                origin,
-                name,
-                place: ctx.place(),
-                established,
-                closed,
-                credit_code,
-            });
-        }
-        TableKind::Projects | TableKind::Events => {
-            let name = ctx.required("name");
-            let domain = if kind == TableKind::Projects {
-                Domain::ProjectKind
-            } else {
-                Domain::EventKind
-            };
-            let value = ctx.domain_value("kind", domain);
-            if value.is_none() {
-                ctx.required("kind");
-            }
-            ctx.required("city");
-            let date = ctx.required_date("date");
-            let (Some(name), Some(value), Some(date)) = (name, value, date) else {
-                return false;
-            };
-            if !ctx.errors.is_empty() {
-                return false;
-            }
-            let place = ctx.place();
-            if kind == TableKind::Projects {
-                ds.projects.push(ProjectRow {
-                    origin,
-                    name,
-                    kind: value,
-                    place,
-                    date,
-                });
-            } else {
-                ds.events.push(EventRow {
-                    origin,
-                    name,
-                    kind: value,
-                    place,
-                    date,
-                });
-            }
-        }
-        TableKind::Funds => {
-            ctx.required("city");
-            let year = match ctx.cell("year") {
-                Some((_, c)) if c.is_blank() => {
-                    ctx.required("year");
+    };
+    let urban_rural_code = match ctx.text("urban_rural_code") {
+        None => None,
+        Some((h, t)) => {
+            let t = fold(&t);
+            let t = t.strip_suffix(".0").unwrap_or(&t);
+            let ok = t.len() == 3
+                && t.bytes().all(|b| b.is_ascii_digit())
+                && (t.starts_with('1') || t.starts_with('2'));
+            match t.parse::<u16>() {
+                Ok(v) if ok => Some(v),
+                _ => {
+                    ctx.errors.push((
+                        Some(h.into()),
+                        IssueKind::BadUrbanRuralCode { value: t.into() },
+                    ));
                     None
                 }
-                Some((h, c)) => {
-                    let y = parse_year(c);
-                    if y.is_none() {
-                        ctx.errors.push((
-                            Some(h.into()),
-                            IssueKind::NotAYear {
-                                value: clean_cell(&c.text()).into(),
-                            },
-                        ));
-                    }
-                    y
-                }
-                None => None,
-            };
-            let amount = match ctx.cell("amount") {
-                Some((_, c)) if c.is_blank() => {
-                    ctx.required("amount");
-                    None
-                }
-                Some((h, c)) => {
-                    let a = parse_amount(c);
-                    if a.is_none() {
-                        ctx.errors.push((
-                            Some(h.into()),
-                            IssueKind::NotAnAmount {
-                                value: clean_cell(&c.text()).into(),
-                            },
-                        ));
-                    }
-                    a
-                }
-                None => None,
-            };
-            let source = ctx.text("source").map(|(_, t)| t.into_owned());
-            let (Some(year), Some(amount)) = (year, amount) else {
-                return false;
-            };
-            if !ctx.errors.is_empty() {
-                return false;
             }
-            ds.funds.push(FundRow {
-                origin,
-                place: ctx.place(),
-                year,
-                amount,
-                source,
-            });
+        }
+    };
+    let code = match ctx.text("code") {
+        None => None,
+        Some((h, t)) => {
+            let t = fold(&t);
+            if t.len() == 12 && t.bytes().all(|b| b.is_ascii_digit()) {
+                Some(t)
+            } else {
+                ctx.notes.push((
+                    Some(h.into()),
+                    IssueKind::BadDivisionCode {
+                        value: t.as_str().into(),
+                    },
+                ));
+                None
+            }
+        }
+    };
+    let pilot = ctx.yes_no("pilot");
+    if !ctx.errors.is_empty()
+        || city.is_none()
+        || county.is_none()
+        || street.is_none()
+        || community.is_none()
+    {
+        return false;
+    }
+    ds.communities.push(CommunityRow {
+        origin,
+        place: ctx.place(),
+        kind,
+        urban_rural_code,
+        code,
+        pilot,
+    });
+    true
+}
+
+/// A row of an organizations table (社区社会组织). `false` when it is not usable.
+fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
+    let origin = ctx.origin;
+    let name = ctx.required("name");
+    ctx.required("city");
+    ctx.required("county");
+    let category = ctx.domain_value("category", Domain::Category);
+    let registration = match ctx.text("registration") {
+        None => None,
+        Some((h, t)) => {
+            let r = values::registration(&t);
+            if r.is_none() {
+                ctx.notes.push((
+                    Some(h.into()),
+                    IssueKind::UnknownRegistration { value: t.into() },
+                ));
+            }
+            r
+        }
+    };
+    let brand = ctx.yes_no("brand");
+    let founded = ctx.date("founded");
+    let dissolved = ctx.date("dissolved");
+    let mut status = match ctx.text("status") {
+        None => None,
+        Some((h, t)) => {
+            let s = values::status(&t);
+            if s.is_none() {
+                ctx.notes
+                    .push((Some(h.into()), IssueKind::UnknownStatus { value: t.into() }));
+            }
+            s
+        }
+    };
+    if dissolved.is_some() {
+        match status {
+            None => status = Some(super::Status::Dissolved),
+            Some(super::Status::Active) => {
+                let h = ctx.header.column("status").map(|c| c.header.as_str());
+                ctx.notes
+                    .push((h.map(Into::into), IssueKind::ActiveButDissolved));
+            }
+            Some(super::Status::Dissolved) => {}
         }
     }
+    let credit_code = ctx.credit_code();
+    let serves = ctx
+        .text("serves")
+        .map(|(_, t)| {
+            t.split(['、', ',', ';', '，', '；'])
+                .map(fold)
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(name) = name else { return false };
+    if !ctx.errors.is_empty() {
+        return false;
+    }
+    ds.organizations.push(OrganizationRow {
+        origin,
+        name,
+        place: ctx.place(),
+        category,
+        registration,
+        brand,
+        founded,
+        dissolved,
+        status,
+        credit_code,
+        serves,
+    });
+    true
+}
+
+/// A row of an incubators table (孵化基地). `false` when it is not usable.
+fn incubator_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
+    let origin = ctx.origin;
+    let name = ctx.required("name");
+    ctx.required("city");
+    ctx.required("county");
+    ctx.required("street");
+    let established = ctx.date("established");
+    let closed = ctx.date("closed");
+    let credit_code = ctx.credit_code();
+    let Some(name) = name else { return false };
+    if !ctx.errors.is_empty() {
+        return false;
+    }
+    ds.incubators.push(IncubatorRow {
+        origin,
+        name,
+        place: ctx.place(),
+        established,
+        closed,
+        credit_code,
+    });
+    true
+}
+
+/// A row of a projects (项目) or events (活动) table. `false` when it is not usable.
+fn dated_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
+    let origin = ctx.origin;
+    let name = ctx.required("name");
+    let domain = if kind == TableKind::Projects {
+        Domain::ProjectKind
+    } else {
+        Domain::EventKind
+    };
+    let value = ctx.domain_value("kind", domain);
+    if value.is_none() {
+        ctx.required("kind");
+    }
+    ctx.required("city");
+    let date = ctx.required_date("date");
+    let (Some(name), Some(value), Some(date)) = (name, value, date) else {
+        return false;
+    };
+    if !ctx.errors.is_empty() {
+        return false;
+    }
+    let place = ctx.place();
+    if kind == TableKind::Projects {
+        ds.projects.push(ProjectRow {
+            origin,
+            name,
+            kind: value,
+            place,
+            date,
+        });
+    } else {
+        ds.events.push(EventRow {
+            origin,
+            name,
+            kind: value,
+            place,
+            date,
+        });
+    }
+    true
+}
+
+/// A row of a funds table (经费). `false` when it is not usable.
+fn fund_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
+    let origin = ctx.origin;
+    ctx.required("city");
+    let year = match ctx.cell("year") {
+        Some((_, c)) if c.is_blank() => {
+            ctx.required("year");
+            None
+        }
+        Some((h, c)) => {
+            let y = parse_year(c);
+            if y.is_none() {
+                ctx.errors.push((
+                    Some(h.into()),
+                    IssueKind::NotAYear {
+                        value: clean_cell(&c.text()).into(),
+                    },
+                ));
+            }
+            y
+        }
+        None => None,
+    };
+    let amount = match ctx.cell("amount") {
+        Some((_, c)) if c.is_blank() => {
+            ctx.required("amount");
+            None
+        }
+        Some((h, c)) => {
+            let a = parse_amount(c);
+            if a.is_none() {
+                ctx.errors.push((
+                    Some(h.into()),
+                    IssueKind::NotAnAmount {
+                        value: clean_cell(&c.text()).into(),
+                    },
+                ));
+            }
+            a
+        }
+        None => None,
+    };
+    let source = ctx.text("source").map(|(_, t)| t.into_owned());
+    let (Some(year), Some(amount)) = (year, amount) else {
+        return false;
+    };
+    if !ctx.errors.is_empty() {
+        return false;
+    }
+    ds.funds.push(FundRow {
+        origin,
+        place: ctx.place(),
+        year,
+        amount,
+        source,
+    });
     true
 }
 
