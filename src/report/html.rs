@@ -15,12 +15,15 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::issues::{is_listed, outcome_zh, totals};
+use super::issues::{is_listed, totals};
+use super::shared::{
+    accounting_in, classification_line, esc, issues_count_in, level_name, outcome_in,
+    partial_label, pick, summary_counts, summary_required,
+};
 use super::{fmt_num, Lang, ReportError, ReportMeta};
 pub use super::{gap_layout, region_label};
 use crate::audit::movement::Outlook;
 use crate::audit::{AuditResult, Row, Status};
-use crate::ingest::{Outcome, SkipReason};
 use crate::model::Level;
 use crate::plan::Measure;
 
@@ -1005,7 +1008,7 @@ fn gaps_section(h: &mut String, result: &AuditResult, lang: Lang, hide_no_data: 
         for &ti in &cols {
             match result.row_at(ti, region) {
                 Some(r) => {
-                    let text = cell_text_in(result, r, lang);
+                    let text = super::gap_cell_text(result, r, lang);
                     let sort = r.value.map(|v| fmt_num(v, r.decimals)).unwrap_or_default();
                     let mut lines = text.lines();
                     let first = lines.next().unwrap_or_default();
@@ -1097,178 +1100,9 @@ fn issues_section(h: &mut String, result: &AuditResult, lang: Lang) {
     h.push_str("</section>\n");
 }
 
-/// Escape text for HTML and XML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            // Control characters other than tab and newline are not allowed in XML.
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r' => o.push('\u{FFFD}'),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
-/// The Chinese or English text, by language.
-pub(crate) fn pick(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
-    }
-}
-
-/// The name of a level in the report's language.
-pub(crate) fn level_name(level: Level, lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => level.zh(),
-        Lang::En => level.as_str(),
-    }
-}
-
-/// The text of a gap-table cell in the report's language (see
-/// [`super::gap_cell_text`]).
-pub fn cell_text_in(result: &AuditResult, row: &Row, lang: Lang) -> String {
-    super::gap_cell_text(result, row, lang)
-}
-
-/// The count cells of a target's summary row, as the terminal shows them: met (with the
-/// regions not applicable counted apart), unmet, no data (with the reporting units missing
-/// below a county-level target counted apart, "0（另 9 市）"), and the tables no input
-/// supplied ("未提供 活动 表"). Shared by the HTML, PDF, Markdown and XLSX summaries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SummaryCounts {
-    /// "3", "3（另 2 不适用）" / "3 (+2 n/a)", or "—" for a figure with no threshold.
-    pub met: String,
-    /// "1".
-    pub unmet: String,
-    /// "9", "0（另 9 市）" / "0 (+9 cities)".
-    pub no_data: String,
-    /// "未提供 活动 表" / "no events table was supplied", when the target lacks tables.
-    pub missing: Option<String>,
-    /// No verdict at all (an info target): the counts are not shown.
-    pub info: bool,
-    /// Whether the no-data cell is to be marked (no data or missing units).
-    pub any_no_data: bool,
-}
-
-/// The unmet count of a summary with the not-yet-due and explained rows beside it:
-/// "1（另 2 未到期，1 已说明）" / "1 (+2 not yet due, 1 explained)".
-pub(crate) fn unmet_text(s: &crate::audit::Summary, lang: Lang) -> String {
-    let mut extra = Vec::new();
-    if s.not_due > 0 {
-        extra.push(match lang {
-            Lang::Zh => format!("{} 未到期", s.not_due),
-            Lang::En => format!("{} not yet due", s.not_due),
-        });
-    }
-    if s.explained > 0 {
-        extra.push(match lang {
-            Lang::Zh => format!("{} 已说明", s.explained),
-            Lang::En => format!("{} explained", s.explained),
-        });
-    }
-    match (extra.is_empty(), lang) {
-        (true, _) => s.unmet.to_string(),
-        (false, Lang::Zh) => format!("{}（另 {}）", s.unmet, extra.join("，")),
-        (false, Lang::En) => format!("{} (+{})", s.unmet, extra.join(", ")),
-    }
-}
-
-/// The summary counts of target `tr` in `lang`.
-pub(crate) fn summary_counts(tr: &crate::audit::TargetResult, lang: Lang) -> SummaryCounts {
-    let s = &tr.summary;
-    let info =
-        s.met + s.unmet + s.not_due + s.explained + s.no_data + s.not_applicable + s.units_no_data
-            == 0;
-    let met = if info {
-        "—".to_string()
-    } else if s.not_applicable > 0 {
-        match lang {
-            Lang::Zh => format!("{}（另 {} 不适用）", s.met, s.not_applicable),
-            Lang::En => format!("{} (+{} n/a)", s.met, s.not_applicable),
-        }
-    } else {
-        s.met.to_string()
-    };
-    let no_data = if s.units_no_data > 0 {
-        match lang {
-            Lang::Zh => format!("{}（另 {} 市）", s.no_data, s.units_no_data),
-            Lang::En => format!("{} (+{} cities)", s.no_data, s.units_no_data),
-        }
-    } else {
-        s.no_data.to_string()
-    };
-    SummaryCounts {
-        met,
-        unmet: unmet_text(s, lang),
-        no_data,
-        missing: (!tr.missing_tables.is_empty())
-            .then(|| super::missing_tables_text(&tr.missing_tables, lang)),
-        info,
-        any_no_data: s.no_data + s.units_no_data > 0,
-    }
-}
-
-/// "2/11 市" / "2/11 cities" for a figure built from only some reporting units.
-pub(crate) fn partial_label(row: &Row, lang: Lang) -> Option<String> {
-    row.partial.map(|p| p.label(lang == Lang::Zh))
-}
-
-/// "6 条" or "40 条（相同的合并为 3 项）" / "40 (identical ones merged into 3 entries)".
-pub(crate) fn issues_count_in(listed: usize, groups: usize, lang: Lang) -> String {
-    match (lang, listed == groups) {
-        (Lang::Zh, true) => format!("{listed} 条"),
-        (Lang::Zh, false) => format!("{listed} 条（相同的合并为 {groups} 项）"),
-        (Lang::En, true) => listed.to_string(),
-        (Lang::En, false) => format!("{listed} (identical ones merged into {groups} entries)"),
-    }
-}
-
 /// The last name of a region path ("城区").
 fn short_name(region: &str) -> String {
     region.rsplit('/').next().unwrap_or(region).to_string()
-}
-
-/// The required value of a target as the summary shows it (from its first assessed row).
-pub fn summary_required(result: &AuditResult, ti: usize) -> Option<String> {
-    result
-        .rows
-        .iter()
-        .find(|r| r.target == ti && r.assessed)
-        .and_then(|r| {
-            let t = &result.targets.get(ti)?.target;
-            r.required.map(|q| super::human_num(t, q, r.decimals))
-        })
-}
-
-/// What happened to an issue's row, in the report's language.
-pub(crate) fn outcome_in(o: Outcome, lang: Lang) -> String {
-    match (lang, o) {
-        (Lang::Zh, o) => outcome_zh(o),
-        (Lang::En, Outcome::Skipped(r)) => format!("skipped ({})", r.as_str()),
-        (Lang::En, Outcome::Counted) => "counted".to_string(),
-    }
-}
-
-/// The row-accounting line, in the report's language (Chinese: the terminal report's).
-pub(crate) fn accounting_in(
-    read: u64,
-    used: u64,
-    skipped: &std::collections::BTreeMap<SkipReason, u64>,
-    lang: Lang,
-) -> String {
-    super::issues::accounting_line_in(read, used, skipped, lang)
-}
-
-/// The urban/rural classification counts, in the report's language.
-pub(crate) fn classification_line(result: &AuditResult, lang: Lang) -> String {
-    super::issues::classification_line(&result.classification, lang)
 }
 
 const CSS: &str = r#"

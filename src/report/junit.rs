@@ -25,7 +25,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::html::{esc, pick};
+use super::shared::{esc, pick};
 use super::{long_cells, Lang, ReportError, ReportMeta};
 use crate::audit::{AuditResult, Row, Status};
 use crate::plan::Severity;

@@ -10,11 +10,11 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::html::{
-    accounting_in, cell_text_in, gap_layout, issues_count_in, level_name, outcome_in, pick,
-    region_label, summary_counts, summary_required,
-};
 use super::issues::{is_listed, totals};
+use super::shared::{
+    accounting_in, issues_count_in, level_name, outcome_in, pick, summary_counts, summary_required,
+};
+use super::{gap_cell_text, gap_layout, region_label};
 use super::{Lang, ReportError, ReportMeta};
 use crate::audit::{AuditResult, Status};
 
@@ -187,7 +187,7 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         for &ti in &cols {
             let text = match result.row_at(ti, region) {
                 Some(r) => {
-                    let t = cell(&cell_text_in(result, r, lang));
+                    let t = cell(&gap_cell_text(result, r, lang));
                     if matches!(r.status, Status::Unmet | Status::NoData) {
                         format!("**{t}**")
                     } else {

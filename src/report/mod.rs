@@ -16,6 +16,7 @@ pub mod junit;
 mod layout;
 pub mod markdown;
 pub mod pdf;
+mod shared;
 pub mod table;
 pub mod trend;
 pub mod words;
@@ -699,7 +700,7 @@ pub fn gap_cell_text(result: &AuditResult, row: &Row, lang: Lang) -> String {
 /// The unmet count of a summary, marked as a warning for a warning-severity target with
 /// unmet rows ("2（警告）" / "2 (warning)").
 pub fn unmet_summary_text(tr: &crate::audit::TargetResult, lang: Lang) -> String {
-    let text = html::unmet_text(&tr.summary, lang);
+    let text = shared::unmet_text(&tr.summary, lang);
     if tr.target.severity == crate::plan::Severity::Warning && tr.summary.unmet > 0 {
         match lang {
             Lang::Zh => format!("{text}（{}）", lang.words().warning),

@@ -45,8 +45,8 @@ use self::layout::{
     OK_BG, PAGE_H, PAGE_W, WARN, WARN_BG,
 };
 use self::text::Shaper;
-use super::html::{issues_count_in, partial_label, summary_counts};
 use super::issues::{is_listed, table_accounting, totals};
+use super::shared::{issues_count_in, partial_label, summary_counts};
 use super::{region_label, Lang, ReportError, ReportMeta, Words, OUTLOOKS};
 use crate::audit::movement::Outlook;
 use crate::audit::{AuditResult, Row, Status};
@@ -179,11 +179,6 @@ fn hash_text(hash: &str, fits: bool) -> String {
             .collect();
         format!("{head}…{tail}")
     }
-}
-
-/// The text of a gap-table cell (see [`super::gap_cell_text`]).
-fn gap_cell(result: &AuditResult, row: &Row, lang: Lang) -> String {
-    super::gap_cell_text(result, row, lang)
 }
 
 fn status_fill(s: Status) -> Option<Rgb> {
@@ -472,7 +467,8 @@ fn summary(p: &mut Pages, result: &AuditResult, lang: Lang) -> Result<(), Report
     let mut rows = Vec::new();
     for (ti, tr) in result.targets.iter().enumerate() {
         let t = &tr.target;
-        let required = super::html::summary_required(result, ti).unwrap_or_else(|| "—".to_string());
+        let required =
+            super::shared::summary_required(result, ti).unwrap_or_else(|| "—".to_string());
         let s = &tr.summary;
         let mut row = vec![
             Cell::new(format!("{}\n{}", super::target_name(t, lang), t.id)),
@@ -812,7 +808,7 @@ fn gap_table(
     // The cells of every column, and the width each needs.
     let cell_of = |ti: usize, region: &str| -> Cell {
         match result.row_at(ti, region) {
-            Some(r) => Cell::new(gap_cell(result, r, lang))
+            Some(r) => Cell::new(super::gap_cell_text(result, r, lang))
                 .right()
                 .fill(status_fill(r.status))
                 .color(
@@ -1117,7 +1113,7 @@ fn gap_cell_lines(result: &AuditResult, ti: usize, region: &str, lang: Lang) -> 
     result
         .row_at(ti, region)
         .map(|r| {
-            gap_cell(result, r, lang)
+            super::gap_cell_text(result, r, lang)
                 .lines()
                 .map(str::to_string)
                 .collect()

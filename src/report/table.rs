@@ -129,11 +129,6 @@ fn push_wrapped(out: &mut String, text: &str, width: Option<u16>, indent: usize)
     }
 }
 
-/// The text of a gap-table cell in Chinese (see [`super::gap_cell_text`]).
-pub fn cell_text(result: &AuditResult, row: &Row) -> String {
-    super::gap_cell_text(result, row, Lang::Zh)
-}
-
 /// The regions of the gap table, without those with no data when `hide` is set; and how
 /// many were left out.
 pub fn shown_regions(
@@ -206,7 +201,8 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
     t.set_header(header);
     for (ti, tr) in result.targets.iter().enumerate() {
         let target = &tr.target;
-        let required = super::html::summary_required(result, ti).unwrap_or_else(|| "—".to_string());
+        let required =
+            super::shared::summary_required(result, ti).unwrap_or_else(|| "—".to_string());
         let s = &tr.summary;
         // The name (an English one wrapped between words), the id in small print below.
         let name = wrap(super::target_name(target, lang), Some(20), 0).join("\n");
@@ -214,7 +210,7 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
         if clause {
             row.push(Cell::new(&target.clause));
         }
-        row.push(Cell::new(super::html::level_name(target.level, lang)));
+        row.push(Cell::new(super::shared::level_name(target.level, lang)));
         row.push(Cell::new(required));
         if tr.skipped.is_some() {
             row.push(Cell::new(format!(
@@ -224,7 +220,7 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
                 super::skipped_text(result, tr, lang)
             )));
         } else {
-            let c = super::html::summary_counts(tr, lang);
+            let c = super::shared::summary_counts(tr, lang);
             let warning = target.severity == crate::plan::Severity::Warning;
             row.push(status_cell(c.met, Status::Met, false, opts));
             let unmet_status = if s.unmet > 0 {
@@ -284,7 +280,7 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
 
     // Gap table at the --by level, in blocks of targets that fit the width.
     let level = result.by;
-    let level_word = super::html::level_name(level, lang);
+    let level_word = super::shared::level_name(level, lang);
     let (cols, regions) = super::gap_layout(result);
     let (regions, hidden) = shown_regions(result, &cols, regions, opts.hide_no_data);
     push_wrapped(
@@ -469,7 +465,7 @@ pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
     for g in groups.iter().take(opts.max_issues) {
         let loc = g.location_in(&result.tables, lang);
         let text = super::issues::group_text(result, g, lang);
-        let outcome = super::html::outcome_in(g.issue.outcome, lang);
+        let outcome = super::shared::outcome_in(g.issue.outcome, lang);
         let line = if loc.is_empty() {
             format!("  - {text}{open}{outcome}{close}")
         } else {

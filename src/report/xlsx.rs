@@ -19,10 +19,10 @@ use rust_xlsxwriter::{
     Worksheet, XlsxError,
 };
 
-use super::html::{
+use super::issues::{is_listed, totals};
+use super::shared::{
     accounting_in, classification_line, level_name, pick, summary_counts, summary_required,
 };
-use super::issues::{is_listed, totals};
 use super::{fmt_num, long_cells, Lang, ReportError, ReportMeta, COLUMNS};
 use crate::audit::movement::Outlook;
 use crate::audit::AuditResult;
