@@ -11,7 +11,7 @@ mod dedup;
 pub mod places;
 pub mod provinces;
 pub mod region;
-mod resolve;
+pub mod resolve;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
