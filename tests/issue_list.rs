@@ -425,3 +425,31 @@ fn o_never_overwrites_an_input() {
     assert_eq!(code, 2);
     assert!(err.contains(".xlsx"), "{err}");
 }
+
+#[test]
+fn lists_written_into_the_ledger_folder_are_passed_over_next_time() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for f in ["社区名单.csv", "社区社会组织.csv"] {
+        std::fs::copy(root().join(FIXTURE).join(f), dir.path().join(f))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let folder = dir.path().display().to_string();
+    for (file, extra) in [
+        ("问题清单.xlsx", vec![]),
+        ("issues.csv", vec![]),
+        ("en.xlsx", vec!["--lang", "en"]),
+        ("city.xlsx", vec!["--by", "city"]),
+        ("city-en.xlsx", vec!["--by", "city", "--lang", "en"]),
+        ("city.csv", vec!["--by", "city"]),
+    ] {
+        let out = dir.path().join(file).display().to_string();
+        let mut args = vec!["issues", folder.as_str(), "-o", out.as_str()];
+        args.extend(extra);
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 1, "{file}: {err}");
+    }
+    // The folder now holds six lists: read again, the same 14 issues.
+    let (code, out, err) = run(&["issues", folder.as_str(), "--format", "csv"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(csv_rows(&out).len(), 15, "{out}");
+}
