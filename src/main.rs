@@ -512,6 +512,11 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
             &unread,
             lang,
             args.output.is_none(),
+            Some(if std::io::stdout().is_terminal() {
+                terminal_width().unwrap_or(100)
+            } else {
+                100
+            }),
         ))?;
     }
     if !unread.is_empty() {

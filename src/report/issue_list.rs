@@ -93,18 +93,24 @@ fn cell(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The short list for the terminal: per county its counts and, with `detail`, its first
-/// groups (without, when the full list went to a file).
+/// groups (without, when the full list went to a file); messages wrapped at `width`.
 pub fn render_text(
     list: &IssueList<'_>,
     model: &Model,
     unread: &[String],
     lang: Lang,
     detail: bool,
+    width: Option<u16>,
 ) -> String {
+    let push = |out: &mut String, text: String, indent: usize| {
+        for l in super::table::wrap(&text, width, indent) {
+            let _ = writeln!(out, "{l}");
+        }
+    };
     let mut out = String::new();
     for e in unread {
         let _ = if lang == Lang::Zh {
-            writeln!(out, "无法读取：{e}")
+            writeln!(out, "无法读取 failed: {e}")
         } else {
             writeln!(out, "could not be read: {e}")
         };
@@ -189,16 +195,17 @@ pub fn render_text(
             if let Some(c) = &g.issue.column {
                 let _ = write!(head, " [{c}]");
             }
-            let _ = writeln!(out, "{head}");
+            push(&mut out, head, 6);
             let message = issue_text::message(g.issue, &model.tables, lang);
             let outcome = outcome_text(g.issue.outcome, lang);
-            let _ = if zh {
-                writeln!(out, "      {message}（{outcome}）")
+            let text = if zh {
+                format!("      {message}（{outcome}）")
             } else {
-                writeln!(out, "      {message} ({outcome})")
+                format!("      {message} ({outcome})")
             };
+            push(&mut out, text, 6);
             if let Some(fix) = issue_text::suggestion(g.issue, lang) {
-                let _ = writeln!(out, "      → {fix}");
+                push(&mut out, format!("      → {fix}"), 8);
             }
         }
         if s.groups.len() > TERMINAL_GROUPS {
