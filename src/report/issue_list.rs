@@ -509,6 +509,52 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_long_row_list_is_cut_short_with_its_count() {
+        use crate::ingest::{Origin, SkipReason};
+        let issue = DataIssue {
+            origin: Some(Origin { table: 0, row: 2 }),
+            column: Some("统一社会信用代码".into()),
+            kind: crate::issue::IssueKind::RequiredEmpty,
+            outcome: Outcome::Skipped(SkipReason::InvalidValue),
+        };
+        // Every other row of 2..=200_000: 99,999 single rows, far over Excel's limit.
+        let rows: Vec<u32> = (1..100_000).map(|i| i * 2).collect();
+        let g = Group {
+            issue: &issue,
+            original: None,
+            count: rows.len(),
+            rows,
+        };
+        let text = rows_text(&g, Lang::Zh, ROWS_CHARS);
+        assert!(text.chars().count() <= ROWS_CHARS, "{}", text.len());
+        assert!(text.starts_with("2, 4, 6, "), "{}", &text[..20]);
+        assert!(
+            text.ends_with(" … 共 99999 行"),
+            "{}",
+            &text[text.len() - 40..]
+        );
+        // The last row kept is whole (the cut falls between two rows).
+        let kept = text.trim_end_matches(" … 共 99999 行");
+        assert!(kept
+            .rsplit(", ")
+            .next()
+            .is_some_and(|r| r.parse::<u32>().is_ok()));
+        let en = rows_text(&g, Lang::En, ROWS_CHARS);
+        assert!(
+            en.ends_with(" … 99999 rows in all"),
+            "{}",
+            &en[en.len() - 40..]
+        );
+        // A short list is left whole.
+        let g = Group {
+            rows: vec![5, 6, 7, 8, 9, 12, 40],
+            count: 7,
+            ..g
+        };
+        assert_eq!(rows_text(&g, Lang::Zh, ROWS_CHARS), "5–9, 12, 40");
+    }
+
+    #[test]
     fn sheet_names_are_valid_and_unique() {
         let mut taken = vec!["汇总".to_string()];
         assert_eq!(sheet_name("阳泉市/城区", &mut taken), "阳泉市城区");
