@@ -255,7 +255,7 @@ fn english_headers_and_sheet_names() {
     let summary = rows(&path, "Summary");
     assert_eq!(
         summary[0],
-        ["county", "Sheet", "Issues", "Rows to correct", "Lines"]
+        ["County", "Sheet", "Issues", "Rows to correct", "Lines"]
     );
     assert_eq!(summary[5][0], "Total");
     let cz = rows(&path, "阳泉市城区");

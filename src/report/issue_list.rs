@@ -375,7 +375,11 @@ pub fn to_xlsx(
             ]
         } else {
             [
-                level_word(list.level, lang),
+                if list.level == Level::City {
+                    "City"
+                } else {
+                    "County"
+                },
                 "Sheet",
                 "Issues",
                 "Rows to correct",
