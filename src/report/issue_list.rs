@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet};
+use rust_xlsxwriter::{Format, Url, Workbook, Worksheet};
 
 use super::csv::{write_rows, CsvOptions};
 use super::issue_groups::{row_ranges, Group, IssueList, Sheet, SheetList};
@@ -397,7 +397,10 @@ pub fn to_xlsx(
             let label = sheet_label(model, *sheet, lang);
             ws.write_string(r, 0, &label)?;
             widths.see(0, &label);
-            ws.write_string(r, 1, name)?;
+            // A link to the county's sheet.
+            let link = Url::new(format!("internal:'{}'!A1", name.replace('\'', "''")))
+                .set_text(name.as_str());
+            ws.write_url(r, 1, link)?;
             widths.see(1, name);
             let extra = unread_in(*sheet);
             ws.write_number(r, 2, (s.map_or(0, |s| s.issues) + extra) as f64)?;
