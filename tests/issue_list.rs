@@ -483,3 +483,28 @@ fn scope_lists_what_audit_lists_for_it() {
     ]);
     assert!(audit.contains("数据问题 3 条"), "{audit}");
 }
+
+#[test]
+fn a_file_that_cannot_be_read_is_a_line_of_the_files_sheet_and_exit_2() {
+    let (code, path, _, _dir) = issues_to("问题清单.xlsx", &[FIXTURE, "fixtures/messy/empty.csv"]);
+    assert_eq!(code, 2, "a file could not be read");
+    assert_eq!(
+        sheet_names(&path),
+        [
+            "汇总",
+            "阳泉市城区",
+            "阳泉市矿区",
+            "晋城市城区",
+            "未识别地区",
+            "文件"
+        ]
+    );
+    let summary = rows(&path, "汇总");
+    assert_eq!(summary[5], ["文件", "文件", "1", "0", "1"]);
+    assert_eq!(summary[6], ["合计", "", "15", "9", "12"]);
+    let files = rows(&path, "文件");
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert_eq!(files[1][1], "fixtures/messy/empty.csv");
+    assert!(files[1][7].contains("empty file"), "{files:?}");
+    assert_eq!(files[1][8], "未读取");
+}
