@@ -536,8 +536,8 @@ Each issue lies in the county (or city, --by city) its row resolved to; a row wh
 cannot be told is listed under 未识别地区 (unresolved place). Without -o a short grouped list
 is printed; --format csv prints the CSV (one line per issue) instead.
 
-Exit status: 0 no data issue; 1 there are data issues; 2 the inputs could not be read (or
-bad arguments, -o naming an input).
+Exit status: 0 no data issue; 1 there are data issues; 2 a file could not be read (it is
+listed under 文件 / files, the rest is listed as usual), bad arguments, -o naming an input.
 
 Examples:
   zhibiao issues fixtures/demo -o 问题清单.xlsx
