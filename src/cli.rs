@@ -57,6 +57,12 @@ pub enum Command {
     /// Show what was read from each file and sheet: table kind, header row, column
     /// mapping, row accounting and data issues.
     Inspect(InspectArgs),
+    /// List every data issue to send back to the counties: code, file, sheet, row,
+    /// column, the cell as written, what zhibiao did with the row and a suggested fix,
+    /// one sheet per county (or city) with identical issues on one line with their count
+    /// and rows (`-o 问题清单.xlsx`), or one line per issue (`-o issues.csv`).
+    #[command(after_help = ISSUES_AFTER_HELP)]
+    Issues(IssuesArgs),
     /// Compare two exports of the ledgers (a quarter and the one before): organizations
     /// and incubators added, dissolved, moved and renamed, and per-region counts that
     /// explain the change.
@@ -523,6 +529,71 @@ pub struct InspectArgs {
     /// Inputs and reading options.
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+const ISSUES_AFTER_HELP: &str = "\
+Each issue lies in the county (or city, --by city) its row resolved to; a row whose county
+cannot be told is listed under 未识别地区 (unresolved place). Without -o a short grouped list
+is printed; --format csv prints the CSV (one line per issue) instead.
+
+Exit status: 0 no data issue; 1 there are data issues; 2 a file could not be read (it is
+listed under 文件 / files, the rest is listed as usual), bad arguments, -o naming an input.
+
+Examples:
+  zhibiao issues fixtures/demo -o 问题清单.xlsx
+  zhibiao issues 台账/ --by city -o 问题清单.xlsx
+  zhibiao issues 台账/ --scope 阳泉市 -o 阳泉问题.csv
+  zhibiao issues 台账/ --format csv --no-bom > issues.csv";
+
+/// `zhibiao issues`.
+#[derive(Debug, Args)]
+pub struct IssuesArgs {
+    /// Inputs and reading options.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Built-in plan id or a plan file (as in `audit`): the province audited, hence which
+    /// rows lie in another province; default: the province of the community list.
+    #[arg(long, value_name = "ID|PATH")]
+    pub plan: Option<String>,
+    /// Restrict to one city or county (as in `audit`); rows outside it are not listed.
+    #[arg(long, value_name = "CITY[/COUNTY]", value_parser = parse_scope)]
+    pub scope: Option<String>,
+    /// One sheet per county (default) or per city.
+    #[arg(long, value_parser = Localized::<IssuesBy>::new(), default_value = "county")]
+    pub by: IssuesBy,
+    /// Write the list to FILE: .xlsx (summary and one sheet per county) or .csv (one
+    /// line per issue). Written in full beside its target and renamed into place; an
+    /// input is never overwritten.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Format of standard output without -o: table (a short grouped list) or csv.
+    #[arg(long, value_parser = Localized::<IssuesFormat>::new(), default_value = "table")]
+    pub format: IssuesFormat,
+    /// Write CSV without the UTF-8 byte-order mark.
+    #[arg(long)]
+    pub no_bom: bool,
+    /// Language of the messages and of the workbook's headers (CSV column names stay
+    /// English).
+    #[arg(long, value_parser = Localized::<LangArg>::new(), default_value = "zh")]
+    pub lang: LangArg,
+}
+
+/// `issues --by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IssuesBy {
+    /// 县区.
+    County,
+    /// 市.
+    City,
+}
+
+/// `issues --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IssuesFormat {
+    /// A short grouped list.
+    Table,
+    /// One line per issue.
+    Csv,
 }
 
 /// `--by`.

@@ -18,8 +18,8 @@ use chrono::NaiveDate;
 use clap::Parser;
 
 use cli::{
-    AuditArgs, ByLevel, Cli, ColorArg, Command, FailOn, FormatArg, InputArgs, LangArg, PlanAction,
-    TemplateArgs, UrbanRuralRoute,
+    AuditArgs, ByLevel, Cli, ColorArg, Command, FailOn, FormatArg, InputArgs, IssuesArgs, IssuesBy,
+    IssuesFormat, LangArg, PlanAction, TemplateArgs, UrbanRuralRoute,
 };
 use zhibiao::audit::{self, AuditOptions};
 use zhibiao::ingest::{self, Dataset, IngestOptions, KindOverride, TableKind};
@@ -180,6 +180,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Trend(args) => trend_cmd(args),
         Command::Diff(args) => diff_cmd::run(args),
         Command::Template(args) => template_cmd(args),
+        Command::Issues(args) => issues_cmd(args),
         Command::Inspect(args) => {
             if args.input.inputs.is_empty() {
                 missing_inputs("inspect");
@@ -394,6 +395,143 @@ fn template_cmd(args: TemplateArgs) -> Result<ExitCode> {
     };
     write_outputs(&[(target, bytes)])?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `zhibiao issues`: every data issue, by county (or city), to send back.
+fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
+    if args.input.inputs.is_empty() {
+        missing_inputs("issues");
+    }
+    let mut inputs = args.input.inputs.clone();
+    let plan_file = args
+        .plan
+        .as_deref()
+        .filter(|p| plan::builtin(p).is_none())
+        .map(std::path::PathBuf::from);
+    for file in [plan_file.as_deref(), args.input.places.as_deref()]
+        .into_iter()
+        .flatten()
+    {
+        ingest::source::check_file(file, args.input.max_plan_size, "--max-plan-size")?;
+        inputs.push(file.to_path_buf());
+    }
+    // The list's format from -o's extension, known before anything is read.
+    let xlsx = match &args.output {
+        None => false,
+        Some(path) => match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("xlsx") => true,
+            Some("csv") => false,
+            _ if path.as_os_str() == "-" => false,
+            _ => bail!(
+                "-o {}: issues writes .xlsx (one sheet per county) or .csv (one line per issue)",
+                path.display()
+            ),
+        },
+    };
+    let mut wanted: Vec<Requested> = args
+        .output
+        .iter()
+        .map(|p| Requested::new("-o", p))
+        .collect();
+    if let Some(r) = &args.input.rejects {
+        wanted.push(Requested::new("--rejects", r));
+    }
+    let targets = output::check(&wanted, &inputs, |_| {
+        Err("请给出文件名（.xlsx 或 .csv）；--format csv 把 CSV 打印到标准输出 / give a file name (.xlsx or .csv); --format csv prints the CSV")
+    })?;
+    let opts = ingest_options(&args.input)?;
+    // Every file is read; one that fails is listed (files sheet) and makes the exit 2.
+    let outcome = ingest::read_inputs_all(&args.input.inputs, &opts).map_err(|e| anyhow!("{e}"))?;
+    let unread: Vec<String> = outcome.failures.iter().map(ToString::to_string).collect();
+    let ds = outcome.dataset;
+    let province = match &args.plan {
+        Some(p) => load_plan(p)?.meta.province,
+        None => detect_province(&ds).unwrap_or_default(),
+    };
+    let scope = scope_arg(args.scope.as_deref(), &province)?;
+    progress::evaluating();
+    let model = build(ds, &args.input, province, scope, &[])?;
+    let places = match &args.input.places {
+        Some(path) => {
+            Some(model::places::PlaceRules::load_path(path).map_err(|e| anyhow!("--places: {e}"))?)
+        }
+        None => None,
+    };
+    let listed: Vec<_> = model
+        .issues
+        .iter()
+        .filter_map(|i| i.origin.filter(|_| report::issues::is_listed(i)))
+        .collect();
+    let cells =
+        ingest::original_cells(&model.tables, &listed, &opts).map_err(|e| anyhow!("{e}"))?;
+    let level = match args.by {
+        IssuesBy::County => Level::County,
+        IssuesBy::City => Level::City,
+    };
+    let list = report::issue_groups::build(&model, &cells, places.as_ref(), level);
+    progress::finish();
+    let lang = match args.lang {
+        LangArg::Zh => Lang::Zh,
+        LangArg::En => Lang::En,
+    };
+    let csv_opts = CsvOptions { bom: !args.no_bom };
+    let mut files: Vec<(&Target, Vec<u8>)> = Vec::new();
+    if let Some(target) = targets.first().filter(|_| args.output.is_some()) {
+        let bytes = if xlsx {
+            report::issue_list::to_xlsx(&list, &model, &unread, lang)?
+        } else {
+            let mut buf = Vec::new();
+            report::issue_list::write_csv(&mut buf, &list, &model, &unread, lang, csv_opts)?;
+            buf
+        };
+        files.push((target, bytes));
+    }
+    let mut rejected = None;
+    if let Some(target) = targets.last().filter(|_| args.input.rejects.is_some()) {
+        let (bytes, n) = rejects_csv(&opts, &model)?;
+        files.push((target, bytes));
+        rejected = Some((target, n));
+    }
+    write_outputs(&files)?;
+    if let Some((target, n)) = rejected {
+        report_rejects(target, n);
+    }
+    if args.output.is_none() && args.format == IssuesFormat::Csv {
+        let mut buf = Vec::new();
+        report::issue_list::write_csv(&mut buf, &list, &model, &unread, lang, csv_opts)?;
+        output::print(&buf)?;
+    } else {
+        output::print_str(&report::issue_list::render_text(
+            &list,
+            &model,
+            &unread,
+            lang,
+            args.output.is_none(),
+            Some(if std::io::stdout().is_terminal() {
+                terminal_width().unwrap_or(100)
+            } else {
+                100
+            }),
+        ))?;
+    }
+    if !unread.is_empty() {
+        eprintln!(
+            "错误 error: {} 个文件无法读取 / {} file(s) could not be read",
+            unread.len(),
+            unread.len()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    Ok(if list.total() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// One snapshot read, resolved and audited.

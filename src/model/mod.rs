@@ -12,7 +12,7 @@ mod locate;
 pub mod places;
 pub mod provinces;
 pub mod region;
-mod resolve;
+pub mod resolve;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 

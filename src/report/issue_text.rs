@@ -22,6 +22,78 @@ pub fn with_code(issue: &DataIssue, tables: &[TableInfo], lang: Lang) -> String 
     format!("{} {}", issue.code(), message(issue, tables, lang))
 }
 
+/// A suggested fix for the row, when the issue points to one: the name the place or
+/// value was probably meant to be ("是否为 阳光社区居委会？"), the full names of an
+/// ambiguous short name, the street a merged county needs, or how to write back a credit
+/// code Excel turned into a number.
+pub fn suggestion(issue: &DataIssue, lang: Lang) -> Option<String> {
+    kind_suggestion(&issue.kind, lang)
+}
+
+fn kind_suggestion(kind: &IssueKind, lang: Lang) -> Option<String> {
+    let zh = lang == Lang::Zh;
+    let meant = |n: &str| {
+        if zh {
+            format!("是否为 {n}？")
+        } else {
+            format!("did you mean {n}?")
+        }
+    };
+    match kind {
+        IssueKind::NotInList {
+            suggestion: Some(n),
+            ..
+        } => Some(meant(n)),
+        IssueKind::UnknownValue {
+            suggestion: Some(n),
+            ..
+        } => Some(meant(n)),
+        IssueKind::ServedCommunity { miss, .. } => kind_suggestion(miss, lang),
+        IssueKind::Ambiguous {
+            column, candidates, ..
+        } => Some(if zh {
+            format!("{}请写全称：{}", column.zh(), join(candidates, " 或 "))
+        } else {
+            format!(
+                "write the {} in full: {}",
+                column.en(),
+                join(candidates, " or ")
+            )
+        }),
+        IssueKind::MergedCountyNeedsStreet { .. } => Some(if zh {
+            "请填写街道乡镇".to_string()
+        } else {
+            "fill in the street/township".to_string()
+        }),
+        IssueKind::InvalidCreditCode { value, fault } => {
+            let scientific = value.contains("E+") && value.contains('.');
+            let zeros = matches!(fault, CreditFault::Check { .. })
+                && value.chars().all(|c| c.is_ascii_digit())
+                && value.ends_with("000");
+            match (scientific, zeros, zh) {
+                (true, _, true) => Some(
+                    "Excel 把代码存成了数字（科学计数法）：将该列设为文本，按证书重新填写".into(),
+                ),
+                (true, _, false) => Some(
+                    "Excel stored the code as a number (scientific notation): format the \
+                     column as text and type the code again from the certificate"
+                        .into(),
+                ),
+                (false, true, true) => Some(
+                    "疑为 Excel 按数字保存后末几位变成 0：将该列设为文本，按证书重新填写".into(),
+                ),
+                (false, true, false) => Some(
+                    "Excel may have stored the code as a number and zeroed its last digits: \
+                     format the column as text and type the code again from the certificate"
+                        .into(),
+                ),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 fn domain_zh(d: Domain) -> &'static str {
     match d {
         Domain::Category => "组织类别",

@@ -9,6 +9,8 @@ pub mod diff_table;
 pub mod diff_xlsx;
 pub mod html;
 pub mod inspect;
+pub mod issue_groups;
+pub mod issue_list;
 pub mod issue_text;
 pub mod issues;
 pub mod json;
