@@ -274,7 +274,7 @@ fn english_headers_and_sheet_names() {
             "Suggestion"
         ]
     );
-    assert_eq!(cz[4][8], "skipped (unmatched_place)");
+    assert_eq!(cz[4][8], "skipped (place not in the community list)");
     assert_eq!(cz[4][9], "did you mean 阳光社区居委会?");
 }
 

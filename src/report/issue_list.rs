@@ -36,16 +36,6 @@ pub fn sheet_label(model: &Model, sheet: Sheet, lang: Lang) -> String {
     }
 }
 
-/// What zhibiao did with the row.
-fn outcome_text(o: Outcome, lang: Lang) -> String {
-    match (lang, o) {
-        (Lang::Zh, Outcome::Skipped(r)) => format!("跳过（{}）", r.zh()),
-        (Lang::Zh, Outcome::Counted) => "照常计入".into(),
-        (Lang::En, Outcome::Skipped(r)) => format!("skipped ({})", r.as_str()),
-        (Lang::En, Outcome::Counted) => "counted".into(),
-    }
-}
-
 fn level_word(level: Level, lang: Lang) -> &'static str {
     match (level, lang) {
         (Level::City, Lang::Zh) => "市",
@@ -197,7 +187,7 @@ pub fn render_text(
             }
             push(&mut out, head, 6);
             let message = issue_text::message(g.issue, &model.tables, lang);
-            let outcome = outcome_text(g.issue.outcome, lang);
+            let outcome = super::shared::outcome_in(g.issue.outcome, lang);
             let text = if zh {
                 format!("      {message}（{outcome}）")
             } else {
@@ -484,7 +474,7 @@ pub fn to_xlsx(
                 g.issue.column.as_deref().unwrap_or_default().to_string(),
                 g.original.as_deref().unwrap_or_default().to_string(),
                 issue_text::message(g.issue, &model.tables, lang),
-                outcome_text(g.issue.outcome, lang),
+                super::shared::outcome_in(g.issue.outcome, lang),
                 issue_text::suggestion(g.issue, lang).unwrap_or_default(),
             ];
             for (i, text) in texts.iter().enumerate() {

@@ -73,7 +73,7 @@ pub fn accounting_line_in(
     let parts: Vec<String> = SkipReason::ALL
         .iter()
         .filter_map(|r| {
-            let name = if zh { r.zh() } else { r.as_str() };
+            let name = super::shared::reason_label(*r, lang);
             skipped
                 .get(r)
                 .filter(|n| **n > 0)

@@ -46,11 +46,14 @@ use self::layout::{
 };
 use self::text::Shaper;
 use super::issues::{is_listed, table_accounting, totals};
-use super::shared::{issues_count_in, partial_label, summary_counts};
+use super::shared::{
+    issues_count_in, level_name as level_label, outcome_in as outcome_label, partial_label,
+    reason_label, summary_counts,
+};
 use super::{region_label, Lang, ReportError, ReportMeta, Words, OUTLOOKS};
 use crate::audit::movement::Outlook;
 use crate::audit::{AuditResult, Row, Status};
-use crate::ingest::{Outcome, SkipReason};
+use crate::ingest::SkipReason;
 use crate::model::Level;
 use crate::plan::Measure;
 
@@ -133,28 +136,6 @@ fn extra(lang: Lang) -> &'static Extra {
     match lang {
         Lang::Zh => &EXTRA_ZH,
         Lang::En => &EXTRA_EN,
-    }
-}
-
-fn level_label(level: Level, lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => level.zh(),
-        Lang::En => level.as_str(),
-    }
-}
-
-fn outcome_label(o: Outcome, lang: Lang) -> String {
-    match (lang, o) {
-        (Lang::Zh, o) => super::issues::outcome_zh(o),
-        (Lang::En, Outcome::Skipped(r)) => format!("skipped ({})", r.as_str()),
-        (Lang::En, Outcome::Counted) => "counted".to_string(),
-    }
-}
-
-fn reason_label(r: SkipReason, lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => r.zh(),
-        Lang::En => r.as_str(),
     }
 }
 

@@ -150,8 +150,24 @@ pub fn summary_required(result: &AuditResult, ti: usize) -> Option<String> {
 pub(crate) fn outcome_in(o: Outcome, lang: Lang) -> String {
     match (lang, o) {
         (Lang::Zh, o) => super::issues::outcome_zh(o),
-        (Lang::En, Outcome::Skipped(r)) => format!("skipped ({})", r.as_str()),
+        (Lang::En, Outcome::Skipped(r)) => format!("skipped ({})", reason_label(r, lang)),
         (Lang::En, Outcome::Counted) => "counted".to_string(),
+    }
+}
+
+/// Why a row was skipped, in the report's language ("地点不在社区名单" / "unmatched
+/// place"). The rejects file and CSV/JSON keep the codes of [`SkipReason::as_str`].
+pub(crate) fn reason_label(r: SkipReason, lang: Lang) -> &'static str {
+    match (lang, r) {
+        (Lang::Zh, r) => r.zh(),
+        (Lang::En, SkipReason::Blank) => "blank row",
+        (Lang::En, SkipReason::Total) => "totals row",
+        (Lang::En, SkipReason::Note) => "note row",
+        (Lang::En, SkipReason::Duplicate) => "duplicate",
+        (Lang::En, SkipReason::UnmatchedPlace) => "place not in the community list",
+        (Lang::En, SkipReason::AmbiguousPlace) => "ambiguous place",
+        (Lang::En, SkipReason::InvalidValue) => "invalid value",
+        (Lang::En, SkipReason::OutOfScope) => "out of scope",
     }
 }
 
