@@ -53,6 +53,11 @@ pub enum Command {
     /// that of the last snapshot's audit. With `--history FILE` and no snapshots, the trend
     /// is drawn from the audits recorded there (`--plan` and `--scope` select the series);
     /// with snapshots, each is also recorded.
+    #[command(
+        mut_arg("as_of", |a| a.hide(true)),
+        mut_arg("baseline", |a| a.hide(true)),
+        mut_arg("baseline_as_of", |a| a.hide(true)),
+    )]
     Trend(AuditArgs),
     /// Show what was read from each file and sheet: table kind, header row, column
     /// mapping, row accounting and data issues.

@@ -859,7 +859,7 @@ pub fn to_result(info: &SnapshotInfo, rows: Vec<StoredRow>, plan: &Plan) -> (Aud
             decimals: r.decimals,
             // The stored order is the long result's: target, then region order.
             sort_key: format!("{seq:08}"),
-            detail: String::new(),
+            detail: Vec::new(),
             missing: Vec::new(),
             partial: r.partial.as_deref().and_then(parse_partial),
             count: r.count,

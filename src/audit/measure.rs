@@ -477,7 +477,7 @@ impl Values {
                 let (n, u) = (sum(num), sum(units));
                 if u == 0 {
                     row.status = Status::NotApplicable;
-                    row.detail = "没有符合条件的单位".to_string();
+                    row.detail = vec![super::Detail::NoEligibleUnits];
                 } else {
                     let need = min.ceil_times(u);
                     row.value = Some(round(n as f64 / u as f64, *decimals));
@@ -490,7 +490,7 @@ impl Values {
                     } else {
                         Status::Unmet
                     };
-                    row.detail = format!("{n}/{u}");
+                    row.detail = vec![super::Detail::Ratio(n, u)];
                 }
             }
             Values::Count {
@@ -526,7 +526,7 @@ impl Values {
                 row.required = Some(judged as f64);
                 if judged == 0 {
                     row.status = Status::Info;
-                    row.detail = "尚无已结束的年度".to_string();
+                    row.detail = vec![super::Detail::NoEndedYear];
                 } else {
                     row.gap = Some(missing.len() as u64);
                     row.status = if missing.is_empty() {
@@ -535,8 +535,7 @@ impl Values {
                         Status::Unmet
                     };
                     if !missing.is_empty() {
-                        let ys: Vec<String> = missing.iter().map(|y| y.to_string()).collect();
-                        row.detail = format!("缺 {}", ys.join("、"));
+                        row.detail = vec![super::Detail::MissingYears(missing)];
                     }
                 }
             }
@@ -563,7 +562,7 @@ pub fn blank_row(ti: usize, target: &Target, level: Level) -> Row {
         assessed: false,
         decimals: decimals(target),
         sort_key: String::new(),
-        detail: String::new(),
+        detail: Vec::new(),
         missing: Vec::new(),
         partial: None,
         count: None,

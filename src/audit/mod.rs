@@ -122,6 +122,32 @@ impl Partial {
     }
 }
 
+/// Something the reports say after a row's figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Detail {
+    /// No unit passes the target's filters, so there is nothing to divide by.
+    NoEligibleUnits,
+    /// The records (or covered units) over the units behind a ratio.
+    Ratio(u64, u64),
+    /// No plan year has ended by the as-of date.
+    NoEndedYear,
+    /// The ended plan years without enough records.
+    MissingYears(Vec<i32>),
+    /// Tables the target reads that were not supplied (the row has no data).
+    MissingTables(Vec<TableKind>),
+    /// A reporting unit of the plan that is not in the data at all.
+    UnitNotInData,
+    /// The region has no data in this snapshot (it had in the baseline).
+    NotInThisSnapshot,
+    /// A reporting unit (`--units`) without its places configured.
+    UnitNotConfigured,
+    /// None of the unit's places is in the data.
+    PlacesNotInData(Vec<String>),
+    /// Some of the unit's places are not in the data; the figure is of the others.
+    SomePlacesNotInData(Vec<String>),
+}
+
 /// One (target, region) row of the long result.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -149,8 +175,9 @@ pub struct Row {
     /// Key that sorts rows in region order (codes where known).
     #[serde(skip)]
     pub sort_key: String,
-    /// Extra detail (e.g. the years missing), for reports.
-    pub detail: String,
+    /// What the reports add after the figure (the years missing, …), as values: the words
+    /// are `report`'s.
+    pub detail: Vec<Detail>,
     /// Tables the target reads that were not supplied for this region's reporting unit
     /// (the row is then `no_data`).
     pub missing: Vec<TableKind>,
@@ -608,7 +635,7 @@ fn apply_supply(
                 fresh.gap = None;
                 fresh.gap_final = None;
                 fresh.status = Status::NoData;
-                fresh.detail = String::new();
+                fresh.detail = Vec::new();
                 *row = values.set_row(fresh, &supply.complete_ids(needs));
                 row.partial = Some(Partial {
                     supplied: done,
@@ -626,8 +653,7 @@ fn apply_supply(
         row.units = None;
         row.gap = None;
         row.gap_final = None;
-        let names: Vec<&str> = missing.iter().map(|k| k.zh()).collect();
-        row.detail = format!("未提供 {} 表", names.join("、"));
+        row.detail = vec![Detail::MissingTables(missing.clone())];
         row.missing = missing;
     }
 }
@@ -649,7 +675,7 @@ fn missing_row(ti: usize, target: &Target, meta: &PlanMeta, index: usize, unit: 
         decimals: measure::decimals(target),
         // U+10FFFF sorts after every name and code.
         sort_key: format!("{}/\u{10FFFF}{index:04}", meta.province_code),
-        detail: "数据中没有该市".to_string(),
+        detail: vec![Detail::UnitNotInData],
         missing: Vec::new(),
         partial: None,
         count: None,

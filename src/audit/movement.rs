@@ -201,7 +201,7 @@ pub fn apply_baseline(current: &mut AuditResult, baseline: &AuditResult) {
             r.assessed = false;
             r.partial = None;
             r.missing = Vec::new();
-            r.detail = "本期数据中没有该地区".to_string();
+            r.detail = vec![super::Detail::NotInThisSnapshot];
             extra.push(r);
         }
     }
@@ -259,7 +259,7 @@ mod tests {
             assessed: true,
             decimals: 2,
             sort_key: String::new(),
-            detail: String::new(),
+            detail: Vec::new(),
             missing: Vec::new(),
             partial: None,
             count: Some(count),

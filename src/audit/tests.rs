@@ -493,7 +493,7 @@ fn counts_yearly_counts_and_info() {
         (x.value, x.required, x.gap),
         (Some(2.0), Some(3.0), Some(1))
     );
-    assert_eq!(x.detail, "缺 2022");
+    assert_eq!(x.detail, [Detail::MissingYears(vec![2022])]);
     // County trainings within 小店区: 2022 only → 1 of 3; 迎泽区: none → 0 of 3.
     let x = row(&r, "training-county", "山西省/太原市/小店区");
     assert_eq!((x.value, x.gap, x.assessed), (Some(1.0), Some(2), true));

@@ -22,7 +22,7 @@ use crate::model::{Level, Model, RegionId};
 use crate::plan::{Measure, Plan, Target};
 
 use super::measure::{blank_row, Values};
-use super::{Row, Status};
+use super::{Detail, Row, Status};
 
 /// Detail of a unit whose places the user has not given.
 pub const NOT_CONFIGURED: &str =
@@ -133,27 +133,21 @@ impl Units {
                 // After the cities present and the cities missing (U+10FFFF then the index),
                 // in plan order.
                 row.sort_key = format!("{}/\u{10FFFF}\u{10FFFF}{i:04}", self.code);
-                let no_data = |mut row: Row, detail: String| {
+                let no_data = |mut row: Row, detail: Detail| {
                     row.status = if info { Status::Info } else { Status::NoData };
-                    row.detail = detail;
+                    row.detail = vec![detail];
                     row
                 };
                 match &u.places {
-                    Places::NotConfigured => no_data(row, NOT_CONFIGURED.to_string()),
+                    Places::NotConfigured => no_data(row, Detail::UnitNotConfigured),
                     Places::Resolved { ids, absent } if ids.is_empty() => {
-                        no_data(row, format!("数据中没有：{}", absent.join("、")))
+                        no_data(row, Detail::PlacesNotInData(absent.clone()))
                     }
                     Places::Resolved { ids, absent } => {
                         row.region_id = ids.first().copied();
                         let mut row = values.set_row(row, ids);
                         if !absent.is_empty() {
-                            if !row.detail.is_empty() {
-                                row.detail.push('；');
-                            }
-                            row.detail.push_str(&format!(
-                                "部分地方不在数据中：{}（按其余地方计算）",
-                                absent.join("、")
-                            ));
+                            row.detail.push(Detail::SomePlacesNotInData(absent.clone()));
                         }
                         row
                     }

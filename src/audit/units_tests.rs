@@ -13,7 +13,7 @@
 
 use chrono::NaiveDate;
 
-use super::super::{run, AuditOptions, AuditResult, Row, Status};
+use super::super::{run, AuditOptions, AuditResult, Detail, Row, Status};
 use crate::ingest::{Origin, UrbanRural};
 use crate::model::{Active, Dated, Level, Model, Organization};
 use crate::plan;
@@ -193,7 +193,7 @@ fn unit_rows_sum_their_places_across_cities() {
         (x.level, x.value, x.gap, x.status, x.assessed),
         (Level::City, Some(1.5), Some(3), Status::Unmet, true)
     );
-    assert_eq!(x.detail, "3/2");
+    assert_eq!(x.detail, [Detail::Ratio(3, 2)]);
     // 太原市 keeps 坞城街道's records: C1 + C3 = 5 orgs / 2 urban = 2.50.
     let ty = row(&r, "density", "山西省/太原市").map(|x| x.value);
     assert_eq!(ty, Some(Some(2.5)));
@@ -206,7 +206,7 @@ fn unit_rows_sum_their_places_across_cities() {
         (t.value, t.required, t.gap),
         (Some(1.0), Some(3.0), Some(2))
     );
-    assert_eq!(t.detail, "缺 2021、2022");
+    assert_eq!(t.detail, [Detail::MissingYears(vec![2021, 2022])]);
     // Info: 2 + 1 (C1, C2) + 1 (C4) = 4.
     let o = row(&r, "orgs", "山西省/新区").map(|x| (x.value, x.status));
     assert_eq!(o, Some((Some(4.0), Status::Info)));
@@ -233,7 +233,10 @@ fn absent_places_make_no_data_shortfalls() {
     };
     assert_eq!((x.status, x.region_id), (Status::NoData, None));
     assert!(x.is_shortfall());
-    assert_eq!(x.detail, "数据中没有：太原市/尖草坪区");
+    assert_eq!(
+        x.detail,
+        [Detail::PlacesNotInData(vec!["太原市/尖草坪区".into()])]
+    );
     // Info rows of an absent unit stay info (no threshold to miss).
     let o = row(&r, "orgs", "山西省/缺区").map(|x| (x.value, x.status));
     assert_eq!(o, Some((None, Status::Info)));

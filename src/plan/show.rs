@@ -80,28 +80,46 @@ pub fn show(p: &Plan) -> String {
     s
 }
 
+/// "record" after 1, else "records".
+fn records_word(n: &str) -> &'static str {
+    if n == "1" {
+        "record"
+    } else {
+        "records"
+    }
+}
+
 /// What a target requires, in the words of its measure.
 fn threshold(m: &Measure) -> String {
     match m {
-        Measure::Density { min, .. } => format!("≥ {} records per unit (mean)", ratio(*min)),
+        Measure::Density { min, .. } => {
+            let n = ratio(*min);
+            format!("≥ {n} {} per unit (mean)", records_word(&n))
+        }
         Measure::Coverage {
             min,
             at_least,
             attach,
             ..
         } => format!(
-            "≥ {} of units ({}) with at least {at_least} record(s) {}",
+            "≥ {} of units ({}) with at least {at_least} {} {}",
             ratio(*min),
             percent(*min),
+            records_word(&at_least.to_string()),
             attach_word(*attach)
         ),
         Measure::Count { min, attach, .. } => {
-            format!("≥ {min} records {}", attach_word(*attach))
+            format!(
+                "≥ {min} {} {}",
+                records_word(&min.to_string()),
+                attach_word(*attach)
+            )
         }
         Measure::YearlyCount {
             at_least, attach, ..
         } => format!(
-            "≥ {at_least} record(s) {} in each plan year",
+            "≥ {at_least} {} {} in each plan year",
+            records_word(&at_least.to_string()),
             attach_word(*attach)
         ),
         Measure::Info { sum, .. } => match sum {

@@ -817,7 +817,7 @@ fn plan_show_gives_thresholds_levels_due_dates_and_milestones() {
     assert!(bp.contains("projects where kind = 品牌项目"), "{bp}");
     let tc = block("training-county");
     assert!(
-        tc.contains("≥ 1 record(s) within the region in each plan year"),
+        tc.contains("≥ 1 record within the region in each plan year"),
         "{tc}"
     );
     assert!(tc.contains("assessed at county"), "{tc}");

@@ -25,7 +25,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::shared::{esc, pick};
+use super::shared::{detail_text, esc, pick};
 use super::{long_cells, Lang, ReportError, ReportMeta};
 use crate::audit::{AuditResult, Row, Status};
 use crate::plan::Severity;
@@ -158,7 +158,7 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
                 Verdict::Pass if row.status == Status::NotApplicable => {
                     let mut text = lang.status(Status::NotApplicable).to_string();
                     if !row.detail.is_empty() {
-                        let _ = write!(text, " · {}", row.detail);
+                        let _ = write!(text, " · {}", detail_text(&row.detail, lang));
                     }
                     let _ = write!(
                         cases,
@@ -214,9 +214,15 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
 /// The body of a failure: the region, the target's words and the row's detail.
 fn failure_text(result: &AuditResult, row: &Row, lang: Lang) -> String {
     let t = &result.targets[row.target].target;
-    let mut s = format!("{} · {} · {}", row.region, lang.status(row.status), t.text);
+    // The plan's own words in Chinese; in English the target's English name (the clause
+    // quotes a Chinese document).
+    let words = match lang {
+        Lang::Zh => t.text.as_str(),
+        Lang::En => super::target_name(t, lang),
+    };
+    let mut s = format!("{} · {} · {}", row.region, lang.status(row.status), words);
     if !row.detail.is_empty() {
-        let _ = write!(s, " · {}", row.detail);
+        let _ = write!(s, " · {}", detail_text(&row.detail, lang));
     }
     s
 }
