@@ -473,7 +473,13 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
         IssuesBy::County => Level::County,
         IssuesBy::City => Level::City,
     };
-    let list = report::issue_groups::build(&model, &cells, places.as_ref(), level);
+    let rows = model
+        .issues
+        .iter()
+        .filter(|i| report::issues::is_listed(i))
+        .filter_map(|i| i.origin);
+    let located = model::issue_rows::places(&model, rows, &cells, places.as_ref());
+    let list = report::issue_groups::build(&model, &cells, &located, level);
     progress::finish();
     let lang = match args.lang {
         LangArg::Zh => Lang::Zh,

@@ -8,11 +8,12 @@
 //! checked for every file and sheet.
 
 mod dedup;
+pub mod issue_rows;
 mod locate;
 pub mod places;
 pub mod provinces;
 pub mod region;
-pub mod resolve;
+mod resolve;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 

@@ -4,19 +4,15 @@
 //! rows' original cells (read again by the caller, as for `--rejects`); the words are
 //! `report::issue_list`'s.
 //!
-//! Where a row lies: the record the model kept for it (its resolved place), else the place
-//! cells of the row resolved as the model resolves them (a row skipped for a bad value
-//! still names its county; a misspelt community still lies in its street's county), else
-//! the deepest part that did resolve. A row whose county (or city) is unknown lies in
-//! [`Sheet::Unresolved`]; an issue without a row in [`Sheet::Files`]. No issue is dropped.
+//! Where a row lies is the model's answer ([`crate::model::issue_rows::places`]). A row
+//! whose county (or city) is unknown lies in [`Sheet::Unresolved`]; an issue without a row
+//! in [`Sheet::Files`]. No issue is dropped.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::issues::is_listed;
-use crate::ingest::{text, DataIssue, Origin, Outcome, Place, TableInfo};
+use crate::ingest::{DataIssue, Origin, Outcome, TableInfo};
 use crate::issue::{IssueKind, PlaceColumn, Text};
-use crate::model::places::{PlaceForms, PlaceRules};
-use crate::model::resolve::Resolver;
 use crate::model::{Level, Model, RegionId};
 
 /// Where a group of issues is listed.
@@ -87,49 +83,17 @@ impl IssueList<'_> {
     }
 }
 
-/// Locate and group the listed issues of `model` (see `report::issues::is_listed`) at
-/// `level` (county or city). `cells` holds the original cells of the issues' rows;
-/// `places` are the `--places` rules the model was built with.
+/// Group the listed issues of `model` (see `report::issues::is_listed`) at `level` (county
+/// or city). `cells` holds the original cells of the issues' rows; `places` where each row
+/// lies ([`crate::model::issue_rows::places`]).
 pub fn build<'a>(
     model: &'a Model,
     cells: &BTreeMap<Origin, Vec<String>>,
-    places: Option<&PlaceRules>,
+    places: &HashMap<Origin, Option<RegionId>>,
     level: Level,
 ) -> IssueList<'a> {
     let regions = &model.regions;
-    // Rows the model kept: their resolved place.
-    let mut kept: HashMap<Origin, RegionId> = HashMap::new();
-    for (o, p) in model
-        .organizations
-        .iter()
-        .map(|r| (r.origin, r.place))
-        .chain(model.incubators.iter().map(|r| (r.origin, r.place)))
-        .chain(model.projects.iter().map(|r| (r.origin, r.place)))
-        .chain(model.events.iter().map(|r| (r.origin, r.place)))
-        .chain(model.funds.iter().map(|r| (r.origin, r.place)))
-    {
-        kept.insert(o, p);
-    }
-    let rules = match (PlaceRules::builtin(), places) {
-        (Ok(b), Some(user)) => Some(b.with(user)),
-        (Ok(b), None) => Some(b.clone()),
-        (Err(_), _) => None,
-    };
-    let has_province = (model.province as usize) < regions.len();
-    let forms = match (&rules, has_province) {
-        (Some(r), true) => PlaceForms::build(regions, model.province, r),
-        _ => PlaceForms::default(),
-    };
-    let province_name = if has_province {
-        regions.get(model.province).name.clone()
-    } else {
-        String::new()
-    };
-    let resolver = has_province
-        .then(|| Resolver::new(regions, &forms, model.province, province_name.as_str()));
-
     let mut items = Vec::new();
-    let mut memo: HashMap<Origin, Option<RegionId>> = HashMap::new();
     for issue in model.issues.iter().filter(|i| is_listed(i)) {
         let Some(o) = issue.origin else {
             items.push(Located {
@@ -141,15 +105,7 @@ pub fn build<'a>(
         };
         let table = model.tables.get(o.table as usize);
         let row = cells.get(&o);
-        let deepest = *memo.entry(o).or_insert_with(|| {
-            kept.get(&o).copied().or_else(|| {
-                let place = place_of(table?, row?);
-                match resolver.as_ref()?.place(&place) {
-                    Ok((id, _)) => Some(id),
-                    Err(miss) => miss.matched,
-                }
-            })
-        });
+        let deepest = places.get(&o).copied().flatten();
         let sheet = deepest
             .and_then(|id| regions.ancestor_at(id, level))
             .map_or(Sheet::Unresolved, Sheet::Region);
@@ -165,27 +121,6 @@ pub fn build<'a>(
         level,
         items,
         sheets,
-    }
-}
-
-/// The place cells of a row as the model reads them (trimmed, folded).
-fn place_of(table: &TableInfo, cells: &[String]) -> Place {
-    let get = |field: &str| -> Text {
-        table
-            .columns
-            .iter()
-            .find(|c| c.field == field)
-            .and_then(|c| cells.get(c.column))
-            .map(|c| text::fold(&text::clean_cell(c)))
-            .unwrap_or_default()
-            .into()
-    };
-    Place {
-        province: get("province"),
-        city: get("city"),
-        county: get("county"),
-        street: get("street"),
-        community: get("community"),
     }
 }
 
