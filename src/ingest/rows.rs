@@ -542,48 +542,42 @@ fn dated_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
     true
 }
 
+/// A required cell of `field` read by `parse`: a blank cell is a missing value; one that
+/// does not parse is the error `bad` of its text (the row is not usable). `None` also when
+/// the column is absent (the header check reports that).
+fn required_parsed<T>(
+    ctx: &mut RowCtx<'_>,
+    field: &str,
+    parse: fn(&Cell) -> Option<T>,
+    bad: fn(Text) -> IssueKind,
+) -> Option<T> {
+    match ctx.cell(field) {
+        Some((_, c)) if c.is_blank() => {
+            ctx.required(field);
+            None
+        }
+        Some((h, c)) => {
+            let v = parse(c);
+            if v.is_none() {
+                ctx.errors
+                    .push((Some(h.into()), bad(clean_cell(&c.text()).into())));
+            }
+            v
+        }
+        None => None,
+    }
+}
+
 /// A row of a funds table (经费). `false` when it is not usable.
 fn fund_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
     ctx.required("city");
-    let year = match ctx.cell("year") {
-        Some((_, c)) if c.is_blank() => {
-            ctx.required("year");
-            None
-        }
-        Some((h, c)) => {
-            let y = parse_year(c);
-            if y.is_none() {
-                ctx.errors.push((
-                    Some(h.into()),
-                    IssueKind::NotAYear {
-                        value: clean_cell(&c.text()).into(),
-                    },
-                ));
-            }
-            y
-        }
-        None => None,
-    };
-    let amount = match ctx.cell("amount") {
-        Some((_, c)) if c.is_blank() => {
-            ctx.required("amount");
-            None
-        }
-        Some((h, c)) => {
-            let a = parse_amount(c);
-            if a.is_none() {
-                ctx.errors.push((
-                    Some(h.into()),
-                    IssueKind::NotAnAmount {
-                        value: clean_cell(&c.text()).into(),
-                    },
-                ));
-            }
-            a
-        }
-        None => None,
-    };
+    let year = required_parsed(ctx, "year", parse_year, |value| IssueKind::NotAYear {
+        value,
+    });
+    let amount = required_parsed(ctx, "amount", parse_amount, |value| {
+        IssueKind::NotAnAmount { value }
+    });
     let source = ctx.text("source").map(|(_, t)| t.into_owned());
     let (Some(year), Some(amount)) = (year, amount) else {
         return false;
@@ -1129,9 +1123,27 @@ mod tests {
             row(2, &["太原市", "", "2021年", "1,234.5万元", "福彩公益金"]),
             row(3, &["太原市", "", "2022.0", "10", ""]),
             row(4, &["太原市", "", "明年", "10", ""]),
+            row(5, &["太原市", "", "2023", "十万", ""]),
+            row(6, &["太原市", "", "", "5", ""]),
         ]);
         ingest_grid(funds, &opts, &mut ds).unwrap();
         assert_eq!(ds.funds.len(), 2);
+        // Rows 4–6 are not usable: a year that is not one (V113), an amount that is not a
+        // number (V114), a blank year (required).
+        let fund_issue = |row: u32| {
+            ds.issues
+                .iter()
+                .find(|i| i.origin == Some(Origin { table: 0, row }))
+                .map(|i| (i.kind.code(), i.column.as_deref().unwrap_or(""), i.outcome))
+        };
+        let invalid = Outcome::Skipped(SkipReason::InvalidValue);
+        assert_eq!(fund_issue(4), Some(("V113", "年度", invalid)));
+        // (Issues name the header as cleaned: full-width brackets folded.)
+        assert_eq!(fund_issue(5), Some(("V114", "金额(万元)", invalid)));
+        assert_eq!(
+            fund_issue(6).map(|(_, c, o)| (c, o)),
+            Some(("年度", invalid))
+        );
         assert_eq!(ds.funds[0].year, 2021);
         assert!((ds.funds[0].amount - 1234.5).abs() < 1e-9);
         assert_eq!(ds.funds[1].year, 2022);
