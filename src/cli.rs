@@ -271,11 +271,11 @@ fn say(zh: String, en: String) -> String {
     }
 }
 
-/// `--as-of` and `--baseline-as-of`: the ledgers' date spellings or a period. The text is
-/// kept as given (dispatch parses it again, infallibly now).
-fn parse_as_of(s: &str) -> Result<String, String> {
+/// `--as-of` and `--baseline-as-of`: the ledgers' date spellings or a period (its last
+/// day).
+fn parse_as_of(s: &str) -> Result<chrono::NaiveDate, String> {
     match zhibiao::ingest::period::parse_as_of(s) {
-        Some(_) => Ok(s.to_string()),
+        Some(d) => Ok(d),
         None => Err(say(
             format!(
                 "“{s}” 不是日期；可写 2023-12-31、2023/12/31、2023年12月31日、20231231，\
@@ -290,9 +290,9 @@ fn parse_as_of(s: &str) -> Result<String, String> {
 }
 
 /// `diff --as-of`: a calendar date, YYYY-MM-DD.
-fn parse_iso_date(s: &str) -> Result<String, String> {
+fn parse_iso_date(s: &str) -> Result<chrono::NaiveDate, String> {
     match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        Ok(_) => Ok(s.to_string()),
+        Ok(d) => Ok(d),
         Err(_) => Err(say(
             format!("“{s}” 不是日期；请写作 YYYY-MM-DD，如 2023-12-31"),
             format!("{s:?} is not a date; write it as YYYY-MM-DD, e.g. 2023-12-31"),
@@ -452,7 +452,7 @@ pub struct AuditArgs {
     /// or a period's last day (2023Q4, 2023年四季度, 2023-09). Default: the period in the
     /// inputs' folder or file names (2023Q3/, 2023年三季度台账.xlsx), else today.
     #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
-    pub as_of: Option<String>,
+    pub as_of: Option<chrono::NaiveDate>,
     /// The previous snapshot to measure movement from: its files or folder (repeatable),
     /// audited with the same plan at its own as-of date. Adds the change, the pace needed and
     /// achieved, the projected date and an outlook (met, on_track, behind, stalled, no_data)
@@ -461,7 +461,7 @@ pub struct AuditArgs {
     pub baseline: Vec<PathBuf>,
     /// As-of date of the baseline; default: the period in its folder or file names.
     #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
-    pub baseline_as_of: Option<String>,
+    pub baseline_as_of: Option<chrono::NaiveDate>,
     /// Level of the per-region gap table.
     #[arg(long, value_parser = Localized::<ByLevel>::new(), default_value = "city")]
     pub by: ByLevel,
@@ -747,10 +747,10 @@ pub struct DiffArgs {
     pub communities: Option<PathBuf>,
     /// Count records active on this date in the current export (YYYY-MM-DD); default today.
     #[arg(long, value_name = "DATE", value_parser = parse_iso_date)]
-    pub as_of: Option<String>,
+    pub as_of: Option<chrono::NaiveDate>,
     /// Count records active on this date in the previous export; default: --as-of.
     #[arg(long, value_name = "DATE", value_parser = parse_iso_date)]
-    pub baseline_as_of: Option<String>,
+    pub baseline_as_of: Option<chrono::NaiveDate>,
     /// Deepest level of the per-region counts (the province and the levels above are
     /// always shown).
     #[arg(long, value_parser = Localized::<ByLevel>::new(), default_value = "county")]

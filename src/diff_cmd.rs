@@ -7,7 +7,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context, Result};
-use chrono::NaiveDate;
 
 use crate::cli::{ByLevel, ColorArg, DiffArgs, DiffFormatArg, InputArgs};
 use zhibiao::audit::diff::{self, DiffOptions};
@@ -15,11 +14,6 @@ use zhibiao::ingest;
 use zhibiao::model::{Level, Model};
 use zhibiao::output::{self, Requested, Target};
 use zhibiao::report::{self, csv::CsvOptions, diff_table::DiffTableOptions};
-
-fn date(flag: &str, s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .with_context(|| format!("{flag} {s:?}: expected a date such as 2023-12-31"))
-}
 
 /// Whether an `--exclude` pattern can name a file of this export: a path inside it (or
 /// the export file itself), or a bare file name present in it.
@@ -89,11 +83,11 @@ fn side_model(input: &InputArgs, label: &str, province: Option<&str>) -> Result<
 pub fn run(args: DiffArgs) -> Result<ExitCode> {
     let targets = check_outputs(&args)?;
     let as_of = match &args.as_of {
-        Some(s) => date("--as-of", s)?,
+        Some(d) => *d,
         None => chrono::Local::now().date_naive(),
     };
     let baseline_as_of = match &args.baseline_as_of {
-        Some(s) => date("--baseline-as-of", s)?,
+        Some(d) => *d,
         None => as_of,
     };
     for p in &args.excludes {

@@ -632,15 +632,6 @@ fn audit_snapshot(
 }
 
 /// `--as-of` and the like: the ledgers' date spellings or a period.
-fn parse_date_arg(flag: &str, s: &str) -> Result<NaiveDate> {
-    ingest::period::parse_as_of(s).ok_or_else(|| {
-        anyhow!(
-            "{flag} {s:?}: not a date; write it as 2023-12-31, 2023/12/31, 2023年12月31日, 20231231, \
-             or a period such as 2023Q4 or 2023年四季度 (its last day)"
-        )
-    })
-}
-
 /// The as-of date the names of a snapshot's inputs give (folders like 2023Q3/, files like
 /// 2023年三季度台账.xlsx), when they all agree.
 fn snapshot_date_of(inputs: &[std::path::PathBuf]) -> Option<NaiveDate> {
@@ -658,7 +649,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
     }
     let outputs = check_audit_outputs(&args, false)?;
     let as_of = match &args.as_of {
-        Some(s) => parse_date_arg("--as-of", s)?,
+        Some(d) => *d,
         None => match snapshot_date_of(&args.input.inputs) {
             Some(d) => {
                 eprintln!("审计日 as-of {d}（取自输入的文件夹或文件名 / from the inputs' names）");
@@ -688,7 +679,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         None
     } else {
         let d = match &args.baseline_as_of {
-            Some(s) => parse_date_arg("--baseline-as-of", s)?,
+            Some(d) => *d,
             None => snapshot_date_of(&args.baseline).ok_or_else(|| {
                 anyhow!(
                     "cannot tell the as-of date of the baseline {}: name its folder or files by \
