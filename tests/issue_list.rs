@@ -37,40 +37,13 @@
 //! lines; the V104 rows 2–4, 9 still one line. 晋城市: 3 issues, 1 row, 3 lines. No
 //! unresolved sheet.
 
-use std::path::Path;
-
-use calamine::{open_workbook, Data, Reader, Xlsx};
-
 mod common;
 use common::{csv_rows, root, run};
 
 const FIXTURE: &str = "tests/data/issue-list";
 const ORGS: &str = "tests/data/issue-list/社区社会组织.csv";
 
-fn sheet_names(path: &Path) -> Vec<String> {
-    let book: Xlsx<_> = open_workbook(path).unwrap_or_else(|e| panic!("{e}"));
-    book.sheet_names()
-}
-
-/// Every row of a sheet, cells as text (numbers as Excel shows them: 4, not 4.0).
-fn rows(path: &Path, sheet: &str) -> Vec<Vec<String>> {
-    let mut book: Xlsx<_> = open_workbook(path).unwrap_or_else(|e| panic!("{e}"));
-    let range = book
-        .worksheet_range(sheet)
-        .unwrap_or_else(|e| panic!("{sheet}: {e}"));
-    range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    Data::Empty => String::new(),
-                    Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect()
-}
+use common::{xlsx_rows as rows, xlsx_sheet_names as sheet_names};
 
 /// Run `zhibiao issues` with `args` writing `file` in a fresh folder: (exit code, path,
 /// stdout, the folder kept alive).

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use calamine::{open_workbook, Data, Reader, Xlsx};
 use quick_xml::events::Event;
 use quick_xml::XmlVersion;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
@@ -57,29 +56,7 @@ fn community_list() -> PathBuf {
     root().join("fixtures/demo/社区名单.xlsx")
 }
 
-fn sheet_names(path: &Path) -> Vec<String> {
-    let book: Xlsx<_> = open_workbook(path).unwrap_or_else(|e| panic!("{e}"));
-    book.sheet_names()
-}
-
-/// Every row of a sheet, cells as text.
-fn rows(path: &Path, sheet: &str) -> Vec<Vec<String>> {
-    let mut book: Xlsx<_> = open_workbook(path).unwrap_or_else(|e| panic!("{e}"));
-    let range = book
-        .worksheet_range(sheet)
-        .unwrap_or_else(|e| panic!("{sheet}: {e}"));
-    range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    Data::Empty => String::new(),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect()
-}
+use common::{xlsx_rows as rows, xlsx_sheet_names as sheet_names};
 
 /// A part of the workbook's zip, as text.
 fn part(path: &Path, name: &str) -> String {

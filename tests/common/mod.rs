@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -66,4 +66,33 @@ pub fn one_target_plan(dir: &std::path::Path, extra: &str) -> PathBuf {
         panic!("{e}");
     }
     path
+}
+
+/// The sheet names of an XLSX workbook, in order.
+pub fn xlsx_sheet_names(path: &Path) -> Vec<String> {
+    use calamine::{open_workbook, Reader, Xlsx};
+    let book: Xlsx<_> = open_workbook(path).unwrap_or_else(|e| panic!("{e}"));
+    book.sheet_names()
+}
+
+/// Every row of an XLSX sheet, cells as text (whole numbers as Excel shows them: 4, not
+/// 4.0).
+pub fn xlsx_rows(path: &Path, sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = open_workbook(path).unwrap_or_else(|e| panic!("{e}"));
+    let range = book
+        .worksheet_range(sheet)
+        .unwrap_or_else(|e| panic!("{sheet}: {e}"));
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::Empty => String::new(),
+                    Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
 }
