@@ -35,9 +35,11 @@ pub fn show(p: &Plan) -> String {
     s.push_str(&describe_units(p));
     for t in &p.targets {
         let _ = writeln!(s);
-        let sev = match t.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+        // An info target is shown, never judged: it has no severity to speak of.
+        let sev = match (&t.measure, t.severity) {
+            (Measure::Info { .. }, _) => "info (not judged)",
+            (_, Severity::Error) => "error",
+            (_, Severity::Warning) => "warning",
         };
         let _ = writeln!(
             s,
