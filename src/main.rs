@@ -99,6 +99,15 @@ fn report_stdout_ok(format: Option<FormatArg>) -> impl Fn(&Requested) -> Result<
     }
 }
 
+/// The outputs `-o` and `--rejects` ask for, in that order.
+fn requested(outputs: &[std::path::PathBuf], rejects: Option<&Path>) -> Vec<Requested> {
+    let mut wanted: Vec<Requested> = outputs.iter().map(|p| Requested::new("-o", p)).collect();
+    if let Some(r) = rejects {
+        wanted.push(Requested::new("--rejects", r));
+    }
+    wanted
+}
+
 /// Check every output of `audit`/`trend` (`-o`, `--rejects`, `--history`) against each
 /// other and every input (ledgers, baselines, plan and rule files, font), and the plan
 /// and rule files' size and kind: all before anything is read.
@@ -137,14 +146,7 @@ fn check_audit_outputs(args: &AuditArgs, trend: bool) -> Result<Outputs> {
         ingest::source::check_file(&path, args.input.max_input_size, "--max-input-size")?;
         inputs.push(path);
     }
-    let mut wanted: Vec<Requested> = args
-        .outputs
-        .iter()
-        .map(|p| Requested::new("-o", p))
-        .collect();
-    if let Some(r) = &args.input.rejects {
-        wanted.push(Requested::new("--rejects", r));
-    }
+    let mut wanted = requested(&args.outputs, args.input.rejects.as_deref());
     if let Some(h) = &args.history {
         wanted.push(Requested::new("--history", h));
     }
@@ -433,14 +435,7 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
             ),
         },
     };
-    let mut wanted: Vec<Requested> = args
-        .output
-        .iter()
-        .map(|p| Requested::new("-o", p))
-        .collect();
-    if let Some(r) = &args.input.rejects {
-        wanted.push(Requested::new("--rejects", r));
-    }
+    let wanted = requested(args.output.as_slice(), args.input.rejects.as_deref());
     let targets = output::check(&wanted, &inputs, |_| {
         Err("请给出文件名（.xlsx 或 .csv）；--format csv 把 CSV 打印到标准输出 / give a file name (.xlsx or .csv); --format csv prints the CSV")
     })?;
@@ -455,13 +450,8 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
     };
     let scope = scope_arg(args.scope.as_deref(), &province)?;
     progress::evaluating();
-    let model = build(ds, &args.input, province, scope, &[])?;
-    let places = match &args.input.places {
-        Some(path) => {
-            Some(model::places::PlaceRules::load_path(path).map_err(|e| anyhow!("--places: {e}"))?)
-        }
-        None => None,
-    };
+    let places = place_rules(&args.input)?;
+    let model = build_with(ds, &args.input, province, scope, &[], places.clone())?;
     let listed: Vec<_> = model
         .issues
         .iter()
@@ -473,12 +463,8 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
         IssuesBy::County => Level::County,
         IssuesBy::City => Level::City,
     };
-    let rows = model
-        .issues
-        .iter()
-        .filter(|i| report::issues::is_listed(i))
-        .filter_map(|i| i.origin);
-    let located = model::issue_rows::places(&model, rows, &cells, places.as_ref());
+    let located =
+        model::issue_rows::places(&model, listed.iter().copied(), &cells, places.as_ref());
     let list = report::issue_groups::build(&model, &cells, &located, level);
     progress::finish();
     let lang = match args.lang {
@@ -1363,12 +1349,30 @@ fn build(
     scope: Vec<String>,
     reporting_units: &[String],
 ) -> Result<Model> {
-    let places = match &input.places {
-        Some(path) => {
-            Some(model::places::PlaceRules::load_path(path).map_err(|e| anyhow!("--places: {e}"))?)
-        }
-        None => None,
-    };
+    let places = place_rules(input)?;
+    build_with(ds, input, province, scope, reporting_units, places)
+}
+
+/// The place rules of `--places`, when given.
+fn place_rules(input: &InputArgs) -> Result<Option<model::places::PlaceRules>> {
+    input
+        .places
+        .as_deref()
+        .map(|path| {
+            model::places::PlaceRules::load_path(path).map_err(|e| anyhow!("--places: {e}"))
+        })
+        .transpose()
+}
+
+/// [`build`] with the place rules already loaded.
+fn build_with(
+    ds: Dataset,
+    input: &InputArgs,
+    province: String,
+    scope: Vec<String>,
+    reporting_units: &[String],
+    places: Option<model::places::PlaceRules>,
+) -> Result<Model> {
     let opts = BuildOptions {
         province,
         code_wins: input.urban_rural == UrbanRuralRoute::Code,

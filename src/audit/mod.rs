@@ -134,8 +134,6 @@ pub enum Detail {
     NoEndedYear,
     /// The ended plan years without enough records.
     MissingYears(Vec<i32>),
-    /// Tables the target reads that were not supplied (the row has no data).
-    MissingTables(Vec<TableKind>),
     /// A reporting unit of the plan that is not in the data at all.
     UnitNotInData,
     /// The region has no data in this snapshot (it had in the baseline).
@@ -653,7 +651,8 @@ fn apply_supply(
         row.units = None;
         row.gap = None;
         row.gap_final = None;
-        row.detail = vec![Detail::MissingTables(missing.clone())];
+        // The missing tables are the detail now (see `Row::missing`).
+        row.detail.clear();
         row.missing = missing;
     }
 }

@@ -157,8 +157,9 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
                 }
                 Verdict::Pass if row.status == Status::NotApplicable => {
                     let mut text = lang.status(Status::NotApplicable).to_string();
-                    if !row.detail.is_empty() {
-                        let _ = write!(text, " · {}", detail_text(&row.detail, lang));
+                    let detail = detail_text(row, lang);
+                    if !detail.is_empty() {
+                        let _ = write!(text, " · {detail}");
                     }
                     let _ = write!(
                         cases,
@@ -221,8 +222,9 @@ fn failure_text(result: &AuditResult, row: &Row, lang: Lang) -> String {
         Lang::En => super::target_name(t, lang),
     };
     let mut s = format!("{} · {} · {}", row.region, lang.status(row.status), words);
-    if !row.detail.is_empty() {
-        let _ = write!(s, " · {}", detail_text(&row.detail, lang));
+    let detail = detail_text(row, lang);
+    if !detail.is_empty() {
+        let _ = write!(s, " · {detail}");
     }
     s
 }

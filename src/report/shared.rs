@@ -155,54 +155,59 @@ pub(crate) fn outcome_in(o: Outcome, lang: Lang) -> String {
     }
 }
 
-/// What the reports say after a row's figure, in the report's language: "缺 2021、2022" /
-/// "missing 2021, 2022"; several details joined by "；" / "; ".
-pub(crate) fn detail_text(details: &[Detail], lang: Lang) -> String {
+/// What the reports say after a row's figure, in the report's language: the tables not
+/// supplied ("未提供 活动 表"), then its details ("缺 2021、2022" / "missing 2021, 2022"),
+/// joined by "；" / "; ". Empty when there is nothing to say.
+pub(crate) fn detail_text(row: &Row, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     let list = |items: &[String]| items.join(if zh { "、" } else { ", " });
-    let parts: Vec<String> = details
-        .iter()
-        .map(|d| match d {
-            Detail::NoEligibleUnits => pick(lang, "没有符合条件的单位", "no eligible units").into(),
-            Detail::Ratio(n, u) => format!("{n}/{u}"),
-            Detail::NoEndedYear => {
-                pick(lang, "尚无已结束的年度", "no plan year has ended yet").into()
-            }
-            Detail::MissingYears(ys) => {
-                let ys: Vec<String> = ys.iter().map(ToString::to_string).collect();
-                match lang {
-                    Lang::Zh => format!("缺 {}", list(&ys)),
-                    Lang::En => format!("missing {}", list(&ys)),
+    let missing = (!row.missing.is_empty()).then(|| super::missing_tables_text(&row.missing, lang));
+    let parts: Vec<String> = missing
+        .into_iter()
+        .chain(row.detail.iter().map(|d| {
+            match d {
+                Detail::NoEligibleUnits => {
+                    pick(lang, "没有符合条件的单位", "no eligible units").into()
                 }
+                Detail::Ratio(n, u) => format!("{n}/{u}"),
+                Detail::NoEndedYear => {
+                    pick(lang, "尚无已结束的年度", "no plan year has ended yet").into()
+                }
+                Detail::MissingYears(ys) => {
+                    let ys: Vec<String> = ys.iter().map(ToString::to_string).collect();
+                    match lang {
+                        Lang::Zh => format!("缺 {}", list(&ys)),
+                        Lang::En => format!("missing {}", list(&ys)),
+                    }
+                }
+                Detail::UnitNotInData => {
+                    pick(lang, "数据中没有该市", "the city is not in the data").into()
+                }
+                Detail::NotInThisSnapshot => pick(
+                    lang,
+                    "本期数据中没有该地区",
+                    "the region is not in this snapshot's data",
+                )
+                .into(),
+                Detail::UnitNotConfigured => pick(
+                    lang,
+                    "未配置：用 --units 提供街道名单",
+                    "not configured: give its streets with --units",
+                )
+                .into(),
+                Detail::PlacesNotInData(places) => match lang {
+                    Lang::Zh => format!("数据中没有：{}", list(places)),
+                    Lang::En => format!("not in the data: {}", list(places)),
+                },
+                Detail::SomePlacesNotInData(places) => match lang {
+                    Lang::Zh => format!("部分地方不在数据中：{}（按其余地方计算）", list(places)),
+                    Lang::En => format!(
+                        "not in the data: {} (the figure is of the other places)",
+                        list(places)
+                    ),
+                },
             }
-            Detail::MissingTables(kinds) => super::missing_tables_text(kinds, lang),
-            Detail::UnitNotInData => {
-                pick(lang, "数据中没有该市", "the city is not in the data").into()
-            }
-            Detail::NotInThisSnapshot => pick(
-                lang,
-                "本期数据中没有该地区",
-                "the region is not in this snapshot's data",
-            )
-            .into(),
-            Detail::UnitNotConfigured => pick(
-                lang,
-                "未配置：用 --units 提供街道名单",
-                "not configured: give its streets with --units",
-            )
-            .into(),
-            Detail::PlacesNotInData(places) => match lang {
-                Lang::Zh => format!("数据中没有：{}", list(places)),
-                Lang::En => format!("not in the data: {}", list(places)),
-            },
-            Detail::SomePlacesNotInData(places) => match lang {
-                Lang::Zh => format!("部分地方不在数据中：{}（按其余地方计算）", list(places)),
-                Lang::En => format!(
-                    "not in the data: {} (the figure is of the other places)",
-                    list(places)
-                ),
-            },
-        })
+        }))
         .collect();
     parts.join(if zh { "；" } else { "; " })
 }
