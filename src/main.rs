@@ -1379,6 +1379,7 @@ fn build_with(
         scope,
         reporting_units: reporting_units.to_vec(),
         places,
+        threads: input.threads,
     };
     model::build(ds, &opts).map_err(anyhow::Error::new)
 }

@@ -116,6 +116,19 @@ pub fn phase(name: &str) {
     static START: OnceLock<Option<Instant>> = OnceLock::new();
     let start = START.get_or_init(|| std::env::var_os("ZHIBIAO_TIMES").map(|_| Instant::now()));
     if let Some(start) = start {
-        eprintln!("[times] {name}: {:.3} s", start.elapsed().as_secs_f64());
+        // Resident and peak memory so far (Linux), to see which phase holds what.
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let field = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map_or(String::new(), |v| v.trim().to_string())
+        };
+        eprintln!(
+            "[times] {name}: {:.3} s, rss {}, peak {}",
+            start.elapsed().as_secs_f64(),
+            field("VmRSS:"),
+            field("VmHWM:")
+        );
     }
 }

@@ -82,7 +82,7 @@ fn model() -> (Model, Ids) {
         origin: Origin { table: 0, row: 1 },
         name: String::new(),
         place,
-        category: Some(category.to_string()),
+        category: Some(category.into()),
         registration: None,
         brand,
         active: Active { start, end },

@@ -60,7 +60,7 @@ fn model() -> Model {
                 origin: Origin { table: 0, row: 1 },
                 name: String::new(),
                 place: c[i],
-                category: Some("文体活动类".to_string()),
+                category: Some("文体活动类".into()),
                 registration: None,
                 brand: false,
                 active: Active {

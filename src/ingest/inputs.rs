@@ -134,10 +134,26 @@ fn read_all(
         });
     }
 
-    // Hash every file's bytes (one file in memory at a time); group identical contents.
+    // Files of the same content have the same size: only a file whose size another file
+    // shares is hashed before reading (one file in memory at a time), to group identical
+    // contents; every other file is hashed from the bytes it is read from, so that a
+    // ledger is read from disk once.
+    let sizes: Vec<Option<u64>> = files
+        .iter()
+        .map(|f| std::fs::metadata(&f.path).ok().map(|m| m.len()))
+        .collect();
+    let mut same_size: HashMap<u64, usize> = HashMap::new();
+    for s in sizes.iter().flatten() {
+        *same_size.entry(*s).or_insert(0) += 1;
+    }
     let mut readable: Vec<bool> = Vec::with_capacity(files.len());
     let mut by_hash: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
     for (i, f) in files.iter().enumerate() {
+        let size = sizes.get(i).copied().flatten();
+        if size.is_some_and(|s| same_size.get(&s).copied().unwrap_or(0) == 1) {
+            readable.push(true); // hashed when read
+            continue;
+        }
         match source::read_bytes(&f.path, opts.limits.input) {
             Ok(b) => {
                 let hash: [u8; 32] = Sha256::digest(&b).into();
@@ -185,8 +201,26 @@ fn read_all(
                     PassedOver::file(&f.path, PassReason::SameContent { first }),
                 )
             }
-            None => source::read_bytes(&f.path, opts.limits.input)
-                .and_then(|b| read_one(f, b, opts, ds)),
+            None => source::read_bytes(&f.path, opts.limits.input).and_then(|b| {
+                if ds.hashes.contains_key(&f.path) {
+                    return read_one(f, b, opts, ds);
+                }
+                if !source::is_csv(&f.path) {
+                    ds.hashes.insert(f.path.clone(), Sha256::digest(&b).into());
+                    return read_one(f, b, opts, ds);
+                }
+                // A CSV is hashed on a thread of its own while it is parsed.
+                let (hash, read) = std::thread::scope(|s| {
+                    let hash = s.spawn(|| <[u8; 32]>::from(Sha256::digest(&b)));
+                    let read = read_csv(f, &b, (CSV_HEAD_ROWS, CSV_BATCH_ROWS), opts, ds);
+                    (hash.join(), read)
+                });
+                match hash {
+                    Ok(hash) => ds.hashes.insert(f.path.clone(), hash),
+                    Err(_) => ds.hashes.insert(f.path.clone(), Sha256::digest(&b).into()),
+                };
+                read
+            }),
         };
         if let Err(e) = result {
             if !keep_going {
@@ -238,7 +272,7 @@ fn read_one(
     }
     ds.ignored.extend(file.ignored);
     for grid in file.grids {
-        ingest_table(f, grid, std::iter::empty(), opts, ds)?;
+        ingest_table(f, grid, (std::iter::empty(), 0), opts, ds)?;
     }
     Ok(())
 }
@@ -277,8 +311,9 @@ fn read_csv(
         return own_output_found(f, what, opts, ds);
     }
     if complete {
-        return ingest_table(f, head, std::iter::empty(), opts, ds);
+        return ingest_table(f, head, (std::iter::empty(), 0), opts, ds);
     }
+    let expected = csv.records_expected();
     let mut done = false;
     let batches = std::iter::from_fn(|| {
         if done {
@@ -291,7 +326,7 @@ fn read_csv(
             other => Some(other),
         }
     });
-    ingest_table(f, head, batches, opts, ds)
+    ingest_table(f, head, (batches, expected), opts, ds)
 }
 
 /// A file that is an output of zhibiao: an error when named, passed over in a folder.
@@ -318,7 +353,10 @@ fn own_output_found(
 fn ingest_table(
     f: &InputFile,
     head: Grid,
-    more: impl Iterator<Item = Result<Vec<source::GridRow>, IngestError>>,
+    more: (
+        impl Iterator<Item = Result<Vec<source::GridRow>, IngestError>>,
+        usize,
+    ),
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {

@@ -594,7 +594,7 @@ pub struct OrganizationRow {
     /// Where it is located (street/community may be empty).
     pub place: Place,
     /// 组织类别, canonical when a synonym is known, else as written; `None` when blank.
-    pub category: Option<String>,
+    pub category: Option<Text>,
     /// 登记形式.
     pub registration: Option<Registration>,
     /// 品牌组织.
@@ -708,6 +708,20 @@ pub struct Dataset {
     pub ignored: Vec<PassedOver>,
     /// SHA-256 of every file read (computed once, while checking for identical copies).
     pub hashes: BTreeMap<PathBuf, [u8; 32]>,
+}
+
+impl Dataset {
+    /// Room for `rows` more rows of a table kind.
+    pub fn reserve(&mut self, kind: TableKind, rows: usize) {
+        match kind {
+            TableKind::Communities => self.communities.reserve(rows),
+            TableKind::Organizations => self.organizations.reserve(rows),
+            TableKind::Incubators => self.incubators.reserve(rows),
+            TableKind::Projects => self.projects.reserve(rows),
+            TableKind::Events => self.events.reserve(rows),
+            TableKind::Funds => self.funds.reserve(rows),
+        }
+    }
 }
 
 /// Read every input (files, and folders meaning the spreadsheet files directly inside them

@@ -406,7 +406,10 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let name = ctx.required("name");
     ctx.required("city");
     ctx.required("county");
-    let category = ctx.domain_value("category", Domain::Category);
+    // Interned like the place names: a ledger writes a dozen categories millions of times.
+    let category = ctx
+        .domain_value("category", Domain::Category)
+        .map(|c| ctx.names.get(&c));
     let registration = match ctx.text("registration") {
         None => None,
         Some((h, t)) => {
@@ -690,17 +693,21 @@ fn parse_one(
 /// rows with invalid values. Pushes the [`TableInfo`] into `ds.tables`; a table skipped
 /// with `--kind …=skip` goes to `ds.ignored` instead.
 pub fn ingest_grid(grid: Grid, opts: &IngestOptions, ds: &mut Dataset) -> Result<(), IngestError> {
-    ingest_rows(grid, std::iter::empty(), opts, ds)
+    ingest_rows(grid, (std::iter::empty(), 0), opts, ds)
 }
 
 /// [`ingest_grid`] on a table read in parts: `head`, the table's first rows (the header
 /// is looked for there), then the batches of rows that follow it, each parsed as it
 /// comes (a national CSV never stands in memory as one grid). Blank rows at the end of
 /// a batch wait for the next one: blank rows after the last non-empty row of the table
-/// are not rows of it.
+/// are not rows of it. `expected` is how many rows the table is thought to hold in all
+/// (`0` when not known): room for them is reserved at once.
 pub fn ingest_rows(
     head: Grid,
-    mut more: impl Iterator<Item = Result<Vec<GridRow>, IngestError>>,
+    (mut more, expected): (
+        impl Iterator<Item = Result<Vec<GridRow>, IngestError>>,
+        usize,
+    ),
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
@@ -731,6 +738,7 @@ pub fn ingest_rows(
         skipped: Default::default(),
         used: 0,
     };
+    ds.reserve(hm.kind, expected);
     let fills = merge_fills(&head, hm.header_rows.1);
     let mut names: Vec<Names> = Vec::new();
     let mut pending: Vec<GridRow> = head.rows;

@@ -1081,6 +1081,19 @@ impl<'a> CsvRows<'a> {
         Ok(Some(GridRow { number, cells }))
     }
 
+    /// How many records the whole file holds, estimated from the bytes the records read
+    /// so far took (at most the row limit; `0` before any record). Used only to reserve
+    /// room for the rows at once instead of growing (and copying) their list step by step.
+    pub fn records_expected(&self) -> usize {
+        let pos = self.reader.position().byte();
+        if self.read == 0 || pos == 0 {
+            return 0;
+        }
+        let total = self.data().len() as u64;
+        let estimate = self.read.saturating_mul(total) / pos;
+        usize::try_from(estimate.min(u64::from(self.limits.rows))).unwrap_or(0)
+    }
+
     /// Up to `n` more rows (fewer at the end of the file).
     pub fn next_rows(&mut self, n: usize) -> Result<Vec<GridRow>, IngestError> {
         let mut rows = Vec::with_capacity(n.min(1 << 16));

@@ -7,7 +7,7 @@
 //! against 5.26 s / 711 MB at 700,000 organizations.
 
 use super::region::{Level, RegionId, RegionIndex};
-use super::resolve::Resolver;
+use super::resolve::{Resolved, Resolver};
 use super::{skip, PlaceRoutes, TableReach};
 use crate::ingest::{DataIssue, Origin, Place, SkipReason, TableInfo};
 use crate::issue::IssueKind;
@@ -47,49 +47,141 @@ impl<'a> Locator<'a> {
     /// `None`. `name` names the row in the out-of-scope message (a funds row has none).
     pub(super) fn locate(
         &mut self,
-        (tables, issues, reach, routes): Sinks<'_>,
+        sinks: Sinks<'_>,
         origin: Origin,
         place: &Place,
         name: Option<&str>,
     ) -> Option<RegionId> {
         let (regions, scope) = (self.regions, self.scope);
         let resolved = self.resolver.resolve(place);
-        let resolved = resolved.as_ref();
-        if let Ok((id, route)) = resolved {
-            routes.record(origin.table, *route, place, || regions.path(*id));
-        }
-        let deepest = match resolved {
-            Ok((id, _)) => Some(*id),
-            Err(miss) => miss.matched,
-        };
-        if let (Some(id), Some(r)) = (deepest, reach.get_mut(origin.table as usize)) {
-            if let Some(c) = regions.ancestor_at(id, Level::City) {
-                r.cities.insert(c);
-            }
-            if let Some(c) = regions.ancestor_at(id, Level::County) {
-                r.counties.insert(c);
-            }
-        }
-        let out_of_scope = |id: RegionId| IssueKind::OutOfScope {
-            name: name.map(Into::into),
-            place: regions.path(id).into(),
-        };
-        let (column, reason, kind) = match resolved {
-            Ok((id, _)) if regions.is_within(*id, scope) => return Some(*id),
-            Ok((id, _)) => (None, SkipReason::OutOfScope, out_of_scope(*id)),
-            // The part that matched already lies outside the scope (another city): out of
-            // scope, whatever is wrong further down.
-            Err(miss)
-                if miss.matched.is_some_and(|m| {
-                    !regions.is_within(m, scope) && !regions.is_within(scope, m)
-                }) =>
-            {
-                let m = miss.matched.unwrap_or(scope);
-                (None, SkipReason::OutOfScope, out_of_scope(m))
-            }
-            Err(miss) => (Some(miss.column.zh()), miss.reason, miss.kind.clone()),
-        };
-        skip(tables, issues, origin, column, reason, kind);
-        None
+        admit(
+            regions,
+            scope,
+            sinks,
+            (origin, place, name),
+            resolved.as_ref(),
+        )
     }
+
+    /// [`Locator::locate`] with the place already resolved (by [`resolve_all`]).
+    pub(super) fn locate_resolved(
+        &self,
+        sinks: Sinks<'_>,
+        (origin, place, name): (Origin, &Place, Option<&str>),
+        resolved: &Resolved,
+    ) -> Option<RegionId> {
+        admit(
+            self.regions,
+            self.scope,
+            sinks,
+            (origin, place, name),
+            resolved,
+        )
+    }
+}
+
+/// Resolve many places at once on `threads` threads, each with a resolver of its own: a
+/// place goes to the thread its community's name falls to, so that the rows of one
+/// spelling are resolved (and remembered) by one thread. The outcomes come back in the
+/// order of `places`, the same as resolving them one after the other.
+pub(super) fn resolve_all(resolvers: &mut [Resolver<'_>], places: &[&Place]) -> Vec<Resolved> {
+    let n = resolvers.len();
+    if n <= 1 {
+        return match resolvers.first_mut() {
+            Some(r) => places.iter().map(|p| r.resolve(p).into_owned()).collect(),
+            None => Vec::new(),
+        };
+    }
+    let shard = |p: &Place| {
+        let c = p.community.as_bytes();
+        // The community's length and last bytes: the same spelling, the same shard.
+        let tail = c.len().saturating_sub(8);
+        let h = c
+            .get(tail..)
+            .unwrap_or(&[])
+            .iter()
+            .fold(c.len() as u64, |h, &b| {
+                h.wrapping_mul(31).wrapping_add(u64::from(b))
+            });
+        (h % n as u64) as usize
+    };
+    let parts: Vec<Vec<Resolved>> = std::thread::scope(|s| {
+        let handles: Vec<_> = resolvers
+            .iter_mut()
+            .enumerate()
+            .map(|(k, r)| {
+                s.spawn(move || {
+                    places
+                        .iter()
+                        .filter(|p| shard(p) == k)
+                        .map(|p| r.resolve(p).into_owned())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    // Each shard's outcomes are in the order of its places: take them back in turn.
+    let mut parts: Vec<_> = parts.into_iter().map(Vec::into_iter).collect();
+    places
+        .iter()
+        .map(|p| {
+            let k = shard(p);
+            match parts.get_mut(k).and_then(Iterator::next) {
+                Some(r) => r,
+                // Not reached (every place went to its shard); resolved here all the same.
+                None => resolvers[k].resolve(p).into_owned(), // k < n = resolvers.len()
+            }
+        })
+        .collect()
+}
+
+/// What [`Locator::locate`] does with a resolved place: count its route and reach, and
+/// return its region when it lies within `scope`; otherwise skip the row with its issue.
+fn admit(
+    regions: &RegionIndex,
+    scope: RegionId,
+    (tables, issues, reach, routes): Sinks<'_>,
+    (origin, place, name): (Origin, &Place, Option<&str>),
+    resolved: &Resolved,
+) -> Option<RegionId> {
+    if let Ok((id, route)) = resolved {
+        routes.record(origin.table, *route, place, || regions.path(*id));
+    }
+    let deepest = match resolved {
+        Ok((id, _)) => Some(*id),
+        Err(miss) => miss.matched,
+    };
+    if let (Some(id), Some(r)) = (deepest, reach.get_mut(origin.table as usize)) {
+        if let Some(c) = regions.ancestor_at(id, Level::City) {
+            r.cities.insert(c);
+        }
+        if let Some(c) = regions.ancestor_at(id, Level::County) {
+            r.counties.insert(c);
+        }
+    }
+    let out_of_scope = |id: RegionId| IssueKind::OutOfScope {
+        name: name.map(Into::into),
+        place: regions.path(id).into(),
+    };
+    let (column, reason, kind) = match resolved {
+        Ok((id, _)) if regions.is_within(*id, scope) => return Some(*id),
+        Ok((id, _)) => (None, SkipReason::OutOfScope, out_of_scope(*id)),
+        // The part that matched already lies outside the scope (another city): out of
+        // scope, whatever is wrong further down.
+        Err(miss)
+            if miss
+                .matched
+                .is_some_and(|m| !regions.is_within(m, scope) && !regions.is_within(scope, m)) =>
+        {
+            let m = miss.matched.unwrap_or(scope);
+            (None, SkipReason::OutOfScope, out_of_scope(m))
+        }
+        Err(miss) => (Some(miss.column.zh()), miss.reason, miss.kind.clone()),
+    };
+    skip(tables, issues, origin, column, reason, kind);
+    None
 }

@@ -46,6 +46,8 @@ pub struct BuildOptions {
     pub reporting_units: Vec<String>,
     /// Place forms and aliases of the user (`--places`), read after the shipped ones.
     pub places: Option<PlaceRules>,
+    /// Threads to resolve the places of a large table on (`0`: one per core).
+    pub threads: usize,
 }
 
 /// Errors that stop building the model.
@@ -261,7 +263,7 @@ pub struct Organization {
     /// Where it is located (city, county, street or community).
     pub place: RegionId,
     /// 组织类别 (canonical when known).
-    pub category: Option<String>,
+    pub category: Option<Text>,
     /// 登记形式.
     pub registration: Option<Registration>,
     /// 品牌组织.
@@ -569,68 +571,50 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     };
 
     // 2. Organizations: the same name and place, or the same credit code, is the same
-    //    organization.
-    for row in organizations {
-        let Some(place) = admit.row(
-            (row.origin, &row.place, Some(&row.name)),
-            &mut dups.organizations,
-            row.credit_code.as_deref(),
-            |place| dedup::key((&row.name, place)),
-            |place, first| IssueKind::DuplicateRecord {
-                record: RecordKind::Organization,
-                name: row.name.as_str().into(),
-                place,
-                dated: None,
-                by_code: first.by_code,
-                first: first.origin,
-            },
-        ) else {
-            continue;
-        };
-        let mut serves = Vec::new();
-        for name in &row.serves {
-            match admit.locator.resolver().served_community(place, name) {
-                Ok(c) => {
-                    if !serves.contains(&c) {
-                        serves.push(c);
-                    }
-                }
-                Err(miss) => admit.issues.push(DataIssue {
-                    origin: Some(row.origin),
-                    column: Some("服务社区".into()),
-                    kind: IssueKind::ServedCommunity {
-                        organization: row.name.as_str().into(),
-                        miss: Box::new(miss),
-                    },
-                    outcome: Outcome::Counted,
-                }),
-            }
+    //    organization. (Room reserved at once: growing a list of millions step by step
+    //    copies it each time into fresh memory.)
+    model.organizations.reserve(organizations.len());
+    dups.organizations.reserve(organizations.len());
+    // The places of a large table are resolved a chunk at a time on every core first;
+    // what follows (counts, issues, duplicates) goes row by row in reading order.
+    let threads = if organizations.len() < PARALLEL_RECORDS {
+        1
+    } else if opts.threads > 0 {
+        opts.threads
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    };
+    let mut resolvers: Vec<Resolver> = (0..threads)
+        .map(|_| Resolver::new(&regions, &forms, province, &opts.province))
+        .collect();
+    let mut rows = organizations.into_iter();
+    loop {
+        let chunk: Vec<crate::ingest::OrganizationRow> =
+            rows.by_ref().take(PARALLEL_RECORDS).collect();
+        if chunk.is_empty() {
+            break;
         }
-        let end = match (row.dissolved, row.status) {
-            (Some(d), _) => Some(d),
-            (None, Some(Status::Dissolved)) => Some(NaiveDate::MIN),
-            _ => None,
-        };
-        model.organizations.push(Organization {
-            origin: row.origin,
-            name: row.name,
-            place,
-            category: row.category,
-            registration: row.registration,
-            brand: row.brand,
-            active: Active {
-                start: row.founded,
-                end,
-            },
-            serves,
-            credit_code: row.credit_code,
-        });
+        let places: Vec<&crate::ingest::Place> = chunk.iter().map(|r| &r.place).collect();
+        let resolved = locate::resolve_all(&mut resolvers, &places);
+        drop(places);
+        for (row, resolved) in chunk.into_iter().zip(resolved) {
+            admit_organization(
+                &mut admit,
+                &mut dups,
+                &mut model.organizations,
+                row,
+                &resolved,
+            );
+        }
     }
+    drop(resolvers);
 
     // 3. Incubators: the same name and place is the same base.
+
     for row in incubators {
         let Some(place) = admit.row(
             (row.origin, &row.place, Some(&row.name)),
+            None,
             &mut dups.incubators,
             None,
             |place| dedup::key((&row.name, place)),
@@ -678,6 +662,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         let source = row.source.as_deref().unwrap_or("");
         let Some(place) = admit.row(
             (row.origin, &row.place, None),
+            None,
             &mut dups.funds,
             None,
             |place| {
@@ -736,6 +721,76 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     Ok(model)
 }
 
+/// Organizations of a table below this many are resolved on one thread; larger tables are
+/// resolved this many rows at a time on every core.
+const PARALLEL_RECORDS: usize = 1 << 16;
+
+/// Step 2 of [`build`] for one organization row whose place is already resolved: the same
+/// name and place, or the same credit code, is the same organization.
+fn admit_organization(
+    admit: &mut Admit<'_, '_>,
+    dups: &mut Duplicates,
+    out: &mut Vec<Organization>,
+    row: crate::ingest::OrganizationRow,
+    resolved: &resolve::Resolved,
+) {
+    let Some(place) = admit.row(
+        (row.origin, &row.place, Some(&row.name)),
+        Some(resolved),
+        &mut dups.organizations,
+        row.credit_code.as_deref(),
+        |place| dedup::key((&row.name, place)),
+        |place, first| IssueKind::DuplicateRecord {
+            record: RecordKind::Organization,
+            name: row.name.as_str().into(),
+            place,
+            dated: None,
+            by_code: first.by_code,
+            first: first.origin,
+        },
+    ) else {
+        return;
+    };
+    let mut serves = Vec::new();
+    for name in &row.serves {
+        match admit.locator.resolver().served_community(place, name) {
+            Ok(c) => {
+                if !serves.contains(&c) {
+                    serves.push(c);
+                }
+            }
+            Err(miss) => admit.issues.push(DataIssue {
+                origin: Some(row.origin),
+                column: Some("服务社区".into()),
+                kind: IssueKind::ServedCommunity {
+                    organization: row.name.as_str().into(),
+                    miss: Box::new(miss),
+                },
+                outcome: Outcome::Counted,
+            }),
+        }
+    }
+    let end = match (row.dissolved, row.status) {
+        (Some(d), _) => Some(d),
+        (None, Some(Status::Dissolved)) => Some(NaiveDate::MIN),
+        _ => None,
+    };
+    out.push(Organization {
+        origin: row.origin,
+        name: row.name,
+        place,
+        category: row.category,
+        registration: row.registration,
+        brand: row.brand,
+        active: Active {
+            start: row.founded,
+            end,
+        },
+        serves,
+        credit_code: row.credit_code,
+    });
+}
+
 /// What every record row (organization, incubator, project, event, fund) goes through
 /// after reading: its place located within the scope, then its duplicates looked for;
 /// a row that passes is counted as used by its table.
@@ -757,6 +812,7 @@ impl Admit<'_, '_> {
     fn row(
         &mut self,
         (origin, place, name): (Origin, &crate::ingest::Place, Option<&str>),
+        resolved: Option<&resolve::Resolved>,
         seen: &mut Dedup,
         code: Option<&str>,
         key: impl FnOnce(RegionId) -> dedup::Key,
@@ -768,7 +824,12 @@ impl Admit<'_, '_> {
             &mut *self.reach,
             &mut *self.routes,
         );
-        let id = self.locator.locate(sinks, origin, place, name)?;
+        let id = match resolved {
+            Some(r) => self
+                .locator
+                .locate_resolved(sinks, (origin, place, name), r)?,
+            None => self.locator.locate(sinks, origin, place, name)?,
+        };
         if let Some(first) = seen.check_key(origin, key(id), code) {
             let kind = duplicate(self.regions.path(id).into(), first);
             skip(
@@ -797,6 +858,7 @@ impl Admit<'_, '_> {
         for (origin, name, kind, place, date) in rows {
             let Some(place) = self.row(
                 (origin, &place, Some(&name)),
+                None,
                 seen,
                 None,
                 |place| dedup::key((&name, &kind, place, date)),

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
@@ -41,10 +42,29 @@ pub type Resolved = Result<(RegionId, Route), Miss>;
 /// still resolved, just not remembered, so memory stays bounded whatever the input.
 const MEMO_LIMIT: usize = 1 << 20;
 
-/// One remembered spelling: the five cells as written and their outcome.
+/// Spellings remembered beside another of the same 64-bit hash (randomly keyed, so this
+/// is all but never used; bounded all the same).
+const COLLISIONS_LIMIT: usize = 1 << 10;
+
+/// One remembered spelling: the place as written (its cells are shared with the rows that
+/// wrote them, so remembering costs no copy of the text) and its outcome.
 struct Memo {
-    cells: [Box<str>; 5],
+    place: Place,
     resolved: Resolved,
+}
+
+impl Memo {
+    /// Whether `p` is this spelling: the same cells (most often the very same shared
+    /// text, compared by address before by content).
+    fn is(&self, p: &Place) -> bool {
+        let same = |a: &Text, b: &Text| std::sync::Arc::ptr_eq(a, b) || **a == **b;
+        let m = &self.place;
+        same(&m.community, &p.community)
+            && same(&m.street, &p.street)
+            && same(&m.county, &p.county)
+            && same(&m.city, &p.city)
+            && same(&m.province, &p.province)
+    }
 }
 
 fn cells(p: &Place) -> [&str; 5] {
@@ -57,8 +77,10 @@ pub struct Resolver<'a> {
     forms: &'a PlaceForms,
     province: RegionId,
     province_name: &'a str,
-    /// Hash of the five cells → the spellings with that hash.
-    memo: HashMap<u64, Vec<Memo>, RandomState>,
+    /// Hash of the five cells → the spelling with that hash.
+    memo: HashMap<u64, Memo, RandomState>,
+    /// Spellings whose hash another spelling in `memo` has.
+    collisions: Vec<(u64, Memo)>,
     /// Hashes the five cells (randomly keyed, like a `HashMap`'s).
     hasher: RandomState,
     /// Spellings in `memo`.
@@ -87,6 +109,7 @@ impl<'a> Resolver<'a> {
             province,
             province_name,
             memo: HashMap::default(),
+            collisions: Vec::new(),
             hasher: RandomState::default(),
             remembered: 0,
             misses: RefCell::new(HashMap::new()),
@@ -97,29 +120,47 @@ impl<'a> Resolver<'a> {
     /// [`Resolver::place`], remembered per distinct spelling: the same cells give the same
     /// outcome (the lookup depends on nothing else), computed once.
     pub fn resolve(&mut self, p: &Place) -> Cow<'_, Resolved> {
-        let written = cells(p);
-        let key = self.hasher.hash_one(written);
-        let known = self.memo.get(&key).and_then(|v| {
-            v.iter()
-                .position(|m| m.cells.iter().map(|c| &**c).eq(written.iter().copied()))
-        });
-        let i = match known {
-            Some(i) => i,
+        let key = self.hasher.hash_one(cells(p));
+        let known = match self.memo.get(&key) {
+            Some(m) if m.is(p) => Some(None),
+            Some(_) => self
+                .collisions
+                .iter()
+                .position(|(k, m)| *k == key && m.is(p))
+                .map(Some),
+            None => None,
+        };
+        let at = match known {
+            Some(at) => at,
             None => {
                 let resolved = self.place(p);
                 if self.remembered >= MEMO_LIMIT {
                     return Cow::Owned(resolved);
                 }
-                self.remembered += 1;
-                let bucket = self.memo.entry(key).or_default();
-                bucket.push(Memo {
-                    cells: written.map(Box::from),
+                let memo = Memo {
+                    place: p.clone(),
                     resolved,
-                });
-                bucket.len() - 1
+                };
+                match self.memo.entry(key) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(memo);
+                        self.remembered += 1;
+                        None
+                    }
+                    Entry::Occupied(_) if self.collisions.len() < COLLISIONS_LIMIT => {
+                        self.collisions.push((key, memo));
+                        self.remembered += 1;
+                        Some(self.collisions.len() - 1)
+                    }
+                    Entry::Occupied(_) => return Cow::Owned(memo.resolved),
+                }
             }
         };
-        match self.memo.get(&key).and_then(|v| v.get(i)) {
+        let found = match at {
+            None => self.memo.get(&key),
+            Some(i) => self.collisions.get(i).map(|(_, m)| m),
+        };
+        match found {
             Some(m) => Cow::Borrowed(&m.resolved),
             None => Cow::Owned(self.place(p)),
         }

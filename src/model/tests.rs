@@ -655,3 +655,66 @@ fn dated_records_and_funds_repeat_only_when_every_part_does() {
         assert_eq!(t.rows_read, t.used + t.skipped_total(), "{:?}", t.kind);
     }
 }
+
+/// A table large enough to be resolved on several threads gives the very model one
+/// thread gives: the same organizations with the same regions, the same issues in the same
+/// order (unmatched, ambiguous, misspelt with their suggestion, other province, out of
+/// scope, duplicates naming their first row), the same counts and routes.
+#[test]
+fn places_resolved_on_several_threads_give_the_one_thread_model() {
+    let spellings = [
+        place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会"),
+        place("太原市", "迎泽区", "迎泽街道", "迎泽社区"),
+        place("太原", "迎泽", "迎泽街道", "新店村"),
+        place("吕梁市", "临县", "白文镇", "白文"),
+        place("吕梁市", "临县", "白文镇", "白文居委会"),
+        place("阳泉市", "城区", "上站街道", "上站社区居委会"),
+        place("晋城市", "城区", "西街街道", "西街社区"),
+        place("太原市", "迎泽区", "迎泽街道", "迎择社区"),
+        place("太原市", "迎泽区", "迎泽街道", "不存在社区"),
+        place("大同市", "平城区", "某街道", "某社区"),
+        place("太原市", "迎泽区", "", ""),
+        Place {
+            province: "陕西省".into(),
+            ..place("西安市", "雁塔区", "小寨路街道", "某社区")
+        },
+    ];
+    // 2 × PARALLEL_RECORDS + 17 rows: three chunks, the last one short; each spelling
+    // written by rows far apart (so by both threads' chunks); every 5th name repeats
+    // an earlier row's name and place (a duplicate).
+    let n = 2 * PARALLEL_RECORDS + 17;
+    let orgs: Vec<OrganizationRow> = (0..n)
+        .map(|i| {
+            let first = if i % 5 == 4 { i - 4 } else { i };
+            let p = spellings[(first * 7 + first / 1000) % spellings.len()].clone();
+            org(i as u32 + 2, &format!("组织{first}"), p)
+        })
+        .collect();
+    let model = |threads: usize, scope: &[&str]| {
+        let o = BuildOptions {
+            threads,
+            scope: scope.iter().map(|s| s.to_string()).collect(),
+            ..opts()
+        };
+        let m = built(orgs.clone(), &o);
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            m.organizations, m.issues, m.tables, m.routes, m.reach
+        )
+    };
+    for scope in [&[][..], &["太原市"][..]] {
+        let one = model(1, scope);
+        for kind in [
+            "DuplicateRecord",
+            "OtherProvince",
+            "NotInList",
+            "suggestion: Some",
+        ] {
+            assert!(one.contains(kind), "no {kind} in the fixture");
+        }
+        for threads in [2, 3] {
+            let many = model(threads, scope);
+            assert!(one == many, "{threads} threads, scope {scope:?} differ");
+        }
+    }
+}
