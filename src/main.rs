@@ -19,10 +19,10 @@ use clap::Parser;
 
 use cli::{
     AuditArgs, ByLevel, Cli, ColorArg, Command, FailOn, FormatArg, InputArgs, IssuesArgs, IssuesBy,
-    IssuesFormat, LangArg, PlanAction, TemplateArgs, UrbanRuralRoute,
+    IssuesFormat, LangArg, PlanAction, Scope, TemplateArgs, UrbanRuralRoute,
 };
 use zhibiao::audit::{self, AuditOptions};
-use zhibiao::ingest::{self, Dataset, IngestOptions, KindOverride, TableKind};
+use zhibiao::ingest::{self, Dataset, IngestOptions};
 use zhibiao::model::{self, provinces, BuildOptions, Level, Model};
 use zhibiao::output::{self, Requested, Target};
 use zhibiao::plan::{self, Plan, Severity};
@@ -372,7 +372,7 @@ fn template_cmd(args: TemplateArgs) -> Result<ExitCode> {
     };
     let places = match ds {
         Some(ds) => {
-            let scope = scope_arg(args.scope.as_deref(), &plan.meta.province)?;
+            let scope = scope_arg(args.scope.as_ref(), &plan.meta.province)?;
             let model = build(ds, &input, plan.meta.province.clone(), scope, &[])?;
             let places = zhibiao::template::ScopePlaces::from_model(&model);
             if places.communities.is_empty() {
@@ -448,7 +448,7 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
         Some(p) => load_plan(p)?.meta.province,
         None => detect_province(&ds).unwrap_or_default(),
     };
-    let scope = scope_arg(args.scope.as_deref(), &province)?;
+    let scope = scope_arg(args.scope.as_ref(), &province)?;
     progress::evaluating();
     let places = place_rules(&args.input)?;
     let model = build_with(ds, &args.input, province, scope, &[], places.clone())?;
@@ -582,7 +582,7 @@ fn audit_snapshot(
             plan
         }
     };
-    let scope = scope_arg(args.scope.as_deref(), &plan.meta.province)?;
+    let scope = scope_arg(args.scope.as_ref(), &plan.meta.province)?;
     let units = &plan.meta.reporting_units;
     let (model, missing_unit) = match build(ds, input, plan.meta.province.clone(), scope, units) {
         Ok(m) => (m, None),
@@ -1103,8 +1103,8 @@ fn history_results(path: &Path, args: &AuditArgs) -> Result<Snapshots> {
     scopes.dedup();
     let scope = match &args.scope {
         Some(want) => {
-            let want = want.trim().trim_start_matches(plan.meta.province.as_str());
-            let want = want.trim_start_matches('/');
+            let want = want.below(&plan.meta.province).join("/");
+            let want = want.as_str();
             scopes
                 .iter()
                 .copied()
@@ -1302,25 +1302,7 @@ fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
         ),
         None => None,
     };
-    let mut kind_overrides = Vec::new();
-    for k in &input.kinds {
-        let (target, kind) = k
-            .rsplit_once('=')
-            .ok_or_else(|| anyhow!("--kind {k:?}: expected FILE=KIND or FILE#SHEET=KIND"))?;
-        let kind = match kind.trim() {
-            "skip" | "ignore" => None,
-            other => Some(TableKind::parse(other).ok_or_else(|| {
-                anyhow!(
-                    "--kind {k:?}: unknown kind {other:?}; expected communities, organizations, incubators, projects, events, funds or skip"
-                )
-            })?),
-        };
-        let (file, sheet) = match target.split_once('#') {
-            Some((f, s)) => (f.to_string(), Some(s.to_string())),
-            None => (target.to_string(), None),
-        };
-        kind_overrides.push(KindOverride { file, sheet, kind });
-    }
+    let kind_overrides = input.kinds.iter().map(|k| k.over.clone()).collect();
     Ok(IngestOptions {
         encoding,
         kind_overrides,
@@ -1383,33 +1365,14 @@ fn build_with(
     model::build(ds, &opts).map_err(anyhow::Error::new)
 }
 
-/// "山西省/太原市" → ["太原市"] when the plan's province is 山西省.
-/// `--scope 太原市/小店区` → its names below the province (a leading province dropped).
-fn scope_arg(scope: Option<&str>, province: &str) -> Result<Vec<String>> {
-    let scope: Vec<String> = scope
-        .map(|s| {
-            s.split('/')
-                .map(str::trim)
-                .filter(|x| !x.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    let scope = strip_province(scope, province);
+/// `--scope 太原市/小店区` → its names below the plan's province (a leading province
+/// dropped: "山西省/太原市" → ["太原市"] when the plan's province is 山西省).
+fn scope_arg(scope: Option<&Scope>, province: &str) -> Result<Vec<String>> {
+    let scope = scope.map(|s| s.below(province)).unwrap_or_default();
     if scope.len() > 2 {
         bail!("--scope takes a city or a city/county, e.g. 太原市 or 太原市/小店区");
     }
     Ok(scope)
-}
-
-fn strip_province(mut scope: Vec<String>, province: &str) -> Vec<String> {
-    if scope
-        .first()
-        .is_some_and(|s| provinces::same_province(s, province))
-    {
-        scope.remove(0);
-    }
-    scope
 }
 
 fn detect_province(ds: &Dataset) -> Option<String> {
@@ -1566,7 +1529,7 @@ fn record_history(
         snapshot.settings.push_str(&format!(";encoding={e}"));
     }
     for k in &args.input.kinds {
-        snapshot.settings.push_str(&format!(";kind={k}"));
+        snapshot.settings.push_str(&format!(";kind={}", k.text));
     }
     let recorded = History::open(path)
         .and_then(|mut h| h.record(&snapshot))
