@@ -752,7 +752,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
     }
     let meta = ReportMeta {
         generated: chrono::Local::now().naive_local(),
-        inputs: digests(&model)?,
+        inputs: InputDigest::of_model(&model)?,
         lang: match args.lang {
             LangArg::Zh => Lang::Zh,
             LangArg::En => Lang::En,
@@ -1040,7 +1040,7 @@ fn audit_snapshots(args: &AuditArgs) -> Result<Snapshots> {
             add_swings(&mut a.result, &a.plan, model, &a.model, *d);
         }
         eprintln!("已审计 audited {} as of {date}", path.display());
-        let digests = digests(&a.model)?;
+        let digests = InputDigest::of_model(&a.model)?;
         if let Some(h) = &args.history {
             let meta = ReportMeta {
                 generated: chrono::Local::now().naive_local(),
@@ -1436,37 +1436,15 @@ fn auto_plan(ds: &Dataset) -> Result<Plan> {
     }
 }
 
-/// The `--rejects` CSV (every skipped row with file, sheet, row, reason, message and the
-/// original cells) and how many rows it holds.
+/// The `--rejects` CSV (see `report::rejects`), the skipped rows' cells read again from
+/// the files, and how many rows it holds.
 fn rejects_csv(opts: &IngestOptions, model: &Model) -> Result<(Vec<u8>, usize)> {
-    let skipped = model.skipped_rows();
-    let origins: Vec<_> = skipped.iter().map(|(o, _, _)| *o).collect();
+    let origins = report::rejects::origins(model);
     let cells =
         ingest::original_cells(&model.tables, &origins, opts).map_err(|e| anyhow!("{e}"))?;
-    let width = cells.values().map(Vec::len).max().unwrap_or(0);
-    let mut header: Vec<String> = ["file", "sheet", "row", "reason", "message", "code"]
-        .map(String::from)
-        .to_vec();
-    header.extend((0..width).map(|i| format!("cell_{}", report::inspect::excel_column(i))));
-    let rows = skipped.iter().map(|(o, r, issue)| {
-        let t = &model.tables[o.table as usize];
-        let mut row = vec![
-            t.file.display().to_string(),
-            t.sheet.clone().unwrap_or_default(),
-            o.row.to_string(),
-            r.as_str().to_string(),
-            report::issue_text::message(issue, &model.tables, report::Lang::Zh),
-            issue.code().to_string(),
-        ];
-        row.extend(cells.get(o).cloned().unwrap_or_default());
-        row.resize(6 + width, String::new());
-        row
-    });
-    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut bytes = Vec::new();
-    report::csv::write_rows(&mut bytes, CsvOptions::default(), &header_refs, rows)
-        .context("--rejects")?;
-    Ok((bytes, skipped.len()))
+    let rows = report::rejects::write_csv(&mut bytes, model, &cells).context("--rejects")?;
+    Ok((bytes, rows))
 }
 
 fn report_rejects(target: &Target, rows: usize) {
@@ -1477,25 +1455,6 @@ fn report_rejects(target: &Target, rows: usize) {
             given.display()
         );
     }
-}
-
-/// SHA-256 of every input file read (each file once, in reading order).
-/// The hashes were taken while reading (ingest reads each file once for them).
-fn digests(model: &Model) -> Result<Vec<InputDigest>> {
-    let mut out: Vec<InputDigest> = Vec::new();
-    for t in &model.tables {
-        let path = t.file.display().to_string();
-        if out.iter().any(|d| d.path == path) {
-            continue;
-        }
-        let hash = model
-            .hashes
-            .get(&t.file)
-            .ok_or_else(|| anyhow!("no SHA-256 recorded for {path}"))?;
-        let sha256 = hash.iter().map(|b| format!("{b:02x}")).collect();
-        out.push(InputDigest { path, sha256 });
-    }
-    Ok(out)
 }
 
 /// `--history FILE`: record the audit. Its inputs are the tables' files and the files that
