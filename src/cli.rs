@@ -289,17 +289,6 @@ fn parse_as_of(s: &str) -> Result<chrono::NaiveDate, String> {
     }
 }
 
-/// `diff --as-of`: a calendar date, YYYY-MM-DD.
-fn parse_iso_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        Ok(d) => Ok(d),
-        Err(_) => Err(say(
-            format!("“{s}” 不是日期；请写作 YYYY-MM-DD，如 2023-12-31"),
-            format!("{s:?} is not a date; write it as YYYY-MM-DD, e.g. 2023-12-31"),
-        )),
-    }
-}
-
 /// `--scope 太原市`, `太原市/小店区`, `山西省/太原市/小店区`: one to three place names, as
 /// written (each trimmed, empty ones between slashes dropped).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -790,11 +779,12 @@ pub struct DiffArgs {
     /// A community list read with both exports, for exports that do not carry their own.
     #[arg(long, value_name = "FILE")]
     pub communities: Option<PathBuf>,
-    /// Count records active on this date in the current export (YYYY-MM-DD); default today.
-    #[arg(long, value_name = "DATE", value_parser = parse_iso_date)]
+    /// Count records active on this date in the current export (as in `audit`: 2023-12-31,
+    /// 2023/12/31, 2023年12月31日, 20231231, or a period's last day, 2023Q4); default today.
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
     pub as_of: Option<chrono::NaiveDate>,
     /// Count records active on this date in the previous export; default: --as-of.
-    #[arg(long, value_name = "DATE", value_parser = parse_iso_date)]
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
     pub baseline_as_of: Option<chrono::NaiveDate>,
     /// Deepest level of the per-region counts (the province and the levels above are
     /// always shown).

@@ -737,6 +737,49 @@ fn bad_flag_values_name_the_accepted_forms_in_the_language_of_the_run() {
         err.contains("不是范围") && err.contains("太原市/小店区"),
         "{err}"
     );
-    let (_, _, err) = stdout_of(&["diff", "a", "b", "--as-of", "2023Q4"]);
-    assert!(err.contains("YYYY-MM-DD"), "{err}");
+    // diff's dates are spelt as audit's: the same message for one that is not a date …
+    let (code, _, err) = stdout_of(&["diff", "a", "b", "--as-of", "2023-13-45"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("“2023-13-45” 不是日期")
+            && err.contains("2023年12月31日")
+            && err.contains("2023Q4"),
+        "{err}"
+    );
+}
+
+#[test]
+fn diff_reads_every_spelling_of_a_date() {
+    // … and 2023年12月31日, 2023/12/31 or 2023Q4 count the same records as 2023-12-31
+    // (2023/09/30 for the previous export as 2023-09-30).
+    let diff = |as_of: &str, baseline_as_of: &str| {
+        stdout_of(&[
+            "diff",
+            "fixtures/diff/2023Q3",
+            "fixtures/diff/2023Q4",
+            "--communities",
+            "fixtures/diff/社区名单.csv",
+            "--baseline-as-of",
+            baseline_as_of,
+            "--as-of",
+            as_of,
+            "--by",
+            "street",
+            "--format",
+            "csv",
+            "-q",
+        ])
+    };
+    let (code, iso, err) = diff("2023-12-31", "2023-09-30");
+    assert_eq!(code, 0, "{err}");
+    assert!(iso.lines().count() > 1, "{iso}");
+    for (as_of, baseline_as_of) in [
+        ("2023年12月31日", "2023/09/30"),
+        ("2023/12/31", "2023年9月30日"),
+        ("2023Q4", "2023Q3"),
+    ] {
+        let (code, out, err) = diff(as_of, baseline_as_of);
+        assert_eq!(code, 0, "{as_of} {baseline_as_of}: {err}");
+        assert_eq!(out, iso, "{as_of} {baseline_as_of}");
+    }
 }
