@@ -57,6 +57,7 @@ pub enum Command {
         mut_arg("as_of", |a| a.hide(true)),
         mut_arg("baseline", |a| a.hide(true)),
         mut_arg("baseline_as_of", |a| a.hide(true)),
+        mut_arg("issues_out", |a| a.hide(true)),
     )]
     Trend(AuditArgs),
     /// Show what was read from each file and sheet: table kind, header row, column
@@ -517,6 +518,12 @@ pub struct AuditArgs {
     /// beside its target and renamed into place; an input is never overwritten.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub outputs: Vec<PathBuf>,
+    /// Also write the list of data issues to send back to the counties, as `zhibiao issues
+    /// INPUT… -o FILE` writes it from the same inputs: .xlsx (a summary and one sheet per
+    /// county) or .csv (one line per issue). Written with the reports; an input is never
+    /// overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub issues_out: Option<PathBuf>,
     /// When to exit 1.
     #[arg(long, value_parser = Localized::<FailOn>::new(), default_value = "error")]
     pub fail_on: FailOn,

@@ -86,6 +86,8 @@ struct Outputs {
     reports: Vec<Target>,
     /// `--rejects`.
     rejects: Option<Target>,
+    /// `--issues-out`, and whether it is a workbook (else a CSV).
+    issues: Option<(Target, bool)>,
 }
 
 /// `-` for a report: any text format, once (`--format` or the extension-less default).
@@ -147,11 +149,31 @@ fn check_audit_outputs(args: &AuditArgs, trend: bool) -> Result<Outputs> {
         inputs.push(path);
     }
     let mut wanted = requested(&args.outputs, args.input.rejects.as_deref());
+    if let Some(path) = &args.issues_out {
+        wanted.push(Requested::new("--issues-out", path));
+    }
     if let Some(h) = &args.history {
         wanted.push(Requested::new("--history", h));
     }
     let mut targets = output::check(&wanted, &inputs, report_stdout_ok(args.format))?;
-    targets.truncate(args.outputs.len() + usize::from(args.input.rejects.is_some()));
+    targets.truncate(
+        args.outputs.len()
+            + usize::from(args.input.rejects.is_some())
+            + usize::from(args.issues_out.is_some()),
+    );
+    let issues = match &args.issues_out {
+        Some(path) => {
+            let xlsx = issue_list_is_xlsx(path).ok_or_else(|| {
+                anyhow!(
+                    "--issues-out {}: the list of data issues is written as .xlsx (one sheet \
+                     per county) or .csv (one line per issue)",
+                    path.display()
+                )
+            })?;
+            targets.pop().map(|t| (t, xlsx))
+        }
+        None => None,
+    };
     let rejects = if args.input.rejects.is_some() {
         targets.pop()
     } else {
@@ -160,6 +182,7 @@ fn check_audit_outputs(args: &AuditArgs, trend: bool) -> Result<Outputs> {
     Ok(Outputs {
         reports: targets,
         rejects,
+        issues,
     })
 }
 
@@ -420,16 +443,10 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
     // The list's format from -o's extension, known before anything is read.
     let xlsx = match &args.output {
         None => false,
-        Some(path) => match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("xlsx") => true,
-            Some("csv") => false,
-            _ if path.as_os_str() == "-" => false,
-            _ => bail!(
+        Some(path) => match issue_list_is_xlsx(path) {
+            Some(xlsx) => xlsx,
+            None if path.as_os_str() == "-" => false,
+            None => bail!(
                 "-o {}: issues writes .xlsx (one sheet per county) or .csv (one line per issue)",
                 path.display()
             ),
@@ -452,20 +469,11 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
     progress::evaluating();
     let places = place_rules(&args.input)?;
     let model = build_with(ds, &args.input, province, scope, &[], places.clone())?;
-    let listed: Vec<_> = model
-        .issues
-        .iter()
-        .filter_map(|i| i.origin.filter(|_| report::issues::is_listed(i)))
-        .collect();
-    let cells =
-        ingest::original_cells(&model.tables, &listed, &opts).map_err(|e| anyhow!("{e}"))?;
     let level = match args.by {
         IssuesBy::County => Level::County,
         IssuesBy::City => Level::City,
     };
-    let located =
-        model::issue_rows::places(&model, listed.iter().copied(), &cells, places.as_ref());
-    let list = report::issue_groups::build(&model, &cells, &located, level);
+    let list = issue_list(&model, &opts, places.as_ref(), level)?;
     progress::finish();
     let lang = match args.lang {
         LangArg::Zh => Lang::Zh,
@@ -474,13 +482,7 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
     let csv_opts = CsvOptions { bom: !args.no_bom };
     let mut files: Vec<(&Target, Vec<u8>)> = Vec::new();
     if let Some(target) = targets.first().filter(|_| args.output.is_some()) {
-        let bytes = if xlsx {
-            report::issue_list::to_xlsx(&list, &model, &unread, lang)?
-        } else {
-            let mut buf = Vec::new();
-            report::issue_list::write_csv(&mut buf, &list, &model, &unread, lang, csv_opts)?;
-            buf
-        };
+        let bytes = issue_list_file(&list, &model, &unread, lang, csv_opts, xlsx)?;
         files.push((target, bytes));
     }
     let mut rejected = None;
@@ -526,12 +528,65 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
     })
 }
 
+/// Whether a correction list named `path` is a workbook (`.xlsx`) or a CSV (`.csv`); `None`
+/// for any other name.
+fn issue_list_is_xlsx(path: &Path) -> Option<bool> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("xlsx") => Some(true),
+        Some("csv") => Some(false),
+        _ => None,
+    }
+}
+
+/// The correction list of `model`'s data issues (`zhibiao issues`, `audit --issues-out`):
+/// the listed issues' rows read again for their cells and placed in their county or city
+/// (`level`), with the place rules of `--places`.
+fn issue_list<'a>(
+    model: &'a Model,
+    opts: &IngestOptions,
+    places: Option<&model::places::PlaceRules>,
+    level: Level,
+) -> Result<report::issue_groups::IssueList<'a>> {
+    let listed: Vec<_> = model
+        .issues
+        .iter()
+        .filter_map(|i| i.origin.filter(|_| report::issues::is_listed(i)))
+        .collect();
+    let cells = ingest::original_cells(&model.tables, &listed, opts).map_err(|e| anyhow!("{e}"))?;
+    let located = model::issue_rows::places(model, listed.iter().copied(), &cells, places);
+    Ok(report::issue_groups::build(model, &cells, &located, level))
+}
+
+/// The correction list as a file: the workbook or the CSV.
+fn issue_list_file(
+    list: &report::issue_groups::IssueList<'_>,
+    model: &Model,
+    unread: &[String],
+    lang: Lang,
+    csv_opts: CsvOptions,
+    xlsx: bool,
+) -> Result<Vec<u8>> {
+    if xlsx {
+        return Ok(report::issue_list::to_xlsx(list, model, unread, lang)?);
+    }
+    let mut buf = Vec::new();
+    report::issue_list::write_csv(&mut buf, list, model, unread, lang, csv_opts)?;
+    Ok(buf)
+}
+
 /// One snapshot read, resolved and audited.
 struct Audited {
     plan: Plan,
     model: Model,
     result: audit::AuditResult,
     opts: IngestOptions,
+    /// The place rules of `--places`, loaded once.
+    places: Option<model::places::PlaceRules>,
 }
 
 /// Read `input`, build the model and audit it at `as_of` with `plan` (or the plan the
@@ -584,7 +639,10 @@ fn audit_snapshot(
     };
     let scope = scope_arg(args.scope.as_ref(), &plan.meta.province)?;
     let units = &plan.meta.reporting_units;
-    let (model, missing_unit) = match build(ds, input, plan.meta.province.clone(), scope, units) {
+    let places = place_rules(input)?;
+    let province = plan.meta.province.clone();
+    let (model, missing_unit) = match build_with(ds, input, province, scope, units, places.clone())
+    {
         Ok(m) => (m, None),
         // A reporting unit of the plan with no data: audit the province and show only that
         // unit, as no data (exit 1), instead of refusing the scope.
@@ -592,7 +650,8 @@ fn audit_snapshot(
             Some(model::ModelError::ScopeNotInData { unit }) => {
                 let unit = unit.clone();
                 let ds = read(input, &opts)?;
-                let m = build(ds, input, plan.meta.province.clone(), Vec::new(), units)?;
+                let province = plan.meta.province.clone();
+                let m = build_with(ds, input, province, Vec::new(), units, places.clone())?;
                 (m, Some(unit))
             }
             _ => return Err(e),
@@ -614,6 +673,7 @@ fn audit_snapshot(
         model,
         result,
         opts,
+        places,
     })
 }
 
@@ -707,6 +767,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         model,
         mut result,
         opts,
+        places,
     } = current?;
     if let Some(base) = base {
         let base = base.context("--baseline")?;
@@ -785,12 +846,37 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         }
         Ok(buf)
     };
+    // `--issues-out`: the list `zhibiao issues` writes, by county, from this audit's model.
+    let issues_file = match &outputs.issues {
+        Some((target, xlsx)) => {
+            let list = issue_list(&model, &opts, places.as_ref(), Level::County)?;
+            let bytes = issue_list_file(&list, &model, &[], meta.lang, csv_opts, *xlsx)?;
+            Some((target, bytes))
+        }
+        None => None,
+    };
     if args.outputs.is_empty() {
         output::print(&render(default_format, color, width)?)?;
-        if let Some(target) = &outputs.rejects {
-            let (bytes, n) = rejects_csv(&opts, &model)?;
-            output::write_files(&[(target, &bytes)])?;
-            report_rejects(target, n);
+        // The list and the rejects are written all or none.
+        let mut files: Vec<(&Target, &[u8])> = Vec::new();
+        if let Some((target, bytes)) = &issues_file {
+            files.push((*target, bytes.as_slice()));
+        }
+        let rejects = match &outputs.rejects {
+            Some(target) => Some((target, rejects_csv(&opts, &model)?)),
+            None => None,
+        };
+        if let Some((target, (bytes, _))) = &rejects {
+            files.push((*target, bytes.as_slice()));
+        }
+        if !files.is_empty() {
+            output::write_files(&files)?;
+        }
+        if let Some((Target::File { given, .. }, _)) = &issues_file {
+            let _ = writeln!(std::io::stderr(), "已写入 wrote {}", given.display());
+        }
+        if let Some((target, (_, n))) = &rejects {
+            report_rejects(target, *n);
         }
     } else {
         // Every output rendered first, then written all or none; `-o -` is standard
@@ -832,6 +918,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
                 ));
             }
         }
+        files.extend(issues_file);
         let mut rejected = None;
         if let Some(target) = &outputs.rejects {
             let (bytes, n) = rejects_csv(&opts, &model)?;
@@ -963,6 +1050,12 @@ fn exit_code(result: &audit::AuditResult, fail_on: FailOn) -> ExitCode {
 /// `zhibiao trend SNAPSHOT...`.
 fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
     let outputs = check_audit_outputs(&args, true)?;
+    if args.issues_out.is_some() {
+        bail!(
+            "trend does not write --issues-out: list a snapshot's data issues with \
+             zhibiao issues SNAPSHOT -o FILE, or zhibiao audit SNAPSHOT --issues-out FILE"
+        );
+    }
     if args.as_of.is_some() || !args.baseline.is_empty() || args.baseline_as_of.is_some() {
         bail!("trend takes the as-of date of each snapshot from its name or PATH=DATE, not --as-of or --baseline");
     }
