@@ -82,7 +82,13 @@ pub enum Command {
     #[command(after_help = TEMPLATE_AFTER_HELP)]
     Template(TemplateArgs),
     /// List the built-in plans.
-    Plans,
+    Plans {
+        /// Wrap lines longer than N display columns, at spaces and between CJK characters,
+        /// never inside a word or number (default: the terminal's width; not wrapped when
+        /// piped or redirected, one line per item for grep).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+        width: Option<u16>,
+    },
     /// Print a shell completion script, generated from these definitions:
     /// `zhibiao completions bash > ~/.local/share/bash-completion/completions/zhibiao`.
     Completions {
@@ -116,6 +122,11 @@ pub enum PlanAction {
         /// Largest plan file read (K, M, G suffixes).
         #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
         max_plan_size: u64,
+        /// Wrap lines longer than N display columns, at spaces and between CJK characters,
+        /// never inside a word or number (default: the terminal's width; not wrapped when
+        /// piped or redirected, one line per item for grep).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+        width: Option<u16>,
     },
     /// Validate a plan file; errors are reported as file:line:column.
     Check {
@@ -575,6 +586,11 @@ pub struct InspectArgs {
     /// Inputs and reading options.
     #[command(flatten)]
     pub input: InputArgs,
+    /// Wrap lines longer than N display columns, at spaces and between CJK characters,
+    /// never inside a word or number (default: the terminal's width; not wrapped when
+    /// piped or redirected, one line per item for grep).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
 }
 
 const ISSUES_AFTER_HELP: &str = "\

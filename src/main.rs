@@ -233,8 +233,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             progress::evaluating();
             let model = build(ds, &args.input, province, Vec::new(), &[])?;
             progress::finish();
-            output::print_str(&report::inspect::render(&model))?;
-            output::print_str(&report::inspect::render_failures(&outcome.failures))?;
+            let width = listing_width(args.width);
+            let text = report::inspect::render(&model);
+            output::print_str(&report::table::wrap_lines(&text, width))?;
+            let text = report::inspect::render_failures(&outcome.failures);
+            output::print_str(&report::table::wrap_lines(&text, width))?;
             if let Some(target) = rejects.first() {
                 let (bytes, n) = rejects_csv(&opts, &model)?;
                 output::write_files(&[(target, &bytes)])?;
@@ -269,11 +272,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output::print(&page)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Plans => {
+        Command::Plans { width } => {
+            // One plan a line, a longer one continued under its title.
+            let width = listing_width(width);
             let mut text = String::new();
             for p in plan::builtins().context("built-in plan")? {
-                text.push_str(&format!(
-                    "{:<18} {} {}（{}，截止 {}，{} 个指标）\n",
+                let line = format!(
+                    "{:<18} {} {}（{}，截止 {}，{} 个指标）",
                     p.meta.id,
                     p.meta.province,
                     p.meta.title,
@@ -284,7 +289,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     },
                     p.meta.due,
                     p.targets.len()
-                ));
+                );
+                for l in report::table::wrap_line(&line, width, 19) {
+                    text.push_str(&l);
+                    text.push('\n');
+                }
             }
             output::print_str(&text)?;
             Ok(ExitCode::SUCCESS)
@@ -294,13 +303,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 PlanAction::Show {
                     plan,
                     max_plan_size,
+                    width,
                 },
         } => {
             if plan::builtin(&plan).is_none() {
                 ingest::source::check_file(Path::new(&plan), max_plan_size, "--max-plan-size")?;
             }
             let p = load_plan(&plan)?;
-            output::print_str(&plan::show(&p))?;
+            let text = plan::show(&p);
+            output::print_str(&report::table::wrap_lines(&text, listing_width(width)))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan {
@@ -506,11 +517,7 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
             &unread,
             lang,
             args.output.is_none(),
-            Some(if std::io::stdout().is_terminal() {
-                terminal_width().unwrap_or(100)
-            } else {
-                100
-            }),
+            Some(stdout_width()),
         ))?;
     }
     if !unread.is_empty() {
@@ -790,13 +797,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     // The terminal's width, 100 columns when piped, or --width.
-    let width = Some(args.width.unwrap_or_else(|| {
-        if std::io::stdout().is_terminal() {
-            terminal_width().unwrap_or(100)
-        } else {
-            100
-        }
-    }));
+    let width = Some(args.width.unwrap_or_else(stdout_width));
     let csv_opts = CsvOptions { bom: !args.no_bom };
     let default_format = match args.format {
         Some(FormatArg::Csv) => Format::Csv,
@@ -1616,6 +1617,25 @@ fn parse_font_arg(s: &str) -> (std::path::PathBuf, u32) {
         }
         _ => (s.into(), 0),
     }
+}
+
+/// The width of what is printed on standard output: the terminal's, 100 columns when piped.
+fn stdout_width() -> u16 {
+    if std::io::stdout().is_terminal() {
+        terminal_width().unwrap_or(100)
+    } else {
+        100
+    }
+}
+
+/// The width the listings of `inspect`, `plan show` and `plans` are wrapped at: `--width`,
+/// else the terminal's; none when piped or redirected (a line per item, for grep).
+fn listing_width(given: Option<u16>) -> Option<u16> {
+    given.or_else(|| {
+        std::io::stdout()
+            .is_terminal()
+            .then(|| terminal_width().unwrap_or(100))
+    })
 }
 
 fn terminal_width() -> Option<u16> {

@@ -220,6 +220,30 @@ fn plan_show_of_the_built_in_plans() {
     snapshot("plan-show-shaanxi-2019", &["plan", "show", "shaanxi-2019"]);
 }
 
+/// The listings wrapped at `--width` (piped without it, as above, they are not): every line
+/// at most N display columns, continued four columns in (two past a `- ` item; `plans` under
+/// the title), broken after a space or a CJK punctuation mark where one keeps the line two
+/// thirds full, else between CJK characters, never inside a word, number, date or path.
+#[test]
+fn listings_wrap_at_the_given_width() {
+    snapshot("plans-width-80", &["plans", "--width", "80"]);
+    snapshot(
+        "plan-show-shaanxi-2019-width-100",
+        &["plan", "show", "shaanxi-2019", "--width", "100"],
+    );
+    snapshot(
+        "inspect-messy-ambiguous-width-80",
+        &[
+            "inspect",
+            "--quiet",
+            "--width",
+            "80",
+            "fixtures/messy/ambiguous-communities.csv",
+            "fixtures/messy/ambiguous.csv",
+        ],
+    );
+}
+
 #[test]
 fn plan_check_errors() {
     for name in ["misspelt-key", "missing-name", "two-errors", "syntax-error"] {
