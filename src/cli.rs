@@ -57,6 +57,7 @@ pub enum Command {
         mut_arg("as_of", |a| a.hide(true)),
         mut_arg("baseline", |a| a.hide(true)),
         mut_arg("baseline_as_of", |a| a.hide(true)),
+        mut_arg("issues_out", |a| a.hide(true)),
     )]
     Trend(AuditArgs),
     /// Show what was read from each file and sheet: table kind, header row, column
@@ -81,7 +82,13 @@ pub enum Command {
     #[command(after_help = TEMPLATE_AFTER_HELP)]
     Template(TemplateArgs),
     /// List the built-in plans.
-    Plans,
+    Plans {
+        /// Wrap lines longer than N display columns, at spaces and between CJK characters,
+        /// never inside a word or number (default: the terminal's width; not wrapped when
+        /// piped or redirected, one line per item for grep).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+        width: Option<u16>,
+    },
     /// Print a shell completion script, generated from these definitions:
     /// `zhibiao completions bash > ~/.local/share/bash-completion/completions/zhibiao`.
     Completions {
@@ -115,6 +122,11 @@ pub enum PlanAction {
         /// Largest plan file read (K, M, G suffixes).
         #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
         max_plan_size: u64,
+        /// Wrap lines longer than N display columns, at spaces and between CJK characters,
+        /// never inside a word or number (default: the terminal's width; not wrapped when
+        /// piped or redirected, one line per item for grep).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+        width: Option<u16>,
     },
     /// Validate a plan file; errors are reported as file:line:column.
     Check {
@@ -139,7 +151,7 @@ pub struct InputArgs {
     /// `FILE=KIND` or `FILE#SHEET=KIND`, KIND one of communities, organizations,
     /// incubators, projects, events, funds, skip. Repeatable.
     #[arg(long = "kind", value_name = "FILE[#SHEET]=KIND", value_parser = parse_kind)]
-    pub kinds: Vec<String>,
+    pub kinds: Vec<KindArg>,
     /// Which route decides urban/rural after the 城乡类型 column: the committee type in
     /// the community name (default), or the NBS 城乡分类代码.
     #[arg(long, value_parser = Localized::<UrbanRuralRoute>::new(), default_value = "name")]
@@ -289,26 +301,38 @@ fn parse_as_of(s: &str) -> Result<chrono::NaiveDate, String> {
     }
 }
 
-/// `diff --as-of`: a calendar date, YYYY-MM-DD.
-fn parse_iso_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        Ok(d) => Ok(d),
-        Err(_) => Err(say(
-            format!("“{s}” 不是日期；请写作 YYYY-MM-DD，如 2023-12-31"),
-            format!("{s:?} is not a date; write it as YYYY-MM-DD, e.g. 2023-12-31"),
-        )),
+/// `--scope 太原市`, `太原市/小店区`, `山西省/太原市/小店区`: one to three place names, as
+/// written (each trimmed, empty ones between slashes dropped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    parts: Vec<String>,
+}
+
+impl Scope {
+    /// The names below the plan's `province`: a leading name of that province (山西省 or
+    /// 山西) is dropped, so `山西省/太原市` is `["太原市"]` for a Shanxi plan.
+    pub fn below(&self, province: &str) -> Vec<String> {
+        let mut parts = self.parts.clone();
+        if parts
+            .first()
+            .is_some_and(|s| zhibiao::model::provinces::same_province(s, province))
+        {
+            parts.remove(0);
+        }
+        parts
     }
 }
 
 /// `--scope 太原市`, `太原市/小店区`, `山西省/太原市/小店区`: one to three names.
-fn parse_scope(s: &str) -> Result<String, String> {
-    let parts: Vec<&str> = s
+fn parse_scope(s: &str) -> Result<Scope, String> {
+    let parts: Vec<String> = s
         .split('/')
         .map(str::trim)
         .filter(|p| !p.is_empty())
+        .map(str::to_string)
         .collect();
     if (1..=3).contains(&parts.len()) {
-        Ok(s.to_string())
+        Ok(Scope { parts })
     } else {
         Err(say(
             format!("“{s}” 不是范围；请写市或市/县区，如 太原市、太原市/小店区、阳泉、泽州"),
@@ -330,21 +354,43 @@ fn parse_encoding(s: &str) -> Result<String, String> {
     }
 }
 
-/// `--kind FILE=KIND` or `FILE#SHEET=KIND`.
-fn parse_kind(s: &str) -> Result<String, String> {
+/// `--kind FILE=KIND` or `FILE#SHEET=KIND`, parsed: the override ingest applies, and the
+/// text as given (part of a `--history` snapshot's identity).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindArg {
+    /// The argument as written.
+    pub text: String,
+    /// File (or path suffix), optional sheet and kind (`None`: skip).
+    pub over: zhibiao::ingest::KindOverride,
+}
+
+/// `--kind FILE=KIND` or `FILE#SHEET=KIND`: the target is split at the last `=`, the file
+/// from the sheet at the first `#`; KIND `skip` (or `ignore`) leaves the table unread.
+fn parse_kind(s: &str) -> Result<KindArg, String> {
     const KINDS: &str = "communities, organizations, incubators, projects, events, funds, skip";
-    let ok = s.rsplit_once('=').is_some_and(|(file, kind)| {
-        !file.trim().is_empty()
-            && (matches!(kind.trim(), "skip" | "ignore")
-                || zhibiao::ingest::TableKind::parse(kind).is_some())
+    let parsed = s.rsplit_once('=').and_then(|(target, kind)| {
+        if target.trim().is_empty() {
+            return None;
+        }
+        let kind = match kind.trim() {
+            "skip" | "ignore" => None,
+            other => Some(zhibiao::ingest::TableKind::parse(other)?),
+        };
+        let (file, sheet) = match target.split_once('#') {
+            Some((f, sheet)) => (f.to_string(), Some(sheet.to_string())),
+            None => (target.to_string(), None),
+        };
+        Some(zhibiao::ingest::KindOverride { file, sheet, kind })
     });
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(say(
+    match parsed {
+        Some(over) => Ok(KindArg {
+            text: s.to_string(),
+            over,
+        }),
+        None => Err(say(
             format!("“{s}” 不是 文件=类型 或 文件#工作表=类型；类型可为 {KINDS}"),
             format!("{s:?} is not FILE=KIND or FILE#SHEET=KIND; KIND is one of {KINDS}"),
-        ))
+        )),
     }
 }
 
@@ -468,7 +514,7 @@ pub struct AuditArgs {
     /// Restrict to one city or county, e.g. 太原市, 太原市/小店区, or as people write them:
     /// 阳泉, 泽州 (a county alone, when it names one place), 阳泉市城区.
     #[arg(long, value_name = "CITY[/COUNTY]", value_parser = parse_scope)]
-    pub scope: Option<String>,
+    pub scope: Option<Scope>,
     /// Places of the plan's reporting units declared `places = "user"` (西咸新区 in
     /// shaanxi-2019): a TOML file of `[[unit]]` tables with `name` and `places`, e.g.
     /// docs/units-xixian-example.toml. Without it such a unit is "not configured" (no data).
@@ -483,6 +529,12 @@ pub struct AuditArgs {
     /// beside its target and renamed into place; an input is never overwritten.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub outputs: Vec<PathBuf>,
+    /// Also write the list of data issues to send back to the counties, as `zhibiao issues
+    /// INPUT… -o FILE` writes it from the same inputs: .xlsx (a summary and one sheet per
+    /// county) or .csv (one line per issue). Written with the reports; an input is never
+    /// overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub issues_out: Option<PathBuf>,
     /// When to exit 1.
     #[arg(long, value_parser = Localized::<FailOn>::new(), default_value = "error")]
     pub fail_on: FailOn,
@@ -534,6 +586,11 @@ pub struct InspectArgs {
     /// Inputs and reading options.
     #[command(flatten)]
     pub input: InputArgs,
+    /// Wrap lines longer than N display columns, at spaces and between CJK characters,
+    /// never inside a word or number (default: the terminal's width; not wrapped when
+    /// piped or redirected, one line per item for grep).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
 }
 
 const ISSUES_AFTER_HELP: &str = "\
@@ -562,7 +619,7 @@ pub struct IssuesArgs {
     pub plan: Option<String>,
     /// Restrict to one city or county (as in `audit`); rows outside it are not listed.
     #[arg(long, value_name = "CITY[/COUNTY]", value_parser = parse_scope)]
-    pub scope: Option<String>,
+    pub scope: Option<Scope>,
     /// One sheet per county (default) or per city.
     #[arg(long, value_parser = Localized::<IssuesBy>::new(), default_value = "county")]
     pub by: IssuesBy,
@@ -698,7 +755,7 @@ pub struct TemplateArgs {
     /// The city or county whose names the place columns offer, e.g. 阳泉市 or 阳泉市/城区
     /// (as in `audit`; needs a community list). Default: the whole list.
     #[arg(long, value_name = "CITY[/COUNTY]", value_parser = parse_scope)]
-    pub scope: Option<String>,
+    pub scope: Option<Scope>,
     /// The workbook to write (.xlsx); written in full beside its target and renamed into
     /// place; an input is never overwritten.
     #[arg(short = 'o', long = "output", value_name = "FILE.xlsx")]
@@ -745,11 +802,12 @@ pub struct DiffArgs {
     /// A community list read with both exports, for exports that do not carry their own.
     #[arg(long, value_name = "FILE")]
     pub communities: Option<PathBuf>,
-    /// Count records active on this date in the current export (YYYY-MM-DD); default today.
-    #[arg(long, value_name = "DATE", value_parser = parse_iso_date)]
+    /// Count records active on this date in the current export (as in `audit`: 2023-12-31,
+    /// 2023/12/31, 2023年12月31日, 20231231, or a period's last day, 2023Q4); default today.
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
     pub as_of: Option<chrono::NaiveDate>,
     /// Count records active on this date in the previous export; default: --as-of.
-    #[arg(long, value_name = "DATE", value_parser = parse_iso_date)]
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
     pub baseline_as_of: Option<chrono::NaiveDate>,
     /// Deepest level of the per-region counts (the province and the levels above are
     /// always shown).
@@ -776,7 +834,7 @@ pub struct DiffArgs {
     pub encoding: Option<String>,
     /// Force the table kind of a file or sheet, or skip it (as in `audit`). Repeatable.
     #[arg(long = "kind", value_name = "FILE[#SHEET]=KIND", value_parser = parse_kind)]
-    pub kinds: Vec<String>,
+    pub kinds: Vec<KindArg>,
     /// Which route decides urban/rural after the 城乡类型 column.
     #[arg(long, value_parser = Localized::<UrbanRuralRoute>::new(), default_value = "name")]
     pub urban_rural: UrbanRuralRoute,

@@ -19,10 +19,10 @@ use clap::Parser;
 
 use cli::{
     AuditArgs, ByLevel, Cli, ColorArg, Command, FailOn, FormatArg, InputArgs, IssuesArgs, IssuesBy,
-    IssuesFormat, LangArg, PlanAction, TemplateArgs, UrbanRuralRoute,
+    IssuesFormat, LangArg, PlanAction, Scope, TemplateArgs, UrbanRuralRoute,
 };
 use zhibiao::audit::{self, AuditOptions};
-use zhibiao::ingest::{self, Dataset, IngestOptions, KindOverride, TableKind};
+use zhibiao::ingest::{self, Dataset, IngestOptions};
 use zhibiao::model::{self, provinces, BuildOptions, Level, Model};
 use zhibiao::output::{self, Requested, Target};
 use zhibiao::plan::{self, Plan, Severity};
@@ -86,6 +86,8 @@ struct Outputs {
     reports: Vec<Target>,
     /// `--rejects`.
     rejects: Option<Target>,
+    /// `--issues-out`, and whether it is a workbook (else a CSV).
+    issues: Option<(Target, bool)>,
 }
 
 /// `-` for a report: any text format, once (`--format` or the extension-less default).
@@ -147,11 +149,31 @@ fn check_audit_outputs(args: &AuditArgs, trend: bool) -> Result<Outputs> {
         inputs.push(path);
     }
     let mut wanted = requested(&args.outputs, args.input.rejects.as_deref());
+    if let Some(path) = &args.issues_out {
+        wanted.push(Requested::new("--issues-out", path));
+    }
     if let Some(h) = &args.history {
         wanted.push(Requested::new("--history", h));
     }
     let mut targets = output::check(&wanted, &inputs, report_stdout_ok(args.format))?;
-    targets.truncate(args.outputs.len() + usize::from(args.input.rejects.is_some()));
+    targets.truncate(
+        args.outputs.len()
+            + usize::from(args.input.rejects.is_some())
+            + usize::from(args.issues_out.is_some()),
+    );
+    let issues = match &args.issues_out {
+        Some(path) => {
+            let xlsx = issue_list_is_xlsx(path).ok_or_else(|| {
+                anyhow!(
+                    "--issues-out {}: the list of data issues is written as .xlsx (one sheet \
+                     per county) or .csv (one line per issue)",
+                    path.display()
+                )
+            })?;
+            targets.pop().map(|t| (t, xlsx))
+        }
+        None => None,
+    };
     let rejects = if args.input.rejects.is_some() {
         targets.pop()
     } else {
@@ -160,6 +182,7 @@ fn check_audit_outputs(args: &AuditArgs, trend: bool) -> Result<Outputs> {
     Ok(Outputs {
         reports: targets,
         rejects,
+        issues,
     })
 }
 
@@ -210,8 +233,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             progress::evaluating();
             let model = build(ds, &args.input, province, Vec::new(), &[])?;
             progress::finish();
-            output::print_str(&report::inspect::render(&model))?;
-            output::print_str(&report::inspect::render_failures(&outcome.failures))?;
+            let width = listing_width(args.width);
+            let text = report::inspect::render(&model);
+            output::print_str(&report::table::wrap_lines(&text, width))?;
+            let text = report::inspect::render_failures(&outcome.failures);
+            output::print_str(&report::table::wrap_lines(&text, width))?;
             if let Some(target) = rejects.first() {
                 let (bytes, n) = rejects_csv(&opts, &model)?;
                 output::write_files(&[(target, &bytes)])?;
@@ -246,11 +272,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output::print(&page)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Plans => {
+        Command::Plans { width } => {
+            // One plan a line, a longer one continued under its title.
+            let width = listing_width(width);
             let mut text = String::new();
             for p in plan::builtins().context("built-in plan")? {
-                text.push_str(&format!(
-                    "{:<18} {} {}（{}，截止 {}，{} 个指标）\n",
+                let line = format!(
+                    "{:<18} {} {}（{}，截止 {}，{} 个指标）",
                     p.meta.id,
                     p.meta.province,
                     p.meta.title,
@@ -261,7 +289,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     },
                     p.meta.due,
                     p.targets.len()
-                ));
+                );
+                for l in report::table::wrap_line(&line, width, 19) {
+                    text.push_str(&l);
+                    text.push('\n');
+                }
             }
             output::print_str(&text)?;
             Ok(ExitCode::SUCCESS)
@@ -271,13 +303,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 PlanAction::Show {
                     plan,
                     max_plan_size,
+                    width,
                 },
         } => {
             if plan::builtin(&plan).is_none() {
                 ingest::source::check_file(Path::new(&plan), max_plan_size, "--max-plan-size")?;
             }
             let p = load_plan(&plan)?;
-            output::print_str(&plan::show(&p))?;
+            let text = plan::show(&p);
+            output::print_str(&report::table::wrap_lines(&text, listing_width(width)))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan {
@@ -372,7 +406,7 @@ fn template_cmd(args: TemplateArgs) -> Result<ExitCode> {
     };
     let places = match ds {
         Some(ds) => {
-            let scope = scope_arg(args.scope.as_deref(), &plan.meta.province)?;
+            let scope = scope_arg(args.scope.as_ref(), &plan.meta.province)?;
             let model = build(ds, &input, plan.meta.province.clone(), scope, &[])?;
             let places = zhibiao::template::ScopePlaces::from_model(&model);
             if places.communities.is_empty() {
@@ -420,16 +454,10 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
     // The list's format from -o's extension, known before anything is read.
     let xlsx = match &args.output {
         None => false,
-        Some(path) => match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("xlsx") => true,
-            Some("csv") => false,
-            _ if path.as_os_str() == "-" => false,
-            _ => bail!(
+        Some(path) => match issue_list_is_xlsx(path) {
+            Some(xlsx) => xlsx,
+            None if path.as_os_str() == "-" => false,
+            None => bail!(
                 "-o {}: issues writes .xlsx (one sheet per county) or .csv (one line per issue)",
                 path.display()
             ),
@@ -448,24 +476,15 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
         Some(p) => load_plan(p)?.meta.province,
         None => detect_province(&ds).unwrap_or_default(),
     };
-    let scope = scope_arg(args.scope.as_deref(), &province)?;
+    let scope = scope_arg(args.scope.as_ref(), &province)?;
     progress::evaluating();
     let places = place_rules(&args.input)?;
     let model = build_with(ds, &args.input, province, scope, &[], places.clone())?;
-    let listed: Vec<_> = model
-        .issues
-        .iter()
-        .filter_map(|i| i.origin.filter(|_| report::issues::is_listed(i)))
-        .collect();
-    let cells =
-        ingest::original_cells(&model.tables, &listed, &opts).map_err(|e| anyhow!("{e}"))?;
     let level = match args.by {
         IssuesBy::County => Level::County,
         IssuesBy::City => Level::City,
     };
-    let located =
-        model::issue_rows::places(&model, listed.iter().copied(), &cells, places.as_ref());
-    let list = report::issue_groups::build(&model, &cells, &located, level);
+    let list = issue_list(&model, &opts, places.as_ref(), level)?;
     progress::finish();
     let lang = match args.lang {
         LangArg::Zh => Lang::Zh,
@@ -474,13 +493,7 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
     let csv_opts = CsvOptions { bom: !args.no_bom };
     let mut files: Vec<(&Target, Vec<u8>)> = Vec::new();
     if let Some(target) = targets.first().filter(|_| args.output.is_some()) {
-        let bytes = if xlsx {
-            report::issue_list::to_xlsx(&list, &model, &unread, lang)?
-        } else {
-            let mut buf = Vec::new();
-            report::issue_list::write_csv(&mut buf, &list, &model, &unread, lang, csv_opts)?;
-            buf
-        };
+        let bytes = issue_list_file(&list, &model, &unread, lang, csv_opts, xlsx)?;
         files.push((target, bytes));
     }
     let mut rejected = None;
@@ -504,11 +517,7 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
             &unread,
             lang,
             args.output.is_none(),
-            Some(if std::io::stdout().is_terminal() {
-                terminal_width().unwrap_or(100)
-            } else {
-                100
-            }),
+            Some(stdout_width()),
         ))?;
     }
     if !unread.is_empty() {
@@ -526,12 +535,65 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
     })
 }
 
+/// Whether a correction list named `path` is a workbook (`.xlsx`) or a CSV (`.csv`); `None`
+/// for any other name.
+fn issue_list_is_xlsx(path: &Path) -> Option<bool> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("xlsx") => Some(true),
+        Some("csv") => Some(false),
+        _ => None,
+    }
+}
+
+/// The correction list of `model`'s data issues (`zhibiao issues`, `audit --issues-out`):
+/// the listed issues' rows read again for their cells and placed in their county or city
+/// (`level`), with the place rules of `--places`.
+fn issue_list<'a>(
+    model: &'a Model,
+    opts: &IngestOptions,
+    places: Option<&model::places::PlaceRules>,
+    level: Level,
+) -> Result<report::issue_groups::IssueList<'a>> {
+    let listed: Vec<_> = model
+        .issues
+        .iter()
+        .filter_map(|i| i.origin.filter(|_| report::issues::is_listed(i)))
+        .collect();
+    let cells = ingest::original_cells(&model.tables, &listed, opts).map_err(|e| anyhow!("{e}"))?;
+    let located = model::issue_rows::places(model, listed.iter().copied(), &cells, places);
+    Ok(report::issue_groups::build(model, &cells, &located, level))
+}
+
+/// The correction list as a file: the workbook or the CSV.
+fn issue_list_file(
+    list: &report::issue_groups::IssueList<'_>,
+    model: &Model,
+    unread: &[String],
+    lang: Lang,
+    csv_opts: CsvOptions,
+    xlsx: bool,
+) -> Result<Vec<u8>> {
+    if xlsx {
+        return Ok(report::issue_list::to_xlsx(list, model, unread, lang)?);
+    }
+    let mut buf = Vec::new();
+    report::issue_list::write_csv(&mut buf, list, model, unread, lang, csv_opts)?;
+    Ok(buf)
+}
+
 /// One snapshot read, resolved and audited.
 struct Audited {
     plan: Plan,
     model: Model,
     result: audit::AuditResult,
     opts: IngestOptions,
+    /// The place rules of `--places`, loaded once.
+    places: Option<model::places::PlaceRules>,
 }
 
 /// Read `input`, build the model and audit it at `as_of` with `plan` (or the plan the
@@ -582,9 +644,12 @@ fn audit_snapshot(
             plan
         }
     };
-    let scope = scope_arg(args.scope.as_deref(), &plan.meta.province)?;
+    let scope = scope_arg(args.scope.as_ref(), &plan.meta.province)?;
     let units = &plan.meta.reporting_units;
-    let (model, missing_unit) = match build(ds, input, plan.meta.province.clone(), scope, units) {
+    let places = place_rules(input)?;
+    let province = plan.meta.province.clone();
+    let (model, missing_unit) = match build_with(ds, input, province, scope, units, places.clone())
+    {
         Ok(m) => (m, None),
         // A reporting unit of the plan with no data: audit the province and show only that
         // unit, as no data (exit 1), instead of refusing the scope.
@@ -592,7 +657,8 @@ fn audit_snapshot(
             Some(model::ModelError::ScopeNotInData { unit }) => {
                 let unit = unit.clone();
                 let ds = read(input, &opts)?;
-                let m = build(ds, input, plan.meta.province.clone(), Vec::new(), units)?;
+                let province = plan.meta.province.clone();
+                let m = build_with(ds, input, province, Vec::new(), units, places.clone())?;
                 (m, Some(unit))
             }
             _ => return Err(e),
@@ -614,6 +680,7 @@ fn audit_snapshot(
         model,
         result,
         opts,
+        places,
     })
 }
 
@@ -707,6 +774,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         model,
         mut result,
         opts,
+        places,
     } = current?;
     if let Some(base) = base {
         let base = base.context("--baseline")?;
@@ -729,13 +797,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     // The terminal's width, 100 columns when piped, or --width.
-    let width = Some(args.width.unwrap_or_else(|| {
-        if std::io::stdout().is_terminal() {
-            terminal_width().unwrap_or(100)
-        } else {
-            100
-        }
-    }));
+    let width = Some(args.width.unwrap_or_else(stdout_width));
     let csv_opts = CsvOptions { bom: !args.no_bom };
     let default_format = match args.format {
         Some(FormatArg::Csv) => Format::Csv,
@@ -752,7 +814,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
     }
     let meta = ReportMeta {
         generated: chrono::Local::now().naive_local(),
-        inputs: digests(&model)?,
+        inputs: InputDigest::of_model(&model)?,
         lang: match args.lang {
             LangArg::Zh => Lang::Zh,
             LangArg::En => Lang::En,
@@ -785,12 +847,37 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         }
         Ok(buf)
     };
+    // `--issues-out`: the list `zhibiao issues` writes, by county, from this audit's model.
+    let issues_file = match &outputs.issues {
+        Some((target, xlsx)) => {
+            let list = issue_list(&model, &opts, places.as_ref(), Level::County)?;
+            let bytes = issue_list_file(&list, &model, &[], meta.lang, csv_opts, *xlsx)?;
+            Some((target, bytes))
+        }
+        None => None,
+    };
     if args.outputs.is_empty() {
         output::print(&render(default_format, color, width)?)?;
-        if let Some(target) = &outputs.rejects {
-            let (bytes, n) = rejects_csv(&opts, &model)?;
-            output::write_files(&[(target, &bytes)])?;
-            report_rejects(target, n);
+        // The list and the rejects are written all or none.
+        let mut files: Vec<(&Target, &[u8])> = Vec::new();
+        if let Some((target, bytes)) = &issues_file {
+            files.push((*target, bytes.as_slice()));
+        }
+        let rejects = match &outputs.rejects {
+            Some(target) => Some((target, rejects_csv(&opts, &model)?)),
+            None => None,
+        };
+        if let Some((target, (bytes, _))) = &rejects {
+            files.push((*target, bytes.as_slice()));
+        }
+        if !files.is_empty() {
+            output::write_files(&files)?;
+        }
+        if let Some((Target::File { given, .. }, _)) = &issues_file {
+            let _ = writeln!(std::io::stderr(), "已写入 wrote {}", given.display());
+        }
+        if let Some((target, (_, n))) = &rejects {
+            report_rejects(target, *n);
         }
     } else {
         // Every output rendered first, then written all or none; `-o -` is standard
@@ -832,6 +919,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
                 ));
             }
         }
+        files.extend(issues_file);
         let mut rejected = None;
         if let Some(target) = &outputs.rejects {
             let (bytes, n) = rejects_csv(&opts, &model)?;
@@ -963,6 +1051,12 @@ fn exit_code(result: &audit::AuditResult, fail_on: FailOn) -> ExitCode {
 /// `zhibiao trend SNAPSHOT...`.
 fn trend_cmd(args: AuditArgs) -> Result<ExitCode> {
     let outputs = check_audit_outputs(&args, true)?;
+    if args.issues_out.is_some() {
+        bail!(
+            "trend does not write --issues-out: list a snapshot's data issues with \
+             zhibiao issues SNAPSHOT -o FILE, or zhibiao audit SNAPSHOT --issues-out FILE"
+        );
+    }
     if args.as_of.is_some() || !args.baseline.is_empty() || args.baseline_as_of.is_some() {
         bail!("trend takes the as-of date of each snapshot from its name or PATH=DATE, not --as-of or --baseline");
     }
@@ -1040,7 +1134,7 @@ fn audit_snapshots(args: &AuditArgs) -> Result<Snapshots> {
             add_swings(&mut a.result, &a.plan, model, &a.model, *d);
         }
         eprintln!("已审计 audited {} as of {date}", path.display());
-        let digests = digests(&a.model)?;
+        let digests = InputDigest::of_model(&a.model)?;
         if let Some(h) = &args.history {
             let meta = ReportMeta {
                 generated: chrono::Local::now().naive_local(),
@@ -1103,8 +1197,8 @@ fn history_results(path: &Path, args: &AuditArgs) -> Result<Snapshots> {
     scopes.dedup();
     let scope = match &args.scope {
         Some(want) => {
-            let want = want.trim().trim_start_matches(plan.meta.province.as_str());
-            let want = want.trim_start_matches('/');
+            let want = want.below(&plan.meta.province).join("/");
+            let want = want.as_str();
             scopes
                 .iter()
                 .copied()
@@ -1302,25 +1396,7 @@ fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
         ),
         None => None,
     };
-    let mut kind_overrides = Vec::new();
-    for k in &input.kinds {
-        let (target, kind) = k
-            .rsplit_once('=')
-            .ok_or_else(|| anyhow!("--kind {k:?}: expected FILE=KIND or FILE#SHEET=KIND"))?;
-        let kind = match kind.trim() {
-            "skip" | "ignore" => None,
-            other => Some(TableKind::parse(other).ok_or_else(|| {
-                anyhow!(
-                    "--kind {k:?}: unknown kind {other:?}; expected communities, organizations, incubators, projects, events, funds or skip"
-                )
-            })?),
-        };
-        let (file, sheet) = match target.split_once('#') {
-            Some((f, s)) => (f.to_string(), Some(s.to_string())),
-            None => (target.to_string(), None),
-        };
-        kind_overrides.push(KindOverride { file, sheet, kind });
-    }
+    let kind_overrides = input.kinds.iter().map(|k| k.over.clone()).collect();
     Ok(IngestOptions {
         encoding,
         kind_overrides,
@@ -1384,33 +1460,14 @@ fn build_with(
     model::build(ds, &opts).map_err(anyhow::Error::new)
 }
 
-/// "山西省/太原市" → ["太原市"] when the plan's province is 山西省.
-/// `--scope 太原市/小店区` → its names below the province (a leading province dropped).
-fn scope_arg(scope: Option<&str>, province: &str) -> Result<Vec<String>> {
-    let scope: Vec<String> = scope
-        .map(|s| {
-            s.split('/')
-                .map(str::trim)
-                .filter(|x| !x.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    let scope = strip_province(scope, province);
+/// `--scope 太原市/小店区` → its names below the plan's province (a leading province
+/// dropped: "山西省/太原市" → ["太原市"] when the plan's province is 山西省).
+fn scope_arg(scope: Option<&Scope>, province: &str) -> Result<Vec<String>> {
+    let scope = scope.map(|s| s.below(province)).unwrap_or_default();
     if scope.len() > 2 {
         bail!("--scope takes a city or a city/county, e.g. 太原市 or 太原市/小店区");
     }
     Ok(scope)
-}
-
-fn strip_province(mut scope: Vec<String>, province: &str) -> Vec<String> {
-    if scope
-        .first()
-        .is_some_and(|s| provinces::same_province(s, province))
-    {
-        scope.remove(0);
-    }
-    scope
 }
 
 fn detect_province(ds: &Dataset) -> Option<String> {
@@ -1474,37 +1531,15 @@ fn auto_plan(ds: &Dataset) -> Result<Plan> {
     }
 }
 
-/// The `--rejects` CSV (every skipped row with file, sheet, row, reason, message and the
-/// original cells) and how many rows it holds.
+/// The `--rejects` CSV (see `report::rejects`), the skipped rows' cells read again from
+/// the files, and how many rows it holds.
 fn rejects_csv(opts: &IngestOptions, model: &Model) -> Result<(Vec<u8>, usize)> {
-    let skipped = model.skipped_rows();
-    let origins: Vec<_> = skipped.iter().map(|(o, _, _)| *o).collect();
+    let origins = report::rejects::origins(model);
     let cells =
         ingest::original_cells(&model.tables, &origins, opts).map_err(|e| anyhow!("{e}"))?;
-    let width = cells.values().map(Vec::len).max().unwrap_or(0);
-    let mut header: Vec<String> = ["file", "sheet", "row", "reason", "message", "code"]
-        .map(String::from)
-        .to_vec();
-    header.extend((0..width).map(|i| format!("cell_{}", report::inspect::excel_column(i))));
-    let rows = skipped.iter().map(|(o, r, issue)| {
-        let t = &model.tables[o.table as usize];
-        let mut row = vec![
-            t.file.display().to_string(),
-            t.sheet.clone().unwrap_or_default(),
-            o.row.to_string(),
-            r.as_str().to_string(),
-            report::issue_text::message(issue, &model.tables, report::Lang::Zh),
-            issue.code().to_string(),
-        ];
-        row.extend(cells.get(o).cloned().unwrap_or_default());
-        row.resize(6 + width, String::new());
-        row
-    });
-    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut bytes = Vec::new();
-    report::csv::write_rows(&mut bytes, CsvOptions::default(), &header_refs, rows)
-        .context("--rejects")?;
-    Ok((bytes, skipped.len()))
+    let rows = report::rejects::write_csv(&mut bytes, model, &cells).context("--rejects")?;
+    Ok((bytes, rows))
 }
 
 fn report_rejects(target: &Target, rows: usize) {
@@ -1515,25 +1550,6 @@ fn report_rejects(target: &Target, rows: usize) {
             given.display()
         );
     }
-}
-
-/// SHA-256 of every input file read (each file once, in reading order).
-/// The hashes were taken while reading (ingest reads each file once for them).
-fn digests(model: &Model) -> Result<Vec<InputDigest>> {
-    let mut out: Vec<InputDigest> = Vec::new();
-    for t in &model.tables {
-        let path = t.file.display().to_string();
-        if out.iter().any(|d| d.path == path) {
-            continue;
-        }
-        let hash = model
-            .hashes
-            .get(&t.file)
-            .ok_or_else(|| anyhow!("no SHA-256 recorded for {path}"))?;
-        let sha256 = hash.iter().map(|b| format!("{b:02x}")).collect();
-        out.push(InputDigest { path, sha256 });
-    }
-    Ok(out)
 }
 
 /// `--history FILE`: record the audit. Its inputs are the tables' files and the files that
@@ -1567,7 +1583,7 @@ fn record_history(
         snapshot.settings.push_str(&format!(";encoding={e}"));
     }
     for k in &args.input.kinds {
-        snapshot.settings.push_str(&format!(";kind={k}"));
+        snapshot.settings.push_str(&format!(";kind={}", k.text));
     }
     let recorded = History::open(path)
         .and_then(|mut h| h.record(&snapshot))
@@ -1602,6 +1618,25 @@ fn parse_font_arg(s: &str) -> (std::path::PathBuf, u32) {
         }
         _ => (s.into(), 0),
     }
+}
+
+/// The width of what is printed on standard output: the terminal's, 100 columns when piped.
+fn stdout_width() -> u16 {
+    if std::io::stdout().is_terminal() {
+        terminal_width().unwrap_or(100)
+    } else {
+        100
+    }
+}
+
+/// The width the listings of `inspect`, `plan show` and `plans` are wrapped at: `--width`,
+/// else the terminal's; none when piped or redirected (a line per item, for grep).
+fn listing_width(given: Option<u16>) -> Option<u16> {
+    given.or_else(|| {
+        std::io::stdout()
+            .is_terminal()
+            .then(|| terminal_width().unwrap_or(100))
+    })
 }
 
 fn terminal_width() -> Option<u16> {

@@ -220,6 +220,30 @@ fn plan_show_of_the_built_in_plans() {
     snapshot("plan-show-shaanxi-2019", &["plan", "show", "shaanxi-2019"]);
 }
 
+/// The listings wrapped at `--width` (piped without it, as above, they are not): every line
+/// at most N display columns, continued four columns in (two past a `- ` item; `plans` under
+/// the title), broken after a space or a CJK punctuation mark where one keeps the line two
+/// thirds full, else between CJK characters, never inside a word, number, date or path.
+#[test]
+fn listings_wrap_at_the_given_width() {
+    snapshot("plans-width-80", &["plans", "--width", "80"]);
+    snapshot(
+        "plan-show-shaanxi-2019-width-100",
+        &["plan", "show", "shaanxi-2019", "--width", "100"],
+    );
+    snapshot(
+        "inspect-messy-ambiguous-width-80",
+        &[
+            "inspect",
+            "--quiet",
+            "--width",
+            "80",
+            "fixtures/messy/ambiguous-communities.csv",
+            "fixtures/messy/ambiguous.csv",
+        ],
+    );
+}
+
 #[test]
 fn plan_check_errors() {
     for name in ["misspelt-key", "missing-name", "two-errors", "syntax-error"] {
@@ -230,5 +254,23 @@ fn plan_check_errors() {
     snapshot(
         "plan-check-shanxi-2021-2023",
         &["plan", "check", "rules/shanxi-2021-2023.toml"],
+    );
+}
+
+/// The plans of tests/data that `audit` also refuses: bad-plan.toml misspells `measure` on
+/// line 15 (column 1, "did you mean `measure`?"); bad-values.toml names the category 枢纽性
+/// in the `in` list that starts at line 17, column 59 ("did you mean `枢纽型`?") and attaches
+/// street coverage by "reaches" (line 30, column 10). One "错误 error:" prefix per
+/// diagnostic. (The second message's "density counts records within each unit" is the
+/// loader's wording for every measure, though this target is a coverage one.)
+#[test]
+fn plan_check_locates_bad_keys_and_values() {
+    snapshot(
+        "plan-check-bad-plan",
+        &["plan", "check", "tests/data/bad-plan.toml"],
+    );
+    snapshot(
+        "plan-check-bad-values",
+        &["plan", "check", "tests/data/bad-values.toml"],
     );
 }

@@ -18,6 +18,7 @@ pub mod junit;
 mod layout;
 pub mod markdown;
 pub mod pdf;
+pub mod rejects;
 mod shared;
 pub mod table;
 pub mod trend;
@@ -74,6 +75,27 @@ pub struct InputDigest {
     pub path: String,
     /// SHA-256 of the file's bytes, lower-case hex.
     pub sha256: String,
+}
+
+impl InputDigest {
+    /// Every input file the tables of `model` were read from, once each in reading order,
+    /// with the SHA-256 ingest took while reading it.
+    pub fn of_model(model: &crate::model::Model) -> Result<Vec<InputDigest>, ReportError> {
+        let mut out: Vec<InputDigest> = Vec::new();
+        for t in &model.tables {
+            let path = t.file.display().to_string();
+            if out.iter().any(|d| d.path == path) {
+                continue;
+            }
+            let hash = model
+                .hashes
+                .get(&t.file)
+                .ok_or_else(|| ReportError::Other(format!("no SHA-256 recorded for {path}")))?;
+            let sha256 = hash.iter().map(|b| format!("{b:02x}")).collect();
+            out.push(InputDigest { path, sha256 });
+        }
+        Ok(out)
+    }
 }
 
 /// What the reports need besides the result: computed at the CLI edge (clock, file digests).

@@ -121,6 +121,123 @@ pub fn wrap(text: &str, width: Option<u16>, indent: usize) -> Vec<String> {
     out
 }
 
+/// Every line of `text` broken as [`wrap`] breaks it, each continuation indented under its
+/// line: two columns past a list item's `- `, four past the line's own indent otherwise (so a
+/// `  key: value` line's continuation stands apart from the next key). Used for the listings
+/// of `inspect`, `plan show` and `plans`.
+pub fn wrap_lines(text: &str, width: Option<u16>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let rest = line.trim_start_matches(' ');
+        let lead = line.len() - rest.len();
+        let hang = if rest.starts_with("- ") {
+            lead + 2
+        } else {
+            lead + 4
+        };
+        for l in wrap_line(line, width, hang) {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
+    if !text.ends_with('\n') && out.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+/// One line of a listing broken into lines of at most `width` display columns, continuations
+/// indented by `hang` spaces. It breaks where UAX #14 allows (never inside a word or number;
+/// never before a `·` separator), and among those prefers one after a space or a CJK
+/// punctuation mark (、，；：。）) or after the `/` of a place path when that keeps the line
+/// at least two thirds full, so that a place name like 临汾市 or a phrase is not cut between
+/// its characters without need; else one between two CJK characters; a break that would part
+/// a number or Latin word from the CJK character next to it (2023|年) only when no other fits.
+/// A word wider than the line stays whole.
+pub fn wrap_line(line: &str, width: Option<u16>, hang: usize) -> Vec<String> {
+    let Some(width) = width.map(usize::from) else {
+        return vec![line.to_string()];
+    };
+    // Break opportunities (byte offsets) and the display width of the text before each.
+    // Quality of a break: 2 after a space, CJK punctuation or the `/` between place names,
+    // 1 between CJK characters, 0 next to a digit or Latin letter without a space (so not
+    // inside a path like docs/units.toml either).
+    let mut breaks: Vec<(usize, usize, u8)> = Vec::new();
+    let mut w = 0usize;
+    let mut last = 0usize;
+    for (at, _) in unicode_linebreak::linebreaks(line) {
+        w += display_width(&line[last..at]);
+        last = at;
+        if at < line.len() && !line[at..].starts_with('·') {
+            let before = line[..at].chars().next_back().unwrap_or(' ');
+            let after = line[at..].chars().next().unwrap_or(' ');
+            let quality = if before.is_whitespace() || "、，；：。）".contains(before) {
+                2
+            } else if before.is_ascii_alphanumeric() || after.is_ascii_alphanumeric() {
+                0
+            } else if before == '/' {
+                2
+            } else {
+                1
+            };
+            breaks.push((at, w, quality));
+        }
+    }
+    let total = display_width(line);
+    // The width of line[from..to] without its trailing spaces, from the widths before each.
+    let span = |from: (usize, usize), to: (usize, usize)| {
+        let text = &line[from.0..to.0];
+        let trailing = display_width(&text[text.trim_end().len()..]);
+        (to.1 - from.1).saturating_sub(trailing)
+    };
+    let mut out = Vec::new();
+    let mut start = (0usize, 0usize);
+    let mut next = 0usize; // the first break after `start`
+    loop {
+        let indent = if out.is_empty() { 0 } else { hang };
+        let room = width.saturating_sub(indent);
+        if span(start, (line.len(), total)) <= room {
+            break;
+        }
+        // The last good break that fits and leaves the line two thirds full, else the last
+        // ordinary one, else the last that fits at all.
+        let mut best: [Option<usize>; 3] = [None; 3];
+        let mut k = next;
+        while let Some(&(at, w, quality)) = breaks.get(k) {
+            let used = span(start, (at, w));
+            if used > room {
+                break;
+            }
+            if quality < 2 || used * 3 >= room * 2 {
+                best[usize::from(quality)] = Some(k);
+            } else {
+                best[1] = Some(k);
+            }
+            k += 1;
+        }
+        // Nothing fits: the overlong word ends at the next break (or the line).
+        let Some(cut) = best[2]
+            .or(best[1])
+            .or(best[0])
+            .or((k < breaks.len()).then_some(k))
+        else {
+            break;
+        };
+        let (at, w, _) = breaks[cut];
+        let piece = line[start.0..at].trim_end();
+        out.push(format!("{}{piece}", " ".repeat(indent)));
+        start = (at, w);
+        next = cut + 1;
+    }
+    let indent = if out.is_empty() { 0 } else { hang };
+    out.push(format!(
+        "{}{}",
+        " ".repeat(indent),
+        line[start.0..].trim_end()
+    ));
+    out
+}
+
 fn push_wrapped(out: &mut String, text: &str, width: Option<u16>, indent: usize) {
     for line in text.lines() {
         for l in wrap(line, width, indent) {
@@ -725,4 +842,93 @@ pub fn render_checklist(result: &AuditResult, opts: &TableOptions) -> String {
     }
     let _ = writeln!(out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{display_width, wrap_line, wrap_lines};
+
+    #[test]
+    fn wrap_lines_hangs_continuations_and_keeps_words_and_numbers_whole() {
+        let text = "  原文：到2023年，实现城市社区平均拥有不少于10个社区社会组织，农村社区平均拥有不少于5个\n\
+                    [urban-density] density level error due 2023-12-31 reporting 1234567890\n\
+                    \n    - 第7745行：统一社会信用代码 \"52140581854260615B\" 无效\n";
+        let out = wrap_lines(text, Some(40));
+        for l in out.lines() {
+            assert!(display_width(l) <= 40, "{l:?} in\n{out}");
+        }
+        let lines: Vec<&str> = out.lines().collect();
+        // A `key：value` line continues four columns in, a `- ` item two past its dash.
+        assert!(lines[0].starts_with("  原文："), "{out}");
+        assert!(
+            lines[1].starts_with("      ") && !lines[1].starts_with("       "),
+            "{out}"
+        );
+        // Words, dates and numbers are never cut.
+        for whole in [
+            "2023-12-31",
+            "1234567890",
+            "[urban-density]",
+            "\"52140581854260615B\"",
+        ] {
+            assert!(out.lines().any(|l| l.contains(whole)), "{whole}: {out}");
+        }
+        let item = lines
+            .iter()
+            .position(|l| l.starts_with("    - "))
+            .unwrap_or(0);
+        assert!(item > 0 && lines[item + 1].starts_with("      \""), "{out}");
+        // The blank line stays, as does the text once the spaces are taken out.
+        assert!(lines.contains(&""), "{out}");
+        let squeeze = |t: &str| t.split_whitespace().collect::<String>();
+        assert_eq!(squeeze(&out), squeeze(text));
+        assert!(out.ends_with('\n'));
+        // Without a width nothing changes.
+        assert_eq!(wrap_lines(text, None), text);
+    }
+
+    #[test]
+    fn wrap_line_prefers_a_break_after_punctuation_and_never_before_a_dot_separator() {
+        let line = "报送单位 reporting units: 太原市、大同市、阳泉市、长治市、晋城市、朔州市、晋中市、运城市、忻州市、临汾市、吕梁市";
+        let lines = wrap_line(line, Some(100), 4);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].ends_with('、') && lines[1] == "    临汾市、吕梁市",
+            "{lines:?}"
+        );
+        // A place path parts after its `/`, a file path not at all.
+        let line = "    无独立区划代码，街道分属西安市、咸阳市的区县：用 --units 提供街道名单（示例 docs/units-xixian-example.toml）；未提供时记为未配置（无数据）。";
+        let lines = wrap_line(line, Some(100), 8);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("docs/units-xixian-example.toml")),
+            "{lines:?}"
+        );
+        let line = "    - fixtures/messy/ambiguous.csv 第3行 [社区]：P204 社区“白文”在山西省/吕梁市/临县/白文镇不唯一：可能是“白文居委会”";
+        let lines = wrap_line(line, Some(80), 6);
+        assert!(
+            lines[0].ends_with("吕梁市/") && lines[1].starts_with("      临县/"),
+            "{lines:?}"
+        );
+        let line = "[training-county] 县级能力培训 / County capacity training · 二（二）1 · yearly_count · county level · error · due 2023-12-31";
+        for l in wrap_line(line, Some(100), 4) {
+            assert!(!l.trim_start().starts_with('·'), "{l:?}");
+            assert!(display_width(&l) <= 100, "{l:?}");
+        }
+    }
+
+    #[test]
+    fn wrap_line_takes_tabs_overlong_words_and_long_lines() {
+        // A tab (no display width) before a break, a word longer than the line.
+        let long = "x".repeat(60);
+        let line = format!("a\tb {long} c d");
+        let lines = wrap_line(&line, Some(40), 2);
+        assert!(lines.iter().any(|l| l.trim() == long), "{lines:?}");
+        // A listing line of 200 000 characters is broken in one pass.
+        let line = "A=组织名称  ".repeat(20_000);
+        let lines = wrap_line(&line, Some(100), 4);
+        assert!(lines.len() > 2_000, "{}", lines.len());
+        assert!(lines.iter().all(|l| display_width(l) <= 100));
+    }
 }
