@@ -261,8 +261,8 @@ fn plan_check_errors() {
 /// line 15 (column 1, "did you mean `measure`?"); bad-values.toml names the category 枢纽性
 /// in the `in` list that starts at line 17, column 59 ("did you mean `枢纽型`?") and attaches
 /// street coverage by "reaches" (line 30, column 10). One "错误 error:" prefix per
-/// diagnostic. (The second message's "density counts records within each unit" is the
-/// loader's wording for every measure, though this target is a coverage one.)
+/// diagnostic. The second message gives the coverage reason ("reaches" needs community
+/// units), not density's.
 #[test]
 fn plan_check_locates_bad_keys_and_values() {
     snapshot(

@@ -715,10 +715,16 @@ impl Validator<'_> {
                 _ => true,
             };
             if !ok {
+                // The reason of the measure at hand, not of every measure.
+                let why = match measure_name {
+                    "density" => "density counts records within each unit",
+                    "coverage" => "\"reaches\" needs community units",
+                    _ => "\"reaches\" is only for coverage",
+                };
                 self.err(
                     span.clone(),
                     format!(
-                        "attach \"{}\" is impossible here: density counts records within each unit; \"reaches\" needs community units",
+                        "attach \"{}\" is impossible here: {why}",
                         match a {
                             Attach::Within => "within",
                             Attach::At => "at",
