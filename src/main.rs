@@ -186,6 +186,24 @@ fn check_audit_outputs(args: &AuditArgs, trend: bool) -> Result<Outputs> {
     })
 }
 
+/// [`write_outputs`] with the `--rejects` CSV (when asked for) among the files, then say
+/// how many rows it lists.
+fn write_with_rejects<'t>(
+    mut files: Vec<(&'t Target, Vec<u8>)>,
+    rejects: Option<&'t Target>,
+    opts: &IngestOptions,
+    model: &Model,
+) -> Result<()> {
+    let Some(target) = rejects else {
+        return write_outputs(&files);
+    };
+    let (bytes, n) = rejects_csv(opts, model)?;
+    files.push((target, bytes));
+    write_outputs(&files)?;
+    report_rejects(target, n);
+    Ok(())
+}
+
 /// Write the rendered outputs all or none (see `output::write_files`) and say so.
 fn write_outputs(files: &[(&Target, Vec<u8>)]) -> Result<()> {
     progress::finish();
@@ -496,16 +514,8 @@ fn issues_cmd(args: IssuesArgs) -> Result<ExitCode> {
         let bytes = issue_list_file(&list, &model, &unread, lang, csv_opts, xlsx)?;
         files.push((target, bytes));
     }
-    let mut rejected = None;
-    if let Some(target) = targets.last().filter(|_| args.input.rejects.is_some()) {
-        let (bytes, n) = rejects_csv(&opts, &model)?;
-        files.push((target, bytes));
-        rejected = Some((target, n));
-    }
-    write_outputs(&files)?;
-    if let Some((target, n)) = rejected {
-        report_rejects(target, n);
-    }
+    let rejects = targets.last().filter(|_| args.input.rejects.is_some());
+    write_with_rejects(files, rejects, &opts, &model)?;
     if args.output.is_none() && args.format == IssuesFormat::Csv {
         let mut buf = Vec::new();
         report::issue_list::write_csv(&mut buf, &list, &model, &unread, lang, csv_opts)?;
@@ -920,16 +930,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
             }
         }
         files.extend(issues_file);
-        let mut rejected = None;
-        if let Some(target) = &outputs.rejects {
-            let (bytes, n) = rejects_csv(&opts, &model)?;
-            files.push((target, bytes));
-            rejected = Some((target, n));
-        }
-        write_outputs(&files)?;
-        if let Some((target, n)) = rejected {
-            report_rejects(target, n);
-        }
+        write_with_rejects(files, outputs.rejects.as_ref(), &opts, &model)?;
         // Still show the summary on the terminal.
         match to_stdout {
             Some(bytes) => output::print(&bytes)?,
