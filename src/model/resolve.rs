@@ -77,8 +77,11 @@ pub struct Resolver<'a> {
     forms: &'a PlaceForms,
     province: RegionId,
     province_name: &'a str,
-    /// Hash of the five cells → the spelling with that hash.
-    memo: HashMap<u64, Memo, RandomState>,
+    /// Hash of the five cells → the spelling with that hash (its index in `memos`: the
+    /// table moves small entries when it grows, not the remembered outcomes).
+    memo: HashMap<u64, u32, RandomState>,
+    /// The spellings remembered, in the order first seen.
+    memos: Vec<Memo>,
     /// Spellings whose hash another spelling in `memo` has.
     collisions: Vec<(u64, Memo)>,
     /// Hashes the five cells (randomly keyed, like a `HashMap`'s).
@@ -109,6 +112,7 @@ impl<'a> Resolver<'a> {
             province,
             province_name,
             memo: HashMap::default(),
+            memos: Vec::new(),
             collisions: Vec::new(),
             hasher: RandomState::default(),
             remembered: 0,
@@ -122,7 +126,7 @@ impl<'a> Resolver<'a> {
     pub fn resolve(&mut self, p: &Place) -> Cow<'_, Resolved> {
         let key = self.hasher.hash_one(cells(p));
         let known = match self.memo.get(&key) {
-            Some(m) if m.is(p) => Some(None),
+            Some(&i) if self.memos.get(i as usize).is_some_and(|m| m.is(p)) => Some(None),
             Some(_) => self
                 .collisions
                 .iter()
@@ -143,7 +147,9 @@ impl<'a> Resolver<'a> {
                 };
                 match self.memo.entry(key) {
                     Entry::Vacant(slot) => {
-                        slot.insert(memo);
+                        // MEMO_LIMIT < u32::MAX: the index fits.
+                        slot.insert(self.memos.len() as u32);
+                        self.memos.push(memo);
                         self.remembered += 1;
                         None
                     }
@@ -157,7 +163,10 @@ impl<'a> Resolver<'a> {
             }
         };
         let found = match at {
-            None => self.memo.get(&key),
+            None => self
+                .memo
+                .get(&key)
+                .and_then(|&i| self.memos.get(i as usize)),
             Some(i) => self.collisions.get(i).map(|(_, m)| m),
         };
         match found {
