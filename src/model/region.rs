@@ -94,6 +94,10 @@ pub struct Region {
 #[derive(Debug, Clone, Default)]
 pub struct RegionIndex {
     regions: Vec<Region>,
+    /// Each region's parent and level, beside `regions`: the walks up the tree that every
+    /// row takes (its city and county, whether it lies within the scope) read 8 bytes a
+    /// region here instead of a whole [`Region`] (a national list has 650,000 of them).
+    up: Vec<(Option<RegionId>, Level)>,
     /// parent → (child name → child); nested so that lookups borrow the name.
     by_name: HashMap<Option<RegionId>, HashMap<Box<str>, RegionId, Fold>, Fold>,
     /// (street, name without committee suffix) → communities with that short name.
@@ -158,6 +162,7 @@ impl RegionIndex {
             pilot: false,
             children: Vec::new(),
         });
+        self.up.push((parent, level));
         self.by_name
             .entry(parent)
             .or_default()
@@ -197,14 +202,14 @@ impl RegionIndex {
     pub fn ancestor_at(&self, id: RegionId, level: Level) -> Option<RegionId> {
         let mut cur = Some(id);
         while let Some(c) = cur {
-            let r = self.get(c);
-            if r.level == level {
+            let &(parent, l) = self.up.get(c as usize)?;
+            if l == level {
                 return Some(c);
             }
-            if r.level < level {
+            if l < level {
                 return None;
             }
-            cur = r.parent;
+            cur = parent;
         }
         None
     }
@@ -216,7 +221,7 @@ impl RegionIndex {
             if c == ancestor {
                 return true;
             }
-            cur = self.get(c).parent;
+            cur = self.up.get(c as usize).and_then(|u| u.0);
         }
         false
     }

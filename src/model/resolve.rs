@@ -10,7 +10,6 @@ use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;
 
@@ -42,31 +41,6 @@ pub type Resolved = Result<(RegionId, Route), Miss>;
 /// still resolved, just not remembered, so memory stays bounded whatever the input.
 const MEMO_LIMIT: usize = 1 << 20;
 
-/// Spellings remembered beside another of the same 64-bit hash (randomly keyed, so this
-/// is all but never used; bounded all the same).
-const COLLISIONS_LIMIT: usize = 1 << 10;
-
-/// One remembered spelling: the place as written (its cells are shared with the rows that
-/// wrote them, so remembering costs no copy of the text) and its outcome.
-struct Memo {
-    place: Place,
-    resolved: Resolved,
-}
-
-impl Memo {
-    /// Whether `p` is this spelling: the same cells (most often the very same shared
-    /// text, compared by address before by content).
-    fn is(&self, p: &Place) -> bool {
-        let same = |a: &Text, b: &Text| std::sync::Arc::ptr_eq(a, b) || **a == **b;
-        let m = &self.place;
-        same(&m.community, &p.community)
-            && same(&m.street, &p.street)
-            && same(&m.county, &p.county)
-            && same(&m.city, &p.city)
-            && same(&m.province, &p.province)
-    }
-}
-
 fn cells(p: &Place) -> [&str; 5] {
     [&p.province, &p.city, &p.county, &p.street, &p.community]
 }
@@ -77,17 +51,14 @@ pub struct Resolver<'a> {
     forms: &'a PlaceForms,
     province: RegionId,
     province_name: &'a str,
-    /// Hash of the five cells → the spelling with that hash (its index in `memos`: the
-    /// table moves small entries when it grows, not the remembered outcomes).
-    memo: HashMap<u64, u32, RandomState>,
-    /// The spellings remembered, in the order first seen.
-    memos: Vec<Memo>,
-    /// Spellings whose hash another spelling in `memo` has.
-    collisions: Vec<(u64, Memo)>,
-    /// Hashes the five cells (randomly keyed, like a `HashMap`'s).
-    hasher: RandomState,
-    /// Spellings in `memo`.
-    remembered: usize,
+    /// 128-bit hash of the five cells ([`super::dedup::key`], as the duplicate check keys
+    /// its records: two spellings share one with a probability below 10⁻²⁵ at a million
+    /// spellings) → the outcome's index in `memos`. Keyed by the hash alone, a repeated
+    /// spelling is found without reading the remembered text again.
+    memo: HashMap<u128, u32, RandomState>,
+    /// The outcomes remembered, in the order first seen (the table moves small entries
+    /// when it grows, not the outcomes).
+    memos: Vec<Resolved>,
     /// (parent, column) → name → the unmatched miss with its suggestion.
     misses: RefCell<Misses>,
     /// Names in `misses`.
@@ -113,9 +84,6 @@ impl<'a> Resolver<'a> {
             province_name,
             memo: HashMap::default(),
             memos: Vec::new(),
-            collisions: Vec::new(),
-            hasher: RandomState::default(),
-            remembered: 0,
             misses: RefCell::new(HashMap::new()),
             misses_remembered: Cell::new(0),
         }
@@ -124,53 +92,23 @@ impl<'a> Resolver<'a> {
     /// [`Resolver::place`], remembered per distinct spelling: the same cells give the same
     /// outcome (the lookup depends on nothing else), computed once.
     pub fn resolve(&mut self, p: &Place) -> Cow<'_, Resolved> {
-        let key = self.hasher.hash_one(cells(p));
-        let known = match self.memo.get(&key) {
-            Some(&i) if self.memos.get(i as usize).is_some_and(|m| m.is(p)) => Some(None),
-            Some(_) => self
-                .collisions
-                .iter()
-                .position(|(k, m)| *k == key && m.is(p))
-                .map(Some),
-            None => None,
-        };
-        let at = match known {
-            Some(at) => at,
-            None => {
+        let key = super::dedup::key(cells(p));
+        let at = match self.memo.entry(key) {
+            Entry::Occupied(slot) => *slot.get(),
+            Entry::Vacant(_) if self.memos.len() >= MEMO_LIMIT => {
+                return Cow::Owned(self.place(p));
+            }
+            Entry::Vacant(slot) => {
+                // MEMO_LIMIT < u32::MAX: the index fits.
+                let at = self.memos.len() as u32;
+                slot.insert(at);
                 let resolved = self.place(p);
-                if self.remembered >= MEMO_LIMIT {
-                    return Cow::Owned(resolved);
-                }
-                let memo = Memo {
-                    place: p.clone(),
-                    resolved,
-                };
-                match self.memo.entry(key) {
-                    Entry::Vacant(slot) => {
-                        // MEMO_LIMIT < u32::MAX: the index fits.
-                        slot.insert(self.memos.len() as u32);
-                        self.memos.push(memo);
-                        self.remembered += 1;
-                        None
-                    }
-                    Entry::Occupied(_) if self.collisions.len() < COLLISIONS_LIMIT => {
-                        self.collisions.push((key, memo));
-                        self.remembered += 1;
-                        Some(self.collisions.len() - 1)
-                    }
-                    Entry::Occupied(_) => return Cow::Owned(memo.resolved),
-                }
+                self.memos.push(resolved);
+                at
             }
         };
-        let found = match at {
-            None => self
-                .memo
-                .get(&key)
-                .and_then(|&i| self.memos.get(i as usize)),
-            Some(i) => self.collisions.get(i).map(|(_, m)| m),
-        };
-        match found {
-            Some(m) => Cow::Borrowed(&m.resolved),
+        match self.memos.get(at as usize) {
+            Some(r) => Cow::Borrowed(r),
             None => Cow::Owned(self.place(p)),
         }
     }
