@@ -9,6 +9,7 @@
 //! Every data row below a header is either turned into a typed row or skipped with a
 //! [`SkipReason`]; [`TableInfo`] keeps the counts so that `read = used + skipped` holds.
 
+pub mod chunks;
 pub mod date;
 mod error;
 pub mod header;
@@ -28,6 +29,7 @@ use serde::Serialize;
 
 pub use crate::issue::DataIssue;
 use crate::issue::Text;
+pub use chunks::Chunks;
 pub use error::{IngestError, Limit};
 pub use inputs::{read_inputs_all, ReadOutcome};
 pub use schema::{FieldSpec, TableKind};
@@ -690,8 +692,9 @@ pub struct Dataset {
     pub tables: Vec<TableInfo>,
     /// Community rows.
     pub communities: Vec<CommunityRow>,
-    /// Organization rows.
-    pub organizations: Vec<OrganizationRow>,
+    /// Organization rows (kept as the blocks they were parsed in: the model frees each
+    /// block once it has taken its rows).
+    pub organizations: Chunks<OrganizationRow>,
     /// Incubator rows.
     pub incubators: Vec<IncubatorRow>,
     /// Project rows.
@@ -715,7 +718,8 @@ impl Dataset {
     pub fn reserve(&mut self, kind: TableKind, rows: usize) {
         match kind {
             TableKind::Communities => self.communities.reserve(rows),
-            TableKind::Organizations => self.organizations.reserve(rows),
+            // Blocks: parsed blocks are added as they are, with no room to reserve.
+            TableKind::Organizations => {}
             TableKind::Incubators => self.incubators.reserve(rows),
             TableKind::Projects => self.projects.reserve(rows),
             TableKind::Events => self.events.reserve(rows),

@@ -823,7 +823,7 @@ fn parse_block(
             *info.skipped.entry(reason).or_insert(0) += n;
         }
         ds.communities.extend(part.communities);
-        ds.organizations.extend(part.organizations);
+        ds.organizations.append_chunks(part.organizations);
         ds.incubators.extend(part.incubators);
         ds.projects.extend(part.projects);
         ds.events.extend(part.events);

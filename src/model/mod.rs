@@ -587,17 +587,19 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     let mut resolvers: Vec<Resolver> = (0..threads)
         .map(|_| Resolver::new(&regions, &forms, province, &opts.province))
         .collect();
-    let mut rows = organizations.into_iter();
-    loop {
-        let chunk: Vec<crate::ingest::OrganizationRow> =
-            rows.by_ref().take(PARALLEL_RECORDS).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        let places: Vec<&crate::ingest::Place> = chunk.iter().map(|r| &r.place).collect();
-        let resolved = locate::resolve_all(&mut resolvers, &places);
+    for block in organizations.into_chunks() {
+        // A parsed block (a batch of a CSV, a part of a sheet), freed once its rows are
+        // taken.
+        let places: Vec<&crate::ingest::Place> = block.iter().map(|r| &r.place).collect();
+        // A small block (a county's own file) is not worth waking the other threads.
+        let n = if places.len() < PARALLEL_MIN {
+            1
+        } else {
+            threads
+        };
+        let resolved = locate::resolve_all(&mut resolvers[..n], &places);
         drop(places);
-        for (row, resolved) in chunk.into_iter().zip(resolved) {
+        for (row, resolved) in block.into_iter().zip(resolved) {
             admit_organization(
                 &mut admit,
                 &mut dups,
@@ -721,9 +723,13 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     Ok(model)
 }
 
-/// Organizations of a table below this many are resolved on one thread; larger tables are
-/// resolved this many rows at a time on every core.
+/// Organizations below this many are resolved on one thread; more, a parsed block at a
+/// time on every core.
 const PARALLEL_RECORDS: usize = 1 << 16;
+
+/// A block of fewer organizations than this is resolved on one thread even when there are
+/// many in all (many small files).
+const PARALLEL_MIN: usize = 1 << 12;
 
 /// Step 2 of [`build`] for one organization row whose place is already resolved: the same
 /// name and place, or the same credit code, is the same organization.

@@ -114,7 +114,7 @@ fn dataset(orgs: Vec<OrganizationRow>) -> Dataset {
             table(TableKind::Organizations, n),
         ],
         communities: communities(),
-        organizations: orgs,
+        organizations: orgs.into(),
         ..Dataset::default()
     }
 }
@@ -457,7 +457,7 @@ fn forms_dataset(orgs: Vec<OrganizationRow>) -> Dataset {
             table(TableKind::Organizations, n),
         ],
         communities: rows,
-        organizations: orgs,
+        organizations: orgs.into(),
         ..Dataset::default()
     }
 }
@@ -679,9 +679,10 @@ fn places_resolved_on_several_threads_give_the_one_thread_model() {
             ..place("西安市", "雁塔区", "小寨路街道", "某社区")
         },
     ];
-    // 2 × PARALLEL_RECORDS + 17 rows: three chunks, the last one short; each spelling
-    // written by rows far apart (so by both threads' chunks); every 5th name repeats
-    // an earlier row's name and place (a duplicate).
+    // 2 × PARALLEL_RECORDS + 17 rows; each spelling written by rows far apart (so by both
+    // threads' shards); every 5th name repeats an earlier row's name and place (a
+    // duplicate). Read as one block, or as the blocks of a reading: one large, one below
+    // PARALLEL_MIN (resolved on one thread) and the rest.
     let n = 2 * PARALLEL_RECORDS + 17;
     let orgs: Vec<OrganizationRow> = (0..n)
         .map(|i| {
@@ -690,20 +691,35 @@ fn places_resolved_on_several_threads_give_the_one_thread_model() {
             org(i as u32 + 2, &format!("组织{first}"), p)
         })
         .collect();
-    let model = |threads: usize, scope: &[&str]| {
+    let model = |threads: usize, scope: &[&str], blocks: bool| {
         let o = BuildOptions {
             threads,
             scope: scope.iter().map(|s| s.to_string()).collect(),
             ..opts()
         };
-        let m = built(orgs.clone(), &o);
+        let mut ds = dataset(orgs.clone());
+        if blocks {
+            let mut rows: Vec<OrganizationRow> = orgs.clone();
+            let rest = rows.split_off(PARALLEL_RECORDS + 100);
+            let mut chunks = crate::ingest::Chunks::from(rows);
+            let mut rest = rest;
+            let tail = rest.split_off(PARALLEL_MIN - 1);
+            chunks.append(rest);
+            chunks.append(tail);
+            assert_eq!(chunks.len(), n);
+            ds.organizations = chunks;
+        }
+        let m = match build(ds, &o) {
+            Ok(m) => m,
+            Err(e) => panic!("{e}"),
+        };
         format!(
             "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
             m.organizations, m.issues, m.tables, m.routes, m.reach
         )
     };
     for scope in [&[][..], &["太原市"][..]] {
-        let one = model(1, scope);
+        let one = model(1, scope, false);
         for kind in [
             "DuplicateRecord",
             "OtherProvince",
@@ -713,8 +729,13 @@ fn places_resolved_on_several_threads_give_the_one_thread_model() {
             assert!(one.contains(kind), "no {kind} in the fixture");
         }
         for threads in [2, 3] {
-            let many = model(threads, scope);
-            assert!(one == many, "{threads} threads, scope {scope:?} differ");
+            for blocks in [false, true] {
+                let many = model(threads, scope, blocks);
+                assert!(
+                    one == many,
+                    "{threads} threads, scope {scope:?}, blocks {blocks}: differ"
+                );
+            }
         }
     }
 }
