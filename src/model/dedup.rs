@@ -65,11 +65,21 @@ pub fn key(parts: impl Hash) -> Key {
     (u128::from(ha.finish()) << 64) | u128::from(hb.finish())
 }
 
+/// The code hash of a record without a credit code (a code's own hash is never this).
+const NO_CODE: u64 = 0;
+
+/// The 64-bit hash of a credit code's key, never [`NO_CODE`].
+fn code_hash(code: Key) -> u64 {
+    (code as u64).max(1)
+}
+
 /// Duplicate detection for one table kind.
 #[derive(Debug, Default)]
 pub struct Dedup {
-    /// Normalized key → first occurrence and its credit code's key.
-    by_key: HashMap<Key, (Origin, Option<Key>)>,
+    /// Normalized key → first occurrence and its credit code's 64-bit hash ([`NO_CODE`]
+    /// when it has none): only compared when two records share name and place, where a
+    /// false match has odds of 2⁻⁶⁴; 32 bytes an entry instead of 64 for millions of rows.
+    by_key: HashMap<Key, (Origin, u64)>,
     /// Credit code's key → first occurrence.
     by_code: HashMap<Key, Origin>,
     /// Located records per table.
@@ -104,9 +114,14 @@ impl Dedup {
         } else {
             match self.by_key.get(&key) {
                 // Both rows carry a credit code and the codes differ: two records.
-                Some((_, Some(first_code))) if code.is_some_and(|c| c != *first_code) => None,
-                Some((o, _)) => Some(First {
-                    origin: *o,
+                Some(&(_, first_code))
+                    if first_code != NO_CODE
+                        && code.is_some_and(|c| code_hash(c) != first_code) =>
+                {
+                    None
+                }
+                Some(&(o, _)) => Some(First {
+                    origin: o,
                     by_code: false,
                 }),
                 None => None,
@@ -125,7 +140,9 @@ impl Dedup {
                 if let Some(c) = code {
                     self.by_code.insert(c, origin);
                 }
-                self.by_key.entry(key).or_insert((origin, code));
+                self.by_key
+                    .entry(key)
+                    .or_insert((origin, code.map_or(NO_CODE, code_hash)));
             }
         }
         first

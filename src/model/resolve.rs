@@ -37,12 +37,19 @@ pub struct Miss {
 /// The outcome of resolving one place.
 pub type Resolved = Result<(RegionId, Route), Miss>;
 
-/// Distinct spellings remembered at most (about 100 bytes each); beyond that, places are
+/// Distinct spellings remembered at most (about 40 bytes each, more for a miss); beyond that, places are
 /// still resolved, just not remembered, so memory stays bounded whatever the input.
 const MEMO_LIMIT: usize = 1 << 20;
 
 fn cells(p: &Place) -> [&str; 5] {
     [&p.province, &p.city, &p.county, &p.street, &p.community]
+}
+
+/// A remembered outcome: the region and route, or the index of the miss.
+#[derive(Clone, Copy)]
+enum Slot {
+    Found(RegionId, Route),
+    Missed(u32),
 }
 
 /// Looks places up in a region index.
@@ -57,8 +64,11 @@ pub struct Resolver<'a> {
     /// spelling is found without reading the remembered text again.
     memo: HashMap<u128, u32, RandomState>,
     /// The outcomes remembered, in the order first seen (the table moves small entries
-    /// when it grows, not the outcomes).
-    memos: Vec<Resolved>,
+    /// when it grows, not the outcomes): a region in 8 bytes, a miss as its index in
+    /// `missed` (most spellings resolve; a miss carries its message's values).
+    memos: Vec<Slot>,
+    /// The misses remembered.
+    missed: Vec<Resolved>,
     /// (parent, column) → name → the unmatched miss with its suggestion.
     misses: RefCell<Misses>,
     /// Names in `misses`.
@@ -84,6 +94,7 @@ impl<'a> Resolver<'a> {
             province_name,
             memo: HashMap::default(),
             memos: Vec::new(),
+            missed: Vec::new(),
             misses: RefCell::new(HashMap::new()),
             misses_remembered: Cell::new(0),
         }
@@ -93,22 +104,29 @@ impl<'a> Resolver<'a> {
     /// outcome (the lookup depends on nothing else), computed once.
     pub fn resolve(&mut self, p: &Place) -> Cow<'_, Resolved> {
         let key = super::dedup::key(cells(p));
-        let at = match self.memo.entry(key) {
-            Entry::Occupied(slot) => *slot.get(),
-            Entry::Vacant(_) if self.memos.len() >= MEMO_LIMIT => {
-                return Cow::Owned(self.place(p));
-            }
-            Entry::Vacant(slot) => {
-                // MEMO_LIMIT < u32::MAX: the index fits.
-                let at = self.memos.len() as u32;
-                slot.insert(at);
-                let resolved = self.place(p);
-                self.memos.push(resolved);
-                at
+        let slot = match self.memo.entry(key) {
+            Entry::Occupied(at) => self.memos.get(*at.get() as usize).copied(),
+            Entry::Vacant(_) if self.memos.len() >= MEMO_LIMIT => None,
+            Entry::Vacant(at) => {
+                // MEMO_LIMIT < u32::MAX: the indices fit.
+                at.insert(self.memos.len() as u32);
+                let slot = match self.place(p) {
+                    Ok((id, route)) => Slot::Found(id, route),
+                    miss => {
+                        self.missed.push(miss);
+                        Slot::Missed((self.missed.len() - 1) as u32)
+                    }
+                };
+                self.memos.push(slot);
+                Some(slot)
             }
         };
-        match self.memos.get(at as usize) {
-            Some(r) => Cow::Borrowed(r),
+        match slot {
+            Some(Slot::Found(id, route)) => Cow::Owned(Ok((id, route))),
+            Some(Slot::Missed(i)) => match self.missed.get(i as usize) {
+                Some(m) => Cow::Borrowed(m),
+                None => Cow::Owned(self.place(p)),
+            },
             None => Cow::Owned(self.place(p)),
         }
     }
