@@ -2,6 +2,7 @@
 
 mod cli;
 mod diff_cmd;
+mod memory;
 mod progress;
 
 // mimalloc: a run allocates and frees millions of small strings (cells, names); the system
@@ -617,6 +618,7 @@ fn audit_snapshot(
     let opts = ingest_options(input)?;
     progress::phase("start");
     let ds = read(input, &opts)?;
+    memory::release_freed();
     progress::phase("read");
     progress::evaluating();
     if ds.communities.is_empty() {

@@ -1,0 +1,17 @@
+//! Memory handed back to the system between the phases of a run.
+//!
+//! Reading a national ledger frees, at its end, as much as it keeps: the file's bytes and
+//! every parsed batch's cells (national-28: 1.17 GB resident, 0.74 GB of it live). The
+//! allocator (mimalloc) keeps freed memory for a while before returning it, and building
+//! the model then grows on top of it. Collecting once after reading lowers the peak of the
+//! whole run (national-28: 1.31 → 1.21 GB) for a few milliseconds.
+
+/// Return the memory freed so far to the system (mimalloc's `mi_collect(true)`).
+pub fn release_freed() {
+    // SAFETY: `mi_collect` takes no pointers and may be called from any thread at any
+    // time; it only returns free pages of mimalloc's own heaps to the system.
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_collect(true);
+    }
+}
