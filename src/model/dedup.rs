@@ -18,6 +18,7 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use foldhash::fast::RandomState;
 use foldhash::HashMap;
 use foldhash::HashMapExt;
+use std::collections::hash_map::Entry;
 use std::sync::OnceLock;
 
 use crate::ingest::Origin;
@@ -102,47 +103,51 @@ impl Dedup {
         self.check_key(origin, self::key(key.as_str()), code)
     }
 
-    /// [`Dedup::check`] with the key already hashed ([`key`]).
+    /// [`Dedup::check`] with the key already hashed ([`key`]). Each map is probed once (a
+    /// national table's keys are millions of random places in memory).
     pub fn check_key(&mut self, origin: Origin, key: Key, code: Option<&str>) -> Option<First> {
         *self.located.entry(origin.table).or_insert(0) += 1;
         let code = code.filter(|c| !c.is_empty()).map(self::key);
-        let first = if let Some(&o) = code.and_then(|c| self.by_code.get(&c)) {
-            Some(First {
-                origin: o,
+        let by_code = code.map(|c| self.by_code.entry(c));
+        let first = match by_code {
+            Some(Entry::Occupied(o)) => Some(First {
+                origin: *o.get(),
                 by_code: true,
-            })
-        } else {
-            match self.by_key.get(&key) {
-                // Both rows carry a credit code and the codes differ: two records.
-                Some(&(_, first_code))
-                    if first_code != NO_CODE
-                        && code.is_some_and(|c| code_hash(c) != first_code) =>
-                {
-                    None
+            }),
+            by_code => {
+                let first = match self.by_key.entry(key) {
+                    Entry::Occupied(e) => {
+                        let &(o, first_code) = e.get();
+                        // Both rows carry a credit code and the codes differ: two records.
+                        if first_code != NO_CODE && code.is_some_and(|c| code_hash(c) != first_code)
+                        {
+                            None
+                        } else {
+                            Some(First {
+                                origin: o,
+                                by_code: false,
+                            })
+                        }
+                    }
+                    Entry::Vacant(e) => {
+                        e.insert((origin, code.map_or(NO_CODE, code_hash)));
+                        None
+                    }
+                };
+                if first.is_none() {
+                    if let Some(Entry::Vacant(e)) = by_code {
+                        e.insert(origin);
+                    }
                 }
-                Some(&(o, _)) => Some(First {
-                    origin: o,
-                    by_code: false,
-                }),
-                None => None,
+                first
             }
         };
-        match first {
-            Some(f) => {
-                if f.origin.table != origin.table {
-                    *self
-                        .overlap
-                        .entry((f.origin.table, origin.table))
-                        .or_insert(0) += 1;
-                }
-            }
-            None => {
-                if let Some(c) = code {
-                    self.by_code.insert(c, origin);
-                }
-                self.by_key
-                    .entry(key)
-                    .or_insert((origin, code.map_or(NO_CODE, code_hash)));
+        if let Some(f) = first {
+            if f.origin.table != origin.table {
+                *self
+                    .overlap
+                    .entry((f.origin.table, origin.table))
+                    .or_insert(0) += 1;
             }
         }
         first
