@@ -590,18 +590,22 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     let mut resolvers: Vec<Resolver> = (0..threads)
         .map(|_| Resolver::new(&regions, &forms, province, &opts.province))
         .collect();
-    for block in organizations.into_chunks() {
-        // A parsed block (a batch of a CSV, a part of a sheet), freed once its rows are
-        // taken.
+    // A parsed block (a batch of a CSV, a part of a sheet) is resolved, then admitted and
+    // freed. With more than one thread, the next block is resolved while this one is
+    // admitted (admitting is one thread's work, in reading order); at most one resolved
+    // block waits.
+    let resolve = |resolvers: &mut [Resolver], block: &[crate::ingest::OrganizationRow]| {
         let places: Vec<&crate::ingest::Place> = block.iter().map(|r| &r.place).collect();
         // A small block (a county's own file) is not worth waking the other threads.
         let n = if places.len() < PARALLEL_MIN {
             1
         } else {
-            threads
+            resolvers.len()
         };
-        let resolved = locate::resolve_all(&mut resolvers[..n], &places);
-        drop(places);
+        locate::resolve_all(&mut resolvers[..n], &places)
+    };
+    let mut take = |block: Vec<crate::ingest::OrganizationRow>,
+                    resolved: Vec<resolve::Resolved>| {
         for (row, resolved) in block.into_iter().zip(resolved) {
             admit_organization(
                 &mut admit,
@@ -611,6 +615,28 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 &resolved,
             );
         }
+    };
+    if threads == 1 {
+        for block in organizations.into_chunks() {
+            let resolved = resolve(&mut resolvers, &block);
+            take(block, resolved);
+        }
+    } else {
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let resolvers = &mut resolvers;
+            s.spawn(move || {
+                for block in organizations.into_chunks() {
+                    let resolved = resolve(resolvers, &block);
+                    if tx.send((block, resolved)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for (block, resolved) in rx {
+                take(block, resolved);
+            }
+        });
     }
     drop(resolvers);
 
