@@ -1,0 +1,820 @@
+//! HTML tables → grids: the ".xls" files that web information systems write with their
+//! "导出 Excel" button (and Excel's own "Save as Web Page").
+//!
+//! Every outermost `<table>` is one grid, named by its `<caption>`, else by the last
+//! heading (`<h1>`–`<h6>`) before it, else 表1, 表2 …. The page is read with html5ever's
+//! streaming tokenizer (entities decoded, unclosed `<td>`/`<tr>` closed as a browser
+//! closes them); no document tree is built. Cells are laid out as a browser lays them:
+//! `rowspan`/`colspan` cover the cells below and to the right, and the spanning cell
+//! becomes a merged region (its value in the top-left cell, as a workbook's merged cells
+//! are read). Cell text is whitespace-collapsed as a browser shows it; `<br>` becomes a
+//! space. A table nested inside a cell is read as that cell's text.
+
+use std::cell::RefCell;
+use std::path::Path;
+
+use encoding_rs::{DecoderResult, Encoding};
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+
+use super::source::{bad, detect_csv, number_text, validate_strict, Cell, FileGrids, Grid};
+use super::source::{GridRow, Limits, Merge};
+use super::{IngestError, PassReason, PassedOver, ProgressHook};
+
+/// The format name of an HTML table in `inspect` (followed by the encoding).
+pub const FORMAT: &str = "HTML 表格 / HTML table";
+
+/// The widest `colspan` and tallest `rowspan` a browser honours (HTML standard).
+const MAX_COLSPAN: u32 = 1000;
+const MAX_ROWSPAN: u32 = 65_534;
+
+/// Bytes decoded and tokenized at a time.
+const CHUNK: usize = 1 << 18;
+
+/// Bytes of the page searched for a `<meta charset>` declaration.
+const PRESCAN: usize = 16 << 10;
+
+/// How the text of a page is decoded, and its name for `inspect`.
+struct PageEncoding {
+    encoding: &'static Encoding,
+    /// Bytes of BOM to skip.
+    skip: usize,
+    /// "GB2312", "UTF-8", "GBK (声明为 UTF-8 / declared UTF-8)" …
+    label: String,
+}
+
+/// Read the tables of an HTML page. `forced` is `--encoding`.
+pub fn read_html(
+    path: &Path,
+    bytes: &[u8],
+    forced: Option<&'static Encoding>,
+    limits: &Limits,
+    progress: &ProgressHook,
+) -> Result<FileGrids, IngestError> {
+    let found = page_encoding(path, bytes, forced)?;
+    let format = format!("{FORMAT}, {}", found.label);
+    let body = bytes.get(found.skip..).unwrap_or(&[]);
+    let sink = Sink(RefCell::new(Builder::new(path, format, *limits, progress)));
+    let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
+    let queue = BufferQueue::default();
+    let mut decoder = found.encoding.new_decoder_without_bom_handling();
+    let mut text = String::with_capacity(CHUNK * 2);
+    let mut done = 0usize;
+    loop {
+        let end = done.saturating_add(CHUNK).min(body.len());
+        let last = end == body.len();
+        let chunk = body.get(done..end).unwrap_or(&[]);
+        text.clear();
+        let mut at = 0usize;
+        loop {
+            let rest = chunk.get(at..).unwrap_or(&[]);
+            let (result, read) =
+                decoder.decode_to_string_without_replacement(rest, &mut text, last);
+            at += read;
+            match result {
+                DecoderResult::InputEmpty => break,
+                DecoderResult::OutputFull => text.reserve(rest.len().saturating_mul(3) + 16),
+                DecoderResult::Malformed(b, extra) => {
+                    let offset =
+                        (found.skip + done + at).saturating_sub(b as usize + extra as usize);
+                    return Err(undecodable(path, bytes, offset, &found.label));
+                }
+            }
+        }
+        if !text.is_empty() {
+            queue.push_back(StrTendril::from_slice(&text));
+            let _ = tokenizer.feed(&queue);
+            if tokenizer.sink.0.borrow().error.is_some() {
+                break;
+            }
+        }
+        done = end;
+        if last {
+            break;
+        }
+    }
+    tokenizer.end();
+    let builder = tokenizer.sink.0.into_inner();
+    builder.finish()
+}
+
+fn undecodable(path: &Path, bytes: &[u8], offset: usize, label: &str) -> IngestError {
+    IngestError::Decode {
+        path: path.to_path_buf(),
+        offset,
+        line: bytes
+            .get(..offset)
+            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+            + 1,
+        message: format!("不是有效的 {label} 编码 / not valid {label}"),
+    }
+}
+
+/// The encoding of a page: `--encoding`, else the BOM, else the `<meta>` declaration
+/// (checked to decode; a page that does not decode as it declares is detected as a CSV
+/// is), else detected as a CSV is (UTF-8, else GBK/GB18030).
+fn page_encoding(
+    path: &Path,
+    bytes: &[u8],
+    forced: Option<&'static Encoding>,
+) -> Result<PageEncoding, IngestError> {
+    let from_csv = |declared: Option<&str>| {
+        detect_csv(path, bytes, forced).map(|f| PageEncoding {
+            encoding: f.encoding,
+            skip: f.skip,
+            label: match declared {
+                Some(d) => format!("{} (声明为 {d} / declared {d})", f.label),
+                None => f.label,
+            },
+        })
+    };
+    if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+        if Encoding::for_bom(bytes).is_none() && forced.is_none() {
+            return Err(IngestError::Decode {
+                path: path.to_path_buf(),
+                offset: nul,
+                line: bytes
+                    .get(..nul)
+                    .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+                    + 1,
+                message:
+                    "含有二进制数据（NUL 字节），不是文本网页 / binary data, not a text web page"
+                        .into(),
+            });
+        }
+    }
+    if forced.is_some() || Encoding::for_bom(bytes).is_some() {
+        return from_csv(None);
+    }
+    let Some(label) = declared_charset(bytes) else {
+        return from_csv(None);
+    };
+    let Some(enc) = Encoding::for_label(label.as_bytes()) else {
+        return from_csv(None);
+    };
+    // A declaration of UTF-16 in an ASCII-compatible page is a mistake (the declaration
+    // itself was read as ASCII); browsers read such a page as UTF-8.
+    let enc = if enc.is_ascii_compatible() {
+        enc
+    } else {
+        encoding_rs::UTF_8
+    };
+    let name = label.trim().to_ascii_uppercase();
+    match validate_strict(enc, bytes) {
+        Ok(()) => Ok(PageEncoding {
+            encoding: enc,
+            skip: 0,
+            label: name,
+        }),
+        Err(_) => from_csv(Some(&name)),
+    }
+}
+
+/// The charset a page declares in its head: `<meta charset="gb2312">` or
+/// `<meta http-equiv="Content-Type" content="text/html; charset=gb2312">`, found by
+/// tokenizing the first bytes (read as ASCII; a declaration is ASCII).
+fn declared_charset(bytes: &[u8]) -> Option<String> {
+    let head = bytes.get(..PRESCAN).unwrap_or(bytes);
+    let head = String::from_utf8_lossy(head);
+    let tokenizer = Tokenizer::new(MetaSink(RefCell::new(None)), TokenizerOpts::default());
+    let queue = BufferQueue::default();
+    queue.push_back(StrTendril::from_slice(&head));
+    let _ = tokenizer.feed(&queue);
+    tokenizer.sink.0.into_inner()
+}
+
+/// The `charset=` of a `content` attribute: `text/html; charset=gb2312`.
+fn charset_in_content(content: &str) -> Option<String> {
+    let lower = content.to_ascii_lowercase();
+    let at = lower.find("charset")?;
+    let rest = lower.get(at + "charset".len()..)?.trim_start();
+    let rest = rest.strip_prefix('=')?.trim_start();
+    let rest = rest.trim_start_matches(['"', '\'']);
+    let end = rest
+        .find(|c: char| c == ';' || c == '"' || c == '\'' || c.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    let label = rest.get(..end)?.trim();
+    (!label.is_empty()).then(|| label.to_string())
+}
+
+fn attr<'t>(tag: &'t Tag, name: &str) -> Option<&'t str> {
+    tag.attrs
+        .iter()
+        .find(|a| &*a.name.local == name)
+        .map(|a| &*a.value)
+}
+
+/// Finds the first charset declaration in a page's head.
+struct MetaSink(RefCell<Option<String>>);
+
+impl TokenSink for MetaSink {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let Token::TagToken(tag) = token else {
+            return TokenSinkResult::Continue;
+        };
+        if tag.kind != TagKind::StartTag {
+            return TokenSinkResult::Continue;
+        }
+        match &*tag.name {
+            "meta" if self.0.borrow().is_none() => {
+                let found = attr(&tag, "charset")
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .or_else(|| {
+                        let equiv = attr(&tag, "http-equiv")?;
+                        if !equiv.trim().eq_ignore_ascii_case("content-type") {
+                            return None;
+                        }
+                        charset_in_content(attr(&tag, "content")?)
+                    });
+                if found.is_some() {
+                    *self.0.borrow_mut() = found;
+                }
+                TokenSinkResult::Continue
+            }
+            other => raw_kind(other),
+        }
+    }
+}
+
+/// What the tokenizer reads after a start tag: the text of `<style>`, `<script>`,
+/// `<title>` … is not markup (a browser's tree builder tells its tokenizer so; we are
+/// that tree builder).
+fn raw_kind(name: &str) -> TokenSinkResult<()> {
+    match name {
+        "style" | "xmp" | "iframe" | "noembed" | "noframes" => {
+            TokenSinkResult::RawData(RawKind::Rawtext)
+        }
+        "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+        "title" | "textarea" => TokenSinkResult::RawData(RawKind::Rcdata),
+        "plaintext" => TokenSinkResult::Plaintext,
+        _ => TokenSinkResult::Continue,
+    }
+}
+
+/// Builds the grids as the tokens come.
+struct Sink<'a>(RefCell<Builder<'a>>);
+
+impl TokenSink for Sink<'_> {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut b = self.0.borrow_mut();
+        if b.error.is_some() {
+            return TokenSinkResult::Continue;
+        }
+        let result = match token {
+            Token::TagToken(tag) => {
+                let raw = if tag.kind == TagKind::StartTag {
+                    raw_kind(&tag.name)
+                } else {
+                    TokenSinkResult::Continue
+                };
+                b.tag(&tag);
+                raw
+            }
+            Token::CharacterTokens(text) => {
+                b.text(&text);
+                TokenSinkResult::Continue
+            }
+            Token::EOFToken => {
+                b.end_table();
+                TokenSinkResult::Continue
+            }
+            _ => TokenSinkResult::Continue,
+        };
+        if let Err(e) = b.check_text() {
+            b.error = Some(e);
+        }
+        result
+    }
+}
+
+/// The cell being read.
+struct OpenCell {
+    /// 0-based column.
+    col: usize,
+    /// Text as it came (whitespace collapsed when it is closed).
+    text: String,
+    /// Marked as text (`mso-number-format:"\@"`, `x:str`).
+    text_marker: bool,
+    /// Excel's `x:num` value, when the page carries it.
+    num: Option<String>,
+}
+
+/// The table being read.
+struct OpenTable {
+    caption: Option<String>,
+    in_caption: bool,
+    /// Rows finished.
+    rows: Vec<GridRow>,
+    merges: Vec<Merge>,
+    /// The row being read: its cells, and the next column free.
+    row: Option<(Vec<Cell>, usize)>,
+    /// Rows started so far (the 1-based number of the current row).
+    number: u32,
+    /// For each column, how many rows from the current one on a `rowspan` above covers.
+    covered: Vec<u32>,
+    cell: Option<OpenCell>,
+}
+
+struct Builder<'a> {
+    path: &'a Path,
+    format: String,
+    limits: Limits,
+    progress: &'a ProgressHook,
+    out: FileGrids,
+    /// Sheet names given so far (names are unique within a file).
+    names: Vec<String>,
+    /// Outermost tables seen.
+    tables: usize,
+    /// `<table>` nesting depth.
+    depth: usize,
+    table: Option<OpenTable>,
+    /// The text of the heading being read (outside tables).
+    heading: Option<String>,
+    /// The last heading seen since the last table.
+    last_heading: Option<String>,
+    error: Option<IngestError>,
+    /// Rows not yet reported to the progress hook.
+    pending: u64,
+}
+
+/// Characters of a sheet name taken from a caption or heading.
+const NAME_CHARS: usize = 60;
+
+/// Whitespace collapsed as a browser shows it (also the no-break space, which exports
+/// write for empty cells), trimmed.
+fn collapse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c == '\u{a0}' {
+            space = !out.is_empty();
+        } else {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whether the text of an Excel HTML cell is a number in E notation ("1.40105E+11"),
+/// which Excel shows for a long code in a General column; its `x:num` holds the digits.
+fn e_notation(text: &str) -> bool {
+    (text.contains("E+") || text.contains("e+")) && text.parse::<f64>().is_ok()
+}
+
+fn span(tag: &Tag, name: &str, max: u32) -> u32 {
+    attr(tag, name)
+        .and_then(|v| {
+            let digits: String = v
+                .trim()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .take(9)
+                .collect();
+            digits.parse::<u32>().ok()
+        })
+        .filter(|n| *n >= 1)
+        .unwrap_or(1)
+        .min(max)
+}
+
+/// A table's name: its caption, else the heading before it, else 表N.
+fn label(caption: Option<&String>, heading: Option<&String>, n: usize) -> String {
+    caption
+        .or(heading)
+        .cloned()
+        .unwrap_or_else(|| format!("表{n}"))
+}
+
+impl<'a> Builder<'a> {
+    fn new(path: &'a Path, format: String, limits: Limits, progress: &'a ProgressHook) -> Self {
+        Builder {
+            path,
+            format,
+            limits,
+            progress,
+            out: FileGrids::default(),
+            names: Vec::new(),
+            tables: 0,
+            depth: 0,
+            table: None,
+            heading: None,
+            last_heading: None,
+            error: None,
+            pending: 0,
+        }
+    }
+
+    fn table_name(&self) -> String {
+        label(
+            self.table.as_ref().and_then(|t| t.caption.as_ref()),
+            self.last_heading.as_ref(),
+            self.tables,
+        )
+    }
+
+    fn tag(&mut self, tag: &Tag) {
+        let start = tag.kind == TagKind::StartTag;
+        let name: &str = &tag.name;
+        if self.depth == 0 {
+            match name {
+                "table" if start => {
+                    self.depth = 1;
+                    self.tables += 1;
+                    self.heading = None;
+                    self.table = Some(OpenTable {
+                        caption: None,
+                        in_caption: false,
+                        rows: Vec::new(),
+                        merges: Vec::new(),
+                        row: None,
+                        number: 0,
+                        covered: Vec::new(),
+                        cell: None,
+                    });
+                }
+                "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                    if start {
+                        self.heading = Some(String::new());
+                    } else if let Some(h) = self.heading.take() {
+                        let h = collapse(&h);
+                        if !h.is_empty() {
+                            self.last_heading = Some(h.chars().take(NAME_CHARS).collect());
+                        }
+                    }
+                }
+                "br" => {
+                    if let Some(h) = &mut self.heading {
+                        h.push(' ');
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        if self.depth > 1 {
+            // A table inside a cell: its text is the cell's, cells apart by spaces.
+            match name {
+                "table" if start => self.depth += 1,
+                "table" => self.depth -= 1,
+                _ => {}
+            }
+            if matches!(
+                name,
+                "table" | "tr" | "td" | "th" | "br" | "p" | "div" | "li"
+            ) {
+                self.push_space();
+            }
+            return;
+        }
+        match name {
+            "table" if start => {
+                // Nested: inside a cell, or (malformed) directly inside the table.
+                self.depth += 1;
+                self.push_space();
+            }
+            "table" => self.end_table(),
+            "caption" => {
+                self.close_cell();
+                if let Some(t) = &mut self.table {
+                    if start {
+                        t.in_caption = true;
+                        t.caption.get_or_insert_with(String::new);
+                    } else {
+                        t.in_caption = false;
+                        t.caption = t
+                            .caption
+                            .as_deref()
+                            .map(collapse)
+                            .filter(|c| !c.is_empty())
+                            .map(|c| c.chars().take(NAME_CHARS).collect());
+                    }
+                }
+            }
+            "tr" => {
+                self.close_row();
+                if start {
+                    self.open_row();
+                }
+            }
+            "td" | "th" => {
+                self.close_cell();
+                if start {
+                    self.open_cell(tag);
+                }
+            }
+            "thead" | "tbody" | "tfoot" => self.close_row(),
+            "br" | "p" | "div" | "li" => self.push_space(),
+            _ => {}
+        }
+    }
+
+    fn push_space(&mut self) {
+        if let Some(c) = self.table.as_mut().and_then(|t| t.cell.as_mut()) {
+            c.text.push(' ');
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        if self.depth == 0 {
+            if let Some(h) = &mut self.heading {
+                if h.len() < NAME_CHARS * 8 {
+                    h.push_str(text);
+                }
+            }
+            return;
+        }
+        let Some(t) = &mut self.table else {
+            return;
+        };
+        if t.in_caption {
+            if let Some(c) = &mut t.caption {
+                if c.len() < NAME_CHARS * 8 {
+                    c.push_str(text);
+                }
+            }
+        } else if let Some(c) = &mut t.cell {
+            c.text.push_str(text);
+        }
+    }
+
+    /// A cell growing past the character limit (whitespace collapsed) is an error before
+    /// it takes more memory.
+    fn check_text(&mut self) -> Result<(), IngestError> {
+        let limit = self.limits.cell_chars as usize;
+        let Builder {
+            path,
+            limits,
+            table,
+            last_heading,
+            tables,
+            ..
+        } = self;
+        let Some(t) = table else {
+            return Ok(());
+        };
+        let Some(c) = &mut t.cell else {
+            return Ok(());
+        };
+        if c.text.len() <= limit.saturating_mul(4).saturating_add(4096) {
+            return Ok(());
+        }
+        c.text = collapse(&c.text);
+        let name = || {
+            let n = label(t.caption.as_ref(), last_heading.as_ref(), *tables);
+            format!("{}#{n}", path.display())
+        };
+        limits.check_cell(&name, u64::from(t.number), c.col as u64 + 1, &c.text)
+    }
+
+    fn open_row(&mut self) {
+        let Some(t) = &mut self.table else {
+            return;
+        };
+        t.number = t.number.saturating_add(1);
+        t.row = Some((Vec::new(), 0));
+    }
+
+    /// Finish the current row (with its cell), if one is open.
+    fn close_row(&mut self) {
+        self.close_cell();
+        let Builder {
+            path,
+            limits,
+            table,
+            last_heading,
+            tables,
+            error,
+            pending,
+            progress,
+            ..
+        } = self;
+        let Some(t) = table else {
+            return;
+        };
+        let Some((mut cells, _)) = t.row.take() else {
+            return;
+        };
+        for c in t.covered.iter_mut() {
+            *c = c.saturating_sub(1);
+        }
+        while t.covered.last() == Some(&0) {
+            t.covered.pop();
+        }
+        let name = || {
+            let n = label(t.caption.as_ref(), last_heading.as_ref(), *tables);
+            format!("{}#{n}", path.display())
+        };
+        if let Err(e) = limits.check_row(&name, u64::from(t.number)) {
+            *error = Some(e);
+            return;
+        }
+        while cells.last().is_some_and(|c| *c == Cell::Empty) {
+            cells.pop();
+        }
+        t.rows.push(GridRow {
+            number: t.number,
+            cells,
+        });
+        *pending += 1;
+        if *pending == ProgressHook::BATCH {
+            progress.rows(*pending);
+            *pending = 0;
+        }
+    }
+
+    fn open_cell(&mut self, tag: &Tag) {
+        if self.table.as_ref().is_some_and(|t| t.row.is_none()) {
+            self.open_row();
+        }
+        let limits = self.limits;
+        let Some(t) = &mut self.table else {
+            return;
+        };
+        let Some((_, next)) = &mut t.row else {
+            return;
+        };
+        let mut col = *next;
+        while t.covered.get(col).is_some_and(|n| *n > 0) {
+            col += 1;
+        }
+        let columns = limits.columns as usize;
+        let colspan =
+            (span(tag, "colspan", MAX_COLSPAN) as usize).min(columns.saturating_sub(col).max(1));
+        let rows_left = limits.rows.saturating_sub(t.number).saturating_add(1);
+        let rowspan = span(tag, "rowspan", MAX_ROWSPAN).min(rows_left.max(1));
+        *next = col.saturating_add(colspan);
+        if rowspan > 1 && col < columns {
+            let end = col + colspan;
+            if t.covered.len() < end {
+                t.covered.resize(end, 0);
+            }
+            for c in t.covered.iter_mut().skip(col).take(colspan) {
+                *c = rowspan;
+            }
+        }
+        if (rowspan > 1 || colspan > 1) && col < columns {
+            t.merges.push(Merge {
+                rows: (t.number, t.number.saturating_add(rowspan - 1)),
+                cols: (col, col + colspan - 1),
+            });
+        }
+        let style = attr(tag, "style").unwrap_or_default().to_ascii_lowercase();
+        let text_marker = attr(tag, "x:str").is_some()
+            || style
+                .find("mso-number-format")
+                .and_then(|at| style.get(at..))
+                .is_some_and(|rest| {
+                    let value = rest.split(';').next().unwrap_or_default();
+                    value.contains('@')
+                });
+        t.cell = Some(OpenCell {
+            col,
+            text: String::new(),
+            text_marker,
+            num: attr(tag, "x:num").map(str::to_string),
+        });
+    }
+
+    fn close_cell(&mut self) {
+        let Builder {
+            path,
+            limits,
+            table,
+            last_heading,
+            tables,
+            error,
+            ..
+        } = self;
+        let Some(t) = table else {
+            return;
+        };
+        let Some(cell) = t.cell.take() else {
+            return;
+        };
+        let Some((cells, _)) = &mut t.row else {
+            return;
+        };
+        let mut text = collapse(&cell.text);
+        if !cell.text_marker && e_notation(&text) {
+            if let Some(n) = cell
+                .num
+                .as_deref()
+                .and_then(|n| n.trim().parse::<f64>().ok())
+            {
+                text = number_text(n);
+            }
+        }
+        if text.is_empty() {
+            return;
+        }
+        let name = || {
+            let n = label(t.caption.as_ref(), last_heading.as_ref(), *tables);
+            format!("{}#{n}", path.display())
+        };
+        let row = u64::from(t.number);
+        let col = cell.col as u64 + 1;
+        if let Err(e) = limits
+            .check_column(&name, row, col)
+            .and_then(|()| limits.check_cell(&name, row, col, &text))
+        {
+            *error = Some(e);
+            return;
+        }
+        if cells.len() <= cell.col {
+            cells.resize(cell.col + 1, Cell::Empty);
+        }
+        if let Some(slot) = cells.get_mut(cell.col) {
+            *slot = Cell::Text(text);
+        }
+    }
+
+    /// Finish the outermost table, if one is open: a grid, or an empty sheet passed over.
+    fn end_table(&mut self) {
+        if self.table.is_none() {
+            return;
+        }
+        self.close_row();
+        if self.error.is_some() {
+            return;
+        }
+        let name = self.unique_name(self.table_name());
+        self.depth = 0;
+        self.last_heading = None;
+        let Some(t) = self.table.take() else {
+            return;
+        };
+        let last = t.number;
+        let merges = t
+            .merges
+            .into_iter()
+            .filter(|m| m.rows.0 <= last)
+            .map(|m| Merge {
+                rows: (m.rows.0, m.rows.1.min(last)),
+                cols: m.cols,
+            })
+            .filter(|m| m.rows.0 != m.rows.1 || m.cols.0 != m.cols.1)
+            .collect();
+        let grid = Grid {
+            file: self.path.to_path_buf(),
+            sheet: Some(name.clone()),
+            encoding: Some(self.format.clone()),
+            rows: t.rows,
+            merges,
+        };
+        if grid.is_blank() {
+            self.out.ignored.push(PassedOver {
+                file: self.path.to_path_buf(),
+                sheet: Some(name),
+                reason: PassReason::EmptySheet,
+            });
+        } else {
+            self.out.grids.push(grid);
+        }
+    }
+
+    fn unique_name(&mut self, name: String) -> String {
+        let mut unique = name.clone();
+        let mut k = 2;
+        while self.names.contains(&unique) {
+            unique = format!("{name} ({k})");
+            k += 1;
+        }
+        self.names.push(unique.clone());
+        unique
+    }
+
+    fn finish(mut self) -> Result<FileGrids, IngestError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.end_table();
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.progress.rows(self.pending);
+        if self.tables == 0 {
+            return Err(bad(
+                self.path,
+                "网页中没有表格（<table>），无法读取 / the web page holds no table",
+            ));
+        }
+        if self.out.grids.is_empty() {
+            return Err(IngestError::EmptyFile {
+                path: self.path.to_path_buf(),
+            });
+        }
+        Ok(self.out)
+    }
+}
