@@ -818,3 +818,310 @@ impl<'a> Builder<'a> {
         Ok(self.out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_bytes(bytes: &[u8], limits: Limits) -> Result<FileGrids, IngestError> {
+        read_html(
+            Path::new("t.xls"),
+            bytes,
+            None,
+            &limits,
+            &ProgressHook::default(),
+        )
+    }
+
+    fn read(page: &str) -> FileGrids {
+        match read_bytes(page.as_bytes(), Limits::default()) {
+            Ok(g) => g,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Each row's cells as text ("" for empty), trailing empties dropped.
+    fn texts(g: &Grid) -> Vec<(u32, Vec<String>)> {
+        g.rows
+            .iter()
+            .map(|r| {
+                (
+                    r.number,
+                    r.cells.iter().map(|c| c.text().into_owned()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    fn row(n: u32, cells: &[&str]) -> (u32, Vec<String>) {
+        (n, cells.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn entities_br_and_whitespace() {
+        let g = read(
+            "<table><tr><td>A&amp;B &lt;1&gt; &#x4E2D;&#25991; &copy</td>\
+             <td>统一社会<br>信用代码</td><td>\n   小店区\n  </td><td>&nbsp;</td><td>x</td></tr></table>",
+        );
+        let g = &g.grids[0];
+        assert_eq!(
+            texts(g),
+            vec![row(
+                1,
+                &["A&B <1> 中文 ©", "统一社会 信用代码", "小店区", "", "x"]
+            )]
+        );
+        assert_eq!(g.rows[0].cells[3], Cell::Empty);
+        assert_eq!(g.encoding.as_deref(), Some("HTML 表格 / HTML table, UTF-8"));
+    }
+
+    #[test]
+    fn colspan_and_rowspan_are_laid_out_as_merged_cells() {
+        // Row 1: a title across 4 columns; rows 2–3: 序号 and 名称 span two rows, 所在地
+        // spans two columns; rows 4–6: the county spans three rows.
+        let g = read(
+            "<table>\
+             <tr><td colspan=4>标题</td></tr>\
+             <tr><th rowspan=2>序号</th><th rowspan='2'>名称</th><th colspan=\"2\">所在地</th></tr>\
+             <tr><th>县区</th><th>社区</th></tr>\
+             <tr><td>1</td><td>甲</td><td rowspan=3>城区</td><td>一社区</td></tr>\
+             <tr><td>2</td><td>乙</td><td>二社区</td></tr>\
+             <tr><td>3</td><td>丙</td><td>三社区</td></tr>\
+             </table>",
+        );
+        let g = &g.grids[0];
+        assert_eq!(
+            texts(g),
+            vec![
+                row(1, &["标题"]),
+                row(2, &["序号", "名称", "所在地"]),
+                row(3, &["", "", "县区", "社区"]),
+                row(4, &["1", "甲", "城区", "一社区"]),
+                row(5, &["2", "乙", "", "二社区"]),
+                row(6, &["3", "丙", "", "三社区"]),
+            ]
+        );
+        assert_eq!(
+            g.merges,
+            vec![
+                Merge {
+                    rows: (1, 1),
+                    cols: (0, 3)
+                },
+                Merge {
+                    rows: (2, 3),
+                    cols: (0, 0)
+                },
+                Merge {
+                    rows: (2, 3),
+                    cols: (1, 1)
+                },
+                Merge {
+                    rows: (2, 2),
+                    cols: (2, 3)
+                },
+                Merge {
+                    rows: (4, 6),
+                    cols: (2, 2)
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn unclosed_cells_rows_and_table() {
+        let g = read("<table><tr><td>a<td>b<tr><td>c<td><b>d</b><td>e");
+        assert_eq!(
+            texts(&g.grids[0]),
+            vec![row(1, &["a", "b"]), row(2, &["c", "d", "e"])]
+        );
+        // A cell outside any <tr> starts a row.
+        let g = read("<table><td>x</td></table>");
+        assert_eq!(texts(&g.grids[0]), vec![row(1, &["x"])]);
+    }
+
+    #[test]
+    fn spans_are_clamped() {
+        // A colspan of a million takes no million cells; the next cell follows the
+        // clamped span (1000 columns, the HTML limit).
+        let g = read(
+            "<table><tr><td colspan=1000000>a</td><td>b</td></tr>\
+             <tr><td rowspan=99999999>c</td><td>d</td></tr><tr><td>e</td></tr></table>",
+        );
+        let g = &g.grids[0];
+        assert_eq!(g.rows[0].cells.len(), 1001);
+        assert_eq!(g.rows[0].cells[1000], Cell::Text("b".into()));
+        assert_eq!(texts(g)[2], row(3, &["", "e"]));
+        // The rowspan's region ends at the table's last row.
+        assert!(
+            g.merges.contains(&Merge {
+                rows: (2, 3),
+                cols: (0, 0)
+            }),
+            "{:?}",
+            g.merges
+        );
+        // Against a small column limit: the span stops at the limit, and a cell beyond
+        // it is an error naming the place.
+        let limits = Limits {
+            columns: 5,
+            ..Limits::default()
+        };
+        let g = read_bytes(b"<table><tr><td colspan=9>a</td></tr></table>", limits).unwrap();
+        assert_eq!(
+            g.grids[0].merges,
+            vec![Merge {
+                rows: (1, 1),
+                cols: (0, 4)
+            }]
+        );
+        let e = read_bytes(
+            b"<table><tr><td colspan=5>a</td><td>b</td></tr></table>",
+            limits,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                IngestError::OverLimit {
+                    row: 1,
+                    column: Some(6),
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("t.xls#表1"), "{e}");
+        // Rows and characters too.
+        let rows = Limits {
+            rows: 2,
+            ..Limits::default()
+        };
+        let e = read_bytes(b"<table><tr><td>1<tr><td>2<tr><td>3</table>", rows).unwrap_err();
+        assert!(matches!(e, IngestError::OverLimit { row: 3, .. }), "{e}");
+        let chars = Limits {
+            cell_chars: 10,
+            ..Limits::default()
+        };
+        let long = format!("<table><tr><td>{}</td></tr></table>", "字".repeat(50_000));
+        let e = read_bytes(long.as_bytes(), chars).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                IngestError::OverLimit {
+                    row: 1,
+                    column: Some(1),
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn tables_are_named_by_caption_heading_or_number() {
+        let g = read(
+            "<h2>社区名单</h2><table><tr><td>a</td></tr></table>\
+             <table><caption> 组织 台账 </caption><tr><td>b</td></tr></table>\
+             <table><tr><td>c</td></tr></table>\
+             <h3>社区名单</h3><table><tr><td>d</td></tr></table>\
+             <table></table>",
+        );
+        let names: Vec<_> = g.grids.iter().map(|g| g.sheet.clone().unwrap()).collect();
+        assert_eq!(names, ["社区名单", "组织 台账", "表3", "社区名单 (2)"]);
+        assert_eq!(g.ignored.len(), 1, "the empty fifth table");
+        assert_eq!(g.ignored[0].sheet.as_deref(), Some("表5"));
+    }
+
+    #[test]
+    fn nested_tables_style_and_script_are_not_cells() {
+        let g = read(
+            "<style>td{x:1}</style><script>var s='<table><tr><td>no</td></tr></table>';</script>\
+             <table><tr><td>a<table><tr><td>b</td><td>c</td></tr></table></td><td>d</td></tr></table>",
+        );
+        assert_eq!(g.grids.len(), 1);
+        assert_eq!(texts(&g.grids[0]), vec![row(1, &["a b c", "d"])]);
+    }
+
+    #[test]
+    fn text_markers_and_excel_numbers() {
+        // Codes stay as written; a General cell Excel showed in E notation takes x:num.
+        let g = read(
+            "<table><tr><td style=\"mso-number-format:'\\@'\">0012345678901234567</td>\
+             <td x:str>51140302MJY1234567</td>\
+             <td x:num=\"140302001001\">1.40302E+11</td>\
+             <td x:num=\"140302001001\" style='mso-number-format:\"\\@\"'>1.40302E+11</td></tr></table>",
+        );
+        assert_eq!(
+            texts(&g.grids[0]),
+            vec![row(
+                1,
+                &[
+                    "0012345678901234567",
+                    "51140302MJY1234567",
+                    "140302001001",
+                    "1.40302E+11"
+                ]
+            )]
+        );
+    }
+
+    #[test]
+    fn charset_from_bom_meta_or_sniffing() {
+        let body = "<table><tr><td>阳泉市</td><td>盂县</td></tr></table>";
+        let gbk = |s: &str| encoding_rs::GBK.encode(s).0.into_owned();
+        let enc = |bytes: &[u8]| {
+            let g = read_bytes(bytes, Limits::default()).unwrap();
+            assert_eq!(texts(&g.grids[0]), vec![row(1, &["阳泉市", "盂县"])]);
+            g.grids[0].encoding.clone().unwrap()
+        };
+        // Declared by <meta http-equiv>, GB2312 read as GBK.
+        let page = format!("<html><head><meta http-equiv=Content-Type content=\"text/html; charset=gb2312\"></head><body>{body}");
+        assert_eq!(enc(&gbk(&page)), "HTML 表格 / HTML table, GB2312");
+        // <meta charset>.
+        let page = format!("<meta charset='GBK'>{body}");
+        assert_eq!(enc(&gbk(&page)), "HTML 表格 / HTML table, GBK");
+        // No declaration: sniffed as for a CSV.
+        assert_eq!(enc(&gbk(body)), "HTML 表格 / HTML table, GBK");
+        assert_eq!(enc(body.as_bytes()), "HTML 表格 / HTML table, UTF-8");
+        // A BOM wins over a wrong declaration.
+        let page = format!("\u{feff}<meta charset=gb2312>{body}");
+        assert_eq!(enc(page.as_bytes()), "HTML 表格 / HTML table, UTF-8 (BOM)");
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in body.encode_utf16() {
+            utf16.extend(u.to_le_bytes());
+        }
+        assert_eq!(enc(&utf16), "HTML 表格 / HTML table, UTF-16LE");
+        // Declared UTF-8 but written in GBK: detected, and the label says so.
+        let page = format!("<meta charset=utf-8>{body}");
+        assert_eq!(
+            enc(&gbk(&page)),
+            "HTML 表格 / HTML table, GBK (声明为 UTF-8 / declared UTF-8)"
+        );
+        assert_eq!(
+            charset_in_content("text/html;charset=\"GB2312\""),
+            Some("gb2312".into())
+        );
+        assert_eq!(charset_in_content("text/html"), None);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for bytes in [
+            &b"<html><body>no table here</body></html>"[..],
+            b"<",
+            b"<table",
+            b"<table><tr><td>\xFF\xFE\xFD</td>",
+            b"<table>\x00\x01",
+            b"<<<<>>>><table></table>",
+        ] {
+            match read_bytes(bytes, Limits::default()) {
+                Ok(g) => panic!("{bytes:?}: {g:?}"),
+                Err(e) => assert!(!e.to_string().is_empty()),
+            }
+        }
+        // A cut-off page: what was read stands.
+        let g = read("<table><tr><td>a</td><td>b");
+        assert_eq!(texts(&g.grids[0]), vec![row(1, &["a", "b"])]);
+    }
+}

@@ -2119,6 +2119,49 @@ mod tests {
         );
     }
 
+    /// Web exports are told apart by content: SpreadsheetML by its processing
+    /// instruction or namespace, Excel's "Save as Web Page" HTML (office:excel) is HTML,
+    /// and a file named .csv must look like a page to be read as one.
+    #[test]
+    fn web_exports_are_recognized_by_content() {
+        let ss = "<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n<Workbook>";
+        assert_eq!(
+            web_format(ss.as_bytes(), false),
+            Some(WebFormat::SpreadsheetMl)
+        );
+        let ns = "<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">";
+        assert_eq!(
+            web_format(ns.as_bytes(), true),
+            Some(WebFormat::SpreadsheetMl)
+        );
+        let excel_html = "<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"\n\
+            xmlns:x=\"urn:schemas-microsoft-com:office:excel\"><head><meta name=ProgId content=Excel.Sheet>";
+        assert_eq!(
+            web_format(excel_html.as_bytes(), false),
+            Some(WebFormat::Html)
+        );
+        assert_eq!(
+            web_format(b"\xEF\xBB\xBF \r\n<table>", true),
+            Some(WebFormat::Html)
+        );
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in "<html><table>".encode_utf16() {
+            utf16.extend(u.to_le_bytes());
+        }
+        assert_eq!(web_format(&utf16, true), Some(WebFormat::Html));
+        // A CSV whose first cell starts with '<' stays a CSV.
+        assert_eq!(web_format(b"<b>,x\n1,2\n", true), None);
+        assert_eq!(web_format(b"<b>,x\n1,2\n", false), Some(WebFormat::Html));
+        assert_eq!(web_format(b"name,x\n", false), None);
+        assert_eq!(web_format(b"", false), None);
+        assert!(reads_as_csv(Path::new("a.csv"), b"a,b\n"));
+        assert!(!reads_as_csv(Path::new("a.csv"), b"<html><table>"));
+        assert!(!reads_as_csv(Path::new("a.xls"), b"a,b\n"));
+        // .htm/.html/.xml are read when named, not in folders.
+        assert!(is_web_page(Path::new("a.HTM")) && !is_spreadsheet(Path::new("a.html")));
+        assert!(check_extension(Path::new("a.xml")).is_ok());
+    }
+
     #[test]
     fn garbage_workbooks_are_errors_not_panics() {
         let cases: Vec<(&str, Vec<u8>)> = vec![

@@ -484,3 +484,213 @@ fn push_sheet(path: &Path, s: Sheet, out: &mut FileGrids, hidden: &mut usize) {
         out.grids.push(grid);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n\
+        <Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\" \
+        xmlns:ss=\"urn:schemas-microsoft-com:office:spreadsheet\">";
+
+    fn read_with(body: &str, limits: Limits) -> Result<FileGrids, IngestError> {
+        let text = format!("{HEAD}{body}</Workbook>");
+        read_spreadsheetml(
+            Path::new("t.xls"),
+            text.as_bytes(),
+            None,
+            &limits,
+            &ProgressHook::default(),
+        )
+    }
+
+    fn read(body: &str) -> FileGrids {
+        read_with(body, Limits::default()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn s(t: &str) -> Cell {
+        Cell::Text(t.to_string())
+    }
+
+    #[test]
+    fn index_gaps_merges_and_types() {
+        let g = read(
+            "<Worksheet ss:Name=\"台账\"><Table>\
+             <Row><Cell ss:MergeAcross=\"3\"><Data ss:Type=\"String\">标题</Data></Cell></Row>\
+             <Row ss:Index=\"3\"><Cell ss:MergeDown=\"1\"><Data ss:Type=\"String\">序号</Data></Cell>\
+               <Cell ss:MergeAcross=\"1\"><Data ss:Type=\"String\">所在地</Data></Cell>\
+               <Cell><Data ss:Type=\"String\">日期</Data></Cell></Row>\
+             <Row><Cell ss:Index=\"2\"><Data ss:Type=\"String\">县区</Data></Cell>\
+               <Cell><Data ss:Type=\"String\">社区</Data></Cell></Row>\
+             <Row><Cell><Data ss:Type=\"Number\">1</Data></Cell>\
+               <Cell ss:Index=\"4\"><Data ss:Type=\"DateTime\">2021-03-15T00:00:00.000</Data></Cell></Row>\
+             <Row ss:Index=\"8\"><Cell><Data ss:Type=\"Number\">140302001001</Data></Cell>\
+               <Cell><Data ss:Type=\"Boolean\">1</Data></Cell>\
+               <Cell><Data ss:Type=\"String\">A&amp;B&#10;C</Data></Cell>\
+               <Cell><Data ss:Type=\"DateTime\">2021-03-15T08:30:00</Data></Cell>\
+               <Cell><Data ss:Type=\"Number\">2.5</Data><Comment><Data>not a value</Data></Comment></Cell></Row>\
+             </Table></Worksheet>",
+        );
+        let g = &g.grids[0];
+        assert_eq!(g.sheet.as_deref(), Some("台账"));
+        assert_eq!(g.encoding.as_deref(), Some(FORMAT));
+        let numbers: Vec<u32> = g.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7, 8], "row 2, 6 and 7 are gaps");
+        assert!(g.rows[1].cells.is_empty() && g.rows[5].cells.is_empty());
+        assert_eq!(g.rows[0].cells, vec![s("标题")]);
+        // The cell after a MergeAcross region follows it.
+        assert_eq!(
+            g.rows[2].cells,
+            vec![s("序号"), s("所在地"), Cell::Empty, s("日期")]
+        );
+        assert_eq!(g.rows[3].cells, vec![Cell::Empty, s("县区"), s("社区")]);
+        let date = NaiveDate::from_ymd_opt(2021, 3, 15).unwrap();
+        assert_eq!(
+            g.rows[4].cells,
+            vec![
+                Cell::Number(1.0),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::DateTime(date.and_hms_opt(0, 0, 0).unwrap())
+            ]
+        );
+        assert_eq!(g.rows[4].cells[3].text(), "2021-03-15");
+        assert_eq!(
+            g.rows[7].cells,
+            vec![
+                Cell::Number(140_302_001_001.0),
+                Cell::Bool(true),
+                s("A&B\nC"),
+                Cell::DateTime(date.and_hms_opt(8, 30, 0).unwrap()),
+                Cell::Number(2.5),
+            ]
+        );
+        assert_eq!(g.rows[7].cells[0].text(), "140302001001");
+        assert_eq!(
+            g.merges,
+            vec![
+                Merge {
+                    rows: (1, 1),
+                    cols: (0, 3)
+                },
+                Merge {
+                    rows: (3, 4),
+                    cols: (0, 0)
+                },
+                Merge {
+                    rows: (3, 3),
+                    cols: (1, 2)
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn hidden_empty_and_unnamed_sheets() {
+        let g = read(
+            "<Worksheet ss:Name=\"旧表\"><Table><Row><Cell><Data ss:Type=\"String\">x</Data></Cell></Row></Table>\
+             <WorksheetOptions xmlns=\"urn:schemas-microsoft-com:office:excel\"><Visible>SheetHidden</Visible></WorksheetOptions></Worksheet>\
+             <Worksheet ss:Name=\"空\"><Table/></Worksheet>\
+             <Worksheet><Table><Row><Cell><Data ss:Type=\"String\">y</Data></Cell></Row></Table></Worksheet>",
+        );
+        assert_eq!(g.grids.len(), 1);
+        assert_eq!(g.grids[0].sheet.as_deref(), Some("Sheet3"));
+        let reasons: Vec<_> = g
+            .ignored
+            .iter()
+            .map(|p| (p.sheet.clone(), p.reason.clone()))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (Some("旧表".to_string()), PassReason::HiddenSheet),
+                (Some("空".to_string()), PassReason::EmptySheet),
+            ]
+        );
+    }
+
+    #[test]
+    fn limits_and_clamped_merges() {
+        let limits = Limits {
+            rows: 10,
+            columns: 5,
+            ..Limits::default()
+        };
+        // A merge far past the limits is clamped to them and to the last row.
+        let g = read_with(
+            "<Worksheet ss:Name=\"a\"><Table><Row><Cell ss:MergeAcross=\"1000000\" ss:MergeDown=\"99999999\"><Data ss:Type=\"String\">t</Data></Cell></Row>\
+             <Row><Cell><Data ss:Type=\"String\">u</Data></Cell></Row></Table></Worksheet>",
+            limits,
+        )
+        .unwrap();
+        assert_eq!(
+            g.grids[0].merges,
+            vec![Merge {
+                rows: (1, 2),
+                cols: (0, 4)
+            }]
+        );
+        let e = read_with(
+            "<Worksheet ss:Name=\"a\"><Table><Row ss:Index=\"11\"><Cell><Data ss:Type=\"String\">x</Data></Cell></Row></Table></Worksheet>",
+            limits,
+        )
+        .unwrap_err();
+        assert!(matches!(e, IngestError::OverLimit { row: 11, .. }), "{e}");
+        let e = read_with(
+            "<Worksheet ss:Name=\"a\"><Table><Row><Cell ss:Index=\"6\"><Data ss:Type=\"String\">x</Data></Cell></Row></Table></Worksheet>",
+            limits,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                IngestError::OverLimit {
+                    row: 1,
+                    column: Some(6),
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("t.xls#a"), "{e}");
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for body in [
+            "<Worksheet><Table><Row><Cell><Data>x</Cell></Row>",
+            "<Worksheet><Table><Row><Cell><Data ss:Type=\"String\">&bogus;</Data></Cell></Row></Table></Worksheet>",
+            "",
+        ] {
+            assert!(read_with(body, Limits::default()).is_err(), "{body}");
+        }
+        let e = read_spreadsheetml(
+            Path::new("t.xls"),
+            b"<?mso-application progid=\"Excel.Sheet\"?><Other/>",
+            None,
+            &Limits::default(),
+            &ProgressHook::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("SpreadsheetML"), "{e}");
+    }
+
+    #[test]
+    fn declared_encoding_is_used() {
+        let text = format!(
+            "<?xml version=\"1.0\" encoding=\"gb2312\"?>{}<Worksheet ss:Name=\"表\"><Table><Row><Cell><Data ss:Type=\"String\">阳泉市</Data></Cell></Row></Table></Worksheet></Workbook>",
+            HEAD.split_once("?>\n").map(|(_, r)| r).unwrap_or_default()
+        );
+        let bytes = encoding_rs::GBK.encode(&text).0.into_owned();
+        let g = read_spreadsheetml(
+            Path::new("t.xls"),
+            &bytes,
+            None,
+            &Limits::default(),
+            &ProgressHook::default(),
+        )
+        .unwrap();
+        assert_eq!(g.grids[0].rows[0].cells, vec![s("阳泉市")]);
+        assert_eq!(g.grids[0].sheet.as_deref(), Some("表"));
+    }
+}
