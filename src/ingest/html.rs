@@ -19,6 +19,7 @@ use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
     BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
+use html5ever::{local_name, LocalName};
 
 use super::source::{bad, detect_csv, number_text, validate_strict, Cell, FileGrids, Grid};
 use super::source::{GridRow, Limits, Merge};
@@ -257,6 +258,55 @@ fn raw_kind(name: &str) -> TokenSinkResult<()> {
     }
 }
 
+/// The tags the table reader acts on, told apart by their interned names (an integer
+/// comparison each, not a string comparison).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Table,
+    Caption,
+    Row,
+    Cell,
+    /// `<thead>`, `<tbody>`, `<tfoot>`: they end a row.
+    Section,
+    /// `<br>` and the blocks whose edges separate words (`<p>`, `<div>`, `<li>`).
+    Break,
+    Heading,
+    Other,
+}
+
+fn kind_of(name: &LocalName) -> Kind {
+    if *name == local_name!("td") || *name == local_name!("th") {
+        Kind::Cell
+    } else if *name == local_name!("tr") {
+        Kind::Row
+    } else if *name == local_name!("br")
+        || *name == local_name!("p")
+        || *name == local_name!("div")
+        || *name == local_name!("li")
+    {
+        Kind::Break
+    } else if *name == local_name!("table") {
+        Kind::Table
+    } else if *name == local_name!("thead")
+        || *name == local_name!("tbody")
+        || *name == local_name!("tfoot")
+    {
+        Kind::Section
+    } else if *name == local_name!("caption") {
+        Kind::Caption
+    } else if *name == local_name!("h1")
+        || *name == local_name!("h2")
+        || *name == local_name!("h3")
+        || *name == local_name!("h4")
+        || *name == local_name!("h5")
+        || *name == local_name!("h6")
+    {
+        Kind::Heading
+    } else {
+        Kind::Other
+    }
+}
+
 /// Builds the grids as the tokens come.
 struct Sink<'a>(RefCell<Builder<'a>>);
 
@@ -270,12 +320,13 @@ impl TokenSink for Sink<'_> {
         }
         let result = match token {
             Token::TagToken(tag) => {
-                let raw = if tag.kind == TagKind::StartTag {
+                let kind = kind_of(&tag.name);
+                let raw = if kind == Kind::Other && tag.kind == TagKind::StartTag {
                     raw_kind(&tag.name)
                 } else {
                     TokenSinkResult::Continue
                 };
-                b.tag(&tag);
+                b.tag(&tag, kind);
                 raw
             }
             Token::CharacterTokens(text) => {
@@ -321,6 +372,8 @@ struct OpenTable {
     /// For each column, how many rows from the current one on a `rowspan` above covers.
     covered: Vec<u32>,
     cell: Option<OpenCell>,
+    /// Cells in the widest row so far (room reserved for each new row).
+    width: usize,
 }
 
 struct Builder<'a> {
@@ -348,13 +401,14 @@ struct Builder<'a> {
 /// Characters of a sheet name taken from a caption or heading.
 const NAME_CHARS: usize = 60;
 
-/// Whitespace collapsed as a browser shows it (also the no-break space, which exports
-/// write for empty cells), trimmed.
+/// Whitespace collapsed as a browser shows it (HTML's ASCII whitespace, and the no-break
+/// space, which exports write for empty cells), trimmed. Other spaces (U+3000 …) stay,
+/// as they stay in a CSV.
 fn collapse(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in text.chars() {
-        if c.is_whitespace() || c == '\u{a0}' {
+        if c.is_ascii_whitespace() || c == '\u{a0}' {
             space = !out.is_empty();
         } else {
             if space {
@@ -367,26 +421,75 @@ fn collapse(text: &str) -> String {
     out
 }
 
+/// [`collapse`], keeping the string itself when there is nothing to collapse (most cells).
+fn collapse_owned(text: String) -> String {
+    let plain = !text.bytes().any(|b| b.is_ascii_whitespace() || b == 0xC2);
+    if plain {
+        text
+    } else {
+        collapse(&text)
+    }
+}
+
 /// Whether the text of an Excel HTML cell is a number in E notation ("1.40105E+11"),
 /// which Excel shows for a long code in a General column; its `x:num` holds the digits.
 fn e_notation(text: &str) -> bool {
-    (text.contains("E+") || text.contains("e+")) && text.parse::<f64>().is_ok()
+    text.as_bytes().contains(&b'+')
+        && (text.contains("E+") || text.contains("e+"))
+        && text.parse::<f64>().is_ok()
 }
 
-fn span(tag: &Tag, name: &str, max: u32) -> u32 {
-    attr(tag, name)
-        .and_then(|v| {
-            let digits: String = v
-                .trim()
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .take(9)
-                .collect();
-            digits.parse::<u32>().ok()
-        })
-        .filter(|n| *n >= 1)
-        .unwrap_or(1)
-        .min(max)
+/// A `rowspan`/`colspan` value: its leading digits (as browsers read "2px"), 1 when
+/// missing, zero or not a number.
+fn span_value(v: &str) -> u32 {
+    let digits: String = v
+        .trim()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .take(9)
+        .collect();
+    digits.parse::<u32>().ok().filter(|n| *n >= 1).unwrap_or(1)
+}
+
+/// What the attributes of a `<td>`/`<th>` say, read in one pass.
+struct CellAttrs {
+    colspan: u32,
+    rowspan: u32,
+    /// `mso-number-format:"\@"` in its style, or Excel's `x:str`.
+    text_marker: bool,
+    /// Excel's `x:num`.
+    num: Option<String>,
+}
+
+impl CellAttrs {
+    fn of(tag: &Tag) -> CellAttrs {
+        let mut out = CellAttrs {
+            colspan: 1,
+            rowspan: 1,
+            text_marker: false,
+            num: None,
+        };
+        for a in &tag.attrs {
+            let name = &a.name.local;
+            if *name == local_name!("colspan") {
+                out.colspan = span_value(&a.value);
+            } else if *name == local_name!("rowspan") {
+                out.rowspan = span_value(&a.value);
+            } else if *name == local_name!("style") {
+                let style = a.value.to_ascii_lowercase();
+                if let Some(at) = style.find("mso-number-format") {
+                    let rest = style.get(at..).unwrap_or_default();
+                    out.text_marker |= rest.split(';').next().unwrap_or_default().contains('@');
+                }
+            } else if *name == local_name!("class") || *name == local_name!("align") {
+            } else if &**name == "x:str" {
+                out.text_marker = true;
+            } else if &**name == "x:num" {
+                out.num = Some(a.value.to_string());
+            }
+        }
+        out
+    }
 }
 
 /// A table's name: its caption, else the heading before it, else 表N.
@@ -424,12 +527,11 @@ impl<'a> Builder<'a> {
         )
     }
 
-    fn tag(&mut self, tag: &Tag) {
+    fn tag(&mut self, tag: &Tag, kind: Kind) {
         let start = tag.kind == TagKind::StartTag;
-        let name: &str = &tag.name;
         if self.depth == 0 {
-            match name {
-                "table" if start => {
+            match kind {
+                Kind::Table if start => {
                     self.depth = 1;
                     self.tables += 1;
                     self.heading = None;
@@ -442,9 +544,10 @@ impl<'a> Builder<'a> {
                         number: 0,
                         covered: Vec::new(),
                         cell: None,
+                        width: 0,
                     });
                 }
-                "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                Kind::Heading => {
                     if start {
                         self.heading = Some(String::new());
                     } else if let Some(h) = self.heading.take() {
@@ -454,7 +557,7 @@ impl<'a> Builder<'a> {
                         }
                     }
                 }
-                "br" => {
+                Kind::Break => {
                     if let Some(h) = &mut self.heading {
                         h.push(' ');
                     }
@@ -465,27 +568,24 @@ impl<'a> Builder<'a> {
         }
         if self.depth > 1 {
             // A table inside a cell: its text is the cell's, cells apart by spaces.
-            match name {
-                "table" if start => self.depth += 1,
-                "table" => self.depth -= 1,
+            match kind {
+                Kind::Table if start => self.depth += 1,
+                Kind::Table => self.depth -= 1,
                 _ => {}
             }
-            if matches!(
-                name,
-                "table" | "tr" | "td" | "th" | "br" | "p" | "div" | "li"
-            ) {
+            if matches!(kind, Kind::Table | Kind::Row | Kind::Cell | Kind::Break) {
                 self.push_space();
             }
             return;
         }
-        match name {
-            "table" if start => {
+        match kind {
+            Kind::Table if start => {
                 // Nested: inside a cell, or (malformed) directly inside the table.
                 self.depth += 1;
                 self.push_space();
             }
-            "table" => self.end_table(),
-            "caption" => {
+            Kind::Table => self.end_table(),
+            Kind::Caption => {
                 self.close_cell();
                 if let Some(t) = &mut self.table {
                     if start {
@@ -502,21 +602,21 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
-            "tr" => {
+            Kind::Row => {
                 self.close_row();
                 if start {
                     self.open_row();
                 }
             }
-            "td" | "th" => {
+            Kind::Cell => {
                 self.close_cell();
                 if start {
                     self.open_cell(tag);
                 }
             }
-            "thead" | "tbody" | "tfoot" => self.close_row(),
-            "br" | "p" | "div" | "li" => self.push_space(),
-            _ => {}
+            Kind::Section => self.close_row(),
+            Kind::Break => self.push_space(),
+            Kind::Heading | Kind::Other => {}
         }
     }
 
@@ -583,7 +683,7 @@ impl<'a> Builder<'a> {
             return;
         };
         t.number = t.number.saturating_add(1);
-        t.row = Some((Vec::new(), 0));
+        t.row = Some((Vec::with_capacity(t.width), 0));
     }
 
     /// Finish the current row (with its cell), if one is open.
@@ -623,6 +723,7 @@ impl<'a> Builder<'a> {
         while cells.last().is_some_and(|c| *c == Cell::Empty) {
             cells.pop();
         }
+        t.width = t.width.max(cells.len());
         t.rows.push(GridRow {
             number: t.number,
             cells,
@@ -650,10 +751,10 @@ impl<'a> Builder<'a> {
             col += 1;
         }
         let columns = limits.columns as usize;
-        let colspan =
-            (span(tag, "colspan", MAX_COLSPAN) as usize).min(columns.saturating_sub(col).max(1));
+        let a = CellAttrs::of(tag);
+        let colspan = (a.colspan.min(MAX_COLSPAN) as usize).min(columns.saturating_sub(col).max(1));
         let rows_left = limits.rows.saturating_sub(t.number).saturating_add(1);
-        let rowspan = span(tag, "rowspan", MAX_ROWSPAN).min(rows_left.max(1));
+        let rowspan = a.rowspan.min(MAX_ROWSPAN).min(rows_left.max(1));
         *next = col.saturating_add(colspan);
         if rowspan > 1 && col < columns {
             let end = col + colspan;
@@ -670,20 +771,11 @@ impl<'a> Builder<'a> {
                 cols: (col, col + colspan - 1),
             });
         }
-        let style = attr(tag, "style").unwrap_or_default().to_ascii_lowercase();
-        let text_marker = attr(tag, "x:str").is_some()
-            || style
-                .find("mso-number-format")
-                .and_then(|at| style.get(at..))
-                .is_some_and(|rest| {
-                    let value = rest.split(';').next().unwrap_or_default();
-                    value.contains('@')
-                });
         t.cell = Some(OpenCell {
             col,
             text: String::new(),
-            text_marker,
-            num: attr(tag, "x:num").map(str::to_string),
+            text_marker: a.text_marker,
+            num: a.num,
         });
     }
 
@@ -706,7 +798,7 @@ impl<'a> Builder<'a> {
         let Some((cells, _)) = &mut t.row else {
             return;
         };
-        let mut text = collapse(&cell.text);
+        let mut text = collapse_owned(cell.text);
         if !cell.text_marker && e_notation(&text) {
             if let Some(n) = cell
                 .num
