@@ -786,13 +786,7 @@ pub fn read_grids_from(
     });
     match web {
         Some(WebFormat::Html) => {
-            return super::html::read_html(
-                path,
-                &bytes,
-                opts.encoding,
-                &opts.limits,
-                &opts.progress,
-            )
+            return super::html::read_html(path, bytes, opts.encoding, &opts.limits, &opts.progress)
         }
         Some(WebFormat::SpreadsheetMl) => {
             return super::spreadsheetml::read_spreadsheetml(
