@@ -694,3 +694,70 @@ mod tests {
         assert_eq!(g.grids[0].sheet.as_deref(), Some("表"));
     }
 }
+
+#[cfg(test)]
+mod mutations {
+    use super::*;
+
+    /// Deterministic mutations of a small workbook: read or refused, never a panic.
+    #[test]
+    fn mutated_workbooks_never_panic() {
+        let book = "<?xml version=\"1.0\"?><?mso-application progid=\"Excel.Sheet\"?>\
+            <Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\" \
+            xmlns:ss=\"urn:schemas-microsoft-com:office:spreadsheet\"><Worksheet ss:Name=\"a\">\
+            <Table><Row ss:Index=\"2\"><Cell ss:MergeAcross=\"2\" ss:MergeDown=\"1\">\
+            <Data ss:Type=\"String\">t&amp;</Data></Cell><Cell ss:Index=\"5\">\
+            <Data ss:Type=\"DateTime\">2021-03-15T00:00:00.000</Data></Cell></Row>\
+            <Row><Cell><Data ss:Type=\"Number\">12</Data></Cell></Row></Table></Worksheet></Workbook>";
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let limits = Limits {
+            rows: 50,
+            columns: 40,
+            cell_chars: 100,
+            ..Limits::default()
+        };
+        for _ in 0..3000 {
+            let mut b = book.as_bytes().to_vec();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() as usize) % b.len().max(1);
+                match next() % 4 {
+                    0 => b.truncate(at),
+                    1 => {
+                        if let Some(x) = b.get_mut(at) {
+                            *x = (next() % 256) as u8;
+                        }
+                    }
+                    2 => {
+                        let s = [
+                            "ss:Index=\"999999\" ",
+                            "ss:MergeDown=\"99999999\" ",
+                            "<Row>",
+                            "</Cell>",
+                            "&#0;",
+                        ];
+                        let s = s[(next() % 5) as usize].as_bytes();
+                        let at = at.min(b.len());
+                        b.splice(at..at, s.iter().copied());
+                    }
+                    _ => {
+                        let end = (at + (next() as usize) % 20).min(b.len());
+                        b.drain(at..end);
+                    }
+                }
+            }
+            let _ = read_spreadsheetml(
+                Path::new("m.xls"),
+                &b,
+                None,
+                &limits,
+                &ProgressHook::default(),
+            );
+        }
+    }
+}
