@@ -21,7 +21,7 @@ use html5ever::tokenizer::{
 };
 use html5ever::{local_name, LocalName};
 
-use super::source::{bad, decode_strict, detect_csv, number_text, validate_strict};
+use super::source::{bad, decode_strict, detect_csv, number_text};
 use super::source::{Cell, FileGrids, Grid};
 use super::source::{GridRow, Limits, Merge};
 use super::{IngestError, PassReason, PassedOver, ProgressHook};
@@ -46,6 +46,8 @@ struct PageEncoding {
     skip: usize,
     /// "GB2312", "UTF-8", "GBK (声明为 UTF-8 / declared UTF-8)" …
     label: String,
+    /// Taken from the page's declaration, not yet checked.
+    declared: bool,
 }
 
 /// Read the tables of an HTML page. `forced` is `--encoding`.
@@ -64,24 +66,20 @@ pub fn read_html(
     progress: &ProgressHook,
 ) -> Result<FileGrids, IngestError> {
     let found = page_encoding(path, &bytes, forced)?;
-    let format = format!("{FORMAT}, {}", found.label);
     // The text takes the place of the bytes (a UTF-8 page is the same buffer): a large
     // export is held once, not twice.
-    let (text, skip) = if found.encoding == encoding_rs::UTF_8 {
-        match String::from_utf8(bytes) {
-            Ok(t) => (t, found.skip),
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                return Err(undecodable(path, e.as_bytes(), at, &found.label));
+    let (found, (text, skip)) = match decode_page(bytes, &found) {
+        Ok(t) => (found, t),
+        Err((bytes, _)) if found.declared => {
+            let again = detected(path, &bytes, &found.label)?;
+            match decode_page(bytes, &again) {
+                Ok(t) => (again, t),
+                Err((bytes, at)) => return Err(undecodable(path, &bytes, at, &again.label)),
             }
         }
-    } else {
-        let body = bytes.get(found.skip..).unwrap_or(&[]);
-        match decode_strict(found.encoding, body) {
-            Ok(t) => (t, 0),
-            Err(at) => return Err(undecodable(path, &bytes, found.skip + at, &found.label)),
-        }
+        Err((bytes, at)) => return Err(undecodable(path, &bytes, at, &found.label)),
     };
+    let format = format!("{FORMAT}, {}", found.label);
     let text = text.get(skip..).unwrap_or_default();
     if let Some(grids) = read_fast(path, text, &format, limits, progress)? {
         return Ok(grids);
@@ -402,14 +400,12 @@ fn page_encoding(
     bytes: &[u8],
     forced: Option<&'static Encoding>,
 ) -> Result<PageEncoding, IngestError> {
-    let from_csv = |declared: Option<&str>| {
+    let from_csv = |_: Option<&str>| {
         detect_csv(path, bytes, forced).map(|f| PageEncoding {
             encoding: f.encoding,
             skip: f.skip,
-            label: match declared {
-                Some(d) => format!("{} (声明为 {d} / declared {d})", f.label),
-                None => f.label,
-            },
+            label: f.label,
+            declared: false,
         })
     };
     if let Some(nul) = bytes.iter().position(|b| *b == 0) {
@@ -443,14 +439,43 @@ fn page_encoding(
     } else {
         encoding_rs::UTF_8
     };
-    let name = label.trim().to_ascii_uppercase();
-    match validate_strict(enc, bytes) {
-        Ok(()) => Ok(PageEncoding {
-            encoding: enc,
-            skip: 0,
-            label: name,
-        }),
-        Err(_) => from_csv(Some(&name)),
+    // Checked as the page is decoded ([`read_html`] falls back on [`detected`]).
+    Ok(PageEncoding {
+        encoding: enc,
+        skip: 0,
+        label: label.trim().to_ascii_uppercase(),
+        declared: true,
+    })
+}
+
+/// The encoding of a page that does not decode as it declares: detected as for a CSV,
+/// the label saying what was declared.
+fn detected(path: &Path, bytes: &[u8], declared: &str) -> Result<PageEncoding, IngestError> {
+    detect_csv(path, bytes, None).map(|f| PageEncoding {
+        encoding: f.encoding,
+        skip: f.skip,
+        label: format!("{} (声明为 {declared} / declared {declared})", f.label),
+        declared: false,
+    })
+}
+
+/// A page's text in its encoding: the bytes themselves for UTF-8 (no copy), else decoded
+/// (and the bytes freed). The bytes come back, with the offset of the first bad
+/// sequence, when they do not decode.
+fn decode_page(bytes: Vec<u8>, found: &PageEncoding) -> Result<(String, usize), (Vec<u8>, usize)> {
+    if found.encoding == encoding_rs::UTF_8 {
+        return match String::from_utf8(bytes) {
+            Ok(t) => Ok((t, found.skip)),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                Err((e.into_bytes(), at))
+            }
+        };
+    }
+    let body = bytes.get(found.skip..).unwrap_or(&[]);
+    match decode_strict(found.encoding, body) {
+        Ok(t) => Ok((t, 0)),
+        Err(at) => Err((bytes, found.skip + at)),
     }
 }
 
