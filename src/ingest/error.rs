@@ -22,7 +22,7 @@ pub enum IngestError {
         path: PathBuf,
     },
     /// A file whose type zhibiao does not read.
-    #[error("{path}: 不支持的文件类型（应为 csv、xlsx、xlsm、xls、ods） / unsupported file type")]
+    #[error("{path}: 不支持的文件类型（应为 csv、xlsx、xlsm、xls、ods，或网页导出的 htm、html、xml） / unsupported file type")]
     Unsupported {
         /// File.
         path: PathBuf,

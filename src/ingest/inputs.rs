@@ -205,7 +205,7 @@ fn read_all(
                 if ds.hashes.contains_key(&f.path) {
                     return read_one(f, b, opts, ds);
                 }
-                if !source::is_csv(&f.path) {
+                if !source::reads_as_csv(&f.path, &b) {
                     ds.hashes.insert(f.path.clone(), Sha256::digest(&b).into());
                     return read_one(f, b, opts, ds);
                 }
@@ -263,7 +263,7 @@ fn read_one(
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
-    if source::is_csv(&f.path) {
+    if source::reads_as_csv(&f.path, &bytes) {
         return read_csv(f, &bytes, (CSV_HEAD_ROWS, CSV_BATCH_ROWS), opts, ds);
     }
     let file = source::read_grids_from(&f.path, bytes, opts)?;

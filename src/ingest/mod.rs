@@ -13,11 +13,13 @@ pub mod chunks;
 pub mod date;
 mod error;
 pub mod header;
+pub mod html;
 pub mod inputs;
 pub mod period;
 pub mod rows;
 pub mod schema;
 pub mod source;
+pub mod spreadsheetml;
 pub mod text;
 pub mod values;
 
@@ -219,7 +221,9 @@ pub struct TableInfo {
     pub kind_forced: bool,
     /// What decided the kind (header alone, `--kind`, or a clue that broke a tie).
     pub kind_clue: KindClue,
-    /// Encoding used (CSV only), e.g. "UTF-8", "GBK".
+    /// Encoding used (CSV only), e.g. "UTF-8", "GBK"; for a web export its format and
+    /// encoding, e.g. "HTML 表格 / HTML table, GB2312" (see
+    /// [`source::is_format_label`]).
     pub encoding: Option<String>,
     /// 1-based first and last row of the header (equal for a one-row header).
     pub header_rows: (u32, u32),

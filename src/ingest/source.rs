@@ -150,7 +150,8 @@ pub struct Grid {
     pub file: PathBuf,
     /// Sheet name; `None` for a CSV.
     pub sheet: Option<String>,
-    /// Encoding used (CSV only).
+    /// Encoding used (CSV); for a web export its format and encoding ("HTML 表格 / HTML
+    /// table, GB2312", "SpreadsheetML 2003 (XML 表格)", see [`is_format_label`]).
     pub encoding: Option<String>,
     /// Rows in sheet order (workbooks: every row of the used range; CSV: every record).
     pub rows: Vec<GridRow>,
@@ -253,7 +254,11 @@ impl Default for Limits {
 
 impl Limits {
     /// A 1-based row number against the row limit.
-    fn check_row(&self, table: &dyn Fn() -> String, row: u64) -> Result<(), IngestError> {
+    pub(super) fn check_row(
+        &self,
+        table: &dyn Fn() -> String,
+        row: u64,
+    ) -> Result<(), IngestError> {
         if row <= u64::from(self.rows) {
             return Ok(());
         }
@@ -267,7 +272,7 @@ impl Limits {
     }
 
     /// A 1-based column number (of a cell with content) against the column limit.
-    fn check_column(
+    pub(super) fn check_column(
         &self,
         table: &dyn Fn() -> String,
         row: u64,
@@ -286,7 +291,7 @@ impl Limits {
     }
 
     /// The text of a cell against the cell size limit (1-based row and column).
-    fn check_cell(
+    pub(super) fn check_cell(
         &self,
         table: &dyn Fn() -> String,
         row: u64,
@@ -312,7 +317,7 @@ impl Limits {
     }
 
     /// A cell read at a 1-based row and column, against the column and cell limits.
-    fn check(
+    pub(super) fn check(
         &self,
         table: &dyn Fn() -> String,
         row: u64,
@@ -661,8 +666,94 @@ pub fn is_csv(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }
 
+/// Extensions of web-system exports read when a file is named on the command line
+/// (HTML tables, SpreadsheetML 2003). A folder's `.htm`, `.html` and `.xml` files are not
+/// read: saved web pages and other XML beside the ledgers are not tables to audit. (A web
+/// export named `.xls`, as they come, is read in a folder like any `.xls`.)
+pub const WEB_EXTENSIONS: [&str; 3] = ["htm", "html", "xml"];
+
+/// Whether the path has one of the [`WEB_EXTENSIONS`] (any case).
+pub fn is_web_page(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| WEB_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// What a file that is text markup holds (recognized by content, whatever its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebFormat {
+    /// An HTML page: its tables are read ([`super::html`]).
+    Html,
+    /// Excel 2003's XML Spreadsheet ([`super::spreadsheetml`]).
+    SpreadsheetMl,
+}
+
+/// Whether bytes are an HTML page or a SpreadsheetML workbook: after any BOM and
+/// whitespace they start with `<`. SpreadsheetML is told by its
+/// `<?mso-application progid="Excel.Sheet"?>` or the namespace
+/// `urn:schemas-microsoft-com:office:spreadsheet` (Excel's own "Save as Web Page" HTML
+/// declares `urn:schemas-microsoft-com:office:excel` and is HTML). With `strict` (a file
+/// named `.csv`) an HTML page must also show `<html`, `<table` or a doctype in its head.
+pub fn web_format(bytes: &[u8], strict: bool) -> Option<WebFormat> {
+    const HEAD: usize = 4096;
+    let head: String = match Encoding::for_bom(bytes) {
+        Some((enc, len)) if enc != encoding_rs::UTF_8 => {
+            let body = bytes.get(len..).unwrap_or(&[]);
+            let body = body.get(..HEAD).unwrap_or(body);
+            enc.decode_without_bom_handling(body).0.into_owned()
+        }
+        Some((_, len)) => {
+            let body = bytes.get(len..).unwrap_or(&[]);
+            String::from_utf8_lossy(body.get(..HEAD).unwrap_or(body)).into_owned()
+        }
+        None => String::from_utf8_lossy(bytes.get(..HEAD).unwrap_or(bytes)).into_owned(),
+    };
+    let head = head.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if !head.starts_with('<') {
+        return None;
+    }
+    let lower = head.to_ascii_lowercase();
+    let mso = lower.find("<?mso-application").is_some_and(|at| {
+        lower.get(at..).is_some_and(|r| {
+            r.split("?>")
+                .next()
+                .unwrap_or_default()
+                .contains("excel.sheet")
+        })
+    });
+    let html_at = lower.find("<html");
+    let ss_at = lower.find("urn:schemas-microsoft-com:office:spreadsheet");
+    let ss = match (ss_at, html_at) {
+        (Some(s), Some(h)) => s < h,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    if mso || ss {
+        return Some(WebFormat::SpreadsheetMl);
+    }
+    if strict
+        && !(html_at.is_some() || lower.contains("<table") || lower.contains("<!doctype html"))
+    {
+        return None;
+    }
+    Some(WebFormat::Html)
+}
+
+/// Whether a table's `encoding` ([`Grid::encoding`], `TableInfo::encoding`) names the
+/// format it was read from rather than only a CSV's encoding: "HTML 表格 / HTML table,
+/// GB2312", "SpreadsheetML 2003 (XML 表格)".
+pub fn is_format_label(encoding: &str) -> bool {
+    encoding.starts_with(super::html::FORMAT) || encoding.starts_with(super::spreadsheetml::FORMAT)
+}
+
+/// Whether a file is read as a CSV: named `.csv` and not a web export (an HTML page or
+/// SpreadsheetML workbook named `.csv` is read as what it is).
+pub fn reads_as_csv(path: &Path, bytes: &[u8]) -> bool {
+    is_csv(path) && web_format(bytes, true).is_none()
+}
+
 fn check_extension(path: &Path) -> Result<(), IngestError> {
-    if is_spreadsheet(path) {
+    if is_spreadsheet(path) || is_web_page(path) {
         Ok(())
     } else {
         Err(IngestError::Unsupported {
@@ -689,6 +780,25 @@ pub fn read_grids_from(
         });
     }
     opts.progress.file(path);
+    let web = web_format(&bytes, ext == "csv").or_else(|| {
+        // A file named .htm, .html or .xml is a web page, or nothing zhibiao reads.
+        is_web_page(path).then_some(WebFormat::Html)
+    });
+    match web {
+        Some(WebFormat::Html) => {
+            return super::html::read_html(path, bytes, opts.encoding, &opts.limits, &opts.progress)
+        }
+        Some(WebFormat::SpreadsheetMl) => {
+            return super::spreadsheetml::read_spreadsheetml(
+                path,
+                &bytes,
+                opts.encoding,
+                &opts.limits,
+                &opts.progress,
+            )
+        }
+        None => {}
+    }
     if ext == "csv" {
         let grid = read_csv_limited(path, &bytes, opts.encoding, &opts.limits, &opts.progress)?;
         Ok(FileGrids {
@@ -732,7 +842,7 @@ pub fn decode_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<String
 
 /// Check bytes decode without replacement, without keeping the text; `Err(offset)` at
 /// the first malformed sequence, as [`decode_strict`] gives it.
-fn validate_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<(), usize> {
+pub(super) fn validate_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<(), usize> {
     let mut decoder = encoding.new_decoder_without_bom_handling();
     let mut buf = vec![0u8; 1 << 16];
     let mut done = 0usize;
@@ -752,10 +862,10 @@ fn validate_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<(), usiz
 
 /// The encoding of a CSV: which one, how many bytes of BOM to skip, and its name for
 /// reports. The whole file has been checked to decode in it.
-struct CsvEncoding {
-    encoding: &'static Encoding,
-    skip: usize,
-    label: String,
+pub(super) struct CsvEncoding {
+    pub(super) encoding: &'static Encoding,
+    pub(super) skip: usize,
+    pub(super) label: String,
 }
 
 /// Decode a CSV's bytes: the forced encoding, else UTF-8 (with or without BOM), else
@@ -772,7 +882,7 @@ pub fn decode_csv(
 }
 
 /// The encoding of a CSV's bytes ([`decode_csv`]), checked without keeping a decoded copy.
-fn detect_csv(
+pub(super) fn detect_csv(
     path: &Path,
     bytes: &[u8],
     forced: Option<&'static Encoding>,
@@ -1126,7 +1236,7 @@ enum Book {
     Ods(Ods<Cursor<Vec<u8>>>),
 }
 
-fn bad(path: &Path, message: impl Into<String>) -> IngestError {
+pub(super) fn bad(path: &Path, message: impl Into<String>) -> IngestError {
     IngestError::BadWorkbook {
         path: path.to_path_buf(),
         message: message.into(),
@@ -2001,6 +2111,49 @@ mod tests {
                 cols: 1
             })
         );
+    }
+
+    /// Web exports are told apart by content: SpreadsheetML by its processing
+    /// instruction or namespace, Excel's "Save as Web Page" HTML (office:excel) is HTML,
+    /// and a file named .csv must look like a page to be read as one.
+    #[test]
+    fn web_exports_are_recognized_by_content() {
+        let ss = "<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n<Workbook>";
+        assert_eq!(
+            web_format(ss.as_bytes(), false),
+            Some(WebFormat::SpreadsheetMl)
+        );
+        let ns = "<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">";
+        assert_eq!(
+            web_format(ns.as_bytes(), true),
+            Some(WebFormat::SpreadsheetMl)
+        );
+        let excel_html = "<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"\n\
+            xmlns:x=\"urn:schemas-microsoft-com:office:excel\"><head><meta name=ProgId content=Excel.Sheet>";
+        assert_eq!(
+            web_format(excel_html.as_bytes(), false),
+            Some(WebFormat::Html)
+        );
+        assert_eq!(
+            web_format(b"\xEF\xBB\xBF \r\n<table>", true),
+            Some(WebFormat::Html)
+        );
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in "<html><table>".encode_utf16() {
+            utf16.extend(u.to_le_bytes());
+        }
+        assert_eq!(web_format(&utf16, true), Some(WebFormat::Html));
+        // A CSV whose first cell starts with '<' stays a CSV.
+        assert_eq!(web_format(b"<b>,x\n1,2\n", true), None);
+        assert_eq!(web_format(b"<b>,x\n1,2\n", false), Some(WebFormat::Html));
+        assert_eq!(web_format(b"name,x\n", false), None);
+        assert_eq!(web_format(b"", false), None);
+        assert!(reads_as_csv(Path::new("a.csv"), b"a,b\n"));
+        assert!(!reads_as_csv(Path::new("a.csv"), b"<html><table>"));
+        assert!(!reads_as_csv(Path::new("a.xls"), b"a,b\n"));
+        // .htm/.html/.xml are read when named, not in folders.
+        assert!(is_web_page(Path::new("a.HTM")) && !is_spreadsheet(Path::new("a.html")));
+        assert!(check_extension(Path::new("a.xml")).is_ok());
     }
 
     #[test]

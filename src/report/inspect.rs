@@ -30,7 +30,12 @@ pub fn render(model: &Model) -> String {
             let _ = writeln!(out, "  类型依据 kind clue: {}", t.kind_clue.describe());
         }
         if let Some(enc) = &t.encoding {
-            let _ = writeln!(out, "  编码 encoding: {enc}");
+            // A web export's "encoding" names its format too (ingest::source::web_format).
+            if crate::ingest::source::is_format_label(enc) {
+                let _ = writeln!(out, "  格式 format: {enc}");
+            } else {
+                let _ = writeln!(out, "  编码 encoding: {enc}");
+            }
         }
         let (a, b) = t.header_rows;
         if a == b {
