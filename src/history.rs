@@ -60,11 +60,11 @@ use crate::model::Level;
 use crate::plan::{Milestone, Plan, Ratio, Severity, Stage};
 
 /// `PRAGMA application_id` of a zhibiao history ("zhib").
-pub const APPLICATION_ID: i32 = 0x7A68_6962;
+pub(crate) const APPLICATION_ID: i32 = 0x7A68_6962;
 
 /// Schema migrations: entry `i` takes a database from version `i` to `i + 1`. A new schema
 /// version is one more entry; never edit an entry that has shipped.
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+pub(crate) const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
 
 /// Version 2: the records behind a value, the gap to the final threshold and the milestone
 /// judged (issue 8: milestones, `trend --history`).
@@ -324,7 +324,7 @@ impl Snapshot {
     }
 
     /// The sorted distinct SHA-256s of the inputs, joined by ",".
-    pub fn inputs_key(&self) -> String {
+    pub(crate) fn inputs_key(&self) -> String {
         let mut hashes: Vec<&str> = self.inputs.iter().map(|i| i.sha256.as_str()).collect();
         hashes.sort_unstable();
         hashes.dedup();
@@ -477,7 +477,8 @@ impl History {
     }
 
     /// The schema version of the open file.
-    pub fn schema_version(&self) -> Result<i64, HistoryError> {
+    #[cfg(test)]
+    pub(crate) fn schema_version(&self) -> Result<i64, HistoryError> {
         self.conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(|e| self.sql(e))
@@ -608,7 +609,8 @@ impl History {
     }
 
     /// Every snapshot of a plan, superseded revisions included, oldest as-of first.
-    pub fn revisions(&self, plan: &str) -> Result<Vec<SnapshotInfo>, HistoryError> {
+    #[cfg(test)]
+    pub(crate) fn revisions(&self, plan: &str) -> Result<Vec<SnapshotInfo>, HistoryError> {
         self.query_snapshots(
             "SELECT id, plan, plan_title, scope, as_of, revision, recorded_at, settings,
                     zhibiao_version

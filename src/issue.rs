@@ -397,7 +397,7 @@ fn domain_name<S: Serializer>(d: &Domain, s: S) -> Result<S::Ok, S::Error> {
 
 /// Every code with its kind's short name, in code order (for `--help`, the README and
 /// explanation files).
-pub const CODES: &[(&str, &str)] = &[
+pub(crate) const CODES: &[(&str, &str)] = &[
     ("R001", "blank_row"),
     ("R002", "totals_row"),
     ("R003", "note_row"),
@@ -475,7 +475,7 @@ impl IssueKind {
 }
 
 /// Whether `code` is one of [`CODES`].
-pub fn is_code(code: &str) -> bool {
+pub(crate) fn is_code(code: &str) -> bool {
     CODES.iter().any(|(c, _)| *c == code)
 }
 

@@ -29,10 +29,10 @@ use crate::plan::diag::display_width;
 use crate::plan::{Attach, Measure, Plan, Target, FILTER_FIELDS};
 
 /// Name of the sheet explaining the columns.
-pub const NOTES_SHEET: &str = "说明";
+pub(crate) const NOTES_SHEET: &str = "说明";
 
 /// Name of the hidden sheet holding the lists too long to write inline.
-pub const LISTS_SHEET: &str = "名录";
+pub(crate) const LISTS_SHEET: &str = "名录";
 
 /// Last row index a validation or format covers (Excel's last row).
 const LAST_ROW: u32 = 1_048_575;
@@ -185,7 +185,7 @@ pub fn problems() -> &'static [String] {
 }
 
 /// The sheet name of a table kind's sheet (社区名单, 社区社会组织, …).
-pub fn sheet_name(kind: TableKind) -> &'static str {
+pub(crate) fn sheet_name(kind: TableKind) -> &'static str {
     rules()
         .sheets
         .get(&kind)
@@ -211,7 +211,7 @@ pub fn note(kind: TableKind, field: &str) -> &'static str {
 
 /// The values a drop-down list offers for a check that has a fixed list (`None` for the
 /// others; place lists come from the community list).
-pub fn choices(check: Check) -> Option<Vec<&'static str>> {
+pub(crate) fn choices(check: Check) -> Option<Vec<&'static str>> {
     let c = rules().choices.as_ref();
     let words = |pick: fn(&'static RawChoices) -> &'static Vec<String>| {
         c.map(|c| pick(c).iter().map(String::as_str).collect())
@@ -295,7 +295,7 @@ pub struct TemplateSpec<'a> {
 
 /// The table kinds a plan reads, in [`TableKind::ALL`] order; the community list always
 /// (places are resolved against it).
-pub fn kinds_needed(plan: &Plan) -> Vec<TableKind> {
+pub(crate) fn kinds_needed(plan: &Plan) -> Vec<TableKind> {
     TableKind::ALL
         .into_iter()
         .filter(|k| {
@@ -307,7 +307,7 @@ pub fn kinds_needed(plan: &Plan) -> Vec<TableKind> {
 
 /// The targets of `plan` that read table `kind` (as records, or as the communities and
 /// streets they divide by).
-pub fn targets_reading(plan: &Plan, kind: TableKind) -> Vec<&Target> {
+pub(crate) fn targets_reading(plan: &Plan, kind: TableKind) -> Vec<&Target> {
     plan.targets
         .iter()
         .filter(|t| {
@@ -335,7 +335,7 @@ fn filter_name(field: crate::plan::Field) -> Option<(TableKind, &'static str)> {
 /// The targets of `plan` that select by the column `field` of table `kind`: a `where` of
 /// the records or of the units names it (城乡分类代码 decides urban/rural as 城乡类型
 /// does), 服务社区 for coverage by reach, 金额 for sums.
-pub fn targets_using<'p>(plan: &'p Plan, kind: TableKind, field: &str) -> Vec<&'p Target> {
+pub(crate) fn targets_using<'p>(plan: &'p Plan, kind: TableKind, field: &str) -> Vec<&'p Target> {
     let field = match (kind, field) {
         (TableKind::Communities, "urban_rural_code") => "kind",
         _ => field,

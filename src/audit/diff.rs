@@ -260,7 +260,7 @@ pub struct RegionDiff {
 
 impl RegionDiff {
     /// `after − before = added − dissolved + moved_in − moved_out`.
-    pub fn balanced(&self) -> bool {
+    pub(crate) fn balanced(&self) -> bool {
         i64::from(self.after) - i64::from(self.before)
             == i64::from(self.added) - i64::from(self.dissolved) + i64::from(self.moved_in)
                 - i64::from(self.moved_out)
@@ -339,7 +339,8 @@ impl Accounting {
 
 impl DiffResult<'_> {
     /// Whether every region row satisfies the identity.
-    pub fn balanced(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn balanced(&self) -> bool {
         self.regions.iter().all(|(_, r)| r.balanced())
     }
 }

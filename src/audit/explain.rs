@@ -283,7 +283,7 @@ fn use_issues(
 }
 
 /// The region of each issue (see the module doc), as a full path from the province.
-pub fn issue_regions(model: &Model, issues: &[DataIssue]) -> Vec<Option<Text>> {
+pub(crate) fn issue_regions(model: &Model, issues: &[DataIssue]) -> Vec<Option<Text>> {
     let wanted: std::collections::HashSet<_> = issues.iter().filter_map(|i| i.origin).collect();
     let mut place: HashMap<crate::ingest::Origin, RegionId> = HashMap::new();
     let mut note = |o: crate::ingest::Origin, p: RegionId| {

@@ -79,7 +79,7 @@ pub fn decimals(target: &Target) -> u8 {
 
 /// The required value of a target independent of the region (`None` for info and
 /// yearly counts, whose requirement depends on the years judged).
-pub fn required_value(target: &Target) -> Option<f64> {
+pub(crate) fn required_value(target: &Target) -> Option<f64> {
     match &target.measure {
         Measure::Density { min, .. } | Measure::Coverage { min, .. } => {
             Some(round(min.value(), decimals(target)))
@@ -130,7 +130,7 @@ impl<'a> Context<'a> {
     }
 
     /// Key that sorts a region in code (else name) order, parents first.
-    pub fn sort_key(&self, id: RegionId) -> String {
+    pub(crate) fn sort_key(&self, id: RegionId) -> String {
         self.keys[id as usize].clone()
     }
 
@@ -426,7 +426,7 @@ impl<'a> Context<'a> {
 impl Values {
     /// Note the target's own threshold when the values were evaluated against a
     /// milestone's, so that rows carry the gap to the final threshold as well.
-    pub fn set_final_min(&mut self, own: Option<Ratio>) {
+    pub(crate) fn set_final_min(&mut self, own: Option<Ratio>) {
         let Some(own) = own else { return };
         match self {
             Values::Ratio { final_min, .. } => *final_min = own,
@@ -458,7 +458,7 @@ impl Values {
     /// The row of a set of regions that do not nest (a reporting unit's places): every
     /// figure is the sum of theirs — records and units of a ratio, counts, counts per year,
     /// info sums — judged as [`Values::row`] judges one region. `row` carries the labels.
-    pub fn set_row(&self, mut row: Row, ids: &[RegionId]) -> Row {
+    pub(crate) fn set_row(&self, mut row: Row, ids: &[RegionId]) -> Row {
         self.fill(&mut row, ids);
         row
     }
@@ -549,7 +549,7 @@ impl Values {
 }
 
 /// A row of target `ti` at `level` with no figures yet (no data), for the caller to label.
-pub fn blank_row(ti: usize, target: &Target, level: Level) -> Row {
+pub(crate) fn blank_row(ti: usize, target: &Target, level: Level) -> Row {
     Row {
         target: ti,
         level,

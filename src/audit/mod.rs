@@ -201,7 +201,7 @@ impl Row {
     /// Whether the row falls short: unmet, or no data (a reporting unit missing from the
     /// data, or a table not supplied). A region with no units of a kind (not applicable)
     /// has nothing to judge.
-    pub fn is_shortfall(&self) -> bool {
+    pub(crate) fn is_shortfall(&self) -> bool {
         match self.status {
             Status::Unmet | Status::NoData => true,
             Status::Met
@@ -311,7 +311,7 @@ impl AuditResult {
     /// A result from rows kept elsewhere (a history): the plan's targets with the stage
     /// each was judged at, and rows whose `target` indexes `plan.targets`, in long-result
     /// order. Summaries are recomputed; nothing of the inputs (tables, issues) is known.
-    pub fn from_rows(
+    pub(crate) fn from_rows(
         plan: &Plan,
         scope: String,
         as_of: NaiveDate,
@@ -367,7 +367,7 @@ impl AuditResult {
     }
 
     /// The row of target `ti` for the region with this path (each path has one level).
-    pub fn row_at(&self, ti: usize, region: &str) -> Option<&Row> {
+    pub(crate) fn row_at(&self, ti: usize, region: &str) -> Option<&Row> {
         self.index
             .get(&(ti, region.to_string()))
             .and_then(|&i| self.rows.get(i))
@@ -725,7 +725,7 @@ fn summarize(rows: &[Row], _ti: usize) -> Summary {
 }
 
 /// Plan years judged at `as_of`: those of the plan period whose 31 December has passed.
-pub fn years_judged(meta: &PlanMeta, as_of: NaiveDate) -> Vec<i32> {
+pub(crate) fn years_judged(meta: &PlanMeta, as_of: NaiveDate) -> Vec<i32> {
     (meta.period_start.year()..=meta.due.year())
         .filter(|&y| NaiveDate::from_ymd_opt(y, 12, 31).is_some_and(|end| end <= as_of))
         .collect()

@@ -27,7 +27,7 @@ use serde::Serialize;
 use super::{AuditResult, Row, Status};
 
 /// Days in a quarter, on average.
-pub const QUARTER_DAYS: f64 = 365.25 / 4.0;
+pub(crate) const QUARTER_DAYS: f64 = 365.25 / 4.0;
 
 /// Where a region is heading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

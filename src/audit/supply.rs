@@ -116,13 +116,13 @@ impl Supply {
     }
 
     /// The index of the unit a region belongs to (itself or its ancestor at the unit level).
-    pub fn unit_of(&self, model: &Model, id: RegionId) -> Option<usize> {
+    pub(crate) fn unit_of(&self, model: &Model, id: RegionId) -> Option<usize> {
         let u = model.regions.ancestor_at(id, self.level)?;
         self.units.iter().position(|(_, x)| *x == Some(u))
     }
 
     /// Whether no unit supplied this kind.
-    pub fn supplied_by_none(&self, kind: TableKind) -> bool {
+    pub(crate) fn supplied_by_none(&self, kind: TableKind) -> bool {
         let k = kind_index(kind);
         self.tables.iter().all(|per| per[k].is_empty())
     }
@@ -153,7 +153,7 @@ impl Supply {
     }
 
     /// Region ids of the units present in the data that supplied every kind in `kinds`.
-    pub fn complete_ids(&self, kinds: &[TableKind]) -> Vec<RegionId> {
+    pub(crate) fn complete_ids(&self, kinds: &[TableKind]) -> Vec<RegionId> {
         self.units
             .iter()
             .enumerate()

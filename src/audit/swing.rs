@@ -28,7 +28,7 @@ use crate::plan::{SwingBound, SwingRules};
 
 /// Whether a change from `before` to `after` records is a swing under `bound` (the rule of
 /// the module doc; exact integer arithmetic).
-pub fn is_swing(before: u32, after: u32, bound: SwingBound) -> bool {
+pub(crate) fn is_swing(before: u32, after: u32, bound: SwingBound) -> bool {
     if before == 0 {
         return after >= bound.min_records.max(1);
     }
@@ -41,12 +41,12 @@ pub fn is_swing(before: u32, after: u32, bound: SwingBound) -> bool {
 }
 
 /// The change in percent (`None` when there was nothing before).
-pub fn change_percent(before: u32, after: u32) -> Option<f64> {
+pub(crate) fn change_percent(before: u32, after: u32) -> Option<f64> {
     (before > 0).then(|| (f64::from(after) - f64::from(before)) * 100.0 / f64::from(before))
 }
 
 /// A bound in hundredths of a percent as written: 3000 → "30%", 1250 → "12.5%".
-pub fn percent_text(bp: u32) -> String {
+pub(crate) fn percent_text(bp: u32) -> String {
     let (int, frac) = (bp / 100, bp % 100);
     match frac {
         0 => format!("{int}%"),

@@ -46,7 +46,7 @@ impl<T> Chunks<T> {
     }
 
     /// Add a block of rows at the end, without copying them.
-    pub fn append(&mut self, block: Vec<T>) {
+    pub(crate) fn append(&mut self, block: Vec<T>) {
         if !block.is_empty() {
             self.len += block.len();
             self.chunks.push(block);
@@ -54,7 +54,7 @@ impl<T> Chunks<T> {
     }
 
     /// Add every row of `other` at the end, without copying them.
-    pub fn append_chunks(&mut self, other: Chunks<T>) {
+    pub(crate) fn append_chunks(&mut self, other: Chunks<T>) {
         for block in other.chunks {
             self.append(block);
         }
@@ -98,7 +98,7 @@ impl<T> Chunks<T> {
     }
 
     /// The blocks in order, each freed when the caller drops it.
-    pub fn into_chunks(self) -> impl Iterator<Item = Vec<T>> {
+    pub(crate) fn into_chunks(self) -> impl Iterator<Item = Vec<T>> {
         self.chunks.into_iter()
     }
 }

@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDate};
 use super::text::{clean_cell, fold};
 
 /// Largest Excel serial date (9999-12-31).
-pub const MAX_SERIAL: i64 = 2_958_465;
+pub(crate) const MAX_SERIAL: i64 = 2_958_465;
 
 /// Parse a date as written in a cell: `2021-03-05`, `2021/3/5`, `2021.3.5`,
 /// `2021年3月5日`, `2021年3月` (first of the month), `20210305`, `2021-03-05 00:00:00`,

@@ -17,11 +17,11 @@ use super::values::{self, Domain};
 use super::{ColumnMap, IngestError, KindClue, KindOverride};
 
 /// How many rows from the top are tried as header rows.
-pub const SCAN_ROWS: usize = 30;
+pub(crate) const SCAN_ROWS: usize = 30;
 
 /// How many rows below a header are looked at to break a tie between table kinds on
 /// their values (a national table is not read twice for it).
-pub const TIE_ROWS: usize = 5_000;
+pub(crate) const TIE_ROWS: usize = 5_000;
 
 /// The header found in a grid.
 #[derive(Debug, Clone)]
@@ -52,7 +52,10 @@ impl HeaderMatch {
 /// The `--kind` override that applies to a grid: the first whose file matches the file
 /// name, the whole path or a path suffix (at a `/` boundary) and whose sheet, if given,
 /// is the grid's sheet.
-pub fn find_override<'a>(grid: &Grid, overrides: &'a [KindOverride]) -> Option<&'a KindOverride> {
+pub(crate) fn find_override<'a>(
+    grid: &Grid,
+    overrides: &'a [KindOverride],
+) -> Option<&'a KindOverride> {
     let path = grid.file.to_string_lossy().replace('\\', "/");
     let name = grid
         .file

@@ -27,7 +27,7 @@ use super::source::{GridRow, Limits, Merge};
 use super::{IngestError, PassReason, PassedOver, ProgressHook};
 
 /// The format name of an HTML table in `inspect` (followed by the encoding).
-pub const FORMAT: &str = "HTML 表格 / HTML table";
+pub(crate) const FORMAT: &str = "HTML 表格 / HTML table";
 
 /// The widest `colspan` and tallest `rowspan` a browser honours (HTML standard).
 const MAX_COLSPAN: u32 = 1000;
@@ -58,7 +58,7 @@ struct PageEncoding {
 /// `&`, an unknown entity, a script, a NUL …) the page is read again by html5ever's
 /// tokenizer, which follows the HTML standard on any input. Both feed the same
 /// [`Builder`].
-pub fn read_html(
+pub(crate) fn read_html(
     path: &Path,
     bytes: Vec<u8>,
     forced: Option<&'static Encoding>,

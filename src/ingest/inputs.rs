@@ -400,11 +400,11 @@ fn first_row_text(grid: &Grid) -> String {
 
 /// The first cell of the 说明 sheet of a `zhibiao template` workbook: a sheet that starts
 /// with it explains the columns and is passed over ([`PassReason::TemplateNotes`]).
-pub const TEMPLATE_NOTES_TITLE: &str = "zhibiao 台账模板说明";
+pub(crate) const TEMPLATE_NOTES_TITLE: &str = "zhibiao 台账模板说明";
 
 /// Whether a grid is the 说明 sheet of a `zhibiao template` workbook: its first non-empty
 /// cell starts with [`TEMPLATE_NOTES_TITLE`].
-pub fn template_notes(grid: &Grid) -> bool {
+pub(crate) fn template_notes(grid: &Grid) -> bool {
     grid.rows
         .iter()
         .find(|r| !r.is_blank())
@@ -419,7 +419,7 @@ pub fn template_notes(grid: &Grid) -> bool {
 
 /// Which zhibiao output a grid is, from its first non-empty row: that row starts with
 /// the columns of one of `[own_outputs]` (more columns may follow).
-pub fn own_output(grid: &Grid) -> Option<&'static str> {
+pub(crate) fn own_output(grid: &Grid) -> Option<&'static str> {
     let row = grid.rows.iter().find(|r| !r.is_blank())?;
     let keys: Vec<String> = row
         .cells

@@ -9,7 +9,7 @@
 //! Every data row below a header is either turned into a typed row or skipped with a
 //! [`SkipReason`]; [`TableInfo`] keeps the counts so that `read = used + skipped` holds.
 
-pub mod chunks;
+pub(crate) mod chunks;
 pub mod date;
 mod error;
 pub mod header;
@@ -17,7 +17,7 @@ pub mod html;
 pub mod inputs;
 pub mod period;
 pub mod rows;
-pub mod schema;
+pub(crate) mod schema;
 pub mod source;
 pub mod spreadsheetml;
 pub mod text;
@@ -82,7 +82,7 @@ impl std::fmt::Debug for ProgressHook {
 
 impl ProgressHook {
     /// Rows reported at a time.
-    pub const BATCH: u64 = 4096;
+    pub(crate) const BATCH: u64 = 4096;
 
     /// See [`Progress::file`].
     pub fn file(&self, path: &Path) {
@@ -101,7 +101,7 @@ impl ProgressHook {
 
 impl IngestOptions {
     /// The number of threads to use (`threads`, or one per core when 0).
-    pub fn thread_count(&self) -> usize {
+    pub(crate) fn thread_count(&self) -> usize {
         if self.threads > 0 {
             self.threads
         } else {
@@ -157,7 +157,7 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// All reasons, in report order.
-    pub const ALL: [SkipReason; 8] = [
+    pub(crate) const ALL: [SkipReason; 8] = [
         SkipReason::Blank,
         SkipReason::Total,
         SkipReason::Note,
@@ -264,7 +264,7 @@ impl TableInfo {
     }
 
     /// Human name: `file` or `file#sheet`.
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         let file = self.file.display().to_string();
         match &self.sheet {
             Some(s) => format!("{file}#{s}"),
@@ -411,7 +411,7 @@ impl PassReason {
     /// judgement (unrecognized, own output, identical copy). Non-spreadsheets, lock
     /// files, hidden and empty sheets and what the user chose (`--kind …=skip`,
     /// `--exclude`) stay notes.
-    pub fn strict_error(&self) -> bool {
+    pub(crate) fn strict_error(&self) -> bool {
         matches!(
             self,
             PassReason::SameContent { .. }
@@ -495,7 +495,7 @@ impl PassedOver {
     }
 
     /// `file` or `file#sheet`.
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         let file = self.file.display().to_string();
         match &self.sheet {
             Some(s) => format!("{file}#{s}"),

@@ -11,7 +11,7 @@ use super::text::fold;
 /// The last day of the period a name denotes, or the date it spells out. The period may
 /// stand anywhere in the name ("阳泉市2023年三季度台账", "export-2023Q3.xlsx"); a name with
 /// none, or with two that disagree, gives `None`.
-pub fn period_end(name: &str) -> Option<NaiveDate> {
+pub(crate) fn period_end(name: &str) -> Option<NaiveDate> {
     let chars: Vec<char> = fold(name).chars().collect();
     let mut found: Option<NaiveDate> = None;
     let mut i = 0;

@@ -18,7 +18,7 @@ use crate::issue::{CreditFault, IssueKind, Text};
 
 /// How a data row is classified before its cells are parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowClass {
+pub(crate) enum RowClass {
     /// Every cell empty.
     Blank,
     /// A totals row (合计, 总计, 小计, …).
@@ -32,7 +32,7 @@ pub enum RowClass {
 /// Classify a row: blank; totals (one of its first two non-empty cells is a totals
 /// marker, alone or as "xx合计"); note (its first non-empty cell starts with a note
 /// marker); else data.
-pub fn classify(row: &GridRow) -> RowClass {
+pub(crate) fn classify(row: &GridRow) -> RowClass {
     let mut non_empty = row
         .cells
         .iter()
@@ -68,7 +68,7 @@ const CREDIT_WEIGHTS: [u32; 17] = [
 
 /// Check a unified social credit code (already folded and upper-cased): 18 characters
 /// of the GB 32100-2015 alphabet with a valid check character. `Err` says what is wrong.
-pub fn check_credit_code(code: &str) -> Result<(), CreditFault> {
+pub(crate) fn check_credit_code(code: &str) -> Result<(), CreditFault> {
     let chars: Vec<char> = code.chars().collect();
     if chars.len() != 18 {
         return Err(CreditFault::Length { found: chars.len() });
@@ -702,7 +702,7 @@ pub fn ingest_grid(grid: Grid, opts: &IngestOptions, ds: &mut Dataset) -> Result
 /// a batch wait for the next one: blank rows after the last non-empty row of the table
 /// are not rows of it. `expected` is how many rows the table is thought to hold in all
 /// (`0` when not known): room for them is reserved at once.
-pub fn ingest_rows(
+pub(crate) fn ingest_rows(
     head: Grid,
     (mut more, expected): (
         impl Iterator<Item = Result<Vec<GridRow>, IngestError>>,

@@ -27,7 +27,7 @@ pub enum TableKind {
 
 impl TableKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [TableKind; 6] = [
+    pub(crate) const ALL: [TableKind; 6] = [
         TableKind::Communities,
         TableKind::Organizations,
         TableKind::Incubators,
@@ -84,7 +84,7 @@ pub struct FieldSpec {
 }
 
 /// The fields of a table kind, in canonical order.
-pub fn fields(kind: TableKind) -> &'static [FieldSpec] {
+pub(crate) fn fields(kind: TableKind) -> &'static [FieldSpec] {
     schema()
         .kinds
         .get(kind_index(kind))
@@ -94,12 +94,13 @@ pub fn fields(kind: TableKind) -> &'static [FieldSpec] {
 
 /// The field a header text maps to in a table kind (compared by
 /// [`header_key`]), or `None`.
-pub fn field_for_header(kind: TableKind, header: &str) -> Option<&'static str> {
+#[cfg(test)]
+pub(crate) fn field_for_header(kind: TableKind, header: &str) -> Option<&'static str> {
     field_for_key(kind, &header_key(header))
 }
 
 /// Like [`field_for_header`] for a text already passed through [`header_key`].
-pub fn field_for_key(kind: TableKind, key: &str) -> Option<&'static str> {
+pub(crate) fn field_for_key(kind: TableKind, key: &str) -> Option<&'static str> {
     schema()
         .kinds
         .get(kind_index(kind))
@@ -108,18 +109,19 @@ pub fn field_for_key(kind: TableKind, key: &str) -> Option<&'static str> {
 
 /// Whether a header text names a column that is recognized and ignored in every table
 /// (序号, 编号, …).
-pub fn is_ignored_header(header: &str) -> bool {
+#[cfg(test)]
+pub(crate) fn is_ignored_header(header: &str) -> bool {
     is_ignored_key(&header_key(header))
 }
 
 /// Like [`is_ignored_header`] for a text already passed through [`header_key`].
-pub fn is_ignored_key(key: &str) -> bool {
+pub(crate) fn is_ignored_key(key: &str) -> bool {
     schema().ignore.iter().any(|k| k == key)
 }
 
 /// For a field that is required unless another column is present (communities'
 /// `kind`, required unless `urban_rural_code` is present), the name of that other field.
-pub fn required_unless(kind: TableKind, field: &str) -> Option<&'static str> {
+pub(crate) fn required_unless(kind: TableKind, field: &str) -> Option<&'static str> {
     schema()
         .kinds
         .get(kind_index(kind))
@@ -130,11 +132,6 @@ pub fn required_unless(kind: TableKind, field: &str) -> Option<&'static str> {
 /// The field spec of `field` in `kind`.
 pub fn field(kind: TableKind, field: &str) -> Option<&'static FieldSpec> {
     fields(kind).iter().find(|f| f.name == field)
-}
-
-/// Problems found when loading `rules/columns.toml` (empty when it is sound).
-pub fn problems() -> &'static [String] {
-    &schema().problems
 }
 
 fn kind_index(kind: TableKind) -> usize {
@@ -215,6 +212,7 @@ struct Schema {
     /// Output name → header keys of its first row.
     own_outputs: Vec<(&'static str, Vec<String>)>,
     /// Problems found in the rules file (checked by the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
     problems: Vec<String>,
 }
 
@@ -321,7 +319,7 @@ fn load(text: &str) -> Schema {
 
 /// The words of file and sheet names that name a table kind (`[kind_names]`), as
 /// [`header_key`]s.
-pub fn kind_names(kind: TableKind) -> &'static [String] {
+pub(crate) fn kind_names(kind: TableKind) -> &'static [String] {
     schema()
         .kind_names
         .get(kind_index(kind))
@@ -331,7 +329,7 @@ pub fn kind_names(kind: TableKind) -> &'static [String] {
 
 /// The headers of zhibiao's own outputs (`[own_outputs]`): name and the
 /// [`header_key`]s of the columns the first row starts with.
-pub fn own_outputs() -> &'static [(&'static str, Vec<String>)] {
+pub(crate) fn own_outputs() -> &'static [(&'static str, Vec<String>)] {
     &schema().own_outputs
 }
 

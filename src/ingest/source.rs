@@ -18,7 +18,7 @@ use super::error::Limit;
 use super::{IngestError, IngestOptions, Origin, PassReason, PassedOver, ProgressHook, TableInfo};
 
 /// Extensions read (compared case-insensitively).
-pub const EXTENSIONS: [&str; 5] = ["csv", "xlsx", "xlsm", "xls", "ods"];
+pub(crate) const EXTENSIONS: [&str; 5] = ["csv", "xlsx", "xlsm", "xls", "ods"];
 
 /// One cell as read from the file.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,7 +56,7 @@ impl Cell {
     }
 
     /// Whether the cell is empty or holds only whitespace.
-    pub fn is_blank(&self) -> bool {
+    pub(crate) fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
             Cell::Text(s) => match s.as_bytes().first() {
@@ -121,7 +121,7 @@ impl GridRow {
     }
 
     /// Whether every cell is blank.
-    pub fn is_blank(&self) -> bool {
+    pub(crate) fn is_blank(&self) -> bool {
         self.cells.iter().all(Cell::is_blank)
     }
 }
@@ -161,7 +161,7 @@ pub struct Grid {
 
 impl Grid {
     /// `file` or `file#sheet`.
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         let file = self.file.display().to_string();
         match &self.sheet {
             Some(s) => format!("{file}#{s}"),
@@ -170,12 +170,12 @@ impl Grid {
     }
 
     /// The merged region holding a cell, if any.
-    pub fn merge_at(&self, row: u32, col: usize) -> Option<&Merge> {
+    pub(crate) fn merge_at(&self, row: u32, col: usize) -> Option<&Merge> {
         self.merges.iter().find(|m| m.contains(row, col))
     }
 
     /// Whether no cell has content.
-    pub fn is_blank(&self) -> bool {
+    pub(crate) fn is_blank(&self) -> bool {
         self.rows.iter().all(GridRow::is_blank)
     }
 }
@@ -190,7 +190,7 @@ pub struct FileGrids {
 }
 
 /// Whether the path has one of the extensions read ([`EXTENSIONS`], any case).
-pub fn is_spreadsheet(path: &Path) -> bool {
+pub(crate) fn is_spreadsheet(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
@@ -211,16 +211,16 @@ fn io_error(path: &Path, e: &std::io::Error) -> IngestError {
 // ------------------------------------------------------------------------ size limits
 
 /// Default limit of a CSV, a workbook file and each part inside a workbook: 2 GiB.
-pub const DEFAULT_MAX_INPUT: u64 = 2 << 30;
+pub(crate) const DEFAULT_MAX_INPUT: u64 = 2 << 30;
 /// Default limit of a plan, `--units` or `--places` file (TOML): 8 MiB.
-pub const DEFAULT_MAX_PLAN: u64 = 8 << 20;
+pub(crate) const DEFAULT_MAX_PLAN: u64 = 8 << 20;
 
 /// Default limit of rows per sheet or CSV: Excel's own maximum, 1,048,576.
-pub const DEFAULT_MAX_ROWS: u32 = 1 << 20;
+pub(crate) const DEFAULT_MAX_ROWS: u32 = 1 << 20;
 /// Default limit of columns: Excel's own maximum, 16,384 (column XFD).
-pub const DEFAULT_MAX_COLUMNS: u32 = 1 << 14;
+pub(crate) const DEFAULT_MAX_COLUMNS: u32 = 1 << 14;
 /// Default limit of characters in one cell: Excel's own maximum, 32,767.
-pub const DEFAULT_MAX_CELL_CHARS: u32 = 32_767;
+pub(crate) const DEFAULT_MAX_CELL_CHARS: u32 = 32_767;
 
 /// How much zhibiao reads of one file before giving up with [`IngestError::TooLarge`]
 /// or [`IngestError::OverLimit`]. Raised with `--max-input-size`, `--max-plan-size`,
@@ -377,7 +377,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 /// A size for messages: `2 GiB`, `8 MiB`, `1536 KiB`, `100 bytes`.
-pub fn size_text(n: u64) -> String {
+pub(crate) fn size_text(n: u64) -> String {
     for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] {
         if n >= 1 << shift && n.is_multiple_of(1 << shift) {
             return format!("{} {unit}", n >> shift);
@@ -410,7 +410,7 @@ fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
 }
 
 /// The Chinese of a [`special_kind`].
-pub fn special_kind_zh(what: &str) -> &'static str {
+pub(crate) fn special_kind_zh(what: &str) -> &'static str {
     match what {
         "FIFO" => "FIFO 管道",
         "device" => "设备",
@@ -582,7 +582,7 @@ fn folder_entry(entry: &std::fs::DirEntry) -> Entry {
 /// dangling link, a link loop, a FIFO, device or socket, an entry that cannot be
 /// examined. A FIFO, device or socket named directly is an error
 /// ([`IngestError::SpecialFile`]): reading it would block or never end.
-pub fn expand_inputs_found(
+pub(crate) fn expand_inputs_found(
     inputs: &[PathBuf],
     passed_over: &mut Vec<PassedOver>,
 ) -> Result<Vec<InputFile>, IngestError> {
@@ -627,7 +627,7 @@ pub fn expand_inputs_found(
 /// The bytes of a file, at most `limit` of them (an error naming the file when it cannot
 /// be read, is a FIFO or device, or is larger). The reading itself stops one byte past
 /// the limit, whatever the file claims its size to be.
-pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError> {
+pub(crate) fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError> {
     use std::io::Read;
     // Checked before opening: opening a FIFO blocks until a writer comes.
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
@@ -660,7 +660,7 @@ pub fn read_grids(path: &Path, opts: &IngestOptions) -> Result<FileGrids, Ingest
 }
 
 /// Whether a file is read as CSV (by its extension).
-pub fn is_csv(path: &Path) -> bool {
+pub(crate) fn is_csv(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
@@ -670,10 +670,10 @@ pub fn is_csv(path: &Path) -> bool {
 /// (HTML tables, SpreadsheetML 2003). A folder's `.htm`, `.html` and `.xml` files are not
 /// read: saved web pages and other XML beside the ledgers are not tables to audit. (A web
 /// export named `.xls`, as they come, is read in a folder like any `.xls`.)
-pub const WEB_EXTENSIONS: [&str; 3] = ["htm", "html", "xml"];
+pub(crate) const WEB_EXTENSIONS: [&str; 3] = ["htm", "html", "xml"];
 
 /// Whether the path has one of the [`WEB_EXTENSIONS`] (any case).
-pub fn is_web_page(path: &Path) -> bool {
+pub(crate) fn is_web_page(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| WEB_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
@@ -681,7 +681,7 @@ pub fn is_web_page(path: &Path) -> bool {
 
 /// What a file that is text markup holds (recognized by content, whatever its name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WebFormat {
+pub(crate) enum WebFormat {
     /// An HTML page: its tables are read ([`super::html`]).
     Html,
     /// Excel 2003's XML Spreadsheet ([`super::spreadsheetml`]).
@@ -694,7 +694,7 @@ pub enum WebFormat {
 /// `urn:schemas-microsoft-com:office:spreadsheet` (Excel's own "Save as Web Page" HTML
 /// declares `urn:schemas-microsoft-com:office:excel` and is HTML). With `strict` (a file
 /// named `.csv`) an HTML page must also show `<html`, `<table` or a doctype in its head.
-pub fn web_format(bytes: &[u8], strict: bool) -> Option<WebFormat> {
+pub(crate) fn web_format(bytes: &[u8], strict: bool) -> Option<WebFormat> {
     const HEAD: usize = 4096;
     let head: String = match Encoding::for_bom(bytes) {
         Some((enc, len)) if enc != encoding_rs::UTF_8 => {
@@ -742,13 +742,13 @@ pub fn web_format(bytes: &[u8], strict: bool) -> Option<WebFormat> {
 /// Whether a table's `encoding` ([`Grid::encoding`], `TableInfo::encoding`) names the
 /// format it was read from rather than only a CSV's encoding: "HTML 表格 / HTML table,
 /// GB2312", "SpreadsheetML 2003 (XML 表格)".
-pub fn is_format_label(encoding: &str) -> bool {
+pub(crate) fn is_format_label(encoding: &str) -> bool {
     encoding.starts_with(super::html::FORMAT) || encoding.starts_with(super::spreadsheetml::FORMAT)
 }
 
 /// Whether a file is read as a CSV: named `.csv` and not a web export (an HTML page or
 /// SpreadsheetML workbook named `.csv` is read as what it is).
-pub fn reads_as_csv(path: &Path, bytes: &[u8]) -> bool {
+pub(crate) fn reads_as_csv(path: &Path, bytes: &[u8]) -> bool {
     is_csv(path) && web_format(bytes, true).is_none()
 }
 
@@ -819,7 +819,7 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// Decode without replacement; `Err(offset)` at the first malformed sequence.
-pub fn decode_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<String, usize> {
+pub(crate) fn decode_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<String, usize> {
     let mut decoder = encoding.new_decoder_without_bom_handling();
     let cap = decoder
         .max_utf8_buffer_length_without_replacement(bytes.len())
@@ -870,7 +870,8 @@ pub(super) struct CsvEncoding {
 
 /// Decode a CSV's bytes: the forced encoding, else UTF-8 (with or without BOM), else
 /// GB18030/GBK; UTF-16 with a BOM is read too. Returns the text and the encoding name.
-pub fn decode_csv(
+#[cfg(test)]
+pub(crate) fn decode_csv(
     path: &Path,
     bytes: &[u8],
     forced: Option<&'static Encoding>,
@@ -881,7 +882,7 @@ pub fn decode_csv(
     Ok((text.into_owned(), found.label))
 }
 
-/// The encoding of a CSV's bytes ([`decode_csv`]), checked without keeping a decoded copy.
+/// The encoding of a CSV's bytes (as `decode_csv` decodes them), checked without keeping a decoded copy.
 pub(super) fn detect_csv(
     path: &Path,
     bytes: &[u8],
@@ -1038,7 +1039,7 @@ fn read_csv_limited(
 /// its own (the delimiters, quotes and line ends of UTF-8, GBK and GB18030 are single
 /// ASCII bytes that never occur inside a character); no decoded copy of the file and no
 /// line index are kept. UTF-16 (not ASCII-compatible) is decoded first.
-pub struct CsvRows<'a> {
+pub(crate) struct CsvRows<'a> {
     path: PathBuf,
     reader: csv::Reader<Cursor<Cow<'a, [u8]>>>,
     record: csv::ByteRecord,
@@ -1138,7 +1139,7 @@ impl<'a> CsvRows<'a> {
     }
 
     /// The next record as a row; `None` at the end of the file.
-    pub fn next_row(&mut self) -> Result<Option<GridRow>, IngestError> {
+    pub(crate) fn next_row(&mut self) -> Result<Option<GridRow>, IngestError> {
         if self.done {
             return Ok(None);
         }
@@ -1194,7 +1195,7 @@ impl<'a> CsvRows<'a> {
     /// How many records the whole file holds, estimated from the bytes the records read
     /// so far took (at most the row limit; `0` before any record). Used only to reserve
     /// room for the rows at once instead of growing (and copying) their list step by step.
-    pub fn records_expected(&self) -> usize {
+    pub(crate) fn records_expected(&self) -> usize {
         let pos = self.reader.position().byte();
         if self.read == 0 || pos == 0 {
             return 0;
@@ -1205,7 +1206,7 @@ impl<'a> CsvRows<'a> {
     }
 
     /// Up to `n` more rows (fewer at the end of the file).
-    pub fn next_rows(&mut self, n: usize) -> Result<Vec<GridRow>, IngestError> {
+    pub(crate) fn next_rows(&mut self, n: usize) -> Result<Vec<GridRow>, IngestError> {
         let mut rows = Vec::with_capacity(n.min(1 << 16));
         while rows.len() < n {
             match self.next_row()? {

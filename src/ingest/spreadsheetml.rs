@@ -21,7 +21,7 @@ use super::source::{Limits, Merge};
 use super::{IngestError, PassReason, PassedOver, ProgressHook};
 
 /// The format name of a SpreadsheetML workbook in `inspect`.
-pub const FORMAT: &str = "SpreadsheetML 2003 (XML 表格)";
+pub(crate) const FORMAT: &str = "SpreadsheetML 2003 (XML 表格)";
 
 /// The text of the file: UTF-8 (the format's own; with or without BOM), else the
 /// encoding its XML declaration names, else detected as a CSV is.
@@ -145,7 +145,7 @@ struct OpenCell {
 }
 
 /// Read the worksheets of a SpreadsheetML 2003 workbook.
-pub fn read_spreadsheetml(
+pub(crate) fn read_spreadsheetml(
     path: &Path,
     bytes: &[u8],
     forced: Option<&'static Encoding>,

@@ -25,7 +25,7 @@ pub fn fold(s: &str) -> String {
 }
 
 /// [`fold`] without a copy when there is nothing to fold or drop (most cells).
-pub fn fold_cow(s: &str) -> Cow<'_, str> {
+pub(crate) fn fold_cow(s: &str) -> Cow<'_, str> {
     if s.chars()
         .all(|c| !c.is_whitespace() && !is_invisible(c) && !('\u{FF01}'..='\u{FF5E}').contains(&c))
     {
@@ -45,7 +45,7 @@ pub fn clean_cell(s: &str) -> String {
 }
 
 /// [`clean_cell`] without a copy when the cell is already clean (most cells).
-pub fn clean_cow(s: &str) -> Cow<'_, str> {
+pub(crate) fn clean_cow(s: &str) -> Cow<'_, str> {
     let plain = s.bytes().all(|b| b.is_ascii_graphic())
         || (!s.starts_with(char::is_whitespace)
             && !s.ends_with(char::is_whitespace)
@@ -84,7 +84,7 @@ pub fn header_key(s: &str) -> String {
 }
 
 /// [`header_key`] without a copy when the text is its own key (most value cells).
-pub fn header_key_cow(s: &str) -> Cow<'_, str> {
+pub(crate) fn header_key_cow(s: &str) -> Cow<'_, str> {
     let plain = !s.starts_with('*')
         && !s.ends_with([':', '*'])
         && s.chars().all(|c| {
@@ -130,7 +130,7 @@ pub fn strip_committee_suffix(name: &str) -> &str {
 }
 
 /// Levenshtein distance over characters (for "did you mean" suggestions).
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

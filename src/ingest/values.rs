@@ -21,7 +21,7 @@ pub enum Domain {
 }
 
 /// The canonical values of a domain, e.g. ["枢纽型", "支持型", "社会工作服务机构", …].
-pub fn canonical_values(domain: Domain) -> Vec<&'static str> {
+pub(crate) fn canonical_values(domain: Domain) -> Vec<&'static str> {
     rules()
         .domains
         .get(domain_index(domain))
@@ -30,7 +30,7 @@ pub fn canonical_values(domain: Domain) -> Vec<&'static str> {
 }
 
 /// Canonical form of a value (synonyms folded), or `None` if unknown.
-pub fn canonicalize(domain: Domain, value: &str) -> Option<&'static str> {
+pub(crate) fn canonicalize(domain: Domain, value: &str) -> Option<&'static str> {
     rules()
         .domains
         .get(domain_index(domain))
@@ -39,7 +39,7 @@ pub fn canonicalize(domain: Domain, value: &str) -> Option<&'static str> {
 
 /// The canonical value of `domain` nearest to `value`, when it is one or two edits away
 /// (for "did you mean" hints). `None` when nothing is that close or the value is known.
-pub fn nearest(domain: Domain, value: &str) -> Option<&'static str> {
+pub(crate) fn nearest(domain: Domain, value: &str) -> Option<&'static str> {
     let key = header_key(value);
     let d = rules().domains.get(domain_index(domain))?;
     if d.lookup.contains_key(&key) {
@@ -56,7 +56,7 @@ pub fn nearest(domain: Domain, value: &str) -> Option<&'static str> {
 /// Urban/rural from the committee type at the end of a community's name
 /// (…居民委员会/…居委会/…社区 → urban; …村民委员会/…村委会/…村 → rural); a trailing
 /// bracketed remark such as "（史）" is ignored. `None` when the name says neither.
-pub fn urban_rural_from_name(name: &str) -> Option<UrbanRural> {
+pub(crate) fn urban_rural_from_name(name: &str) -> Option<UrbanRural> {
     let name = header_key(name);
     let mut stem = name.as_str();
     // Drop trailing bracketed remarks: "冯家岔村委会(史)" → "冯家岔村委会"; a name that is
@@ -78,7 +78,7 @@ pub fn urban_rural_from_name(name: &str) -> Option<UrbanRural> {
 }
 
 /// Urban/rural from an NBS 城乡分类代码: 1xx urban, 2xx rural.
-pub fn urban_rural_from_code(code: u16) -> Option<UrbanRural> {
+pub(crate) fn urban_rural_from_code(code: u16) -> Option<UrbanRural> {
     match code {
         100..=199 => Some(UrbanRural::Urban),
         200..=299 => Some(UrbanRural::Rural),
@@ -87,7 +87,7 @@ pub fn urban_rural_from_code(code: u16) -> Option<UrbanRural> {
 }
 
 /// Urban/rural from a 城乡类型 cell (城市, 农村社区, 村委会, urban, …); `None` if unknown.
-pub fn urban_rural_word(value: &str) -> Option<UrbanRural> {
+pub(crate) fn urban_rural_word(value: &str) -> Option<UrbanRural> {
     rules()
         .urban_rural
         .get(header_key_cow(value).as_ref())
@@ -95,7 +95,7 @@ pub fn urban_rural_word(value: &str) -> Option<UrbanRural> {
 }
 
 /// Yes/no from a cell (是/否, Y/N, √/×, 1/0, true/false, 有/无); `None` if unknown.
-pub fn yes_no(value: &str) -> Option<bool> {
+pub(crate) fn yes_no(value: &str) -> Option<bool> {
     rules().yes_no.get(header_key_cow(value).as_ref()).copied()
 }
 
@@ -105,7 +105,7 @@ pub fn status(value: &str) -> Option<Status> {
 }
 
 /// Registration form from a 登记形式 cell (登记 → registered, 备案 → filed).
-pub fn registration(value: &str) -> Option<Registration> {
+pub(crate) fn registration(value: &str) -> Option<Registration> {
     rules()
         .registration
         .get(header_key_cow(value).as_ref())
@@ -114,7 +114,7 @@ pub fn registration(value: &str) -> Option<Registration> {
 
 /// The totals marker (合计, 总计, 小计, …) a cell is or ends with ("合计", "太原市合计",
 /// "合计：" ), if any.
-pub fn total_marker(cell: &str) -> Option<&'static str> {
+pub(crate) fn total_marker(cell: &str) -> Option<&'static str> {
     let key = fold_cow(cell);
     let key = key.trim_end_matches([':', '：']);
     rules()
@@ -130,7 +130,7 @@ pub fn total_marker(cell: &str) -> Option<&'static str> {
 }
 
 /// The note marker (注：, 填表人, 说明：, …) a cell starts with, if any.
-pub fn note_marker(cell: &str) -> Option<&'static str> {
+pub(crate) fn note_marker(cell: &str) -> Option<&'static str> {
     let key = fold_cow(cell);
     rules()
         .notes

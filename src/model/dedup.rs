@@ -54,7 +54,7 @@ pub struct Submission {
 }
 
 /// A record's identity: a 128-bit hash of its normalized parts.
-pub type Key = u128;
+pub(crate) type Key = u128;
 
 /// The [`Key`] of `parts` (two independently seeded foldhash values of them).
 pub fn key(parts: impl Hash) -> Key {
@@ -76,7 +76,7 @@ fn code_hash(code: Key) -> u64 {
 
 /// Duplicate detection for one table kind.
 #[derive(Debug, Default)]
-pub struct Dedup {
+pub(crate) struct Dedup {
     /// Normalized key → first occurrence and its credit code's 64-bit hash ([`NO_CODE`]
     /// when it has none): only compared when two records share name and place, where a
     /// false match has odds of 2⁻⁶⁴; 32 bytes an entry instead of 64 for millions of rows.
@@ -105,7 +105,12 @@ impl Dedup {
 
     /// [`Dedup::check`] with the key already hashed ([`key`]). Each map is probed once (a
     /// national table's keys are millions of random places in memory).
-    pub fn check_key(&mut self, origin: Origin, key: Key, code: Option<&str>) -> Option<First> {
+    pub(crate) fn check_key(
+        &mut self,
+        origin: Origin,
+        key: Key,
+        code: Option<&str>,
+    ) -> Option<First> {
         *self.located.entry(origin.table).or_insert(0) += 1;
         let code = code.filter(|c| !c.is_empty()).map(self::key);
         let by_code = code.map(|c| self.by_code.entry(c));

@@ -360,7 +360,8 @@ pub struct Model {
 
 impl Model {
     /// Add a table read elsewhere (tests, tools) with where its rows lie.
-    pub fn push_table(&mut self, info: TableInfo, reach: TableReach) {
+    #[cfg(test)]
+    pub(crate) fn push_table(&mut self, info: TableInfo, reach: TableReach) {
         self.tables.push(info);
         self.reach.push(reach);
     }
@@ -368,7 +369,7 @@ impl Model {
     /// Every skipped row's origin and reason, from the data issues and blank/total/note rows
     /// are not included (they have no issue); used for `--rejects` together with the
     /// per-row skip list.
-    pub fn skipped_rows(&self) -> Vec<(Origin, SkipReason, &DataIssue)> {
+    pub(crate) fn skipped_rows(&self) -> Vec<(Origin, SkipReason, &DataIssue)> {
         self.issues
             .iter()
             .filter_map(|i| match (i.origin, i.outcome) {

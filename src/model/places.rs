@@ -40,7 +40,7 @@ pub enum Route {
 
 impl Route {
     /// Every route, in order.
-    pub const ALL: [Route; 4] = [Route::Exact, Route::Variant, Route::Short, Route::Alias];
+    pub(crate) const ALL: [Route; 4] = [Route::Exact, Route::Variant, Route::Short, Route::Alias];
 
     /// English name.
     pub fn as_str(self) -> &'static str {
@@ -281,7 +281,7 @@ impl PlaceRules {
 
 /// What a written form under a parent stands for.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The region(s): one, or several for a split (alias) or an ambiguous form.
     pub targets: Vec<RegionId>,
     /// How the form was produced.
@@ -294,7 +294,7 @@ pub struct Entry {
 
 /// The result of looking one cell up under a parent.
 #[derive(Debug, Clone, Copy)]
-pub enum Lookup<'a> {
+pub(crate) enum Lookup<'a> {
     /// One region.
     Found(RegionId, Route),
     /// A former name now split among several regions: a lower cell must decide.
@@ -310,7 +310,7 @@ pub enum Lookup<'a> {
 
 /// Written forms of every city, county and street, prepared once per run.
 #[derive(Debug, Clone, Default)]
-pub struct PlaceForms {
+pub(crate) struct PlaceForms {
     /// parent → written form → entry.
     by_parent: HashMap<RegionId, HashMap<Box<str>, Entry>>,
     /// region → the names it may be written as when it prefixes a lower cell, longest
@@ -436,7 +436,7 @@ impl PlaceForms {
     /// Look `cell` up among the children of `parent`, whose ancestors from the province
     /// down (`parent` last) are `enclosing`: the exact name, a written form, or either
     /// after dropping prefixes of the enclosing regions.
-    pub fn lookup<'a>(
+    pub(crate) fn lookup<'a>(
         &'a self,
         regions: &RegionIndex,
         parent: RegionId,

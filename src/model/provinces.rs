@@ -1,7 +1,7 @@
 //! Province names by the first two digits of the statistical division code (GB/T 2260).
 
 /// (code prefix, name) of every provincial-level division.
-pub const PROVINCES: &[(&str, &str)] = &[
+pub(crate) const PROVINCES: &[(&str, &str)] = &[
     ("11", "北京市"),
     ("12", "天津市"),
     ("13", "河北省"),

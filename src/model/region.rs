@@ -30,7 +30,7 @@ pub enum Level {
 
 impl Level {
     /// Every level, top down.
-    pub const ALL: [Level; 5] = [
+    pub(crate) const ALL: [Level; 5] = [
         Level::Province,
         Level::City,
         Level::County,
@@ -128,7 +128,7 @@ impl RegionIndex {
     }
 
     /// Mutable access to a region.
-    pub fn get_mut(&mut self, id: RegionId) -> &mut Region {
+    pub(crate) fn get_mut(&mut self, id: RegionId) -> &mut Region {
         &mut self.regions[id as usize]
     }
 
@@ -143,7 +143,7 @@ impl RegionIndex {
     }
 
     /// The child of `parent` with this name, adding it when missing.
-    pub fn child_or_insert(
+    pub(crate) fn child_or_insert(
         &mut self,
         parent: Option<RegionId>,
         name: &str,
@@ -174,7 +174,7 @@ impl RegionIndex {
     }
 
     /// Register a community's short name (name without committee suffix) under its street.
-    pub fn add_short_name(&mut self, street: RegionId, short: &str, community: RegionId) {
+    pub(crate) fn add_short_name(&mut self, street: RegionId, short: &str, community: RegionId) {
         self.by_short
             .entry(street)
             .or_default()
@@ -184,7 +184,7 @@ impl RegionIndex {
     }
 
     /// Communities of `street` whose short name is `short`.
-    pub fn by_short_name(&self, street: RegionId, short: &str) -> &[RegionId] {
+    pub(crate) fn by_short_name(&self, street: RegionId, short: &str) -> &[RegionId] {
         self.by_short
             .get(&street)
             .and_then(|m| m.get(short))
@@ -199,7 +199,7 @@ impl RegionIndex {
     }
 
     /// The ancestor of `id` at `level` (itself if it is at that level).
-    pub fn ancestor_at(&self, id: RegionId, level: Level) -> Option<RegionId> {
+    pub(crate) fn ancestor_at(&self, id: RegionId, level: Level) -> Option<RegionId> {
         let mut cur = Some(id);
         while let Some(c) = cur {
             let &(parent, l) = self.up.get(c as usize)?;
@@ -240,7 +240,7 @@ impl RegionIndex {
     }
 
     /// Every region at `level` lying within `root` (pre-order, children in insertion order).
-    pub fn descendants_at(&self, root: RegionId, level: Level) -> Vec<RegionId> {
+    pub(crate) fn descendants_at(&self, root: RegionId, level: Level) -> Vec<RegionId> {
         let mut out = Vec::new();
         let mut stack = vec![root];
         while let Some(id) = stack.pop() {
@@ -255,11 +255,6 @@ impl RegionIndex {
             stack.extend(r.children.iter().rev().copied());
         }
         out
-    }
-
-    /// Ids of regions sorted so that parents come before children (insertion order does).
-    pub fn topological(&self) -> impl Iterator<Item = RegionId> + '_ {
-        self.ids()
     }
 }
 

@@ -22,7 +22,7 @@ use super::region::{Level, RegionId, RegionIndex};
 
 /// Why a place could not be resolved.
 #[derive(Debug, Clone)]
-pub struct Miss {
+pub(crate) struct Miss {
     /// The column at fault.
     pub column: PlaceColumn,
     /// Skip reason (unmatched, ambiguous, out of scope).
@@ -35,7 +35,7 @@ pub struct Miss {
 }
 
 /// The outcome of resolving one place.
-pub type Resolved = Result<(RegionId, Route), Miss>;
+pub(crate) type Resolved = Result<(RegionId, Route), Miss>;
 
 /// Distinct spellings remembered at most (about 40 bytes each, more for a miss); beyond that, places are
 /// still resolved, just not remembered, so memory stays bounded whatever the input.
@@ -53,7 +53,7 @@ enum Slot {
 }
 
 /// Looks places up in a region index.
-pub struct Resolver<'a> {
+pub(crate) struct Resolver<'a> {
     regions: &'a RegionIndex,
     forms: &'a PlaceForms,
     province: RegionId,
@@ -322,7 +322,11 @@ impl<'a> Resolver<'a> {
     /// A community named in an organization's 服务社区 list, looked up among the
     /// communities of the organization's street (or, for one located at a county or city,
     /// of that region); the place issue when there is none.
-    pub fn served_community(&self, place: RegionId, name: &str) -> Result<RegionId, IssueKind> {
+    pub(crate) fn served_community(
+        &self,
+        place: RegionId,
+        name: &str,
+    ) -> Result<RegionId, IssueKind> {
         let base = match self.regions.get(place).level {
             Level::Community => self.regions.get(place).parent.unwrap_or(place),
             _ => place,

@@ -30,7 +30,7 @@ use crate::ingest;
 
 /// Suffix of the temporary files (a run killed with SIGKILL may leave one; the next run
 /// in that folder lists it as not a spreadsheet).
-pub const TEMP_SUFFIX: &str = ".zhibiao-tmp";
+pub(crate) const TEMP_SUFFIX: &str = ".zhibiao-tmp";
 
 /// Why an output cannot be written.
 #[derive(Debug, thiserror::Error)]
@@ -532,7 +532,7 @@ pub fn write_files(items: &[(&Target, &[u8])]) -> Result<(), OutputError> {
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// Whether a write to standard output found the pipe closed.
-pub fn stdout_closed() -> bool {
+pub(crate) fn stdout_closed() -> bool {
     STDOUT_CLOSED.load(Ordering::Relaxed)
 }
 

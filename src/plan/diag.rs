@@ -97,7 +97,7 @@ impl Diagnostic {
     }
 
     /// The same diagnostic with a suggestion.
-    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
@@ -165,7 +165,7 @@ impl fmt::Display for Diagnostic {
 
 /// Terminal columns of a string: East Asian wide and full-width characters take two
 /// (Unicode's East Asian Width, as the unicode-width crate reads it).
-pub fn display_width(s: &str) -> usize {
+pub(crate) fn display_width(s: &str) -> usize {
     s.width()
 }
 

@@ -100,7 +100,7 @@ pub const FILTER_FIELDS: &[(TableKind, &str, Field, FieldType)] = &[
 ];
 
 /// The field `name` of `table`, with its type.
-pub fn lookup(table: TableKind, name: &str) -> Option<(Field, FieldType)> {
+pub(crate) fn lookup(table: TableKind, name: &str) -> Option<(Field, FieldType)> {
     FILTER_FIELDS
         .iter()
         .find(|(t, n, _, _)| *t == table && *n == name)

@@ -211,7 +211,7 @@ impl Ratio {
     }
 
     /// ⌈self × n⌉, exactly.
-    pub fn ceil_times(self, n: u64) -> u64 {
+    pub(crate) fn ceil_times(self, n: u64) -> u64 {
         let p = u128::from(self.num) * u128::from(n);
         let d = u128::from(self.den);
         p.div_ceil(d).min(u128::from(u64::MAX)) as u64
@@ -352,7 +352,7 @@ pub enum Stage {
 
 impl Target {
     /// The requirement that applies at `as_of` (see [`Stage`]).
-    pub fn stage(&self, as_of: NaiveDate) -> Stage {
+    pub(crate) fn stage(&self, as_of: NaiveDate) -> Stage {
         let staged = matches!(
             self.measure,
             Measure::Density { .. } | Measure::Coverage { .. } | Measure::Count { .. }
@@ -367,7 +367,7 @@ impl Target {
     }
 
     /// The target with `min` replaced by a milestone's (the measure's own unit).
-    pub fn with_min(&self, min: Ratio) -> Target {
+    pub(crate) fn with_min(&self, min: Ratio) -> Target {
         let mut t = self.clone();
         match &mut t.measure {
             Measure::Density { min: m, .. } | Measure::Coverage { min: m, .. } => *m = min,

@@ -52,7 +52,7 @@ impl ReportingUnit {
     }
 
     /// The places as written in paths: "咸阳市/杨陵区", …
-    pub fn place_paths(&self) -> Vec<String> {
+    pub(crate) fn place_paths(&self) -> Vec<String> {
         self.places.iter().map(|p| p.join("/")).collect()
     }
 }

@@ -21,7 +21,7 @@ impl Default for CsvOptions {
 
 /// Guard a cell against formula injection: a cell beginning with `=`, `+`, `-`, `@`, a tab
 /// or a carriage return gets a leading `'`.
-pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
     match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
         _ => s.into(),
@@ -29,7 +29,7 @@ pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Write `rows` (with `header`) as CSV.
-pub fn write_rows<W: Write>(
+pub(crate) fn write_rows<W: Write>(
     mut out: W,
     opts: CsvOptions,
     header: &[&str],

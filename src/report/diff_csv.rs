@@ -27,7 +27,7 @@ pub const COLUMNS: [&str; 15] = [
 ];
 
 /// Whether a record is written: changes always, unchanged and inactive ones with `all`.
-pub fn selected(r: &DiffRecord, all: bool) -> bool {
+pub(crate) fn selected(r: &DiffRecord, all: bool) -> bool {
     all || !matches!(r.change, Change::Unchanged | Change::Inactive)
 }
 

@@ -35,7 +35,7 @@ pub fn region_label(r: &RegionDiff) -> String {
 }
 
 /// "+3", "0", "-2".
-pub fn signed(n: i64) -> String {
+pub(crate) fn signed(n: i64) -> String {
     if n > 0 {
         format!("+{n}")
     } else {
@@ -49,7 +49,7 @@ pub fn net(r: &RegionDiff) -> i64 {
 }
 
 /// Column names of the region table.
-pub const REGION_HEADER: [&str; 10] = [
+pub(crate) const REGION_HEADER: [&str; 10] = [
     "地区 region",
     "上期 before",
     "本期 after",
@@ -63,7 +63,7 @@ pub const REGION_HEADER: [&str; 10] = [
 ];
 
 /// One line of a record: "名称（地点）→ 名称（地点）".
-pub fn record_line(r: &DiffRecord) -> String {
+pub(crate) fn record_line(r: &DiffRecord) -> String {
     let side = |s: &crate::audit::diff::Side| {
         let place = s.place.split_once('/').map(|(_, p)| p).unwrap_or(&s.place);
         format!("{}（{place}）", s.name)

@@ -139,7 +139,7 @@ fn routes_line(r: &RouteCounts) -> String {
 }
 
 /// Spreadsheet column letters of a 0-based index: 0 → A, 26 → AA.
-pub fn excel_column(mut i: usize) -> String {
+pub(crate) fn excel_column(mut i: usize) -> String {
     let mut s = Vec::new();
     loop {
         s.push(b'A' + (i % 26) as u8);

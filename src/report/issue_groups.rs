@@ -248,7 +248,7 @@ fn group<'a>(model: &Model, items: &[Located<'a>]) -> Vec<SheetList<'a>> {
 }
 
 /// "5–9, 12, 40": ascending rows as runs.
-pub fn row_ranges(rows: &[u32], dash: &str) -> String {
+pub(crate) fn row_ranges(rows: &[u32], dash: &str) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut i = 0;
     while i < rows.len() {

@@ -26,7 +26,7 @@ const MAX_WIDTH: usize = 60;
 const TERMINAL_GROUPS: usize = 10;
 
 /// The name of a sheet's region: "阳泉市/城区", "阳泉市", "未识别地区", "文件".
-pub fn sheet_label(model: &Model, sheet: Sheet, lang: Lang) -> String {
+pub(crate) fn sheet_label(model: &Model, sheet: Sheet, lang: Lang) -> String {
     match (sheet, lang) {
         (Sheet::Region(id), _) => region_label(&model.regions.path(id)),
         (Sheet::Unresolved, Lang::Zh) => "未识别地区".into(),
@@ -298,7 +298,7 @@ impl Widths {
 
 /// A valid, unique sheet name for `label`: no `[]:*?/\`, no leading or trailing `'`, at
 /// most 31 characters, unique ignoring case (a second "城区" becomes "城区 (2)").
-pub fn sheet_name(label: &str, taken: &mut Vec<String>) -> String {
+pub(crate) fn sheet_name(label: &str, taken: &mut Vec<String>) -> String {
     let clean: String = label
         .chars()
         .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !c.is_control())

@@ -18,7 +18,7 @@ pub fn message(issue: &DataIssue, tables: &[TableInfo], lang: Lang) -> String {
 }
 
 /// The issue's sentence with its code first ("V102 成立日期 …").
-pub fn with_code(issue: &DataIssue, tables: &[TableInfo], lang: Lang) -> String {
+pub(crate) fn with_code(issue: &DataIssue, tables: &[TableInfo], lang: Lang) -> String {
     format!("{} {}", issue.code(), message(issue, tables, lang))
 }
 

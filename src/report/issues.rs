@@ -23,7 +23,7 @@ pub fn location(tables: &[TableInfo], issue: &DataIssue) -> String {
 }
 
 /// What happened to the row, in Chinese.
-pub fn outcome_zh(o: Outcome) -> String {
+pub(crate) fn outcome_zh(o: Outcome) -> String {
     match o {
         Outcome::Skipped(r) => format!("跳过（{}）", r.zh()),
         Outcome::Counted => "照常计入".to_string(),
@@ -57,12 +57,12 @@ pub fn totals(tables: &[TableInfo]) -> (u64, u64, BTreeMap<SkipReason, u64>) {
 }
 
 /// "读取 N 行 = 使用 U 行 + 跳过 S 行（空行 a，合计行 b…）".
-pub fn accounting_line(read: u64, used: u64, skipped: &BTreeMap<SkipReason, u64>) -> String {
+pub(crate) fn accounting_line(read: u64, used: u64, skipped: &BTreeMap<SkipReason, u64>) -> String {
     accounting_line_in(read, used, skipped, crate::report::Lang::Zh)
 }
 
 /// The accounting line in the report's language.
-pub fn accounting_line_in(
+pub(crate) fn accounting_line_in(
     read: u64,
     used: u64,
     skipped: &BTreeMap<SkipReason, u64>,
@@ -104,14 +104,17 @@ pub fn accounting_line_in(
 }
 
 /// Accounting line of one table.
-pub fn table_accounting(t: &TableInfo) -> String {
+pub(crate) fn table_accounting(t: &TableInfo) -> String {
     let skipped: BTreeMap<SkipReason, u64> =
         t.skipped.iter().map(|(r, n)| (*r, u64::from(*n))).collect();
     accounting_line(u64::from(t.rows_read), u64::from(t.used), &skipped)
 }
 
 /// The urban/rural classification counts, in the report's language.
-pub fn classification_line(c: &crate::model::Classification, lang: crate::report::Lang) -> String {
+pub(crate) fn classification_line(
+    c: &crate::model::Classification,
+    lang: crate::report::Lang,
+) -> String {
     use crate::report::Lang;
     match lang {
         Lang::Zh => format!(
@@ -151,7 +154,7 @@ pub struct IssueGroup<'a> {
 }
 
 /// Rows named in a group's location before "…".
-pub const GROUP_ROWS: usize = 3;
+pub(crate) const GROUP_ROWS: usize = 3;
 
 impl IssueGroup<'_> {
     /// "file#sheet 第12行" for one issue; "file#sheet 第12、15、40行等 37 行" for a group.
@@ -161,7 +164,7 @@ impl IssueGroup<'_> {
 
     /// [`IssueGroup::location`] in the report's language ("file row 12", "file rows 12,
     /// 15, 40 … (37 rows)").
-    pub fn location_in(&self, tables: &[TableInfo], lang: crate::report::Lang) -> String {
+    pub(crate) fn location_in(&self, tables: &[TableInfo], lang: crate::report::Lang) -> String {
         let zh = lang == crate::report::Lang::Zh;
         if zh && self.count == 1 {
             return location(tables, self.issue);
@@ -194,12 +197,12 @@ pub fn grouped(issues: &[DataIssue]) -> Vec<IssueGroup<'_>> {
 
 /// The listed issues of an audit grouped as by [`grouped`], an explained issue never in
 /// the group of an unexplained one (nor of one explained by another entry).
-pub fn grouped_in(result: &crate::audit::AuditResult) -> Vec<IssueGroup<'_>> {
+pub(crate) fn grouped_in(result: &crate::audit::AuditResult) -> Vec<IssueGroup<'_>> {
     grouped_with(&result.issues, &result.issue_explained)
 }
 
 /// An issue group's line: code, message and, when explained, "✎ 已说明：reason（by）".
-pub fn group_text(
+pub(crate) fn group_text(
     result: &crate::audit::AuditResult,
     g: &IssueGroup<'_>,
     lang: crate::report::Lang,

@@ -4,7 +4,7 @@
 /// is as narrow as it can be (the linear partition problem: thirteen equal columns in two
 /// groups are 6 + 7, never 12 + 1). Returns the groups (column indices) and the width of
 /// the widest; `None` when `k` is 0 or more than the columns.
-pub fn balanced_groups(widths: &[f64], k: usize) -> Option<(Vec<Vec<usize>>, f64)> {
+pub(crate) fn balanced_groups(widths: &[f64], k: usize) -> Option<(Vec<Vec<usize>>, f64)> {
     let n = widths.len();
     if k == 0 || k > n {
         return None;

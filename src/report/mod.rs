@@ -11,7 +11,7 @@ pub mod html;
 pub mod inspect;
 pub mod issue_groups;
 pub mod issue_list;
-pub mod issue_text;
+pub(crate) mod issue_text;
 pub mod issues;
 pub mod json;
 pub mod junit;
@@ -142,7 +142,7 @@ pub enum ReportError {
 }
 
 /// A number with a fixed count of decimals ("8.12", "0.3333", "12").
-pub fn fmt_num(x: f64, decimals: u8) -> String {
+pub(crate) fn fmt_num(x: f64, decimals: u8) -> String {
     format!("{:.*}", usize::from(decimals), x)
 }
 
@@ -167,7 +167,7 @@ pub const COLUMNS: [&str; 13] = [
 
 /// The columns added after [`COLUMNS`] when the audit has a baseline (`--baseline`,
 /// `trend`): see [`crate::audit::movement`].
-pub const MOVEMENT_COLUMNS: [&str; 8] = [
+pub(crate) const MOVEMENT_COLUMNS: [&str; 8] = [
     "baseline_as_of",
     "baseline_value",
     "change",
@@ -179,7 +179,7 @@ pub const MOVEMENT_COLUMNS: [&str; 8] = [
 ];
 
 /// The movement cells of a row (empty strings when it has none).
-pub fn movement_cells(row: &Row) -> [String; 8] {
+pub(crate) fn movement_cells(row: &Row) -> [String; 8] {
     let Some(m) = &row.movement else {
         return Default::default();
     };
@@ -227,7 +227,7 @@ pub fn long_cells(result: &AuditResult, row: &Row) -> [String; 13] {
 }
 
 /// The reason of the explanation that made a row `explained`.
-pub fn explanation_of(result: &AuditResult, row: &Row) -> Option<String> {
+pub(crate) fn explanation_of(result: &AuditResult, row: &Row) -> Option<String> {
     let (_, i) = row.explained?;
     result.explanations.get(i).map(|u| u.reason.clone())
 }
@@ -371,7 +371,7 @@ pub fn checklist_grid(result: &AuditResult, lang: Lang) -> ChecklistGrid {
 }
 
 /// "未提供 活动 表 / no events table was supplied" for a target's missing tables.
-pub fn missing_tables_text(kinds: &[crate::ingest::TableKind], lang: Lang) -> String {
+pub(crate) fn missing_tables_text(kinds: &[crate::ingest::TableKind], lang: Lang) -> String {
     match lang {
         Lang::Zh => {
             let names: Vec<&str> = kinds.iter().map(|k| k.zh()).collect();
@@ -385,7 +385,7 @@ pub fn missing_tables_text(kinds: &[crate::ingest::TableKind], lang: Lang) -> St
 }
 
 /// The outlooks in the order the reports count them.
-pub const OUTLOOKS: [crate::audit::movement::Outlook; 5] = {
+pub(crate) const OUTLOOKS: [crate::audit::movement::Outlook; 5] = {
     use crate::audit::movement::Outlook;
     [
         Outlook::Met,
@@ -402,7 +402,7 @@ pub const OUTLOOKS: [crate::audit::movement::Outlook; 5] = {
 /// the reporting units missing from the data (for a county target: the cities not in the
 /// data, which [`outlook_counted`] leaves out as the summary counts them apart); in region
 /// order.
-pub fn movement_rows(result: &AuditResult, ti: usize) -> Vec<&Row> {
+pub(crate) fn movement_rows(result: &AuditResult, ti: usize) -> Vec<&Row> {
     let mut rows: Vec<&Row> = result
         .rows
         .iter()
@@ -418,7 +418,7 @@ pub fn movement_rows(result: &AuditResult, ti: usize) -> Vec<&Row> {
 
 /// Whether a row counts in a target's outlook counts: it lies at the target's assessed level
 /// (or is assessed).
-pub fn outlook_counted(result: &AuditResult, row: &Row) -> bool {
+pub(crate) fn outlook_counted(result: &AuditResult, row: &Row) -> bool {
     result
         .targets
         .get(row.target)
@@ -428,7 +428,7 @@ pub fn outlook_counted(result: &AuditResult, row: &Row) -> bool {
 
 /// The outlook counts of `rows`, in the order of [`OUTLOOKS`] (rows that
 /// [`outlook_counted`] leaves out, and rows without an outlook, are not counted).
-pub fn outlook_counts(result: &AuditResult, rows: &[&Row]) -> [usize; 5] {
+pub(crate) fn outlook_counts(result: &AuditResult, rows: &[&Row]) -> [usize; 5] {
     let mut counts = [0usize; 5];
     for r in rows.iter().filter(|r| outlook_counted(result, r)) {
         if let Some(o) = r.movement.as_ref().and_then(|m| m.outlook) {
@@ -442,7 +442,7 @@ pub fn outlook_counts(result: &AuditResult, rows: &[&Row]) -> [usize; 5] {
 
 /// The level of a target's shown rows: that of the first counted row (a county under a
 /// county `--scope`), else the target's.
-pub fn shown_level(result: &AuditResult, rows: &[&Row]) -> crate::model::Level {
+pub(crate) fn shown_level(result: &AuditResult, rows: &[&Row]) -> crate::model::Level {
     rows.iter()
         .find(|r| outlook_counted(result, r))
         .map(|r| r.level)
@@ -453,7 +453,7 @@ pub fn shown_level(result: &AuditResult, rows: &[&Row]) -> crate::model::Level {
 /// One target of the movement section: its regions ranked by change, the regions with no
 /// figure at either date apart, and the outlook counts.
 #[derive(Debug, Clone)]
-pub struct MovementTarget<'a> {
+pub(crate) struct MovementTarget<'a> {
     /// Index into `result.targets`.
     pub target: usize,
     /// Regions with a figure now or at the baseline, largest change first (no change
@@ -476,7 +476,7 @@ impl MovementTarget<'_> {
 
 /// The movement section of a result with a baseline: one entry per evaluated target with
 /// rows at its level (none without a baseline).
-pub fn movement_targets(result: &AuditResult) -> Vec<MovementTarget<'_>> {
+pub(crate) fn movement_targets(result: &AuditResult) -> Vec<MovementTarget<'_>> {
     if result.baseline_as_of.is_none() {
         return Vec::new();
     }
@@ -516,7 +516,7 @@ pub fn movement_targets(result: &AuditResult) -> Vec<MovementTarget<'_>> {
 }
 
 /// A change as the reports show it: "▲0.65", "▼2", "＝", or "—" when unknown.
-pub fn change_text(change: Option<f64>, decimals: u8) -> String {
+pub(crate) fn change_text(change: Option<f64>, decimals: u8) -> String {
     match change {
         Some(c)
             if fmt_num(c.abs(), decimals)
@@ -533,7 +533,7 @@ pub fn change_text(change: Option<f64>, decimals: u8) -> String {
 }
 
 /// A change in records or units: "+113", "−3", "0", or "—".
-pub fn count_change_text(change: Option<i64>) -> String {
+pub(crate) fn count_change_text(change: Option<i64>) -> String {
     match change {
         Some(c) if c > 0 => format!("+{c}"),
         Some(c) if c < 0 => format!("−{}", c.unsigned_abs()),
@@ -545,7 +545,7 @@ pub fn count_change_text(change: Option<i64>) -> String {
 /// The movement cells of a row in the order the PDF, HTML and XLSX movement tables show
 /// them: baseline value, current value, required, change, change in count, gap, pace
 /// needed, pace achieved, projected date, outlook ("—" where there is nothing).
-pub fn movement_display(row: &Row, lang: Lang) -> [String; 10] {
+pub(crate) fn movement_display(row: &Row, lang: Lang) -> [String; 10] {
     let dash = || "—".to_string();
     let num = |v: Option<f64>, d: u8| v.map(|x| fmt_num(x, d)).unwrap_or_else(dash);
     let m = row.movement.as_ref();
@@ -568,7 +568,7 @@ pub fn movement_display(row: &Row, lang: Lang) -> [String; 10] {
 }
 
 /// The explanation above a movement section, with the two dates filled in.
-pub fn movement_note(result: &AuditResult, lang: Lang) -> String {
+pub(crate) fn movement_note(result: &AuditResult, lang: Lang) -> String {
     let b = result
         .baseline_as_of
         .map(|d| d.to_string())
@@ -581,7 +581,7 @@ pub fn movement_note(result: &AuditResult, lang: Lang) -> String {
 
 /// A target's short name in the report's language: `name` in Chinese, `name_en` (else the
 /// id) in English. Ids stay in the CSV/JSON and in small print.
-pub fn target_name(t: &crate::plan::Target, lang: Lang) -> &str {
+pub(crate) fn target_name(t: &crate::plan::Target, lang: Lang) -> &str {
     match lang {
         Lang::Zh => &t.name,
         Lang::En => t.name_en.as_deref().unwrap_or(&t.id),
@@ -589,14 +589,14 @@ pub fn target_name(t: &crate::plan::Target, lang: Lang) -> &str {
 }
 
 /// Whether a target's values are shares (coverage), shown as percentages to people.
-pub fn is_share(t: &crate::plan::Target) -> bool {
+pub(crate) fn is_share(t: &crate::plan::Target) -> bool {
     matches!(t.measure, crate::plan::Measure::Coverage { .. })
 }
 
 /// A value or requirement as a person reads it: a share as a percentage ("93.02%", two
 /// decimals fewer than the fraction's), any other figure as [`fmt_num`] gives it. CSV and
 /// JSON keep the fraction.
-pub fn human_num(t: &crate::plan::Target, x: f64, decimals: u8) -> String {
+pub(crate) fn human_num(t: &crate::plan::Target, x: f64, decimals: u8) -> String {
     if is_share(t) {
         format!("{}%", fmt_num(x * 100.0, decimals.saturating_sub(2)))
     } else {
@@ -606,18 +606,18 @@ pub fn human_num(t: &crate::plan::Target, x: f64, decimals: u8) -> String {
 
 /// The numerator and denominator behind a density or coverage value (records or covered
 /// units, and units), when the row has a figure.
-pub fn ratio_parts(row: &Row) -> Option<(u64, u64)> {
+pub(crate) fn ratio_parts(row: &Row) -> Option<(u64, u64)> {
     Some((row.count?, row.units?))
 }
 
 /// "1409/176": the numerator and denominator of a ratio row, for people.
-pub fn ratio_text(row: &Row) -> Option<String> {
+pub(crate) fn ratio_text(row: &Row) -> Option<String> {
     ratio_parts(row).map(|(n, u)| format!("{n}/{u}"))
 }
 
 /// The columns added at the end of the long result (after the movement columns when
 /// there are any): the numerator and denominator of a density or coverage value.
-pub const RATIO_COLUMNS: [&str; 2] = ["numerator", "denominator"];
+pub(crate) const RATIO_COLUMNS: [&str; 2] = ["numerator", "denominator"];
 
 /// The cells of [`RATIO_COLUMNS`] (empty for other measures and rows without a figure).
 pub fn ratio_cells(row: &Row) -> [String; 2] {
@@ -628,7 +628,7 @@ pub fn ratio_cells(row: &Row) -> [String; 2] {
 }
 
 /// Whether an unmet row belongs to a warning-severity target (marked 警告 / warning).
-pub fn is_warning(result: &AuditResult, row: &Row) -> bool {
+pub(crate) fn is_warning(result: &AuditResult, row: &Row) -> bool {
     result
         .targets
         .get(row.target)
@@ -637,7 +637,11 @@ pub fn is_warning(result: &AuditResult, row: &Row) -> bool {
 }
 
 /// Why a target was not evaluated, in the report's language ("在市级考核，高于范围 …").
-pub fn skipped_text(result: &AuditResult, tr: &crate::audit::TargetResult, lang: Lang) -> String {
+pub(crate) fn skipped_text(
+    result: &AuditResult,
+    tr: &crate::audit::TargetResult,
+    lang: Lang,
+) -> String {
     let level = match lang {
         Lang::Zh => tr.target.level.zh(),
         Lang::En => tr.target.level.as_str(),
@@ -653,7 +657,7 @@ pub fn skipped_text(result: &AuditResult, tr: &crate::audit::TargetResult, lang:
 /// denominator of a ratio ("1409/176"), then "✓" or the gap ("差 351", with "警告" for a
 /// warning target, "未到期" or "✎已说明"), or the status ("无数据"). A partial figure gets a
 /// line "（2/11 市）"; with a baseline, a last line with the change and the outlook.
-pub fn gap_cell_text(result: &AuditResult, row: &Row, lang: Lang) -> String {
+pub(crate) fn gap_cell_text(result: &AuditResult, row: &Row, lang: Lang) -> String {
     use crate::audit::Status;
     let w = lang.words();
     let Some(tr) = result.targets.get(row.target) else {
@@ -723,7 +727,7 @@ pub fn gap_cell_text(result: &AuditResult, row: &Row, lang: Lang) -> String {
 
 /// The unmet count of a summary, marked as a warning for a warning-severity target with
 /// unmet rows ("2（警告）" / "2 (warning)").
-pub fn unmet_summary_text(tr: &crate::audit::TargetResult, lang: Lang) -> String {
+pub(crate) fn unmet_summary_text(tr: &crate::audit::TargetResult, lang: Lang) -> String {
     let text = shared::unmet_text(&tr.summary, lang);
     if tr.target.severity == crate::plan::Severity::Warning && tr.summary.unmet > 0 {
         match lang {

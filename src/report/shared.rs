@@ -8,7 +8,7 @@ use crate::ingest::{Outcome, SkipReason};
 use crate::model::Level;
 
 /// Escape text for HTML and XML content and attribute values.
-pub fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -135,7 +135,7 @@ pub(crate) fn issues_count_in(listed: usize, groups: usize, lang: Lang) -> Strin
 }
 
 /// The required value of a target as the summary shows it (from its first assessed row).
-pub fn summary_required(result: &AuditResult, ti: usize) -> Option<String> {
+pub(crate) fn summary_required(result: &AuditResult, ti: usize) -> Option<String> {
     result
         .rows
         .iter()

@@ -86,7 +86,7 @@ fn status_cell(text: String, status: Status, warning: bool, opts: &TableOptions)
 }
 
 /// Display width of a string (CJK characters are two columns wide).
-pub fn display_width(s: &str) -> usize {
+pub(crate) fn display_width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
@@ -94,7 +94,7 @@ pub fn display_width(s: &str) -> usize {
 /// opportunities of UAX #14 (between words, after CJK characters and punctuation; never
 /// inside a word or a number). A single word wider than `width` stays whole on its line.
 /// Continuation lines start with `indent` spaces.
-pub fn wrap(text: &str, width: Option<u16>, indent: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: Option<u16>, indent: usize) -> Vec<String> {
     let Some(width) = width.map(usize::from) else {
         return vec![text.to_string()];
     };
@@ -248,7 +248,7 @@ fn push_wrapped(out: &mut String, text: &str, width: Option<u16>, indent: usize)
 
 /// The regions of the gap table, without those with no data when `hide` is set; and how
 /// many were left out.
-pub fn shown_regions(
+pub(crate) fn shown_regions(
     result: &AuditResult,
     cols: &[usize],
     regions: Vec<String>,
@@ -507,7 +507,7 @@ pub fn render(result: &AuditResult, opts: &TableOptions) -> String {
 /// A "path: 中文 / English" line of the reading step in English only ("path:
 /// English") for an English report; Chinese reports keep both (the English half may carry
 /// details the Chinese one lacks, such as the header seen).
-pub fn one_language(text: &str, lang: Lang) -> String {
+pub(crate) fn one_language(text: &str, lang: Lang) -> String {
     let Some((head, en)) = text.rsplit_once(" / ") else {
         return text.to_string();
     };
@@ -523,7 +523,11 @@ pub fn one_language(text: &str, lang: Lang) -> String {
 /// Columns (by their display widths) grouped into blocks that fit `width` beside the
 /// region column (`first` columns wide); without a width, one block. A column wider than
 /// the room left stands alone.
-pub fn column_blocks(first: usize, widths: &[usize], width: Option<usize>) -> Vec<Vec<usize>> {
+pub(crate) fn column_blocks(
+    first: usize,
+    widths: &[usize],
+    width: Option<usize>,
+) -> Vec<Vec<usize>> {
     let Some(width) = width else {
         return vec![(0..widths.len()).collect()];
     };
@@ -564,7 +568,7 @@ fn balance(
 }
 
 /// Data issues, classification and accounting (shared with `inspect`).
-pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
+pub(crate) fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
     let lang = opts.lang;
     let w = lang.words();
     let mut out = String::new();
@@ -626,7 +630,7 @@ pub fn render_issues(result: &AuditResult, opts: &TableOptions) -> String {
 /// Notes under the summary: targets whose tables were not supplied at all, figures built
 /// from only some reporting units, swings between snapshots, explanations and what became
 /// of them. Shared by the text formats.
-pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
+pub(crate) fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
     let zh = lang == super::Lang::Zh;
     let mut out = Vec::new();
     // Targets grouped by the tables they lack, in plan order.
@@ -801,7 +805,7 @@ pub fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<String> {
 
 /// The submission checklist: which table kinds each reporting unit supplied, and from
 /// which files (numbered in a legend).
-pub fn render_checklist(result: &AuditResult, opts: &TableOptions) -> String {
+pub(crate) fn render_checklist(result: &AuditResult, opts: &TableOptions) -> String {
     let mut out = String::new();
     let lang = opts.lang;
     let w = lang.words();

@@ -129,7 +129,11 @@ pub fn render(results: &[AuditResult], width: Option<u16>) -> String {
 }
 
 /// The value of `row`'s target and region in each snapshot (`None`: no figure then).
-pub fn values_across(results: &[AuditResult], last: &AuditResult, row: &Row) -> Vec<Option<f64>> {
+pub(crate) fn values_across(
+    results: &[AuditResult],
+    last: &AuditResult,
+    row: &Row,
+) -> Vec<Option<f64>> {
     let Some(id) = last.targets.get(row.target).map(|t| t.target.id.as_str()) else {
         return vec![None; results.len()];
     };
@@ -148,7 +152,7 @@ pub fn values_across(results: &[AuditResult], last: &AuditResult, row: &Row) -> 
 
 /// One region's line: its row in the last snapshot and its value at each date.
 #[derive(Debug, Clone)]
-pub struct Series<'a> {
+pub(crate) struct Series<'a> {
     /// The row of the last snapshot (status, required, decimals, movement).
     pub row: &'a Row,
     /// The value at each snapshot date.
@@ -167,7 +171,7 @@ impl Series<'_> {
 
 /// One target of the trend reports.
 #[derive(Debug, Clone)]
-pub struct TrendTarget<'a> {
+pub(crate) struct TrendTarget<'a> {
     /// Index into the last snapshot's targets.
     pub target: usize,
     /// Regions with a figure at some date, in region order.
@@ -185,7 +189,7 @@ pub struct TrendTarget<'a> {
 /// The targets of the trend reports, from the snapshots in date order (each with the
 /// movement from the one before); rows at each target's assessed level
 /// ([`movement_rows`]).
-pub fn trend_targets(results: &[AuditResult]) -> Vec<TrendTarget<'_>> {
+pub(crate) fn trend_targets(results: &[AuditResult]) -> Vec<TrendTarget<'_>> {
     let Some(last) = results.last() else {
         return Vec::new();
     };
@@ -259,7 +263,7 @@ pub fn scale(range: Option<(f64, f64)>, decimals: u8) -> (f64, f64) {
 
 /// Where each snapshot date lies across a chart: 0 for the first, 1 for the last, the
 /// others in proportion to the days between (all 0.5 when the dates do not differ).
-pub fn date_positions(results: &[AuditResult]) -> Vec<f64> {
+pub(crate) fn date_positions(results: &[AuditResult]) -> Vec<f64> {
     let (Some(first), Some(last)) = (results.first(), results.last()) else {
         return Vec::new();
     };
@@ -296,7 +300,7 @@ pub fn write_csv<W: Write>(
 
 /// Every snapshot's rows as (snapshot index, row), grouped by target and region, snapshots
 /// in date order: the order of the trend CSV and of the trend workbook's long sheet.
-pub fn long_rows(results: &[AuditResult]) -> Vec<(usize, &Row)> {
+pub(crate) fn long_rows(results: &[AuditResult]) -> Vec<(usize, &Row)> {
     let mut rows: Vec<(usize, &Row)> = results
         .iter()
         .enumerate()

@@ -154,7 +154,7 @@ pub struct Words {
 }
 
 /// Chinese words.
-pub const ZH: Words = Words {
+pub(crate) const ZH: Words = Words {
     summary: "目标汇总",
     gaps: "分地区差距",
     issues: "数据问题",
@@ -226,7 +226,7 @@ pub const ZH: Words = Words {
 };
 
 /// English words.
-pub const EN: Words = Words {
+pub(crate) const EN: Words = Words {
     summary: "Summary of targets",
     gaps: "Gaps by region",
     issues: "Data issues",

@@ -108,7 +108,7 @@ impl Fmts {
 }
 
 /// The number format of a change: the number with ▲ or ▼ before it, "＝" for zero.
-pub fn change_format(decimals: u8) -> String {
+pub(crate) fn change_format(decimals: u8) -> String {
     let n = num_format(decimals);
     format!("\"▲\"{n};\"▼\"{n};\"＝\"")
 }
@@ -430,7 +430,7 @@ fn trend_long_sheet(
 }
 
 /// The number format of `decimals` places: "0", "0.00", "0.0000".
-pub fn num_format(decimals: u8) -> String {
+pub(crate) fn num_format(decimals: u8) -> String {
     if decimals == 0 {
         "0".to_string()
     } else {
@@ -439,7 +439,7 @@ pub fn num_format(decimals: u8) -> String {
 }
 
 /// The number format of a count with a literal suffix: "0", or `0"（另 9 市）"`.
-pub fn count_format(suffix: &str) -> String {
+pub(crate) fn count_format(suffix: &str) -> String {
     if suffix.is_empty() {
         "0".to_string()
     } else {

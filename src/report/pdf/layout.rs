@@ -301,18 +301,18 @@ impl<'s, 'f> Pages<'s, 'f> {
     }
 
     /// Index of the current page.
-    pub fn page_index(&self) -> usize {
+    pub(crate) fn page_index(&self) -> usize {
         self.pages.len().saturating_sub(1)
     }
 
     /// Start a new page.
-    pub fn new_page(&mut self) {
+    pub(crate) fn new_page(&mut self) {
         self.pages.push(Vec::new());
         self.y = MARGIN_TOP;
     }
 
     /// Make sure `h` points fit below the cursor, else start a new page.
-    pub fn need(&mut self, h: f32) {
+    pub(crate) fn need(&mut self, h: f32) {
         if self.y + h > CONTENT_BOTTOM && self.y > MARGIN_TOP + 0.5 {
             self.new_page();
         }
@@ -324,7 +324,7 @@ impl<'s, 'f> Pages<'s, 'f> {
     }
 
     /// Place a shaped line with its top at `top`.
-    pub fn text_at(&mut self, x: f32, top: f32, size: f32, line: Line, color: Rgb) {
+    pub(crate) fn text_at(&mut self, x: f32, top: f32, size: f32, line: Line, color: Rgb) {
         // Noto Sans SC: ascender 0.88 em; the baseline sits about 0.88 em below the top.
         let y = top + size * 0.88;
         self.push_op(Op::Text {
@@ -337,7 +337,7 @@ impl<'s, 'f> Pages<'s, 'f> {
     }
 
     /// A rectangle.
-    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Rgb) {
+    pub(crate) fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Rgb) {
         if w > 0.0 && h > 0.0 {
             self.push_op(Op::Rect { x, y, w, h, fill });
         }
@@ -345,7 +345,7 @@ impl<'s, 'f> Pages<'s, 'f> {
 
     /// A line.
     #[allow(clippy::too_many_arguments)]
-    pub fn stroke(
+    pub(crate) fn stroke(
         &mut self,
         x1: f32,
         y1: f32,
@@ -367,7 +367,7 @@ impl<'s, 'f> Pages<'s, 'f> {
     }
 
     /// A joined line through `points` (nothing for fewer than two).
-    pub fn polyline(&mut self, points: Vec<(f32, f32)>, width: f32, color: Rgb) {
+    pub(crate) fn polyline(&mut self, points: Vec<(f32, f32)>, width: f32, color: Rgb) {
         if points.len() >= 2 {
             self.push_op(Op::Polyline {
                 points,
@@ -378,7 +378,7 @@ impl<'s, 'f> Pages<'s, 'f> {
     }
 
     /// A filled circle.
-    pub fn circle(&mut self, x: f32, y: f32, r: f32, fill: Rgb) {
+    pub(crate) fn circle(&mut self, x: f32, y: f32, r: f32, fill: Rgb) {
         if r > 0.0 {
             self.push_op(Op::Circle { x, y, r, fill });
         }
@@ -411,7 +411,7 @@ impl<'s, 'f> Pages<'s, 'f> {
     }
 
     /// A sub-entry of the last bookmark at the cursor.
-    pub fn sub_mark(&mut self, title: &str) {
+    pub(crate) fn sub_mark(&mut self, title: &str) {
         let (page, y) = (self.page_index(), self.y);
         if let Some(m) = self.marks.last_mut() {
             m.children.push((title.to_string(), page, y));
@@ -419,7 +419,7 @@ impl<'s, 'f> Pages<'s, 'f> {
     }
 
     /// A wrapped paragraph over the content width (or `width` from `x`).
-    pub fn paragraph(
+    pub(crate) fn paragraph(
         &mut self,
         text: &str,
         size: f32,
@@ -430,7 +430,7 @@ impl<'s, 'f> Pages<'s, 'f> {
     }
 
     /// A wrapped paragraph at `x`, `width` wide.
-    pub fn paragraph_at(
+    pub(crate) fn paragraph_at(
         &mut self,
         x: f32,
         width: f32,
@@ -573,7 +573,7 @@ impl<'s, 'f> Pages<'s, 'f> {
     }
 
     /// Height a chart takes at `width`.
-    pub fn chart_height(&self, c: &Chart, width: f32) -> Result<f32, ReportError> {
+    pub(crate) fn chart_height(&self, c: &Chart, width: f32) -> Result<f32, ReportError> {
         let title_lines = self.shaper.wrap(&c.title, 9.0, width, &c.title)?.len() as f32;
         let note_lines = if c.note.is_empty() {
             0.0
@@ -720,7 +720,7 @@ const PANEL_XLABEL_H: f32 = 10.0;
 
 impl Pages<'_, '_> {
     /// Draw a small line chart in the box (x, top, width, height).
-    pub fn panel(
+    pub(crate) fn panel(
         &mut self,
         pn: &Panel,
         x: f32,

@@ -66,7 +66,7 @@ impl<'a> Shaper<'a> {
     }
 
     /// Whether the font maps `c` to a glyph.
-    pub fn has_glyph(&self, c: char) -> bool {
+    pub(crate) fn has_glyph(&self, c: char) -> bool {
         self.face.glyph_index(c).is_some_and(|g| g.0 != 0)
     }
 
@@ -138,7 +138,7 @@ impl<'a> Shaper<'a> {
     /// Break `text` into lines no wider than `max_width` at `size`: at the line-break
     /// opportunities of UAX #14 (between CJK characters, after spaces and hyphens), and
     /// between any two characters when one word alone is too wide. `\n` forces a break.
-    pub fn wrap(
+    pub(crate) fn wrap(
         &self,
         text: &str,
         size: f32,
