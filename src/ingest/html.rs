@@ -384,10 +384,7 @@ fn undecodable(path: &Path, bytes: &[u8], offset: usize, label: &str) -> IngestE
     IngestError::Decode {
         path: path.to_path_buf(),
         offset,
-        line: bytes
-            .get(..offset)
-            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
-            + 1,
+        line: super::source::line_at(bytes, offset),
         message: format!("不是有效的 {label} 编码 / not valid {label}"),
     }
 }
@@ -413,10 +410,7 @@ fn page_encoding(
             return Err(IngestError::Decode {
                 path: path.to_path_buf(),
                 offset: nul,
-                line: bytes
-                    .get(..nul)
-                    .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
-                    + 1,
+                line: super::source::line_at(bytes, nul),
                 message:
                     "含有二进制数据（NUL 字节），不是文本网页 / binary data, not a text web page"
                         .into(),

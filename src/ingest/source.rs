@@ -818,6 +818,14 @@ pub fn read_grids_from(
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
+/// The 1-based line of byte `offset` of `bytes` (for messages naming a bad byte).
+pub(super) fn line_at(bytes: &[u8], offset: usize) -> usize {
+    bytes
+        .get(..offset)
+        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+        + 1
+}
+
 /// Decode without replacement; `Err(offset)` at the first malformed sequence.
 pub(crate) fn decode_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<String, usize> {
     let mut decoder = encoding.new_decoder_without_bom_handling();
@@ -891,10 +899,7 @@ pub(super) fn detect_csv(
     let decode_error = |offset: usize, message: String| IngestError::Decode {
         path: path.to_path_buf(),
         offset,
-        line: bytes
-            .get(..offset)
-            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
-            + 1,
+        line: line_at(bytes, offset),
         message,
     };
     let found = |encoding, skip, label: String| CsvEncoding {
@@ -1129,11 +1134,7 @@ impl<'a> CsvRows<'a> {
         IngestError::Decode {
             path: self.path.clone(),
             offset: offset.saturating_add(self.skip),
-            line: self
-                .data()
-                .get(..offset)
-                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
-                + 1,
+            line: line_at(self.data(), offset),
             message: format!("不是有效的 {0} 编码 / not valid {0}", self.label),
         }
     }
