@@ -700,10 +700,9 @@ fn places_resolved_on_several_threads_give_the_one_thread_model() {
         let mut ds = dataset(orgs.clone());
         if blocks {
             let mut rows: Vec<OrganizationRow> = orgs.clone();
-            let rest = rows.split_off(PARALLEL_RECORDS + 100);
-            let mut chunks = crate::ingest::Chunks::from(rows);
-            let mut rest = rest;
+            let mut rest = rows.split_off(PARALLEL_RECORDS + 100);
             let tail = rest.split_off(PARALLEL_MIN - 1);
+            let mut chunks = crate::ingest::Chunks::from(rows);
             chunks.append(rest);
             chunks.append(tail);
             assert_eq!(chunks.len(), n);
