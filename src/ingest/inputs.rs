@@ -201,26 +201,7 @@ fn read_all(
                     PassedOver::file(&f.path, PassReason::SameContent { first }),
                 )
             }
-            None => source::read_bytes(&f.path, opts.limits.input).and_then(|b| {
-                if ds.hashes.contains_key(&f.path) {
-                    return read_one(f, b, opts, ds);
-                }
-                if !source::reads_as_csv(&f.path, &b) {
-                    ds.hashes.insert(f.path.clone(), Sha256::digest(&b).into());
-                    return read_one(f, b, opts, ds);
-                }
-                // A CSV is hashed on a thread of its own while it is parsed.
-                let (hash, read) = std::thread::scope(|s| {
-                    let hash = s.spawn(|| <[u8; 32]>::from(Sha256::digest(&b)));
-                    let read = read_csv(f, &b, (CSV_HEAD_ROWS, CSV_BATCH_ROWS), opts, ds);
-                    (hash.join(), read)
-                });
-                match hash {
-                    Ok(hash) => ds.hashes.insert(f.path.clone(), hash),
-                    Err(_) => ds.hashes.insert(f.path.clone(), Sha256::digest(&b).into()),
-                };
-                read
-            }),
+            None => read_file(f, opts, ds),
         };
         if let Err(e) = result {
             if !keep_going {
@@ -256,7 +237,66 @@ const CSV_HEAD_ROWS: usize = super::header::TIE_ROWS + super::header::SCAN_ROWS;
 /// another thread than the one that made it, and the reader competes with the parsers.)
 const CSV_BATCH_ROWS: usize = 1 << 16;
 
-/// Read one file into `ds` (all its tables), applying the folder rules.
+/// Read a file that is not a copy of another into `ds`. A CSV is streamed from the file
+/// (and hashed on a thread of its own meanwhile, unless it was hashed to find copies):
+/// it is never held whole. Any other file is read whole and hashed from its bytes.
+fn read_file(f: &InputFile, opts: &IngestOptions, ds: &mut Dataset) -> Result<(), IngestError> {
+    let limit = opts.limits.input;
+    if source::is_csv(&f.path) {
+        let mut file = source::open_input(&f.path, limit)?;
+        let head = source::head_of(&f.path, &mut file, source::WEB_HEAD_BYTES)?;
+        if head.is_empty() {
+            return Err(IngestError::EmptyFile {
+                path: f.path.clone(),
+            });
+        }
+        if source::reads_as_csv(&f.path, &head) {
+            return read_csv_file(f, file, opts, ds);
+        }
+    }
+    let bytes = source::read_bytes(&f.path, limit)?;
+    if !ds.hashes.contains_key(&f.path) {
+        ds.hashes
+            .insert(f.path.clone(), Sha256::digest(&bytes).into());
+    }
+    read_one(f, bytes, opts, ds)
+}
+
+/// Stream a CSV from its open file into `ds`, hashing the file on another thread
+/// meanwhile when it has no hash yet.
+fn read_csv_file(
+    f: &InputFile,
+    file: std::fs::File,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    let limit = opts.limits.input;
+    let hashed = ds.hashes.contains_key(&f.path);
+    let (hash, read) = std::thread::scope(|s| {
+        let hash = (!hashed).then(|| s.spawn(|| source::hash_file(&f.path, limit)));
+        opts.progress.file(&f.path);
+        let read = source::CsvRows::open_file(
+            &f.path,
+            file,
+            opts.encoding,
+            opts.limits,
+            opts.progress.clone(),
+        )
+        .and_then(|csv| read_csv(f, csv, (CSV_HEAD_ROWS, CSV_BATCH_ROWS), opts, ds));
+        (hash.map(|h| h.join()), read)
+    });
+    read?;
+    let hash = match hash {
+        None => return Ok(()),
+        Some(Ok(hash)) => hash?,
+        // The hashing thread does not panic; should it, hash here.
+        Some(Err(_)) => source::hash_file(&f.path, limit)?,
+    };
+    ds.hashes.insert(f.path.clone(), hash);
+    Ok(())
+}
+
+/// Read one file's bytes into `ds` (all its tables), applying the folder rules.
 fn read_one(
     f: &InputFile,
     bytes: Vec<u8>,
@@ -264,7 +304,7 @@ fn read_one(
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
     if source::reads_as_csv(&f.path, &bytes) {
-        return read_csv(f, &bytes, (CSV_HEAD_ROWS, CSV_BATCH_ROWS), opts, ds);
+        return read_csv_bytes(f, &bytes, (CSV_HEAD_ROWS, CSV_BATCH_ROWS), opts, ds);
     }
     let file = source::read_grids_from(&f.path, bytes, opts)?;
     if let Some(what) = file.grids.iter().find_map(own_output) {
@@ -277,12 +317,11 @@ fn read_one(
     Ok(())
 }
 
-/// Read a CSV as a stream: its first `head_rows` rows, then batches of `batch_rows` rows,
-/// each parsed (on one thread per core) before the next is read.
-fn read_csv(
+/// [`read_csv`] on a CSV's bytes.
+fn read_csv_bytes(
     f: &InputFile,
     bytes: &[u8],
-    (head_rows, batch_rows): (usize, usize),
+    sizes: (usize, usize),
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
@@ -292,13 +331,25 @@ fn read_csv(
         });
     }
     opts.progress.file(&f.path);
-    let mut csv = source::CsvRows::open(
+    let csv = source::CsvRows::open(
         &f.path,
         bytes,
         opts.encoding,
         opts.limits,
         opts.progress.clone(),
     )?;
+    read_csv(f, csv, sizes, opts, ds)
+}
+
+/// Read a CSV as a stream: its first `head_rows` rows, then batches of `batch_rows` rows,
+/// each parsed (on one thread per core) before the next is read.
+fn read_csv(
+    f: &InputFile,
+    mut csv: source::CsvRows<'_>,
+    (head_rows, batch_rows): (usize, usize),
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
     let head = csv.next_rows(head_rows)?;
     let complete = head.len() < head_rows;
     let head = csv.grid(head);
@@ -483,7 +534,7 @@ mod tests {
         assert_eq!(one.organizations.len(), 31, "{}", shape(&one));
         for (head, batch) in [(3, 1), (3, 2), (5, 4), (7, 9), (12, 5), (2, 1000)] {
             let mut ds = Dataset::default();
-            read_csv(&f, text.as_bytes(), (head, batch), &opts, &mut ds).unwrap();
+            read_csv_bytes(&f, text.as_bytes(), (head, batch), &opts, &mut ds).unwrap();
             assert_eq!(shape(&ds), shape(&one), "head {head}, batch {batch}");
         }
         // A limit reached far below the header (in a later batch) is the same error.
@@ -492,7 +543,7 @@ mod tests {
         let whole = source::read_grids_from(&f.path, text.clone().into_bytes(), &opts).unwrap_err();
         assert!(whole.to_string().contains("30"), "{whole}");
         let mut ds = Dataset::default();
-        let streamed = read_csv(&f, text.as_bytes(), (3, 2), &opts, &mut ds).unwrap_err();
+        let streamed = read_csv_bytes(&f, text.as_bytes(), (3, 2), &opts, &mut ds).unwrap_err();
         assert_eq!(streamed.to_string(), whole.to_string());
     }
 

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -624,12 +624,10 @@ pub(crate) fn expand_inputs_found(
     Ok(out)
 }
 
-/// The bytes of a file, at most `limit` of them (an error naming the file when it cannot
-/// be read, is a FIFO or device, or is larger). The reading itself stops one byte past
-/// the limit, whatever the file claims its size to be.
-pub(crate) fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError> {
-    use std::io::Read;
-    // Checked before opening: opening a FIFO blocks until a writer comes.
+/// Open a file to read, checked first: an error naming the file when it cannot be read,
+/// is a FIFO or device (checked before opening: opening a FIFO blocks until a writer
+/// comes), or is larger than `limit`.
+pub(crate) fn open_input(path: &Path, limit: u64) -> Result<std::fs::File, IngestError> {
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
     if let Some(what) = special_kind(&meta) {
         return Err(IngestError::SpecialFile {
@@ -640,8 +638,16 @@ pub(crate) fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError
     if meta.len() > limit {
         return Err(too_large(path, limit, "--max-input-size"));
     }
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::fs::File::open(path).map_err(|e| io_error(path, &e))
+}
+
+/// The bytes of a file, at most `limit` of them (an error naming the file when it cannot
+/// be read, is a FIFO or device, or is larger). The reading itself stops one byte past
+/// the limit, whatever the file claims its size to be.
+pub(crate) fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError> {
+    let file = open_input(path, limit)?;
+    let size = file.metadata().map_or(0, |m| m.len());
+    let mut bytes = Vec::with_capacity(usize::try_from(size.min(limit)).unwrap_or(0));
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(path, &e))?;
@@ -649,6 +655,37 @@ pub(crate) fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError
         return Err(too_large(path, limit, "--max-input-size"));
     }
     Ok(bytes)
+}
+
+/// The first `n` bytes of an open file (fewer when it is shorter), read from its start.
+pub(crate) fn head_of(
+    path: &Path,
+    file: &mut std::fs::File,
+    n: u64,
+) -> Result<Vec<u8>, IngestError> {
+    let mut head = Vec::new();
+    file.seek(SeekFrom::Start(0))
+        .and_then(|_| file.by_ref().take(n).read_to_end(&mut head))
+        .map_err(|e| io_error(path, &e))?;
+    Ok(head)
+}
+
+/// The SHA-256 of a file's bytes, read in blocks (at most `limit` of them).
+pub(crate) fn hash_file(path: &Path, limit: u64) -> Result<[u8; 32], IngestError> {
+    use sha2::Digest;
+    let mut file = open_input(path, limit)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut total = 0u64;
+    scan(&mut file, 0, |_, block, _| {
+        total += block.len() as u64;
+        hasher.update(block);
+        total <= limit
+    })
+    .map_err(|e| io_error(path, &e))?;
+    if total > limit {
+        return Err(too_large(path, limit, "--max-input-size"));
+    }
+    Ok(hasher.finalize().into())
 }
 
 /// Read a file's grids: a CSV is one grid, a workbook one grid per visible, non-empty
@@ -679,6 +716,12 @@ pub(crate) fn is_web_page(path: &Path) -> bool {
         .is_some_and(|e| WEB_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
+/// Characters of a file's start (after any BOM) that [`web_format`] looks at.
+const HEAD: usize = 4096;
+
+/// Bytes of a file's start that [`web_format`] needs (the head and the longest BOM).
+pub(crate) const WEB_HEAD_BYTES: u64 = HEAD as u64 + 4;
+
 /// What a file that is text markup holds (recognized by content, whatever its name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum WebFormat {
@@ -695,7 +738,6 @@ pub(crate) enum WebFormat {
 /// declares `urn:schemas-microsoft-com:office:excel` and is HTML). With `strict` (a file
 /// named `.csv`) an HTML page must also show `<html`, `<table` or a doctype in its head.
 pub(crate) fn web_format(bytes: &[u8], strict: bool) -> Option<WebFormat> {
-    const HEAD: usize = 4096;
     let head: String = match Encoding::for_bom(bytes) {
         Some((enc, len)) if enc != encoding_rs::UTF_8 => {
             let body = bytes.get(len..).unwrap_or(&[]);
@@ -851,21 +893,99 @@ pub(crate) fn decode_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result
 /// Check bytes decode without replacement, without keeping the text; `Err(offset)` at
 /// the first malformed sequence, as [`decode_strict`] gives it.
 pub(super) fn validate_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<(), usize> {
-    let mut decoder = encoding.new_decoder_without_bom_handling();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut done = 0usize;
-    loop {
-        let rest = bytes.get(done..).unwrap_or(&[]);
-        let (result, read, _) = decoder.decode_to_utf8_without_replacement(rest, &mut buf, true);
-        done += read;
-        match result {
-            DecoderResult::InputEmpty => return Ok(()),
-            DecoderResult::Malformed(bad, extra) => {
-                return Err(done.saturating_sub(bad as usize + extra as usize))
-            }
-            DecoderResult::OutputFull => {}
+    let mut check = Strict::new(encoding);
+    check.feed(bytes, true);
+    match check.failed {
+        None => Ok(()),
+        Some(at) => Err(usize::try_from(at).unwrap_or(usize::MAX)),
+    }
+}
+
+/// A check that bytes fed block by block decode in an encoding without replacement (a
+/// character may be split between blocks); the decoded text is not kept.
+struct Strict {
+    decoder: encoding_rs::Decoder,
+    /// Bytes fed so far.
+    done: u64,
+    out: Vec<u8>,
+    /// The offset of the first malformed sequence, once found.
+    failed: Option<u64>,
+}
+
+impl Strict {
+    fn new(encoding: &'static Encoding) -> Strict {
+        Strict {
+            decoder: encoding.new_decoder_without_bom_handling(),
+            done: 0,
+            out: vec![0u8; 1 << 16],
+            failed: None,
         }
     }
+
+    /// Feed the next bytes (`last`: no more follow); false once a malformed sequence has
+    /// been found.
+    fn feed(&mut self, mut bytes: &[u8], last: bool) -> bool {
+        if self.failed.is_some() {
+            return false;
+        }
+        loop {
+            let (result, read, _) =
+                self.decoder
+                    .decode_to_utf8_without_replacement(bytes, &mut self.out, last);
+            self.done += read as u64;
+            bytes = bytes.get(read..).unwrap_or_default();
+            match result {
+                DecoderResult::InputEmpty => return true,
+                DecoderResult::OutputFull => {}
+                DecoderResult::Malformed(bad, extra) => {
+                    self.failed = Some(self.done.saturating_sub(u64::from(bad) + u64::from(extra)));
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+/// Bytes read at a time when a CSV is scanned before it is parsed (encoding checks, the
+/// delimiter's line, the line of a bad byte).
+const SCAN_BLOCK: usize = 1 << 20;
+
+/// Read `src` from byte `from` to its end in blocks, giving `f` each block's offset, the
+/// block, and whether it is the last (an empty block at the end), until `f` returns false.
+fn scan<R: Read + Seek>(
+    src: &mut R,
+    from: u64,
+    mut f: impl FnMut(u64, &[u8], bool) -> bool,
+) -> std::io::Result<()> {
+    src.seek(SeekFrom::Start(from))?;
+    let mut buf = vec![0u8; SCAN_BLOCK];
+    let mut at = from;
+    loop {
+        let n = match src.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let block = buf.get(..n).unwrap_or_default();
+        if !f(at, block, n == 0) || n == 0 {
+            return Ok(());
+        }
+        at += n as u64;
+    }
+}
+
+/// The 1-based line of byte `offset` of a file read by [`scan`] (for messages naming a bad
+/// byte; a read error leaves the count where it got to).
+fn line_in<R: Read + Seek>(src: &mut R, offset: u64) -> usize {
+    let mut newlines = 0usize;
+    let _ = scan(src, 0, |at, block, _| {
+        let end = usize::try_from(offset.saturating_sub(at))
+            .unwrap_or(usize::MAX)
+            .min(block.len());
+        newlines += memchr::memchr_iter(b'\n', block.get(..end).unwrap_or_default()).count();
+        at + (block.len() as u64) < offset
+    });
+    newlines + 1
 }
 
 /// The encoding of a CSV: which one, how many bytes of BOM to skip, and its name for
@@ -890,16 +1010,31 @@ pub(crate) fn decode_csv(
     Ok((text.into_owned(), found.label))
 }
 
-/// The encoding of a CSV's bytes (as `decode_csv` decodes them), checked without keeping a decoded copy.
+/// The encoding of a CSV's bytes (as `decode_csv` decodes them), checked without keeping a
+/// decoded copy.
 pub(super) fn detect_csv(
     path: &Path,
     bytes: &[u8],
     forced: Option<&'static Encoding>,
 ) -> Result<CsvEncoding, IngestError> {
-    let decode_error = |offset: usize, message: String| IngestError::Decode {
+    detect_csv_in(path, &mut Cursor::new(bytes), forced)
+}
+
+/// [`detect_csv`] on a file (or bytes) read in blocks, from the start once or twice:
+/// the forced encoding or the BOM's is checked in one pass; otherwise one pass looks for
+/// a NUL byte and checks UTF-8, and, when the text is not UTF-8, a second checks GB18030
+/// and guesses GBK against GB18030 for the label. Offsets and messages are those of the
+/// whole-file checks.
+fn detect_csv_in<R: Read + Seek>(
+    path: &Path,
+    src: &mut R,
+    forced: Option<&'static Encoding>,
+) -> Result<CsvEncoding, IngestError> {
+    let io = |e: std::io::Error| io_error(path, &e);
+    let decode_error = |src: &mut R, offset: u64, message: String| IngestError::Decode {
         path: path.to_path_buf(),
-        offset,
-        line: line_at(bytes, offset),
+        offset: usize::try_from(offset).unwrap_or(usize::MAX),
+        line: line_in(src, offset),
         message,
     };
     let found = |encoding, skip, label: String| CsvEncoding {
@@ -907,62 +1042,85 @@ pub(super) fn detect_csv(
         skip,
         label,
     };
+    let mut first = Vec::with_capacity(8);
+    src.seek(SeekFrom::Start(0)).map_err(io)?;
+    src.by_ref().take(8).read_to_end(&mut first).map_err(io)?;
+    // The first malformed offset (after `skip`) of the whole text in `enc`.
+    let check = |src: &mut R, enc: &'static Encoding, skip: usize| {
+        let mut strict = Strict::new(enc);
+        scan(src, skip as u64, |_, block, last| strict.feed(block, last)).map_err(io)?;
+        Ok::<_, IngestError>(strict.failed)
+    };
     if let Some(enc) = forced {
-        let skip = match Encoding::for_bom(bytes) {
+        let skip = match Encoding::for_bom(&first) {
             Some((bom_enc, len)) if bom_enc == enc => len,
             _ => 0,
         };
-        let body = bytes.get(skip..).unwrap_or(&[]);
-        return validate_strict(enc, body)
-            .map(|()| found(enc, skip, enc.name().to_string()))
-            .map_err(|off| {
-                decode_error(
-                    off + skip,
-                    format!("不是有效的 {} 编码 / not valid {}", enc.name(), enc.name()),
-                )
-            });
+        return match check(src, enc, skip)? {
+            None => Ok(found(enc, skip, enc.name().to_string())),
+            Some(off) => Err(decode_error(
+                src,
+                off + skip as u64,
+                format!("不是有效的 {} 编码 / not valid {}", enc.name(), enc.name()),
+            )),
+        };
     }
-    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(CFB_MAGIC) {
+    if first.starts_with(ZIP_MAGIC) || first.starts_with(CFB_MAGIC) {
         return Err(IngestError::BadWorkbook {
             path: path.to_path_buf(),
             message: "扩展名为 .csv，但内容是 Excel/ODS 工作簿；请改正扩展名 / named .csv but holds a workbook; fix the extension".into(),
         });
     }
-    if let Some((enc, len)) = Encoding::for_bom(bytes) {
-        let body = bytes.get(len..).unwrap_or(&[]);
+    if let Some((enc, len)) = Encoding::for_bom(&first) {
         let label = if enc == encoding_rs::UTF_8 {
             "UTF-8 (BOM)".to_string()
         } else {
             enc.name().to_string()
         };
-        return validate_strict(enc, body)
-            .map(|()| found(enc, len, label))
-            .map_err(|off| {
-                decode_error(
-                    off + len,
-                    format!(
-                        "文件以 {} BOM 开头但内容无效 / starts with a {} BOM but is not valid",
-                        enc.name(),
-                        enc.name()
-                    ),
-                )
-            });
+        return match check(src, enc, len)? {
+            None => Ok(found(enc, len, label)),
+            Some(off) => Err(decode_error(
+                src,
+                off + len as u64,
+                format!(
+                    "文件以 {} BOM 开头但内容无效 / starts with a {} BOM but is not valid",
+                    enc.name(),
+                    enc.name()
+                ),
+            )),
+        };
     }
-    if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+    let mut nul = None;
+    let mut utf8 = Strict::new(encoding_rs::UTF_8);
+    scan(src, 0, |at, block, last| {
+        if let Some(i) = memchr::memchr(0, block) {
+            nul = Some(at + i as u64);
+            return false;
+        }
+        utf8.feed(block, last);
+        true
+    })
+    .map_err(io)?;
+    if let Some(nul) = nul {
         return Err(decode_error(
+            src,
             nul,
             "含有二进制数据（NUL 字节），不是文本 CSV / binary data, not a text CSV".into(),
         ));
     }
-    let utf8_err = match std::str::from_utf8(bytes) {
-        Ok(_) => return Ok(found(encoding_rs::UTF_8, 0, "UTF-8".to_string())),
-        Err(e) => e.valid_up_to(),
+    let Some(utf8_err) = utf8.failed else {
+        return Ok(found(encoding_rs::UTF_8, 0, "UTF-8".to_string()));
     };
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    detector.feed(bytes, true);
-    let guess = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
-    match validate_strict(encoding_rs::GB18030, bytes) {
-        Ok(()) => {
+    let mut gb = Strict::new(encoding_rs::GB18030);
+    scan(src, 0, |_, block, last| {
+        detector.feed(block, last);
+        gb.feed(block, last)
+    })
+    .map_err(io)?;
+    match gb.failed {
+        None => {
+            let guess = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
             let label = if guess == encoding_rs::GBK {
                 "GBK"
             } else {
@@ -970,7 +1128,8 @@ pub(super) fn detect_csv(
             };
             Ok(found(encoding_rs::GB18030, 0, label.to_string()))
         }
-        Err(gb_err) => Err(decode_error(
+        Some(gb_err) => Err(decode_error(
+            src,
             // The encoding that got further is the likelier one; its failure is the place
             // to look at.
             utf8_err.max(gb_err),
@@ -981,26 +1140,44 @@ pub(super) fn detect_csv(
     }
 }
 
-/// Tab or comma: whichever the first non-blank line has more of (comma on a tie).
-/// `data` is ASCII-compatible text in `encoding` (lines are decoded one by one until the
-/// first non-blank one).
-fn sniff_delimiter(data: &[u8], encoding: &'static Encoding) -> u8 {
-    let mut first = String::new();
-    for line in data.split(|b| *b == b'\n') {
+/// Tab or comma: whichever the first non-blank line of the text from byte `from` on has
+/// more of (comma on a tie). The text is ASCII-compatible in `encoding` (lines are decoded
+/// one by one until the first non-blank one).
+fn sniff_delimiter<R: Read + Seek>(
+    src: &mut R,
+    from: u64,
+    encoding: &'static Encoding,
+) -> std::io::Result<u8> {
+    let of_line = |line: &[u8]| {
         let (text, _) = encoding.decode_without_bom_handling(line);
         let text = text.strip_suffix('\r').unwrap_or(&text);
-        if !text.trim().is_empty() {
-            first = text.to_string();
-            break;
+        if text.trim().is_empty() {
+            return None;
         }
-    }
-    let tabs = first.matches('\t').count();
-    let commas = first.matches(',').count();
-    if tabs > commas {
-        b'\t'
-    } else {
-        b','
-    }
+        let tabs = text.matches('\t').count();
+        let commas = text.matches(',').count();
+        Some(if tabs > commas { b'\t' } else { b',' })
+    };
+    let mut line: Vec<u8> = Vec::new();
+    let mut found = None;
+    scan(src, from, |_, block, last| {
+        let mut rest = block;
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            line.extend_from_slice(rest.get(..i).unwrap_or_default());
+            found = of_line(&line);
+            if found.is_some() {
+                return false;
+            }
+            line.clear();
+            rest = rest.get(i + 1..).unwrap_or_default();
+        }
+        line.extend_from_slice(rest);
+        if last {
+            found = of_line(&line);
+        }
+        true
+    })?;
+    Ok(found.unwrap_or(b','))
 }
 
 #[cfg(test)]
@@ -1040,21 +1217,100 @@ fn read_csv_limited(
     Ok(grid)
 }
 
-/// A CSV read record by record from its bytes, one reused record, each field decoded on
-/// its own (the delimiters, quotes and line ends of UTF-8, GBK and GB18030 are single
-/// ASCII bytes that never occur inside a character); no decoded copy of the file and no
-/// line index are kept. UTF-16 (not ASCII-compatible) is decoded first.
+/// The text a CSV's records are read from: bytes in memory, or the file itself after its
+/// BOM (at most the input limit and one byte more, to tell a file that grew past it).
+enum Body<'a> {
+    Bytes(Cursor<Cow<'a, [u8]>>),
+    File(std::io::Take<std::fs::File>),
+}
+
+impl Read for Body<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Body::Bytes(c) => c.read(buf),
+            Body::File(f) => f.read(buf),
+        }
+    }
+}
+
+/// Bytes of the text before the last counted line start that [`Tap`] keeps at most: the
+/// window is cut back once it holds more.
+const TAP_KEEP: usize = 1 << 20;
+
+/// The text passed on to the csv reader, with a window of it kept from the last record
+/// whose line was counted: records come in order, so the newlines before each record's
+/// first byte are counted from the window and the window is cut back behind them.
+struct Tap<'a> {
+    body: Body<'a>,
+    window: Vec<u8>,
+    /// The offset in the text of `window[0]`.
+    base: u64,
+    /// Bytes passed on.
+    read: u64,
+}
+
+impl Read for Tap<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.body.read(buf)?;
+        self.window
+            .extend_from_slice(buf.get(..n).unwrap_or_default());
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl Tap<'_> {
+    fn window_at(&self, pos: u64) -> usize {
+        usize::try_from(pos.saturating_sub(self.base))
+            .unwrap_or(usize::MAX)
+            .min(self.window.len())
+    }
+
+    fn byte(&self, pos: u64) -> Option<u8> {
+        let i = usize::try_from(pos.checked_sub(self.base)?).ok()?;
+        self.window.get(i).copied()
+    }
+
+    /// Newlines in the text's bytes `from..to` (those still in the window).
+    fn newlines(&self, from: u64, to: u64) -> usize {
+        let (a, b) = (self.window_at(from), self.window_at(to));
+        self.window
+            .get(a..b)
+            .map_or(0, |s| memchr::memchr_iter(b'\n', s).count())
+    }
+
+    /// The bytes before `pos` are no longer needed: cut them once they are many.
+    fn forget_before(&mut self, pos: u64) {
+        let n = self.window_at(pos);
+        if n >= TAP_KEEP {
+            self.window.drain(..n);
+            self.base += n as u64;
+        }
+    }
+}
+
+/// A CSV read record by record, from its bytes or streamed from its file, one reused
+/// record, each field decoded on its own (the delimiters, quotes and line ends of UTF-8,
+/// GBK and GB18030 are single ASCII bytes that never occur inside a character); no decoded
+/// copy of the file and no line index are kept. UTF-16 (not ASCII-compatible) is decoded
+/// first, whole.
 pub(crate) struct CsvRows<'a> {
     path: PathBuf,
-    reader: csv::Reader<Cursor<Cow<'a, [u8]>>>,
+    reader: csv::Reader<Tap<'a>>,
     record: csv::ByteRecord,
     encoding: &'static Encoding,
     label: String,
     /// Bytes before the text (a BOM), for offsets in errors.
     skip: usize,
+    /// Bytes in the text (after the BOM), for [`CsvRows::records_expected`].
+    len: u64,
+    /// The most the text may hold (the input limit less the BOM).
+    max: u64,
     /// Newlines counted up to this byte of the text.
-    counted_to: usize,
+    counted_to: u64,
     newlines: usize,
+    /// Newlines before the current record's first byte.
+    before_start: usize,
     /// Records read.
     read: u64,
     /// The end of the file was reached.
@@ -1062,6 +1318,9 @@ pub(crate) struct CsvRows<'a> {
     limits: Limits,
     progress: ProgressHook,
 }
+
+/// The csv reader's buffer: records are split from this many bytes read at a time.
+const CSV_BUFFER: usize = 1 << 18;
 
 impl<'a> CsvRows<'a> {
     /// Detect the encoding and delimiter of a CSV's bytes and get ready to read it.
@@ -1084,48 +1343,127 @@ impl<'a> CsvRows<'a> {
                     encoding_rs::UTF_8,
                 )
             };
-        let delimiter = sniff_delimiter(&data, encoding);
+        let delimiter = sniff_delimiter(&mut Cursor::new(&data[..]), 0, encoding)
+            .map_err(|e| io_error(path, &e))?;
+        let len = data.len() as u64;
+        let body = Body::Bytes(Cursor::new(data));
+        Ok(CsvRows::start(
+            path,
+            body,
+            (delimiter, encoding, len, u64::MAX),
+            found,
+            limits,
+            progress,
+        ))
+    }
+
+    /// Detect the encoding and delimiter of a CSV file (opened by [`open_input`], `len`
+    /// bytes long) and get ready to read its records from the file: the file is read once
+    /// or twice to check its encoding, then streamed.
+    pub fn open_file(
+        path: &Path,
+        mut file: std::fs::File,
+        forced: Option<&'static Encoding>,
+        limits: Limits,
+        progress: ProgressHook,
+    ) -> Result<CsvRows<'static>, IngestError> {
+        let io = |e: std::io::Error| io_error(path, &e);
+        let found = detect_csv_in(path, &mut file, forced)?;
+        let max = limits.input.saturating_sub(found.skip as u64);
+        if !found.encoding.is_ascii_compatible() {
+            let mut bytes = Vec::new();
+            file.seek(SeekFrom::Start(found.skip as u64)).map_err(io)?;
+            file.take(max.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(io)?;
+            if bytes.len() as u64 > max {
+                return Err(too_large(path, limits.input, "--max-input-size"));
+            }
+            let (text, _) = found.encoding.decode_without_bom_handling(&bytes);
+            let data = text.into_owned().into_bytes();
+            drop(bytes);
+            let delimiter =
+                sniff_delimiter(&mut Cursor::new(&data[..]), 0, encoding_rs::UTF_8).map_err(io)?;
+            let len = data.len() as u64;
+            let body = Body::Bytes(Cursor::new(Cow::Owned(data)));
+            let shape = (delimiter, encoding_rs::UTF_8, len, u64::MAX);
+            return Ok(CsvRows::start(path, body, shape, found, limits, progress));
+        }
+        let skip = found.skip as u64;
+        let delimiter = sniff_delimiter(&mut file, skip, found.encoding).map_err(io)?;
+        let len = file
+            .seek(SeekFrom::End(0))
+            .map_err(io)?
+            .saturating_sub(skip);
+        file.seek(SeekFrom::Start(skip)).map_err(io)?;
+        let body = Body::File(file.take(max.saturating_add(1)));
+        let shape = (delimiter, found.encoding, len, max);
+        Ok(CsvRows::start(path, body, shape, found, limits, progress))
+    }
+
+    fn start(
+        path: &Path,
+        body: Body<'a>,
+        (delimiter, encoding, len, max): (u8, &'static Encoding, u64, u64),
+        found: CsvEncoding,
+        limits: Limits,
+        progress: ProgressHook,
+    ) -> CsvRows<'a> {
+        let tap = Tap {
+            body,
+            window: Vec::new(),
+            base: 0,
+            read: 0,
+        };
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
-            .from_reader(Cursor::new(data));
-        Ok(CsvRows {
+            .buffer_capacity(CSV_BUFFER)
+            .from_reader(tap);
+        CsvRows {
             path: path.to_path_buf(),
             reader,
             record: csv::ByteRecord::new(),
             encoding,
             label: found.label,
             skip: found.skip,
+            len,
+            max,
             counted_to: 0,
             newlines: 0,
+            before_start: 0,
             read: 0,
             done: false,
             limits,
             progress,
-        })
-    }
-
-    /// The text after any BOM (decoded to UTF-8 when the file is UTF-16).
-    fn data(&self) -> &[u8] {
-        self.reader.get_ref().get_ref()
+        }
     }
 
     /// Line numbers: the csv crate reports where it started reading, which may be a blank
     /// line it skipped; count the newlines before the record's first byte instead (records
     /// come in order: the count goes on from the previous record).
     fn line_of(&mut self, start: u64) -> u32 {
-        let data: &[u8] = self.reader.get_ref().get_ref();
-        let mut at = usize::try_from(start).unwrap_or(usize::MAX).min(data.len());
-        while data.get(at).is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        let tap = self.reader.get_ref();
+        if start >= self.counted_to {
+            self.newlines += tap.newlines(self.counted_to, start);
+            self.counted_to = start;
+            self.before_start = self.newlines;
+        } else {
+            self.before_start = self
+                .newlines
+                .saturating_sub(tap.newlines(start, self.counted_to));
+        }
+        let mut at = start;
+        while tap.byte(at).is_some_and(|b| b == b'\n' || b == b'\r') {
             at += 1;
         }
         if at > self.counted_to {
-            self.newlines += data
-                .get(self.counted_to..at)
-                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+            self.newlines += tap.newlines(self.counted_to, at);
             self.counted_to = at;
         }
+        let counted_to = self.counted_to.min(start);
+        self.reader.get_mut().forget_before(counted_to);
         u32::try_from(self.newlines + 1).unwrap_or(u32::MAX)
     }
 
@@ -1134,7 +1472,7 @@ impl<'a> CsvRows<'a> {
         IngestError::Decode {
             path: self.path.clone(),
             offset: offset.saturating_add(self.skip),
-            line: line_at(self.data(), offset),
+            line: self.before_start + 1,
             message: format!("不是有效的 {0} 编码 / not valid {0}", self.label),
         }
     }
@@ -1147,16 +1485,23 @@ impl<'a> CsvRows<'a> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(true) => {}
             Ok(false) => {
+                if self.reader.get_ref().read > self.max {
+                    // The file grew past the limit after it was checked.
+                    return Err(too_large(&self.path, self.limits.input, "--max-input-size"));
+                }
                 self.done = true;
                 self.progress.rows(self.read % ProgressHook::BATCH);
                 return Ok(None);
             }
             Err(e) => {
+                if let csv::ErrorKind::Io(io) = e.kind() {
+                    return Err(io_error(&self.path, io));
+                }
                 return Err(IngestError::Csv {
                     path: self.path.clone(),
                     line: e.position().map(|p| p.line()).unwrap_or(0),
                     message: e.to_string(),
-                })
+                });
             }
         }
         let start = self.record.position().map_or(0, |p| p.byte());
@@ -1201,8 +1546,7 @@ impl<'a> CsvRows<'a> {
         if self.read == 0 || pos == 0 {
             return 0;
         }
-        let total = self.data().len() as u64;
-        let estimate = self.read.saturating_mul(total) / pos;
+        let estimate = self.read.saturating_mul(self.len) / pos;
         usize::try_from(estimate.min(u64::from(self.limits.rows))).unwrap_or(0)
     }
 
@@ -2244,6 +2588,113 @@ mod tests {
         assert_eq!(parse_count("2_000_000"), Ok(2_000_000));
         for bad in ["", "0", "-1", "1.5", "many", "99999999999"] {
             assert!(parse_count(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// All the rows of a CSV streamed from its file.
+    fn file_rows(
+        bytes: &[u8],
+        forced: Option<&'static Encoding>,
+    ) -> Result<Vec<GridRow>, IngestError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let file = open_input(&path, Limits::default().input)?;
+        let mut csv = CsvRows::open_file(
+            &p(),
+            file,
+            forced,
+            Limits::default(),
+            ProgressHook::default(),
+        )?;
+        csv.next_rows(usize::MAX)
+    }
+
+    /// A CSV streamed from its file gives the rows and line numbers worked out while the
+    /// text was written, and the rows of the same bytes read from memory: the text is
+    /// longer than the scan block and the line window, characters straddle block
+    /// boundaries, quoted fields span lines, blank lines sit between records. A bad byte
+    /// far into the file is the error, offset and line of the whole-file check.
+    #[test]
+    fn csv_streamed_from_file_equals_the_expected_rows() {
+        let mut text = String::from("标题\n\n市,县区,名称\n");
+        let mut lines = vec![1u32, 3];
+        let mut line = 4u32;
+        let mut i = 0u32;
+        while text.len() < 3 * SCAN_BLOCK + TAP_KEEP {
+            match i % 7 {
+                0 => {
+                    text.push_str("\r\n");
+                    line += 1;
+                }
+                3 => {
+                    text.push_str(&format!("太原市,\"小店\n区{i}\",组织{i}\n"));
+                    lines.push(line);
+                    line += 2;
+                }
+                _ => {
+                    text.push_str(&format!("太原市,小店区,鄠邑组织{i}\n"));
+                    lines.push(line);
+                    line += 1;
+                }
+            }
+            i += 1;
+        }
+        let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+        let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+        for (bytes, label) in [
+            (text.as_bytes().to_vec(), "UTF-8"),
+            (gbk.into_owned(), "GBK"),
+            (bom, "UTF-8 (BOM)"),
+        ] {
+            let streamed = file_rows(&bytes, None).unwrap();
+            let numbers: Vec<u32> = streamed.iter().map(|r| r.number).collect();
+            assert_eq!(numbers, lines, "{label}");
+            let mut mem = CsvRows::open(
+                &p(),
+                &bytes,
+                None,
+                Limits::default(),
+                ProgressHook::default(),
+            )
+            .unwrap();
+            assert_eq!(mem.label, label);
+            assert_eq!(mem.next_rows(usize::MAX).unwrap(), streamed, "{label}");
+            let last = streamed.last().unwrap();
+            assert_eq!(last.cells[2], Cell::Text(format!("鄠邑组织{}", i - 1)));
+        }
+        // A bad byte past the first two scan blocks: neither UTF-8 nor GB18030.
+        let at = text.len() - 100;
+        let at = (at..).find(|&k| text.is_char_boundary(k)).unwrap();
+        let mut bad = text.as_bytes().to_vec();
+        bad.insert(at, 0xFF);
+        let line = 1 + text.as_bytes()[..at]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        for forced in [None, Some(encoding_rs::UTF_8)] {
+            match file_rows(&bad, forced) {
+                Err(IngestError::Decode {
+                    offset, line: l, ..
+                }) => {
+                    assert_eq!((offset, l), (at, line), "{forced:?}")
+                }
+                other => panic!("{:?}", other.map(|r| r.len())),
+            }
+        }
+        // A NUL byte there instead: binary data.
+        bad[at] = 0;
+        match file_rows(&bad, None) {
+            Err(IngestError::Decode {
+                offset,
+                line: l,
+                message,
+                ..
+            }) => {
+                assert_eq!((offset, l), (at, line));
+                assert!(message.contains("NUL"), "{message}");
+            }
+            other => panic!("{:?}", other.map(|r| r.len())),
         }
     }
 
