@@ -11,6 +11,7 @@ pub mod audit;
 pub mod history;
 pub mod ingest;
 pub mod issue;
+pub mod memory;
 pub mod model;
 pub mod output;
 pub mod plan;

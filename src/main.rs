@@ -2,7 +2,6 @@
 
 mod cli;
 mod diff_cmd;
-mod memory;
 mod progress;
 
 // mimalloc: a run allocates and frees millions of small strings (cells, names); the system
@@ -24,6 +23,7 @@ use cli::{
 };
 use zhibiao::audit::{self, AuditOptions};
 use zhibiao::ingest::{self, Dataset, IngestOptions};
+use zhibiao::memory;
 use zhibiao::model::{self, provinces, BuildOptions, Level, Model};
 use zhibiao::output::{self, Requested, Target};
 use zhibiao::plan::{self, Plan, Severity};

@@ -74,7 +74,7 @@ fn messy_xlsx_title_two_row_header_merges_totals_notes() {
         "serial 44256 in a numeric cell"
     );
     assert_eq!(o[2].founded, date(2022, 5, 1));
-    assert_eq!(o[2].name, "薛圐圙乡调解会");
+    assert_eq!(&*o[2].name, "薛圐圙乡调解会");
     assert_eq!(o[2].category.as_deref(), Some("专业调处类"));
     assert_eq!(
         o.iter().map(|o| o.brand).collect::<Vec<_>>(),

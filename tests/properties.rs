@@ -121,7 +121,7 @@ proptest! {
         match table {
             0 => {
                 let mut r = ds.organizations[pick.index(ds.organizations.len())].clone();
-                r.name.push_str("（新增）");
+                r.name = format!("{}（新增）", r.name).into();
                 r.credit_code = None;
                 moved(&mut r.place);
                 ds.organizations.push(r);

@@ -898,7 +898,7 @@ mod tests {
         let row = m.organizations.len() as u32 + 2;
         m.organizations.push(Organization {
             origin: Origin { table: 0, row },
-            name: name.to_string(),
+            name: name.into(),
             place: at,
             category: None,
             registration: None,
@@ -907,8 +907,8 @@ mod tests {
                 start: None,
                 end: None,
             },
-            serves: Vec::new(),
-            credit_code: code.map(str::to_string),
+            serves: Box::default(),
+            credit_code: code.map(Into::into),
         });
     }
 

@@ -80,13 +80,13 @@ fn model() -> (Model, Ids) {
     }
     let org = |place, category: &str, brand, start, end, serves: Vec<RegionId>| Organization {
         origin: Origin { table: 0, row: 1 },
-        name: String::new(),
+        name: "".into(),
         place,
         category: Some(category.into()),
         registration: None,
         brand,
         active: Active { start, end },
-        serves,
+        serves: serves.into(),
         credit_code: None,
     };
     m.organizations = vec![
@@ -372,7 +372,7 @@ fn coverage_counts_a_record_once_per_unit() {
     // o6 both sits at 坞城 street and (here) names C1 in 服务社区: C1 must get one record,
     // not two, so at_least = 2 leaves C1 uncovered.
     let (mut m, ids) = model();
-    m.organizations[5].serves = vec![ids.c[0]];
+    m.organizations[5].serves = vec![ids.c[0]].into();
     let p = plan_with(
         r#"
 [[target]]

@@ -58,7 +58,7 @@ fn model() -> Model {
         for _ in 0..n {
             m.organizations.push(Organization {
                 origin: Origin { table: 0, row: 1 },
-                name: String::new(),
+                name: "".into(),
                 place: c[i],
                 category: Some("文体活动类".into()),
                 registration: None,
@@ -67,7 +67,7 @@ fn model() -> Model {
                     start: None,
                     end: None,
                 },
-                serves: vec![],
+                serves: Box::default(),
                 credit_code: None,
             });
         }

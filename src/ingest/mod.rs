@@ -596,7 +596,7 @@ pub struct OrganizationRow {
     /// Source row.
     pub origin: Origin,
     /// 组织名称.
-    pub name: String,
+    pub name: Box<str>,
     /// Where it is located (street/community may be empty).
     pub place: Place,
     /// 组织类别, canonical when a synonym is known, else as written; `None` when blank.
@@ -612,9 +612,9 @@ pub struct OrganizationRow {
     /// 状态.
     pub status: Option<Status>,
     /// 统一社会信用代码 (upper-cased, half-width).
-    pub credit_code: Option<String>,
+    pub credit_code: Option<Box<str>>,
     /// 服务社区: community names as written (normalized text).
-    pub serves: Vec<String>,
+    pub serves: Box<[String]>,
 }
 
 /// A row of an incubators table (孵化基地).

@@ -464,7 +464,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     }
     ds.organizations.push(OrganizationRow {
         origin,
-        name,
+        name: name.into_boxed_str(),
         place: ctx.place(),
         category,
         registration,
@@ -472,7 +472,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
         founded,
         dissolved,
         status,
-        credit_code,
+        credit_code: credit_code.map(String::into_boxed_str),
         serves,
     });
     true
@@ -1001,14 +1001,14 @@ mod tests {
 
         let a = &ds.organizations[0];
         assert_eq!(a.origin, Origin { table: 0, row: 3 });
-        assert_eq!(a.name, "迎泽区文体协会");
+        assert_eq!(&*a.name, "迎泽区文体协会");
         assert_eq!(&*a.place.city, "太原市");
         assert_eq!(&*a.place.community, "迎泽社区");
         assert_eq!(a.category.as_deref(), Some("文体活动类"));
         assert_eq!(a.registration, Some(Registration::Filed));
         assert_eq!(a.founded, NaiveDate::from_ymd_opt(2021, 3, 5));
         assert_eq!(a.credit_code.as_deref(), Some("91350100M000100Y43"));
-        assert_eq!(a.serves, ["迎泽社区", "新店村", "郝庄社区"]);
+        assert_eq!(*a.serves, ["迎泽社区", "新店村", "郝庄社区"]);
         assert_eq!(a.status, None);
 
         let b = &ds.organizations[1];
@@ -1288,7 +1288,7 @@ mod tests {
         let names = |ds: &Dataset| -> Vec<(u32, String)> {
             ds.organizations
                 .iter()
-                .map(|o| (o.origin.row, o.name.clone()))
+                .map(|o| (o.origin.row, o.name.to_string()))
                 .collect()
         };
         let issues = |ds: &Dataset| -> Vec<(Option<Origin>, &'static str)> {

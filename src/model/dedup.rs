@@ -90,11 +90,6 @@ pub(crate) struct Dedup {
 }
 
 impl Dedup {
-    /// Room for `n` records' keys (a table's rows are known before they are checked).
-    pub fn reserve(&mut self, n: usize) {
-        self.by_key.reserve(n);
-    }
-
     /// Check one located record. `key` is its normalized identity (name and place …),
     /// `code` its credit code when it has one. Returns the first occurrence when the record
     /// was seen before. (The model hashes its keys itself: [`Dedup::check_key`].)

@@ -1,12 +1,14 @@
 //! The region tree (province → city → county → street → community) and its index.
 
-use std::collections::HashMap;
-
 /// The maps' hasher: seeded per run, several times faster than SipHash on short names.
 type Fold = foldhash::fast::RandomState;
 
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 use serde::Serialize;
 
+use crate::ingest::text::strip_committee_suffix;
 use crate::ingest::UrbanRural;
 
 /// Index of a region in [`RegionIndex`].
@@ -98,10 +100,19 @@ pub struct RegionIndex {
     /// row takes (its city and county, whether it lies within the scope) read 8 bytes a
     /// region here instead of a whole [`Region`] (a national list has 650,000 of them).
     up: Vec<(Option<RegionId>, Level)>,
-    /// parent → (child name → child); nested so that lookups borrow the name.
-    by_name: HashMap<Option<RegionId>, HashMap<Box<str>, RegionId, Fold>, Fold>,
-    /// (street, name without committee suffix) → communities with that short name.
-    by_short: HashMap<RegionId, HashMap<Box<str>, Vec<RegionId>, Fold>, Fold>,
+    /// Every region, found by its parent and name: one flat table of ids, hashed on the
+    /// region's own parent and name (a national list's 650,000 regions cost 5 bytes each
+    /// here, against about 100 in maps of copied names nested by parent).
+    by_name: HashTable<RegionId>,
+    /// Every community given to [`RegionIndex::add_short_name`], found by its street and
+    /// its name without the committee suffix.
+    by_short: HashTable<RegionId>,
+    hasher: Fold,
+}
+
+/// The hash of a region's place in [`RegionIndex::by_name`] or [`RegionIndex::by_short`].
+fn place_hash(hasher: &Fold, parent: Option<RegionId>, name: &str) -> u64 {
+    hasher.hash_one((parent, name))
 }
 
 impl RegionIndex {
@@ -139,7 +150,13 @@ impl RegionIndex {
 
     /// The child of `parent` (or the province, for `None`) with exactly this folded name.
     pub fn child(&self, parent: Option<RegionId>, name: &str) -> Option<RegionId> {
-        self.by_name.get(&parent)?.get(name).copied()
+        let hash = place_hash(&self.hasher, parent, name);
+        self.by_name
+            .find(hash, |&id| {
+                let r = &self.regions[id as usize];
+                r.parent == parent && r.name == name
+            })
+            .copied()
     }
 
     /// The child of `parent` with this name, adding it when missing.
@@ -163,33 +180,52 @@ impl RegionIndex {
             children: Vec::new(),
         });
         self.up.push((parent, level));
-        self.by_name
-            .entry(parent)
-            .or_default()
-            .insert(name.into(), id);
+        let RegionIndex {
+            regions,
+            by_name,
+            hasher,
+            ..
+        } = self;
+        by_name.insert_unique(place_hash(hasher, parent, name), id, |&id| {
+            let r = &regions[id as usize];
+            place_hash(hasher, r.parent, &r.name)
+        });
         if let Some(p) = parent {
             self.regions[p as usize].children.push(id);
         }
         id
     }
 
-    /// Register a community's short name (name without committee suffix) under its street.
-    pub(crate) fn add_short_name(&mut self, street: RegionId, short: &str, community: RegionId) {
-        self.by_short
-            .entry(street)
-            .or_default()
-            .entry(short.into())
-            .or_default()
-            .push(community);
+    /// Register a community under its street by its short name (the name without the
+    /// committee suffix, [`strip_committee_suffix`]).
+    pub(crate) fn add_short_name(&mut self, community: RegionId) {
+        let RegionIndex {
+            regions,
+            by_short,
+            hasher,
+            ..
+        } = self;
+        let short_hash = |id: RegionId| {
+            let r = &regions[id as usize];
+            place_hash(hasher, r.parent, strip_committee_suffix(&r.name))
+        };
+        by_short.insert_unique(short_hash(community), community, |&id| short_hash(id));
     }
 
-    /// Communities of `street` whose short name is `short`.
-    pub(crate) fn by_short_name(&self, street: RegionId, short: &str) -> &[RegionId] {
-        self.by_short
-            .get(&street)
-            .and_then(|m| m.get(short))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+    /// Communities of `street` whose short name is `short`, in the order they were added.
+    pub(crate) fn by_short_name(&self, street: RegionId, short: &str) -> Vec<RegionId> {
+        let hash = place_hash(&self.hasher, Some(street), short);
+        let mut found: Vec<RegionId> = self
+            .by_short
+            .iter_hash(hash)
+            .copied()
+            .filter(|&id| {
+                let r = &self.regions[id as usize];
+                r.parent == Some(street) && strip_committee_suffix(&r.name) == short
+            })
+            .collect();
+        found.sort_unstable();
+        found
     }
 
     /// Province roots.

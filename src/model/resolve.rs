@@ -355,7 +355,7 @@ impl<'a> Resolver<'a> {
         } else {
             streets
                 .iter()
-                .flat_map(|&s| self.regions.by_short_name(s, short).iter().copied())
+                .flat_map(|&s| self.regions.by_short_name(s, short))
                 .collect()
         };
         found.dedup();
@@ -536,7 +536,7 @@ mod tests {
             let k = ix.child_or_insert(Some(c), "城区", Level::County);
             let s = ix.child_or_insert(Some(k), "上站街道", Level::Street);
             let m = ix.child_or_insert(Some(s), "窑坡社区居委会", Level::Community);
-            ix.add_short_name(s, "窑坡社区", m);
+            ix.add_short_name(m);
         }
         let Ok(rules) = PlaceRules::builtin() else {
             panic!("builtin rules")

@@ -56,7 +56,7 @@ fn org(row: u32, name: &str, p: Place) -> OrganizationRow {
         dissolved: None,
         status: None,
         credit_code: None,
-        serves: Vec::new(),
+        serves: Box::default(),
     }
 }
 
@@ -403,7 +403,7 @@ fn scope_and_province_skip_rows_as_out_of_scope() {
 #[test]
 fn served_communities_are_looked_up_under_the_organizations_place() {
     let mut hub = org(2, "枢纽", place("太原市", "迎泽区", "迎泽街道", ""));
-    hub.serves = vec!["新店村".into(), "上站社区".into()];
+    hub.serves = vec!["新店村".into(), "上站社区".into()].into();
     let m = built(vec![hub], &opts());
     assert_eq!(m.organizations.len(), 1);
     let o = &m.organizations[0];
