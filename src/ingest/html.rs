@@ -50,14 +50,7 @@ struct PageEncoding {
     declared: bool,
 }
 
-/// Read the tables of an HTML page. `forced` is `--encoding`.
-///
-/// The page is decoded once, then read by the fast path ([`read_fast`]: quick-xml's
-/// lenient, memchr-driven reader, 5–10 times faster on a large export) when the page is
-/// one it reads exactly as a browser would; on anything it is not sure of (a stray `<` or
-/// `&`, an unknown entity, a script, a NUL …) the page is read again by html5ever's
-/// tokenizer, which follows the HTML standard on any input. Both feed the same
-/// [`Builder`].
+/// Read the tables of an HTML page, each as one whole grid. `forced` is `--encoding`.
 pub(crate) fn read_html(
     path: &Path,
     bytes: Vec<u8>,
@@ -65,6 +58,88 @@ pub(crate) fn read_html(
     limits: &Limits,
     progress: &ProgressHook,
 ) -> Result<FileGrids, IngestError> {
+    let mut out = FileGrids::default();
+    stream_html(
+        path,
+        bytes,
+        forced,
+        limits,
+        progress,
+        WHOLE,
+        &mut collect(&mut out),
+    )?;
+    Ok(out)
+}
+
+/// What the reader hands on, table after table, as it reads a page ([`stream_html`]).
+#[derive(Debug)]
+pub(crate) enum Piece {
+    /// A table's first rows (at least the head size asked for, and a non-empty one among
+    /// them; or the whole table when it is shorter), named, with the merged regions that
+    /// start in them. Merges that reach below the head are not yet cut at the table's
+    /// last row (rows that do not exist).
+    Head(Grid),
+    /// The table's next rows, with the merged regions that start in them.
+    Rows(Vec<GridRow>, Vec<Merge>),
+    /// An empty table, passed over.
+    Passed(PassedOver),
+    /// Everything handed on so far is void: the page is read again from its start (the
+    /// fast path met something it is not sure of, or a `<caption>` came after the
+    /// table's head was handed on and renamed the table).
+    Restart,
+}
+
+/// Head and batch sizes that hand every table on whole ([`Piece::Head`] only).
+pub(crate) const WHOLE: (usize, usize) = (usize::MAX, usize::MAX);
+
+/// A sink that puts the pieces back together into whole grids.
+fn collect(out: &mut FileGrids) -> impl FnMut(Piece) + '_ {
+    move |piece| match piece {
+        Piece::Head(g) => out.grids.push(g),
+        Piece::Rows(rows, merges) => {
+            if let Some(g) = out.grids.last_mut() {
+                g.rows.extend(rows);
+                g.merges.extend(merges);
+            }
+        }
+        Piece::Passed(p) => out.ignored.push(p),
+        Piece::Restart => *out = FileGrids::default(),
+    }
+}
+
+/// How one reading of the page ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Read to the end.
+    Read,
+    /// The fast path met something it is not sure of: the tokenizer reads the page.
+    NotSure,
+    /// A table was renamed after its head was handed on: the page is read again,
+    /// handing each table on whole.
+    Renamed,
+}
+
+/// Read the tables of an HTML page as a stream: each table's first `head_rows` rows
+/// (more while they are all blank or a caption is open), then batches of `batch_rows`
+/// rows, handed to `sink` as they are read ([`Piece`]). The same rows, names, merges and
+/// errors as [`read_html`], whatever the sizes; after a [`Piece::Restart`] the page is
+/// read again from its start.
+///
+/// The page is decoded once, then read by the fast path ([`fast_pass`]: quick-xml's
+/// lenient, memchr-driven reader, 5–10 times faster on a large export) when the page is
+/// one it reads exactly as a browser would; on anything it is not sure of (a stray `<` or
+/// `&`, an unknown entity, a script, a NUL …) the page is read again by html5ever's
+/// tokenizer, which follows the HTML standard on any input. Both feed the same
+/// [`Builder`].
+pub(crate) fn stream_html(
+    path: &Path,
+    bytes: Vec<u8>,
+    forced: Option<&'static Encoding>,
+    limits: &Limits,
+    progress: &ProgressHook,
+    sizes: (usize, usize),
+    sink: &mut dyn FnMut(Piece),
+) -> Result<(), IngestError> {
     let found = page_encoding(path, &bytes, forced)?;
     // The text takes the place of the bytes (a UTF-8 page is the same buffer): a large
     // export is held once, not twice.
@@ -81,21 +156,46 @@ pub(crate) fn read_html(
     };
     let format = format!("{FORMAT}, {}", found.label);
     let text = text.get(skip..).unwrap_or_default();
-    if let Some(grids) = read_fast(path, text, &format, limits, progress)? {
-        return Ok(grids);
+    let mut sizes = sizes;
+    let mut fast = true;
+    // Rows are reported to the progress hook by the first reading only.
+    let none = ProgressHook::default();
+    let mut hook = progress;
+    loop {
+        let mut sent = false;
+        let mut counted = |p: Piece| {
+            sent = true;
+            sink(p);
+        };
+        let pass = if fast {
+            fast_pass(path, text, &format, limits, hook, sizes, &mut counted)?
+        } else {
+            token_pass(path, text, &format, limits, hook, sizes, &mut counted)?
+        };
+        match pass {
+            Pass::Read => return Ok(()),
+            Pass::NotSure => fast = false,
+            Pass::Renamed => sizes = WHOLE,
+        }
+        if sent {
+            sink(Piece::Restart);
+        }
+        hook = &none;
     }
-    read_tokenized(path, text, format, limits, &ProgressHook::default())
 }
 
 /// Read a page with html5ever's tokenizer, fed a chunk at a time.
-fn read_tokenized(
+fn token_pass(
     path: &Path,
     text: &str,
-    format: String,
+    format: &str,
     limits: &Limits,
     progress: &ProgressHook,
-) -> Result<FileGrids, IngestError> {
-    let sink = Sink(RefCell::new(Builder::new(path, format, *limits, progress)));
+    sizes: (usize, usize),
+    sink: &mut dyn FnMut(Piece),
+) -> Result<Pass, IngestError> {
+    let builder = Builder::new(path, format.to_string(), *limits, progress, sizes, sink);
+    let sink = Sink(RefCell::new(builder));
     let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
     let queue = BufferQueue::default();
     let mut done = 0usize;
@@ -108,7 +208,7 @@ fn read_tokenized(
             text.get(done..end).unwrap_or_default(),
         ));
         let _ = tokenizer.feed(&queue);
-        if tokenizer.sink.0.borrow().error.is_some() {
+        if tokenizer.sink.0.borrow().stopped() {
             break;
         }
         done = end;
@@ -116,6 +216,50 @@ fn read_tokenized(
     tokenizer.end();
     let builder = tokenizer.sink.0.into_inner();
     builder.finish()
+}
+
+/// The page read whole by the tokenizer (tests compare the two paths).
+#[cfg(test)]
+fn read_tokenized(
+    path: &Path,
+    text: &str,
+    format: String,
+    limits: &Limits,
+    progress: &ProgressHook,
+) -> Result<FileGrids, IngestError> {
+    let mut out = FileGrids::default();
+    token_pass(
+        path,
+        text,
+        &format,
+        limits,
+        progress,
+        WHOLE,
+        &mut collect(&mut out),
+    )?;
+    Ok(out)
+}
+
+/// The page read whole by the fast path; `None` when it leaves the page to the tokenizer.
+#[cfg(test)]
+fn read_fast(
+    path: &Path,
+    text: &str,
+    format: &str,
+    limits: &Limits,
+    progress: &ProgressHook,
+) -> Result<Option<FileGrids>, IngestError> {
+    let mut out = FileGrids::default();
+    let pass = fast_pass(
+        path,
+        text,
+        format,
+        limits,
+        progress,
+        WHOLE,
+        &mut collect(&mut out),
+    )?;
+    Ok((pass == Pass::Read).then_some(out))
 }
 
 /// Elements whose text is not markup (HTML's raw text and escapable raw text elements):
@@ -259,17 +403,19 @@ fn cell_attrs_fast(e: &quick_xml::events::BytesStart<'_>) -> Option<CellAttrs> {
 }
 
 /// The fast path: the page read with quick-xml's lenient reader into the [`Builder`].
-/// `Ok(None)` when the page holds anything this reader might read differently from a
-/// browser; then the page is read by the tokenizer instead.
-fn read_fast(
+/// [`Pass::NotSure`] when the page holds anything this reader might read differently
+/// from a browser; then the page is read by the tokenizer instead.
+fn fast_pass(
     path: &Path,
     text: &str,
     format: &str,
     limits: &Limits,
     progress: &ProgressHook,
-) -> Result<Option<FileGrids>, IngestError> {
+    sizes: (usize, usize),
+    sink: &mut dyn FnMut(Piece),
+) -> Result<Pass, IngestError> {
     use quick_xml::events::Event;
-    let mut b = Builder::new(path, format.to_string(), *limits, progress);
+    let mut b = Builder::new(path, format.to_string(), *limits, progress, sizes, sink);
     let mut base = 0usize;
     let reader_at = |at: usize| {
         let mut r = quick_xml::Reader::from_str(text.get(at..).unwrap_or_default());
@@ -284,26 +430,26 @@ fn read_fast(
     loop {
         let event = match reader.read_event() {
             Ok(ev) => ev,
-            Err(_) => return Ok(None),
+            Err(_) => return Ok(Pass::NotSure),
         };
         match event {
             Event::Start(e) | Event::Empty(e) => {
                 let name = e.name();
                 let name: &str = name.as_ref();
                 if !tag_name(name) || !attrs_agree(e.attributes_raw()) {
-                    return Ok(None);
+                    return Ok(Pass::NotSure);
                 }
                 let kind = kind_of_str(name);
                 if kind == Kind::Other {
                     if name.eq_ignore_ascii_case("plaintext") {
-                        return Ok(None);
+                        return Ok(Pass::NotSure);
                     }
                     if let Some(raw) = RAW_TEXT.iter().find(|r| name.eq_ignore_ascii_case(r)) {
                         // Skip the raw text: read on from its end tag.
                         let here = base + usize::try_from(reader.buffer_position()).unwrap_or(0);
                         let Some(end) = raw_text_end(text.get(here..).unwrap_or_default(), raw)
                         else {
-                            return Ok(None);
+                            return Ok(Pass::NotSure);
                         };
                         base = here + end;
                         reader = reader_at(base);
@@ -313,7 +459,7 @@ fn read_fast(
                 let attrs = if kind == Kind::Cell {
                     match cell_attrs_fast(&e) {
                         Some(a) => a,
-                        None => return Ok(None),
+                        None => return Ok(Pass::NotSure),
                     }
                 } else {
                     CellAttrs::default()
@@ -323,14 +469,14 @@ fn read_fast(
             Event::End(e) => {
                 let name = e.name();
                 if !tag_name(name.as_ref()) {
-                    return Ok(None);
+                    return Ok(Pass::NotSure);
                 }
                 b.tag(kind_of_str(name.as_ref()), false, CellAttrs::default());
             }
             Event::Text(t) => {
                 let t: &str = &t;
                 if t.contains('\0') {
-                    return Ok(None);
+                    return Ok(Pass::NotSure);
                 }
                 b.text(t);
             }
@@ -338,24 +484,24 @@ fn read_fast(
                 let c = match r.resolve_char_ref() {
                     // The standard maps C1 controls and a few others: leave those to it.
                     Ok(Some(c)) if c != '\0' && !('\u{80}'..='\u{9f}').contains(&c) => c,
-                    Ok(Some(_)) | Err(_) => return Ok(None),
+                    Ok(Some(_)) | Err(_) => return Ok(Pass::NotSure),
                     Ok(None) => {
                         let key = format!("{};", &*r);
                         match html5ever::data::NAMED_ENTITIES.get(key.as_str()) {
                             Some(&(c1, c2)) => {
                                 let Some(c1) = char::from_u32(c1) else {
-                                    return Ok(None);
+                                    return Ok(Pass::NotSure);
                                 };
                                 if c2 != 0 {
                                     let Some(c2) = char::from_u32(c2) else {
-                                        return Ok(None);
+                                        return Ok(Pass::NotSure);
                                     };
                                     b.text(&format!("{c1}{c2}"));
                                     continue;
                                 }
                                 c1
                             }
-                            None => return Ok(None),
+                            None => return Ok(Pass::NotSure),
                         }
                     }
                 };
@@ -375,9 +521,12 @@ fn read_fast(
         if let Some(e) = b.error.take() {
             return Err(e);
         }
+        if b.renamed {
+            return Ok(Pass::Renamed);
+        }
     }
     b.end_table();
-    b.finish().map(Some)
+    b.finish()
 }
 
 fn undecodable(path: &Path, bytes: &[u8], offset: usize, label: &str) -> IngestError {
@@ -614,7 +763,7 @@ impl TokenSink for Sink<'_> {
 
     fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
         let mut b = self.0.borrow_mut();
-        if b.error.is_some() {
+        if b.stopped() {
             return TokenSinkResult::Continue;
         }
         let result = match token {
@@ -679,6 +828,10 @@ struct OpenTable {
     cell: Option<OpenCell>,
     /// Cells in the widest row so far (room reserved for each new row).
     width: usize,
+    /// The table's name, once its head is handed on (it is final then).
+    name: Option<String>,
+    /// Whether a row with content is among the rows finished.
+    filled: bool,
 }
 
 struct Builder<'a> {
@@ -686,7 +839,14 @@ struct Builder<'a> {
     format: String,
     limits: Limits,
     progress: &'a ProgressHook,
-    out: FileGrids,
+    /// Rows of a table's head, and of each batch after it ([`Piece`]).
+    sizes: (usize, usize),
+    /// Where the tables go.
+    sink: &'a mut dyn FnMut(Piece),
+    /// Tables handed on (not passed over as empty).
+    grids: usize,
+    /// A table was renamed after its head was handed on ([`Pass::Renamed`]).
+    renamed: bool,
     /// Sheet names given so far (names are unique within a file).
     names: Vec<String>,
     /// Outermost tables seen.
@@ -824,13 +984,23 @@ fn label(caption: Option<&String>, heading: Option<&String>, n: usize) -> String
 }
 
 impl<'a> Builder<'a> {
-    fn new(path: &'a Path, format: String, limits: Limits, progress: &'a ProgressHook) -> Self {
+    fn new(
+        path: &'a Path,
+        format: String,
+        limits: Limits,
+        progress: &'a ProgressHook,
+        sizes: (usize, usize),
+        sink: &'a mut dyn FnMut(Piece),
+    ) -> Self {
         Builder {
             path,
             format,
             limits,
             progress,
-            out: FileGrids::default(),
+            sizes,
+            sink,
+            grids: 0,
+            renamed: false,
             names: Vec::new(),
             tables: 0,
             depth: 0,
@@ -867,6 +1037,8 @@ impl<'a> Builder<'a> {
                         covered: Vec::new(),
                         cell: None,
                         width: 0,
+                        name: None,
+                        filled: false,
                     });
                 }
                 Kind::Heading => {
@@ -907,6 +1079,10 @@ impl<'a> Builder<'a> {
                 self.push_space();
             }
             Kind::Table => self.end_table(),
+            Kind::Caption if self.table.as_ref().is_some_and(|t| t.name.is_some()) => {
+                // The name of a table whose head is handed on would change.
+                self.renamed = true;
+            }
             Kind::Caption => {
                 self.close_cell();
                 if let Some(t) = &mut self.table {
@@ -1008,8 +1184,44 @@ impl<'a> Builder<'a> {
         t.row = Some((Vec::with_capacity(t.width), 0));
     }
 
-    /// Finish the current row (with its cell), if one is open.
+    /// Finish the current row (with its cell), if one is open, and hand on the table's
+    /// head or a batch when one is full.
     fn close_row(&mut self) {
+        self.finish_row();
+        if self.error.is_some() {
+            return;
+        }
+        let (head_rows, batch_rows) = self.sizes;
+        let Some(t) = &mut self.table else {
+            return;
+        };
+        if t.name.is_none() {
+            if t.rows.len() >= head_rows && t.filled && !t.in_caption {
+                let name = label(t.caption.as_ref(), self.last_heading.as_ref(), self.tables);
+                let name = self.unique_name(name);
+                let Some(t) = &mut self.table else {
+                    return;
+                };
+                t.name = Some(name.clone());
+                let grid = Grid {
+                    file: self.path.to_path_buf(),
+                    sheet: Some(name),
+                    encoding: Some(self.format.clone()),
+                    rows: std::mem::take(&mut t.rows),
+                    merges: std::mem::take(&mut t.merges),
+                };
+                self.grids += 1;
+                (self.sink)(Piece::Head(grid));
+            }
+        } else if t.rows.len() >= batch_rows {
+            let rows = std::mem::replace(&mut t.rows, Vec::with_capacity(batch_rows));
+            let merges = std::mem::take(&mut t.merges);
+            (self.sink)(Piece::Rows(rows, merges));
+        }
+    }
+
+    /// Finish the current row (with its cell), if one is open.
+    fn finish_row(&mut self) {
         self.close_cell();
         let Builder {
             path,
@@ -1046,10 +1258,12 @@ impl<'a> Builder<'a> {
             cells.pop();
         }
         t.width = t.width.max(cells.len());
-        t.rows.push(GridRow {
+        let row = GridRow {
             number: t.number,
             cells,
-        });
+        };
+        t.filled = t.filled || !row.is_blank();
+        t.rows.push(row);
         *pending += 1;
         if *pending == ProgressHook::BATCH {
             progress.rows(*pending);
@@ -1153,16 +1367,23 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Finish the outermost table, if one is open: a grid, or an empty sheet passed over.
+    /// Finish the outermost table, if one is open: a grid (or the rest of one whose head
+    /// was handed on), or an empty sheet passed over.
     fn end_table(&mut self) {
         if self.table.is_none() {
             return;
         }
-        self.close_row();
+        self.finish_row();
         if self.error.is_some() {
             return;
         }
-        let name = self.unique_name(self.table_name());
+        let streamed = self.table.as_mut().and_then(|t| t.name.take()).is_some();
+        let name = if streamed {
+            String::new()
+        } else {
+            let name = self.table_name();
+            self.unique_name(name)
+        };
         self.depth = 0;
         self.last_heading = None;
         let Some(t) = self.table.take() else {
@@ -1179,6 +1400,10 @@ impl<'a> Builder<'a> {
             })
             .filter(|m| m.rows.0 != m.rows.1 || m.cols.0 != m.cols.1)
             .collect();
+        if streamed {
+            (self.sink)(Piece::Rows(t.rows, merges));
+            return;
+        }
         let grid = Grid {
             file: self.path.to_path_buf(),
             sheet: Some(name.clone()),
@@ -1187,13 +1412,14 @@ impl<'a> Builder<'a> {
             merges,
         };
         if grid.is_blank() {
-            self.out.ignored.push(PassedOver {
+            (self.sink)(Piece::Passed(PassedOver {
                 file: self.path.to_path_buf(),
                 sheet: Some(name),
                 reason: PassReason::EmptySheet,
-            });
+            }));
         } else {
-            self.out.grids.push(grid);
+            self.grids += 1;
+            (self.sink)(Piece::Head(grid));
         }
     }
 
@@ -1208,9 +1434,17 @@ impl<'a> Builder<'a> {
         unique
     }
 
-    fn finish(mut self) -> Result<FileGrids, IngestError> {
+    /// Whether reading stops here (an error, or a table renamed).
+    fn stopped(&self) -> bool {
+        self.error.is_some() || self.renamed
+    }
+
+    fn finish(mut self) -> Result<Pass, IngestError> {
         if let Some(e) = self.error.take() {
             return Err(e);
+        }
+        if self.renamed {
+            return Ok(Pass::Renamed);
         }
         self.end_table();
         if let Some(e) = self.error.take() {
@@ -1223,12 +1457,12 @@ impl<'a> Builder<'a> {
                 "网页中没有表格（<table>），无法读取 / the web page holds no table",
             ));
         }
-        if self.out.grids.is_empty() {
+        if self.grids == 0 {
             return Err(IngestError::EmptyFile {
                 path: self.path.to_path_buf(),
             });
         }
-        Ok(self.out)
+        Ok(Pass::Read)
     }
 }
 
