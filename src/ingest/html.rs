@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::path::Path;
 
-use encoding_rs::Encoding;
+use encoding_rs::{DecoderResult, Encoding};
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
@@ -65,7 +65,7 @@ pub(crate) fn read_html(
         forced,
         limits,
         progress,
-        WHOLE,
+        (WHOLE, false),
         &mut collect(&mut out),
     )?;
     Ok(out)
@@ -137,17 +137,17 @@ pub(crate) fn stream_html(
     forced: Option<&'static Encoding>,
     limits: &Limits,
     progress: &ProgressHook,
-    sizes: (usize, usize),
+    (sizes, parallel): ((usize, usize), bool),
     sink: &mut dyn FnMut(Piece),
 ) -> Result<(), IngestError> {
     let found = page_encoding(path, &bytes, forced)?;
     // The text takes the place of the bytes (a UTF-8 page is the same buffer): a large
     // export is held once, not twice.
-    let (found, (text, skip)) = match decode_page(bytes, &found) {
+    let (found, (text, skip)) = match decode_page(bytes, &found, parallel) {
         Ok(t) => (found, t),
         Err((bytes, _)) if found.declared => {
             let again = detected(path, &bytes, &found.label)?;
-            match decode_page(bytes, &again) {
+            match decode_page(bytes, &again, parallel) {
                 Ok(t) => (again, t),
                 Err((bytes, at)) => return Err(undecodable(path, &bytes, at, &again.label)),
             }
@@ -603,9 +603,14 @@ fn detected(path: &Path, bytes: &[u8], declared: &str) -> Result<PageEncoding, I
 }
 
 /// A page's text in its encoding: the bytes themselves for UTF-8 (no copy), else decoded
-/// (and the bytes freed). The bytes come back, with the offset of the first bad
-/// sequence, when they do not decode.
-fn decode_page(bytes: Vec<u8>, found: &PageEncoding) -> Result<(String, usize), (Vec<u8>, usize)> {
+/// (and the bytes freed); with `parallel`, a large page is decoded in two halves at once.
+/// The bytes come back, with the offset of the first bad sequence, when they do not
+/// decode.
+fn decode_page(
+    bytes: Vec<u8>,
+    found: &PageEncoding,
+    parallel: bool,
+) -> Result<(String, usize), (Vec<u8>, usize)> {
     if found.encoding == encoding_rs::UTF_8 {
         return match String::from_utf8(bytes) {
             Ok(t) => Ok((t, found.skip)),
@@ -616,9 +621,82 @@ fn decode_page(bytes: Vec<u8>, found: &PageEncoding) -> Result<(String, usize), 
         };
     }
     let body = bytes.get(found.skip..).unwrap_or(&[]);
-    match decode_strict(found.encoding, body) {
+    match decode_text(found.encoding, body, parallel) {
         Ok(t) => Ok((t, 0)),
         Err(at) => Err((bytes, found.skip + at)),
+    }
+}
+
+/// Bytes below which a page is decoded in one piece.
+const PARALLEL_DECODE: usize = 4 << 20;
+
+/// Text decoded without replacement ([`decode_strict`]). With `parallel` (the page read
+/// as a stream), the same text and error offset, decoded through a small buffer
+/// ([`decode_into`]: only the room used is touched) and, for a large page in an
+/// ASCII-compatible encoding, in two halves at once: the page is cut after the line feed
+/// nearest its middle (a line feed is never part of a multi-byte character in these
+/// encodings, and no decoder state crosses it); an error in the first half is the first.
+fn decode_text(encoding: &'static Encoding, body: &[u8], parallel: bool) -> Result<String, usize> {
+    if !parallel {
+        return decode_strict(encoding, body);
+    }
+    let room = |n: usize| {
+        encoding
+            .new_decoder_without_bom_handling()
+            .max_utf8_buffer_length_without_replacement(n)
+            .unwrap_or(n.saturating_mul(3))
+    };
+    let mid = body.len() / 2;
+    let cut = (body.len() >= PARALLEL_DECODE && encoding.is_ascii_compatible())
+        .then(|| body.get(mid..)?.iter().position(|b| *b == b'\n'))
+        .flatten()
+        .map(|at| mid + at + 1);
+    let mut out = String::with_capacity(room(body.len()));
+    let Some(cut) = cut else {
+        decode_into(encoding, body, &mut out)?;
+        return Ok(out);
+    };
+    let (first, second) = body.split_at(cut);
+    let (done, rest) = std::thread::scope(|s| {
+        let rest = s.spawn(|| {
+            let mut t = String::with_capacity(room(second.len()));
+            decode_into(encoding, second, &mut t).map(|()| t)
+        });
+        let done = decode_into(encoding, first, &mut out);
+        (done, rest.join())
+    });
+    done?;
+    let rest = rest
+        .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        .map_err(|at| cut + at)?;
+    out.push_str(&rest);
+    Ok(out)
+}
+
+/// Decode `bytes` onto `out` without replacement, a slice at a time through a small
+/// buffer: encoding_rs touches every page of the room it is given to decode into, and
+/// `out` has room for the worst case (three times the bytes), most of it never used.
+/// `Err(offset)` at the first malformed sequence.
+fn decode_into(encoding: &'static Encoding, bytes: &[u8], out: &mut String) -> Result<(), usize> {
+    const SLICE: usize = 1 << 16;
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut buf = String::with_capacity(4 * SLICE);
+    let mut done = 0usize;
+    loop {
+        let end = done.saturating_add(SLICE).min(bytes.len());
+        let last = end == bytes.len();
+        let slice = bytes.get(done..end).unwrap_or(&[]);
+        buf.clear();
+        let (result, read) = decoder.decode_to_string_without_replacement(slice, &mut buf, last);
+        done += read;
+        out.push_str(&buf);
+        match result {
+            DecoderResult::InputEmpty if last => return Ok(()),
+            DecoderResult::InputEmpty | DecoderResult::OutputFull => {}
+            DecoderResult::Malformed(bad, extra) => {
+                return Err(done.saturating_sub(usize::from(bad) + usize::from(extra)))
+            }
+        }
     }
 }
 
@@ -1816,6 +1894,33 @@ mod tests {
             Some("gb2312".into())
         );
         assert_eq!(charset_in_content("text/html"), None);
+    }
+
+    /// A large page decoded in two halves at once, through a small buffer: the text, or
+    /// the offset of the first bad byte, that one decoding gives (a bad byte in either
+    /// half, a lead byte before the line feed where the page is cut, none).
+    #[test]
+    fn parallel_decoding_equals_one_pass() {
+        let line = "<tr><td>阳泉市</td><td>盂县</td><td>€ x</td></tr>\n";
+        let text = line.repeat((PARALLEL_DECODE / line.len()) * 2 + 7);
+        for enc in [encoding_rs::GBK, encoding_rs::GB18030, encoding_rs::BIG5] {
+            let body = enc.encode(&text).0.into_owned();
+            assert!(body.len() >= PARALLEL_DECODE);
+            let whole = decode_strict(enc, &body);
+            assert_eq!(decode_text(enc, &body, true), whole);
+            let mid = body.len() / 2;
+            let cut = mid + body[mid..].iter().position(|b| *b == b'\n').unwrap();
+            for at in [3, mid - 5, cut - 1, cut, cut + 1, body.len() - 3] {
+                for bad in [&[0xFFu8][..], &[0x81, b'\n'][..], &[0x81][..]] {
+                    let mut b = body.clone();
+                    b.splice(at..at, bad.iter().copied());
+                    let want = decode_strict(enc, &b);
+                    // A lone lead byte may start a valid pair with the next byte.
+                    assert!(want.is_err() || bad == [0x81], "{at} {bad:?}");
+                    assert_eq!(decode_text(enc, &b, true), want, "{enc:?} {at} {bad:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -489,7 +489,7 @@ fn read_html_stream(
                 opts.encoding,
                 &opts.limits,
                 &opts.progress,
-                sizes,
+                (sizes, true),
                 &mut send,
             )
         });
@@ -780,7 +780,7 @@ mod html_stream_tests {
                 None,
                 &opts.limits,
                 &none,
-                (3, 2),
+                ((3, 2), true),
                 &mut |piece| n += usize::from(matches!(piece, Piece::Restart)),
             )
             .map(|()| n)
