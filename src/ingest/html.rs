@@ -485,25 +485,28 @@ fn fast_pass(
                     // The standard maps C1 controls and a few others: leave those to it.
                     Ok(Some(c)) if c != '\0' && !('\u{80}'..='\u{9f}').contains(&c) => c,
                     Ok(Some(_)) | Err(_) => return Ok(Pass::NotSure),
-                    Ok(None) => {
-                        let key = format!("{};", &*r);
-                        match html5ever::data::NAMED_ENTITIES.get(key.as_str()) {
-                            Some(&(c1, c2)) => {
-                                let Some(c1) = char::from_u32(c1) else {
-                                    return Ok(Pass::NotSure);
-                                };
-                                if c2 != 0 {
-                                    let Some(c2) = char::from_u32(c2) else {
+                    Ok(None) => match common_entity(&r) {
+                        Some(c) => c,
+                        None => {
+                            let key = format!("{};", &*r);
+                            match html5ever::data::NAMED_ENTITIES.get(key.as_str()) {
+                                Some(&(c1, c2)) => {
+                                    let Some(c1) = char::from_u32(c1) else {
                                         return Ok(Pass::NotSure);
                                     };
-                                    b.text(&format!("{c1}{c2}"));
-                                    continue;
+                                    if c2 != 0 {
+                                        let Some(c2) = char::from_u32(c2) else {
+                                            return Ok(Pass::NotSure);
+                                        };
+                                        b.text(&format!("{c1}{c2}"));
+                                        continue;
+                                    }
+                                    c1
                                 }
-                                c1
+                                None => return Ok(Pass::NotSure),
                             }
-                            None => return Ok(Pass::NotSure),
                         }
-                    }
+                    },
                 };
                 let mut buf = [0u8; 4];
                 b.text(c.encode_utf8(&mut buf));
@@ -527,6 +530,19 @@ fn fast_pass(
     }
     b.end_table();
     b.finish()
+}
+
+/// The entities exports write in nearly every row (`&nbsp;` for an empty cell), without
+/// a lookup in the standard's table (which gives the same characters).
+fn common_entity(name: &str) -> Option<char> {
+    match name {
+        "nbsp" => Some('\u{a0}'),
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        _ => None,
+    }
 }
 
 fn undecodable(path: &Path, bytes: &[u8], offset: usize, label: &str) -> IngestError {
@@ -1646,6 +1662,17 @@ mod tests {
 
     fn row(n: u32, cells: &[&str]) -> (u32, Vec<String>) {
         (n, cells.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn common_entities_are_the_standards() {
+        for name in ["nbsp", "amp", "lt", "gt", "quot"] {
+            let c = common_entity(name).map(u32::from);
+            let key = format!("{name};");
+            let standard = html5ever::data::NAMED_ENTITIES.get(key.as_str());
+            assert_eq!(c.map(|c| (c, 0)), standard.copied(), "{name}");
+        }
+        assert_eq!(common_entity("copy"), None);
     }
 
     #[test]
