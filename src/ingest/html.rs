@@ -387,10 +387,15 @@ fn kind_of_str(name: &str) -> Kind {
 }
 
 /// The attributes of a cell as quick-xml reads them (HTML style: unquoted values and
-/// names without a value allowed); `None` when one is malformed or holds an entity (the
-/// tokenizer decides those).
+/// names without a value allowed); `None` when one is malformed, repeated or holds an
+/// entity (the tokenizer decides those). A cell whose attributes name none that is read
+/// (`class="xl60" nowrap`, as exports write every cell) has the defaults at once: its
+/// attributes change nothing whichever reader takes them.
 fn cell_attrs_fast(e: &quick_xml::events::BytesStart<'_>) -> Option<CellAttrs> {
     let mut out = CellAttrs::default();
+    if !names_read(e.attributes_raw().as_bytes()) {
+        return Some(out);
+    }
     for a in e.html_attributes() {
         let a = a.ok()?;
         let value: &str = &a.value;
@@ -400,6 +405,17 @@ fn cell_attrs_fast(e: &quick_xml::events::BytesStart<'_>) -> Option<CellAttrs> {
         out.set(a.key.as_ref(), value);
     }
     Some(out)
+}
+
+/// Whether raw attributes may hold one that [`CellAttrs::set`] reads: `colspan`,
+/// `rowspan`, `style`, `x:str` or `x:num`, in any case (checked loosely: "span", "style"
+/// or "x:" anywhere).
+fn names_read(raw: &[u8]) -> bool {
+    let has = |word: &[u8]| {
+        raw.windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    has(b"span") || has(b"style") || has(b"x:")
 }
 
 /// The fast path: the page read with quick-xml's lenient reader into the [`Builder`].
@@ -1615,6 +1631,8 @@ mod tests {
             "<!DOCTYPE html><table><tr><td>a<br/>b<o:p></o:p></td></tr></table>",
             // Raw text is skipped to its end tag, as the tokenizer skips it.
             "<script>if (a<b) x('</scripty>');</SCRIPT ><table><tr><td>a</td></tr></table>",
+            // Attributes that are not read are not looked into (an entity, a repeat).
+            "<table><tr><td title=\"a&amp;b\" class=a class=b>x</td></tr></table>",
         ] {
             assert!(fast(page), "{page}");
             read(page);
@@ -1623,7 +1641,8 @@ mod tests {
             "<table><tr><td>a &copy b</td></tr></table>",
             "<table><tr><td>a < b</td></tr></table>",
             "<table><tr><td>&#128;&bogus;</td></tr></table>",
-            "<table><tr><td title=\"a&amp;b\">x</td></tr></table>",
+            "<table><tr><td colspan=\"&#50;\">x</td><td>y</td></tr></table>",
+            "<table><tr><td title=\"a&amp;b\" rowspan=2>x</td></tr><tr><td>y</td></tr></table>",
         ] {
             assert!(!fast(page), "{page}");
             read(page);
