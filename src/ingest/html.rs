@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::path::Path;
 
-use encoding_rs::Encoding;
+use encoding_rs::{DecoderResult, Encoding};
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
@@ -50,14 +50,7 @@ struct PageEncoding {
     declared: bool,
 }
 
-/// Read the tables of an HTML page. `forced` is `--encoding`.
-///
-/// The page is decoded once, then read by the fast path ([`read_fast`]: quick-xml's
-/// lenient, memchr-driven reader, 5–10 times faster on a large export) when the page is
-/// one it reads exactly as a browser would; on anything it is not sure of (a stray `<` or
-/// `&`, an unknown entity, a script, a NUL …) the page is read again by html5ever's
-/// tokenizer, which follows the HTML standard on any input. Both feed the same
-/// [`Builder`].
+/// Read the tables of an HTML page, each as one whole grid. `forced` is `--encoding`.
 pub(crate) fn read_html(
     path: &Path,
     bytes: Vec<u8>,
@@ -65,14 +58,96 @@ pub(crate) fn read_html(
     limits: &Limits,
     progress: &ProgressHook,
 ) -> Result<FileGrids, IngestError> {
+    let mut out = FileGrids::default();
+    stream_html(
+        path,
+        bytes,
+        forced,
+        limits,
+        progress,
+        (WHOLE, false),
+        &mut collect(&mut out),
+    )?;
+    Ok(out)
+}
+
+/// What the reader hands on, table after table, as it reads a page ([`stream_html`]).
+#[derive(Debug)]
+pub(crate) enum Piece {
+    /// A table's first rows (at least the head size asked for, and a non-empty one among
+    /// them; or the whole table when it is shorter), named, with the merged regions that
+    /// start in them. Merges that reach below the head are not yet cut at the table's
+    /// last row (rows that do not exist).
+    Head(Grid),
+    /// The table's next rows, with the merged regions that start in them.
+    Rows(Vec<GridRow>, Vec<Merge>),
+    /// An empty table, passed over.
+    Passed(PassedOver),
+    /// Everything handed on so far is void: the page is read again from its start (the
+    /// fast path met something it is not sure of, or a `<caption>` came after the
+    /// table's head was handed on and renamed the table).
+    Restart,
+}
+
+/// Head and batch sizes that hand every table on whole ([`Piece::Head`] only).
+pub(crate) const WHOLE: (usize, usize) = (usize::MAX, usize::MAX);
+
+/// A sink that puts the pieces back together into whole grids.
+fn collect(out: &mut FileGrids) -> impl FnMut(Piece) + '_ {
+    move |piece| match piece {
+        Piece::Head(g) => out.grids.push(g),
+        Piece::Rows(rows, merges) => {
+            if let Some(g) = out.grids.last_mut() {
+                g.rows.extend(rows);
+                g.merges.extend(merges);
+            }
+        }
+        Piece::Passed(p) => out.ignored.push(p),
+        Piece::Restart => *out = FileGrids::default(),
+    }
+}
+
+/// How one reading of the page ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Read to the end.
+    Read,
+    /// The fast path met something it is not sure of: the tokenizer reads the page.
+    NotSure,
+    /// A table was renamed after its head was handed on: the page is read again,
+    /// handing each table on whole.
+    Renamed,
+}
+
+/// Read the tables of an HTML page as a stream: each table's first `head_rows` rows
+/// (more while they are all blank or a caption is open), then batches of `batch_rows`
+/// rows, handed to `sink` as they are read ([`Piece`]). The same rows, names, merges and
+/// errors as [`read_html`], whatever the sizes; after a [`Piece::Restart`] the page is
+/// read again from its start.
+///
+/// The page is decoded once, then read by the fast path ([`fast_pass`]: quick-xml's
+/// lenient, memchr-driven reader, 5–10 times faster on a large export) when the page is
+/// one it reads exactly as a browser would; on anything it is not sure of (a stray `<` or
+/// `&`, an unknown entity, a script, a NUL …) the page is read again by html5ever's
+/// tokenizer, which follows the HTML standard on any input. Both feed the same
+/// [`Builder`].
+pub(crate) fn stream_html(
+    path: &Path,
+    bytes: Vec<u8>,
+    forced: Option<&'static Encoding>,
+    limits: &Limits,
+    progress: &ProgressHook,
+    (sizes, parallel): ((usize, usize), bool),
+    sink: &mut dyn FnMut(Piece),
+) -> Result<(), IngestError> {
     let found = page_encoding(path, &bytes, forced)?;
     // The text takes the place of the bytes (a UTF-8 page is the same buffer): a large
     // export is held once, not twice.
-    let (found, (text, skip)) = match decode_page(bytes, &found) {
+    let (found, (text, skip)) = match decode_page(bytes, &found, parallel) {
         Ok(t) => (found, t),
         Err((bytes, _)) if found.declared => {
             let again = detected(path, &bytes, &found.label)?;
-            match decode_page(bytes, &again) {
+            match decode_page(bytes, &again, parallel) {
                 Ok(t) => (again, t),
                 Err((bytes, at)) => return Err(undecodable(path, &bytes, at, &again.label)),
             }
@@ -81,21 +156,46 @@ pub(crate) fn read_html(
     };
     let format = format!("{FORMAT}, {}", found.label);
     let text = text.get(skip..).unwrap_or_default();
-    if let Some(grids) = read_fast(path, text, &format, limits, progress)? {
-        return Ok(grids);
+    let mut sizes = sizes;
+    let mut fast = true;
+    // Rows are reported to the progress hook by the first reading only.
+    let none = ProgressHook::default();
+    let mut hook = progress;
+    loop {
+        let mut sent = false;
+        let mut counted = |p: Piece| {
+            sent = true;
+            sink(p);
+        };
+        let pass = if fast {
+            fast_pass(path, text, &format, limits, hook, sizes, &mut counted)?
+        } else {
+            token_pass(path, text, &format, limits, hook, sizes, &mut counted)?
+        };
+        match pass {
+            Pass::Read => return Ok(()),
+            Pass::NotSure => fast = false,
+            Pass::Renamed => sizes = WHOLE,
+        }
+        if sent {
+            sink(Piece::Restart);
+        }
+        hook = &none;
     }
-    read_tokenized(path, text, format, limits, &ProgressHook::default())
 }
 
 /// Read a page with html5ever's tokenizer, fed a chunk at a time.
-fn read_tokenized(
+fn token_pass(
     path: &Path,
     text: &str,
-    format: String,
+    format: &str,
     limits: &Limits,
     progress: &ProgressHook,
-) -> Result<FileGrids, IngestError> {
-    let sink = Sink(RefCell::new(Builder::new(path, format, *limits, progress)));
+    sizes: (usize, usize),
+    sink: &mut dyn FnMut(Piece),
+) -> Result<Pass, IngestError> {
+    let builder = Builder::new(path, format.to_string(), *limits, progress, sizes, sink);
+    let sink = Sink(RefCell::new(builder));
     let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
     let queue = BufferQueue::default();
     let mut done = 0usize;
@@ -108,7 +208,7 @@ fn read_tokenized(
             text.get(done..end).unwrap_or_default(),
         ));
         let _ = tokenizer.feed(&queue);
-        if tokenizer.sink.0.borrow().error.is_some() {
+        if tokenizer.sink.0.borrow().stopped() {
             break;
         }
         done = end;
@@ -116,6 +216,50 @@ fn read_tokenized(
     tokenizer.end();
     let builder = tokenizer.sink.0.into_inner();
     builder.finish()
+}
+
+/// The page read whole by the tokenizer (tests compare the two paths).
+#[cfg(test)]
+fn read_tokenized(
+    path: &Path,
+    text: &str,
+    format: String,
+    limits: &Limits,
+    progress: &ProgressHook,
+) -> Result<FileGrids, IngestError> {
+    let mut out = FileGrids::default();
+    token_pass(
+        path,
+        text,
+        &format,
+        limits,
+        progress,
+        WHOLE,
+        &mut collect(&mut out),
+    )?;
+    Ok(out)
+}
+
+/// The page read whole by the fast path; `None` when it leaves the page to the tokenizer.
+#[cfg(test)]
+fn read_fast(
+    path: &Path,
+    text: &str,
+    format: &str,
+    limits: &Limits,
+    progress: &ProgressHook,
+) -> Result<Option<FileGrids>, IngestError> {
+    let mut out = FileGrids::default();
+    let pass = fast_pass(
+        path,
+        text,
+        format,
+        limits,
+        progress,
+        WHOLE,
+        &mut collect(&mut out),
+    )?;
+    Ok((pass == Pass::Read).then_some(out))
 }
 
 /// Elements whose text is not markup (HTML's raw text and escapable raw text elements):
@@ -243,10 +387,15 @@ fn kind_of_str(name: &str) -> Kind {
 }
 
 /// The attributes of a cell as quick-xml reads them (HTML style: unquoted values and
-/// names without a value allowed); `None` when one is malformed or holds an entity (the
-/// tokenizer decides those).
+/// names without a value allowed); `None` when one is malformed, repeated or holds an
+/// entity (the tokenizer decides those). A cell whose attributes name none that is read
+/// (`class="xl60" nowrap`, as exports write every cell) has the defaults at once: its
+/// attributes change nothing whichever reader takes them.
 fn cell_attrs_fast(e: &quick_xml::events::BytesStart<'_>) -> Option<CellAttrs> {
     let mut out = CellAttrs::default();
+    if !names_read(e.attributes_raw().as_bytes()) {
+        return Some(out);
+    }
     for a in e.html_attributes() {
         let a = a.ok()?;
         let value: &str = &a.value;
@@ -258,18 +407,31 @@ fn cell_attrs_fast(e: &quick_xml::events::BytesStart<'_>) -> Option<CellAttrs> {
     Some(out)
 }
 
+/// Whether raw attributes may hold one that [`CellAttrs::set`] reads: `colspan`,
+/// `rowspan`, `style`, `x:str` or `x:num`, in any case (checked loosely: "span", "style"
+/// or "x:" anywhere).
+fn names_read(raw: &[u8]) -> bool {
+    let has = |word: &[u8]| {
+        raw.windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    has(b"span") || has(b"style") || has(b"x:")
+}
+
 /// The fast path: the page read with quick-xml's lenient reader into the [`Builder`].
-/// `Ok(None)` when the page holds anything this reader might read differently from a
-/// browser; then the page is read by the tokenizer instead.
-fn read_fast(
+/// [`Pass::NotSure`] when the page holds anything this reader might read differently
+/// from a browser; then the page is read by the tokenizer instead.
+fn fast_pass(
     path: &Path,
     text: &str,
     format: &str,
     limits: &Limits,
     progress: &ProgressHook,
-) -> Result<Option<FileGrids>, IngestError> {
+    sizes: (usize, usize),
+    sink: &mut dyn FnMut(Piece),
+) -> Result<Pass, IngestError> {
     use quick_xml::events::Event;
-    let mut b = Builder::new(path, format.to_string(), *limits, progress);
+    let mut b = Builder::new(path, format.to_string(), *limits, progress, sizes, sink);
     let mut base = 0usize;
     let reader_at = |at: usize| {
         let mut r = quick_xml::Reader::from_str(text.get(at..).unwrap_or_default());
@@ -284,26 +446,26 @@ fn read_fast(
     loop {
         let event = match reader.read_event() {
             Ok(ev) => ev,
-            Err(_) => return Ok(None),
+            Err(_) => return Ok(Pass::NotSure),
         };
         match event {
             Event::Start(e) | Event::Empty(e) => {
                 let name = e.name();
                 let name: &str = name.as_ref();
                 if !tag_name(name) || !attrs_agree(e.attributes_raw()) {
-                    return Ok(None);
+                    return Ok(Pass::NotSure);
                 }
                 let kind = kind_of_str(name);
                 if kind == Kind::Other {
                     if name.eq_ignore_ascii_case("plaintext") {
-                        return Ok(None);
+                        return Ok(Pass::NotSure);
                     }
                     if let Some(raw) = RAW_TEXT.iter().find(|r| name.eq_ignore_ascii_case(r)) {
                         // Skip the raw text: read on from its end tag.
                         let here = base + usize::try_from(reader.buffer_position()).unwrap_or(0);
                         let Some(end) = raw_text_end(text.get(here..).unwrap_or_default(), raw)
                         else {
-                            return Ok(None);
+                            return Ok(Pass::NotSure);
                         };
                         base = here + end;
                         reader = reader_at(base);
@@ -313,7 +475,7 @@ fn read_fast(
                 let attrs = if kind == Kind::Cell {
                     match cell_attrs_fast(&e) {
                         Some(a) => a,
-                        None => return Ok(None),
+                        None => return Ok(Pass::NotSure),
                     }
                 } else {
                     CellAttrs::default()
@@ -323,14 +485,14 @@ fn read_fast(
             Event::End(e) => {
                 let name = e.name();
                 if !tag_name(name.as_ref()) {
-                    return Ok(None);
+                    return Ok(Pass::NotSure);
                 }
                 b.tag(kind_of_str(name.as_ref()), false, CellAttrs::default());
             }
             Event::Text(t) => {
                 let t: &str = &t;
                 if t.contains('\0') {
-                    return Ok(None);
+                    return Ok(Pass::NotSure);
                 }
                 b.text(t);
             }
@@ -338,26 +500,29 @@ fn read_fast(
                 let c = match r.resolve_char_ref() {
                     // The standard maps C1 controls and a few others: leave those to it.
                     Ok(Some(c)) if c != '\0' && !('\u{80}'..='\u{9f}').contains(&c) => c,
-                    Ok(Some(_)) | Err(_) => return Ok(None),
-                    Ok(None) => {
-                        let key = format!("{};", &*r);
-                        match html5ever::data::NAMED_ENTITIES.get(key.as_str()) {
-                            Some(&(c1, c2)) => {
-                                let Some(c1) = char::from_u32(c1) else {
-                                    return Ok(None);
-                                };
-                                if c2 != 0 {
-                                    let Some(c2) = char::from_u32(c2) else {
-                                        return Ok(None);
+                    Ok(Some(_)) | Err(_) => return Ok(Pass::NotSure),
+                    Ok(None) => match common_entity(&r) {
+                        Some(c) => c,
+                        None => {
+                            let key = format!("{};", &*r);
+                            match html5ever::data::NAMED_ENTITIES.get(key.as_str()) {
+                                Some(&(c1, c2)) => {
+                                    let Some(c1) = char::from_u32(c1) else {
+                                        return Ok(Pass::NotSure);
                                     };
-                                    b.text(&format!("{c1}{c2}"));
-                                    continue;
+                                    if c2 != 0 {
+                                        let Some(c2) = char::from_u32(c2) else {
+                                            return Ok(Pass::NotSure);
+                                        };
+                                        b.text(&format!("{c1}{c2}"));
+                                        continue;
+                                    }
+                                    c1
                                 }
-                                c1
+                                None => return Ok(Pass::NotSure),
                             }
-                            None => return Ok(None),
                         }
-                    }
+                    },
                 };
                 let mut buf = [0u8; 4];
                 b.text(c.encode_utf8(&mut buf));
@@ -375,9 +540,25 @@ fn read_fast(
         if let Some(e) = b.error.take() {
             return Err(e);
         }
+        if b.renamed {
+            return Ok(Pass::Renamed);
+        }
     }
     b.end_table();
-    b.finish().map(Some)
+    b.finish()
+}
+
+/// The entities exports write in nearly every row (`&nbsp;` for an empty cell), without
+/// a lookup in the standard's table (which gives the same characters).
+fn common_entity(name: &str) -> Option<char> {
+    match name {
+        "nbsp" => Some('\u{a0}'),
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        _ => None,
+    }
 }
 
 fn undecodable(path: &Path, bytes: &[u8], offset: usize, label: &str) -> IngestError {
@@ -454,9 +635,14 @@ fn detected(path: &Path, bytes: &[u8], declared: &str) -> Result<PageEncoding, I
 }
 
 /// A page's text in its encoding: the bytes themselves for UTF-8 (no copy), else decoded
-/// (and the bytes freed). The bytes come back, with the offset of the first bad
-/// sequence, when they do not decode.
-fn decode_page(bytes: Vec<u8>, found: &PageEncoding) -> Result<(String, usize), (Vec<u8>, usize)> {
+/// (and the bytes freed); with `parallel`, a large page is decoded in two halves at once.
+/// The bytes come back, with the offset of the first bad sequence, when they do not
+/// decode.
+fn decode_page(
+    bytes: Vec<u8>,
+    found: &PageEncoding,
+    parallel: bool,
+) -> Result<(String, usize), (Vec<u8>, usize)> {
     if found.encoding == encoding_rs::UTF_8 {
         return match String::from_utf8(bytes) {
             Ok(t) => Ok((t, found.skip)),
@@ -467,9 +653,82 @@ fn decode_page(bytes: Vec<u8>, found: &PageEncoding) -> Result<(String, usize), 
         };
     }
     let body = bytes.get(found.skip..).unwrap_or(&[]);
-    match decode_strict(found.encoding, body) {
+    match decode_text(found.encoding, body, parallel) {
         Ok(t) => Ok((t, 0)),
         Err(at) => Err((bytes, found.skip + at)),
+    }
+}
+
+/// Bytes below which a page is decoded in one piece.
+const PARALLEL_DECODE: usize = 4 << 20;
+
+/// Text decoded without replacement ([`decode_strict`]). With `parallel` (the page read
+/// as a stream), the same text and error offset, decoded through a small buffer
+/// ([`decode_into`]: only the room used is touched) and, for a large page in an
+/// ASCII-compatible encoding, in two halves at once: the page is cut after the line feed
+/// nearest its middle (a line feed is never part of a multi-byte character in these
+/// encodings, and no decoder state crosses it); an error in the first half is the first.
+fn decode_text(encoding: &'static Encoding, body: &[u8], parallel: bool) -> Result<String, usize> {
+    if !parallel {
+        return decode_strict(encoding, body);
+    }
+    let room = |n: usize| {
+        encoding
+            .new_decoder_without_bom_handling()
+            .max_utf8_buffer_length_without_replacement(n)
+            .unwrap_or(n.saturating_mul(3))
+    };
+    let mid = body.len() / 2;
+    let cut = (body.len() >= PARALLEL_DECODE && encoding.is_ascii_compatible())
+        .then(|| body.get(mid..)?.iter().position(|b| *b == b'\n'))
+        .flatten()
+        .map(|at| mid + at + 1);
+    let mut out = String::with_capacity(room(body.len()));
+    let Some(cut) = cut else {
+        decode_into(encoding, body, &mut out)?;
+        return Ok(out);
+    };
+    let (first, second) = body.split_at(cut);
+    let (done, rest) = std::thread::scope(|s| {
+        let rest = s.spawn(|| {
+            let mut t = String::with_capacity(room(second.len()));
+            decode_into(encoding, second, &mut t).map(|()| t)
+        });
+        let done = decode_into(encoding, first, &mut out);
+        (done, rest.join())
+    });
+    done?;
+    let rest = rest
+        .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        .map_err(|at| cut + at)?;
+    out.push_str(&rest);
+    Ok(out)
+}
+
+/// Decode `bytes` onto `out` without replacement, a slice at a time through a small
+/// buffer: encoding_rs touches every page of the room it is given to decode into, and
+/// `out` has room for the worst case (three times the bytes), most of it never used.
+/// `Err(offset)` at the first malformed sequence.
+fn decode_into(encoding: &'static Encoding, bytes: &[u8], out: &mut String) -> Result<(), usize> {
+    const SLICE: usize = 1 << 16;
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut buf = String::with_capacity(4 * SLICE);
+    let mut done = 0usize;
+    loop {
+        let end = done.saturating_add(SLICE).min(bytes.len());
+        let last = end == bytes.len();
+        let slice = bytes.get(done..end).unwrap_or(&[]);
+        buf.clear();
+        let (result, read) = decoder.decode_to_string_without_replacement(slice, &mut buf, last);
+        done += read;
+        out.push_str(&buf);
+        match result {
+            DecoderResult::InputEmpty if last => return Ok(()),
+            DecoderResult::InputEmpty | DecoderResult::OutputFull => {}
+            DecoderResult::Malformed(bad, extra) => {
+                return Err(done.saturating_sub(usize::from(bad) + usize::from(extra)))
+            }
+        }
     }
 }
 
@@ -614,7 +873,7 @@ impl TokenSink for Sink<'_> {
 
     fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
         let mut b = self.0.borrow_mut();
-        if b.error.is_some() {
+        if b.stopped() {
             return TokenSinkResult::Continue;
         }
         let result = match token {
@@ -679,6 +938,10 @@ struct OpenTable {
     cell: Option<OpenCell>,
     /// Cells in the widest row so far (room reserved for each new row).
     width: usize,
+    /// The table's name, once its head is handed on (it is final then).
+    name: Option<String>,
+    /// Whether a row with content is among the rows finished.
+    filled: bool,
 }
 
 struct Builder<'a> {
@@ -686,7 +949,14 @@ struct Builder<'a> {
     format: String,
     limits: Limits,
     progress: &'a ProgressHook,
-    out: FileGrids,
+    /// Rows of a table's head, and of each batch after it ([`Piece`]).
+    sizes: (usize, usize),
+    /// Where the tables go.
+    sink: &'a mut dyn FnMut(Piece),
+    /// Tables handed on (not passed over as empty).
+    grids: usize,
+    /// A table was renamed after its head was handed on ([`Pass::Renamed`]).
+    renamed: bool,
     /// Sheet names given so far (names are unique within a file).
     names: Vec<String>,
     /// Outermost tables seen.
@@ -824,13 +1094,23 @@ fn label(caption: Option<&String>, heading: Option<&String>, n: usize) -> String
 }
 
 impl<'a> Builder<'a> {
-    fn new(path: &'a Path, format: String, limits: Limits, progress: &'a ProgressHook) -> Self {
+    fn new(
+        path: &'a Path,
+        format: String,
+        limits: Limits,
+        progress: &'a ProgressHook,
+        sizes: (usize, usize),
+        sink: &'a mut dyn FnMut(Piece),
+    ) -> Self {
         Builder {
             path,
             format,
             limits,
             progress,
-            out: FileGrids::default(),
+            sizes,
+            sink,
+            grids: 0,
+            renamed: false,
             names: Vec::new(),
             tables: 0,
             depth: 0,
@@ -867,6 +1147,8 @@ impl<'a> Builder<'a> {
                         covered: Vec::new(),
                         cell: None,
                         width: 0,
+                        name: None,
+                        filled: false,
                     });
                 }
                 Kind::Heading => {
@@ -907,6 +1189,10 @@ impl<'a> Builder<'a> {
                 self.push_space();
             }
             Kind::Table => self.end_table(),
+            Kind::Caption if self.table.as_ref().is_some_and(|t| t.name.is_some()) => {
+                // The name of a table whose head is handed on would change.
+                self.renamed = true;
+            }
             Kind::Caption => {
                 self.close_cell();
                 if let Some(t) = &mut self.table {
@@ -1008,8 +1294,44 @@ impl<'a> Builder<'a> {
         t.row = Some((Vec::with_capacity(t.width), 0));
     }
 
-    /// Finish the current row (with its cell), if one is open.
+    /// Finish the current row (with its cell), if one is open, and hand on the table's
+    /// head or a batch when one is full.
     fn close_row(&mut self) {
+        self.finish_row();
+        if self.error.is_some() {
+            return;
+        }
+        let (head_rows, batch_rows) = self.sizes;
+        let Some(t) = &mut self.table else {
+            return;
+        };
+        if t.name.is_none() {
+            if t.rows.len() >= head_rows && t.filled && !t.in_caption {
+                let name = label(t.caption.as_ref(), self.last_heading.as_ref(), self.tables);
+                let name = self.unique_name(name);
+                let Some(t) = &mut self.table else {
+                    return;
+                };
+                t.name = Some(name.clone());
+                let grid = Grid {
+                    file: self.path.to_path_buf(),
+                    sheet: Some(name),
+                    encoding: Some(self.format.clone()),
+                    rows: std::mem::take(&mut t.rows),
+                    merges: std::mem::take(&mut t.merges),
+                };
+                self.grids += 1;
+                (self.sink)(Piece::Head(grid));
+            }
+        } else if t.rows.len() >= batch_rows {
+            let rows = std::mem::replace(&mut t.rows, Vec::with_capacity(batch_rows));
+            let merges = std::mem::take(&mut t.merges);
+            (self.sink)(Piece::Rows(rows, merges));
+        }
+    }
+
+    /// Finish the current row (with its cell), if one is open.
+    fn finish_row(&mut self) {
         self.close_cell();
         let Builder {
             path,
@@ -1046,10 +1368,12 @@ impl<'a> Builder<'a> {
             cells.pop();
         }
         t.width = t.width.max(cells.len());
-        t.rows.push(GridRow {
+        let row = GridRow {
             number: t.number,
             cells,
-        });
+        };
+        t.filled = t.filled || !row.is_blank();
+        t.rows.push(row);
         *pending += 1;
         if *pending == ProgressHook::BATCH {
             progress.rows(*pending);
@@ -1153,16 +1477,23 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Finish the outermost table, if one is open: a grid, or an empty sheet passed over.
+    /// Finish the outermost table, if one is open: a grid (or the rest of one whose head
+    /// was handed on), or an empty sheet passed over.
     fn end_table(&mut self) {
         if self.table.is_none() {
             return;
         }
-        self.close_row();
+        self.finish_row();
         if self.error.is_some() {
             return;
         }
-        let name = self.unique_name(self.table_name());
+        let streamed = self.table.as_mut().and_then(|t| t.name.take()).is_some();
+        let name = if streamed {
+            String::new()
+        } else {
+            let name = self.table_name();
+            self.unique_name(name)
+        };
         self.depth = 0;
         self.last_heading = None;
         let Some(t) = self.table.take() else {
@@ -1179,6 +1510,10 @@ impl<'a> Builder<'a> {
             })
             .filter(|m| m.rows.0 != m.rows.1 || m.cols.0 != m.cols.1)
             .collect();
+        if streamed {
+            (self.sink)(Piece::Rows(t.rows, merges));
+            return;
+        }
         let grid = Grid {
             file: self.path.to_path_buf(),
             sheet: Some(name.clone()),
@@ -1187,13 +1522,14 @@ impl<'a> Builder<'a> {
             merges,
         };
         if grid.is_blank() {
-            self.out.ignored.push(PassedOver {
+            (self.sink)(Piece::Passed(PassedOver {
                 file: self.path.to_path_buf(),
                 sheet: Some(name),
                 reason: PassReason::EmptySheet,
-            });
+            }));
         } else {
-            self.out.grids.push(grid);
+            self.grids += 1;
+            (self.sink)(Piece::Head(grid));
         }
     }
 
@@ -1208,9 +1544,17 @@ impl<'a> Builder<'a> {
         unique
     }
 
-    fn finish(mut self) -> Result<FileGrids, IngestError> {
+    /// Whether reading stops here (an error, or a table renamed).
+    fn stopped(&self) -> bool {
+        self.error.is_some() || self.renamed
+    }
+
+    fn finish(mut self) -> Result<Pass, IngestError> {
         if let Some(e) = self.error.take() {
             return Err(e);
+        }
+        if self.renamed {
+            return Ok(Pass::Renamed);
         }
         self.end_table();
         if let Some(e) = self.error.take() {
@@ -1223,12 +1567,12 @@ impl<'a> Builder<'a> {
                 "网页中没有表格（<table>），无法读取 / the web page holds no table",
             ));
         }
-        if self.out.grids.is_empty() {
+        if self.grids == 0 {
             return Err(IngestError::EmptyFile {
                 path: self.path.to_path_buf(),
             });
         }
-        Ok(self.out)
+        Ok(Pass::Read)
     }
 }
 
@@ -1287,6 +1631,8 @@ mod tests {
             "<!DOCTYPE html><table><tr><td>a<br/>b<o:p></o:p></td></tr></table>",
             // Raw text is skipped to its end tag, as the tokenizer skips it.
             "<script>if (a<b) x('</scripty>');</SCRIPT ><table><tr><td>a</td></tr></table>",
+            // Attributes that are not read are not looked into (an entity, a repeat).
+            "<table><tr><td title=\"a&amp;b\" class=a class=b>x</td></tr></table>",
         ] {
             assert!(fast(page), "{page}");
             read(page);
@@ -1295,7 +1641,8 @@ mod tests {
             "<table><tr><td>a &copy b</td></tr></table>",
             "<table><tr><td>a < b</td></tr></table>",
             "<table><tr><td>&#128;&bogus;</td></tr></table>",
-            "<table><tr><td title=\"a&amp;b\">x</td></tr></table>",
+            "<table><tr><td colspan=\"&#50;\">x</td><td>y</td></tr></table>",
+            "<table><tr><td title=\"a&amp;b\" rowspan=2>x</td></tr><tr><td>y</td></tr></table>",
         ] {
             assert!(!fast(page), "{page}");
             read(page);
@@ -1334,6 +1681,17 @@ mod tests {
 
     fn row(n: u32, cells: &[&str]) -> (u32, Vec<String>) {
         (n, cells.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn common_entities_are_the_standards() {
+        for name in ["nbsp", "amp", "lt", "gt", "quot"] {
+            let c = common_entity(name).map(u32::from);
+            let key = format!("{name};");
+            let standard = html5ever::data::NAMED_ENTITIES.get(key.as_str());
+            assert_eq!(c.map(|c| (c, 0)), standard.copied(), "{name}");
+        }
+        assert_eq!(common_entity("copy"), None);
     }
 
     #[test]
@@ -1582,6 +1940,33 @@ mod tests {
             Some("gb2312".into())
         );
         assert_eq!(charset_in_content("text/html"), None);
+    }
+
+    /// A large page decoded in two halves at once, through a small buffer: the text, or
+    /// the offset of the first bad byte, that one decoding gives (a bad byte in either
+    /// half, a lead byte before the line feed where the page is cut, none).
+    #[test]
+    fn parallel_decoding_equals_one_pass() {
+        let line = "<tr><td>阳泉市</td><td>盂县</td><td>€ x</td></tr>\n";
+        let text = line.repeat((PARALLEL_DECODE / line.len()) * 2 + 7);
+        for enc in [encoding_rs::GBK, encoding_rs::GB18030, encoding_rs::BIG5] {
+            let body = enc.encode(&text).0.into_owned();
+            assert!(body.len() >= PARALLEL_DECODE);
+            let whole = decode_strict(enc, &body);
+            assert_eq!(decode_text(enc, &body, true), whole);
+            let mid = body.len() / 2;
+            let cut = mid + body[mid..].iter().position(|b| *b == b'\n').unwrap();
+            for at in [3, mid - 5, cut - 1, cut, cut + 1, body.len() - 3] {
+                for bad in [&[0xFFu8][..], &[0x81, b'\n'][..], &[0x81][..]] {
+                    let mut b = body.clone();
+                    b.splice(at..at, bad.iter().copied());
+                    let want = decode_strict(enc, &b);
+                    // A lone lead byte may start a valid pair with the next byte.
+                    assert!(want.is_err() || bad == [0x81], "{at} {bad:?}");
+                    assert_eq!(decode_text(enc, &b, true), want, "{enc:?} {at} {bad:?}");
+                }
+            }
+        }
     }
 
     #[test]

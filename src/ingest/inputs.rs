@@ -306,15 +306,10 @@ fn read_one(
     if source::reads_as_csv(&f.path, &bytes) {
         return read_csv_bytes(f, &bytes, (CSV_HEAD_ROWS, CSV_BATCH_ROWS), opts, ds);
     }
-    let file = source::read_grids_from(&f.path, bytes, opts)?;
-    if let Some(what) = file.grids.iter().find_map(own_output) {
-        return own_output_found(f, what, opts, ds);
+    if opts.thread_count() > 1 && html_page(&f.path, &bytes) {
+        return read_html_stream(f, bytes, (CSV_HEAD_ROWS, HTML_BATCH_ROWS), opts, ds);
     }
-    ds.ignored.extend(file.ignored);
-    for grid in file.grids {
-        ingest_table(f, grid, (std::iter::empty(), 0), opts, ds)?;
-    }
-    Ok(())
+    read_whole(f, bytes, opts, ds)
 }
 
 /// [`read_csv`] on a CSV's bytes.
@@ -482,6 +477,435 @@ pub(crate) fn own_output(grid: &Grid) -> Option<&'static str> {
             cols.len() <= keys.len() && cols.iter().zip(&keys).all(|(want, have)| want == have);
         fits.then_some(*name)
     })
+}
+
+/// Read one file (not a CSV) into `ds` as whole grids, applying the folder rules.
+fn read_whole(
+    f: &InputFile,
+    bytes: Vec<u8>,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    let file = source::read_grids_from(&f.path, bytes, opts)?;
+    if let Some(what) = file.grids.iter().find_map(own_output) {
+        return own_output_found(f, what, opts, ds);
+    }
+    ds.ignored.extend(file.ignored);
+    for grid in file.grids {
+        ingest_table(f, grid, (std::iter::empty(), 0), opts, ds)?;
+    }
+    Ok(())
+}
+
+/// Rows of an HTML table handed from the reader's thread to the parser at a time.
+const HTML_BATCH_ROWS: usize = 1 << 14;
+
+/// Whether [`source::read_grids_from`] reads a file as an HTML page (its extension is one
+/// read, it is not empty, and it is a web page that is not SpreadsheetML).
+fn html_page(path: &Path, bytes: &[u8]) -> bool {
+    let readable = source::is_spreadsheet(path) || source::is_web_page(path);
+    let csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let web = source::web_format(bytes, csv)
+        .or_else(|| source::is_web_page(path).then_some(source::WebFormat::Html));
+    readable && !bytes.is_empty() && web == Some(source::WebFormat::Html)
+}
+
+/// Read an HTML page as a stream: the page is read on a thread of its own, which hands
+/// on each table's head and then batches of rows ([`Piece`]); each table is parsed
+/// here as its rows come. What is read, passed over or refused is what
+/// [`source::read_grids_from`] and the tables one by one give: an error of the page
+/// (wherever it is) comes before an output of zhibiao among its tables, which comes
+/// before the first error of a table; a failed file leaves nothing in `ds`.
+fn read_html_stream(
+    f: &InputFile,
+    bytes: Vec<u8>,
+    sizes: (usize, usize),
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    opts.progress.file(&f.path);
+    let m = mark(ds);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(2);
+    let (read, taken) = std::thread::scope(|s| {
+        let reader = s.spawn(move || {
+            let mut send = |p: Piece| {
+                // The receiver is gone only when this thread's result is no longer wanted.
+                let _ = tx.send(p);
+            };
+            super::html::stream_html(
+                &f.path,
+                bytes,
+                opts.encoding,
+                &opts.limits,
+                &opts.progress,
+                (sizes, true),
+                &mut send,
+            )
+        });
+        let taken = take_pieces(f, &rx, &m, opts, ds);
+        drop(rx);
+        let read = reader
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (read, taken)
+    });
+    let result = match (read, taken) {
+        (Err(e), _) => Err(e),
+        (Ok(()), Taken::OwnOutput(what)) => {
+            rollback(ds, &m);
+            return own_output_found(f, what, opts, ds);
+        }
+        (Ok(()), Taken::Failed(e)) => Err(e),
+        (Ok(()), Taken::Read) => Ok(()),
+    };
+    if result.is_err() {
+        rollback(ds, &m);
+    }
+    result
+}
+
+// The pieces of an HTML page read as a stream.
+use super::html::Piece;
+
+/// What the tables of a streamed page gave.
+enum Taken {
+    /// All read.
+    Read,
+    /// A table is an output of zhibiao (the first such).
+    OwnOutput(&'static str),
+    /// The first table that failed.
+    Failed(IngestError),
+}
+
+/// Take the pieces of a page until the reader is done, parsing each table into `ds`
+/// (after a [`Piece::Restart`], from `m` again). After a table fails or one is an
+/// output of zhibiao, the rest is only looked through: for an output of zhibiao among
+/// the later tables, and to let the reader finish.
+fn take_pieces(
+    f: &InputFile,
+    rx: &std::sync::mpsc::Receiver<Piece>,
+    m: &Mark,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Taken {
+    let mut taken = Taken::Read;
+    // A piece received while a table's batches were taken, not one of them.
+    let mut next: Option<Piece> = None;
+    loop {
+        let Some(piece) = next.take().or_else(|| rx.recv().ok()) else {
+            return taken;
+        };
+        match piece {
+            Piece::Restart => {
+                rollback(ds, m);
+                taken = Taken::Read;
+            }
+            Piece::Passed(p) => {
+                if matches!(taken, Taken::Read) {
+                    ds.ignored.push(p);
+                }
+            }
+            // The rows of a table not parsed.
+            Piece::Rows(..) => {}
+            Piece::Head(head) => {
+                if matches!(taken, Taken::OwnOutput(_)) {
+                    continue;
+                }
+                if let Some(what) = own_output(&head) {
+                    taken = Taken::OwnOutput(what);
+                    continue;
+                }
+                if matches!(taken, Taken::Failed(_)) {
+                    continue;
+                }
+                let batches = std::iter::from_fn(|| match rx.recv() {
+                    Ok(Piece::Rows(rows, merges)) => Some(Ok((rows, merges))),
+                    Ok(other) => {
+                        next = Some(other);
+                        None
+                    }
+                    Err(_) => None,
+                });
+                if let Err(e) = ingest_merged_table(f, head, batches, opts, ds) {
+                    taken = Taken::Failed(e);
+                }
+            }
+        }
+    }
+}
+
+/// [`ingest_table`] for a table whose batches carry merged regions of their own
+/// ([`rows::ingest_merged_rows`]).
+fn ingest_merged_table(
+    f: &InputFile,
+    head: Grid,
+    more: impl Iterator<Item = Result<(Vec<source::GridRow>, Vec<source::Merge>), IngestError>>,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    let sheet = head.sheet.clone();
+    if template_notes(&head) {
+        ds.ignored.push(PassedOver {
+            file: f.path.clone(),
+            sheet,
+            reason: PassReason::TemplateNotes,
+        });
+        return Ok(());
+    }
+    let seen = first_row_text(&head);
+    match rows::ingest_merged_rows(head, (more, 0), opts, ds) {
+        Err(IngestError::NoHeader { .. }) if f.in_folder => {
+            let p = PassedOver {
+                file: f.path.clone(),
+                sheet,
+                reason: PassReason::Unrecognized { header: seen },
+            };
+            pass(ds, opts, p)
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod html_stream_tests {
+    use super::*;
+
+    /// An HTML export: a title across the table, a two-row header (所在地 a `colspan`
+    /// group over 市 县区 街道乡镇 社区, the other columns `rowspan=2`), then data rows whose
+    /// 县区 is merged down over several rows (also from far below the head, also over
+    /// blank rows), blank rows, totals rows and a note, a second table with its own
+    /// merges, and an empty last table. `late` is put into a cell of the 32nd data row of
+    /// the first table, `tail` after its data rows, `third` between the second table and
+    /// the empty one.
+    fn page(late: &str, tail: &str, third: &str) -> String {
+        let mut p = String::from(
+            "<html><head><meta charset=utf-8></head><body><h2>组织台账</h2><table>\
+             <tr><td colspan=7>标题：组织台账</td></tr>\
+             <tr><th rowspan=2>组织名称</th><th colspan=4>所在地</th><th rowspan=2>组织类别</th>\
+             <th rowspan=2>成立日期</th></tr>\
+             <tr><th>市</th><th>县区</th><th>街道乡镇</th><th>社区</th></tr>\n",
+        );
+        // Rows whose 县区 cell spans (start, rows).
+        let spans = [(0usize, 6usize), (11, 2), (17, 9), (33, 4)];
+        for i in 0..40usize {
+            let covered = spans.iter().any(|&(s, n)| i > s && i < s + n);
+            let county = match spans.iter().find(|&&(s, _)| s == i) {
+                Some((_, n)) => format!("<td rowspan={n}>区{i}</td>"),
+                None if covered => String::new(),
+                None => "<td>小店区</td>".into(),
+            };
+            let row = match i % 9 {
+                3 => format!("<tr><td></td><td>&nbsp;</td>{county}<td></td><td></td><td></td><td></td></tr>\n"),
+                7 => format!("<tr><td>合计</td><td></td>{county}<td></td><td></td><td></td><td>{i}</td></tr>\n"),
+                _ => format!(
+                    "<tr><td>组织{i}{}</td><td>太原市</td>{county}<td>坞城街道</td><td>师范街社区</td>\
+                     <td>文体活动类</td><td>2020-0{}-01</td></tr>\n",
+                    if i == 31 { late } else { "" },
+                    1 + i % 9
+                ),
+            };
+            p.push_str(&row);
+        }
+        p.push_str(tail);
+        p.push_str(
+            "<tr><td>注：本表由街道填报</td></tr><tr><td></td></tr><tr></tr></table>\n\
+             <table><caption>第二表</caption>\
+             <tr><th>组织名称</th><th>市</th><th>县区</th><th>街道乡镇</th><th>社区</th><th>组织类别</th><th>成立日期</th></tr>\n",
+        );
+        for i in 0..12usize {
+            let county = match i {
+                2 => "<td rowspan=7>城区</td>",
+                3..=8 => "",
+                _ => "<td>城区</td>",
+            };
+            p.push_str(&format!(
+                "<tr><td>二表组织{i}</td><td>阳泉市</td>{county}<td>上站街道</td><td>油娄沟社区</td>\
+                 <td>公益慈善类</td><td>2019-05-20</td></tr>\n"
+            ));
+        }
+        p.push_str("</table>");
+        p.push_str(third);
+        p.push_str("<table><tr><td> </td></tr></table></body></html>");
+        p
+    }
+
+    /// The dataset's text; what was passed over in the order [`read_all`] leaves it.
+    fn shape(ds: &Dataset) -> String {
+        let mut ignored = ds.ignored.clone();
+        ignored.sort();
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            ds.tables, ds.organizations, ds.communities, ds.issues, ignored
+        )
+    }
+
+    /// What the whole-grid reading gives: the dataset, or the error.
+    fn whole(f: &InputFile, page: &str, opts: &IngestOptions) -> Result<String, String> {
+        let mut ds = Dataset::default();
+        match read_whole(f, page.as_bytes().to_vec(), opts, &mut ds) {
+            Ok(()) => Ok(shape(&ds)),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn streamed(
+        f: &InputFile,
+        page: &str,
+        sizes: (usize, usize),
+        opts: &IngestOptions,
+    ) -> Result<String, String> {
+        let mut ds = Dataset::default();
+        let before = shape(&ds);
+        match read_html_stream(f, page.as_bytes().to_vec(), sizes, opts, &mut ds) {
+            Ok(()) => Ok(shape(&ds)),
+            Err(e) => {
+                assert_eq!(shape(&ds), before, "a failed page leaves nothing");
+                Err(e.to_string())
+            }
+        }
+    }
+
+    const SIZES: [(usize, usize); 8] = [
+        (3, 1),
+        (3, 2),
+        (4, 3),
+        (5, 4),
+        (7, 9),
+        (12, 5),
+        (3, 1000),
+        (5030, 16384),
+    ];
+
+    /// An HTML page read as a stream, in heads and batches of a few rows, gives exactly
+    /// what its whole grids give: merged 县区 cells fill the rows below them wherever the
+    /// batches are cut (a region across a cut, a region starting far below the head),
+    /// blank rows at the end of a batch are counted only when a non-empty row follows,
+    /// totals and notes are skipped, tables are named as before; the fast path giving the
+    /// page up late (an unknown entity in row 35), a caption after the head, an output
+    /// of zhibiao as a later table, and a limit or an over-long cell in a later batch
+    /// give the same data or the same error.
+    #[test]
+    fn html_read_in_batches_equals_one_grid() {
+        let f = InputFile {
+            path: PathBuf::from("组织.xls"),
+            in_folder: false,
+        };
+        let opts = IngestOptions::default();
+        let fast = page("", "", "");
+        let one = whole(&f, &fast, &opts).unwrap();
+        let mut ds = Dataset::default();
+        read_whole(&f, fast.clone().into_bytes(), &opts, &mut ds).unwrap();
+        assert_eq!(ds.tables.len(), 2, "{one}");
+        assert_eq!(ds.organizations.len(), 31 + 12, "{one}");
+        // The merged 县区 fills its rows: 区17 for rows 18–25 (row 21 is blank).
+        let county = |ds: &Dataset, name: &str| {
+            let org = ds.organizations.iter().find(|o| o.name == name);
+            org.map(|o| format!("{:?}", o.place.county))
+        };
+        assert!(
+            county(&ds, "组织24").is_some_and(|c| c.contains("区17")),
+            "{one}"
+        );
+        assert!(
+            county(&ds, "二表组织8").is_some_and(|c| c.contains("城区")),
+            "{one}"
+        );
+        assert_eq!(ds.ignored.len(), 1, "the empty third table: {one}");
+        // The fast path reads the page whole; an unknown entity in row 35 sends it to
+        // the tokenizer (after rows were handed on); a caption after the rows renames
+        // the table.
+        let slow = page(" &copy 1", "", "");
+        let renamed = page("", "<caption>晚来的标题</caption>", "");
+        let both = page(" &copy 1", "<caption>晚来的标题</caption>", "");
+        let none = crate::ingest::ProgressHook::default();
+        // How many times the page is read again from its start, in heads of 3 rows and
+        // batches of 2: the fast path gives up after rows were handed on, a caption
+        // after them renames the table, both (the tokenizer, then whole tables).
+        let restarts = |p: &str| {
+            let mut n = 0;
+            super::super::html::stream_html(
+                &f.path,
+                p.as_bytes().to_vec(),
+                None,
+                &opts.limits,
+                &none,
+                ((3, 2), true),
+                &mut |piece| n += usize::from(matches!(piece, Piece::Restart)),
+            )
+            .map(|()| n)
+        };
+        assert_eq!(restarts(&fast).ok(), Some(0));
+        assert_eq!(restarts(&slow).ok(), Some(1));
+        assert_eq!(restarts(&renamed).ok(), Some(1));
+        assert_eq!(restarts(&both).ok(), Some(2));
+        for p in [&fast, &slow, &renamed, &both] {
+            let one = whole(&f, p, &opts);
+            assert!(one.is_ok(), "{one:?}");
+            for sizes in SIZES {
+                assert_eq!(streamed(&f, p, sizes, &opts), one, "{sizes:?}\n{p}");
+            }
+        }
+        // A later table that is an output of zhibiao: the file is passed over in a folder
+        // (nothing of its first tables stays), an error when named.
+        let gap = format!(
+            "<table><tr>{}</tr><tr><td>x</td></tr></table>",
+            crate::report::COLUMNS
+                .iter()
+                .map(|c| format!("<td>{c}</td>"))
+                .collect::<String>()
+        );
+        let own = page("", "", &gap);
+        let folder = InputFile {
+            path: f.path.clone(),
+            in_folder: true,
+        };
+        for file in [&f, &folder] {
+            let one = whole(file, &own, &opts);
+            for sizes in SIZES {
+                assert_eq!(streamed(file, &own, sizes, &opts), one, "{sizes:?}");
+            }
+        }
+        // A table without a header: an error when named, passed over in a folder.
+        let headless = page("", "", "<table><tr><td>甲</td><td>乙</td></tr></table>");
+        for file in [&f, &folder] {
+            let one = whole(file, &headless, &opts);
+            for sizes in SIZES {
+                assert_eq!(streamed(file, &headless, sizes, &opts), one, "{sizes:?}");
+            }
+        }
+        // Limits reached far below the head (in a later batch) are the same errors, on
+        // the fast path and the tokenizer's.
+        let mut rows = IngestOptions::default();
+        rows.limits.rows = 30;
+        let mut chars = IngestOptions::default();
+        chars.limits.cell_chars = 20;
+        let long = page(&"长".repeat(30), "", "");
+        for (p, opts) in [(&fast, &rows), (&slow, &rows), (&long, &chars)] {
+            let one = whole(&f, p, opts);
+            assert!(one.is_err(), "{one:?}");
+            for sizes in SIZES {
+                assert_eq!(streamed(&f, p, sizes, opts), one, "{sizes:?}");
+            }
+        }
+        // A bad byte (the page declares UTF-8, holds GBK after a valid start): the same
+        // error, whatever the sizes.
+        let mut gbk = fast.clone().into_bytes();
+        gbk.extend(
+            encoding_rs::GBK
+                .encode("<table><tr><td>阳泉</td></tr></table>")
+                .0
+                .iter(),
+        );
+        let mut one = Dataset::default();
+        let whole_err = read_whole(&f, gbk.clone(), &opts, &mut one).map_err(|e| e.to_string());
+        for sizes in SIZES {
+            let mut ds = Dataset::default();
+            let got = read_html_stream(&f, gbk.clone(), sizes, &opts, &mut ds);
+            assert_eq!(got.map_err(|e| e.to_string()), whole_err, "{sizes:?}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::date::{from_serial, parse_date};
 use super::header::{self, HeaderMatch};
-use super::source::{number_text, Cell, Grid, GridRow};
+use super::source::{number_text, Cell, Grid, GridRow, Merge};
 use super::text::{clean_cell, clean_cow, fold, fold_cow};
 use super::values::{self, Domain};
 use super::{
@@ -600,16 +600,20 @@ fn fund_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
 
 /// Values of vertically merged regions below the header, keyed by (row, column) of the
 /// covered cells: a 市 or 县区 cell merged down over several data rows applies to each.
-fn merge_fills(grid: &Grid, header_last: u32) -> HashMap<(u32, usize), Cell> {
-    let mut fills = HashMap::new();
-    for m in &grid.merges {
+/// `merges` are the regions whose top row is among `rows` (a grid's, or a batch's).
+fn merge_fills(
+    fills: &mut HashMap<(u32, usize), Cell>,
+    (rows, merges): (&[GridRow], &[Merge]),
+    header_last: u32,
+) {
+    for m in merges {
         if m.rows.1 <= m.rows.0 || m.rows.0 <= header_last {
             continue;
         }
-        let Ok(top) = grid.rows.binary_search_by_key(&m.rows.0, |r| r.number) else {
+        let Ok(top) = rows.binary_search_by_key(&m.rows.0, |r| r.number) else {
             continue;
         };
-        let Some(top) = grid.rows.get(top) else {
+        let Some(top) = rows.get(top) else {
             continue;
         };
         let value = top.cell(m.cols.0).clone();
@@ -620,7 +624,6 @@ fn merge_fills(grid: &Grid, header_last: u32) -> HashMap<(u32, usize), Cell> {
             fills.insert((r, m.cols.0), value.clone());
         }
     }
-    fills
 }
 
 /// Below this many rows per thread, a table is parsed on one thread.
@@ -704,8 +707,24 @@ pub fn ingest_grid(grid: Grid, opts: &IngestOptions, ds: &mut Dataset) -> Result
 /// (`0` when not known): room for them is reserved at once.
 pub(crate) fn ingest_rows(
     head: Grid,
-    (mut more, expected): (
+    (more, expected): (
         impl Iterator<Item = Result<Vec<GridRow>, IngestError>>,
+        usize,
+    ),
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    let more = more.map(|batch| batch.map(|rows| (rows, Vec::new())));
+    ingest_merged_rows(head, (more, expected), opts, ds)
+}
+
+/// [`ingest_rows`] on batches that carry merged regions of their own (an HTML table read
+/// as a stream): each batch comes with the regions whose top row is in it, so that a
+/// cell merged down from a batch fills the rows below it as in one grid.
+pub(crate) fn ingest_merged_rows(
+    head: Grid,
+    (mut more, expected): (
+        impl Iterator<Item = Result<(Vec<GridRow>, Vec<Merge>), IngestError>>,
         usize,
     ),
     opts: &IngestOptions,
@@ -739,7 +758,8 @@ pub(crate) fn ingest_rows(
         used: 0,
     };
     ds.reserve(hm.kind, expected);
-    let fills = merge_fills(&head, hm.header_rows.1);
+    let mut fills = HashMap::new();
+    merge_fills(&mut fills, (&head.rows, &head.merges), hm.header_rows.1);
     let mut names: Vec<Names> = Vec::new();
     let mut pending: Vec<GridRow> = head.rows;
     pending.drain(..hm.data_start.min(pending.len()));
@@ -764,7 +784,11 @@ pub(crate) fn ingest_rows(
         }
         match more.next() {
             None => break,
-            Some(batch) => pending.extend(batch?),
+            Some(batch) => {
+                let (rows, merges) = batch?;
+                merge_fills(&mut fills, (&rows, &merges), hm.header_rows.1);
+                pending.extend(rows);
+            }
         }
     }
     ds.tables.push(info);
