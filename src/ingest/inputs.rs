@@ -237,52 +237,15 @@ const CSV_HEAD_ROWS: usize = super::header::TIE_ROWS + super::header::SCAN_ROWS;
 /// another thread than the one that made it, and the reader competes with the parsers.)
 const CSV_BATCH_ROWS: usize = 1 << 16;
 
-/// Read a file that is not a copy of another into `ds`. A CSV is streamed from the file
-/// (and hashed on a thread of its own meanwhile, unless it was hashed to find copies):
-/// it is never held whole. Any other file is read whole and hashed from its bytes.
+/// Read a file that is not a copy of another into `ds`, hashing it on another thread
+/// meanwhile (from its own handle) unless it was hashed to find copies. A CSV is streamed
+/// from the file and never held whole; any other file is read whole.
 fn read_file(f: &InputFile, opts: &IngestOptions, ds: &mut Dataset) -> Result<(), IngestError> {
-    let limit = opts.limits.input;
-    if source::is_csv(&f.path) {
-        let mut file = source::open_input(&f.path, limit)?;
-        let head = source::head_of(&f.path, &mut file, source::WEB_HEAD_BYTES)?;
-        if head.is_empty() {
-            return Err(IngestError::EmptyFile {
-                path: f.path.clone(),
-            });
-        }
-        if source::reads_as_csv(&f.path, &head) {
-            return read_csv_file(f, file, opts, ds);
-        }
-    }
-    let bytes = source::read_bytes(&f.path, limit)?;
-    if !ds.hashes.contains_key(&f.path) {
-        ds.hashes
-            .insert(f.path.clone(), Sha256::digest(&bytes).into());
-    }
-    read_one(f, bytes, opts, ds)
-}
-
-/// Stream a CSV from its open file into `ds`, hashing the file on another thread
-/// meanwhile when it has no hash yet.
-fn read_csv_file(
-    f: &InputFile,
-    file: std::fs::File,
-    opts: &IngestOptions,
-    ds: &mut Dataset,
-) -> Result<(), IngestError> {
     let limit = opts.limits.input;
     let hashed = ds.hashes.contains_key(&f.path);
     let (hash, read) = std::thread::scope(|s| {
         let hash = (!hashed).then(|| s.spawn(|| source::hash_file(&f.path, limit)));
-        opts.progress.file(&f.path);
-        let read = source::CsvRows::open_file(
-            &f.path,
-            file,
-            opts.encoding,
-            opts.limits,
-            opts.progress.clone(),
-        )
-        .and_then(|csv| read_csv(f, csv, (CSV_HEAD_ROWS, CSV_BATCH_ROWS), opts, ds));
+        let read = read_content(f, opts, ds);
         (hash.map(|h| h.join()), read)
     });
     read?;
@@ -294,6 +257,33 @@ fn read_csv_file(
     };
     ds.hashes.insert(f.path.clone(), hash);
     Ok(())
+}
+
+/// [`read_file`]'s reading: a CSV streamed from the file, anything else read whole.
+fn read_content(f: &InputFile, opts: &IngestOptions, ds: &mut Dataset) -> Result<(), IngestError> {
+    let limit = opts.limits.input;
+    if source::is_csv(&f.path) {
+        let mut file = source::open_input(&f.path, limit)?;
+        let head = source::head_of(&f.path, &mut file, source::WEB_HEAD_BYTES)?;
+        if head.is_empty() {
+            return Err(IngestError::EmptyFile {
+                path: f.path.clone(),
+            });
+        }
+        if source::reads_as_csv(&f.path, &head) {
+            opts.progress.file(&f.path);
+            let csv = source::CsvRows::open_file(
+                &f.path,
+                file,
+                opts.encoding,
+                opts.limits,
+                opts.progress.clone(),
+            )?;
+            return read_csv(f, csv, (CSV_HEAD_ROWS, CSV_BATCH_ROWS), opts, ds);
+        }
+    }
+    let bytes = source::read_bytes(&f.path, limit)?;
+    read_one(f, bytes, opts, ds)
 }
 
 /// Read one file's bytes into `ds` (all its tables), applying the folder rules.
@@ -372,6 +362,7 @@ fn read_csv(
             other => Some(other),
         }
     });
+    let batches = batches.map(|b| b.map(|rows| (rows, Vec::new())));
     ingest_table(f, head, (batches, expected), opts, ds)
 }
 
@@ -394,13 +385,14 @@ fn own_output_found(
     pass(ds, opts, PassedOver::file(&f.path, reason))
 }
 
-/// One table (a sheet, or a CSV's first rows followed by the batches of the rest) into
-/// `ds`, passing over a template's notes sheet and, in a folder, a table without header.
+/// One table (a sheet; or a CSV's or a streamed HTML table's first rows followed by the
+/// batches of the rest, each with the merged regions whose top row is in it) into `ds`,
+/// passing over a template's notes sheet and, in a folder, a table without header.
 fn ingest_table(
     f: &InputFile,
     head: Grid,
     more: (
-        impl Iterator<Item = Result<Vec<source::GridRow>, IngestError>>,
+        impl Iterator<Item = Result<(Vec<source::GridRow>, Vec<source::Merge>), IngestError>>,
         usize,
     ),
     opts: &IngestOptions,
@@ -416,7 +408,7 @@ fn ingest_table(
         return Ok(());
     }
     let seen = first_row_text(&head);
-    match rows::ingest_rows(head, more, opts, ds) {
+    match rows::ingest_merged_rows(head, more, opts, ds) {
         Err(IngestError::NoHeader { .. }) if f.in_folder => {
             let p = PassedOver {
                 file: f.path.clone(),
@@ -628,43 +620,11 @@ fn take_pieces(
                     }
                     Err(_) => None,
                 });
-                if let Err(e) = ingest_merged_table(f, head, batches, opts, ds) {
+                if let Err(e) = ingest_table(f, head, (batches, 0), opts, ds) {
                     taken = Taken::Failed(e);
                 }
             }
         }
-    }
-}
-
-/// [`ingest_table`] for a table whose batches carry merged regions of their own
-/// ([`rows::ingest_merged_rows`]).
-fn ingest_merged_table(
-    f: &InputFile,
-    head: Grid,
-    more: impl Iterator<Item = Result<(Vec<source::GridRow>, Vec<source::Merge>), IngestError>>,
-    opts: &IngestOptions,
-    ds: &mut Dataset,
-) -> Result<(), IngestError> {
-    let sheet = head.sheet.clone();
-    if template_notes(&head) {
-        ds.ignored.push(PassedOver {
-            file: f.path.clone(),
-            sheet,
-            reason: PassReason::TemplateNotes,
-        });
-        return Ok(());
-    }
-    let seen = first_row_text(&head);
-    match rows::ingest_merged_rows(head, (more, 0), opts, ds) {
-        Err(IngestError::NoHeader { .. }) if f.in_folder => {
-            let p = PassedOver {
-                file: f.path.clone(),
-                sheet,
-                reason: PassReason::Unrecognized { header: seen },
-            };
-            pass(ds, opts, p)
-        }
-        other => other,
     }
 }
 
@@ -801,7 +761,7 @@ mod html_stream_tests {
         assert_eq!(ds.organizations.len(), 31 + 12, "{one}");
         // The merged 县区 fills its rows: 区17 for rows 18–25 (row 21 is blank).
         let county = |ds: &Dataset, name: &str| {
-            let org = ds.organizations.iter().find(|o| o.name == name);
+            let org = ds.organizations.iter().find(|o| &*o.name == name);
             org.map(|o| format!("{:?}", o.place.county))
         };
         assert!(
