@@ -2132,6 +2132,57 @@ fn read_workbook_limited(
     }
 }
 
+/// The merged cells of an XLSX's visible worksheets, read on a thread of their own while
+/// the cells are read (calamine finds a sheet's `<mergeCells>` by reading the sheet's XML
+/// a second time: a fifth of a province-sized sheet's reading). The thread reads its own
+/// copy of the workbook's bytes and is not waited for: when reading stops early (a limit
+/// reached), it ends by itself after the sheet it is on.
+struct MergesAhead {
+    rx: std::sync::mpsc::Receiver<(String, Vec<Dimensions>)>,
+    got: HashMap<String, Vec<Dimensions>>,
+}
+
+impl MergesAhead {
+    fn start(bytes: Vec<u8>, sheets: &[calamine::Sheet]) -> Option<MergesAhead> {
+        let names: Vec<String> = sheets
+            .iter()
+            .filter(|s| s.visible == SheetVisible::Visible && s.typ == SheetType::WorkSheet)
+            .map(|s| s.name.clone())
+            .collect();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("xlsx-merges".into())
+            .spawn(move || {
+                let Ok(mut book) = Xlsx::new(Cursor::new(bytes)) else {
+                    return;
+                };
+                for name in names {
+                    let merges = book.merge_cells_by_sheet_name(&name).unwrap_or_default();
+                    if tx.send((name, merges)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .ok()?;
+        Some(MergesAhead {
+            rx,
+            got: HashMap::new(),
+        })
+    }
+
+    /// The merged cells of sheet `name`, waiting for them; `None` when the thread has
+    /// none to give (it failed: the caller reads them itself).
+    fn take(&mut self, name: &str) -> Option<Vec<Dimensions>> {
+        loop {
+            if let Some(m) = self.got.remove(name) {
+                return Some(m);
+            }
+            let (n, m) = self.rx.recv().ok()?;
+            self.got.insert(n, m);
+        }
+    }
+}
+
 fn read_workbook_inner(
     path: &Path,
     ext: &str,
@@ -2139,11 +2190,16 @@ fn read_workbook_inner(
     limits: &Limits,
     progress: &ProgressHook,
 ) -> Result<FileGrids, IngestError> {
+    let copy = bytes.starts_with(ZIP_MAGIC).then(|| bytes.clone());
     let mut book = open_book(path, ext, bytes)?;
     let sheets = match &book {
         Book::Xlsx(b) => b.sheets_metadata().to_vec(),
         Book::Xls(b) => b.sheets_metadata().to_vec(),
         Book::Ods(b) => b.sheets_metadata().to_vec(),
+    };
+    let mut ahead = match (&book, copy) {
+        (Book::Xlsx(_), Some(copy)) => MergesAhead::start(copy, &sheets),
+        _ => None,
     };
     let mut out = FileGrids::default();
     let passed = |sheet: &str, reason: PassReason| PassedOver {
@@ -2182,7 +2238,10 @@ fn read_workbook_inner(
             }
         };
         let merges = match &mut book {
-            Book::Xlsx(b) => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            Book::Xlsx(b) => match ahead.as_mut().and_then(|a| a.take(&name)) {
+                Some(m) => m,
+                None => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            },
             Book::Xls(b) => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
             Book::Ods(_) => Vec::new(),
         };
