@@ -14,12 +14,12 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use encoding_rs::{DecoderResult, Encoding};
+use html5ever::local_name;
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
     BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
-use html5ever::{local_name, LocalName};
 
 use super::source::{bad, decode_strict, detect_csv, number_text};
 use super::source::{Cell, FileGrids, Grid};
@@ -357,8 +357,8 @@ fn attrs_agree(raw: &str) -> bool {
     true
 }
 
-/// The tag kind of a name as quick-xml gives it (any case; a prefixed name such as
-/// `o:p` is no HTML element, as for the tokenizer).
+/// The tag kind of a name, as quick-xml gives it (any case) or the tokenizer (lower case;
+/// a prefixed name such as `o:p` is no HTML element for either).
 fn kind_of_str(name: &str) -> Kind {
     let lower = |n: &str| name.eq_ignore_ascii_case(n);
     if lower("td") || lower("th") {
@@ -832,39 +832,6 @@ enum Kind {
     Other,
 }
 
-fn kind_of(name: &LocalName) -> Kind {
-    if *name == local_name!("td") || *name == local_name!("th") {
-        Kind::Cell
-    } else if *name == local_name!("tr") {
-        Kind::Row
-    } else if *name == local_name!("br")
-        || *name == local_name!("p")
-        || *name == local_name!("div")
-        || *name == local_name!("li")
-    {
-        Kind::Break
-    } else if *name == local_name!("table") {
-        Kind::Table
-    } else if *name == local_name!("thead")
-        || *name == local_name!("tbody")
-        || *name == local_name!("tfoot")
-    {
-        Kind::Section
-    } else if *name == local_name!("caption") {
-        Kind::Caption
-    } else if *name == local_name!("h1")
-        || *name == local_name!("h2")
-        || *name == local_name!("h3")
-        || *name == local_name!("h4")
-        || *name == local_name!("h5")
-        || *name == local_name!("h6")
-    {
-        Kind::Heading
-    } else {
-        Kind::Other
-    }
-}
-
 /// Builds the grids as the tokens come.
 struct Sink<'a>(RefCell<Builder<'a>>);
 
@@ -878,7 +845,7 @@ impl TokenSink for Sink<'_> {
         }
         let result = match token {
             Token::TagToken(tag) => {
-                let kind = kind_of(&tag.name);
+                let kind = kind_of_str(&tag.name);
                 let raw = if kind == Kind::Other && tag.kind == TagKind::StartTag {
                     raw_kind(&tag.name)
                 } else {

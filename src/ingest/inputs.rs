@@ -19,8 +19,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::schema;
 use super::source::{self, Grid, InputFile};
 use super::text::{clean_cell, header_key};
@@ -135,9 +133,8 @@ fn read_all(
     }
 
     // Files of the same content have the same size: only a file whose size another file
-    // shares is hashed before reading (one file in memory at a time), to group identical
-    // contents; every other file is hashed from the bytes it is read from, so that a
-    // ledger is read from disk once.
+    // shares is hashed before reading (read in blocks), to group identical contents; every
+    // other file is hashed on a thread of its own while it is read ([`read_file`]).
     let sizes: Vec<Option<u64>> = files
         .iter()
         .map(|f| std::fs::metadata(&f.path).ok().map(|m| m.len()))
@@ -154,9 +151,8 @@ fn read_all(
             readable.push(true); // hashed when read
             continue;
         }
-        match source::read_bytes(&f.path, opts.limits.input) {
-            Ok(b) => {
-                let hash: [u8; 32] = Sha256::digest(&b).into();
+        match source::hash_file(&f.path, opts.limits.input) {
+            Ok(hash) => {
                 by_hash.entry(hash).or_default().push(i);
                 ds.hashes.insert(f.path.clone(), hash);
                 readable.push(true);
@@ -293,16 +289,14 @@ fn read_one(
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
-    if source::reads_as_csv(&f.path, &bytes) {
-        return read_csv_bytes(f, &bytes, (CSV_HEAD_ROWS, CSV_BATCH_ROWS), opts, ds);
-    }
     if opts.thread_count() > 1 && html_page(&f.path, &bytes) {
         return read_html_stream(f, bytes, (CSV_HEAD_ROWS, HTML_BATCH_ROWS), opts, ds);
     }
     read_whole(f, bytes, opts, ds)
 }
 
-/// [`read_csv`] on a CSV's bytes.
+/// [`read_csv`] on a CSV's bytes (the tests read CSVs from memory; files are streamed).
+#[cfg(test)]
 fn read_csv_bytes(
     f: &InputFile,
     bytes: &[u8],
