@@ -146,8 +146,13 @@ pub enum RecordKind {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum IssueKind {
-    /// R001: every cell empty (counted, not listed).
-    BlankRow,
+    /// R001: every cell empty (counted, not listed). One issue stands for a run of
+    /// consecutive blank rows: `rows` of them, numbered from the issue's row on (a
+    /// stray cell a million rows below a table makes one issue, not a million).
+    BlankRow {
+        /// How many consecutive rows, at least 1.
+        rows: u32,
+    },
     /// R002: a totals row (合计, 总计, 小计).
     TotalsRow,
     /// R003: a note or signature row below the data.
@@ -437,7 +442,7 @@ impl IssueKind {
     /// The stable code (`V102`…), listed with the kinds' names in [`CODES`].
     pub fn code(&self) -> &'static str {
         match self {
-            IssueKind::BlankRow => "R001",
+            IssueKind::BlankRow { .. } => "R001",
             IssueKind::TotalsRow => "R002",
             IssueKind::NoteRow => "R003",
             IssueKind::InvalidRow => "R004",
@@ -498,7 +503,7 @@ mod tests {
         }
         // The serde name of a kind is its short name in CODES.
         let samples = [
-            IssueKind::BlankRow,
+            IssueKind::BlankRow { rows: 1 },
             IssueKind::NotADate { value: "x".into() },
             IssueKind::CityBlank,
             IssueKind::UnitPlacesAbsent {

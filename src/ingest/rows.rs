@@ -626,6 +626,31 @@ fn merge_fills(
     }
 }
 
+/// Record `rows` blank rows from `origin` on: as a longer run when they continue the
+/// run that `issues` ends with (same table, the next row number), so that a run of blank
+/// rows is one issue whichever threads and batches its rows were parsed in.
+fn push_blank(issues: &mut Vec<DataIssue>, origin: Origin, rows: u32) {
+    if let Some(DataIssue {
+        origin: Some(first),
+        kind: IssueKind::BlankRow { rows: n },
+        ..
+    }) = issues.last_mut()
+    {
+        if first.table == origin.table && first.row.checked_add(*n) == Some(origin.row) {
+            if let Some(sum) = n.checked_add(rows) {
+                *n = sum;
+                return;
+            }
+        }
+    }
+    issues.push(DataIssue {
+        origin: Some(origin),
+        column: None,
+        kind: IssueKind::BlankRow { rows },
+        outcome: Outcome::Skipped(SkipReason::Blank),
+    });
+}
+
 /// Below this many rows per thread, a table is parsed on one thread.
 const PARALLEL_ROWS: usize = 20_000;
 
@@ -645,7 +670,11 @@ fn parse_one(
         row: row.number,
     };
     let layout_skip = match classify(row) {
-        RowClass::Blank => Some((SkipReason::Blank, IssueKind::BlankRow)),
+        RowClass::Blank => {
+            info.skip(SkipReason::Blank);
+            push_blank(&mut ds.issues, origin, 1);
+            return;
+        }
         RowClass::Total => Some((SkipReason::Total, IssueKind::TotalsRow)),
         RowClass::Note => Some((SkipReason::Note, IssueKind::NoteRow)),
         RowClass::Data => None,
@@ -852,7 +881,18 @@ fn parse_block(
         ds.projects.extend(part.projects);
         ds.events.extend(part.events);
         ds.funds.extend(part.funds);
-        ds.issues.extend(part.issues);
+        let mut issues = part.issues.into_iter();
+        if let Some(first) = issues.next() {
+            match first {
+                DataIssue {
+                    origin: Some(o),
+                    kind: IssueKind::BlankRow { rows },
+                    ..
+                } => push_blank(&mut ds.issues, o, rows),
+                other => ds.issues.push(other),
+            }
+        }
+        ds.issues.extend(issues);
     }
 }
 
@@ -1337,5 +1377,74 @@ mod tests {
             three.issues.iter().filter(|i| i.code() == "V102").count(),
             bad_dates
         );
+    }
+
+    #[test]
+    fn a_run_of_blank_rows_is_one_issue_on_any_threads_and_lists_each_row() {
+        // 2.5 × PARALLEL_ROWS data rows, then long runs of blank rows: one across the cut
+        // the cut between the threads' rows (53,000 rows: 2 threads of at least
+        // PARALLEL_ROWS, the cut after 26,500), one of a single row, and ten blank rows
+        // numbered with a gap in the middle (as after a multi-line record): two issues.
+        let n = PARALLEL_ROWS * 5 / 2;
+        let mut rows = vec![row(1, &["组织名称", "市", "县区"])];
+        let mut number = 1u32;
+        let mut push = |rows: &mut Vec<GridRow>, blank: bool, skip: u32| {
+            number += skip + 1;
+            rows.push(if blank {
+                row(number, &[])
+            } else {
+                row(number, &[&format!("组织{number}"), "太原市", "小店区"])
+            });
+        };
+        // Expected runs as (first row, rows), worked out from the pattern.
+        let mut expected = Vec::new();
+        for i in 0..n + 3_000 {
+            let blank =
+                (25_000..28_000).contains(&i) || i == 40_000 || (45_000..45_010).contains(&i);
+            // Row 45,005 comes after a gap of one row number.
+            push(&mut rows, blank, u32::from(i == 45_005));
+        }
+        // Row numbers: i + 2 up to 45,004, then i + 3.
+        expected.push((25_002, 3_000));
+        expected.push((40_002, 1));
+        expected.push((45_002, 5));
+        expected.push((45_008, 5));
+        let read = |threads: usize| {
+            let mut ds = Dataset::default();
+            let opts = IngestOptions {
+                threads,
+                ..IngestOptions::default()
+            };
+            ingest_grid(grid(rows.clone()), &opts, &mut ds).unwrap_or_else(|e| panic!("{e}"));
+            ds
+        };
+        let runs = |ds: &Dataset| -> Vec<(u32, u32)> {
+            ds.issues
+                .iter()
+                .filter_map(|i| match (i.origin, &i.kind) {
+                    (Some(o), IssueKind::BlankRow { rows }) => Some((o.row, *rows)),
+                    _ => None,
+                })
+                .collect()
+        };
+        let (one, three) = (read(1), read(3));
+        assert_eq!(runs(&one), expected);
+        assert_eq!(runs(&three), expected);
+        assert_eq!(
+            three.tables[0].skipped.get(&SkipReason::Blank).copied(),
+            Some(3_000 + 1 + 10)
+        );
+        // `--rejects` lists every blank row once, by its own number.
+        let model = crate::model::build(three, &crate::model::BuildOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let listed: Vec<u32> = model
+            .skipped_rows()
+            .iter()
+            .filter(|(_, r, _)| *r == SkipReason::Blank)
+            .map(|(o, _, _)| o.row)
+            .collect();
+        let mut want: Vec<u32> = (25_002..28_002).chain([40_002]).collect();
+        want.extend((45_002..45_007).chain(45_008..45_013));
+        assert_eq!(listed, want);
     }
 }

@@ -366,17 +366,25 @@ impl Model {
         self.reach.push(reach);
     }
 
-    /// Every skipped row's origin and reason, from the data issues and blank/total/note rows
-    /// are not included (they have no issue); used for `--rejects` together with the
-    /// per-row skip list.
+    /// Every skipped row's origin and reason with the issue that skipped it, in the
+    /// issues' order, for `--rejects`; a run of blank rows gives each of its rows.
     pub(crate) fn skipped_rows(&self) -> Vec<(Origin, SkipReason, &DataIssue)> {
-        self.issues
-            .iter()
-            .filter_map(|i| match (i.origin, i.outcome) {
-                (Some(o), Outcome::Skipped(r)) => Some((o, r, i)),
-                _ => None,
-            })
-            .collect()
+        let mut out = Vec::new();
+        for i in &self.issues {
+            let (Some(o), Outcome::Skipped(r)) = (i.origin, i.outcome) else {
+                continue;
+            };
+            // A run of blank rows: each of its rows.
+            let rows = match i.kind {
+                IssueKind::BlankRow { rows } => rows.max(1),
+                _ => 1,
+            };
+            out.extend((0..rows).map_while(|k| {
+                let row = o.row.checked_add(k)?;
+                Some((Origin { row, ..o }, r, i))
+            }));
+        }
+        out
     }
 }
 

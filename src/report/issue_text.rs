@@ -175,7 +175,8 @@ fn first_seen_en(first: Origin, now: Option<Origin>, tables: &[TableInfo]) -> St
 fn zh(kind: &IssueKind, column: Option<&str>, now: Option<Origin>, tables: &[TableInfo]) -> String {
     let h = column.unwrap_or("该列");
     match kind {
-        IssueKind::BlankRow => "空行".into(),
+        IssueKind::BlankRow { rows: 0 | 1 } => "空行".into(),
+        IssueKind::BlankRow { rows } => format!("空行（自此连续 {rows} 行）"),
         IssueKind::TotalsRow => "合计行".into(),
         IssueKind::NoteRow => "备注或签名行".into(),
         IssueKind::InvalidRow => "无效的行".into(),
@@ -391,7 +392,8 @@ fn zh(kind: &IssueKind, column: Option<&str>, now: Option<Origin>, tables: &[Tab
 fn en(kind: &IssueKind, column: Option<&str>, now: Option<Origin>, tables: &[TableInfo]) -> String {
     let h = column.unwrap_or("the cell");
     match kind {
-        IssueKind::BlankRow => "blank row".into(),
+        IssueKind::BlankRow { rows: 0 | 1 } => "blank row".into(),
+        IssueKind::BlankRow { rows } => format!("blank rows ({rows} in a row from here)"),
         IssueKind::TotalsRow => "totals row".into(),
         IssueKind::NoteRow => "note or signature row".into(),
         IssueKind::InvalidRow => "invalid row".into(),

@@ -9,7 +9,8 @@ use std::io::Write;
 use super::csv::{write_rows, CsvOptions};
 use super::inspect::excel_column;
 use super::{issue_text, Lang};
-use crate::ingest::Origin;
+use crate::ingest::{DataIssue, Origin};
+use crate::issue::IssueKind;
 use crate::model::Model;
 
 /// The fixed columns before the cells (`cell_A`, `cell_B`, … follow).
@@ -18,6 +19,20 @@ const COLUMNS: [&str; 6] = ["file", "sheet", "row", "reason", "message", "code"]
 /// The rows whose original cells the CSV needs, in its order.
 pub fn origins(model: &Model) -> Vec<Origin> {
     model.skipped_rows().iter().map(|(o, _, _)| *o).collect()
+}
+
+/// The message on one row's line: a run of blank rows says "空行" on each of its rows.
+fn row_message(issue: &DataIssue, model: &Model) -> String {
+    match issue.kind {
+        IssueKind::BlankRow { rows } if rows > 1 => {
+            let one = DataIssue {
+                kind: IssueKind::BlankRow { rows: 1 },
+                ..issue.clone()
+            };
+            issue_text::message(&one, &model.tables, Lang::Zh)
+        }
+        _ => issue_text::message(issue, &model.tables, Lang::Zh),
+    }
 }
 
 /// Write the CSV (with a byte-order mark) of the skipped rows of `model`, `cells` holding the
@@ -39,7 +54,7 @@ pub fn write_csv<W: Write>(
             t.sheet.clone().unwrap_or_default(),
             o.row.to_string(),
             r.as_str().to_string(),
-            issue_text::message(issue, &model.tables, Lang::Zh),
+            row_message(issue, model),
             issue.code().to_string(),
         ];
         row.extend(cells.get(o).cloned().unwrap_or_default());
