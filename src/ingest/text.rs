@@ -24,8 +24,38 @@ pub fn fold(s: &str) -> String {
     fold_cow(s).into_owned()
 }
 
+/// Lead bytes of the characters that [`fold`], [`clean_cell`] and [`header_key`] may
+/// change or drop: ASCII whitespace; 0xC2 (U+0085, U+00A0), 0xE1 (U+1680, U+180E),
+/// 0xE2 (U+2000–U+206F: spaces, zero-width characters), 0xE3 (U+3000, and the brackets
+/// 【】〔〕〖〗), 0xEF (U+FEFF, full-width ASCII U+FF01–U+FF5E). A text without any of
+/// these bytes has none of those characters (the test below checks every character), so
+/// the common cell, Chinese and ASCII letters, is passed over byte by byte.
+const SUSPECT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x09;
+    while b <= 0x0D {
+        t[b] = true;
+        b += 1;
+    }
+    t[0x20] = true;
+    t[0xC2] = true;
+    t[0xE1] = true;
+    t[0xE2] = true;
+    t[0xE3] = true;
+    t[0xEF] = true;
+    t
+};
+
+/// No character of `s` is one that folding or cleaning changes (see [`SUSPECT`]).
+fn surely_plain(s: &str) -> bool {
+    !s.bytes().any(|b| SUSPECT[usize::from(b)])
+}
+
 /// [`fold`] without a copy when there is nothing to fold or drop (most cells).
 pub(crate) fn fold_cow(s: &str) -> Cow<'_, str> {
+    if surely_plain(s) {
+        return Cow::Borrowed(s);
+    }
     if s.chars()
         .all(|c| !c.is_whitespace() && !is_invisible(c) && !('\u{FF01}'..='\u{FF5E}').contains(&c))
     {
@@ -46,7 +76,7 @@ pub fn clean_cell(s: &str) -> String {
 
 /// [`clean_cell`] without a copy when the cell is already clean (most cells).
 pub(crate) fn clean_cow(s: &str) -> Cow<'_, str> {
-    let plain = s.bytes().all(|b| b.is_ascii_graphic())
+    let plain = surely_plain(s)
         || (!s.starts_with(char::is_whitespace)
             && !s.ends_with(char::is_whitespace)
             && s.chars().all(|c| {
@@ -87,13 +117,18 @@ pub fn header_key(s: &str) -> String {
 pub(crate) fn header_key_cow(s: &str) -> Cow<'_, str> {
     let plain = !s.starts_with('*')
         && !s.ends_with([':', '*'])
-        && s.chars().all(|c| {
-            !c.is_whitespace()
-                && !is_invisible(c)
-                && !('\u{FF01}'..='\u{FF5E}').contains(&c)
-                && !c.is_ascii_uppercase()
-                && !matches!(c, '【' | '〔' | '[' | '〖' | '】' | '〕' | ']' | '〗')
-        });
+        && if surely_plain(s) {
+            !s.bytes()
+                .any(|b| b.is_ascii_uppercase() || b == b'[' || b == b']')
+        } else {
+            s.chars().all(|c| {
+                !c.is_whitespace()
+                    && !is_invisible(c)
+                    && !('\u{FF01}'..='\u{FF5E}').contains(&c)
+                    && !c.is_ascii_uppercase()
+                    && !matches!(c, '【' | '〔' | '[' | '〖' | '】' | '〕' | ']' | '〗')
+            })
+        };
     if plain {
         return Cow::Borrowed(s);
     }
@@ -149,6 +184,69 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte shortcut ([`SUSPECT`]) never passes over a character that folding,
+    /// cleaning or a header key changes: checked for every character, alone and among
+    /// others, against the definitions written out here.
+    #[test]
+    fn plain_shortcut_agrees_with_definitions() {
+        let changed = |c: char| {
+            c.is_whitespace()
+                || is_invisible(c)
+                || ('\u{FF01}'..='\u{FF5E}').contains(&c)
+                || matches!(c, '【' | '〔' | '〖' | '】' | '〕' | '〗')
+        };
+        let fold_ref = |s: &str| -> String {
+            s.chars()
+                .map(fold_char)
+                .filter(|c| !c.is_whitespace() && !is_invisible(*c))
+                .collect()
+        };
+        let clean_ref = |s: &str| -> String {
+            let kept: String = s
+                .chars()
+                .map(fold_char)
+                .filter(|c| !is_invisible(*c))
+                .collect();
+            kept.split_whitespace().collect::<Vec<_>>().join(" ")
+        };
+        let mut plain = 0;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let alone = c.to_string();
+            if surely_plain(&alone) {
+                assert!(!changed(c), "{c:?} U+{:04X}", c as u32);
+                plain += 1;
+            }
+            for s in [alone.clone(), format!("迎{c}泽"), format!("{c}a{c}")] {
+                assert_eq!(fold_cow(&s), fold_ref(&s), "{s:?}");
+                assert_eq!(clean_cow(&s), clean_ref(&s), "{s:?}");
+            }
+        }
+        // Most of Unicode is passed over by the shortcut: all but the 4 × 4,096
+        // characters of the lead bytes E1, E2, E3 and EF, the 64 of C2 and the 6 ASCII
+        // whitespace characters.
+        assert_eq!(plain, 0x110000 - 2048 - 4 * 4096 - 64 - 6, "{plain}");
+        for s in [
+            "组织名称",
+            "Name",
+            "[备注]",
+            "【备注】",
+            "*编号",
+            "a：",
+            "ｂ",
+        ] {
+            let key = fold_ref(s)
+                .chars()
+                .map(|c| match c {
+                    '【' | '〔' | '[' | '〖' => '(',
+                    '】' | '〕' | ']' | '〗' => ')',
+                    c => c.to_ascii_lowercase(),
+                })
+                .collect::<String>();
+            let key = key.trim_start_matches('*').trim_end_matches([':', '*']);
+            assert_eq!(header_key_cow(s), key, "{s:?}");
+        }
+    }
 
     #[test]
     fn fold_trims_and_folds() {
