@@ -2285,6 +2285,10 @@ pub fn original_cells(
             out.extend(found);
             continue;
         }
+        if let Some(found) = xlsx_cells(file, tables, &wanted, opts)? {
+            out.extend(found);
+            continue;
+        }
         let grids = read_grids(file, opts)?;
         let mut index: HashMap<(Option<&str>, u32), &GridRow> = HashMap::new();
         for g in &grids.grids {
@@ -2345,6 +2349,104 @@ fn csv_cells(
         }
     }
     Ok(Some(out))
+}
+
+/// [`original_cells`] of an XLSX workbook, streamed: each sheet named by the origins is
+/// read cell by cell and only the wanted rows' cells are kept, never the sheet's rows.
+/// `None` when the file is not read as an XLSX (another format, or a sheet not found:
+/// the caller reads it whole).
+fn xlsx_cells(
+    path: &Path,
+    tables: &[TableInfo],
+    wanted: &[Origin],
+    opts: &IngestOptions,
+) -> Result<Option<BTreeMap<Origin, Vec<String>>>, IngestError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if !is_spreadsheet(path) || ext == "ods" || ext == "csv" {
+        return Ok(None);
+    }
+    let bytes = read_bytes(path, opts.limits.input)?;
+    if !bytes.starts_with(ZIP_MAGIC) || web_format(&bytes, false).is_some() {
+        return Ok(None);
+    }
+    check_zip_parts(path, &bytes, opts.limits.input)?;
+    // Sheet → row → the origins of that row.
+    let mut by_sheet: BTreeMap<&str, HashMap<u32, Vec<Origin>>> = BTreeMap::new();
+    for o in wanted {
+        let Some(sheet) = tables
+            .get(o.table as usize)
+            .and_then(|t| t.sheet.as_deref())
+        else {
+            return Ok(None);
+        };
+        by_sheet
+            .entry(sheet)
+            .or_default()
+            .entry(o.row)
+            .or_default()
+            .push(*o);
+    }
+    // calamine is well behaved, but a damaged file must never bring the program down.
+    let read = catch_unwind(AssertUnwindSafe(|| {
+        let Ok(mut book) = Xlsx::new(Cursor::new(bytes)) else {
+            return Ok(None);
+        };
+        let mut out = BTreeMap::new();
+        for (sheet, rows) in &by_sheet {
+            let Ok(mut reader) = book.worksheet_cells_reader(sheet) else {
+                return Ok(None);
+            };
+            let table = || format!("{}#{sheet}", path.display());
+            let mut kept: HashMap<u32, Vec<Cell>> = HashMap::new();
+            loop {
+                let cell = match reader.next_cell() {
+                    Ok(Some(cell)) => cell,
+                    Ok(None) => break,
+                    Err(e) => return Err(sheet_error(path, sheet, &e)),
+                };
+                let (r, c) = cell.get_position();
+                let number = r.saturating_add(1);
+                let value = cell.get_value();
+                if !rows.contains_key(&number) || *value == DataRef::Empty {
+                    continue;
+                }
+                let cell = convert_ref(value);
+                opts.limits.check_row(&table, u64::from(number))?;
+                opts.limits
+                    .check(&table, u64::from(number), u64::from(c) + 1, &cell)?;
+                let cells = kept.entry(number).or_default();
+                let col = c as usize;
+                if col >= cells.len() {
+                    cells.resize(col + 1, Cell::Empty);
+                }
+                if let Some(slot) = cells.get_mut(col) {
+                    *slot = cell;
+                }
+            }
+            for (number, origins) in rows {
+                // A row without cells is blank: no cells, as a blank row of a grid.
+                let mut cells = kept.remove(number).unwrap_or_default();
+                while cells.last().is_some_and(|c| *c == Cell::Empty) {
+                    cells.pop();
+                }
+                let texts: Vec<String> = cells.iter().map(|c| c.text().into_owned()).collect();
+                for o in origins {
+                    out.insert(*o, texts.clone());
+                }
+            }
+        }
+        Ok(Some(out))
+    }));
+    read.unwrap_or_else(|_| {
+        Err(bad(
+            path,
+            "不是有效的 XLSX 文件（读取时出错） / not a valid workbook (reading failed)",
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -2806,6 +2908,63 @@ mod tests {
     /// The original cells of a CSV's rows are read as a stream and equal the rows of the
     /// whole grid, for rows asked for in any order, twice, past a quoted line break, and
     /// beyond the last row (left out).
+    /// The original cells of an XLSX's rows, streamed ([`xlsx_cells`]), are those of the
+    /// sheets read whole: every row of every table (header, data, blank, totals and note
+    /// rows, merged cells, rows past the last one) of workbooks with several sheets.
+    #[test]
+    fn original_cells_of_an_xlsx_equal_the_whole_sheets() {
+        let opts = IngestOptions::default();
+        for file in [
+            "fixtures/demo/阳泉市社区社会组织台账.xlsx",
+            "fixtures/demo/项目与活动.xlsx",
+            "fixtures/demo/社区名单.xlsx",
+            "fixtures/messy/title-merged-totals.xlsx",
+            "fixtures/messy/two-row-header.xlsx",
+            "fixtures/messy/dates.xlsx",
+        ] {
+            let path = Path::new(file);
+            let grids = read_grids(path, &opts).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let mut tables = Vec::new();
+            let mut origins = Vec::new();
+            let mut whole = BTreeMap::new();
+            for g in &grids.grids {
+                let table = u32::try_from(tables.len()).unwrap_or(u32::MAX);
+                tables.push(TableInfo::new(
+                    path.to_path_buf(),
+                    g.sheet.clone(),
+                    super::super::TableKind::Organizations,
+                ));
+                let last = g.rows.last().map_or(0, |r| r.number);
+                for row in 1..=last + 2 {
+                    let o = Origin { table, row };
+                    origins.push(o);
+                    if let Some(r) = g.rows.iter().find(|r| r.number == row) {
+                        let cells: Vec<String> =
+                            r.cells.iter().map(|c| c.text().into_owned()).collect();
+                        whole.insert(o, cells);
+                    }
+                }
+            }
+            assert!(whole.len() > 10, "{file}");
+            let streamed = xlsx_cells(path, &tables, &origins, &opts)
+                .unwrap_or_else(|e| panic!("{file}: {e}"))
+                .unwrap_or_else(|| panic!("{file}: not read as an XLSX"));
+            // Rows past the sheet's last come back blank (the report writes them so).
+            for o in &origins {
+                let want = whole.get(o).cloned().unwrap_or_default();
+                assert_eq!(
+                    streamed.get(o).cloned().unwrap_or_default(),
+                    want,
+                    "{file} {o:?}"
+                );
+            }
+            assert_eq!(
+                original_cells(&tables, &origins, &opts).ok(),
+                Some(streamed)
+            );
+        }
+    }
+
     #[test]
     fn original_cells_of_a_csv_are_streamed() {
         let dir = tempfile::tempdir().unwrap();
