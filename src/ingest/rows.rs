@@ -917,6 +917,17 @@ mod tests {
         }
     }
 
+    /// A grid of `rows` read on `threads` threads.
+    fn read_on(rows: &[GridRow], threads: usize) -> Dataset {
+        let mut ds = Dataset::default();
+        let opts = IngestOptions {
+            threads,
+            ..IngestOptions::default()
+        };
+        ingest_grid(grid(rows.to_vec()), &opts, &mut ds).unwrap_or_else(|e| panic!("{e}"));
+        ds
+    }
+
     fn typed_rows(ds: &Dataset) -> u32 {
         (ds.communities.len()
             + ds.organizations.len()
@@ -1339,15 +1350,7 @@ mod tests {
                 _ => row(number, &[&name, "太原市", "小店区", date, "是"]),
             });
         }
-        let read = |threads: usize| {
-            let mut ds = Dataset::default();
-            let opts = IngestOptions {
-                threads,
-                ..IngestOptions::default()
-            };
-            ingest_grid(grid(rows.clone()), &opts, &mut ds).unwrap_or_else(|e| panic!("{e}"));
-            ds
-        };
+        let read = |threads: usize| read_on(&rows, threads);
         let (one, three) = (read(1), read(3));
         let names = |ds: &Dataset| -> Vec<(u32, String)> {
             ds.organizations
@@ -1409,15 +1412,7 @@ mod tests {
         expected.push((40_002, 1));
         expected.push((45_002, 5));
         expected.push((45_008, 5));
-        let read = |threads: usize| {
-            let mut ds = Dataset::default();
-            let opts = IngestOptions {
-                threads,
-                ..IngestOptions::default()
-            };
-            ingest_grid(grid(rows.clone()), &opts, &mut ds).unwrap_or_else(|e| panic!("{e}"));
-            ds
-        };
+        let read = |threads: usize| read_on(&rows, threads);
         let runs = |ds: &Dataset| -> Vec<(u32, u32)> {
             ds.issues
                 .iter()
