@@ -128,10 +128,22 @@ impl<'a> RowCtx<'a> {
         }
     }
 
+    /// Folded text of a field's cell ([`fold`] of the cell as written: folding drops every
+    /// space that cleaning would keep, so the cell need not be cleaned first); `None` when
+    /// the column is absent or the cell blank.
+    fn folded(&self, field: &str) -> Option<Cow<'a, str>> {
+        let (_, c) = self.cell(field)?;
+        let t = match c.text() {
+            Cow::Borrowed(b) => fold_cow(b),
+            Cow::Owned(o) => Cow::Owned(fold_cow(&o).into_owned()),
+        };
+        (!t.is_empty()).then_some(t)
+    }
+
     /// Folded text of a required field; records an error when blank.
     fn required(&mut self, field: &str) -> Option<String> {
-        match self.text(field) {
-            Some((_, t)) => Some(fold_cow(&t).into_owned()),
+        match self.folded(field) {
+            Some(t) => Some(t.into_owned()),
             None => {
                 let h = self
                     .header
@@ -245,8 +257,7 @@ impl<'a> RowCtx<'a> {
 
     fn place(&mut self) -> Place {
         let mut name = |field: &str| {
-            let t = self.text(field);
-            let folded = t.as_ref().map(|(_, t)| fold_cow(t));
+            let folded = self.folded(field);
             self.names.get(folded.as_deref().unwrap_or(""))
         };
         Place {

@@ -220,6 +220,8 @@ mod tests {
             for s in [alone.clone(), format!("迎{c}泽"), format!("{c}a{c}")] {
                 assert_eq!(fold_cow(&s), fold_ref(&s), "{s:?}");
                 assert_eq!(clean_cow(&s), clean_ref(&s), "{s:?}");
+                // Rows fold a cell without cleaning it first (`RowCtx::folded`).
+                assert_eq!(fold_cow(&clean_cow(&s)), fold_cow(&s), "{s:?}");
             }
         }
         // Most of Unicode is passed over by the shortcut: all but the 4 × 4,096
