@@ -2905,9 +2905,6 @@ mod tests {
         }
     }
 
-    /// The original cells of a CSV's rows are read as a stream and equal the rows of the
-    /// whole grid, for rows asked for in any order, twice, past a quoted line break, and
-    /// beyond the last row (left out).
     /// The original cells of an XLSX's rows, streamed ([`xlsx_cells`]), are those of the
     /// sheets read whole: every row of every table (header, data, blank, totals and note
     /// rows, merged cells, rows past the last one) of workbooks with several sheets.
@@ -2965,6 +2962,9 @@ mod tests {
         }
     }
 
+    /// The original cells of a CSV's rows are read as a stream and equal the rows of the
+    /// whole grid, for rows asked for in any order, twice, past a quoted line break, and
+    /// beyond the last row (left out).
     #[test]
     fn original_cells_of_a_csv_are_streamed() {
         let dir = tempfile::tempdir().unwrap();
