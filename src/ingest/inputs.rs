@@ -228,11 +228,6 @@ fn pass(ds: &mut Dataset, opts: &IngestOptions, p: PassedOver) -> Result<(), Ing
 /// values of these rows.
 const CSV_HEAD_ROWS: usize = super::header::TIE_ROWS + super::header::SCAN_ROWS;
 
-/// Rows of a CSV read and parsed at a time. (Reading them on a thread of their own while
-/// the batch before is parsed measured slower on 2 cores: every cell is then freed by
-/// another thread than the one that made it, and the reader competes with the parsers.)
-const CSV_BATCH_ROWS: usize = 1 << 16;
-
 /// Read a file that is not a copy of another into `ds`, hashing it on another thread
 /// meanwhile (from its own handle) unless it was hashed to find copies. A CSV is streamed
 /// from the file and never held whole; any other file is read whole.
@@ -275,7 +270,7 @@ fn read_content(f: &InputFile, opts: &IngestOptions, ds: &mut Dataset) -> Result
                 opts.limits,
                 opts.progress.clone(),
             )?;
-            return read_csv(f, csv, (CSV_HEAD_ROWS, CSV_BATCH_ROWS), opts, ds);
+            return read_csv(f, csv, (CSV_HEAD_ROWS, Default::default()), opts, ds);
         }
     }
     let bytes = source::read_bytes(&f.path, limit)?;
@@ -300,7 +295,7 @@ fn read_one(
 fn read_csv_bytes(
     f: &InputFile,
     bytes: &[u8],
-    sizes: (usize, usize),
+    sizes: (usize, source::WindowSizes),
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
@@ -320,12 +315,12 @@ fn read_csv_bytes(
     read_csv(f, csv, sizes, opts, ds)
 }
 
-/// Read a CSV as a stream: its first `head_rows` rows, then batches of `batch_rows` rows,
-/// each parsed (on one thread per core) before the next is read.
+/// Read a CSV as a stream: its first `head_rows` rows, then the rest window by window,
+/// each window's pieces parsed on one thread per core ([`rows::ingest_csv`]).
 fn read_csv(
     f: &InputFile,
     mut csv: source::CsvRows<'_>,
-    (head_rows, batch_rows): (usize, usize),
+    (head_rows, sizes): (usize, source::WindowSizes),
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
@@ -341,23 +336,15 @@ fn read_csv(
         return own_output_found(f, what, opts, ds);
     }
     if complete {
-        return ingest_table(f, head, (std::iter::empty(), 0), opts, ds);
+        return ingest_table(f, head, opts, ds, |head, opts, ds| {
+            rows::ingest_rows(head, (std::iter::empty(), 0), opts, ds)
+        });
     }
     let expected = csv.records_expected();
-    let mut done = false;
-    let batches = std::iter::from_fn(|| {
-        if done {
-            return None;
-        }
-        let batch = csv.next_rows(batch_rows);
-        done = batch.as_ref().map_or(true, |b| b.len() < batch_rows);
-        match batch {
-            Ok(b) if b.is_empty() => None,
-            other => Some(other),
-        }
-    });
-    let batches = batches.map(|b| b.map(|rows| (rows, Vec::new())));
-    ingest_table(f, head, (batches, expected), opts, ds)
+    let rest = csv.rest(sizes);
+    ingest_table(f, head, opts, ds, |head, opts, ds| {
+        rows::ingest_csv(head, (rest, expected), opts, ds)
+    })
 }
 
 /// A file that is an output of zhibiao: an error when named, passed over in a folder.
@@ -385,12 +372,9 @@ fn own_output_found(
 fn ingest_table(
     f: &InputFile,
     head: Grid,
-    more: (
-        impl Iterator<Item = Result<(Vec<source::GridRow>, Vec<source::Merge>), IngestError>>,
-        usize,
-    ),
     opts: &IngestOptions,
     ds: &mut Dataset,
+    ingest: impl FnOnce(Grid, &IngestOptions, &mut Dataset) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
     let sheet = head.sheet.clone();
     if template_notes(&head) {
@@ -402,7 +386,7 @@ fn ingest_table(
         return Ok(());
     }
     let seen = first_row_text(&head);
-    match rows::ingest_merged_rows(head, more, opts, ds) {
+    match ingest(head, opts, ds) {
         Err(IngestError::NoHeader { .. }) if f.in_folder => {
             let p = PassedOver {
                 file: f.path.clone(),
@@ -478,7 +462,9 @@ fn read_whole(
     }
     ds.ignored.extend(file.ignored);
     for grid in file.grids {
-        ingest_table(f, grid, (std::iter::empty(), 0), opts, ds)?;
+        ingest_table(f, grid, opts, ds, |grid, opts, ds| {
+            rows::ingest_rows(grid, (std::iter::empty(), 0), opts, ds)
+        })?;
     }
     Ok(())
 }
@@ -614,7 +600,10 @@ fn take_pieces(
                     }
                     Err(_) => None,
                 });
-                if let Err(e) = ingest_table(f, head, (batches, 0), opts, ds) {
+                let ingest = |head, opts: &IngestOptions, ds: &mut Dataset| {
+                    rows::ingest_merged_rows(head, (batches, 0), opts, ds)
+                };
+                if let Err(e) = ingest_table(f, head, opts, ds, ingest) {
                     taken = Taken::Failed(e);
                 }
             }
@@ -877,52 +866,146 @@ mod tests {
         }
     }
 
-    /// A CSV read in a head and batches of a few rows gives exactly what one grid gives:
-    /// blank rows inside the table (also at the end of a batch, waiting for the next)
-    /// are counted, blank rows after the last non-empty row are not, totals and notes
-    /// are skipped wherever they fall; a bad byte in a later batch is the same error.
+    /// A CSV read as a head and then windows cut into pieces parsed on several threads
+    /// gives exactly what one grid read record by record gives, whatever the sizes: blank
+    /// rows inside the table (also at the end of a window or piece) are counted and a run
+    /// of them cut between pieces is one issue, blank rows after the last non-empty row are
+    /// not rows, totals and notes are skipped wherever they fall, line numbers count the
+    /// lines of quoted fields, CRLF and lone-CR line ends and blank lines; in UTF-8 and
+    /// GBK. A row limit reached, or a bad byte met, in a later window is the same error.
     #[test]
-    fn csv_read_in_batches_equals_one_grid() {
-        let mut text =
-            String::from("标题：组织台账\n组织名称,市,县区,街道乡镇,社区,组织类别,成立日期\n");
-        for i in 0..40 {
-            match i % 9 {
-                3 => text.push_str(",,,,,,\n"),
-                7 => text.push_str("合计,,,,,,\n"),
-                _ => text.push_str(&format!(
-                    "组织{i},太原市,小店区,坞城街道,师范街社区,文体活动类,2020-0{}-01\n",
-                    1 + i % 9
-                )),
+    fn csv_read_in_windows_equals_one_grid() {
+        // 60 records below the header: 24 blank, totals or blank lines (i % 13 in 3, 4,
+        // 5, 7, 8), so 36 organizations, 3 of them (i = 22, 35, 48) quoted over two lines
+        // and ended by a lone CR.
+        let ledger = |quoted: bool| {
+            let mut text = String::from(
+                "标题：组织台账\r\n组织名称,市,县区,街道乡镇,社区,组织类别,成立日期\n",
+            );
+            for i in 0..60 {
+                match i % 13 {
+                    3..=5 => text.push_str(",,,,,,\n"),
+                    7 => text.push_str("合计,,,,,,\r\n"),
+                    8 => text.push_str("\n\n"),
+                    9 if i > 20 && quoted => text.push_str(&format!(
+                        "\"组织{i}，\"\"甲\"\"\n乙,丙\",太原市,小店区,坞城街道,师范街社区,文体活动类,2021-01-01\r"
+                    )),
+                    _ => text.push_str(&format!(
+                        "组织{i},太原市,小店区,坞城街道,师范街社区,文体活动类,2020-0{}-01\n",
+                        1 + i % 9
+                    )),
+                }
             }
-        }
-        text.push_str("注：本表由街道填报\n,,,,,,\n\n,,,,,,\n");
+            text.push_str("注：本表由街道填报\n,,,,,,\n\n,,,,,,\n");
+            text
+        };
+        let text = ledger(true);
+        let quoteless = ledger(false);
+        assert!(!quoteless.contains('"'));
+        let gbk = encoding_rs::GBK.encode(&text).0.into_owned();
         let f = InputFile {
             path: PathBuf::from("组织.csv"),
             in_folder: false,
         };
-        let opts = IngestOptions::default();
-        let mut one = Dataset::default();
-        let grid = source::read_grids_from(&f.path, text.clone().into_bytes(), &opts)
-            .unwrap()
-            .grids
-            .remove(0);
-        rows::ingest_grid(grid, &opts, &mut one).unwrap();
-        let shape =
-            |ds: &Dataset| format!("{:?}\n{:?}\n{:?}", ds.tables, ds.organizations, ds.issues);
-        assert_eq!(one.organizations.len(), 31, "{}", shape(&one));
-        for (head, batch) in [(3, 1), (3, 2), (5, 4), (7, 9), (12, 5), (2, 1000)] {
-            let mut ds = Dataset::default();
-            read_csv_bytes(&f, text.as_bytes(), (head, batch), &opts, &mut ds).unwrap();
-            assert_eq!(shape(&ds), shape(&one), "head {head}, batch {batch}");
+        // The rows as a list (the blocks they were parsed in differ).
+        let shape = |ds: &Dataset| {
+            let orgs: Vec<_> = ds.organizations.iter().collect();
+            format!("{:?}\n{orgs:?}\n{:?}", ds.tables, ds.issues)
+        };
+        for (bytes, orgs) in [
+            (text.clone().into_bytes(), 36),
+            (quoteless.into_bytes(), 36),
+            (gbk, 36),
+        ] {
+            let opts = IngestOptions::default();
+            let mut one = Dataset::default();
+            let grid = source::read_grids_from(&f.path, bytes.clone(), &opts)
+                .unwrap()
+                .grids
+                .remove(0);
+            rows::ingest_grid(grid, &opts, &mut one).unwrap();
+            assert_eq!(one.organizations.len(), orgs, "{}", shape(&one));
+            for (head, window, min_piece, threads) in [
+                (3, 1, 1, 1),
+                (3, 2, 1, 3),
+                (5, 40, 7, 2),
+                (7, 90, 1, 4),
+                (12, 300, 50, 3),
+                (2, 1 << 20, 1, 2),
+                (2, 1 << 20, 1 << 20, 2),
+            ] {
+                let opts = IngestOptions {
+                    threads,
+                    ..Default::default()
+                };
+                let sizes = source::WindowSizes { window, min_piece };
+                let mut ds = Dataset::default();
+                read_csv_bytes(&f, &bytes, (head, sizes), &opts, &mut ds).unwrap();
+                assert_eq!(
+                    shape(&ds),
+                    shape(&one),
+                    "head {head}, window {window}, piece {min_piece}, threads {threads}"
+                );
+            }
         }
-        // A limit reached far below the header (in a later batch) is the same error.
+        // The blank rows 4 to 6 of the table are one issue; those after the note are none.
+        let mut ds = Dataset::default();
+        let sizes = source::WindowSizes {
+            window: 40,
+            min_piece: 1,
+        };
+        let opts = IngestOptions {
+            threads: 3,
+            ..Default::default()
+        };
+        read_csv_bytes(&f, text.as_bytes(), (3, sizes), &opts, &mut ds).unwrap();
+        let blank: Vec<(u32, u32)> = ds
+            .issues
+            .iter()
+            .filter_map(|i| match i.kind {
+                crate::issue::IssueKind::BlankRow { rows } => Some((i.origin.unwrap().row, rows)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(blank.first(), Some(&(6, 3)), "{blank:?}");
+        assert!(blank.iter().all(|&(row, n)| row + n <= 80), "{blank:?}");
+        // A limit reached far below the header (in a later window) is the same error.
         let mut opts = IngestOptions::default();
         opts.limits.rows = 30;
+        opts.threads = 2;
         let whole = source::read_grids_from(&f.path, text.clone().into_bytes(), &opts).unwrap_err();
         assert!(whole.to_string().contains("30"), "{whole}");
-        let mut ds = Dataset::default();
-        let streamed = read_csv_bytes(&f, text.as_bytes(), (3, 2), &opts, &mut ds).unwrap_err();
-        assert_eq!(streamed.to_string(), whole.to_string());
+        for window in [2, 64, 1 << 20] {
+            let sizes = source::WindowSizes {
+                window,
+                min_piece: 1,
+            };
+            let mut ds = Dataset::default();
+            let streamed =
+                read_csv_bytes(&f, text.as_bytes(), (3, sizes), &opts, &mut ds).unwrap_err();
+            assert_eq!(streamed.to_string(), whole.to_string());
+        }
+        // A byte that is not UTF-8 in a later window: the same line and offset.
+        let mut bad = text.clone().into_bytes();
+        let at = bad.len() - 200;
+        let at = at + bad[at..].iter().position(|&b| b == b'1').unwrap();
+        bad[at] = 0xff;
+        let opts = IngestOptions {
+            encoding: Some(encoding_rs::UTF_8),
+            threads: 2,
+            ..Default::default()
+        };
+        let whole = source::read_grids_from(&f.path, bad.clone(), &opts).unwrap_err();
+        assert!(whole.to_string().contains("UTF-8"), "{whole}");
+        for window in [3, 64, 1 << 20] {
+            let sizes = source::WindowSizes {
+                window,
+                min_piece: 1,
+            };
+            let mut ds = Dataset::default();
+            let streamed = read_csv_bytes(&f, &bad, (3, sizes), &opts, &mut ds).unwrap_err();
+            assert_eq!(format!("{streamed:?}"), format!("{whole:?}"));
+        }
     }
 
     #[test]

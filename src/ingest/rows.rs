@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::date::{from_serial, parse_date};
 use super::header::{self, HeaderMatch};
-use super::source::{number_text, Cell, Grid, GridRow, Merge};
+use super::source::{number_text, Cell, CsvRest, Grid, GridRow, Merge, Piece};
 use super::text::{clean_cell, clean_cow, fold, fold_cow};
 use super::values::{self, Domain};
 use super::{
@@ -669,7 +669,7 @@ fn push_blank(issues: &mut Vec<DataIssue>, origin: Origin, rows: u32) {
 const PARALLEL_ROWS: usize = 20_000;
 
 /// Parse one data row of a table into `ds` (its typed row and its issues), counting it
-/// in `info`.
+/// in `info`; `false` when the row is blank.
 fn parse_one(
     row: &GridRow,
     table: u32,
@@ -677,7 +677,7 @@ fn parse_one(
     names: &mut Names,
     ds: &mut Dataset,
     info: &mut TableInfo,
-) {
+) -> bool {
     info.rows_read += 1;
     let origin = Origin {
         table,
@@ -687,7 +687,7 @@ fn parse_one(
         RowClass::Blank => {
             info.skip(SkipReason::Blank);
             push_blank(&mut ds.issues, origin, 1);
-            return;
+            return false;
         }
         RowClass::Total => Some((SkipReason::Total, IssueKind::TotalsRow)),
         RowClass::Note => Some((SkipReason::Note, IssueKind::NoteRow)),
@@ -703,7 +703,7 @@ fn parse_one(
             kind,
             outcome: Outcome::Skipped(reason),
         });
-        return;
+        return true;
     }
     let mut ctx = RowCtx {
         row,
@@ -732,6 +732,7 @@ fn parse_one(
             outcome,
         });
     }
+    true
 }
 
 /// Turn one grid into typed rows: find its header (or apply `--kind`), then read every
@@ -773,32 +774,8 @@ pub(crate) fn ingest_merged_rows(
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
-    let ov = header::find_override(&head, &opts.kind_overrides);
-    if let Some(o) = ov {
-        if o.kind.is_none() {
-            ds.ignored.push(super::PassedOver {
-                file: head.file.clone(),
-                sheet: head.sheet.clone(),
-                reason: super::PassReason::SkippedByKind,
-            });
-            return Ok(());
-        }
-    }
-    let hm = header::detect(&head, ov.and_then(|o| o.kind))?;
-    let table = u32::try_from(ds.tables.len()).unwrap_or(u32::MAX);
-    let mut info = TableInfo {
-        file: head.file.clone(),
-        sheet: head.sheet.clone(),
-        kind: hm.kind,
-        kind_forced: hm.forced,
-        kind_clue: hm.clue.clone(),
-        encoding: head.encoding.clone(),
-        header_rows: hm.header_rows,
-        columns: hm.columns.clone(),
-        extra_columns: hm.extra_columns.clone(),
-        rows_read: 0,
-        skipped: Default::default(),
-        used: 0,
+    let Some((hm, table, mut info)) = begin_table(&head, opts, ds)? else {
+        return Ok(());
     };
     ds.reserve(hm.kind, expected);
     let mut fills = HashMap::new();
@@ -838,6 +815,174 @@ pub(crate) fn ingest_merged_rows(
     Ok(())
 }
 
+/// A table's header (from its first rows, or `--kind`), its number and its counts so far;
+/// `None` when `--kind …=skip` passes the table over (noted in `ds.ignored`).
+fn begin_table(
+    head: &Grid,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<Option<(HeaderMatch, u32, TableInfo)>, IngestError> {
+    let ov = header::find_override(head, &opts.kind_overrides);
+    if let Some(o) = ov {
+        if o.kind.is_none() {
+            ds.ignored.push(super::PassedOver {
+                file: head.file.clone(),
+                sheet: head.sheet.clone(),
+                reason: super::PassReason::SkippedByKind,
+            });
+            return Ok(None);
+        }
+    }
+    let hm = header::detect(head, ov.and_then(|o| o.kind))?;
+    let table = u32::try_from(ds.tables.len()).unwrap_or(u32::MAX);
+    let info = TableInfo {
+        file: head.file.clone(),
+        sheet: head.sheet.clone(),
+        kind: hm.kind,
+        kind_forced: hm.forced,
+        kind_clue: hm.clue.clone(),
+        encoding: head.encoding.clone(),
+        header_rows: hm.header_rows,
+        columns: hm.columns.clone(),
+        extra_columns: hm.extra_columns.clone(),
+        rows_read: 0,
+        skipped: Default::default(),
+        used: 0,
+    };
+    Ok(Some((hm, table, info)))
+}
+
+/// [`ingest_grid`] on a CSV: `head`, its first records (the header is looked for there),
+/// then the rest of its records window by window, each window's pieces split into records
+/// and parsed on a thread of their own ([`CsvRest`]); the same rows, issues and counts, in
+/// reading order, as one pass. `expected` is as in [`ingest_rows`].
+pub(crate) fn ingest_csv(
+    head: Grid,
+    (mut rest, expected): (CsvRest<'_>, usize),
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    let Some((hm, table, mut info)) = begin_table(&head, opts, ds)? else {
+        return Ok(());
+    };
+    ds.reserve(hm.kind, expected);
+    let fills = HashMap::new();
+    let header = (&hm, &fills);
+    let mut names: Vec<Names> = Vec::new();
+    let data = head.rows.get(hm.data_start..).unwrap_or_default();
+    let mut last = parse_block(data, table, header, &mut names, opts, ds, &mut info);
+    let threads = opts.thread_count().max(1);
+    if names.len() < threads {
+        names.resize_with(threads, Names::default);
+    }
+    // Each piece counts its rows from nothing; the counts are added up in reading order.
+    let mut zero = info.clone();
+    zero.rows_read = 0;
+    zero.skipped = Default::default();
+    let blank_info = || zero.clone();
+    while let Some(window) = rest.next_window(threads)? {
+        let shape = rest.shape();
+        let parse = |k: usize, names: &mut Names, mut info: TableInfo| {
+            let mut piece = Piece::new(shape, &window, k);
+            let mut part = Dataset::default();
+            let mut last = None;
+            let end = loop {
+                match piece.next_row() {
+                    Ok(Some(row)) => {
+                        if parse_one(row, table, header, names, &mut part, &mut info) {
+                            last = Some(row.number);
+                        }
+                    }
+                    Ok(None) => break None,
+                    Err(e) => break Some(e),
+                }
+            };
+            (part, info, last, piece.records(), end)
+        };
+        let parts: Vec<_> = std::thread::scope(|s| {
+            let mut names = names.iter_mut();
+            let first = names.next();
+            let handles: Vec<_> = (1..window.pieces())
+                .zip(names)
+                .map(|(k, names)| {
+                    let info = blank_info();
+                    s.spawn(move || parse(k, names, info))
+                })
+                .collect();
+            let mut spare = Names::default();
+            let first = parse(0, first.unwrap_or(&mut spare), blank_info());
+            std::iter::once(first)
+                .chain(
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+                )
+                .collect()
+        });
+        for (part, counts, part_last, records, end) in parts {
+            rest.count(records)?;
+            if let Some(e) = end {
+                return Err(e);
+            }
+            join_part(ds, &mut info, part, counts);
+            last = part_last.or(last);
+        }
+    }
+    drop_trailing_blanks(ds, &mut info, table, last);
+    ds.tables.push(info);
+    Ok(())
+}
+
+/// Blank rows after the last non-blank row (`last`) of a table are not rows of it: their
+/// issues (the last of `ds.issues`) and counts are taken back.
+fn drop_trailing_blanks(ds: &mut Dataset, info: &mut TableInfo, table: u32, last: Option<u32>) {
+    while let Some(DataIssue {
+        origin: Some(o),
+        kind: IssueKind::BlankRow { rows },
+        ..
+    }) = ds.issues.last()
+    {
+        if o.table != table || last.is_some_and(|l| o.row <= l) {
+            break;
+        }
+        let rows = *rows;
+        info.rows_read = info.rows_read.saturating_sub(rows);
+        if let Some(n) = info.skipped.get_mut(&SkipReason::Blank) {
+            *n = n.saturating_sub(rows);
+            if *n == 0 {
+                info.skipped.remove(&SkipReason::Blank);
+            }
+        }
+        ds.issues.pop();
+    }
+}
+
+/// Add a part of a table parsed on its own (its rows, issues and counts) after what `ds`
+/// and `info` hold: a run of blank rows cut between the two is joined again.
+fn join_part(ds: &mut Dataset, info: &mut TableInfo, part: Dataset, counts: TableInfo) {
+    info.rows_read += counts.rows_read;
+    for (reason, n) in counts.skipped {
+        *info.skipped.entry(reason).or_insert(0) += n;
+    }
+    ds.communities.extend(part.communities);
+    ds.organizations.append_chunks(part.organizations);
+    ds.incubators.extend(part.incubators);
+    ds.projects.extend(part.projects);
+    ds.events.extend(part.events);
+    ds.funds.extend(part.funds);
+    let mut issues = part.issues.into_iter();
+    match issues.next() {
+        Some(DataIssue {
+            origin: Some(o),
+            kind: IssueKind::BlankRow { rows },
+            ..
+        }) => push_blank(&mut ds.issues, o, rows),
+        Some(other) => ds.issues.push(other),
+        None => {}
+    }
+    ds.issues.extend(issues);
+}
+
 /// Parse a block of data rows into `ds`, on one thread per core when the block is large:
 /// the same rows, issues and counts, in reading order, as one pass.
 fn parse_block(
@@ -848,24 +993,25 @@ fn parse_block(
     opts: &IngestOptions,
     ds: &mut Dataset,
     info: &mut TableInfo,
-) {
+) -> Option<u32> {
     let parse = |rows: &[GridRow], names: &mut Names, ds: &mut Dataset, info: &mut TableInfo| {
+        let mut last = None;
         for row in rows {
-            parse_one(row, table, header, names, ds, info);
+            if parse_one(row, table, header, names, ds, info) {
+                last = Some(row.number);
+            }
         }
+        last
     };
     let threads = opts.thread_count().min(data.len() / PARALLEL_ROWS).max(1);
     if names.len() < threads {
         names.resize_with(threads, Names::default);
     }
     if threads == 1 {
-        if let Some(n) = names.first_mut() {
-            parse(data, n, ds, info);
-        }
-        return;
+        return names.first_mut().and_then(|n| parse(data, n, ds, info));
     }
     let chunk = data.len().div_ceil(threads);
-    let parts: Vec<(Dataset, TableInfo)> = std::thread::scope(|s| {
+    let parts: Vec<(Dataset, TableInfo, Option<u32>)> = std::thread::scope(|s| {
         let handles: Vec<_> = data
             .chunks(chunk)
             .zip(names.iter_mut())
@@ -874,8 +1020,8 @@ fn parse_block(
                 part.1.rows_read = 0;
                 part.1.skipped = Default::default();
                 s.spawn(move || {
-                    parse(rows, names, &mut part.0, &mut part.1);
-                    part
+                    let last = parse(rows, names, &mut part.0, &mut part.1);
+                    (part.0, part.1, last)
                 })
             })
             .collect();
@@ -884,30 +1030,12 @@ fn parse_block(
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    for (part, counts) in parts {
-        info.rows_read += counts.rows_read;
-        for (reason, n) in counts.skipped {
-            *info.skipped.entry(reason).or_insert(0) += n;
-        }
-        ds.communities.extend(part.communities);
-        ds.organizations.append_chunks(part.organizations);
-        ds.incubators.extend(part.incubators);
-        ds.projects.extend(part.projects);
-        ds.events.extend(part.events);
-        ds.funds.extend(part.funds);
-        // A run of blank rows cut between two threads' rows is joined again.
-        let mut issues = part.issues.into_iter();
-        match issues.next() {
-            Some(DataIssue {
-                origin: Some(o),
-                kind: IssueKind::BlankRow { rows },
-                ..
-            }) => push_blank(&mut ds.issues, o, rows),
-            Some(other) => ds.issues.push(other),
-            None => {}
-        }
-        ds.issues.extend(issues);
+    let mut last = None;
+    for (part, counts, part_last) in parts {
+        join_part(ds, info, part, counts);
+        last = part_last.or(last);
     }
+    last
 }
 
 #[cfg(test)]

@@ -15,7 +15,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use encoding_rs::{DecoderResult, Encoding};
 
 use super::error::Limit;
+
+mod windows;
 use super::{IngestError, IngestOptions, Origin, PassReason, PassedOver, ProgressHook, TableInfo};
+pub(crate) use windows::{CsvRest, Piece, WindowSizes};
 
 /// Extensions read (compared case-insensitively).
 pub(crate) const EXTENSIONS: [&str; 5] = ["csv", "xlsx", "xlsm", "xls", "ods"];
@@ -1297,6 +1300,7 @@ impl Tap<'_> {
 pub(crate) struct CsvRows<'a> {
     path: PathBuf,
     reader: csv::Reader<Tap<'a>>,
+    delimiter: u8,
     record: csv::ByteRecord,
     encoding: &'static Encoding,
     label: String,
@@ -1424,6 +1428,7 @@ impl<'a> CsvRows<'a> {
         CsvRows {
             path: path.to_path_buf(),
             reader,
+            delimiter,
             record: csv::ByteRecord::new(),
             encoding,
             label: found.label,

@@ -1,0 +1,474 @@
+//! A CSV's records after its head, read in windows of whole records, each window cut at
+//! record boundaries into pieces that are split into records and parsed on their own
+//! threads (no thread waits for one that splits the whole file).
+//!
+//! A window's records are exactly those one reader from the start of the file would give:
+//! a window begins where a record begins, and its pieces are cut after a line end that ends
+//! a record. When the window holds no quote character, every `\n` ends a record (a
+//! delimiter, quote or line end is a single ASCII byte that never occurs inside a character
+//! of the encodings read); otherwise the record ends are found by the csv crate's own
+//! parser run over the window. Line numbers are counted as [`super::CsvRows`] counts them:
+//! the newlines before a record's first byte, after the blank lines it skipped.
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::PathBuf;
+
+use encoding_rs::Encoding;
+
+use super::{io_error, too_large, Body, Cell, CsvRows, GridRow, Limits};
+use crate::ingest::{IngestError, ProgressHook};
+
+/// How a CSV's rest is cut: bytes read per window, and the fewest bytes a piece of it is
+/// given a thread for (a smaller window is one piece).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WindowSizes {
+    pub window: usize,
+    pub min_piece: usize,
+}
+
+impl Default for WindowSizes {
+    fn default() -> Self {
+        WindowSizes {
+            window: 16 << 20,
+            min_piece: 1 << 20,
+        }
+    }
+}
+
+/// What every piece of a CSV needs to know of it.
+pub(crate) struct CsvShape {
+    path: PathBuf,
+    delimiter: u8,
+    encoding: &'static Encoding,
+    label: String,
+    /// Bytes before the text (a BOM), for offsets in errors.
+    skip: usize,
+    limits: Limits,
+    progress: ProgressHook,
+}
+
+/// The records of a CSV after its head (see [`CsvRows::rest`]), to be read window by
+/// window with [`CsvRest::next_window`].
+pub(crate) struct CsvRest<'a> {
+    shape: CsvShape,
+    body: Body<'a>,
+    /// Bytes read from the body but not yet in a window (they begin a record).
+    carry: Vec<u8>,
+    /// The offset in the text of `carry[0]`.
+    offset: u64,
+    /// Newlines in the text before `carry[0]`.
+    newlines: usize,
+    /// Records counted so far (the head's and those of every window parsed).
+    records: u64,
+    /// Text bytes read from the body (the head's too).
+    read: u64,
+    /// The most the text may hold.
+    max: u64,
+    eof: bool,
+    sizes: WindowSizes,
+}
+
+/// A window of whole records, cut into pieces.
+pub(crate) struct Window {
+    bytes: Vec<u8>,
+    /// The offset in the text of `bytes[0]`.
+    offset: u64,
+    /// Newlines in the text before `bytes[0]`.
+    newlines: usize,
+    /// Where each piece begins; the last piece ends at the end of `bytes`.
+    cuts: Vec<usize>,
+}
+
+impl Window {
+    /// How many pieces the window is cut into.
+    pub(crate) fn pieces(&self) -> usize {
+        self.cuts.len()
+    }
+}
+
+impl<'a> CsvRows<'a> {
+    /// The reader's records after those already read, as windows: the bytes it holds past
+    /// the last record read begin the first window, and the text is read on from where
+    /// the reader stopped.
+    pub(crate) fn rest(self, sizes: WindowSizes) -> CsvRest<'a> {
+        let next = self.reader.position().byte();
+        let tap = self.reader.get_ref();
+        let newlines = self.newlines + tap.newlines(self.counted_to, next);
+        let from = tap.window_at(next);
+        let carry = tap.window.get(from..).unwrap_or_default().to_vec();
+        let read = tap.read;
+        let body = self.reader.into_inner().body;
+        CsvRest {
+            shape: CsvShape {
+                path: self.path,
+                delimiter: self.delimiter,
+                encoding: self.encoding,
+                label: self.label,
+                skip: self.skip,
+                limits: self.limits,
+                progress: self.progress,
+            },
+            body,
+            carry,
+            offset: next,
+            newlines,
+            records: self.read,
+            read,
+            max: self.max,
+            eof: false,
+            sizes,
+        }
+    }
+}
+
+/// The end of the last whole record of `bytes` (all of them at the end of the text), and
+/// the starts of up to `pieces` pieces of that many bytes; `None` when `bytes` holds no
+/// whole record yet.
+fn cut(bytes: &[u8], eof: bool, pieces: usize, delimiter: u8) -> Option<(usize, Vec<usize>)> {
+    let quick =
+        memchr::memchr(b'"', bytes).is_none() && (eof || memchr::memrchr(b'\n', bytes).is_some());
+    if quick {
+        let end = if eof {
+            bytes.len()
+        } else {
+            memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1)
+        };
+        if end == 0 {
+            return None;
+        }
+        let mut cuts = vec![0];
+        for k in 1..pieces {
+            let target = end / pieces * k;
+            let Some(last) = cuts.last().copied() else {
+                break;
+            };
+            let from = target.max(last);
+            let at = bytes
+                .get(from..end)
+                .and_then(|s| memchr::memchr(b'\n', s))
+                .map(|i| from + i + 1);
+            match at {
+                Some(at) if at < end && at > last => cuts.push(at),
+                _ => {}
+            }
+        }
+        return Some((end, cuts));
+    }
+    // Quotes: a line end inside a quoted field ends no record. The record ends are those
+    // the csv crate's parser finds from the start of the window.
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    let mut out = vec![0u8; 1 << 16];
+    let mut ends = vec![0usize; 1 << 10];
+    let mut pos = 0;
+    let mut record_ends = Vec::new();
+    loop {
+        let input = bytes.get(pos..).unwrap_or_default();
+        let (res, nin, _, _) = reader.read_record(input, &mut out, &mut ends);
+        pos += nin;
+        match res {
+            csv_core::ReadRecordResult::Record => record_ends.push(pos),
+            csv_core::ReadRecordResult::OutputFull | csv_core::ReadRecordResult::OutputEndsFull => {
+            }
+            csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::End => break,
+        }
+        if nin == 0 && pos >= bytes.len() {
+            break;
+        }
+    }
+    let end = if eof {
+        bytes.len()
+    } else {
+        record_ends.last().copied().unwrap_or(0)
+    };
+    if end == 0 {
+        return None;
+    }
+    let mut cuts = vec![0];
+    let mut ends = record_ends.iter().copied().filter(|&e| e < end).peekable();
+    for k in 1..pieces {
+        let target = end / pieces * k;
+        while ends.peek().is_some_and(|&e| e < target) {
+            ends.next();
+        }
+        if let Some(at) = ends.next() {
+            if cuts.last().is_some_and(|&last| at > last) {
+                cuts.push(at);
+            }
+        }
+    }
+    Some((end, cuts))
+}
+
+impl CsvRest<'_> {
+    /// What every piece needs to know of the CSV.
+    pub(crate) fn shape(&self) -> &CsvShape {
+        &self.shape
+    }
+
+    /// Read on until `carry` holds at least `want` bytes or the text ends.
+    fn fill(&mut self, want: usize) -> Result<(), IngestError> {
+        while !self.eof && self.carry.len() < want {
+            let need = want - self.carry.len();
+            self.carry.reserve(need);
+            let n = (&mut self.body)
+                .take(need as u64)
+                .read_to_end(&mut self.carry)
+                .map_err(|e| io_error(&self.shape.path, &e))?;
+            self.read += n as u64;
+            if self.read > self.max {
+                return Err(too_large(
+                    &self.shape.path,
+                    self.shape.limits.input,
+                    "--max-input-size",
+                ));
+            }
+            if n == 0 {
+                self.eof = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// The next window of whole records, cut into at most `pieces` pieces (fewer when it is
+    /// small); `None` at the end of the text.
+    pub(crate) fn next_window(&mut self, pieces: usize) -> Result<Option<Window>, IngestError> {
+        let mut want = self.sizes.window.max(1);
+        loop {
+            self.fill(want)?;
+            if self.carry.is_empty() {
+                return Ok(None);
+            }
+            let pieces = pieces
+                .min(self.carry.len() / self.sizes.min_piece.max(1))
+                .max(1);
+            let delimiter = self.shape.delimiter;
+            if let Some((end, cuts)) = cut(&self.carry, self.eof, pieces, delimiter) {
+                let rest = self.carry.split_off(end);
+                let bytes = std::mem::replace(&mut self.carry, rest);
+                let window = Window {
+                    offset: self.offset,
+                    newlines: self.newlines,
+                    cuts,
+                    bytes,
+                };
+                self.offset += end as u64;
+                self.newlines += memchr::memchr_iter(b'\n', &window.bytes).count();
+                return Ok(Some(window));
+            }
+            // No record ends in the window: one record is longer than it.
+            want = want.saturating_mul(2);
+        }
+    }
+
+    /// Count `n` more records of the CSV against the row limit.
+    pub(crate) fn count(&mut self, n: u64) -> Result<(), IngestError> {
+        self.records = self.records.saturating_add(n);
+        let path = &self.shape.path;
+        self.shape
+            .limits
+            .check_row(&|| path.display().to_string(), self.records)
+            .map_err(|e| match e {
+                IngestError::OverLimit {
+                    table,
+                    column,
+                    what,
+                    limit,
+                    ..
+                } => IngestError::OverLimit {
+                    table,
+                    row: limit + 1,
+                    column,
+                    what,
+                    limit,
+                },
+                other => other,
+            })
+    }
+}
+
+/// The records of one piece of a window, each as a row (one reused row: its cells' text
+/// is written over the last record's).
+pub(crate) struct Piece<'w> {
+    shape: &'w CsvShape,
+    bytes: &'w [u8],
+    reader: csv::Reader<&'w [u8]>,
+    record: csv::ByteRecord,
+    /// The offset in the text of `bytes[0]`.
+    offset: u64,
+    /// Newlines in the text before `bytes[0]`.
+    base: usize,
+    /// Newlines counted (from `bytes[0]`) up to this byte of the piece.
+    counted_to: usize,
+    newlines: usize,
+    /// Newlines (from `bytes[0]`) before the current record's first byte.
+    before_start: usize,
+    /// Records read.
+    read: u64,
+    row: GridRow,
+    /// Text of cells emptied since, for the next cells to reuse.
+    spare: Vec<String>,
+}
+
+impl<'w> Piece<'w> {
+    /// Piece `k` of a window.
+    pub(crate) fn new(shape: &'w CsvShape, window: &'w Window, k: usize) -> Piece<'w> {
+        let start = window.cuts.get(k).copied().unwrap_or(window.bytes.len());
+        let end = window
+            .cuts
+            .get(k + 1)
+            .copied()
+            .unwrap_or(window.bytes.len());
+        let bytes = window.bytes.get(start..end).unwrap_or_default();
+        let before = window.bytes.get(..start).unwrap_or_default();
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(shape.delimiter)
+            .from_reader(bytes);
+        Piece {
+            shape,
+            bytes,
+            reader,
+            record: csv::ByteRecord::new(),
+            offset: window.offset + start as u64,
+            base: window.newlines + memchr::memchr_iter(b'\n', before).count(),
+            counted_to: 0,
+            newlines: 0,
+            before_start: 0,
+            read: 0,
+            row: GridRow {
+                number: 0,
+                cells: Vec::new(),
+            },
+            spare: Vec::new(),
+        }
+    }
+
+    /// Records read so far (the one an error was met in too).
+    pub(crate) fn records(&self) -> u64 {
+        self.read
+    }
+
+    fn count(&self, from: usize, to: usize) -> usize {
+        self.bytes
+            .get(from..to)
+            .map_or(0, |s| memchr::memchr_iter(b'\n', s).count())
+    }
+
+    /// The line of a record starting at `start` (see `CsvRows::line_of`).
+    fn line_of(&mut self, start: usize) -> u32 {
+        if start >= self.counted_to {
+            self.newlines += self.count(self.counted_to, start);
+            self.counted_to = start;
+            self.before_start = self.newlines;
+        } else {
+            self.before_start = self
+                .newlines
+                .saturating_sub(self.count(start, self.counted_to));
+        }
+        let mut at = start;
+        while self
+            .bytes
+            .get(at)
+            .is_some_and(|&b| b == b'\n' || b == b'\r')
+        {
+            at += 1;
+        }
+        if at > self.counted_to {
+            self.newlines += self.count(self.counted_to, at);
+            self.counted_to = at;
+        }
+        u32::try_from(self.base + self.newlines + 1).unwrap_or(u32::MAX)
+    }
+
+    /// The error for a record starting at `start` that is not valid text of the encoding.
+    fn undecodable(shape: &CsvShape, (offset, line): (u64, usize), start: usize) -> IngestError {
+        let offset = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .saturating_add(start);
+        IngestError::Decode {
+            path: shape.path.clone(),
+            offset: offset.saturating_add(shape.skip),
+            line,
+            message: format!("不是有效的 {0} 编码 / not valid {0}", shape.label),
+        }
+    }
+
+    /// The next record as a row; `None` at the end of the piece.
+    pub(crate) fn next_row(&mut self) -> Result<Option<&GridRow>, IngestError> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.shape.progress.rows(self.read % ProgressHook::BATCH);
+                return Ok(None);
+            }
+            Err(e) => {
+                if let csv::ErrorKind::Io(io) = e.kind() {
+                    return Err(io_error(&self.shape.path, io));
+                }
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(IngestError::Csv {
+                    path: self.shape.path.clone(),
+                    line: line.saturating_add(self.base as u64),
+                    message: e.to_string(),
+                });
+            }
+        }
+        let start = self
+            .record
+            .position()
+            .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+        let number = self.line_of(start);
+        self.read += 1;
+        let shape = self.shape;
+        let table = || shape.path.display().to_string();
+        let line = u64::from(number);
+        if self.record.len() > shape.limits.columns as usize {
+            shape
+                .limits
+                .check_column(&table, line, self.record.len() as u64)?;
+        }
+        let at = (self.offset, self.base + self.before_start + 1);
+        let cells = &mut self.row.cells;
+        while cells.len() > self.record.len() {
+            if let Some(Cell::Text(s)) = cells.pop() {
+                self.spare.push(s);
+            }
+        }
+        cells.resize(self.record.len(), Cell::Empty);
+        for (col, (field, cell)) in self.record.iter().zip(cells.iter_mut()).enumerate() {
+            if field.is_empty() {
+                if let Cell::Text(s) = std::mem::take(cell) {
+                    self.spare.push(s);
+                }
+                continue;
+            }
+            let text = if shape.encoding == encoding_rs::UTF_8 {
+                std::str::from_utf8(field).ok().map(Cow::Borrowed)
+            } else {
+                shape
+                    .encoding
+                    .decode_without_bom_handling_and_without_replacement(field)
+            };
+            let Some(text) = text else {
+                return Err(Self::undecodable(shape, at, start));
+            };
+            shape
+                .limits
+                .check_cell(&table, line, col as u64 + 1, &text)?;
+            let mut s = match std::mem::take(cell) {
+                Cell::Text(s) => s,
+                _ => self.spare.pop().unwrap_or_default(),
+            };
+            s.clear();
+            s.push_str(&text);
+            *cell = Cell::Text(s);
+        }
+        self.row.number = number;
+        if self.read.is_multiple_of(ProgressHook::BATCH) {
+            shape.progress.rows(ProgressHook::BATCH);
+        }
+        Ok(Some(&self.row))
+    }
+}
