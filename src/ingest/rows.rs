@@ -145,17 +145,29 @@ impl<'a> RowCtx<'a> {
 
     /// Folded text of a required field; records an error when blank.
     fn required(&mut self, field: &str) -> Option<String> {
-        match self.folded(field) {
-            Some(t) => Some(t.into_owned()),
-            None => {
-                let h = self
-                    .header
-                    .column(field)
-                    .map_or(field, |c| c.header.as_str());
-                self.errors.push((Some(h.into()), IssueKind::RequiredEmpty));
-                None
-            }
+        let t = self.folded(field).map(Cow::into_owned);
+        if t.is_none() {
+            self.required_empty(field);
         }
+        t
+    }
+
+    /// Whether a required field is filled (its text is not kept); records an error when
+    /// blank.
+    fn require(&mut self, field: &str) -> bool {
+        let filled = self.folded(field).is_some();
+        if !filled {
+            self.required_empty(field);
+        }
+        filled
+    }
+
+    fn required_empty(&mut self, field: &str) {
+        let h = self
+            .header
+            .column(field)
+            .map_or(field, |c| c.header.as_str());
+        self.errors.push((Some(h.into()), IssueKind::RequiredEmpty));
     }
 
     /// The date of a field's cell; `Err(text)` when the cell holds something that is not
@@ -340,10 +352,10 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
 /// A row of a communities table (社区名单). `false` when it is not usable.
 fn community_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
-    let city = ctx.required("city");
-    let county = ctx.required("county");
-    let street = ctx.required("street");
-    let community = ctx.required("community");
+    let city = ctx.require("city");
+    let county = ctx.require("county");
+    let street = ctx.require("street");
+    let community = ctx.require("community");
     let kind = match ctx.text("kind") {
         None => None,
         Some((h, t)) => {
@@ -395,12 +407,7 @@ fn community_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
         }
     };
     let pilot = ctx.yes_no("pilot");
-    if !ctx.errors.is_empty()
-        || city.is_none()
-        || county.is_none()
-        || street.is_none()
-        || community.is_none()
-    {
+    if !ctx.errors.is_empty() || !city || !county || !street || !community {
         return false;
     }
     ds.communities.push(CommunityRow {
@@ -418,8 +425,8 @@ fn community_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
 fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
     let name = ctx.required("name");
-    ctx.required("city");
-    ctx.required("county");
+    ctx.require("city");
+    ctx.require("county");
     // Interned like the place names: a ledger writes a dozen categories millions of times.
     let category = ctx
         .domain_value("category", Domain::Category)
@@ -496,9 +503,9 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
 fn incubator_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
     let name = ctx.required("name");
-    ctx.required("city");
-    ctx.required("county");
-    ctx.required("street");
+    ctx.require("city");
+    ctx.require("county");
+    ctx.require("street");
     let established = ctx.date("established");
     let closed = ctx.date("closed");
     let credit_code = ctx.credit_code();
@@ -528,9 +535,9 @@ fn dated_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
     };
     let value = ctx.domain_value("kind", domain);
     if value.is_none() {
-        ctx.required("kind");
+        ctx.require("kind");
     }
-    ctx.required("city");
+    ctx.require("city");
     let date = ctx.required_date("date");
     let (Some(name), Some(value), Some(date)) = (name, value, date) else {
         return false;
@@ -570,7 +577,7 @@ fn required_parsed<T>(
 ) -> Option<T> {
     match ctx.cell(field) {
         Some((_, c)) if c.is_blank() => {
-            ctx.required(field);
+            ctx.require(field);
             None
         }
         Some((h, c)) => {
@@ -588,7 +595,7 @@ fn required_parsed<T>(
 /// A row of a funds table (经费). `false` when it is not usable.
 fn fund_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
-    ctx.required("city");
+    ctx.require("city");
     let year = required_parsed(ctx, "year", parse_year, |value| IssueKind::NotAYear {
         value,
     });
