@@ -289,16 +289,24 @@ impl<'a> RowCtx<'a> {
 /// that writes it (a national ledger writes a few hundred thousand names millions of
 /// times).
 #[derive(Default)]
-pub struct Names(HashSet<Text, foldhash::fast::RandomState>);
+pub struct Names {
+    names: HashSet<Text, foldhash::fast::RandomState>,
+    /// The blank name (a ledger without a 省 column, a row without a street), shared
+    /// without a lookup.
+    blank: Text,
+}
 
 impl Names {
     /// The shared copy of `name`.
     pub fn get(&mut self, name: &str) -> Text {
-        if let Some(t) = self.0.get(name) {
+        if name.is_empty() {
+            return self.blank.clone();
+        }
+        if let Some(t) = self.names.get(name) {
             return t.clone();
         }
         let t: Text = name.into();
-        self.0.insert(t.clone());
+        self.names.insert(t.clone());
         t
     }
 }

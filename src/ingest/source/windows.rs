@@ -298,9 +298,6 @@ pub(crate) struct Piece<'w> {
     offset: u64,
     /// Newlines in the text before `bytes[0]`.
     base: usize,
-    /// Newlines counted (from `bytes[0]`) up to this byte of the piece.
-    counted_to: usize,
-    newlines: usize,
     /// Newlines (from `bytes[0]`) before the current record's first byte.
     before_start: usize,
     /// Records read.
@@ -333,8 +330,6 @@ impl<'w> Piece<'w> {
             record: csv::ByteRecord::new(),
             offset: window.offset + start as u64,
             base: window.newlines + memchr::memchr_iter(b'\n', before).count(),
-            counted_to: 0,
-            newlines: 0,
             before_start: 0,
             read: 0,
             row: GridRow {
@@ -350,36 +345,21 @@ impl<'w> Piece<'w> {
         self.read
     }
 
-    fn count(&self, from: usize, to: usize) -> usize {
-        self.bytes
-            .get(from..to)
-            .map_or(0, |s| memchr::memchr_iter(b'\n', s).count())
-    }
-
-    /// The line of a record starting at `start` (see `CsvRows::line_of`).
-    fn line_of(&mut self, start: usize) -> u32 {
-        if start >= self.counted_to {
-            self.newlines += self.count(self.counted_to, start);
-            self.counted_to = start;
-            self.before_start = self.newlines;
-        } else {
-            self.before_start = self
-                .newlines
-                .saturating_sub(self.count(start, self.counted_to));
-        }
-        let mut at = start;
-        while self
+    /// The line of a record whose reading started at byte `start` of the piece, on line
+    /// `line` of it (the csv reader's count of newlines before `start`, plus one): the
+    /// blank lines it skipped from there are counted too (see `CsvRows::line_of`).
+    fn line_of(&mut self, start: usize, line: u64) -> u32 {
+        let before = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
+        self.before_start = before;
+        let skipped = self
             .bytes
-            .get(at)
-            .is_some_and(|&b| b == b'\n' || b == b'\r')
-        {
-            at += 1;
-        }
-        if at > self.counted_to {
-            self.newlines += self.count(self.counted_to, at);
-            self.counted_to = at;
-        }
-        u32::try_from(self.base + self.newlines + 1).unwrap_or(u32::MAX)
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .filter(|&&b| b == b'\n')
+            .count();
+        u32::try_from(self.base + before + skipped + 1).unwrap_or(u32::MAX)
     }
 
     /// The error for a record starting at `start` that is not valid text of the encoding.
@@ -415,11 +395,10 @@ impl<'w> Piece<'w> {
                 });
             }
         }
-        let start = self
-            .record
-            .position()
-            .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
-        let number = self.line_of(start);
+        let (start, line) = self.record.position().map_or((0, 1), |p| {
+            (usize::try_from(p.byte()).unwrap_or(usize::MAX), p.line())
+        });
+        let number = self.line_of(start, line);
         self.read += 1;
         let shape = self.shape;
         let table = || shape.path.display().to_string();
