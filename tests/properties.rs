@@ -123,7 +123,9 @@ proptest! {
                 let mut r = ds.organizations[pick.index(ds.organizations.len())].clone();
                 r.name = format!("{}（新增）", r.name).into();
                 r.credit_code = None;
-                moved(&mut r.place);
+                let mut p = ds.names.place(&r.place);
+                moved(&mut p);
+                r.place = ds.names.intern(&p);
                 ds.organizations.push(r);
             }
             1 => {

@@ -53,10 +53,18 @@ impl<T> Chunks<T> {
         }
     }
 
-    /// Add every row of `other` at the end, without copying them.
+    /// Add every row of `other` at the end: a block that fits in the room left in the last
+    /// one is moved into it (a part of a few rows does not make a block of its own, as one
+    /// pass would not have), a larger one is added without copying its rows.
     pub(crate) fn append_chunks(&mut self, other: Chunks<T>) {
         for block in other.chunks {
-            self.append(block);
+            match self.chunks.last_mut() {
+                Some(last) if last.len() + block.len() <= BLOCK => {
+                    self.len += block.len();
+                    last.extend(block);
+                }
+                _ => self.append(block),
+            }
         }
     }
 
@@ -84,6 +92,11 @@ impl<T> Chunks<T> {
     /// The rows in order.
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         self.chunks.iter().flatten()
+    }
+
+    /// The rows in order, to change.
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
+        self.chunks.iter_mut().flatten()
     }
 
     /// The row at `index`.
@@ -167,8 +180,14 @@ mod tests {
         assert_eq!((c[0], c[3], c[5]), (1, 4, 6));
         assert_eq!(c.get(6), None);
         assert_eq!(c.clone().into_iter().collect::<Vec<_>>(), rows(&c));
-        let blocks: Vec<Vec<u32>> = c.into_chunks().collect();
-        assert_eq!(blocks, vec![vec![1], vec![2, 3, 4], vec![5, 6]]);
+        // The appended part's rows fit in the last block: moved into it.
+        let blocks: Vec<Vec<u32>> = c.clone().into_chunks().collect();
+        assert_eq!(blocks, vec![vec![1], vec![2, 3, 4, 5, 6]]);
+        // A part that does not fit keeps its blocks (not copied).
+        let full: Vec<u32> = (0..BLOCK as u32).collect();
+        c.append_chunks(Chunks::from(full.clone()));
+        let blocks: Vec<usize> = c.into_chunks().map(|b| b.len()).collect();
+        assert_eq!(blocks, vec![1, 5, BLOCK]);
     }
 
     #[test]

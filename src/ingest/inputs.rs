@@ -366,9 +366,9 @@ fn own_output_found(
     pass(ds, opts, PassedOver::file(&f.path, reason))
 }
 
-/// One table (a sheet; or a CSV's or a streamed HTML table's first rows followed by the
-/// batches of the rest, each with the merged regions whose top row is in it) into `ds`,
-/// passing over a template's notes sheet and, in a folder, a table without header.
+/// One table (a sheet; or a CSV's or a streamed HTML table's first rows, `head`, whose
+/// rest `ingest` reads) into `ds` by `ingest`, passing over a template's notes sheet and,
+/// in a folder, a table without header.
 fn ingest_table(
     f: &InputFile,
     head: Grid,
@@ -745,7 +745,7 @@ mod html_stream_tests {
         // The merged 县区 fills its rows: 区17 for rows 18–25 (row 21 is blank).
         let county = |ds: &Dataset, name: &str| {
             let org = ds.organizations.iter().find(|o| &*o.name == name);
-            org.map(|o| format!("{:?}", o.place.county))
+            org.map(|o| ds.names.name(o.place.county).to_string())
         };
         assert!(
             county(&ds, "组织24").is_some_and(|c| c.contains("区17")),
@@ -907,9 +907,14 @@ mod tests {
             path: PathBuf::from("组织.csv"),
             in_folder: false,
         };
-        // The rows as a list (the blocks they were parsed in differ).
+        // The rows as a list (the blocks they were parsed in differ), with their places'
+        // names (and ids: the same names in the same order).
         let shape = |ds: &Dataset| {
-            let orgs: Vec<_> = ds.organizations.iter().collect();
+            let orgs: Vec<_> = ds
+                .organizations
+                .iter()
+                .map(|o| (o, ds.names.place(&o.place)))
+                .collect();
             format!("{:?}\n{orgs:?}\n{:?}", ds.tables, ds.issues)
         };
         for (bytes, orgs) in [

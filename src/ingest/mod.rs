@@ -533,6 +533,93 @@ pub struct Place {
     pub community: Text,
 }
 
+/// A place as an organization row writes it: the ids of its five names in the dataset's
+/// [`NameTable`] (an organizations table is millions of rows writing a few tens of
+/// thousands of names: a row holds 20 bytes instead of five shared strings).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct PlaceIds {
+    /// 省 (0, the blank name, when the column is absent).
+    pub province: u32,
+    /// 市
+    pub city: u32,
+    /// 县区
+    pub county: u32,
+    /// 街道乡镇
+    pub street: u32,
+    /// 社区/村
+    pub community: u32,
+}
+
+/// Every place name the organization rows of a dataset write, each once, by id; id 0 is the
+/// blank name.
+#[derive(Debug, Clone)]
+pub struct NameTable {
+    names: Vec<Text>,
+    ids: std::collections::HashMap<Text, u32, foldhash::fast::RandomState>,
+}
+
+impl Default for NameTable {
+    fn default() -> Self {
+        let blank: Text = "".into();
+        let mut ids = std::collections::HashMap::default();
+        ids.insert(blank.clone(), 0);
+        NameTable {
+            names: vec![blank],
+            ids,
+        }
+    }
+}
+
+impl NameTable {
+    /// The id of `name`, added when new.
+    pub fn id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        // More names than ids cannot be read: an id needs at least one byte of input.
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        let t: Text = name.into();
+        self.names.push(t.clone());
+        self.ids.insert(t, id);
+        id
+    }
+
+    /// The name of an id (blank for an id not in the table).
+    pub fn name(&self, id: u32) -> &Text {
+        self.names
+            .get(id as usize)
+            .or_else(|| self.names.first())
+            .unwrap_or_else(|| blank_text())
+    }
+
+    /// A place's names.
+    pub fn place(&self, ids: &PlaceIds) -> Place {
+        Place {
+            province: self.name(ids.province).clone(),
+            city: self.name(ids.city).clone(),
+            county: self.name(ids.county).clone(),
+            street: self.name(ids.street).clone(),
+            community: self.name(ids.community).clone(),
+        }
+    }
+
+    /// The ids of a place's names, added when new.
+    pub fn intern(&mut self, p: &Place) -> PlaceIds {
+        PlaceIds {
+            province: self.id(&p.province),
+            city: self.id(&p.city),
+            county: self.id(&p.county),
+            street: self.id(&p.street),
+            community: self.id(&p.community),
+        }
+    }
+}
+
+fn blank_text() -> &'static Text {
+    static BLANK: std::sync::OnceLock<Text> = std::sync::OnceLock::new();
+    BLANK.get_or_init(|| "".into())
+}
+
 /// Urban or rural (城市社区 / 农村社区).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -597,8 +684,8 @@ pub struct OrganizationRow {
     pub origin: Origin,
     /// 组织名称.
     pub name: Box<str>,
-    /// Where it is located (street/community may be empty).
-    pub place: Place,
+    /// Where it is located (street/community may be empty): ids in [`Dataset::names`].
+    pub place: PlaceIds,
     /// 组织类别, canonical when a synonym is known, else as written; `None` when blank.
     pub category: Option<Text>,
     /// 登记形式.
@@ -715,6 +802,8 @@ pub struct Dataset {
     pub ignored: Vec<PassedOver>,
     /// SHA-256 of every file read (computed once, while checking for identical copies).
     pub hashes: BTreeMap<PathBuf, [u8; 32]>,
+    /// The place names of the organization rows.
+    pub names: NameTable,
 }
 
 impl Dataset {

@@ -1,7 +1,10 @@
 //! Grid + header → typed rows, with every row below the header accounted for.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use super::chunks::Chunks;
 
 use chrono::NaiveDate;
 
@@ -12,7 +15,8 @@ use super::text::{clean_cell, clean_cow, fold, fold_cow};
 use super::values::{self, Domain};
 use super::{
     CommunityRow, DataIssue, Dataset, EventRow, FundRow, IncubatorRow, IngestError, IngestOptions,
-    OrganizationRow, Origin, Outcome, Place, ProjectRow, SkipReason, TableInfo, TableKind,
+    NameTable, OrganizationRow, Origin, Outcome, Place, PlaceIds, ProjectRow, SkipReason,
+    TableInfo, TableKind,
 };
 use crate::issue::{CreditFault, IssueKind, Text};
 
@@ -270,6 +274,21 @@ impl<'a> RowCtx<'a> {
         Some(folded)
     }
 
+    /// The place of an organization row: the ids of its names (this thread's).
+    fn place_ids(&mut self) -> PlaceIds {
+        let mut id = |field: &str| {
+            let folded = self.folded(field);
+            self.names.id(folded.as_deref().unwrap_or(""))
+        };
+        PlaceIds {
+            province: id("province"),
+            city: id("city"),
+            county: id("county"),
+            street: id("street"),
+            community: id("community"),
+        }
+    }
+
     fn place(&mut self) -> Place {
         let mut name = |field: &str| {
             let folded = self.folded(field);
@@ -285,29 +304,99 @@ impl<'a> RowCtx<'a> {
     }
 }
 
-/// Interned place names: each distinct name is stored once and shared by every row
-/// that writes it (a national ledger writes a few hundred thousand names millions of
-/// times).
+/// The place names one parsing thread has met, each stored once: end to end in one
+/// string, found through a table of their ids (a national ledger writes a few tens of
+/// thousands of names millions of times; kept together, a lookup does not chase a
+/// pointer to a name of its own). An organization row holds the ids ([`PlaceIds`]),
+/// turned into the dataset's ids when its part is joined ([`Names::remap`]); the rows of
+/// other tables hold shared copies of the names ([`Names::get`]).
 #[derive(Default)]
 pub struct Names {
-    names: HashSet<Text, foldhash::fast::RandomState>,
-    /// The blank name (a ledger without a 省 column, a row without a street), shared
-    /// without a lookup.
-    blank: Text,
+    /// Ids, found by the hash of their name.
+    table: hashbrown::HashTable<u32>,
+    /// Id → where its name lies in `text`.
+    spans: Vec<(usize, usize)>,
+    text: String,
+    hasher: foldhash::fast::RandomState,
+    /// Id → the shared copy of its name, made when first asked for.
+    shared: Vec<Option<Text>>,
+    /// Id → the id of the same name in the dataset's table, for the ids joined so far.
+    joined: Vec<u32>,
 }
 
 impl Names {
+    fn name(&self, id: u32) -> &str {
+        self.spans
+            .get(id as usize)
+            .and_then(|&(start, end)| self.text.get(start..end))
+            .unwrap_or_default()
+    }
+
+    /// The id of `name`, added when new.
+    pub fn id(&mut self, name: &str) -> u32 {
+        let hash = self.hasher.hash_one(name);
+        let (spans, text) = (&self.spans, &self.text);
+        let same = |&id: &u32| {
+            spans
+                .get(id as usize)
+                .and_then(|&(start, end)| text.get(start..end))
+                == Some(name)
+        };
+        if let Some(&id) = self.table.find(hash, same) {
+            return id;
+        }
+        // Fewer names than bytes read: the ids fit.
+        let id = u32::try_from(self.spans.len()).unwrap_or(u32::MAX);
+        let start = self.text.len();
+        self.text.push_str(name);
+        self.spans.push((start, self.text.len()));
+        let (spans, text, hasher) = (&self.spans, &self.text, &self.hasher);
+        self.table.insert_unique(hash, id, |&id| {
+            let name = spans
+                .get(id as usize)
+                .and_then(|&(start, end)| text.get(start..end))
+                .unwrap_or_default();
+            hasher.hash_one(name)
+        });
+        id
+    }
+
     /// The shared copy of `name`.
     pub fn get(&mut self, name: &str) -> Text {
-        if name.is_empty() {
-            return self.blank.clone();
+        let id = self.id(name) as usize;
+        if self.shared.len() <= id {
+            self.shared.resize(id + 1, None);
         }
-        if let Some(t) = self.names.get(name) {
+        if let Some(Some(t)) = self.shared.get(id) {
             return t.clone();
         }
         let t: Text = name.into();
-        self.names.insert(t.clone());
+        if let Some(slot) = self.shared.get_mut(id) {
+            *slot = Some(t.clone());
+        }
         t
+    }
+
+    /// Turn the ids of `rows` (this thread's) into those of the same names in `table`,
+    /// adding the names `table` does not hold yet.
+    fn remap(&mut self, rows: &mut Chunks<OrganizationRow>, table: &mut NameTable) {
+        for id in self.joined.len()..self.spans.len() {
+            let global = table.id(self.name(id as u32));
+            self.joined.push(global);
+        }
+        let map = |id: &mut u32| *id = self.joined.get(*id as usize).copied().unwrap_or(0);
+        for row in rows.iter_mut() {
+            let p = &mut row.place;
+            for id in [
+                &mut p.province,
+                &mut p.city,
+                &mut p.county,
+                &mut p.street,
+                &mut p.community,
+            ] {
+                map(id);
+            }
+        }
     }
 }
 
@@ -494,7 +583,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     ds.organizations.push(OrganizationRow {
         origin,
         name: name.into_boxed_str(),
-        place: ctx.place(),
+        place: ctx.place_ids(),
         category,
         registration,
         brand,
@@ -789,10 +878,9 @@ pub(crate) fn ingest_merged_rows(
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
-    let Some((hm, table, mut info)) = begin_table(&head, opts, ds)? else {
+    let Some((hm, table, mut info)) = begin_table(&head, expected, opts, ds)? else {
         return Ok(());
     };
-    ds.reserve(hm.kind, expected);
     let mut fills = HashMap::new();
     merge_fills(&mut fills, (&head.rows, &head.merges), hm.header_rows.1);
     let mut names: Vec<Names> = Vec::new();
@@ -830,10 +918,12 @@ pub(crate) fn ingest_merged_rows(
     Ok(())
 }
 
-/// A table's header (from its first rows, or `--kind`), its number and its counts so far;
-/// `None` when `--kind …=skip` passes the table over (noted in `ds.ignored`).
+/// A table's header (from its first rows, or `--kind`), its number and its counts so far,
+/// with room reserved in `ds` for the `expected` rows; `None` when `--kind …=skip` passes
+/// the table over (noted in `ds.ignored`).
 fn begin_table(
     head: &Grid,
+    expected: usize,
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<Option<(HeaderMatch, u32, TableInfo)>, IngestError> {
@@ -864,6 +954,7 @@ fn begin_table(
         skipped: Default::default(),
         used: 0,
     };
+    ds.reserve(hm.kind, expected);
     Ok(Some((hm, table, info)))
 }
 
@@ -877,10 +968,9 @@ pub(crate) fn ingest_csv(
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
-    let Some((hm, table, mut info)) = begin_table(&head, opts, ds)? else {
+    let Some((hm, table, mut info)) = begin_table(&head, expected, opts, ds)? else {
         return Ok(());
     };
-    ds.reserve(hm.kind, expected);
     let fills = HashMap::new();
     let header = (&hm, &fills);
     let mut names: Vec<Names> = Vec::new();
@@ -934,12 +1024,12 @@ pub(crate) fn ingest_csv(
                 )
                 .collect()
         });
-        for (part, counts, part_last, records, end) in parts {
+        for ((part, counts, part_last, records, end), names) in parts.into_iter().zip(&mut names) {
             rest.count(records)?;
             if let Some(e) = end {
                 return Err(e);
             }
-            join_part(ds, &mut info, part, counts);
+            join_part(ds, &mut info, (part, counts), names);
             last = part_last.or(last);
         }
     }
@@ -972,9 +1062,18 @@ fn drop_trailing_blanks(ds: &mut Dataset, info: &mut TableInfo, table: u32, last
     }
 }
 
-/// Add a part of a table parsed on its own (its rows, issues and counts) after what `ds`
-/// and `info` hold: a run of blank rows cut between the two is joined again.
-fn join_part(ds: &mut Dataset, info: &mut TableInfo, part: Dataset, counts: TableInfo) {
+/// Add a part of a table parsed on its own by the thread of `names` (its rows, issues and
+/// counts) after what `ds` and `info` hold: its organizations' place ids become the
+/// dataset's, and a run of blank rows cut between the two is joined again.
+fn join_part(
+    ds: &mut Dataset,
+    info: &mut TableInfo,
+    (mut part, counts): (Dataset, TableInfo),
+    names: &mut Names,
+) {
+    if !part.organizations.is_empty() {
+        names.remap(&mut part.organizations, &mut ds.names);
+    }
     info.rows_read += counts.rows_read;
     for (reason, n) in counts.skipped {
         *info.skipped.entry(reason).or_insert(0) += n;
@@ -1009,45 +1108,49 @@ fn parse_block(
     ds: &mut Dataset,
     info: &mut TableInfo,
 ) -> Option<u32> {
-    let parse = |rows: &[GridRow], names: &mut Names, ds: &mut Dataset, info: &mut TableInfo| {
+    // Each part counts its rows from nothing; the counts are added up in reading order.
+    let mut zero = info.clone();
+    zero.rows_read = 0;
+    zero.skipped = Default::default();
+    let parse = |rows: &[GridRow], names: &mut Names, mut info: TableInfo| {
+        let mut part = Dataset::default();
         let mut last = None;
         for row in rows {
-            if parse_one(row, table, header, names, ds, info) {
+            if parse_one(row, table, header, names, &mut part, &mut info) {
                 last = Some(row.number);
             }
         }
-        last
+        (part, info, last)
     };
     let threads = opts.thread_count().min(data.len() / PARALLEL_ROWS).max(1);
     if names.len() < threads {
         names.resize_with(threads, Names::default);
     }
-    if threads == 1 {
-        return names.first_mut().and_then(|n| parse(data, n, ds, info));
-    }
-    let chunk = data.len().div_ceil(threads);
-    let parts: Vec<(Dataset, TableInfo, Option<u32>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = data
-            .chunks(chunk)
-            .zip(names.iter_mut())
-            .map(|(rows, names)| {
-                let mut part = (Dataset::default(), info.clone());
-                part.1.rows_read = 0;
-                part.1.skipped = Default::default();
-                s.spawn(move || {
-                    let last = parse(rows, names, &mut part.0, &mut part.1);
-                    (part.0, part.1, last)
+    let chunk = data.len().div_ceil(threads).max(1);
+    let parts: Vec<(Dataset, TableInfo, Option<u32>)> = if threads == 1 {
+        match names.first_mut() {
+            Some(n) => vec![parse(data, n, zero)],
+            None => Vec::new(),
+        }
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = data
+                .chunks(chunk)
+                .zip(names.iter_mut())
+                .map(|(rows, names)| {
+                    let zero = zero.clone();
+                    s.spawn(move || parse(rows, names, zero))
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    };
     let mut last = None;
-    for (part, counts, part_last) in parts {
-        join_part(ds, info, part, counts);
+    for ((part, counts, part_last), names) in parts.into_iter().zip(names.iter_mut()) {
+        join_part(ds, info, (part, counts), names);
         last = part_last.or(last);
     }
     last
@@ -1234,8 +1337,8 @@ mod tests {
         let a = &ds.organizations[0];
         assert_eq!(a.origin, Origin { table: 0, row: 3 });
         assert_eq!(&*a.name, "迎泽区文体协会");
-        assert_eq!(&*a.place.city, "太原市");
-        assert_eq!(&*a.place.community, "迎泽社区");
+        assert_eq!(&**ds.names.name(a.place.city), "太原市");
+        assert_eq!(&**ds.names.name(a.place.community), "迎泽社区");
         assert_eq!(a.category.as_deref(), Some("文体活动类"));
         assert_eq!(a.registration, Some(Registration::Filed));
         assert_eq!(a.founded, NaiveDate::from_ymd_opt(2021, 3, 5));
@@ -1244,7 +1347,11 @@ mod tests {
         assert_eq!(a.status, None);
 
         let b = &ds.organizations[1];
-        assert_eq!(&*b.place.city, "太原市", "filled from the vertical merge");
+        assert_eq!(
+            &**ds.names.name(b.place.city),
+            "太原市",
+            "filled from the vertical merge"
+        );
         assert_eq!(b.category.as_deref(), Some("养老类"));
         assert_eq!(b.founded, NaiveDate::from_ymd_opt(2021, 3, 1));
         assert_eq!(b.status, Some(Status::Dissolved));

@@ -9,8 +9,27 @@
 use super::region::{Level, RegionId, RegionIndex};
 use super::resolve::{Resolved, Resolver};
 use super::{skip, PlaceRoutes, TableReach};
-use crate::ingest::{DataIssue, Origin, Place, SkipReason, TableInfo};
+use std::borrow::Cow;
+
+use crate::ingest::{DataIssue, NameTable, Origin, Place, PlaceIds, SkipReason, TableInfo};
 use crate::issue::IssueKind;
+
+/// A row's place: its names, or the ids of its names in a table (organization rows).
+#[derive(Clone, Copy)]
+pub(super) enum PlaceRef<'p> {
+    Names(&'p Place),
+    Ids(&'p PlaceIds, &'p NameTable),
+}
+
+impl PlaceRef<'_> {
+    /// The place's names.
+    pub(super) fn names(&self) -> Cow<'_, Place> {
+        match self {
+            PlaceRef::Names(p) => Cow::Borrowed(p),
+            PlaceRef::Ids(ids, table) => Cow::Owned(table.place(ids)),
+        }
+    }
+}
 
 /// Locates rows' places within a scope.
 pub(super) struct Locator<'a> {
@@ -58,7 +77,7 @@ impl<'a> Locator<'a> {
             regions,
             scope,
             sinks,
-            (origin, place, name),
+            (origin, PlaceRef::Names(place), name),
             resolved.as_ref(),
         )
     }
@@ -67,7 +86,7 @@ impl<'a> Locator<'a> {
     pub(super) fn locate_resolved(
         &self,
         sinks: Sinks<'_>,
-        (origin, place, name): (Origin, &Place, Option<&str>),
+        (origin, place, name): (Origin, PlaceRef<'_>, Option<&str>),
         resolved: &Resolved,
     ) -> Option<RegionId> {
         admit(
@@ -80,31 +99,28 @@ impl<'a> Locator<'a> {
     }
 }
 
-/// Resolve many places at once on `threads` threads, each with a resolver of its own: a
-/// place goes to the thread its community's name falls to, so that the rows of one
-/// spelling are resolved (and remembered) by one thread. The outcomes come back in the
-/// order of `places`, the same as resolving them one after the other.
-pub(super) fn resolve_all(resolvers: &mut [Resolver<'_>], places: &[&Place]) -> Vec<Resolved> {
+/// Resolve the places of many organization rows (ids in `names`) at once on `threads`
+/// threads, each with a resolver of its own: a place goes to the thread its community's
+/// name falls to, so that the rows of one spelling are resolved (and remembered) by one
+/// thread. The outcomes come back in the order of `places`, the same as resolving them
+/// one after the other.
+pub(super) fn resolve_all(
+    resolvers: &mut [Resolver<'_>],
+    places: &[&PlaceIds],
+    names: &NameTable,
+) -> Vec<Resolved> {
     let n = resolvers.len();
     if n <= 1 {
         return match resolvers.first_mut() {
-            Some(r) => places.iter().map(|p| r.resolve(p).into_owned()).collect(),
+            Some(r) => places
+                .iter()
+                .map(|p| r.resolve_ids(p, names).into_owned())
+                .collect(),
             None => Vec::new(),
         };
     }
-    let shard = |p: &Place| {
-        let c = p.community.as_bytes();
-        // The community's length and last bytes: the same spelling, the same shard.
-        let tail = c.len().saturating_sub(8);
-        let h = c
-            .get(tail..)
-            .unwrap_or(&[])
-            .iter()
-            .fold(c.len() as u64, |h, &b| {
-                h.wrapping_mul(31).wrapping_add(u64::from(b))
-            });
-        (h % n as u64) as usize
-    };
+    // The community's id: the same spelling, the same shard.
+    let shard = |p: &PlaceIds| (p.community.wrapping_mul(0x9E37_79B9) >> 16) as usize % n;
     let parts: Vec<Vec<Resolved>> = std::thread::scope(|s| {
         let handles: Vec<_> = resolvers
             .iter_mut()
@@ -114,7 +130,7 @@ pub(super) fn resolve_all(resolvers: &mut [Resolver<'_>], places: &[&Place]) -> 
                     places
                         .iter()
                         .filter(|p| shard(p) == k)
-                        .map(|p| r.resolve(p).into_owned())
+                        .map(|p| r.resolve_ids(p, names).into_owned())
                         .collect::<Vec<_>>()
                 })
             })
@@ -133,7 +149,7 @@ pub(super) fn resolve_all(resolvers: &mut [Resolver<'_>], places: &[&Place]) -> 
             match parts.get_mut(k).and_then(Iterator::next) {
                 Some(r) => r,
                 // Not reached (every place went to its shard); resolved here all the same.
-                None => resolvers[k].resolve(p).into_owned(), // k < n = resolvers.len()
+                None => resolvers[k].resolve_ids(p, names).into_owned(), // k < n
             }
         })
         .collect()
@@ -145,7 +161,7 @@ fn admit(
     regions: &RegionIndex,
     scope: RegionId,
     (tables, issues, reach, routes): Sinks<'_>,
-    (origin, place, name): (Origin, &Place, Option<&str>),
+    (origin, place, name): (Origin, PlaceRef<'_>, Option<&str>),
     resolved: &Resolved,
 ) -> Option<RegionId> {
     if let Ok((id, route)) = resolved {

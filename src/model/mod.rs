@@ -26,6 +26,7 @@ use crate::ingest::{
 use crate::issue::{Amount, IssueKind, RecordKind, Text};
 use dedup::Dedup;
 pub use dedup::{Submission, OVERLAP_DEN, OVERLAP_NUM};
+use locate::PlaceRef;
 use places::{Lookup, PlaceForms, PlaceRules, Route};
 pub use region::{region_label, Level, Region, RegionId, RegionIndex};
 use resolve::Resolver;
@@ -191,12 +192,13 @@ impl PlaceRoutes {
         &mut self,
         table: u32,
         route: Route,
-        place: &crate::ingest::Place,
+        place: locate::PlaceRef<'_>,
         path: impl FnOnce() -> String,
     ) {
         self.total.add(route);
         self.by_table.entry(table).or_default().add(route);
         if route != Route::Exact && self.examples.iter().filter(|e| e.route == route).count() < 3 {
+            let place = place.names();
             let cells = [
                 &place.province,
                 &place.city,
@@ -406,6 +408,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         mut issues,
         ignored,
         hashes,
+        names,
     } = ds;
     let mut regions = RegionIndex::new();
     let province = regions.child_or_insert(None, &opts.province, Level::Province);
@@ -611,23 +614,22 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // admitted (admitting is one thread's work, in reading order); at most one resolved
     // block waits.
     let resolve = |resolvers: &mut [Resolver], block: &[crate::ingest::OrganizationRow]| {
-        let places: Vec<&crate::ingest::Place> = block.iter().map(|r| &r.place).collect();
+        let places: Vec<&crate::ingest::PlaceIds> = block.iter().map(|r| &r.place).collect();
         // A small block (a county's own file) is not worth waking the other threads.
         let n = if places.len() < PARALLEL_MIN {
             1
         } else {
             resolvers.len()
         };
-        locate::resolve_all(&mut resolvers[..n], &places)
+        locate::resolve_all(&mut resolvers[..n], &places, &names)
     };
     let mut take = |block: Vec<crate::ingest::OrganizationRow>,
                     resolved: Vec<resolve::Resolved>| {
         for (row, resolved) in block.into_iter().zip(resolved) {
             admit_organization(
-                &mut admit,
-                &mut dups,
+                (&mut admit, &mut dups),
                 &mut model.organizations,
-                row,
+                (row, &names),
                 &resolved,
             );
         }
@@ -666,7 +668,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
 
     for row in incubators {
         let Some(place) = admit.row(
-            (row.origin, &row.place, Some(&row.name)),
+            (row.origin, PlaceRef::Names(&row.place), Some(&row.name)),
             None,
             &mut dups.incubators,
             None,
@@ -714,7 +716,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     for row in funds {
         let source = row.source.as_deref().unwrap_or("");
         let Some(place) = admit.row(
-            (row.origin, &row.place, None),
+            (row.origin, PlaceRef::Names(&row.place), None),
             None,
             &mut dups.funds,
             None,
@@ -785,14 +787,17 @@ const PARALLEL_MIN: usize = 1 << 12;
 /// Step 2 of [`build`] for one organization row whose place is already resolved: the same
 /// name and place, or the same credit code, is the same organization.
 fn admit_organization(
-    admit: &mut Admit<'_, '_>,
-    dups: &mut Duplicates,
+    (admit, dups): (&mut Admit<'_, '_>, &mut Duplicates),
     out: &mut Vec<Organization>,
-    row: crate::ingest::OrganizationRow,
+    (row, names): (crate::ingest::OrganizationRow, &crate::ingest::NameTable),
     resolved: &resolve::Resolved,
 ) {
     let Some(place) = admit.row(
-        (row.origin, &row.place, Some(&row.name)),
+        (
+            row.origin,
+            PlaceRef::Ids(&row.place, names),
+            Some(&row.name),
+        ),
         Some(resolved),
         &mut dups.organizations,
         row.credit_code.as_deref(),
@@ -868,7 +873,7 @@ impl Admit<'_, '_> {
     /// listing for a duplicate) and `None` is returned.
     fn row(
         &mut self,
-        (origin, place, name): (Origin, &crate::ingest::Place, Option<&str>),
+        (origin, place, name): (Origin, locate::PlaceRef<'_>, Option<&str>),
         resolved: Option<&resolve::Resolved>,
         seen: &mut Dedup,
         code: Option<&str>,
@@ -885,7 +890,7 @@ impl Admit<'_, '_> {
             Some(r) => self
                 .locator
                 .locate_resolved(sinks, (origin, place, name), r)?,
-            None => self.locator.locate(sinks, origin, place, name)?,
+            None => self.locator.locate(sinks, origin, &place.names(), name)?,
         };
         if let Some(first) = seen.check_key(origin, key(id), code) {
             let kind = duplicate(self.regions.path(id).into(), first);
@@ -914,7 +919,7 @@ impl Admit<'_, '_> {
     ) {
         for (origin, name, kind, place, date) in rows {
             let Some(place) = self.row(
-                (origin, &place, Some(&name)),
+                (origin, PlaceRef::Names(&place), Some(&name)),
                 None,
                 seen,
                 None,

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
-use crate::ingest::{text, Place, SkipReason};
+use crate::ingest::{text, NameTable, Place, PlaceIds, SkipReason};
 use crate::issue::{IssueKind, PlaceColumn, Text};
 
 use super::places::{Lookup, PlaceForms, Route};
@@ -63,6 +63,8 @@ pub(crate) struct Resolver<'a> {
     /// spellings) → the outcome's index in `memos`. Keyed by the hash alone, a repeated
     /// spelling is found without reading the remembered text again.
     memo: HashMap<u128, u32, RandomState>,
+    /// The ids of an organization row's place names → the outcome's index in `memos`.
+    memo_ids: HashMap<PlaceIds, u32, RandomState>,
     /// The outcomes remembered, in the order first seen (the table moves small entries
     /// when it grows, not the outcomes): a region in 8 bytes, a miss as its index in
     /// `missed` (most spellings resolve; a miss carries its message's values).
@@ -93,6 +95,7 @@ impl<'a> Resolver<'a> {
             province,
             province_name,
             memo: HashMap::default(),
+            memo_ids: HashMap::default(),
             memos: Vec::new(),
             missed: Vec::new(),
             misses: RefCell::new(HashMap::new()),
@@ -103,13 +106,38 @@ impl<'a> Resolver<'a> {
     /// [`Resolver::place`], remembered per distinct spelling: the same cells give the same
     /// outcome (the lookup depends on nothing else), computed once.
     pub fn resolve(&mut self, p: &Place) -> Cow<'_, Resolved> {
+        let at = self.remember(p);
+        self.outcome(at, || p.clone())
+    }
+
+    /// [`Resolver::resolve`] of a place given by the ids of its names in `names` (an
+    /// organization row's), remembered by the ids as well: a repeated place costs one
+    /// lookup of 20 bytes.
+    pub fn resolve_ids(&mut self, ids: &PlaceIds, names: &NameTable) -> Cow<'_, Resolved> {
+        let at = match self.memo_ids.get(ids) {
+            Some(&at) => Some(at),
+            None => {
+                let at = self.remember(&names.place(ids));
+                if let Some(at) = at {
+                    self.memo_ids.insert(*ids, at);
+                }
+                at
+            }
+        };
+        self.outcome(at, || names.place(ids))
+    }
+
+    /// The index in `memos` of a spelling's outcome, worked out now when the spelling is
+    /// new; `None` when the memo is full.
+    fn remember(&mut self, p: &Place) -> Option<u32> {
         let key = super::dedup::key(cells(p));
-        let slot = match self.memo.entry(key) {
-            Entry::Occupied(at) => self.memos.get(*at.get() as usize).copied(),
+        match self.memo.entry(key) {
+            Entry::Occupied(at) => Some(*at.get()),
             Entry::Vacant(_) if self.memos.len() >= MEMO_LIMIT => None,
             Entry::Vacant(at) => {
                 // MEMO_LIMIT < u32::MAX: the indices fit.
-                at.insert(self.memos.len() as u32);
+                let index = self.memos.len() as u32;
+                at.insert(index);
                 let slot = match self.place(p) {
                     Ok((id, route)) => Slot::Found(id, route),
                     miss => {
@@ -118,16 +146,20 @@ impl<'a> Resolver<'a> {
                     }
                 };
                 self.memos.push(slot);
-                Some(slot)
+                Some(index)
             }
-        };
-        match slot {
+        }
+    }
+
+    /// The outcome remembered at `at`, or worked out anew for the place `p` gives.
+    fn outcome(&self, at: Option<u32>, p: impl FnOnce() -> Place) -> Cow<'_, Resolved> {
+        match at.and_then(|i| self.memos.get(i as usize).copied()) {
             Some(Slot::Found(id, route)) => Cow::Owned(Ok((id, route))),
             Some(Slot::Missed(i)) => match self.missed.get(i as usize) {
                 Some(m) => Cow::Borrowed(m),
-                None => Cow::Owned(self.place(p)),
+                None => Cow::Owned(self.place(&p())),
             },
-            None => Cow::Owned(self.place(p)),
+            None => Cow::Owned(self.place(&p())),
         }
     }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::*;
-use crate::ingest::{CommunityRow, OrganizationRow, Place, TableKind, UrbanRural};
+use crate::ingest::{CommunityRow, NameTable, OrganizationRow, Place, TableKind, UrbanRural};
 
 fn place(city: &str, county: &str, street: &str, community: &str) -> Place {
     Place {
@@ -44,11 +44,21 @@ fn community(row: u32, p: Place, code: Option<u16>) -> CommunityRow {
     }
 }
 
+/// The place names of the organization rows built here, for every dataset built here
+/// (a name's id is the same in all of them).
+fn org_names() -> std::sync::MutexGuard<'static, NameTable> {
+    static NAMES: std::sync::OnceLock<std::sync::Mutex<NameTable>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(Default::default);
+    names
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn org(row: u32, name: &str, p: Place) -> OrganizationRow {
     OrganizationRow {
         origin: Origin { table: 1, row },
         name: name.into(),
-        place: p,
+        place: org_names().intern(&p),
         category: Some("文体活动类".into()),
         registration: None,
         brand: false,
@@ -115,6 +125,7 @@ fn dataset(orgs: Vec<OrganizationRow>) -> Dataset {
         ],
         communities: communities(),
         organizations: orgs.into(),
+        names: org_names().clone(),
         ..Dataset::default()
     }
 }
@@ -458,6 +469,7 @@ fn forms_dataset(orgs: Vec<OrganizationRow>) -> Dataset {
         ],
         communities: rows,
         organizations: orgs.into(),
+        names: org_names().clone(),
         ..Dataset::default()
     }
 }

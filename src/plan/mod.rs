@@ -436,7 +436,11 @@ pub fn detect(ds: &Dataset, plans: &[Plan]) -> Vec<String> {
         .communities
         .iter()
         .map(|c| &*c.place.city)
-        .chain(ds.organizations.iter().map(|o| &*o.place.city))
+        .chain(
+            ds.organizations
+                .iter()
+                .map(|o| &**ds.names.name(o.place.city)),
+        )
         .collect();
     plans
         .iter()
