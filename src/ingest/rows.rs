@@ -304,24 +304,41 @@ impl<'a> RowCtx<'a> {
     }
 }
 
-/// The place names one parsing thread has met, each stored once: end to end in one
-/// string, found through a table of their ids (a national ledger writes a few tens of
-/// thousands of names millions of times; kept together, a lookup does not chase a
-/// pointer to a name of its own). An organization row holds the ids ([`PlaceIds`]),
-/// turned into the dataset's ids when its part is joined ([`Names::remap`]); the rows of
-/// other tables hold shared copies of the names ([`Names::get`]).
-#[derive(Default)]
+/// The place names one parsing thread has met, each stored once (end to end in one
+/// string) under an id. A national ledger writes a few tens of thousands of names millions
+/// of times: a name is found by its 128-bit hash alone (two 64-bit hashes with their own
+/// seeds: the table's, and a tag kept in the entry), as the model's memo and duplicate
+/// keys are (two names share one with a probability below 10⁻²⁵ at a million names), so
+/// that a lookup reads one entry and never the text. An organization row holds the ids
+/// ([`PlaceIds`]), turned into the dataset's ids when its part is joined
+/// ([`Names::remap`]); the rows of other tables hold shared copies of the names
+/// ([`Names::get`]). Id 0 is the blank name.
 pub struct Names {
-    /// Ids, found by the hash of their name.
-    table: hashbrown::HashTable<u32>,
+    /// (tag, id), found by the name's hash.
+    table: hashbrown::HashTable<(u64, u32)>,
     /// Id → where its name lies in `text`.
     spans: Vec<(usize, usize)>,
     text: String,
     hasher: foldhash::fast::RandomState,
+    tagger: foldhash::fast::RandomState,
     /// Id → the shared copy of its name, made when first asked for.
     shared: Vec<Option<Text>>,
     /// Id → the id of the same name in the dataset's table, for the ids joined so far.
     joined: Vec<u32>,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names {
+            table: hashbrown::HashTable::new(),
+            spans: vec![(0, 0)],
+            text: String::new(),
+            hasher: Default::default(),
+            tagger: Default::default(),
+            shared: Vec::new(),
+            joined: Vec::new(),
+        }
+    }
 }
 
 impl Names {
@@ -334,15 +351,12 @@ impl Names {
 
     /// The id of `name`, added when new.
     pub fn id(&mut self, name: &str) -> u32 {
+        if name.is_empty() {
+            return 0;
+        }
         let hash = self.hasher.hash_one(name);
-        let (spans, text) = (&self.spans, &self.text);
-        let same = |&id: &u32| {
-            spans
-                .get(id as usize)
-                .and_then(|&(start, end)| text.get(start..end))
-                == Some(name)
-        };
-        if let Some(&id) = self.table.find(hash, same) {
+        let tag = self.tagger.hash_one(name);
+        if let Some(&(_, id)) = self.table.find(hash, |&(t, _)| t == tag) {
             return id;
         }
         // Fewer names than bytes read: the ids fit.
@@ -351,7 +365,7 @@ impl Names {
         self.text.push_str(name);
         self.spans.push((start, self.text.len()));
         let (spans, text, hasher) = (&self.spans, &self.text, &self.hasher);
-        self.table.insert_unique(hash, id, |&id| {
+        self.table.insert_unique(hash, (tag, id), |&(_, id)| {
             let name = spans
                 .get(id as usize)
                 .and_then(|&(start, end)| text.get(start..end))
@@ -1195,6 +1209,78 @@ mod tests {
             + ds.projects.len()
             + ds.events.len()
             + ds.funds.len()) as u32
+    }
+
+    /// The interner against a plain map: 60,000 names (many one character apart, the
+    /// blank one among them), each met three times in a scrambled order, get one id each,
+    /// ids name their text, shared copies are shared, and remapping to a dataset's table
+    /// gives the ids of the same names there.
+    #[test]
+    fn names_intern_each_name_once_and_remap_to_the_dataset() {
+        let all: Vec<String> = (0..60_000)
+            .map(|i| match i {
+                0 => String::new(),
+                _ => format!("{}村{}", ["东", "西", "南", "北"][i % 4], i / 4),
+            })
+            .collect();
+        let mut names = Names::default();
+        let mut want: HashMap<&str, u32> = HashMap::new();
+        for round in 0..3 {
+            for k in 0..all.len() {
+                let name = &all[(k * 7919 + round * 13) % all.len()];
+                let id = names.id(name);
+                let first = *want.entry(name).or_insert(id);
+                assert_eq!(id, first, "{name:?}");
+                assert_eq!(names.name(id), name);
+            }
+        }
+        assert_eq!(names.id(""), 0);
+        let mut ids: Vec<u32> = want.values().copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), all.len(), "one id per name");
+        let a = names.get("东村1");
+        assert!(std::sync::Arc::ptr_eq(&a, &names.get("东村1")));
+        // Rows with this thread's ids → the dataset's ids of the same names.
+        let mut table = NameTable::default();
+        let earlier = table.id("北村3");
+        let place = |n: &mut Names, c: &str| PlaceIds {
+            city: n.id("西村2"),
+            community: n.id(c),
+            ..PlaceIds::default()
+        };
+        let mut rows: Chunks<OrganizationRow> = Chunks::default();
+        for c in ["北村3", "南村9", ""] {
+            rows.push(OrganizationRow {
+                origin: Origin { table: 0, row: 1 },
+                name: "组织".into(),
+                place: place(&mut names, c),
+                category: None,
+                registration: None,
+                brand: false,
+                founded: None,
+                dissolved: None,
+                status: None,
+                credit_code: None,
+                serves: Box::default(),
+            });
+        }
+        names.remap(&mut rows, &mut table);
+        let places: Vec<Place> = rows.iter().map(|r| table.place(&r.place)).collect();
+        let written: Vec<(&str, &str, &str)> = places
+            .iter()
+            .map(|p| (&*p.province, &*p.city, &*p.community))
+            .collect();
+        assert_eq!(
+            written,
+            [
+                ("", "西村2", "北村3"),
+                ("", "西村2", "南村9"),
+                ("", "西村2", "")
+            ]
+        );
+        assert_eq!(rows[0].place.community, earlier);
+        assert_eq!(rows[2].place.community, 0);
     }
 
     #[test]
