@@ -38,13 +38,45 @@ pub(super) struct Locator<'a> {
     scope: RegionId,
 }
 
-/// The lists `locate` adds to: tables (skip counts), issues, each table's reach, routes.
+/// The lists `locate` adds to: tables (skip counts), issues, each table's reach (with the
+/// regions already counted in it), routes.
 pub(super) type Sinks<'s> = (
     &'s mut [TableInfo],
     &'s mut Vec<DataIssue>,
-    &'s mut [TableReach],
+    (&'s mut [TableReach], &'s mut Reached),
     &'s mut PlaceRoutes,
 );
+
+/// The regions whose city and county each table's reach already holds, one bit per region
+/// and table: most rows name a region an earlier row of their table named, and are passed
+/// over without walking up the tree again.
+#[derive(Default)]
+pub(super) struct Reached(Vec<Vec<u64>>);
+
+impl Reached {
+    /// Whether `id` is met in `table` for the first time (it is marked met).
+    fn first(&mut self, table: u32, id: RegionId) -> bool {
+        let t = table as usize;
+        if self.0.len() <= t {
+            self.0.resize_with(t + 1, Vec::new);
+        }
+        let Some(bits) = self.0.get_mut(t) else {
+            return true;
+        };
+        let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
+        if bits.len() <= word {
+            bits.resize(word + 1, 0);
+        }
+        match bits.get_mut(word) {
+            Some(w) if *w & bit != 0 => false,
+            Some(w) => {
+                *w |= bit;
+                true
+            }
+            None => true,
+        }
+    }
+}
 
 impl<'a> Locator<'a> {
     /// A locator of places within `scope`.
@@ -160,7 +192,7 @@ pub(super) fn resolve_all(
 fn admit(
     regions: &RegionIndex,
     scope: RegionId,
-    (tables, issues, reach, routes): Sinks<'_>,
+    (tables, issues, (reach, reached), routes): Sinks<'_>,
     (origin, place, name): (Origin, PlaceRef<'_>, Option<&str>),
     resolved: &Resolved,
 ) -> Option<RegionId> {
@@ -171,6 +203,7 @@ fn admit(
         Ok((id, _)) => Some(*id),
         Err(miss) => miss.matched,
     };
+    let deepest = deepest.filter(|&id| reached.first(origin.table, id));
     if let (Some(id), Some(r)) = (deepest, reach.get_mut(origin.table as usize)) {
         if let Some(c) = regions.ancestor_at(id, Level::City) {
             r.cities.insert(c);

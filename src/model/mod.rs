@@ -586,6 +586,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         tables: &mut tables,
         issues: &mut issues,
         reach: &mut reach,
+        reached: locate::Reached::default(),
         routes: &mut model.routes,
         used: &mut used,
     };
@@ -862,6 +863,8 @@ struct Admit<'m, 'r> {
     tables: &'m mut [TableInfo],
     issues: &'m mut Vec<DataIssue>,
     reach: &'m mut [TableReach],
+    /// The regions `reach` already holds, by table.
+    reached: locate::Reached,
     routes: &'m mut PlaceRoutes,
     used: &'m mut HashMap<u32, u32>,
 }
@@ -883,7 +886,7 @@ impl Admit<'_, '_> {
         let sinks = (
             &mut *self.tables,
             &mut *self.issues,
-            &mut *self.reach,
+            (&mut *self.reach, &mut self.reached),
             &mut *self.routes,
         );
         let id = match resolved {

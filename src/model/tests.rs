@@ -750,3 +750,55 @@ fn places_resolved_on_several_threads_give_the_one_thread_model() {
         }
     }
 }
+
+/// A table's reach holds the city and county of every row whose place was found (used,
+/// duplicate or with only its county matched), each once however many rows name it, and
+/// nothing of a row whose city is unknown.
+#[test]
+fn reach_holds_each_city_and_county_a_table_names() {
+    let orgs = vec![
+        org(
+            2,
+            "甲",
+            place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会"),
+        ),
+        org(
+            3,
+            "乙",
+            place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会"),
+        ),
+        // A duplicate of row 2: still a row of 太原市.
+        org(
+            4,
+            "甲",
+            place("太原市", "迎泽区", "迎泽街道", "迎泽社区居民委员会"),
+        ),
+        org(
+            5,
+            "丙",
+            place("阳泉市", "城区", "上站街道", "上站社区居委会"),
+        ),
+        // The county is found, the community is not.
+        org(6, "丁", place("吕梁市", "临县", "白文镇", "不存在的村")),
+        org(7, "戊", place("吕梁市", "临县", "", "")),
+        // An unknown city: nothing reached.
+        org(8, "己", place("某某市", "某县", "", "")),
+    ];
+    let m = built(orgs, &opts());
+    let r = &m.reach[1];
+    let names = |ids: &BTreeSet<RegionId>| -> Vec<String> {
+        ids.iter().map(|&id| m.regions.path(id)).collect()
+    };
+    assert_eq!(
+        names(&r.cities),
+        ["山西省/太原市", "山西省/吕梁市", "山西省/阳泉市"]
+    );
+    assert_eq!(
+        names(&r.counties),
+        [
+            "山西省/太原市/迎泽区",
+            "山西省/吕梁市/临县",
+            "山西省/阳泉市/城区"
+        ]
+    );
+}
