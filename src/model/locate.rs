@@ -47,34 +47,58 @@ pub(super) type Sinks<'s> = (
     &'s mut PlaceRoutes,
 );
 
-/// The regions whose city and county each table's reach already holds, one bit per region
-/// and table: most rows name a region an earlier row of their table named, and are passed
-/// over without walking up the tree again.
+/// What `admit` has worked out per region, one bit per region: the regions whose city and
+/// county each table's reach already holds (most rows name a region an earlier row of their
+/// table named, and are passed over without walking up the tree again), and whether a
+/// region lies within the scope.
 #[derive(Default)]
-pub(super) struct Reached(Vec<Vec<u64>>);
+pub(super) struct Reached {
+    tables: Vec<Vec<u64>>,
+    known: Vec<u64>,
+    within: Vec<u64>,
+}
+
+/// Set bit `id` of `bits`; whether it was clear.
+fn mark(bits: &mut Vec<u64>, id: RegionId) -> bool {
+    let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
+    if bits.len() <= word {
+        bits.resize(word + 1, 0);
+    }
+    match bits.get_mut(word) {
+        Some(w) if *w & bit != 0 => false,
+        Some(w) => {
+            *w |= bit;
+            true
+        }
+        None => true,
+    }
+}
+
+fn bit(bits: &[u64], id: RegionId) -> bool {
+    bits.get(id as usize / 64)
+        .is_some_and(|w| w & (1u64 << (id % 64)) != 0)
+}
 
 impl Reached {
     /// Whether `id` is met in `table` for the first time (it is marked met).
     fn first(&mut self, table: u32, id: RegionId) -> bool {
         let t = table as usize;
-        if self.0.len() <= t {
-            self.0.resize_with(t + 1, Vec::new);
+        if self.tables.len() <= t {
+            self.tables.resize_with(t + 1, Vec::new);
         }
-        let Some(bits) = self.0.get_mut(t) else {
-            return true;
-        };
-        let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
-        if bits.len() <= word {
-            bits.resize(word + 1, 0);
+        self.tables.get_mut(t).is_none_or(|bits| mark(bits, id))
+    }
+
+    /// [`RegionIndex::is_within`]`(id, scope)`, worked out once per region.
+    fn within(&mut self, regions: &RegionIndex, id: RegionId, scope: RegionId) -> bool {
+        if !mark(&mut self.known, id) {
+            return bit(&self.within, id);
         }
-        match bits.get_mut(word) {
-            Some(w) if *w & bit != 0 => false,
-            Some(w) => {
-                *w |= bit;
-                true
-            }
-            None => true,
+        let inside = regions.is_within(id, scope);
+        if inside {
+            mark(&mut self.within, id);
         }
+        inside
     }
 }
 
@@ -217,7 +241,7 @@ fn admit(
         place: regions.path(id).into(),
     };
     let (column, reason, kind) = match resolved {
-        Ok((id, _)) if regions.is_within(*id, scope) => return Some(*id),
+        Ok((id, _)) if reached.within(regions, *id, scope) => return Some(*id),
         Ok((id, _)) => (None, SkipReason::OutOfScope, out_of_scope(*id)),
         // The part that matched already lies outside the scope (another city): out of
         // scope, whatever is wrong further down.
