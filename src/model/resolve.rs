@@ -45,6 +45,14 @@ fn cells(p: &Place) -> [&str; 5] {
     [&p.province, &p.city, &p.county, &p.street, &p.community]
 }
 
+/// See [`Resolver::upper`].
+enum Upper {
+    /// The place's outcome.
+    Done(Resolved),
+    /// City, county and the route so far: the street and community decide the rest.
+    County(RegionId, RegionId, Route),
+}
+
 /// A remembered outcome: the region and route, or the index of the miss.
 #[derive(Clone, Copy)]
 enum Slot {
@@ -65,6 +73,9 @@ pub(crate) struct Resolver<'a> {
     memo: HashMap<u128, u32, RandomState>,
     /// The ids of an organization row's place names → the outcome's index in `memos`.
     memo_ids: HashMap<PlaceIds, u32, RandomState>,
+    /// (province, city, county) ids of organization rows → their city, county and route
+    /// (only when both were found: see [`Resolver::place_by_ids`]).
+    counties: HashMap<(u32, u32, u32), (RegionId, RegionId, Route), RandomState>,
     /// The outcomes remembered, in the order first seen (the table moves small entries
     /// when it grows, not the outcomes): a region in 8 bytes, a miss as its index in
     /// `missed` (most spellings resolve; a miss carries its message's values).
@@ -96,6 +107,7 @@ impl<'a> Resolver<'a> {
             province_name,
             memo: HashMap::default(),
             memo_ids: HashMap::default(),
+            counties: HashMap::default(),
             memos: Vec::new(),
             missed: Vec::new(),
             misses: RefCell::new(HashMap::new()),
@@ -111,17 +123,26 @@ impl<'a> Resolver<'a> {
     }
 
     /// [`Resolver::resolve`] of a place given by the ids of its names in `names` (an
-    /// organization row's), remembered by the ids as well: a repeated place costs one
-    /// lookup of 20 bytes.
+    /// organization row's), remembered by the ids (a name has one id, so the ids are the
+    /// spelling): a repeated place costs one lookup of 20 bytes, a new one no hash of its
+    /// text.
     pub fn resolve_ids(&mut self, ids: &PlaceIds, names: &NameTable) -> Cow<'_, Resolved> {
         let at = match self.memo_ids.get(ids) {
             Some(&at) => Some(at),
+            None if self.memos.len() >= MEMO_LIMIT => None,
             None => {
-                let at = self.remember(&names.place(ids));
-                if let Some(at) = at {
-                    self.memo_ids.insert(*ids, at);
-                }
-                at
+                // MEMO_LIMIT < u32::MAX: the indices fit.
+                let index = self.memos.len() as u32;
+                let slot = match self.place_by_ids(ids, names) {
+                    Ok((id, route)) => Slot::Found(id, route),
+                    miss => {
+                        self.missed.push(miss);
+                        Slot::Missed((self.missed.len() - 1) as u32)
+                    }
+                };
+                self.memos.push(slot);
+                self.memo_ids.insert(*ids, index);
+                Some(index)
             }
         };
         self.outcome(at, || names.place(ids))
@@ -166,11 +187,42 @@ impl<'a> Resolver<'a> {
     /// Resolve a row's place to the most specific region it names, with the least direct
     /// route any cell took.
     pub fn place(&self, p: &Place) -> Result<(RegionId, Route), Miss> {
+        match self.upper(p) {
+            Upper::Done(r) => r,
+            Upper::County(city, county, route) => self.below_county(p, city, county, route),
+        }
+    }
+
+    /// [`Resolver::place`] of an organization row's place (ids in `names`): its province,
+    /// city and county, when they name a county, are looked up once for every street and
+    /// community written under them.
+    fn place_by_ids(&mut self, ids: &PlaceIds, names: &NameTable) -> Resolved {
+        let p = names.place(ids);
+        let key = (ids.province, ids.city, ids.county);
+        if let Some(&(city, county, route)) = self.counties.get(&key) {
+            return self.below_county(&p, city, county, route);
+        }
+        match self.upper(&p) {
+            Upper::Done(r) => r,
+            Upper::County(city, county, route) => {
+                if self.counties.len() < MEMO_LIMIT {
+                    self.counties.insert(key, (city, county, route));
+                }
+                self.below_county(&p, city, county, route)
+            }
+        }
+    }
+
+    /// The part of [`Resolver::place`] above the street: the place's outcome when that
+    /// decides it, else its city and county (each found) and the route so far. It reads the
+    /// province, city and county cells alone, but for a county that is the city itself or
+    /// was split, where the lower cells decide (both [`Upper::Done`]).
+    fn upper(&self, p: &Place) -> Upper {
         if !p.province.is_empty()
             && !self.province_name.is_empty()
             && !provinces::same_province(&p.province, self.province_name)
         {
-            return Err(Miss {
+            return Upper::Done(Err(Miss {
                 column: PlaceColumn::Province,
                 reason: SkipReason::OutOfScope,
                 kind: IssueKind::OtherProvince {
@@ -179,7 +231,7 @@ impl<'a> Resolver<'a> {
                     audited: self.province_name.into(),
                 },
                 matched: None,
-            });
+            }));
         }
         let city_blank = || Miss {
             column: PlaceColumn::City,
@@ -188,7 +240,7 @@ impl<'a> Resolver<'a> {
             matched: None,
         };
         if p.city.is_empty() {
-            return Err(city_blank());
+            return Upper::Done(Err(city_blank()));
         }
         let mut route = Route::Exact;
         let p_chain = [self.province];
@@ -200,12 +252,19 @@ impl<'a> Resolver<'a> {
                 route = route.max(r);
                 id
             }
-            Lookup::Enclosing => return Err(city_blank()),
-            other => return Err(self.not_one(PlaceColumn::City, self.province, &p.city, other)),
+            Lookup::Enclosing => return Upper::Done(Err(city_blank())),
+            other => {
+                return Upper::Done(Err(self.not_one(
+                    PlaceColumn::City,
+                    self.province,
+                    &p.city,
+                    other,
+                )))
+            }
         };
         let lower_blank = |cells: &[&Text]| cells.iter().all(|c| c.is_empty());
         if p.county.is_empty() {
-            return Ok((city, route));
+            return Upper::Done(Ok((city, route)));
         }
         let c_chain = [self.province, city];
         let county = match self.forms.lookup(self.regions, city, &c_chain, &p.county) {
@@ -214,15 +273,22 @@ impl<'a> Resolver<'a> {
                 id
             }
             Lookup::Enclosing if lower_blank(&[&p.street, &p.community]) => {
-                return Ok((city, route.max(Route::Variant)));
+                return Upper::Done(Ok((city, route.max(Route::Variant))));
             }
             Lookup::Split(candidates, year) => {
                 // A former county split among several: the street decides.
-                return self.split(p, city, candidates, year);
+                return Upper::Done(self.split(p, city, candidates, year));
             }
-            other => return Err(self.not_one(PlaceColumn::County, city, &p.county, other)),
+            other => {
+                return Upper::Done(Err(self.not_one(
+                    PlaceColumn::County,
+                    city,
+                    &p.county,
+                    other,
+                )))
+            }
         };
-        self.below_county(p, city, county, route)
+        Upper::County(city, county, route)
     }
 
     /// The street and community of a row whose county is resolved.
@@ -615,6 +681,39 @@ mod tests {
             assert_eq!(show(&r.resolve(c)), fresh, "case {i}");
             assert_eq!(show(&r.resolve(c)), fresh, "case {i}");
         }
+        // By ids (an organization row's place), the same outcomes, whichever place of a
+        // county comes first: a county's lookup remembered for one street and community
+        // must not decide another's, nor a county that names the city itself, nor a blank
+        // or unknown one, nor another province's.
+        let written =
+            |province: &str, city: &str, county: &str, street: &str, community: &str| Place {
+                province: province.into(),
+                city: city.into(),
+                county: county.into(),
+                street: street.into(),
+                community: community.into(),
+            };
+        let more = [
+            written("", "阳泉市", "城区", "上站街道", "窑坡社区"),
+            written("", "阳泉市", "城区", "别的街道", "窑坡社区"),
+            written("", "阳泉市", "城区", "", ""),
+            written("", "阳泉市", "阳泉市", "", ""),
+            written("", "阳泉市", "阳泉市", "上站街道", "窑坡社区"),
+            written("", "阳泉市", "", "上站街道", "窑坡社区"),
+            written("", "阳泉市", "矿区", "上站街道", "窑坡社区"),
+            written("陕西省", "阳泉市", "城区", "上站街道", "窑坡社区"),
+            written("山西省", "阳泉市", "城区", "上站街道", "窑被社区"),
+            written("", "", "城区", "上站街道", "窑坡社区"),
+        ];
+        let mut names = NameTable::default();
+        for round in 0..2 {
+            for (i, c) in cases.iter().chain(&more).enumerate() {
+                let ids = names.intern(c);
+                let fresh = show(&r.place(c));
+                assert_eq!(show(&r.resolve_ids(&ids, &names)), fresh, "{round} {i}");
+            }
+        }
+        assert!(!r.counties.is_empty());
         assert!(show(&r.resolve(&cases[2])).contains("是否为“窑坡社区居委会”"));
         assert!(show(&r.resolve(&cases[6])).contains("山西省/太原市/城区/上站街道"));
         // An unmatched city is searched once, whatever the cells below it.
