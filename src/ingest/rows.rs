@@ -341,12 +341,17 @@ impl Default for Names {
     }
 }
 
+/// The name of `id`: its span of `text`.
+fn span_text<'t>(spans: &[(usize, usize)], text: &'t str, id: u32) -> &'t str {
+    spans
+        .get(id as usize)
+        .and_then(|&(start, end)| text.get(start..end))
+        .unwrap_or_default()
+}
+
 impl Names {
     fn name(&self, id: u32) -> &str {
-        self.spans
-            .get(id as usize)
-            .and_then(|&(start, end)| self.text.get(start..end))
-            .unwrap_or_default()
+        span_text(&self.spans, &self.text, id)
     }
 
     /// The id of `name`, added when new.
@@ -366,11 +371,7 @@ impl Names {
         self.spans.push((start, self.text.len()));
         let (spans, text, hasher) = (&self.spans, &self.text, &self.hasher);
         self.table.insert_unique(hash, (tag, id), |&(_, id)| {
-            let name = spans
-                .get(id as usize)
-                .and_then(|&(start, end)| text.get(start..end))
-                .unwrap_or_default();
-            hasher.hash_one(name)
+            hasher.hash_one(span_text(spans, text, id))
         });
         id
     }
@@ -994,10 +995,7 @@ pub(crate) fn ingest_csv(
     if names.len() < threads {
         names.resize_with(threads, Names::default);
     }
-    // Each piece counts its rows from nothing; the counts are added up in reading order.
-    let mut zero = info.clone();
-    zero.rows_read = 0;
-    zero.skipped = Default::default();
+    let zero = counted_from_nothing(&info);
     let blank_info = || zero.clone();
     while let Some(window) = rest.next_window(threads)? {
         let shape = rest.shape();
@@ -1050,6 +1048,16 @@ pub(crate) fn ingest_csv(
     drop_trailing_blanks(ds, &mut info, table, last);
     ds.tables.push(info);
     Ok(())
+}
+
+/// `info` with no rows counted yet: each part of a table parsed on its own counts its rows
+/// from nothing, and [`join_part`] adds the counts up in reading order.
+fn counted_from_nothing(info: &TableInfo) -> TableInfo {
+    TableInfo {
+        rows_read: 0,
+        skipped: Default::default(),
+        ..info.clone()
+    }
 }
 
 /// Blank rows after the last non-blank row (`last`) of a table are not rows of it: their
@@ -1122,10 +1130,7 @@ fn parse_block(
     ds: &mut Dataset,
     info: &mut TableInfo,
 ) -> Option<u32> {
-    // Each part counts its rows from nothing; the counts are added up in reading order.
-    let mut zero = info.clone();
-    zero.rows_read = 0;
-    zero.skipped = Default::default();
+    let zero = counted_from_nothing(info);
     let parse = |rows: &[GridRow], names: &mut Names, mut info: TableInfo| {
         let mut part = Dataset::default();
         let mut last = None;

@@ -126,13 +126,13 @@ impl<'a> CsvRows<'a> {
 /// the starts of up to `pieces` pieces of that many bytes; `None` when `bytes` holds no
 /// whole record yet.
 fn cut(bytes: &[u8], eof: bool, pieces: usize, delimiter: u8) -> Option<(usize, Vec<usize>)> {
-    let quick =
-        memchr::memchr(b'"', bytes).is_none() && (eof || memchr::memrchr(b'\n', bytes).is_some());
+    let last_newline = memchr::memrchr(b'\n', bytes);
+    let quick = memchr::memchr(b'"', bytes).is_none() && (eof || last_newline.is_some());
     if quick {
         let end = if eof {
             bytes.len()
         } else {
-            memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1)
+            last_newline.map_or(0, |i| i + 1)
         };
         if end == 0 {
             return None;
@@ -264,26 +264,12 @@ impl CsvRest<'_> {
     /// Count `n` more records of the CSV against the row limit.
     pub(crate) fn count(&mut self, n: u64) -> Result<(), IngestError> {
         self.records = self.records.saturating_add(n);
+        // The first record over the limit is the one named, as when read one by one.
+        let first_over = u64::from(self.shape.limits.rows) + 1;
         let path = &self.shape.path;
         self.shape
             .limits
-            .check_row(&|| path.display().to_string(), self.records)
-            .map_err(|e| match e {
-                IngestError::OverLimit {
-                    table,
-                    column,
-                    what,
-                    limit,
-                    ..
-                } => IngestError::OverLimit {
-                    table,
-                    row: limit + 1,
-                    column,
-                    what,
-                    limit,
-                },
-                other => other,
-            })
+            .check_row(&|| path.display().to_string(), self.records.min(first_over))
     }
 }
 
