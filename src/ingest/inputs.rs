@@ -287,6 +287,15 @@ fn read_one(
     if opts.thread_count() > 1 && html_page(&f.path, &bytes) {
         return read_html_stream(f, bytes, (CSV_HEAD_ROWS, HTML_BATCH_ROWS), opts, ds);
     }
+    if opts.thread_count() > 1 && source::zipped_workbook(&f.path, &bytes) {
+        return read_xlsx_stream(
+            f,
+            bytes,
+            ((CSV_HEAD_ROWS, XLSX_BATCH_ROWS), false),
+            opts,
+            ds,
+        );
+    }
     read_whole(f, bytes, opts, ds)
 }
 
@@ -486,16 +495,52 @@ fn html_page(path: &Path, bytes: &[u8]) -> bool {
 
 /// Read an HTML page as a stream: the page is read on a thread of its own, which hands
 /// on each table's head and then batches of rows ([`Piece`]); each table is parsed
-/// here as its rows come. What is read, passed over or refused is what
-/// [`source::read_grids_from`] and the tables one by one give: an error of the page
-/// (wherever it is) comes before an output of zhibiao among its tables, which comes
-/// before the first error of a table; a failed file leaves nothing in `ds`.
+/// here as its rows come ([`read_stream`]).
 fn read_html_stream(
     f: &InputFile,
     bytes: Vec<u8>,
     sizes: (usize, usize),
     opts: &IngestOptions,
     ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    let (encoding, limits, progress) = (opts.encoding, &opts.limits, &opts.progress);
+    read_stream(f, opts, ds, move |send| {
+        let hooks = (sizes, true);
+        super::html::stream_html(&f.path, bytes, encoding, limits, progress, hooks, send)
+    })
+}
+
+/// Rows of an XLSX worksheet handed from the reader's thread to the parser at a time.
+const XLSX_BATCH_ROWS: usize = 1 << 14;
+
+/// Read a zipped workbook ([`source::zipped_workbook`]) as a stream: the workbook is
+/// read on a thread of its own, which hands on each XLSX worksheet's head and then
+/// batches of rows with their merged cells ([`source::stream_workbook`]); each sheet is
+/// parsed here as its rows come ([`read_stream`]), so that reading cells and parsing
+/// rows go on at once.
+fn read_xlsx_stream(
+    f: &InputFile,
+    bytes: Vec<u8>,
+    sizes: source::StreamSizes,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<(), IngestError> {
+    let hooks = (&opts.limits, &opts.progress);
+    read_stream(f, opts, ds, move |send| {
+        source::stream_workbook(&f.path, bytes, hooks, sizes, send)
+    })
+}
+
+/// Read a file as a stream of [`Piece`]s that `read` hands on from a thread of its own;
+/// each table is parsed here as its rows come. What is read, passed over or refused is
+/// what [`source::read_grids_from`] and the tables one by one give: an error of the
+/// file (wherever it is) comes before an output of zhibiao among its tables, which
+/// comes before the first error of a table; a failed file leaves nothing in `ds`.
+fn read_stream(
+    f: &InputFile,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+    read: impl FnOnce(&mut dyn FnMut(Piece)) -> Result<(), IngestError> + Send,
 ) -> Result<(), IngestError> {
     opts.progress.file(&f.path);
     let m = mark(ds);
@@ -506,15 +551,7 @@ fn read_html_stream(
                 // The receiver is gone only when this thread's result is no longer wanted.
                 let _ = tx.send(p);
             };
-            super::html::stream_html(
-                &f.path,
-                bytes,
-                opts.encoding,
-                &opts.limits,
-                &opts.progress,
-                (sizes, true),
-                &mut send,
-            )
+            read(&mut send)
         });
         let taken = take_pieces(f, &rx, &m, opts, ds);
         drop(rx);
@@ -538,10 +575,10 @@ fn read_html_stream(
     result
 }
 
-// The pieces of an HTML page read as a stream.
+// The pieces of a file read as a stream.
 use super::html::Piece;
 
-/// What the tables of a streamed page gave.
+/// What the tables of a streamed file gave.
 enum Taken {
     /// All read.
     Read,
@@ -551,7 +588,7 @@ enum Taken {
     Failed(IngestError),
 }
 
-/// Take the pieces of a page until the reader is done, parsing each table into `ds`
+/// Take the pieces of a file until the reader is done, parsing each table into `ds`
 /// (after a [`Piece::Restart`], from `m` again). After a table fails or one is an
 /// output of zhibiao, the rest is only looked through: for an output of zhibiao among
 /// the later tables, and to let the reader finish.
@@ -847,6 +884,322 @@ mod html_stream_tests {
             let mut ds = Dataset::default();
             let got = read_html_stream(&f, gbk.clone(), sizes, &opts, &mut ds);
             assert_eq!(got.map_err(|e| e.to_string()), whole_err, "{sizes:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod xlsx_stream_tests {
+    use super::*;
+    use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
+    use std::io::{Cursor, Read as _, Write as _};
+
+    /// An XLSX workbook like the HTML test's page: a sheet 组织 with a title merged
+    /// across, a two-row header (组织名称, 组织类别 and 成立日期 merged down, 所在地 merged
+    /// across 市 县区 街道乡镇 社区), then data rows whose 县区 is merged down over several
+    /// rows (also from far below the head, also over blank rows), rows without cells and
+    /// rows of blank cells, totals rows, a note and blank rows at its end; then a hidden
+    /// sheet, a sheet of blank cells, a sheet without cells, a chart sheet, a second
+    /// table with its own merged 县区, and the sheets `more` (rows of cells). `late` is
+    /// put into a cell of the 32nd data row of 组织.
+    fn workbook(late: &str, more: &[(&str, Vec<Vec<String>>)]) -> Vec<u8> {
+        let mut book = Workbook::new();
+        let f = Format::new();
+        let ws = book.add_worksheet().set_name("组织").unwrap();
+        ws.merge_range(0, 0, 0, 6, "标题：组织台账", &f).unwrap();
+        ws.merge_range(1, 0, 2, 0, "组织名称", &f).unwrap();
+        ws.merge_range(1, 1, 1, 4, "所在地", &f).unwrap();
+        ws.merge_range(1, 5, 2, 5, "组织类别", &f).unwrap();
+        ws.merge_range(1, 6, 2, 6, "成立日期", &f).unwrap();
+        for (c, t) in ["市", "县区", "街道乡镇", "社区"].iter().enumerate() {
+            ws.write_string(2, 1 + c as u16, *t).unwrap();
+        }
+        // Rows whose 县区 cell spans (start, rows).
+        let spans = [(0u32, 6u32), (11, 2), (17, 9), (33, 4)];
+        for i in 0..40u32 {
+            let r = 3 + i;
+            let covered = spans.iter().any(|&(s, n)| i > s && i < s + n);
+            match spans.iter().find(|&&(s, _)| s == i) {
+                Some(&(s, n)) => {
+                    ws.merge_range(r, 2, r + n - 1, 2, &format!("区{s}"), &f)
+                        .unwrap();
+                }
+                None if covered => {}
+                None if i % 9 == 3 => {}
+                None => {
+                    ws.write_string(r, 2, "小店区").unwrap();
+                }
+            }
+            match i % 9 {
+                // No cell at all before row 20, blank cells after.
+                3 if i < 20 => {}
+                3 => {
+                    ws.write_string(r, 1, " ").unwrap();
+                    ws.write_string(r, 5, "").unwrap();
+                }
+                7 => {
+                    ws.write_string(r, 0, "合计").unwrap();
+                    ws.write_number(r, 6, f64::from(i)).unwrap();
+                }
+                _ => {
+                    let name = format!("组织{i}{}", if i == 31 { late } else { "" });
+                    ws.write_string(r, 0, &name).unwrap();
+                    ws.write_string(r, 1, "太原市").unwrap();
+                    ws.write_string(r, 3, "坞城街道").unwrap();
+                    ws.write_string(r, 4, "师范街社区").unwrap();
+                    ws.write_string(r, 5, "文体活动类").unwrap();
+                    let date = format!("2020-0{}-01", 1 + i % 9);
+                    ws.write_string(r, 6, &date).unwrap();
+                }
+            }
+        }
+        ws.write_string(44, 0, "注：本表由街道填报").unwrap();
+        ws.write_string(46, 3, " ").unwrap();
+        ws.write_string(49, 1, "\u{3000}").unwrap();
+        let hidden = book.add_worksheet().set_name("隐藏").unwrap();
+        hidden.write_string(0, 0, "组织名称").unwrap();
+        hidden.set_hidden(true);
+        let blank = book.add_worksheet().set_name("空表").unwrap();
+        blank.write_string(3, 2, " ").unwrap();
+        book.add_worksheet().set_name("空白").unwrap();
+        let mut chart = Chart::new(ChartType::Column);
+        chart.add_series().set_values("二表!$G$2:$G$5");
+        book.add_chartsheet().insert_chart(0, 0, &chart).unwrap();
+        let ws = book.add_worksheet().set_name("二表").unwrap();
+        let head = [
+            "组织名称",
+            "市",
+            "县区",
+            "街道乡镇",
+            "社区",
+            "组织类别",
+            "成立日期",
+        ];
+        for (c, t) in head.iter().enumerate() {
+            ws.write_string(0, c as u16, *t).unwrap();
+        }
+        ws.merge_range(3, 2, 9, 2, "城区", &f).unwrap();
+        for i in 0..12u32 {
+            let r = 1 + i;
+            let name = format!("二表组织{i}");
+            let row = [name.as_str(), "阳泉市", "城区", "上站街道", "油娄沟社区"];
+            for (c, t) in row.iter().enumerate() {
+                if c != 2 || !(2..=8).contains(&i) {
+                    ws.write_string(r, c as u16, *t).unwrap();
+                }
+            }
+            ws.write_string(r, 5, "公益慈善类").unwrap();
+            ws.write_string(r, 6, "2019-05-20").unwrap();
+        }
+        for (name, rows) in more {
+            let ws = book.add_worksheet().set_name(*name).unwrap();
+            for (r, row) in rows.iter().enumerate() {
+                for (c, t) in row.iter().enumerate() {
+                    ws.write_string(r as u32, c as u16, t).unwrap();
+                }
+            }
+        }
+        book.save_to_buffer().unwrap()
+    }
+
+    /// The workbook with row `row` of its first sheet moved to the end of the sheet's
+    /// XML: its cells come after those of the rows below it.
+    fn unordered(bytes: &[u8], row: u32) -> Vec<u8> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for i in 0..zip.len() {
+            let mut part = zip.by_index(i).unwrap();
+            let name = part.name().unwrap().to_string();
+            let mut text = Vec::new();
+            part.read_to_end(&mut text).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                let xml = String::from_utf8(text).unwrap();
+                let start = xml.find(&format!("<row r=\"{row}\"")).unwrap();
+                let end = start + xml[start..].find("</row>").unwrap() + "</row>".len();
+                let moved = &xml[start..end];
+                let rest = format!("{}{}", &xml[..start], &xml[end..]);
+                let moved = format!("{moved}</sheetData>");
+                text = rest.replacen("</sheetData>", &moved, 1).into_bytes();
+            }
+            out.start_file(name, opts).unwrap();
+            out.write_all(&text).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    /// The dataset's text; what was passed over in the order [`read_all`] leaves it.
+    fn shape(ds: &Dataset) -> String {
+        let mut ignored = ds.ignored.clone();
+        ignored.sort();
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            ds.tables, ds.organizations, ds.communities, ds.issues, ignored
+        )
+    }
+
+    /// What the whole-grid reading gives: the dataset, or the error.
+    fn whole(f: &InputFile, book: &[u8], opts: &IngestOptions) -> Result<String, String> {
+        let mut ds = Dataset::default();
+        match read_whole(f, book.to_vec(), opts, &mut ds) {
+            Ok(()) => Ok(shape(&ds)),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn streamed(
+        f: &InputFile,
+        book: &[u8],
+        sizes: source::StreamSizes,
+        opts: &IngestOptions,
+    ) -> Result<String, String> {
+        let mut ds = Dataset::default();
+        let before = shape(&ds);
+        match read_xlsx_stream(f, book.to_vec(), sizes, opts, &mut ds) {
+            Ok(()) => Ok(shape(&ds)),
+            Err(e) => {
+                assert_eq!(shape(&ds), before, "a failed workbook leaves nothing");
+                Err(e.to_string())
+            }
+        }
+    }
+
+    /// The pieces a workbook is handed on in, waiting for merged cells: heads, batches
+    /// and restarts.
+    fn pieces(f: &InputFile, book: &[u8], sizes: (usize, usize)) -> [usize; 3] {
+        let mut n = [0; 3];
+        let opts = IngestOptions::default();
+        let hooks = (&opts.limits, &opts.progress);
+        source::stream_workbook(&f.path, book.to_vec(), hooks, (sizes, true), &mut |p| {
+            let i = match p {
+                Piece::Head(_) => 0,
+                Piece::Rows(..) => 1,
+                Piece::Restart => 2,
+                Piece::Passed(_) => return,
+            };
+            n[i] += 1;
+        })
+        .unwrap();
+        n
+    }
+
+    const SIZES: [(usize, usize); 8] = [
+        (3, 1),
+        (3, 2),
+        (4, 3),
+        (5, 4),
+        (7, 9),
+        (12, 5),
+        (3, 1000),
+        (5030, 16384),
+    ];
+
+    /// Each of [`SIZES`], waiting for merged cells (the pieces do not depend on timing)
+    /// and not (as read for an audit).
+    fn all_sizes() -> impl Iterator<Item = source::StreamSizes> {
+        SIZES.into_iter().flat_map(|s| [(s, true), (s, false)])
+    }
+
+    /// An XLSX workbook read as a stream, in heads and batches of a few rows, gives
+    /// exactly what its whole grids give: merged 县区 cells fill the rows below them
+    /// wherever the batches are cut (a region across a cut, a region starting far below
+    /// the head), rows without cells and blank rows at the end of a batch are counted
+    /// only when a non-empty row follows, totals and notes are skipped; hidden, empty
+    /// and chart sheets are passed over; cells out of row order (read again whole), an
+    /// output of zhibiao or a table without header as a later sheet, and a limit or an
+    /// over-long cell in a later batch or a later sheet give the same data or the same
+    /// error, and a failed workbook leaves nothing.
+    #[test]
+    fn xlsx_read_in_batches_equals_one_grid() {
+        let f = InputFile {
+            path: PathBuf::from("组织.xlsx"),
+            in_folder: false,
+        };
+        let folder = InputFile {
+            path: f.path.clone(),
+            in_folder: true,
+        };
+        let opts = IngestOptions::default();
+        let book = workbook("", &[]);
+        let one = whole(&f, &book, &opts).unwrap();
+        let mut ds = Dataset::default();
+        read_whole(&f, book.clone(), &opts, &mut ds).unwrap();
+        assert_eq!(ds.tables.len(), 2, "{one}");
+        assert_eq!(ds.organizations.len(), 31 + 12, "{one}");
+        // The merged 县区 fills its rows: 区17 for rows of 组织18–25 (组织21 is blank).
+        let county = |ds: &Dataset, name: &str| {
+            let org = ds.organizations.iter().find(|o| &*o.name == name);
+            org.map(|o| format!("{:?}", ds.names.name(o.place.county)))
+        };
+        assert!(
+            county(&ds, "组织24").is_some_and(|c| c.contains("区17")),
+            "{one}"
+        );
+        assert!(
+            county(&ds, "组织35").is_some_and(|c| c.contains("区33")),
+            "{one}"
+        );
+        assert!(
+            county(&ds, "二表组织8").is_some_and(|c| c.contains("城区")),
+            "{one}"
+        );
+        // Hidden, blank cells, no cells, a chart.
+        assert_eq!(ds.ignored.len(), 4, "{one}");
+        for sizes in all_sizes() {
+            assert_eq!(
+                streamed(&f, &book, sizes, &opts).as_ref(),
+                Ok(&one),
+                "{sizes:?}"
+            );
+        }
+        // Read in pieces indeed: 组织's head and batches, 二表's head and batches.
+        let [heads, batches, restarts] = pieces(&f, &book, (3, 2));
+        assert_eq!((heads, restarts), (2, 0));
+        assert!(batches > 20, "{batches}");
+        // Cells out of row order: the workbook is read again, whole, after a restart
+        // when rows were handed on; the rows are put in order as in one grid.
+        for row in [40, 5] {
+            let moved = unordered(&book, row);
+            assert_eq!(whole(&f, &moved, &opts).as_ref(), Ok(&one), "row {row}");
+            for sizes in all_sizes() {
+                let got = streamed(&f, &moved, sizes, &opts);
+                assert_eq!(got.as_ref(), Ok(&one), "row {row}, {sizes:?}");
+            }
+        }
+        assert_eq!(pieces(&f, &unordered(&book, 40), (3, 2))[2], 1);
+        assert_eq!(pieces(&f, &unordered(&book, 5), (100, 100)), [2, 0, 0]);
+        // A later sheet that is an output of zhibiao: the file is passed over in a folder
+        // (nothing of its first sheets stays), an error when named; a table without a
+        // header: an error when named, passed over in a folder.
+        let gap: Vec<String> = crate::report::COLUMNS
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let own = workbook("", &[("缺口", vec![gap, vec!["x".into()]])]);
+        let headless = workbook("", &[("其他", vec![vec!["甲".into(), "乙".into()]])]);
+        for book in [&own, &headless] {
+            for file in [&f, &folder] {
+                let one = whole(file, book, &opts);
+                for sizes in all_sizes() {
+                    assert_eq!(streamed(file, book, sizes, &opts), one, "{sizes:?}");
+                }
+            }
+        }
+        // Limits reached far below the head (in a later batch), or in a later sheet: the
+        // same errors, and nothing read.
+        let mut rows = IngestOptions::default();
+        rows.limits.rows = 30;
+        let mut chars = IngestOptions::default();
+        chars.limits.cell_chars = 20;
+        let long = workbook(&"长".repeat(30), &[]);
+        let late = workbook("", &[("末表", vec![vec!["长".repeat(30)]])]);
+        for (book, opts) in [(&book, &rows), (&long, &chars), (&late, &chars)] {
+            let one = whole(&f, book, opts);
+            assert!(one.is_err(), "{one:?}");
+            for sizes in all_sizes() {
+                assert_eq!(streamed(&f, book, sizes, opts), one, "{sizes:?}");
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use encoding_rs::{DecoderResult, Encoding};
 
 use super::error::Limit;
+use super::html::Piece as Stream;
 
 mod windows;
 use super::{IngestError, IngestOptions, Origin, PassReason, PassedOver, ProgressHook, TableInfo};
@@ -2121,9 +2122,85 @@ fn read_workbook_limited(
     limits: &Limits,
     progress: &ProgressHook,
 ) -> Result<FileGrids, IngestError> {
+    let mut out = FileGrids::default();
+    workbook_pieces(
+        path,
+        ext,
+        bytes,
+        (limits, progress),
+        None,
+        &mut |piece| match piece {
+            Stream::Head(grid) => out.grids.push(grid),
+            Stream::Passed(p) => out.ignored.push(p),
+            // Every sheet is handed on whole: no batches, never read again.
+            Stream::Rows(..) | Stream::Restart => {}
+        },
+    )?;
+    Ok(out)
+}
+
+/// Whether [`read_grids_from`] reads these bytes as a zipped workbook (XLSX, XLSM, or an
+/// ODS): a spreadsheet's extension other than CSV, and a ZIP archive, not a web page.
+pub(crate) fn zipped_workbook(path: &Path, bytes: &[u8]) -> bool {
+    is_spreadsheet(path)
+        && !path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        && bytes.starts_with(ZIP_MAGIC)
+        && web_format(bytes, false).is_none()
+}
+
+/// How the XLSX worksheets of a workbook read as a stream are handed on: the rows of a
+/// sheet's head and of each batch after it, and whether to wait for a sheet's merged
+/// cells once its head is read (the tests, for pieces that do not depend on timing).
+/// Otherwise the rows are held until the merged cells come and reading goes on: they
+/// are read on a thread of their own ([`MergesAhead`]) that must read the whole sheet
+/// first, so waiting would stall the reading, and a limit reached far below the head
+/// (a workbook inflating to gigabytes) would be found only after it.
+pub(crate) type StreamSizes = ((usize, usize), bool);
+
+/// [`read_grids_from`] of a zipped workbook ([`zipped_workbook`]; the caller reports
+/// the file to the progress hook) as a stream: each XLSX worksheet's first `head_rows`
+/// rows (more until one is not blank), then batches of `batch_rows` rows, handed to
+/// `sink` as they are read ([`Stream`]); an ODS sheet whole. The same rows, names, merges
+/// and errors as [`read_grids_from`], whatever the sizes; after a [`Stream::Restart`]
+/// the workbook is handed on again from its first sheet.
+pub(crate) fn stream_workbook(
+    path: &Path,
+    bytes: Vec<u8>,
+    (limits, progress): (&Limits, &ProgressHook),
+    sizes: StreamSizes,
+    sink: &mut dyn FnMut(Stream),
+) -> Result<(), IngestError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    check_extension(path)?;
+    if bytes.is_empty() {
+        return Err(IngestError::EmptyFile {
+            path: path.to_path_buf(),
+        });
+    }
+    if bytes.starts_with(ZIP_MAGIC) {
+        check_zip_parts(path, &bytes, limits.input)?;
+    }
+    workbook_pieces(path, &ext, bytes, (limits, progress), Some(sizes), sink)
+}
+
+/// [`book_pieces`], a panic of calamine on a damaged file turned into an error.
+fn workbook_pieces(
+    path: &Path,
+    ext: &str,
+    bytes: Vec<u8>,
+    hooks: (&Limits, &ProgressHook),
+    sizes: Option<StreamSizes>,
+    sink: &mut dyn FnMut(Stream),
+) -> Result<(), IngestError> {
     // calamine is well behaved, but a damaged file must never bring the program down.
     let result = catch_unwind(AssertUnwindSafe(|| {
-        read_workbook_inner(path, ext, bytes, limits, progress)
+        book_pieces(path, ext, bytes, hooks, sizes, sink)
     }));
     match result {
         Ok(r) => r,
@@ -2145,6 +2222,16 @@ fn read_workbook_limited(
 struct MergesAhead {
     rx: std::sync::mpsc::Receiver<(String, Vec<Dimensions>)>,
     got: HashMap<String, Vec<Dimensions>>,
+}
+
+/// The merged cells of a sheet asked of [`MergesAhead`] without waiting.
+enum Ahead {
+    /// Read.
+    Ready(Vec<Dimensions>),
+    /// Not read yet.
+    NotYet,
+    /// The thread has none to give (it failed: the caller reads them itself).
+    Gone,
 }
 
 impl MergesAhead {
@@ -2186,15 +2273,38 @@ impl MergesAhead {
             self.got.insert(n, m);
         }
     }
+
+    /// [`MergesAhead::take`] without waiting.
+    fn try_take(&mut self, name: &str) -> Ahead {
+        loop {
+            if let Some(m) = self.got.remove(name) {
+                return Ahead::Ready(m);
+            }
+            match self.rx.try_recv() {
+                Ok((n, m)) => {
+                    self.got.insert(n, m);
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => return Ahead::NotYet,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => return Ahead::Gone,
+            }
+        }
+    }
 }
 
-fn read_workbook_inner(
+/// Open a workbook and hand its sheets to `sink`: each visible worksheet as a grid
+/// ([`Stream::Head`]; an XLSX sheet in a head and batches when `sizes` are given, see
+/// [`stream_workbook`]), each sheet passed over as a [`Stream::Passed`], in the workbook's
+/// order. When the cells of an XLSX sheet read as a stream come out of row order, every
+/// sheet is read again and handed on whole (after a [`Stream::Restart`] when something
+/// was handed on): [`xlsx_rows`] puts them in order.
+fn book_pieces(
     path: &Path,
     ext: &str,
     bytes: Vec<u8>,
-    limits: &Limits,
-    progress: &ProgressHook,
-) -> Result<FileGrids, IngestError> {
+    (limits, progress): (&Limits, &ProgressHook),
+    sizes: Option<StreamSizes>,
+    sink: &mut dyn FnMut(Stream),
+) -> Result<(), IngestError> {
     let copy = bytes.starts_with(ZIP_MAGIC).then(|| bytes.clone());
     let mut book = open_book(path, ext, bytes)?;
     let sheets = match &book {
@@ -2202,73 +2312,328 @@ fn read_workbook_inner(
         Book::Xls(b) => b.sheets_metadata().to_vec(),
         Book::Ods(b) => b.sheets_metadata().to_vec(),
     };
-    let mut ahead = match (&book, copy) {
+    let ahead = match (&book, copy) {
         (Book::Xlsx(_), Some(copy)) => MergesAhead::start(copy, &sheets),
         _ => None,
     };
-    let mut out = FileGrids::default();
-    let passed = |sheet: &str, reason: PassReason| PassedOver {
-        file: path.to_path_buf(),
-        sheet: Some(sheet.to_string()),
-        reason,
+    let mut sent = false;
+    let mut counted = |p: Stream| {
+        sent = true;
+        sink(p);
     };
-    let mut hidden = 0usize;
+    let hooks = (limits, progress);
+    if sheet_pieces(
+        &mut book,
+        &sheets,
+        path,
+        hooks,
+        (sizes, ahead),
+        &mut counted,
+    )? {
+        return Ok(());
+    }
+    if sent {
+        sink(Stream::Restart);
+    }
+    // Rows are reported to the progress hook by the first reading only.
+    let none = ProgressHook::default();
+    sheet_pieces(
+        &mut book,
+        &sheets,
+        path,
+        (limits, &none),
+        (None, None),
+        sink,
+    )
+    .map(|_| ())
+}
+
+/// [`book_pieces`]' reading of the sheets, once: `Ok(false)` when an XLSX sheet read as
+/// a stream turned out to have its cells out of row order (the reading is to be done
+/// again, whole).
+fn sheet_pieces(
+    book: &mut Book,
+    sheets: &[calamine::Sheet],
+    path: &Path,
+    (limits, progress): (&Limits, &ProgressHook),
+    (sizes, mut ahead): (Option<StreamSizes>, Option<MergesAhead>),
+    sink: &mut dyn FnMut(Stream),
+) -> Result<bool, IngestError> {
+    let passed = |sheet: &str, reason: PassReason| {
+        Stream::Passed(PassedOver {
+            file: path.to_path_buf(),
+            sheet: Some(sheet.to_string()),
+            reason,
+        })
+    };
+    let (mut hidden, mut grids) = (0usize, 0usize);
     for sheet in sheets {
         let name = sheet.name.clone();
         if sheet.visible != SheetVisible::Visible {
             hidden += 1;
-            out.ignored.push(passed(&name, PassReason::HiddenSheet));
+            sink(passed(&name, PassReason::HiddenSheet));
             continue;
         }
         if sheet.typ != SheetType::WorkSheet {
-            out.ignored.push(passed(&name, PassReason::NotWorksheet));
+            sink(passed(&name, PassReason::NotWorksheet));
             continue;
         }
         let table = || format!("{}#{name}", path.display());
         // XLSX: streamed cell by cell. XLS and ODS: calamine's dense range (it has the
         // cells in memory already), its extent checked before rows are built.
-        let rows = match &mut book {
-            Book::Xlsx(b) => xlsx_rows(b, path, &name, limits, &table, progress)?,
-            Book::Xls(b) => {
-                let range = b
-                    .worksheet_range(&name)
-                    .map_err(|e| sheet_error(path, &name, &e))?;
-                range_rows(&range, limits, &table)?
+        let (rows, known) = match (&mut *book, sizes) {
+            (Book::Xlsx(b), Some(sizes)) => {
+                let hooks: (_, &dyn Fn() -> String, _) = (limits, &table, progress);
+                match xlsx_stream(b, path, &name, hooks, sizes, ahead.as_mut(), &mut *sink)? {
+                    Streamed::Sent => {
+                        grids += 1;
+                        continue;
+                    }
+                    Streamed::Unordered => return Ok(false),
+                    Streamed::Whole(rows, merges) => (rows, merges),
+                }
             }
-            Book::Ods(b) => {
+            (Book::Xlsx(b), None) => (xlsx_rows(b, path, &name, limits, &table, progress)?, None),
+            (Book::Xls(b), _) => {
                 let range = b
                     .worksheet_range(&name)
                     .map_err(|e| sheet_error(path, &name, &e))?;
-                range_rows(&range, limits, &table)?
+                (range_rows(&range, limits, &table)?, None)
+            }
+            (Book::Ods(b), _) => {
+                let range = b
+                    .worksheet_range(&name)
+                    .map_err(|e| sheet_error(path, &name, &e))?;
+                (range_rows(&range, limits, &table)?, None)
             }
         };
-        let merges = match &mut book {
-            Book::Xlsx(b) => match ahead.as_mut().and_then(|a| a.take(&name)) {
-                Some(m) => m,
-                None => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-            },
-            Book::Xls(b) => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-            Book::Ods(_) => Vec::new(),
+        let merges = match known {
+            Some(m) => m,
+            None => merges_of(match &mut *book {
+                Book::Xlsx(b) => match ahead.as_mut().and_then(|a| a.take(&name)) {
+                    Some(m) => m,
+                    None => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+                },
+                Book::Xls(b) => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+                Book::Ods(_) => Vec::new(),
+            }),
         };
         let grid = Grid {
             file: path.to_path_buf(),
             sheet: Some(name.clone()),
             encoding: None,
             rows,
-            merges: merges_of(merges),
+            merges,
         };
         if grid.is_blank() {
-            out.ignored.push(passed(&name, PassReason::EmptySheet));
+            sink(passed(&name, PassReason::EmptySheet));
             continue;
         }
-        out.grids.push(grid);
+        grids += 1;
+        sink(Stream::Head(grid));
     }
-    if out.grids.is_empty() && hidden == 0 {
+    if grids == 0 && hidden == 0 {
         return Err(IngestError::EmptyFile {
             path: path.to_path_buf(),
         });
     }
-    Ok(out)
+    Ok(true)
+}
+
+/// How an XLSX worksheet read as a stream ended.
+enum Streamed {
+    /// Handed on: its head, then its batches.
+    Sent,
+    /// Nothing of it handed on (it is shorter than a head, or its merged cells came only
+    /// at its end): its rows, and its merged cells when they were taken already.
+    Whole(Vec<GridRow>, Option<Vec<Merge>>),
+    /// A cell came above a row already read: the sheet is to be read whole.
+    Unordered,
+}
+
+/// The rows of an XLSX worksheet as [`xlsx_rows`] reads them (the same cells, limits,
+/// progress and errors), handed to `sink` as they are read: the sheet's first
+/// `head_rows` rows, more until one is not blank, once its merged cells are known
+/// ([`MergesAhead`]; without that thread, or when it fails, nothing is handed on and the
+/// caller reads them after the cells, as [`xlsx_rows`]' caller does); then batches of
+/// `batch_rows` rows (see [`StreamSizes`]). Each piece holds the merged regions whose top row is in it (the
+/// head also those above its first row, the last piece those below the last row).
+fn xlsx_stream(
+    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    path: &Path,
+    name: &str,
+    (limits, table, progress): (&Limits, &dyn Fn() -> String, &ProgressHook),
+    ((head_rows, batch_rows), wait): StreamSizes,
+    mut ahead: Option<&mut MergesAhead>,
+    sink: &mut dyn FnMut(Stream),
+) -> Result<Streamed, IngestError> {
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(r) => r,
+        // As calamine's own `worksheet_range`: not a worksheet, no cells.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Streamed::Whole(Vec::new(), None)),
+        Err(e) => return Err(sheet_error(path, name, &e)),
+    };
+    let mut out = RowStream::default();
+    // The sheet's merged cells not yet handed on, once known.
+    let mut merges: Option<Vec<Merge>> = None;
+    let (mut last_row, mut pending) = (None, 0u64);
+    loop {
+        let cell = match reader.next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            Err(e) => return Err(sheet_error(path, name, &e)),
+        };
+        let value = cell.get_value();
+        if *value == DataRef::Empty {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        if last_row != Some(r) {
+            last_row = Some(r);
+            pending += 1;
+            if pending == ProgressHook::BATCH {
+                progress.rows(pending);
+                pending = 0;
+            }
+        }
+        let cell = convert_ref(value);
+        let row = u64::from(r) + 1;
+        limits.check_row(table, row)?;
+        limits.check(table, row, u64::from(c) + 1, &cell)?;
+        match &mut out.current {
+            Some((at, _)) if *at > r => return Ok(Streamed::Unordered),
+            Some((at, cells)) if *at == r => put_cell(cells, c, cell),
+            _ => {
+                out.start_row(r);
+                if let Some((_, cells)) = &mut out.current {
+                    put_cell(cells, c, cell);
+                }
+                // The rows before this one are complete: hand some on when due.
+                if out.head_sent {
+                    if out.rows.len() >= batch_rows {
+                        let rows = std::mem::replace(&mut out.rows, Vec::with_capacity(batch_rows));
+                        let merges = merges
+                            .as_mut()
+                            .map(|m| merges_to(m, &rows))
+                            .unwrap_or_default();
+                        sink(Stream::Rows(rows, merges));
+                    }
+                } else if out.rows.len() >= head_rows && out.filled {
+                    if merges.is_none() {
+                        if let Some(a) = ahead.as_deref_mut() {
+                            let got = if wait {
+                                a.take(name).map_or(Ahead::Gone, Ahead::Ready)
+                            } else {
+                                a.try_take(name)
+                            };
+                            match got {
+                                Ahead::Ready(m) => merges = Some(merges_of(m)),
+                                Ahead::NotYet => {}
+                                Ahead::Gone => ahead = None,
+                            }
+                        }
+                    }
+                    if let Some(m) = &mut merges {
+                        let rows = std::mem::replace(&mut out.rows, Vec::with_capacity(batch_rows));
+                        let merges = merges_to(m, &rows);
+                        sink(Stream::Head(Grid {
+                            file: path.to_path_buf(),
+                            sheet: Some(name.to_string()),
+                            encoding: None,
+                            rows,
+                            merges,
+                        }));
+                        out.head_sent = true;
+                    }
+                }
+            }
+        }
+    }
+    progress.rows(pending);
+    drop(reader);
+    out.end_row();
+    let rows = out.rows;
+    if !out.head_sent {
+        return Ok(Streamed::Whole(rows, merges));
+    }
+    let merges = merges.unwrap_or_default();
+    if !rows.is_empty() || !merges.is_empty() {
+        sink(Stream::Rows(rows, merges));
+    }
+    Ok(Streamed::Sent)
+}
+
+/// The rows of an XLSX worksheet read as a stream ([`xlsx_stream`]), as [`SparseRows`]
+/// finishes them when the cells come in row order.
+#[derive(Default)]
+struct RowStream {
+    /// Complete rows not yet handed on.
+    rows: Vec<GridRow>,
+    /// The row being read: its 0-based number and cells by 0-based column.
+    current: Option<(u32, Vec<Cell>)>,
+    /// Whether a row that is not blank was read (before the head is handed on).
+    filled: bool,
+    /// Whether the sheet's head was handed on.
+    head_sent: bool,
+}
+
+impl RowStream {
+    /// Complete the row being read, its trailing empty cells dropped.
+    fn end_row(&mut self) {
+        let Some((at, mut cells)) = self.current.take() else {
+            return;
+        };
+        while cells.last().is_some_and(|c| *c == Cell::Empty) {
+            cells.pop();
+        }
+        let row = GridRow {
+            number: at.saturating_add(1),
+            cells,
+        };
+        self.filled = self.filled || !row.is_blank();
+        self.rows.push(row);
+    }
+
+    /// Complete the row being read and start row `r` (below it), the rows between them
+    /// empty.
+    fn start_row(&mut self, r: u32) {
+        let next = self.current.as_ref().map(|(at, _)| at.saturating_add(1));
+        self.end_row();
+        if let Some(next) = next {
+            self.rows.extend((next..r).map(|gap| GridRow {
+                number: gap.saturating_add(1),
+                cells: Vec::new(),
+            }));
+        }
+        self.current = Some((r, Vec::new()));
+    }
+}
+
+/// One stored cell into its row, as [`SparseRows::put`] does.
+fn put_cell(cells: &mut Vec<Cell>, col: u32, cell: Cell) {
+    let col = col as usize;
+    if col >= cells.len() {
+        if cell == Cell::Empty {
+            return;
+        }
+        cells.resize(col + 1, Cell::Empty);
+    }
+    if let Some(slot) = cells.get_mut(col) {
+        *slot = cell;
+    }
+}
+
+/// The merged regions of `merges` whose top row is at or above the last of `rows`, taken
+/// out of `merges` (in their order).
+fn merges_to(merges: &mut Vec<Merge>, rows: &[GridRow]) -> Vec<Merge> {
+    let Some(last) = rows.last().map(|r| r.number) else {
+        return Vec::new();
+    };
+    let (now, later) = std::mem::take(merges)
+        .into_iter()
+        .partition(|m| m.rows.0 <= last);
+    *merges = later;
+    now
 }
 
 /// Re-read the tables named by the origins and return the original cells of those rows
