@@ -17,6 +17,7 @@ use encoding_rs::{DecoderResult, Encoding};
 use super::error::Limit;
 use super::html::Piece as Stream;
 
+mod merged;
 mod windows;
 use super::{IngestError, IngestOptions, Origin, PassReason, PassedOver, ProgressHook, TableInfo};
 pub(crate) use windows::{CsvRest, Piece, WindowSizes};
@@ -2133,7 +2134,7 @@ fn read_workbook_limited(
             Stream::Head(grid) => out.grids.push(grid),
             Stream::Passed(p) => out.ignored.push(p),
             // Every sheet is handed on whole: no batches, never read again.
-            Stream::Rows(..) | Stream::Restart => {}
+            Stream::Rows(..) | Stream::Settle(_) | Stream::Guess(_) | Stream::Restart => {}
         },
     )?;
     Ok(out)
@@ -2151,13 +2152,25 @@ pub(crate) fn zipped_workbook(path: &Path, bytes: &[u8]) -> bool {
 }
 
 /// How the XLSX worksheets of a workbook read as a stream are handed on: the rows of a
-/// sheet's head and of each batch after it, and whether to wait for a sheet's merged
-/// cells once its head is read (the tests, for pieces that do not depend on timing).
-/// Otherwise the rows are held until the merged cells come and reading goes on: they
-/// are read on a thread of their own ([`MergesAhead`]) that must read the whole sheet
-/// first, so waiting would stall the reading, and a limit reached far below the head
-/// (a workbook inflating to gigabytes) would be found only after it.
-pub(crate) type StreamSizes = ((usize, usize), bool);
+/// sheet's head and of each batch after it, and what is done when a sheet's head is read
+/// before its merged cells are known ([`Early`]).
+pub(crate) type StreamSizes = ((usize, usize), Early);
+
+/// What the reader of an XLSX sheet does with the sheet's head when its merged cells are
+/// not known yet. They are read on a thread of their own ([`MergesAhead`]) that must read
+/// the whole sheet first (`<mergeCells>` follows the cells).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Early {
+    /// Wait for them, then hand the head on with them (the tests: pieces that do not
+    /// depend on timing).
+    Wait,
+    /// Hand the head on as a guess ([`Stream::Guess`]) and the sheet's merged cells after
+    /// its last batch ([`Stream::Settle`]), even when they are known (the tests).
+    Guess,
+    /// Hand the head on with them when they are known, as a guess when not (an audit):
+    /// parsing goes on while the other thread reads; the parser settles the guess.
+    Auto,
+}
 
 /// [`read_grids_from`] of a zipped workbook ([`zipped_workbook`]; the caller reports
 /// the file to the progress hook) as a stream: each XLSX worksheet's first `head_rows`
@@ -2215,10 +2228,11 @@ fn workbook_pieces(
 }
 
 /// The merged cells of an XLSX's visible worksheets, read on a thread of their own while
-/// the cells are read (calamine finds a sheet's `<mergeCells>` by reading the sheet's XML
-/// a second time: a fifth of a province-sized sheet's reading). The thread reads its own
-/// copy of the workbook's bytes and is not waited for: when reading stops early (a limit
-/// reached), it ends by itself after the sheet it is on.
+/// the cells are read: each sheet's part is inflated and only what follows its cells is
+/// read as XML ([`merged`]); calamine, which reads the whole sheet's XML a second time
+/// (as much work as reading the cells), is asked only when that fails. The thread reads
+/// its own copy of the workbook's bytes and is not waited for: when reading stops early
+/// (a limit reached), it ends by itself after the sheet it is on.
 struct MergesAhead {
     rx: std::sync::mpsc::Receiver<(String, Vec<Dimensions>)>,
     got: HashMap<String, Vec<Dimensions>>,
@@ -2245,11 +2259,26 @@ impl MergesAhead {
         std::thread::Builder::new()
             .name("xlsx-merges".into())
             .spawn(move || {
-                let Ok(mut book) = Xlsx::new(Cursor::new(bytes)) else {
-                    return;
-                };
+                let mut zip = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).ok();
+                let parts = zip.as_mut().and_then(merged::sheet_parts);
+                let mut book: Option<Xlsx<_>> = None;
                 for name in names {
-                    let merges = book.merge_cells_by_sheet_name(&name).unwrap_or_default();
+                    let fast = zip
+                        .as_mut()
+                        .zip(parts.as_ref().and_then(|p| p.get(&name)))
+                        .and_then(|(zip, part)| merged::merged_cells(zip, part));
+                    let merges = match fast {
+                        Some(m) => m,
+                        None => {
+                            if book.is_none() {
+                                book = Xlsx::new(Cursor::new(bytes.clone())).ok();
+                            }
+                            match book.as_mut() {
+                                Some(b) => b.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+                                None => return,
+                            }
+                        }
+                    };
                     if tx.send((name, merges)).is_err() {
                         return;
                     }
@@ -2463,7 +2492,7 @@ fn xlsx_stream(
     path: &Path,
     name: &str,
     (limits, table, progress): (&Limits, &dyn Fn() -> String, &ProgressHook),
-    ((head_rows, batch_rows), wait): StreamSizes,
+    ((head_rows, batch_rows), early): StreamSizes,
     mut ahead: Option<&mut MergesAhead>,
     sink: &mut dyn FnMut(Stream),
 ) -> Result<Streamed, IngestError> {
@@ -2519,9 +2548,9 @@ fn xlsx_stream(
                         sink(Stream::Rows(rows, merges));
                     }
                 } else if out.rows.len() >= head_rows && out.filled {
-                    if merges.is_none() {
+                    if merges.is_none() && early != Early::Guess {
                         if let Some(a) = ahead.as_deref_mut() {
-                            let got = if wait {
+                            let got = if early == Early::Wait {
                                 a.take(name).map_or(Ahead::Gone, Ahead::Ready)
                             } else {
                                 a.try_take(name)
@@ -2533,7 +2562,19 @@ fn xlsx_stream(
                             }
                         }
                     }
-                    if let Some(m) = &mut merges {
+                    if merges.is_none() && early != Early::Wait && ahead.is_some() {
+                        // Parsed without merged cells for now; settled at the end.
+                        let rows = std::mem::replace(&mut out.rows, Vec::with_capacity(batch_rows));
+                        sink(Stream::Guess(Grid {
+                            file: path.to_path_buf(),
+                            sheet: Some(name.to_string()),
+                            encoding: None,
+                            rows,
+                            merges: Vec::new(),
+                        }));
+                        out.head_sent = true;
+                        out.guessed = true;
+                    } else if let Some(m) = &mut merges {
                         let rows = std::mem::replace(&mut out.rows, Vec::with_capacity(batch_rows));
                         let merges = merges_to(m, &rows);
                         sink(Stream::Head(Grid {
@@ -2556,6 +2597,17 @@ fn xlsx_stream(
     if !out.head_sent {
         return Ok(Streamed::Whole(rows, merges));
     }
+    if out.guessed {
+        if !rows.is_empty() {
+            sink(Stream::Rows(rows, Vec::new()));
+        }
+        let all = match ahead.and_then(|a| a.take(name)) {
+            Some(m) => m,
+            None => book.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        };
+        sink(Stream::Settle(merges_of(all)));
+        return Ok(Streamed::Sent);
+    }
     let merges = merges.unwrap_or_default();
     if !rows.is_empty() || !merges.is_empty() {
         sink(Stream::Rows(rows, merges));
@@ -2575,6 +2627,8 @@ struct RowStream {
     filled: bool,
     /// Whether the sheet's head was handed on.
     head_sent: bool,
+    /// Whether it was handed on as a guess ([`Stream::Guess`]).
+    guessed: bool,
 }
 
 impl RowStream {

@@ -68,7 +68,7 @@ fn declared_encoding(bytes: &[u8]) -> Option<&'static Encoding> {
 }
 
 /// The value of an attribute by its local name (`ss:Index` or `Index`), unescaped.
-fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
+pub(crate) fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
     e.attributes().flatten().find_map(|a| {
         (a.key.local_name().as_ref() == name)
             .then(|| {
