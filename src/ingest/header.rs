@@ -24,7 +24,7 @@ pub(crate) const SCAN_ROWS: usize = 30;
 pub(crate) const TIE_ROWS: usize = 5_000;
 
 /// The header found in a grid.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct HeaderMatch {
     /// Table kind.
     pub kind: TableKind,

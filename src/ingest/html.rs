@@ -81,13 +81,6 @@ pub(crate) enum Piece {
     Head(Grid),
     /// The table's next rows, with the merged regions that start in them.
     Rows(Vec<GridRow>, Vec<Merge>),
-    /// A head handed on before the table's merged regions are known (an XLSX sheet's,
-    /// while another thread still looks for them): it and the table's batches come
-    /// without merged regions, and all of them follow the last batch in a
-    /// [`Piece::Settle`].
-    Guess(Grid),
-    /// All the merged regions of the table a [`Piece::Guess`] began, after its rows.
-    Settle(Vec<Merge>),
     /// An empty table, passed over.
     Passed(PassedOver),
     /// Everything handed on so far is void: the page is read again from its start (the
@@ -102,15 +95,10 @@ pub(crate) const WHOLE: (usize, usize) = (usize::MAX, usize::MAX);
 /// A sink that puts the pieces back together into whole grids.
 fn collect(out: &mut FileGrids) -> impl FnMut(Piece) + '_ {
     move |piece| match piece {
-        Piece::Head(g) | Piece::Guess(g) => out.grids.push(g),
+        Piece::Head(g) => out.grids.push(g),
         Piece::Rows(rows, merges) => {
             if let Some(g) = out.grids.last_mut() {
                 g.rows.extend(rows);
-                g.merges.extend(merges);
-            }
-        }
-        Piece::Settle(merges) => {
-            if let Some(g) = out.grids.last_mut() {
                 g.merges.extend(merges);
             }
         }

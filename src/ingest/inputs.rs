@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::schema;
-use super::source::{self, Grid, GridRow, InputFile, Merge};
+use super::source::{self, Grid, InputFile};
 use super::text::{clean_cell, header_key};
 use super::{rows, Dataset, IngestError, IngestOptions, PassReason, PassedOver};
 
@@ -291,7 +291,7 @@ fn read_one(
         return read_xlsx_stream(
             f,
             bytes,
-            ((CSV_HEAD_ROWS, XLSX_BATCH_ROWS), source::Early::Auto),
+            ((CSV_HEAD_ROWS, XLSX_BATCH_ROWS), false),
             opts,
             ds,
         );
@@ -617,22 +617,7 @@ fn take_pieces(
                 }
             }
             // The rows of a table not parsed.
-            Piece::Rows(..) | Piece::Settle(_) => {}
-            Piece::Guess(head) => {
-                if matches!(taken, Taken::OwnOutput(_)) {
-                    continue;
-                }
-                if let Some(what) = own_output(&head) {
-                    taken = Taken::OwnOutput(what);
-                    continue;
-                }
-                if matches!(taken, Taken::Failed(_)) {
-                    continue;
-                }
-                if let Err(e) = take_guess(f, head, (rx, &mut next), opts, ds) {
-                    taken = Taken::Failed(e);
-                }
-            }
+            Piece::Rows(..) => {}
             Piece::Head(head) => {
                 if matches!(taken, Taken::OwnOutput(_)) {
                     continue;
@@ -653,7 +638,7 @@ fn take_pieces(
                     Err(_) => None,
                 });
                 let ingest = |head, opts: &IngestOptions, ds: &mut Dataset| {
-                    rows::ingest_merged_rows(head, (batches, 0), opts, ds, None)
+                    rows::ingest_merged_rows(head, (batches, 0), opts, ds)
                 };
                 if let Err(e) = ingest_table(f, head, opts, ds, ingest) {
                     taken = Taken::Failed(e);
@@ -661,63 +646,6 @@ fn take_pieces(
             }
         }
     }
-}
-
-/// A table begun by a guessed head ([`Piece::Guess`]): parsed as its batches come, without
-/// merged regions; when its merged regions ([`Piece::Settle`]) change what it gives
-/// ([`rows::merges_matter`]), what it gave is taken back and it is read again, whole,
-/// with them (from the rows kept as they were parsed). `next` takes the piece after the
-/// table.
-fn take_guess(
-    f: &InputFile,
-    head: Grid,
-    (rx, next): (&std::sync::mpsc::Receiver<Piece>, &mut Option<Piece>),
-    opts: &IngestOptions,
-    ds: &mut Dataset,
-) -> Result<(), IngestError> {
-    let copy = Grid {
-        file: head.file.clone(),
-        sheet: head.sheet.clone(),
-        encoding: head.encoding.clone(),
-        rows: head.rows.clone(),
-        merges: Vec::new(),
-    };
-    let m = mark(ds);
-    let mut kept = Vec::new();
-    let mut settled: Option<Vec<Merge>> = None;
-    let mut batches = std::iter::from_fn(|| match next.take().or_else(|| rx.recv().ok()) {
-        Some(Piece::Rows(rows, merges)) => Some(Ok((rows, merges))),
-        Some(Piece::Settle(merges)) => {
-            settled = Some(merges);
-            None
-        }
-        Some(other) => {
-            *next = Some(other);
-            None
-        }
-        None => None,
-    });
-    let ingest = |head, opts: &IngestOptions, ds: &mut Dataset| {
-        rows::ingest_merged_rows(head, (&mut batches, 0), opts, ds, Some(&mut kept))
-    };
-    let first = ingest_table(f, head, opts, ds, ingest);
-    // The rows the table was not read to (it failed or was passed over at its head).
-    let mut rest: Vec<GridRow> = batches
-        .flat_map(|b| b.map_or_else(|_| Vec::new(), |(rows, _)| rows))
-        .collect();
-    let merges = settled.unwrap_or_default();
-    if !rows::merges_matter(&copy, &merges, opts) {
-        return first;
-    }
-    rollback(ds, &m);
-    let mut rows = if kept.is_empty() { copy.rows } else { kept };
-    rows.append(&mut rest);
-    let grid = Grid {
-        rows,
-        merges,
-        ..copy
-    };
-    ingest_table(f, grid, opts, ds, rows::ingest_grid)
 }
 
 #[cfg(test)]
@@ -964,7 +892,6 @@ mod html_stream_tests {
 mod xlsx_stream_tests {
     use super::*;
     use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
-    use source::Early;
     use std::io::{Cursor, Read as _, Write as _};
 
     /// An XLSX workbook like the HTML test's page: a sheet 组织 with a title merged
@@ -1141,21 +1068,15 @@ mod xlsx_stream_tests {
     /// The pieces a workbook is handed on in, waiting for merged cells: heads, batches
     /// and restarts.
     fn pieces(f: &InputFile, book: &[u8], sizes: (usize, usize)) -> [usize; 3] {
-        pieces_as(f, book, (sizes, Early::Wait))
-    }
-
-    /// The pieces a workbook is handed on in: heads (guessed or not), batches and
-    /// restarts.
-    fn pieces_as(f: &InputFile, book: &[u8], sizes: source::StreamSizes) -> [usize; 3] {
         let mut n = [0; 3];
         let opts = IngestOptions::default();
         let hooks = (&opts.limits, &opts.progress);
-        source::stream_workbook(&f.path, book.to_vec(), hooks, sizes, &mut |p| {
+        source::stream_workbook(&f.path, book.to_vec(), hooks, (sizes, true), &mut |p| {
             let i = match p {
-                Piece::Head(_) | Piece::Guess(_) => 0,
+                Piece::Head(_) => 0,
                 Piece::Rows(..) => 1,
                 Piece::Restart => 2,
-                Piece::Passed(_) | Piece::Settle(_) => return,
+                Piece::Passed(_) => return,
             };
             n[i] += 1;
         })
@@ -1174,12 +1095,10 @@ mod xlsx_stream_tests {
         (5030, 16384),
     ];
 
-    /// Each of [`SIZES`], waiting for merged cells, guessing without them (the pieces do
-    /// not depend on timing), and either as it comes (as read for an audit).
+    /// Each of [`SIZES`], waiting for merged cells (the pieces do not depend on timing)
+    /// and not (as read for an audit).
     fn all_sizes() -> impl Iterator<Item = source::StreamSizes> {
-        SIZES
-            .into_iter()
-            .flat_map(|s| [(s, Early::Wait), (s, Early::Guess), (s, Early::Auto)])
+        SIZES.into_iter().flat_map(|s| [(s, true), (s, false)])
     }
 
     /// An XLSX workbook read as a stream, in heads and batches of a few rows, gives

@@ -198,7 +198,7 @@ impl SkipReason {
 }
 
 /// One column of the source mapped to a field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ColumnMap {
     /// Canonical field name (English, as in `rules/columns.toml`).
     pub field: &'static str,

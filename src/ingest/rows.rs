@@ -878,16 +878,12 @@ pub(crate) fn ingest_rows(
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
     let more = more.map(|batch| batch.map(|rows| (rows, Vec::new())));
-    ingest_merged_rows(head, (more, expected), opts, ds, None)
+    ingest_merged_rows(head, (more, expected), opts, ds)
 }
 
 /// [`ingest_rows`] on batches that carry merged regions of their own (an HTML table read
 /// as a stream): each batch comes with the regions whose top row is in it, so that a
-/// cell merged down from a batch fills the rows below it as in one grid. With `keep`,
-/// every row of the table (its head's first) is moved there once parsed, so that the
-/// table can be read again (a guessed head whose merged regions turn out to matter,
-/// [`merges_matter`]); nothing is kept when the table is not read (`--kind …=skip`, or
-/// an error).
+/// cell merged down from a batch fills the rows below it as in one grid.
 pub(crate) fn ingest_merged_rows(
     head: Grid,
     (mut more, expected): (
@@ -896,7 +892,6 @@ pub(crate) fn ingest_merged_rows(
     ),
     opts: &IngestOptions,
     ds: &mut Dataset,
-    mut keep: Option<&mut Vec<GridRow>>,
 ) -> Result<(), IngestError> {
     let Some((hm, table, mut info)) = begin_table(&head, expected, opts, ds)? else {
         return Ok(());
@@ -905,11 +900,7 @@ pub(crate) fn ingest_merged_rows(
     merge_fills(&mut fills, (&head.rows, &head.merges), hm.header_rows.1);
     let mut names: Vec<Names> = Vec::new();
     let mut pending: Vec<GridRow> = head.rows;
-    let above = pending.drain(..hm.data_start.min(pending.len()));
-    match keep.as_deref_mut() {
-        Some(k) => k.extend(above),
-        None => drop(above),
-    }
+    pending.drain(..hm.data_start.min(pending.len()));
     loop {
         // The rows up to the last non-empty one so far are rows of the table.
         let ready = pending
@@ -927,18 +918,10 @@ pub(crate) fn ingest_merged_rows(
                 ds,
                 &mut info,
             );
-            if let Some(k) = keep.as_deref_mut() {
-                k.append(&mut pending);
-            }
             pending = rest;
         }
         match more.next() {
-            None => {
-                if let Some(k) = keep {
-                    k.append(&mut pending);
-                }
-                break;
-            }
+            None => break,
             Some(batch) => {
                 let (rows, merges) = batch?;
                 merge_fills(&mut fills, (&rows, &merges), hm.header_rows.1);
@@ -948,35 +931,6 @@ pub(crate) fn ingest_merged_rows(
     }
     ds.tables.push(info);
     Ok(())
-}
-
-/// Whether the merged regions of a table, not known when its head (`head`, without them)
-/// was parsed (a guessed head, see [`super::html::Piece::Guess`]), change what the table
-/// gives: its header is found otherwise with them (a merged two-row header), or a cell is
-/// merged down over its data rows (it fills the cells below it). When they do, the table
-/// is to be read again with them.
-pub(crate) fn merges_matter(head: &Grid, merges: &[Merge], opts: &IngestOptions) -> bool {
-    if merges.is_empty() {
-        return false;
-    }
-    let ov = header::find_override(head, &opts.kind_overrides);
-    if ov.is_some_and(|o| o.kind.is_none()) {
-        return false;
-    }
-    let kind = ov.and_then(|o| o.kind);
-    let with = Grid {
-        file: head.file.clone(),
-        sheet: head.sheet.clone(),
-        encoding: head.encoding.clone(),
-        rows: head.rows.clone(),
-        merges: merges.to_vec(),
-    };
-    match (header::detect(head, kind), header::detect(&with, kind)) {
-        (Ok(a), Ok(b)) if a == b => merges
-            .iter()
-            .any(|m| m.rows.1 > m.rows.0 && m.rows.0 > a.header_rows.1),
-        _ => true,
-    }
 }
 
 /// A table's header (from its first rows, or `--kind`), its number and its counts so far,
@@ -1332,80 +1286,6 @@ mod tests {
         );
         assert_eq!(rows[0].place.community, earlier);
         assert_eq!(rows[2].place.community, 0);
-    }
-
-    /// A guessed head's merged regions matter when they change its header or fill data
-    /// cells: not a title merged across its first row, a header cell merged down over the
-    /// header's two rows, a group over columns named by the row below it, or cells merged
-    /// across a data row; a group that makes a column's name, and a cell merged down over
-    /// data rows, do.
-    #[test]
-    fn merged_regions_that_matter_to_a_guessed_head() {
-        let head = grid(vec![
-            row(1, &["某县社区社会组织台账"]),
-            row(
-                2,
-                &["组织名称", "所在地", "", "", "", "组织类别", "成立日期"],
-            ),
-            row(3, &["", "市", "县区", "街道乡镇", "社区", "", ""]),
-            row(
-                4,
-                &[
-                    "甲",
-                    "太原市",
-                    "小店区",
-                    "坞城街道",
-                    "师范街社区",
-                    "文体活动类",
-                    "2020-01-01",
-                ],
-            ),
-            row(
-                5,
-                &[
-                    "乙",
-                    "太原市",
-                    "小店区",
-                    "坞城街道",
-                    "师范街社区",
-                    "文体活动类",
-                    "2020-01-01",
-                ],
-            ),
-        ]);
-        let opts = IngestOptions::default();
-        let m = |rows: (u32, u32), cols: (usize, usize)| Merge { rows, cols };
-        let title = m((1, 1), (0, 6));
-        let name_down = m((2, 3), (0, 0));
-        let group = m((2, 2), (1, 4));
-        let county_down = m((4, 5), (2, 2));
-        assert!(!merges_matter(&head, &[], &opts));
-        assert!(!merges_matter(&head, &[title], &opts));
-        assert!(!merges_matter(&head, &[title, name_down], &opts));
-        assert!(!merges_matter(&head, &[title, group], &opts));
-        assert!(merges_matter(&head, &[title, county_down], &opts));
-        // 成立 over 年份 and 日期: the second column is 成立日期 only with the merge.
-        let dated = grid(vec![
-            row(
-                1,
-                &["组织名称", "市", "县区", "街道乡镇", "社区", "成立", ""],
-            ),
-            row(2, &["", "", "", "", "", "年份", "日期"]),
-            row(
-                3,
-                &[
-                    "甲",
-                    "太原市",
-                    "小店区",
-                    "坞城街道",
-                    "师范街社区",
-                    "2020",
-                    "2020-01-01",
-                ],
-            ),
-        ]);
-        assert!(merges_matter(&dated, &[m((1, 1), (5, 6))], &opts));
-        assert!(!merges_matter(&dated, &[m((3, 3), (0, 1))], &opts));
     }
 
     #[test]

@@ -2134,7 +2134,7 @@ fn read_workbook_limited(
             Stream::Head(grid) => out.grids.push(grid),
             Stream::Passed(p) => out.ignored.push(p),
             // Every sheet is handed on whole: no batches, never read again.
-            Stream::Rows(..) | Stream::Settle(_) | Stream::Guess(_) | Stream::Restart => {}
+            Stream::Rows(..) | Stream::Restart => {}
         },
     )?;
     Ok(out)
@@ -2152,25 +2152,13 @@ pub(crate) fn zipped_workbook(path: &Path, bytes: &[u8]) -> bool {
 }
 
 /// How the XLSX worksheets of a workbook read as a stream are handed on: the rows of a
-/// sheet's head and of each batch after it, and what is done when a sheet's head is read
-/// before its merged cells are known ([`Early`]).
-pub(crate) type StreamSizes = ((usize, usize), Early);
-
-/// What the reader of an XLSX sheet does with the sheet's head when its merged cells are
-/// not known yet. They are read on a thread of their own ([`MergesAhead`]) that must read
-/// the whole sheet first (`<mergeCells>` follows the cells).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Early {
-    /// Wait for them, then hand the head on with them (the tests: pieces that do not
-    /// depend on timing).
-    Wait,
-    /// Hand the head on as a guess ([`Stream::Guess`]) and the sheet's merged cells after
-    /// its last batch ([`Stream::Settle`]), even when they are known (the tests).
-    Guess,
-    /// Hand the head on with them when they are known, as a guess when not (an audit):
-    /// parsing goes on while the other thread reads; the parser settles the guess.
-    Auto,
-}
+/// sheet's head and of each batch after it, and whether to wait for a sheet's merged
+/// cells once its head is read (the tests, for pieces that do not depend on timing).
+/// Otherwise the rows are held until the merged cells come and reading goes on: they
+/// are read on a thread of their own ([`MergesAhead`]) that must read the whole sheet
+/// first, so waiting would stall the reading, and a limit reached far below the head
+/// (a workbook inflating to gigabytes) would be found only after it.
+pub(crate) type StreamSizes = ((usize, usize), bool);
 
 /// [`read_grids_from`] of a zipped workbook ([`zipped_workbook`]; the caller reports
 /// the file to the progress hook) as a stream: each XLSX worksheet's first `head_rows`
@@ -2492,7 +2480,7 @@ fn xlsx_stream(
     path: &Path,
     name: &str,
     (limits, table, progress): (&Limits, &dyn Fn() -> String, &ProgressHook),
-    ((head_rows, batch_rows), early): StreamSizes,
+    ((head_rows, batch_rows), wait): StreamSizes,
     mut ahead: Option<&mut MergesAhead>,
     sink: &mut dyn FnMut(Stream),
 ) -> Result<Streamed, IngestError> {
@@ -2548,9 +2536,9 @@ fn xlsx_stream(
                         sink(Stream::Rows(rows, merges));
                     }
                 } else if out.rows.len() >= head_rows && out.filled {
-                    if merges.is_none() && early != Early::Guess {
+                    if merges.is_none() {
                         if let Some(a) = ahead.as_deref_mut() {
-                            let got = if early == Early::Wait {
+                            let got = if wait {
                                 a.take(name).map_or(Ahead::Gone, Ahead::Ready)
                             } else {
                                 a.try_take(name)
@@ -2562,19 +2550,7 @@ fn xlsx_stream(
                             }
                         }
                     }
-                    if merges.is_none() && early != Early::Wait && ahead.is_some() {
-                        // Parsed without merged cells for now; settled at the end.
-                        let rows = std::mem::replace(&mut out.rows, Vec::with_capacity(batch_rows));
-                        sink(Stream::Guess(Grid {
-                            file: path.to_path_buf(),
-                            sheet: Some(name.to_string()),
-                            encoding: None,
-                            rows,
-                            merges: Vec::new(),
-                        }));
-                        out.head_sent = true;
-                        out.guessed = true;
-                    } else if let Some(m) = &mut merges {
+                    if let Some(m) = &mut merges {
                         let rows = std::mem::replace(&mut out.rows, Vec::with_capacity(batch_rows));
                         let merges = merges_to(m, &rows);
                         sink(Stream::Head(Grid {
@@ -2597,17 +2573,6 @@ fn xlsx_stream(
     if !out.head_sent {
         return Ok(Streamed::Whole(rows, merges));
     }
-    if out.guessed {
-        if !rows.is_empty() {
-            sink(Stream::Rows(rows, Vec::new()));
-        }
-        let all = match ahead.and_then(|a| a.take(name)) {
-            Some(m) => m,
-            None => book.merge_cells_by_sheet_name(name).unwrap_or_default(),
-        };
-        sink(Stream::Settle(merges_of(all)));
-        return Ok(Streamed::Sent);
-    }
     let merges = merges.unwrap_or_default();
     if !rows.is_empty() || !merges.is_empty() {
         sink(Stream::Rows(rows, merges));
@@ -2627,8 +2592,6 @@ struct RowStream {
     filled: bool,
     /// Whether the sheet's head was handed on.
     head_sent: bool,
-    /// Whether it was handed on as a guess ([`Stream::Guess`]).
-    guessed: bool,
 }
 
 impl RowStream {
