@@ -2051,41 +2051,82 @@ fn xlsx_rows(
     table: &dyn Fn() -> String,
     progress: &ProgressHook,
 ) -> Result<Vec<GridRow>, IngestError> {
-    let mut reader = match book.worksheet_cells_reader(name) {
-        Ok(r) => r,
-        // As calamine's own `worksheet_range`: not a worksheet, no cells.
-        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Vec::new()),
-        Err(e) => return Err(sheet_error(path, name, &e)),
+    let Some(mut cells) = SheetCells::open(book, (path, name), (limits, table, progress))? else {
+        return Ok(Vec::new());
     };
     let mut rows = SparseRows::new();
-    let (mut last_row, mut pending) = (None, 0u64);
-    loop {
-        let cell = match reader.next_cell() {
-            Ok(Some(cell)) => cell,
-            Ok(None) => break,
-            Err(e) => return Err(sheet_error(path, name, &e)),
-        };
-        let value = cell.get_value();
-        if *value == DataRef::Empty {
-            continue;
-        }
-        let (r, c) = cell.get_position();
-        if last_row != Some(r) {
-            last_row = Some(r);
-            pending += 1;
-            if pending == ProgressHook::BATCH {
-                progress.rows(pending);
-                pending = 0;
-            }
-        }
-        let cell = convert_ref(value);
-        let row = u64::from(r) + 1;
-        limits.check_row(table, row)?;
-        limits.check(table, row, u64::from(c) + 1, &cell)?;
+    while let Some((r, c, cell)) = cells.next()? {
         rows.put(r, c, cell);
     }
-    progress.rows(pending);
     Ok(rows.finish())
+}
+
+/// The stored cells of an XLSX worksheet in reading order, read with calamine's
+/// streaming reader: each as (0-based row, 0-based column, cell), checked against the
+/// limits, its row reported to the progress hook.
+struct SheetCells<'a, 'b> {
+    reader: calamine::XlsxCellReader<'a, Cursor<Vec<u8>>>,
+    sheet: (&'b Path, &'b str),
+    hooks: (&'b Limits, &'b dyn Fn() -> String, &'b ProgressHook),
+    last_row: Option<u32>,
+    /// Rows not yet reported.
+    pending: u64,
+}
+
+impl<'a, 'b> SheetCells<'a, 'b> {
+    /// `None` when the sheet is not a worksheet (as calamine's own `worksheet_range`:
+    /// no cells).
+    fn open(
+        book: &'a mut Xlsx<Cursor<Vec<u8>>>,
+        sheet: (&'b Path, &'b str),
+        hooks: (&'b Limits, &'b dyn Fn() -> String, &'b ProgressHook),
+    ) -> Result<Option<Self>, IngestError> {
+        let (path, name) = sheet;
+        let reader = match book.worksheet_cells_reader(name) {
+            Ok(r) => r,
+            Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(None),
+            Err(e) => return Err(sheet_error(path, name, &e)),
+        };
+        Ok(Some(SheetCells {
+            reader,
+            sheet,
+            hooks,
+            last_row: None,
+            pending: 0,
+        }))
+    }
+
+    /// The next stored cell; `None` after the last (its rows reported).
+    fn next(&mut self) -> Result<Option<(u32, u32, Cell)>, IngestError> {
+        let (limits, table, progress) = self.hooks;
+        loop {
+            let cell = match self.reader.next_cell() {
+                Ok(Some(cell)) => cell,
+                Ok(None) => {
+                    progress.rows(std::mem::take(&mut self.pending));
+                    return Ok(None);
+                }
+                Err(e) => return Err(sheet_error(self.sheet.0, self.sheet.1, &e)),
+            };
+            let value = cell.get_value();
+            if *value == DataRef::Empty {
+                continue;
+            }
+            let (r, c) = cell.get_position();
+            if self.last_row != Some(r) {
+                self.last_row = Some(r);
+                self.pending += 1;
+                if self.pending == ProgressHook::BATCH {
+                    progress.rows(std::mem::take(&mut self.pending));
+                }
+            }
+            let cell = convert_ref(value);
+            let row = u64::from(r) + 1;
+            limits.check_row(table, row)?;
+            limits.check(table, row, u64::from(c) + 1, &cell)?;
+            return Ok(Some((r, c, cell)));
+        }
+    }
 }
 
 fn sheet_error(path: &Path, name: &str, e: &dyn std::fmt::Display) -> IngestError {
@@ -2484,39 +2525,13 @@ fn xlsx_stream(
     mut ahead: Option<&mut MergesAhead>,
     sink: &mut dyn FnMut(Stream),
 ) -> Result<Streamed, IngestError> {
-    let mut reader = match book.worksheet_cells_reader(name) {
-        Ok(r) => r,
-        // As calamine's own `worksheet_range`: not a worksheet, no cells.
-        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Streamed::Whole(Vec::new(), None)),
-        Err(e) => return Err(sheet_error(path, name, &e)),
+    let Some(mut cells) = SheetCells::open(book, (path, name), (limits, table, progress))? else {
+        return Ok(Streamed::Whole(Vec::new(), None));
     };
     let mut out = RowStream::default();
     // The sheet's merged cells not yet handed on, once known.
     let mut merges: Option<Vec<Merge>> = None;
-    let (mut last_row, mut pending) = (None, 0u64);
-    loop {
-        let cell = match reader.next_cell() {
-            Ok(Some(cell)) => cell,
-            Ok(None) => break,
-            Err(e) => return Err(sheet_error(path, name, &e)),
-        };
-        let value = cell.get_value();
-        if *value == DataRef::Empty {
-            continue;
-        }
-        let (r, c) = cell.get_position();
-        if last_row != Some(r) {
-            last_row = Some(r);
-            pending += 1;
-            if pending == ProgressHook::BATCH {
-                progress.rows(pending);
-                pending = 0;
-            }
-        }
-        let cell = convert_ref(value);
-        let row = u64::from(r) + 1;
-        limits.check_row(table, row)?;
-        limits.check(table, row, u64::from(c) + 1, &cell)?;
+    while let Some((r, c, cell)) = cells.next()? {
         match &mut out.current {
             Some((at, _)) if *at > r => return Ok(Streamed::Unordered),
             Some((at, cells)) if *at == r => put_cell(cells, c, cell),
@@ -2566,8 +2581,7 @@ fn xlsx_stream(
             }
         }
     }
-    progress.rows(pending);
-    drop(reader);
+    drop(cells);
     out.end_row();
     let rows = out.rows;
     if !out.head_sent {
