@@ -2606,6 +2606,9 @@ struct RowStream {
     filled: bool,
     /// Whether the sheet's head was handed on.
     head_sent: bool,
+    /// The room the last row's cells took: the next row's is reserved at once, instead of
+    /// growing it cell by cell (a sheet's rows are mostly of one width).
+    width: usize,
 }
 
 impl RowStream {
@@ -2614,6 +2617,7 @@ impl RowStream {
         let Some((at, mut cells)) = self.current.take() else {
             return;
         };
+        self.width = cells.len();
         while cells.last().is_some_and(|c| *c == Cell::Empty) {
             cells.pop();
         }
@@ -2636,14 +2640,21 @@ impl RowStream {
                 cells: Vec::new(),
             }));
         }
-        self.current = Some((r, Vec::new()));
+        self.current = Some((r, Vec::with_capacity(self.width)));
     }
 }
 
 /// One stored cell into its row, as [`SparseRows::put`] does.
 fn put_cell(cells: &mut Vec<Cell>, col: u32, cell: Cell) {
     let col = col as usize;
-    if col >= cells.len() {
+    if col == cells.len() {
+        // The common case: the next column.
+        if cell != Cell::Empty {
+            cells.push(cell);
+        }
+        return;
+    }
+    if col > cells.len() {
         if cell == Cell::Empty {
             return;
         }
