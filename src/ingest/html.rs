@@ -81,6 +81,9 @@ pub(crate) enum Piece {
     Head(Grid),
     /// The table's next rows, with the merged regions that start in them.
     Rows(Vec<GridRow>, Vec<Merge>),
+    /// The table's next rows as their cells (an XLSX worksheet's), with the merged
+    /// regions that start in them.
+    Cells(super::source::CellBatch, Vec<Merge>),
     /// An empty table, passed over.
     Passed(PassedOver),
     /// Everything handed on so far is void: the page is read again from its start (the
@@ -96,6 +99,12 @@ pub(crate) const WHOLE: (usize, usize) = (usize::MAX, usize::MAX);
 fn collect(out: &mut FileGrids) -> impl FnMut(Piece) + '_ {
     move |piece| match piece {
         Piece::Head(g) => out.grids.push(g),
+        Piece::Cells(cells, merges) => {
+            if let Some(g) = out.grids.last_mut() {
+                g.rows.extend(cells.into_rows());
+                g.merges.extend(merges);
+            }
+        }
         Piece::Rows(rows, merges) => {
             if let Some(g) = out.grids.last_mut() {
                 g.rows.extend(rows);

@@ -617,7 +617,7 @@ fn take_pieces(
                 }
             }
             // The rows of a table not parsed.
-            Piece::Rows(..) => {}
+            Piece::Rows(..) | Piece::Cells(..) => {}
             Piece::Head(head) => {
                 if matches!(taken, Taken::OwnOutput(_)) {
                     continue;
@@ -631,6 +631,8 @@ fn take_pieces(
                 }
                 let batches = std::iter::from_fn(|| match rx.recv() {
                     Ok(Piece::Rows(rows, merges)) => Some(Ok((rows, merges))),
+                    // Built here, while the reader thread reads on.
+                    Ok(Piece::Cells(cells, merges)) => Some(Ok((cells.into_rows(), merges))),
                     Ok(other) => {
                         next = Some(other);
                         None
@@ -1074,7 +1076,7 @@ mod xlsx_stream_tests {
         source::stream_workbook(&f.path, book.to_vec(), hooks, (sizes, true), &mut |p| {
             let i = match p {
                 Piece::Head(_) => 0,
-                Piece::Rows(..) => 1,
+                Piece::Rows(..) | Piece::Cells(..) => 1,
                 Piece::Restart => 2,
                 Piece::Passed(_) => return,
             };

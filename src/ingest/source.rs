@@ -2098,6 +2098,15 @@ impl<'a, 'b> SheetCells<'a, 'b> {
 
     /// The next stored cell; `None` after the last (its rows reported).
     fn next(&mut self) -> Result<Option<(u32, u32, Cell)>, IngestError> {
+        self.next_with(convert_ref)
+    }
+
+    /// The next stored cell as `put` makes it of calamine's value, once the cell passed
+    /// the limits; `None` after the last (its rows reported).
+    fn next_with<T>(
+        &mut self,
+        put: impl FnOnce(&DataRef<'_>) -> T,
+    ) -> Result<Option<(u32, u32, T)>, IngestError> {
         let (limits, table, progress) = self.hooks;
         loop {
             let cell = match self.reader.next_cell() {
@@ -2120,13 +2129,36 @@ impl<'a, 'b> SheetCells<'a, 'b> {
                     progress.rows(std::mem::take(&mut self.pending));
                 }
             }
-            let cell = convert_ref(value);
             let row = u64::from(r) + 1;
             limits.check_row(table, row)?;
-            limits.check(table, row, u64::from(c) + 1, &cell)?;
-            return Ok(Some((r, c, cell)));
+            check_value(limits, table, (row, u64::from(c) + 1), value)?;
+            return Ok(Some((r, c, put(value))));
         }
     }
+}
+
+/// [`Limits::check`] of the cell [`convert_ref`] makes of `value`, without making it.
+fn check_value(
+    limits: &Limits,
+    table: &dyn Fn() -> String,
+    (row, col): (u64, u64),
+    value: &DataRef<'_>,
+) -> Result<(), IngestError> {
+    let text = match value {
+        DataRef::Empty => return Ok(()),
+        DataRef::String(s) if s.is_empty() => return Ok(()),
+        DataRef::SharedString("") => return Ok(()),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            Cow::Borrowed(s.as_str())
+        }
+        DataRef::SharedString(s) => Cow::Borrowed(*s),
+        DataRef::Error(e) => Cow::Owned(e.to_string()),
+        DataRef::Int(_) | DataRef::Float(_) | DataRef::Bool(_) | DataRef::DateTime(_) => {
+            return limits.check_column(table, row, col);
+        }
+    };
+    limits.check_column(table, row, col)?;
+    limits.check_cell(table, row, col, &text)
 }
 
 fn sheet_error(path: &Path, name: &str, e: &dyn std::fmt::Display) -> IngestError {
@@ -2175,7 +2207,7 @@ fn read_workbook_limited(
             Stream::Head(grid) => out.grids.push(grid),
             Stream::Passed(p) => out.ignored.push(p),
             // Every sheet is handed on whole: no batches, never read again.
-            Stream::Rows(..) | Stream::Restart => {}
+            Stream::Rows(..) | Stream::Cells(..) | Stream::Restart => {}
         },
     )?;
     Ok(out)
@@ -2531,7 +2563,11 @@ fn xlsx_stream(
     let mut out = RowStream::default();
     // The sheet's merged cells not yet handed on, once known.
     let mut merges: Option<Vec<Merge>> = None;
-    while let Some((r, c, cell)) = cells.next()? {
+    // The head, as rows; then the row being read, in the first batch.
+    let head = loop {
+        let Some((r, c, cell)) = cells.next()? else {
+            break None;
+        };
         match &mut out.current {
             Some((at, _)) if *at > r => return Ok(Streamed::Unordered),
             Some((at, cells)) if *at == r => put_cell(cells, c, cell),
@@ -2540,57 +2576,84 @@ fn xlsx_stream(
                 if let Some((_, cells)) = &mut out.current {
                     put_cell(cells, c, cell);
                 }
-                // The rows before this one are complete: hand some on when due.
-                if out.head_sent {
-                    if out.rows.len() >= batch_rows {
-                        let rows = std::mem::replace(&mut out.rows, Vec::with_capacity(batch_rows));
-                        let merges = merges
-                            .as_mut()
-                            .map(|m| merges_to(m, &rows))
-                            .unwrap_or_default();
-                        sink(Stream::Rows(rows, merges));
+                // The rows before this one are complete: hand them on when due.
+                if out.rows.len() < head_rows || !out.filled {
+                    continue;
+                }
+                if merges.is_none() {
+                    if let Some(a) = ahead.as_deref_mut() {
+                        let got = if wait {
+                            a.take(name).map_or(Ahead::Gone, Ahead::Ready)
+                        } else {
+                            a.try_take(name)
+                        };
+                        match got {
+                            Ahead::Ready(m) => merges = Some(merges_of(m)),
+                            Ahead::NotYet => {}
+                            Ahead::Gone => ahead = None,
+                        }
                     }
-                } else if out.rows.len() >= head_rows && out.filled {
-                    if merges.is_none() {
-                        if let Some(a) = ahead.as_deref_mut() {
-                            let got = if wait {
-                                a.take(name).map_or(Ahead::Gone, Ahead::Ready)
-                            } else {
-                                a.try_take(name)
-                            };
-                            match got {
-                                Ahead::Ready(m) => merges = Some(merges_of(m)),
-                                Ahead::NotYet => {}
-                                Ahead::Gone => ahead = None,
+                }
+                if let Some(m) = &mut merges {
+                    let rows = std::mem::take(&mut out.rows);
+                    let merges = merges_to(m, &rows);
+                    sink(Stream::Head(Grid {
+                        file: path.to_path_buf(),
+                        sheet: Some(name.to_string()),
+                        encoding: None,
+                        rows,
+                        merges,
+                    }));
+                    let mut batch = CellBatch::from_row(r);
+                    if let Some((_, cells)) = out.current.take() {
+                        for (col, cell) in (0u32..).zip(cells) {
+                            if cell != Cell::Empty {
+                                let v = batch.own(cell);
+                                batch.cells.push((r, col, v));
                             }
                         }
                     }
-                    if let Some(m) = &mut merges {
-                        let rows = std::mem::replace(&mut out.rows, Vec::with_capacity(batch_rows));
-                        let merges = merges_to(m, &rows);
-                        sink(Stream::Head(Grid {
-                            file: path.to_path_buf(),
-                            sheet: Some(name.to_string()),
-                            encoding: None,
-                            rows,
-                            merges,
-                        }));
-                        out.head_sent = true;
-                    }
+                    break Some((r, batch));
                 }
             }
         }
+    };
+    let Some((mut at, mut batch)) = head else {
+        drop(cells);
+        out.end_row();
+        return Ok(Streamed::Whole(out.rows, merges));
+    };
+    // Batches of cells, cut where a row starts.
+    while let Some((r, c, v)) = cells.next_with(|v| batch.store(v))? {
+        if r < at {
+            return Ok(Streamed::Unordered);
+        }
+        let mut v = v;
+        if r > at {
+            at = r;
+            batch.rows.1 = r;
+            if batch.len() >= batch_rows {
+                let mut next = CellBatch::from_row(r);
+                next.cells.reserve(batch.cells.len());
+                next.text.reserve(batch.text.len());
+                // This cell's text was put into the batch handed on: it starts the next.
+                if let Stored::Text(a, b) = v {
+                    v = next.text(batch.text.get(a..b).unwrap_or_default());
+                    batch.text.truncate(a);
+                }
+                let full = std::mem::replace(&mut batch, next);
+                let merges = merges
+                    .as_mut()
+                    .map(|m| merges_upto(m, r))
+                    .unwrap_or_default();
+                sink(Stream::Cells(full, merges));
+            }
+        }
+        batch.cells.push((r, c, v));
     }
     drop(cells);
-    out.end_row();
-    let rows = out.rows;
-    if !out.head_sent {
-        return Ok(Streamed::Whole(rows, merges));
-    }
-    let merges = merges.unwrap_or_default();
-    if !rows.is_empty() || !merges.is_empty() {
-        sink(Stream::Rows(rows, merges));
-    }
+    batch.rows.1 = at.saturating_add(1);
+    sink(Stream::Cells(batch, merges.unwrap_or_default()));
     Ok(Streamed::Sent)
 }
 
@@ -2604,8 +2667,6 @@ struct RowStream {
     current: Option<(u32, Vec<Cell>)>,
     /// Whether a row that is not blank was read (before the head is handed on).
     filled: bool,
-    /// Whether the sheet's head was handed on.
-    head_sent: bool,
     /// The room the last row's cells took: the next row's is reserved at once, instead of
     /// growing it cell by cell (a sheet's rows are mostly of one width).
     width: usize,
@@ -2665,12 +2726,132 @@ fn put_cell(cells: &mut Vec<Cell>, col: u32, cell: Cell) {
     }
 }
 
+/// The cells of a sheet's rows after its head, as the reader thread reads them: every
+/// text in one buffer, not a `String` per cell. The rows are built of them
+/// ([`CellBatch::into_rows`]) where they are parsed, so that building them does not wait
+/// on the thread that reads the sheet (it is the slower one).
+#[derive(Debug, Default)]
+pub(crate) struct CellBatch {
+    /// The texts, end to end.
+    text: String,
+    /// The stored cells in reading order: 0-based row and column, value.
+    cells: Vec<(u32, u32, Stored)>,
+    /// The 0-based rows the batch holds, blank ones included: `rows.0 .. rows.1`.
+    rows: (u32, u32),
+}
+
+/// A cell of a [`CellBatch`], as [`convert_ref`] makes it; a text is its span in the
+/// batch's buffer.
+#[derive(Debug, Clone, Copy)]
+enum Stored {
+    Empty,
+    Text(usize, usize),
+    Number(f64),
+    DateTime(NaiveDateTime),
+    Bool(bool),
+}
+
+impl CellBatch {
+    /// An empty batch from the 0-based row `first` on.
+    fn from_row(first: u32) -> Self {
+        CellBatch {
+            rows: (first, first),
+            ..CellBatch::default()
+        }
+    }
+
+    /// The number of rows held (rows before the row being read, blank ones included).
+    fn len(&self) -> usize {
+        (self.rows.1 - self.rows.0) as usize
+    }
+
+    fn text(&mut self, s: &str) -> Stored {
+        let start = self.text.len();
+        self.text.push_str(s);
+        Stored::Text(start, self.text.len())
+    }
+
+    /// The value of a cell of calamine's, stored (as [`convert_ref`] converts it).
+    fn store(&mut self, d: &DataRef<'_>) -> Stored {
+        match d {
+            DataRef::Empty => Stored::Empty,
+            DataRef::String(s) if s.is_empty() => Stored::Empty,
+            DataRef::SharedString("") => Stored::Empty,
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => self.text(s),
+            DataRef::SharedString(s) => self.text(s),
+            DataRef::Int(i) => Stored::Number(*i as f64),
+            DataRef::Float(f) => Stored::Number(*f),
+            DataRef::Bool(b) => Stored::Bool(*b),
+            DataRef::DateTime(dt) => match datetime_cell(dt) {
+                Cell::DateTime(t) => Stored::DateTime(t),
+                Cell::Number(f) => Stored::Number(f),
+                other => self.own(other),
+            },
+            DataRef::Error(e) => self.text(&e.to_string()),
+        }
+    }
+
+    /// A cell already made, stored.
+    fn own(&mut self, cell: Cell) -> Stored {
+        match cell {
+            Cell::Empty => Stored::Empty,
+            Cell::Text(s) => self.text(&s),
+            Cell::Number(f) => Stored::Number(f),
+            Cell::DateTime(t) => Stored::DateTime(t),
+            Cell::Bool(b) => Stored::Bool(b),
+        }
+    }
+
+    /// The rows, as [`RowStream`] would have made them of the same cells.
+    pub(crate) fn into_rows(self) -> Vec<GridRow> {
+        let CellBatch { text, cells, rows } = self;
+        let mut out: Vec<GridRow> = (rows.0..rows.1)
+            .map(|r| GridRow {
+                number: r.saturating_add(1),
+                cells: Vec::new(),
+            })
+            .collect();
+        let mut width = 0;
+        let mut at = None;
+        for (r, c, v) in cells {
+            let cell = match v {
+                Stored::Empty => Cell::Empty,
+                Stored::Text(a, b) => Cell::Text(text.get(a..b).unwrap_or_default().to_string()),
+                Stored::Number(f) => Cell::Number(f),
+                Stored::DateTime(t) => Cell::DateTime(t),
+                Stored::Bool(b) => Cell::Bool(b),
+            };
+            let Some(row) = r.checked_sub(rows.0).and_then(|i| out.get_mut(i as usize)) else {
+                continue;
+            };
+            if at != Some(r) {
+                at = Some(r);
+                row.cells.reserve_exact(width);
+            }
+            put_cell(&mut row.cells, c, cell);
+            width = row.cells.len();
+        }
+        for row in &mut out {
+            while row.cells.last().is_some_and(|c| *c == Cell::Empty) {
+                row.cells.pop();
+            }
+        }
+        out
+    }
+}
+
 /// The merged regions of `merges` whose top row is at or above the last of `rows`, taken
 /// out of `merges` (in their order).
 fn merges_to(merges: &mut Vec<Merge>, rows: &[GridRow]) -> Vec<Merge> {
-    let Some(last) = rows.last().map(|r| r.number) else {
-        return Vec::new();
-    };
+    match rows.last() {
+        Some(r) => merges_upto(merges, r.number),
+        None => Vec::new(),
+    }
+}
+
+/// The merged regions of `merges` whose top row is at or above the 1-based row `last`,
+/// taken out of `merges` (in their order).
+fn merges_upto(merges: &mut Vec<Merge>, last: u32) -> Vec<Merge> {
     let (now, later) = std::mem::take(merges)
         .into_iter()
         .partition(|m| m.rows.0 <= last);
