@@ -1,7 +1,11 @@
 //! Value synonyms (from `rules/values.toml`): urban/rural words, yes/no, categories,
 //! project and event kinds, statuses, registration forms.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+/// The value tables: looked up for a cell of every row, so with a fast hash (the words
+/// are the rules', not the input's).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -117,8 +121,12 @@ pub(crate) fn registration(value: &str) -> Option<Registration> {
 pub(crate) fn total_marker(cell: &str) -> Option<&'static str> {
     let key = fold_cow(cell);
     let key = key.trim_end_matches([':', '：']);
-    rules()
-        .totals
+    let r = rules();
+    // Every row's first cells are asked: most share no end and no start with any marker.
+    if !(r.totals_ends.could_end(key) || r.totals_ends.could_start(key)) {
+        return None;
+    }
+    r.totals
         .iter()
         .find(|m| {
             key.ends_with(m.as_str())
@@ -132,8 +140,11 @@ pub(crate) fn total_marker(cell: &str) -> Option<&'static str> {
 /// The note marker (注：, 填表人, 说明：, …) a cell starts with, if any.
 pub(crate) fn note_marker(cell: &str) -> Option<&'static str> {
     let key = fold_cow(cell);
-    rules()
-        .notes
+    let r = rules();
+    if !r.notes_ends.could_start(&key) {
+        return None;
+    }
+    r.notes
         .iter()
         .find(|m| key.starts_with(m.as_str()))
         .map(|m| m.as_str())
@@ -240,7 +251,45 @@ struct Rules {
     domains: Vec<DomainRules>,
     totals: Vec<String>,
     notes: Vec<String>,
+    totals_ends: Ends,
+    notes_ends: Ends,
     problems: Vec<String>,
+}
+
+/// The first and last characters of a list of markers: a text that starts (ends) with
+/// none of the first (last) characters starts (ends) with no marker.
+#[derive(Default)]
+struct Ends {
+    first: Vec<char>,
+    last: Vec<char>,
+    /// An empty marker: every text starts and ends with it.
+    empty: bool,
+}
+
+impl Ends {
+    fn of(markers: &[String]) -> Ends {
+        let mut e = Ends::default();
+        for m in markers {
+            match (m.chars().next(), m.chars().next_back()) {
+                (Some(f), Some(l)) => {
+                    e.first.push(f);
+                    e.last.push(l);
+                }
+                _ => e.empty = true,
+            }
+        }
+        e
+    }
+
+    /// Whether `text` could start with one of the markers.
+    fn could_start(&self, text: &str) -> bool {
+        self.empty || text.chars().next().is_some_and(|c| self.first.contains(&c))
+    }
+
+    /// Whether `text` could end with one of the markers.
+    fn could_end(&self, text: &str) -> bool {
+        self.empty || text.chars().next_back().is_some_and(|c| self.last.contains(&c))
+    }
 }
 
 fn rules() -> &'static Rules {
@@ -323,6 +372,8 @@ fn load(text: &str) -> Rules {
     }
     r.totals = raw.markers.totals.iter().map(|m| fold(m)).collect();
     r.notes = raw.markers.notes.iter().map(|m| fold(m)).collect();
+    r.totals_ends = Ends::of(&r.totals);
+    r.notes_ends = Ends::of(&r.notes);
     r
 }
 
@@ -437,5 +488,67 @@ mod tests {
         assert_eq!(note_marker("注：本表数据截至9月30日"), Some("注:"));
         assert_eq!(note_marker("填表人：张三"), Some("填表人"));
         assert_eq!(note_marker("迎泽社区"), None);
+    }
+
+    /// The markers as written out in their definitions, every marker tried.
+    fn total_by_definition(cell: &str) -> Option<&'static str> {
+        let key = fold(cell);
+        let key = key.trim_end_matches([':', '：']);
+        rules()
+            .totals
+            .iter()
+            .find(|m| {
+                key.ends_with(m.as_str())
+                    || key
+                        .strip_prefix(m.as_str())
+                        .is_some_and(|rest| rest.starts_with('('))
+            })
+            .map(|m| m.as_str())
+    }
+
+    fn note_by_definition(cell: &str) -> Option<&'static str> {
+        let key = fold(cell);
+        rules()
+            .notes
+            .iter()
+            .find(|m| key.starts_with(m.as_str()))
+            .map(|m| m.as_str())
+    }
+
+    /// The quick test on a text's first and last characters rejects no text a marker
+    /// matches: every marker, as written and folded, alone, behind and before other text
+    /// (full-width colons, brackets and spaces around), agrees with the definitions; and
+    /// it rejects texts that only look near.
+    #[test]
+    fn markers_quick_test_agrees_with_definitions() {
+        let raw: RawValues = toml::from_str(VALUES_TOML).unwrap();
+        let mut words: Vec<String> = raw.markers.totals.clone();
+        words.extend(raw.markers.notes.iter().cloned());
+        words.extend(rules().totals.iter().cloned());
+        words.extend(rules().notes.iter().cloned());
+        let affixes = [
+            "", "太原市", "迎泽区", "：", ":", "（万元）", "(个)", " ", "　", "计", "注", "合",
+        ];
+        let mut cells = vec![String::new(), "计".into(), "合".into(), "合 计".into()];
+        for w in &words {
+            for a in affixes {
+                for b in affixes {
+                    cells.push(format!("{a}{w}{b}"));
+                }
+            }
+        }
+        let (mut totals, mut notes) = (0, 0);
+        for c in &cells {
+            let t = total_marker(c);
+            assert_eq!(t, total_by_definition(c), "{c:?}");
+            let n = note_marker(c);
+            assert_eq!(n, note_by_definition(c), "{c:?}");
+            totals += usize::from(t.is_some());
+            notes += usize::from(n.is_some());
+        }
+        // Both answers occur among the cells for both kinds of marker.
+        assert!(totals > 0 && totals < cells.len(), "{totals} of {}", cells.len());
+        assert!(notes > 0 && notes < cells.len(), "{notes} of {}", cells.len());
+        assert_eq!(total_marker("合计划生育协会"), None);
     }
 }
