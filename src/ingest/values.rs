@@ -288,7 +288,11 @@ impl Ends {
 
     /// Whether `text` could end with one of the markers.
     fn could_end(&self, text: &str) -> bool {
-        self.empty || text.chars().next_back().is_some_and(|c| self.last.contains(&c))
+        self.empty
+            || text
+                .chars()
+                .next_back()
+                .is_some_and(|c| self.last.contains(&c))
     }
 }
 
@@ -527,7 +531,18 @@ mod tests {
         words.extend(rules().totals.iter().cloned());
         words.extend(rules().notes.iter().cloned());
         let affixes = [
-            "", "太原市", "迎泽区", "：", ":", "（万元）", "(个)", " ", "　", "计", "注", "合",
+            "",
+            "太原市",
+            "迎泽区",
+            "：",
+            ":",
+            "（万元）",
+            "(个)",
+            " ",
+            "　",
+            "计",
+            "注",
+            "合",
         ];
         let mut cells = vec![String::new(), "计".into(), "合".into(), "合 计".into()];
         for w in &words {
@@ -547,8 +562,16 @@ mod tests {
             notes += usize::from(n.is_some());
         }
         // Both answers occur among the cells for both kinds of marker.
-        assert!(totals > 0 && totals < cells.len(), "{totals} of {}", cells.len());
-        assert!(notes > 0 && notes < cells.len(), "{notes} of {}", cells.len());
+        assert!(
+            totals > 0 && totals < cells.len(),
+            "{totals} of {}",
+            cells.len()
+        );
+        assert!(
+            notes > 0 && notes < cells.len(),
+            "{notes} of {}",
+            cells.len()
+        );
         assert_eq!(total_marker("合计划生育协会"), None);
     }
 }
