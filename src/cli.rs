@@ -182,8 +182,8 @@ pub struct InputArgs {
     /// Rows, columns and cell size read.
     #[command(flatten)]
     pub shape: ShapeArgs,
-    /// Threads that parse the rows of a large table (default: one per core). Any count
-    /// gives the same result.
+    /// Threads that parse a large table's rows and evaluate targets (default: one per
+    /// core). Any count gives the same result.
     #[arg(
         long,
         short = 'j',

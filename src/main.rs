@@ -682,7 +682,15 @@ fn audit_snapshot(
         ByLevel::Street => Level::Street,
     };
     progress::phase("build");
-    let mut result = audit::run(&model, &plan, AuditOptions { as_of, by });
+    let mut result = audit::run(
+        &model,
+        &plan,
+        AuditOptions {
+            as_of,
+            by,
+            threads: input.threads,
+        },
+    );
     progress::phase("evaluate");
     if let Some(unit) = &missing_unit {
         result.retain_region(&format!("{}/{unit}", plan.meta.province));

@@ -51,7 +51,50 @@ fn audit_of(ds: Dataset, plan: &Plan, as_of: NaiveDate, by: Level) -> AuditResul
         ..BuildOptions::default()
     };
     let model = model::build(ds, &opts).expect("the demo builds");
-    audit::run(&model, plan, AuditOptions { as_of, by })
+    audit::run(
+        &model,
+        plan,
+        AuditOptions {
+            as_of,
+            by,
+            threads: 0,
+        },
+    )
+}
+
+/// Targets evaluated side by side, a few at a time, give the result of one thread, for
+/// any count of threads, with milestones standing in (mid-2022, before the targets are
+/// due) and without (the end of 2023).
+#[test]
+fn any_thread_count_gives_the_same_audit() {
+    let plan = shanxi_plan();
+    let opts = BuildOptions {
+        province: plan.meta.province.clone(),
+        reporting_units: plan.meta.reporting_units.clone(),
+        ..BuildOptions::default()
+    };
+    let model = model::build(demo().clone(), &opts).expect("the demo builds");
+    let dates = [(2022, 6, 30), (2023, 12, 31)];
+    for (y, m, d) in dates {
+        let as_of = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let json = |threads| {
+            let r = audit::run(
+                &model,
+                &plan,
+                AuditOptions {
+                    as_of,
+                    by: Level::County,
+                    threads,
+                },
+            );
+            serde_json::to_string(&r).unwrap()
+        };
+        let one = json(1);
+        assert!(one.contains("\"target\""), "{}", &one[..200.min(one.len())]);
+        for threads in [2, 3, 16, 0] {
+            assert!(json(threads) == one, "{threads} threads, as of {as_of}");
+        }
+    }
 }
 
 /// (target, region) → gap, for every row that has one.

@@ -49,6 +49,7 @@ fn audit_in_process(inputs: &[PathBuf]) -> AuditResult {
         AuditOptions {
             as_of,
             by: Level::City,
+            threads: 0,
         },
     )
 }

@@ -34,6 +34,9 @@ pub struct AuditOptions {
     pub as_of: NaiveDate,
     /// Level of the per-region gap table; density and coverage targets get rows at it too.
     pub by: Level,
+    /// Threads that evaluate targets side by side (0: one per core). Any count gives the
+    /// same result.
+    pub threads: usize,
 }
 
 /// Status of one (target, region) row.
@@ -467,24 +470,35 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
     let extra_units = units::resolve(model, plan);
     let mut rows = Vec::new();
     let mut targets = Vec::new();
+    // Before the due date a milestone's threshold stands in for the target's own.
+    let staged: Vec<Option<Target>> = plan
+        .targets
+        .iter()
+        .map(|t| match t.stage(opts.as_of) {
+            Stage::Milestone(m) => Some(t.with_min(m.min)),
+            Stage::Final | Stage::NotDue => None,
+        })
+        .collect();
+    let effective = |ti: usize| -> Option<&Target> {
+        match staged.get(ti) {
+            Some(Some(t)) => Some(t),
+            _ => plan.targets.get(ti),
+        }
+    };
+    // A scope below the assessed level (a county auditing a city-level target): a
+    // density or coverage threshold applies to the county as well, so the county is
+    // assessed in the city's stead; counts per city do not divide, so they are skipped.
+    let skipped = |t: &Target| t.level < scope_level && !is_ratio(t);
+    let wanted: Vec<(usize, &Target)> = (0..plan.targets.len())
+        .filter_map(|ti| effective(ti).filter(|t| !skipped(t)).map(|t| (ti, t)))
+        .collect();
+    let mut ahead = Ahead::new(&ctx, &wanted, opts.threads);
     for (ti, original) in plan.targets.iter().enumerate() {
-        // Before the due date a milestone's threshold stands in for the target's own.
         let stage = original.stage(opts.as_of);
-        let staged;
-        let target = match stage {
-            Stage::Milestone(m) => {
-                staged = original.with_min(m.min);
-                &staged
-            }
-            Stage::Final | Stage::NotDue => original,
+        let Some(target) = effective(ti) else {
+            continue;
         };
-        let ratio = matches!(
-            target.measure,
-            Measure::Density { .. } | Measure::Coverage { .. }
-        );
-        // A scope below the assessed level (a county auditing a city-level target): a
-        // density or coverage threshold applies to the county as well, so the county is
-        // assessed in the city's stead; counts per city do not divide, so they are skipped.
+        let ratio = is_ratio(target);
         let assessed_level = if target.level < scope_level {
             if !ratio {
                 targets.push(TargetResult {
@@ -504,7 +518,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         } else {
             target.level
         };
-        let mut values = ctx.evaluate(target);
+        let mut values = ahead.take(ti, target);
         values.set_final_min(original.min());
         let mut levels = target.levels.clone();
         for extra in [opts.by, assessed_level] {
@@ -592,6 +606,70 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         explanations: Vec::new(),
         issue_regions,
         issue_explained: std::collections::BTreeMap::new(),
+    }
+}
+
+fn is_ratio(t: &Target) -> bool {
+    matches!(
+        t.measure,
+        Measure::Density { .. } | Measure::Coverage { .. }
+    )
+}
+
+/// The targets' figures worked out a few at a time, one target per core (each is a pass
+/// over the records), in the order they are asked for. At most one group is held: each
+/// target's figures are a table over every region.
+struct Ahead<'c, 'a> {
+    ctx: &'c measure::Context<'a>,
+    /// The targets to evaluate (as staged), in order.
+    order: &'c [(usize, &'c Target)],
+    threads: usize,
+    ready: Vec<(usize, measure::Values)>,
+}
+
+impl<'c, 'a> Ahead<'c, 'a> {
+    fn new(
+        ctx: &'c measure::Context<'a>,
+        order: &'c [(usize, &'c Target)],
+        threads: usize,
+    ) -> Self {
+        let threads = if threads > 0 {
+            threads
+        } else {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        };
+        Ahead {
+            ctx,
+            order,
+            threads,
+            ready: Vec::new(),
+        }
+    }
+
+    /// The figures of target `ti` (`target`, as staged); those of the targets after it
+    /// are worked out meanwhile on the other cores.
+    fn take(&mut self, ti: usize, target: &Target) -> measure::Values {
+        if let Some(at) = self.ready.iter().position(|(i, _)| *i == ti) {
+            return self.ready.swap_remove(at).1;
+        }
+        self.ready.clear();
+        let later = self
+            .order
+            .iter()
+            .filter(|(i, _)| *i > ti)
+            .take(self.threads.saturating_sub(1));
+        let ctx = self.ctx;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = later
+                .map(|&(i, t)| (i, s.spawn(move || ctx.evaluate(t))))
+                .collect();
+            let values = ctx.evaluate(target);
+            for (i, h) in handles {
+                let v = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                self.ready.push((i, v));
+            }
+            values
+        })
     }
 }
 

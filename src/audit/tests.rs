@@ -164,7 +164,15 @@ fn plan_with(targets: &str) -> Plan {
 
 fn audit(targets: &str, as_of: NaiveDate, by: Level) -> AuditResult {
     let (m, _) = model();
-    run(&m, &plan_with(targets), AuditOptions { as_of, by })
+    run(
+        &m,
+        &plan_with(targets),
+        AuditOptions {
+            as_of,
+            by,
+            threads: 0,
+        },
+    )
 }
 
 fn row<'a>(r: &'a AuditResult, target: &str, region: &str) -> &'a Row {
@@ -396,6 +404,7 @@ level = "city"
         AuditOptions {
             as_of: d(2023, 12, 31),
             by: Level::City,
+            threads: 0,
         },
     );
     assert_eq!(row(&r, "two-hubs", "山西省/太原市").value, Some(0.0));
@@ -545,6 +554,7 @@ fn warnings_fail_only_when_asked() {
         AuditOptions {
             as_of: d(2023, 12, 31),
             by: Level::City,
+            threads: 0,
         },
     );
     assert_eq!(
@@ -565,6 +575,7 @@ fn scope_drops_levels_above_it() {
         AuditOptions {
             as_of: d(2023, 12, 31),
             by: Level::County,
+            threads: 0,
         },
     );
     // City-level targets are not evaluated for a county scope.
@@ -581,6 +592,7 @@ fn scope_drops_levels_above_it() {
         AuditOptions {
             as_of: d(2023, 12, 31),
             by: Level::County,
+            threads: 0,
         },
     );
     let x = row(&r, "urban-density", "山西省/太原市/小店区");
@@ -654,6 +666,7 @@ fn no_units_in_a_present_region_does_not_fail_but_a_missing_city_does() {
         AuditOptions {
             as_of: d(2023, 12, 31),
             by: Level::County,
+            threads: 0,
         },
     );
     let x = row(&r, "rural-density", "山西省/太原市/迎泽区");

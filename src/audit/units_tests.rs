@@ -172,6 +172,7 @@ fn audit(m: &Model) -> AuditResult {
         AuditOptions {
             as_of: NaiveDate::from_ymd_opt(2023, 12, 31).unwrap_or_default(),
             by: Level::City,
+            threads: 0,
         },
     )
 }

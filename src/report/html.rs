@@ -1280,6 +1280,7 @@ pub(crate) mod sample {
             AuditOptions {
                 as_of,
                 by: Level::City,
+                threads: 0,
             },
         ))
     }
