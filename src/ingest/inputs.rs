@@ -183,32 +183,160 @@ fn read_all(
         }
     }
 
-    for (i, f) in files.iter().enumerate() {
-        if !readable.get(i).copied().unwrap_or(false) {
-            continue; // could not be read; already a failure
-        }
-        let m = mark(ds);
-        let result = match copy_of.get(i).copied().flatten() {
+    // Each file is read into a dataset of its own, on as many threads as `-j` gives (a
+    // folder of county files is many small tables, each too small to be split), and the
+    // datasets are added in input order: the same dataset, and the same first error, as
+    // reading the files one after the other.
+    let jobs: Vec<(usize, &InputFile)> = files
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| readable.get(i).copied().unwrap_or(false))
+        .collect();
+    let hashed: Vec<bool> = files
+        .iter()
+        .map(|f| ds.hashes.contains_key(&f.path))
+        .collect();
+    let read_one = |&(i, f): &(usize, &InputFile)| -> Result<Dataset, IngestError> {
+        let mut part = Dataset::default();
+        match copy_of.get(i).copied().flatten() {
             Some(keep) => {
                 let first = files.get(keep).map(|k| k.path.clone()).unwrap_or_default();
                 pass(
-                    ds,
+                    &mut part,
                     opts,
                     PassedOver::file(&f.path, PassReason::SameContent { first }),
-                )
+                )?;
             }
-            None => read_file(f, opts, ds),
-        };
-        if let Err(e) = result {
-            if !keep_going {
-                return Err(e);
-            }
-            rollback(ds, &m);
-            out.failures.push(e);
+            None => read_file(f, opts, &mut part, hashed.get(i).copied().unwrap_or(false))?,
         }
-    }
+        Ok(part)
+    };
+    let mut failures = Vec::new();
+    in_order(&jobs, opts.thread_count(), read_one, |part| match part {
+        Ok(part) => {
+            append(ds, part);
+            Ok(())
+        }
+        Err(e) if keep_going => {
+            failures.push(e);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    })?;
+    out.failures.extend(failures);
+    let ds = &mut out.dataset;
     ds.ignored.sort();
     Ok(out)
+}
+
+/// Run `work` on every job, on up to `threads` threads, and hand each result to `take` in
+/// the jobs' order (a result that comes early waits for those before it). When `take`
+/// fails, no job is begun after it and its error is returned.
+fn in_order<J: Sync, T: Send, E>(
+    jobs: &[J],
+    threads: usize,
+    work: impl Fn(&J) -> T + Sync,
+    mut take: impl FnMut(T) -> Result<(), E>,
+) -> Result<(), E> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+    let threads = threads.min(jobs.len());
+    if threads <= 1 {
+        for j in jobs {
+            take(work(j))?;
+        }
+        return Ok(());
+    }
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, stop, work) = (&next, &stop, &work);
+            s.spawn(move || {
+                while !stop.load(Relaxed) {
+                    let k = next.fetch_add(1, Relaxed);
+                    let Some(j) = jobs.get(k) else { break };
+                    if tx.send((k, work(j))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut early = std::collections::BTreeMap::new();
+        let mut want = 0;
+        for (k, t) in rx {
+            early.insert(k, t);
+            while let Some(t) = early.remove(&want) {
+                want += 1;
+                if let Err(e) = take(t) {
+                    stop.store(true, Relaxed);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Add a file's dataset, read on its own, after what `ds` holds: its tables numbered on
+/// from `ds`'s, its organizations' place ids made `ds`'s.
+fn append(ds: &mut Dataset, mut part: Dataset) {
+    let offset = u32::try_from(ds.tables.len()).unwrap_or(u32::MAX);
+    let shift = |o: &mut super::Origin| o.table = o.table.saturating_add(offset);
+    if !part.organizations.is_empty() {
+        let map = ds.names.absorb(&part.names);
+        let id = |id: &mut u32| *id = map.get(*id as usize).copied().unwrap_or(0);
+        for row in part.organizations.iter_mut() {
+            shift(&mut row.origin);
+            let p = &mut row.place;
+            for n in [
+                &mut p.province,
+                &mut p.city,
+                &mut p.county,
+                &mut p.street,
+                &mut p.community,
+            ] {
+                id(n);
+            }
+        }
+    }
+    part.communities
+        .iter_mut()
+        .for_each(|r| shift(&mut r.origin));
+    part.incubators
+        .iter_mut()
+        .for_each(|r| shift(&mut r.origin));
+    part.projects.iter_mut().for_each(|r| shift(&mut r.origin));
+    part.events.iter_mut().for_each(|r| shift(&mut r.origin));
+    part.funds.iter_mut().for_each(|r| shift(&mut r.origin));
+    part.issues
+        .iter_mut()
+        .for_each(|i| i.origin.iter_mut().for_each(shift));
+    let Dataset {
+        tables,
+        communities,
+        organizations,
+        incubators,
+        projects,
+        events,
+        funds,
+        issues,
+        ignored,
+        hashes,
+        names: _,
+    } = part;
+    ds.tables.extend(tables);
+    ds.communities.extend(communities);
+    ds.organizations.append_chunks(organizations);
+    ds.incubators.extend(incubators);
+    ds.projects.extend(projects);
+    ds.events.extend(events);
+    ds.funds.extend(funds);
+    ds.issues.extend(issues);
+    ds.ignored.extend(ignored);
+    ds.hashes.extend(hashes);
 }
 
 /// Note a passed-over file or sheet, or fail under `--strict` when the reason is one
@@ -231,9 +359,13 @@ const CSV_HEAD_ROWS: usize = super::header::TIE_ROWS + super::header::SCAN_ROWS;
 /// Read a file that is not a copy of another into `ds`, hashing it on another thread
 /// meanwhile (from its own handle) unless it was hashed to find copies. A CSV is streamed
 /// from the file and never held whole; any other file is read whole.
-fn read_file(f: &InputFile, opts: &IngestOptions, ds: &mut Dataset) -> Result<(), IngestError> {
+fn read_file(
+    f: &InputFile,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+    hashed: bool,
+) -> Result<(), IngestError> {
     let limit = opts.limits.input;
-    let hashed = ds.hashes.contains_key(&f.path);
     let (hash, read) = std::thread::scope(|s| {
         let hash = (!hashed).then(|| s.spawn(|| source::hash_file(&f.path, limit)));
         let read = read_content(f, opts, ds);
@@ -1414,5 +1546,184 @@ mod tests {
             Path::new("other/a.xlsx"),
             Path::new("dir/a.xlsx")
         ));
+    }
+
+    /// A dataset as text, its organizations' places by name (ids depend on nothing else
+    /// being read, names do not).
+    fn dataset_text(ds: &Dataset) -> String {
+        let orgs: Vec<String> = ds
+            .organizations
+            .iter()
+            .map(|o| format!("{o:?} {:?}", ds.names.place(&o.place)))
+            .collect();
+        format!(
+            "{:#?}\n{:#?}\n{orgs:#?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}",
+            ds.tables,
+            ds.communities,
+            ds.incubators,
+            ds.projects,
+            ds.events,
+            ds.funds,
+            ds.issues,
+            ds.ignored,
+            ds.hashes,
+        )
+    }
+
+    fn threads(n: usize) -> IngestOptions {
+        IngestOptions {
+            threads: n,
+            ..IngestOptions::default()
+        }
+    }
+
+    /// Files read side by side on several threads give the dataset, and the failures, of
+    /// reading them one after the other: every fixture folder (many files of every format,
+    /// copies, passed-over and unreadable files), with the tables numbered across files.
+    #[test]
+    fn files_read_side_by_side_equal_one_after_the_other() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let inputs: Vec<PathBuf> = [
+            "demo",
+            "messy",
+            "web/csv",
+            "web/gb2312",
+            "web/utf8",
+            "web/xml",
+            "shaanxi",
+            "stray",
+            "demo/2023Q2",
+        ]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+        let one = read_inputs_all(&inputs, &threads(1)).unwrap();
+        let text = dataset_text(&one.dataset);
+        let failed: Vec<String> = one.failures.iter().map(ToString::to_string).collect();
+        assert!(
+            one.dataset.tables.len() > 10,
+            "{}",
+            one.dataset.tables.len()
+        );
+        assert!(one.dataset.tables.iter().any(|t| t.rows_read > 0), "{text}");
+        for n in [2, 8] {
+            let many = read_inputs_all(&inputs, &threads(n)).unwrap();
+            assert!(dataset_text(&many.dataset) == text, "{n} threads");
+            let f: Vec<String> = many.failures.iter().map(ToString::to_string).collect();
+            assert_eq!(f, failed, "{n} threads");
+        }
+        // Every row and issue names the table (file and sheet) it was read from: the same
+        // as when its file is read alone (where the tables are numbered from 0).
+        let located = |ds: &Dataset| -> Vec<String> {
+            let at = |o: &crate::ingest::Origin| {
+                let t = &ds.tables[o.table as usize];
+                format!("{}#{:?}:{}", t.file.display(), t.sheet, o.row)
+            };
+            let mut v: Vec<String> = ds
+                .issues
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{} {}",
+                        i.origin.as_ref().map(at).unwrap_or_default(),
+                        i.text()
+                    )
+                })
+                .collect();
+            v.extend(
+                ds.communities
+                    .iter()
+                    .map(|r| format!("{} {:?}", at(&r.origin), r.place)),
+            );
+            v.extend(ds.organizations.iter().map(|r| {
+                format!(
+                    "{} {} {:?}",
+                    at(&r.origin),
+                    r.name,
+                    ds.names.place(&r.place)
+                )
+            }));
+            v.extend(
+                ds.incubators
+                    .iter()
+                    .map(|r| format!("{} {}", at(&r.origin), r.name)),
+            );
+            v.extend(ds.projects.iter().map(|r| {
+                let mut r = r.clone();
+                let t = std::mem::take(&mut r.origin.table);
+                format!(
+                    "{} {r:?}",
+                    at(&crate::ingest::Origin {
+                        table: t,
+                        ..r.origin
+                    })
+                )
+            }));
+            v.extend(ds.events.iter().map(|r| {
+                let mut r = r.clone();
+                let t = std::mem::take(&mut r.origin.table);
+                format!(
+                    "{} {r:?}",
+                    at(&crate::ingest::Origin {
+                        table: t,
+                        ..r.origin
+                    })
+                )
+            }));
+            v.extend(ds.funds.iter().map(|r| {
+                let mut r = r.clone();
+                let t = std::mem::take(&mut r.origin.table);
+                format!(
+                    "{} {r:?}",
+                    at(&crate::ingest::Origin {
+                        table: t,
+                        ..r.origin
+                    })
+                )
+            }));
+            v.sort();
+            v
+        };
+        let mut files: Vec<&PathBuf> = one.dataset.tables.iter().map(|t| &t.file).collect();
+        files.dedup();
+        let mut alone = Vec::new();
+        for file in files {
+            let ds = read_inputs(std::slice::from_ref(file), &threads(1)).unwrap();
+            alone.extend(located(&ds));
+        }
+        alone.sort();
+        let got = located(&one.dataset);
+        let missing: Vec<&String> = alone.iter().filter(|x| !got.contains(x)).collect();
+        let extra: Vec<&String> = got.iter().filter(|x| !alone.contains(x)).collect();
+        assert!(
+            got == alone,
+            "only when alone: {missing:#?}\nonly when together: {extra:#?}"
+        );
+    }
+
+    /// When two files named fail, the first of them in input order is the error, however
+    /// many threads read them (the second may well fail first).
+    #[test]
+    fn the_first_failing_file_in_order_is_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let good = root.join("孵化基地.csv");
+        let bad1 = dir.path().join("b1.xlsx");
+        let bad2 = dir.path().join("b2.xlsx");
+        // A large broken workbook first, a small one after it.
+        std::fs::write(
+            &bad1,
+            [b"PK\x03\x04".as_slice(), &[7u8; 3_000_000]].concat(),
+        )
+        .unwrap();
+        std::fs::write(&bad2, b"PK\x03\x04 broken").unwrap();
+        let inputs = vec![good, bad1, bad2];
+        for n in [1, 2, 4] {
+            let e = read_inputs(&inputs, &threads(n)).unwrap_err().to_string();
+            assert!(
+                e.contains("b1.xlsx") && !e.contains("b2.xlsx"),
+                "{n} threads: {e}"
+            );
+        }
     }
 }

@@ -603,6 +603,12 @@ impl NameTable {
         }
     }
 
+    /// Add the names of `other` (in its order): for each id of `other`, the id of the same
+    /// name here.
+    pub(crate) fn absorb(&mut self, other: &NameTable) -> Vec<u32> {
+        other.names.iter().map(|n| self.id(n)).collect()
+    }
+
     /// The ids of a place's names, added when new.
     pub fn intern(&mut self, p: &Place) -> PlaceIds {
         PlaceIds {
