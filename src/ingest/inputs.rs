@@ -290,16 +290,7 @@ fn append(ds: &mut Dataset, mut part: Dataset) {
         let id = |id: &mut u32| *id = map.get(*id as usize).copied().unwrap_or(0);
         for row in part.organizations.iter_mut() {
             shift(&mut row.origin);
-            let p = &mut row.place;
-            for n in [
-                &mut p.province,
-                &mut p.city,
-                &mut p.county,
-                &mut p.street,
-                &mut p.community,
-            ] {
-                id(n);
-            }
+            row.place.ids_mut().into_iter().for_each(id);
         }
     }
     part.communities
@@ -1570,6 +1561,18 @@ mod tests {
         )
     }
 
+    /// A row as text after where it is (`at`), its own table number left out.
+    fn debug_at<T: Clone + std::fmt::Debug>(
+        r: &T,
+        origin: fn(&mut T) -> &mut crate::ingest::Origin,
+        at: &dyn Fn(&crate::ingest::Origin) -> String,
+    ) -> String {
+        let mut r = r.clone();
+        let o = *origin(&mut r);
+        origin(&mut r).table = 0;
+        format!("{} {r:?}", at(&o))
+    }
+
     fn threads(n: usize) -> IngestOptions {
         IngestOptions {
             threads: n,
@@ -1648,39 +1651,17 @@ mod tests {
                     .iter()
                     .map(|r| format!("{} {}", at(&r.origin), r.name)),
             );
-            v.extend(ds.projects.iter().map(|r| {
-                let mut r = r.clone();
-                let t = std::mem::take(&mut r.origin.table);
-                format!(
-                    "{} {r:?}",
-                    at(&crate::ingest::Origin {
-                        table: t,
-                        ..r.origin
-                    })
-                )
-            }));
-            v.extend(ds.events.iter().map(|r| {
-                let mut r = r.clone();
-                let t = std::mem::take(&mut r.origin.table);
-                format!(
-                    "{} {r:?}",
-                    at(&crate::ingest::Origin {
-                        table: t,
-                        ..r.origin
-                    })
-                )
-            }));
-            v.extend(ds.funds.iter().map(|r| {
-                let mut r = r.clone();
-                let t = std::mem::take(&mut r.origin.table);
-                format!(
-                    "{} {r:?}",
-                    at(&crate::ingest::Origin {
-                        table: t,
-                        ..r.origin
-                    })
-                )
-            }));
+            v.extend(
+                ds.projects
+                    .iter()
+                    .map(|r| debug_at(r, |r| &mut r.origin, &at)),
+            );
+            v.extend(
+                ds.events
+                    .iter()
+                    .map(|r| debug_at(r, |r| &mut r.origin, &at)),
+            );
+            v.extend(ds.funds.iter().map(|r| debug_at(r, |r| &mut r.origin, &at)));
             v.sort();
             v
         };

@@ -550,6 +550,19 @@ pub struct PlaceIds {
     pub community: u32,
 }
 
+impl PlaceIds {
+    /// The five ids, to change (each made another table's: see [`NameTable::absorb`]).
+    pub(crate) fn ids_mut(&mut self) -> [&mut u32; 5] {
+        [
+            &mut self.province,
+            &mut self.city,
+            &mut self.county,
+            &mut self.street,
+            &mut self.community,
+        ]
+    }
+}
+
 /// Every place name the organization rows of a dataset write, each once, by id; id 0 is the
 /// blank name.
 #[derive(Debug, Clone)]

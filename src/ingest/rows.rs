@@ -401,16 +401,7 @@ impl Names {
         }
         let map = |id: &mut u32| *id = self.joined.get(*id as usize).copied().unwrap_or(0);
         for row in rows.iter_mut() {
-            let p = &mut row.place;
-            for id in [
-                &mut p.province,
-                &mut p.city,
-                &mut p.county,
-                &mut p.street,
-                &mut p.community,
-            ] {
-                map(id);
-            }
+            row.place.ids_mut().into_iter().for_each(map);
         }
     }
 }
