@@ -390,6 +390,34 @@ impl Model {
     }
 }
 
+/// The city, county and street of the last community row: a community list is in place
+/// order, so a row's are mostly the row before's, found again without a lookup.
+#[derive(Default)]
+struct LastRegions([Option<(Option<RegionId>, Text, RegionId)>; 3]);
+
+impl LastRegions {
+    /// [`RegionIndex::child_or_insert`] of `name` under `parent`, for the level `slot`
+    /// (0 city, 1 county, 2 street).
+    fn region(
+        &mut self,
+        regions: &mut RegionIndex,
+        slot: usize,
+        (parent, name): (Option<RegionId>, &Text),
+        level: Level,
+    ) -> RegionId {
+        if let Some(Some((p, n, id))) = self.0.get(slot) {
+            if *p == parent && n == name {
+                return *id;
+            }
+        }
+        let id = regions.child_or_insert(parent, name, level);
+        if let Some(s) = self.0.get_mut(slot) {
+            *s = Some((parent, name.clone(), id));
+        }
+        id
+    }
+}
+
 /// Organization blocks taken between two hand-backs of freed memory
 /// ([`crate::memory::release_freed`]): the rows of a block were made by the parse threads,
 /// and their freed pages otherwise stay with the allocator while the model grows.
@@ -428,6 +456,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // national list's rows in memory (612,500 communities: +190 MB at the peak).
     let mut listed = Vec::with_capacity(communities.len());
     let issues_before = issues.len();
+    let mut above = LastRegions::default();
+    regions.reserve(communities.len());
     for row in &communities {
         let p = &row.place;
         let row_province = if !p.province.is_empty() {
@@ -455,9 +485,9 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 continue;
             }
         }
-        let city = regions.child_or_insert(Some(province), &p.city, Level::City);
-        let county = regions.child_or_insert(Some(city), &p.county, Level::County);
-        let street = regions.child_or_insert(Some(county), &p.street, Level::Street);
+        let city = above.region(&mut regions, 0, (Some(province), &p.city), Level::City);
+        let county = above.region(&mut regions, 1, (Some(city), &p.county), Level::County);
+        let street = above.region(&mut regions, 2, (Some(county), &p.street), Level::Street);
         if let Some(r) = reach.get_mut(row.origin.table as usize) {
             r.cities.insert(city);
             r.counties.insert(county);

@@ -121,6 +121,30 @@ impl RegionIndex {
         RegionIndex::default()
     }
 
+    /// Room for `communities` more communities (and their short names) and the streets,
+    /// counties and cities above them (an eighth as many: a street has a dozen or more), so
+    /// that the tables are not grown, and rehashed, step by step.
+    pub(crate) fn reserve(&mut self, communities: usize) {
+        let RegionIndex {
+            regions,
+            up,
+            by_name,
+            by_short,
+            hasher,
+        } = self;
+        let all = communities.saturating_add(communities / 8);
+        regions.reserve(all);
+        up.reserve(all);
+        by_name.reserve(all, |&id| {
+            let r = &regions[id as usize];
+            place_hash(hasher, r.parent, &r.name)
+        });
+        by_short.reserve(communities, |&id| {
+            let r = &regions[id as usize];
+            place_hash(hasher, r.parent, strip_committee_suffix(&r.name))
+        });
+    }
+
     /// Number of regions.
     pub fn len(&self) -> usize {
         self.regions.len()

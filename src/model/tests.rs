@@ -241,6 +241,60 @@ fn unmatched_places_suggest_the_nearest_name() {
     );
 }
 
+/// A community list whose rows go back and forth between two cities with a county and a
+/// street of the same names: each community lands under its own city's street (a row's
+/// city, county and street are found again from the row before's only when their parent
+/// is the same too), and a community listed twice in a row is still a duplicate.
+#[test]
+fn same_names_under_alternating_cities_stay_apart() {
+    let rows = [
+        ("阳泉市", "甲社区"),
+        ("晋城市", "乙社区"),
+        ("阳泉市", "丙社区"),
+        ("阳泉市", "丙社区"),
+        ("晋城市", "丁社区"),
+    ];
+    let communities = (2u32..)
+        .zip(rows)
+        .map(|(row, (city, c))| community(row, place(city, "城区", "东街街道", c), Some(111)))
+        .collect();
+    let ds = Dataset {
+        tables: vec![table(TableKind::Communities, 5)],
+        communities,
+        ..Dataset::default()
+    };
+    let m = match build(ds, &opts()) {
+        Ok(m) => m,
+        Err(e) => panic!("{e}"),
+    };
+    let mut paths: Vec<String> = m
+        .regions
+        .ids()
+        .filter(|&id| m.regions.get(id).level == Level::Community)
+        .map(|id| m.regions.path(id))
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "山西省/晋城市/城区/东街街道/丁社区",
+            "山西省/晋城市/城区/东街街道/乙社区",
+            "山西省/阳泉市/城区/东街街道/丙社区",
+            "山西省/阳泉市/城区/东街街道/甲社区",
+        ]
+    );
+    let streets = m
+        .regions
+        .ids()
+        .filter(|&id| m.regions.get(id).level == Level::Street)
+        .count();
+    assert_eq!(streets, 2);
+    assert_eq!(
+        issue_for(&m, 0, 5).map(|i| i.outcome),
+        Some(Outcome::Skipped(SkipReason::Duplicate))
+    );
+}
+
 #[test]
 fn same_county_name_in_two_cities_stays_apart() {
     let m = built(
