@@ -479,25 +479,23 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
             Stage::Final | Stage::NotDue => None,
         })
         .collect();
-    let effective = |ti: usize| -> Option<&Target> {
-        match staged.get(ti) {
-            Some(Some(t)) => Some(t),
-            _ => plan.targets.get(ti),
-        }
-    };
+    let effective: Vec<&Target> = plan
+        .targets
+        .iter()
+        .zip(&staged)
+        .map(|(t, s)| s.as_ref().unwrap_or(t))
+        .collect();
     // A scope below the assessed level (a county auditing a city-level target): a
     // density or coverage threshold applies to the county as well, so the county is
     // assessed in the city's stead; counts per city do not divide, so they are skipped.
     let skipped = |t: &Target| t.level < scope_level && !is_ratio(t);
-    let wanted: Vec<(usize, &Target)> = (0..plan.targets.len())
-        .filter_map(|ti| effective(ti).filter(|t| !skipped(t)).map(|t| (ti, t)))
+    let wanted: Vec<(usize, &Target)> = (0..)
+        .zip(effective.iter().copied())
+        .filter(|(_, t)| !skipped(t))
         .collect();
     let mut ahead = Ahead::new(&ctx, &wanted, opts.threads);
-    for (ti, original) in plan.targets.iter().enumerate() {
+    for (ti, (original, &target)) in plan.targets.iter().zip(&effective).enumerate() {
         let stage = original.stage(opts.as_of);
-        let Some(target) = effective(ti) else {
-            continue;
-        };
         let ratio = is_ratio(target);
         let assessed_level = if target.level < scope_level {
             if !ratio {

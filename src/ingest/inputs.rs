@@ -224,8 +224,7 @@ fn read_all(
         Err(e) => Err(e),
     })?;
     out.failures.extend(failures);
-    let ds = &mut out.dataset;
-    ds.ignored.sort();
+    out.dataset.ignored.sort();
     Ok(out)
 }
 

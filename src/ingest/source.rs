@@ -1895,23 +1895,39 @@ fn datetime_cell(dt: &calamine::ExcelDateTime) -> Cell {
 
 /// [`convert`] for the values of calamine's streaming cell reader (same cells).
 fn convert_ref(d: &DataRef<'_>) -> Cell {
-    let text = |s: &str| {
-        if s.is_empty() {
-            Cell::Empty
-        } else {
-            Cell::Text(s.to_string())
+    value_of(d).into_cell()
+}
+
+/// A value of calamine's streaming cell reader as the cell [`convert_ref`] makes of it,
+/// its text still borrowed.
+enum Value<'a> {
+    Text(Cow<'a, str>),
+    /// Never [`Cell::Text`].
+    Cell(Cell),
+}
+
+impl Value<'_> {
+    fn into_cell(self) -> Cell {
+        match self {
+            Value::Text(t) => Cell::Text(t.into_owned()),
+            Value::Cell(c) => c,
         }
-    };
+    }
+}
+
+fn value_of<'a>(d: &'a DataRef<'_>) -> Value<'a> {
+    let text = |s: &'a str| Value::Text(Cow::Borrowed(s));
     match d {
-        DataRef::Empty => Cell::Empty,
-        DataRef::String(s) => text(s),
+        DataRef::Empty => Value::Cell(Cell::Empty),
+        DataRef::String(s) if s.is_empty() => Value::Cell(Cell::Empty),
+        DataRef::SharedString("") => Value::Cell(Cell::Empty),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => text(s),
         DataRef::SharedString(s) => text(s),
-        DataRef::Int(i) => Cell::Number(*i as f64),
-        DataRef::Float(f) => Cell::Number(*f),
-        DataRef::Bool(b) => Cell::Bool(*b),
-        DataRef::DateTime(dt) => datetime_cell(dt),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
-        DataRef::Error(e) => Cell::Text(e.to_string()),
+        DataRef::Int(i) => Value::Cell(Cell::Number(*i as f64)),
+        DataRef::Float(f) => Value::Cell(Cell::Number(*f)),
+        DataRef::Bool(b) => Value::Cell(Cell::Bool(*b)),
+        DataRef::DateTime(dt) => Value::Cell(datetime_cell(dt)),
+        DataRef::Error(e) => Value::Text(Cow::Owned(e.to_string())),
     }
 }
 
@@ -2098,14 +2114,14 @@ impl<'a, 'b> SheetCells<'a, 'b> {
 
     /// The next stored cell; `None` after the last (its rows reported).
     fn next(&mut self) -> Result<Option<(u32, u32, Cell)>, IngestError> {
-        self.next_with(convert_ref)
+        self.next_with(|v| v.into_cell())
     }
 
-    /// The next stored cell as `put` makes it of calamine's value, once the cell passed
-    /// the limits; `None` after the last (its rows reported).
+    /// The next stored cell as `put` makes it of its value, once the cell passed the
+    /// limits; `None` after the last (its rows reported).
     fn next_with<T>(
         &mut self,
-        put: impl FnOnce(&DataRef<'_>) -> T,
+        put: impl FnOnce(Value<'_>) -> T,
     ) -> Result<Option<(u32, u32, T)>, IngestError> {
         let (limits, table, progress) = self.hooks;
         loop {
@@ -2131,34 +2147,28 @@ impl<'a, 'b> SheetCells<'a, 'b> {
             }
             let row = u64::from(r) + 1;
             limits.check_row(table, row)?;
-            check_value(limits, table, (row, u64::from(c) + 1), value)?;
+            let value = value_of(value);
+            check_value(limits, table, (row, u64::from(c) + 1), &value)?;
             return Ok(Some((r, c, put(value))));
         }
     }
 }
 
-/// [`Limits::check`] of the cell [`convert_ref`] makes of `value`, without making it.
+/// [`Limits::check`] of the cell a value makes, without making it.
 fn check_value(
     limits: &Limits,
     table: &dyn Fn() -> String,
     (row, col): (u64, u64),
-    value: &DataRef<'_>,
+    value: &Value<'_>,
 ) -> Result<(), IngestError> {
-    let text = match value {
-        DataRef::Empty => return Ok(()),
-        DataRef::String(s) if s.is_empty() => return Ok(()),
-        DataRef::SharedString("") => return Ok(()),
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
-            Cow::Borrowed(s.as_str())
+    match value {
+        Value::Cell(Cell::Empty) => Ok(()),
+        Value::Cell(_) => limits.check_column(table, row, col),
+        Value::Text(t) => {
+            limits.check_column(table, row, col)?;
+            limits.check_cell(table, row, col, t)
         }
-        DataRef::SharedString(s) => Cow::Borrowed(*s),
-        DataRef::Error(e) => Cow::Owned(e.to_string()),
-        DataRef::Int(_) | DataRef::Float(_) | DataRef::Bool(_) | DataRef::DateTime(_) => {
-            return limits.check_column(table, row, col);
-        }
-    };
-    limits.check_column(table, row, col)?;
-    limits.check_cell(table, row, col, &text)
+    }
 }
 
 fn sheet_error(path: &Path, name: &str, e: &dyn std::fmt::Display) -> IngestError {
@@ -2771,23 +2781,11 @@ impl CellBatch {
         Stored::Text(start, self.text.len())
     }
 
-    /// The value of a cell of calamine's, stored (as [`convert_ref`] converts it).
-    fn store(&mut self, d: &DataRef<'_>) -> Stored {
-        match d {
-            DataRef::Empty => Stored::Empty,
-            DataRef::String(s) if s.is_empty() => Stored::Empty,
-            DataRef::SharedString("") => Stored::Empty,
-            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => self.text(s),
-            DataRef::SharedString(s) => self.text(s),
-            DataRef::Int(i) => Stored::Number(*i as f64),
-            DataRef::Float(f) => Stored::Number(*f),
-            DataRef::Bool(b) => Stored::Bool(*b),
-            DataRef::DateTime(dt) => match datetime_cell(dt) {
-                Cell::DateTime(t) => Stored::DateTime(t),
-                Cell::Number(f) => Stored::Number(f),
-                other => self.own(other),
-            },
-            DataRef::Error(e) => self.text(&e.to_string()),
+    /// A cell's value, stored.
+    fn store(&mut self, v: Value<'_>) -> Stored {
+        match v {
+            Value::Text(t) => self.text(&t),
+            Value::Cell(c) => self.own(c),
         }
     }
 
