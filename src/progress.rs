@@ -124,9 +124,20 @@ pub fn phase(name: &str) {
                 .find_map(|l| l.strip_prefix(key))
                 .map_or(String::new(), |v| v.trim().to_string())
         };
+        // CPU so far (user + system, all threads): /proc/self/stat's 14th and 15th
+        // fields, in clock ticks (100 a second on Linux).
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let ticks: u64 = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().skip(11).take(2))
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.parse::<u64>().ok())
+            .sum();
         eprintln!(
-            "[times] {name}: {:.3} s, rss {}, peak {}",
+            "[times] {name}: {:.3} s, cpu {:.2} s, rss {}, peak {}",
             start.elapsed().as_secs_f64(),
+            ticks as f64 / 100.0,
             field("VmRSS:"),
             field("VmHWM:")
         );

@@ -12,6 +12,14 @@ pub(crate) const MAX_SERIAL: i64 = 2_958_465;
 /// full-width digits, and Excel serial numbers written as up to 5 digits (`44256` →
 /// 2021-03-01). Impossible dates (2021-02-30) are `None`.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    // The common spelling, `2021-03-05` or `2021/03/05` with nothing around it, read
+    // directly: cleaning and folding leave it as it is, and the general path below gives
+    // it `ymd` of its three numbers (a national ledger has millions of them).
+    plain_ymd(s.as_bytes()).unwrap_or_else(|| parse_written(s))
+}
+
+/// [`parse_date`] of any spelling.
+fn parse_written(s: &str) -> Option<NaiveDate> {
     let cleaned = clean_cell(s);
     // Drop a time part: "2021-03-05 00:00:00", "2021-03-05T08:00".
     let date_part = fold(strip_time(&cleaned));
@@ -84,6 +92,24 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     }
 }
 
+/// `YYYY-MM-DD` or `YYYY/MM/DD` (ASCII digits, one separator): `Some(ymd(…))`; any other
+/// text: `None` (left to the general path).
+fn plain_ymd(b: &[u8]) -> Option<Option<NaiveDate>> {
+    let &[y0, y1, y2, y3, s1, m0, m1, s2, d0, d1] = b else {
+        return None;
+    };
+    if s1 != s2 || !matches!(s1, b'-' | b'/') {
+        return None;
+    }
+    let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |ds: &[u8]| ds.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let y = n(&digits[..4]) as i32;
+    Some(ymd(y, n(&digits[4..6]), n(&digits[6..])))
+}
+
 /// Drop a time of day: the text from the last space or `T` before the first `:`.
 fn strip_time(s: &str) -> &str {
     let Some(colon) = s.find(':') else { return s };
@@ -148,6 +174,31 @@ mod tests {
         assert_eq!(parse_date("2021-03-05T08:00:00"), d(2021, 3, 5));
         assert_eq!(parse_date("２０２１年３月５日"), d(2021, 3, 5));
         assert_eq!(parse_date(" 2021 年 3 月 5 日 "), d(2021, 3, 5));
+    }
+
+    #[test]
+    fn the_plain_spelling_read_directly_as_the_general_path_reads_it() {
+        let mut direct = 0;
+        for y in [
+            "1899", "1900", "2021", "2024", "2100", "9999", "0000", "20a1",
+        ] {
+            for m in 0..=13 {
+                for day in 0..=32 {
+                    for (s1, s2) in [('-', '-'), ('/', '/'), ('-', '/'), ('.', '.')] {
+                        let s = format!("{y}{s1}{m:02}{s2}{day:02}");
+                        if let Some(d) = plain_ymd(s.as_bytes()) {
+                            direct += 1;
+                            assert_eq!(d, parse_written(&s), "{s}");
+                        }
+                        assert_eq!(parse_date(&s), parse_written(&s), "{s}");
+                    }
+                }
+            }
+        }
+        // Every `-`/`-` and `/`/`/` spelling with digits went the direct way.
+        assert_eq!(direct, 7 * 14 * 33 * 2);
+        assert_eq!(plain_ymd(b" 2021-03-05"), None);
+        assert_eq!(plain_ymd("２０２１-03-05".as_bytes()), None);
     }
 
     #[test]

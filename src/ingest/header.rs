@@ -40,6 +40,8 @@ pub struct HeaderMatch {
     pub columns: Vec<ColumnMap>,
     /// Header texts of the other non-empty columns (序号 included).
     pub extra_columns: Vec<String>,
+    /// `columns` by field, for the row parsers.
+    pub(crate) by_field: super::rows::FieldColumns,
 }
 
 impl HeaderMatch {
@@ -535,6 +537,7 @@ pub fn detect(grid: &Grid, forced: Option<TableKind>) -> Result<HeaderMatch, Ing
         clue,
         header_rows: (first_row, last_row),
         data_start: best.index + 1,
+        by_field: super::rows::FieldColumns::of(&columns),
         columns,
         extra_columns,
     })

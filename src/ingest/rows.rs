@@ -99,6 +99,113 @@ pub(crate) fn check_credit_code(code: &str) -> Result<(), CreditFault> {
     }
 }
 
+/// A field the row parsers read, by its canonical name in `rules/columns.toml`. A table's
+/// columns are looked up by field once, when its header is found ([`FieldColumns`]), not
+/// by name in every row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum F {
+    Name,
+    Province,
+    City,
+    County,
+    Street,
+    Community,
+    Category,
+    Registration,
+    Brand,
+    Founded,
+    Dissolved,
+    Status,
+    CreditCode,
+    Serves,
+    Kind,
+    UrbanRuralCode,
+    Code,
+    Pilot,
+    Established,
+    Closed,
+    Date,
+    Year,
+    Amount,
+    Source,
+}
+
+impl F {
+    const ALL: [F; 24] = [
+        F::Name,
+        F::Province,
+        F::City,
+        F::County,
+        F::Street,
+        F::Community,
+        F::Category,
+        F::Registration,
+        F::Brand,
+        F::Founded,
+        F::Dissolved,
+        F::Status,
+        F::CreditCode,
+        F::Serves,
+        F::Kind,
+        F::UrbanRuralCode,
+        F::Code,
+        F::Pilot,
+        F::Established,
+        F::Closed,
+        F::Date,
+        F::Year,
+        F::Amount,
+        F::Source,
+    ];
+
+    /// The canonical field name.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            F::Name => "name",
+            F::Province => "province",
+            F::City => "city",
+            F::County => "county",
+            F::Street => "street",
+            F::Community => "community",
+            F::Category => "category",
+            F::Registration => "registration",
+            F::Brand => "brand",
+            F::Founded => "founded",
+            F::Dissolved => "dissolved",
+            F::Status => "status",
+            F::CreditCode => "credit_code",
+            F::Serves => "serves",
+            F::Kind => "kind",
+            F::UrbanRuralCode => "urban_rural_code",
+            F::Code => "code",
+            F::Pilot => "pilot",
+            F::Established => "established",
+            F::Closed => "closed",
+            F::Date => "date",
+            F::Year => "year",
+            F::Amount => "amount",
+            F::Source => "source",
+        }
+    }
+}
+
+/// Field → index into a header's columns ([`HeaderMatch::columns`]), made once per table.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FieldColumns([Option<u16>; F::ALL.len()]);
+
+impl FieldColumns {
+    pub(crate) fn of(columns: &[super::ColumnMap]) -> FieldColumns {
+        let mut by = [None; F::ALL.len()];
+        for (slot, f) in by.iter_mut().zip(F::ALL) {
+            *slot = columns
+                .iter()
+                .position(|c| c.field == f.key())
+                .and_then(|i| u16::try_from(i).ok());
+        }
+        FieldColumns(by)
+    }
+}
+
 /// A data row being parsed: its cells by field, and the problems found.
 struct RowCtx<'a> {
     row: &'a GridRow,
@@ -114,8 +221,13 @@ struct RowCtx<'a> {
 }
 
 impl<'a> RowCtx<'a> {
-    fn cell(&self, field: &str) -> Option<(&'a str, &'a Cell)> {
-        let map = self.header.column(field)?;
+    fn column(&self, field: F) -> Option<&'a super::ColumnMap> {
+        let i = self.header.by_field.0[field as usize]?;
+        self.header.columns.get(usize::from(i))
+    }
+
+    fn cell(&self, field: F) -> Option<(&'a str, &'a Cell)> {
+        let map = self.column(field)?;
         let raw = self.row.cell(map.column);
         let cell = if !self.fills.is_empty() && raw.is_blank() {
             self.fills
@@ -128,7 +240,7 @@ impl<'a> RowCtx<'a> {
     }
 
     /// Cleaned text of a field's cell; `None` when the column is absent or the cell blank.
-    fn text(&self, field: &str) -> Option<(&'a str, Cow<'a, str>)> {
+    fn text(&self, field: F) -> Option<(&'a str, Cow<'a, str>)> {
         let (h, c) = self.cell(field)?;
         let t = clean_text(c.text());
         if t.is_empty() {
@@ -141,14 +253,14 @@ impl<'a> RowCtx<'a> {
     /// Folded text of a field's cell ([`fold`] of the cell as written: folding drops every
     /// space that cleaning would keep, so the cell need not be cleaned first); `None` when
     /// the column is absent or the cell blank.
-    fn folded(&self, field: &str) -> Option<Cow<'a, str>> {
+    fn folded(&self, field: F) -> Option<Cow<'a, str>> {
         let (_, c) = self.cell(field)?;
         let t = through(c.text(), fold_cow);
         (!t.is_empty()).then_some(t)
     }
 
     /// Folded text of a required field; records an error when blank.
-    fn required(&mut self, field: &str) -> Option<String> {
+    fn required(&mut self, field: F) -> Option<String> {
         let t = self.folded(field).map(Cow::into_owned);
         if t.is_none() {
             self.required_empty(field);
@@ -158,7 +270,7 @@ impl<'a> RowCtx<'a> {
 
     /// Whether a required field is filled (its text is not kept); records an error when
     /// blank.
-    fn require(&mut self, field: &str) -> bool {
+    fn require(&mut self, field: F) -> bool {
         let filled = self.folded(field).is_some();
         if !filled {
             self.required_empty(field);
@@ -166,17 +278,16 @@ impl<'a> RowCtx<'a> {
         filled
     }
 
-    fn required_empty(&mut self, field: &str) {
+    fn required_empty(&mut self, field: F) {
         let h = self
-            .header
             .column(field)
-            .map_or(field, |c| c.header.as_str());
+            .map_or(field.key(), |c| c.header.as_str());
         self.errors.push((Some(h.into()), IssueKind::RequiredEmpty));
     }
 
     /// The date of a field's cell; `Err(text)` when the cell holds something that is not
     /// a date, `Ok(None)` when it is blank or the column absent.
-    fn parse_date_cell(&self, field: &str) -> Result<Option<NaiveDate>, (String, String)> {
+    fn parse_date_cell(&self, field: F) -> Result<Option<NaiveDate>, (String, String)> {
         let Some((h, cell)) = self.cell(field) else {
             return Ok(None);
         };
@@ -196,7 +307,7 @@ impl<'a> RowCtx<'a> {
 
     /// An optional date (成立日期, 注销日期, 建成日期, 撤销日期): a cell that is not a date
     /// is a data issue and the row is used as if the cell were blank.
-    fn date(&mut self, field: &str) -> Option<NaiveDate> {
+    fn date(&mut self, field: F) -> Option<NaiveDate> {
         match self.parse_date_cell(field) {
             Ok(d) => d,
             Err((h, v)) => {
@@ -209,7 +320,7 @@ impl<'a> RowCtx<'a> {
 
     /// A required date (项目 认定日期, 活动 日期): blank or not a date makes the row
     /// unusable.
-    fn required_date(&mut self, field: &str) -> Option<NaiveDate> {
+    fn required_date(&mut self, field: F) -> Option<NaiveDate> {
         match self.parse_date_cell(field) {
             Ok(Some(d)) => Some(d),
             Ok(None) => {
@@ -228,7 +339,7 @@ impl<'a> RowCtx<'a> {
 
     /// 统一社会信用代码, folded and upper-cased; an invalid one is kept and noted.
     fn credit_code(&mut self) -> Option<String> {
-        let (h, t) = self.text("credit_code")?;
+        let (h, t) = self.text(F::CreditCode)?;
         let code = fold(&t).to_ascii_uppercase();
         if let Err(fault) = check_credit_code(&code) {
             self.notes.push((
@@ -242,7 +353,7 @@ impl<'a> RowCtx<'a> {
         Some(code)
     }
 
-    fn yes_no(&mut self, field: &str) -> bool {
+    fn yes_no(&mut self, field: F) -> bool {
         let Some((h, t)) = self.text(field) else {
             return false;
         };
@@ -257,7 +368,7 @@ impl<'a> RowCtx<'a> {
     }
 
     /// A value of a domain: canonical when known, else folded as written with a note.
-    fn domain_value(&mut self, field: &str, domain: Domain) -> Option<String> {
+    fn domain_value(&mut self, field: F, domain: Domain) -> Option<String> {
         let (h, t) = self.text(field)?;
         if let Some(c) = values::canonicalize(domain, &t) {
             return Some(c.to_string());
@@ -274,32 +385,47 @@ impl<'a> RowCtx<'a> {
         Some(folded)
     }
 
-    /// The place of an organization row: the ids of its names (this thread's).
-    fn place_ids(&mut self) -> PlaceIds {
-        let mut id = |field: &str| {
-            let folded = self.folded(field);
+    /// The place of an organization row: the ids of its names (this thread's), with the
+    /// city and county as folded already (by [`RowCtx::required_folded`]).
+    fn place_ids(&mut self, city: Option<&str>, county: Option<&str>) -> PlaceIds {
+        // In field order, as the names are met (a name's id is its order of meeting).
+        let mut id = |field: F, given: Option<Option<&str>>| {
+            let folded = match given {
+                Some(t) => t.map(Cow::Borrowed),
+                None => self.folded(field),
+            };
             self.names.id(folded.as_deref().unwrap_or(""))
         };
         PlaceIds {
-            province: id("province"),
-            city: id("city"),
-            county: id("county"),
-            street: id("street"),
-            community: id("community"),
+            province: id(F::Province, None),
+            city: id(F::City, Some(city)),
+            county: id(F::County, Some(county)),
+            street: id(F::Street, None),
+            community: id(F::Community, None),
         }
     }
 
+    /// Folded text of a required field (kept as borrowed when folding changes nothing);
+    /// records an error when blank.
+    fn required_folded(&mut self, field: F) -> Option<Cow<'a, str>> {
+        let t = self.folded(field);
+        if t.is_none() {
+            self.required_empty(field);
+        }
+        t
+    }
+
     fn place(&mut self) -> Place {
-        let mut name = |field: &str| {
+        let mut name = |field: F| {
             let folded = self.folded(field);
             self.names.get(folded.as_deref().unwrap_or(""))
         };
         Place {
-            province: name("province"),
-            city: name("city"),
-            county: name("county"),
-            street: name("street"),
-            community: name("community"),
+            province: name(F::Province),
+            city: name(F::City),
+            county: name(F::County),
+            street: name(F::Street),
+            community: name(F::Community),
         }
     }
 }
@@ -455,11 +581,11 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
 /// A row of a communities table (社区名单). `false` when it is not usable.
 fn community_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
-    let city = ctx.require("city");
-    let county = ctx.require("county");
-    let street = ctx.require("street");
-    let community = ctx.require("community");
-    let kind = match ctx.text("kind") {
+    let city = ctx.require(F::City);
+    let county = ctx.require(F::County);
+    let street = ctx.require(F::Street);
+    let community = ctx.require(F::Community);
+    let kind = match ctx.text(F::Kind) {
         None => None,
         Some((h, t)) => {
             let k = values::urban_rural_word(&t);
@@ -472,7 +598,7 @@ fn community_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
             k
         }
     };
-    let urban_rural_code = match ctx.text("urban_rural_code") {
+    let urban_rural_code = match ctx.text(F::UrbanRuralCode) {
         None => None,
         Some((h, t)) => {
             let t = fold(&t);
@@ -492,7 +618,7 @@ fn community_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
             }
         }
     };
-    let code = match ctx.text("code") {
+    let code = match ctx.text(F::Code) {
         None => None,
         Some((h, t)) => {
             let t = fold(&t);
@@ -509,7 +635,7 @@ fn community_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
             }
         }
     };
-    let pilot = ctx.yes_no("pilot");
+    let pilot = ctx.yes_no(F::Pilot);
     if !ctx.errors.is_empty() || !city || !county || !street || !community {
         return false;
     }
@@ -527,14 +653,14 @@ fn community_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
 /// A row of an organizations table (社区社会组织). `false` when it is not usable.
 fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
-    let name = ctx.required("name");
-    ctx.require("city");
-    ctx.require("county");
+    let name = ctx.required(F::Name);
+    let city = ctx.required_folded(F::City);
+    let county = ctx.required_folded(F::County);
     // Interned like the place names: a ledger writes a dozen categories millions of times.
     let category = ctx
-        .domain_value("category", Domain::Category)
+        .domain_value(F::Category, Domain::Category)
         .map(|c| ctx.names.get(&c));
-    let registration = match ctx.text("registration") {
+    let registration = match ctx.text(F::Registration) {
         None => None,
         Some((h, t)) => {
             let r = values::registration(&t);
@@ -547,10 +673,10 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
             r
         }
     };
-    let brand = ctx.yes_no("brand");
-    let founded = ctx.date("founded");
-    let dissolved = ctx.date("dissolved");
-    let mut status = match ctx.text("status") {
+    let brand = ctx.yes_no(F::Brand);
+    let founded = ctx.date(F::Founded);
+    let dissolved = ctx.date(F::Dissolved);
+    let mut status = match ctx.text(F::Status) {
         None => None,
         Some((h, t)) => {
             let s = values::status(&t);
@@ -565,7 +691,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
         match status {
             None => status = Some(super::Status::Dissolved),
             Some(super::Status::Active) => {
-                let h = ctx.header.column("status").map(|c| c.header.as_str());
+                let h = ctx.column(F::Status).map(|c| c.header.as_str());
                 ctx.notes
                     .push((h.map(Into::into), IssueKind::ActiveButDissolved));
             }
@@ -574,7 +700,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     }
     let credit_code = ctx.credit_code();
     let serves = ctx
-        .text("serves")
+        .text(F::Serves)
         .map(|(_, t)| {
             t.split(['、', ',', ';', '，', '；'])
                 .map(fold)
@@ -589,7 +715,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     ds.organizations.push(OrganizationRow {
         origin,
         name: name.into_boxed_str(),
-        place: ctx.place_ids(),
+        place: ctx.place_ids(city.as_deref(), county.as_deref()),
         category,
         registration,
         brand,
@@ -605,12 +731,12 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
 /// A row of an incubators table (孵化基地). `false` when it is not usable.
 fn incubator_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
-    let name = ctx.required("name");
-    ctx.require("city");
-    ctx.require("county");
-    ctx.require("street");
-    let established = ctx.date("established");
-    let closed = ctx.date("closed");
+    let name = ctx.required(F::Name);
+    ctx.require(F::City);
+    ctx.require(F::County);
+    ctx.require(F::Street);
+    let established = ctx.date(F::Established);
+    let closed = ctx.date(F::Closed);
     let credit_code = ctx.credit_code();
     let Some(name) = name else { return false };
     if !ctx.errors.is_empty() {
@@ -630,18 +756,18 @@ fn incubator_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
 /// A row of a projects (项目) or events (活动) table. `false` when it is not usable.
 fn dated_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
-    let name = ctx.required("name");
+    let name = ctx.required(F::Name);
     let domain = if kind == TableKind::Projects {
         Domain::ProjectKind
     } else {
         Domain::EventKind
     };
-    let value = ctx.domain_value("kind", domain);
+    let value = ctx.domain_value(F::Kind, domain);
     if value.is_none() {
-        ctx.require("kind");
+        ctx.require(F::Kind);
     }
-    ctx.require("city");
-    let date = ctx.required_date("date");
+    ctx.require(F::City);
+    let date = ctx.required_date(F::Date);
     let (Some(name), Some(value), Some(date)) = (name, value, date) else {
         return false;
     };
@@ -674,7 +800,7 @@ fn dated_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
 /// the column is absent (the header check reports that).
 fn required_parsed<T>(
     ctx: &mut RowCtx<'_>,
-    field: &str,
+    field: F,
     parse: fn(&Cell) -> Option<T>,
     bad: fn(Text) -> IssueKind,
 ) -> Option<T> {
@@ -698,14 +824,14 @@ fn required_parsed<T>(
 /// A row of a funds table (经费). `false` when it is not usable.
 fn fund_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
-    ctx.require("city");
-    let year = required_parsed(ctx, "year", parse_year, |value| IssueKind::NotAYear {
+    ctx.require(F::City);
+    let year = required_parsed(ctx, F::Year, parse_year, |value| IssueKind::NotAYear {
         value,
     });
-    let amount = required_parsed(ctx, "amount", parse_amount, |value| {
+    let amount = required_parsed(ctx, F::Amount, parse_amount, |value| {
         IssueKind::NotAnAmount { value }
     });
-    let source = ctx.text("source").map(|(_, t)| t.into_owned());
+    let source = ctx.text(F::Source).map(|(_, t)| t.into_owned());
     let (Some(year), Some(amount)) = (year, amount) else {
         return false;
     };
@@ -1277,6 +1403,33 @@ mod tests {
         );
         assert_eq!(rows[0].place.community, earlier);
         assert_eq!(rows[2].place.community, 0);
+    }
+
+    #[test]
+    fn every_field_the_parsers_read_is_a_field_of_the_column_rules() {
+        use super::super::schema::fields;
+        for f in F::ALL {
+            assert!(
+                TableKind::ALL
+                    .into_iter()
+                    .any(|k| fields(k).iter().any(|spec| spec.name == f.key())),
+                "{f:?}"
+            );
+        }
+        // And a table's columns are found by field as by name.
+        let cols: Vec<super::super::ColumnMap> = ["city", "name", "serves"]
+            .into_iter()
+            .enumerate()
+            .map(|(i, field)| super::super::ColumnMap {
+                field,
+                column: i + 3,
+                header: field.to_uppercase(),
+            })
+            .collect();
+        let by = FieldColumns::of(&cols);
+        assert_eq!(by.0[F::City as usize], Some(0));
+        assert_eq!(by.0[F::Serves as usize], Some(2));
+        assert_eq!(by.0[F::County as usize], None);
     }
 
     #[test]
