@@ -79,24 +79,41 @@ const CREDIT_WEIGHTS: [u32; 17] = [
 /// Check a unified social credit code (already folded and upper-cased): 18 characters
 /// of the GB 32100-2015 alphabet with a valid check character. `Err` says what is wrong.
 pub(crate) fn check_credit_code(code: &str) -> Result<(), CreditFault> {
-    let chars: Vec<char> = code.chars().collect();
-    if chars.len() != 18 {
-        return Err(CreditFault::Length { found: chars.len() });
+    let found = code.chars().count();
+    if found != 18 {
+        return Err(CreditFault::Length { found });
     }
-    let mut values = Vec::with_capacity(18);
-    for c in &chars {
-        match CREDIT_ALPHABET.find(*c) {
-            Some(v) => values.push(v as u32),
-            None => return Err(CreditFault::Character { found: *c }),
+    let (mut sum, mut last) = (0, 0);
+    for (i, c) in code.chars().enumerate() {
+        let v = credit_value(c).ok_or(CreditFault::Character { found: c })?;
+        if let Some(w) = CREDIT_WEIGHTS.get(i) {
+            sum += v * w;
         }
+        last = v;
     }
-    let sum: u32 = values.iter().zip(CREDIT_WEIGHTS).map(|(v, w)| v * w).sum();
     let check = (31 - sum % 31) % 31;
-    let expected = CREDIT_ALPHABET.chars().nth(check as usize).unwrap_or('?');
-    match chars.last() {
-        Some(last) if *last == expected => Ok(()),
-        _ => Err(CreditFault::Check { expected }),
+    if last == check {
+        Ok(())
+    } else {
+        let expected = CREDIT_ALPHABET.chars().nth(check as usize).unwrap_or('?');
+        Err(CreditFault::Check { expected })
     }
+}
+
+/// A character's value in the credit code's alphabet (its place in [`CREDIT_ALPHABET`]).
+fn credit_value(c: char) -> Option<u32> {
+    const VALUES: [u8; 128] = {
+        let mut t = [u8::MAX; 128];
+        let a = CREDIT_ALPHABET.as_bytes();
+        let mut i = 0;
+        while i < a.len() {
+            t[a[i] as usize] = i as u8;
+            i += 1;
+        }
+        t
+    };
+    let v = *VALUES.get(c as usize)?;
+    (v != u8::MAX).then_some(u32::from(v))
 }
 
 /// A field the row parsers read, by its canonical name in `rules/columns.toml`. A table's
@@ -340,7 +357,8 @@ impl<'a> RowCtx<'a> {
     /// 统一社会信用代码, folded and upper-cased; an invalid one is kept and noted.
     fn credit_code(&mut self) -> Option<String> {
         let (h, t) = self.text(F::CreditCode)?;
-        let code = fold(&t).to_ascii_uppercase();
+        let mut code = fold(&t);
+        code.make_ascii_uppercase();
         if let Err(fault) = check_credit_code(&code) {
             self.notes.push((
                 Some(h.into()),
@@ -1434,6 +1452,27 @@ mod tests {
 
     #[test]
     fn credit_codes() {
+        // Every character's value is its place in the alphabet; others have none.
+        for c in [
+            '\0', 'I', 'O', 'S', 'V', 'Z', 'a', '-', '\u{7f}', '\u{80}', '９', '统',
+        ] {
+            assert_eq!(credit_value(c), None, "{c:?}");
+        }
+        for (i, c) in CREDIT_ALPHABET.chars().enumerate() {
+            assert_eq!(credit_value(c), Some(i as u32));
+        }
+        assert_eq!(
+            check_credit_code("91350100M000100Y4"),
+            Err(CreditFault::Length { found: 17 })
+        );
+        assert_eq!(
+            check_credit_code("913501００M000100Y43"),
+            Err(CreditFault::Character { found: '０' })
+        );
+        assert_eq!(
+            check_credit_code("91350100M000100YI3"),
+            Err(CreditFault::Character { found: 'I' })
+        );
         assert_eq!(check_credit_code("91350100M000100Y43"), Ok(()));
         // Same code, wrong check character.
         assert_eq!(
