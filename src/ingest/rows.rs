@@ -386,10 +386,10 @@ impl<'a> RowCtx<'a> {
     }
 
     /// A value of a domain: canonical when known, else folded as written with a note.
-    fn domain_value(&mut self, field: F, domain: Domain) -> Option<String> {
+    fn domain_value(&mut self, field: F, domain: Domain) -> Option<Cow<'static, str>> {
         let (h, t) = self.text(field)?;
         if let Some(c) = values::canonicalize(domain, &t) {
-            return Some(c.to_string());
+            return Some(Cow::Borrowed(c));
         }
         let folded = fold(&t);
         self.notes.push((
@@ -400,7 +400,7 @@ impl<'a> RowCtx<'a> {
                 value: t.into(),
             },
         ));
-        Some(folded)
+        Some(Cow::Owned(folded))
     }
 
     /// The place of an organization row: the ids of its names (this thread's), with the
@@ -780,7 +780,7 @@ fn dated_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
     } else {
         Domain::EventKind
     };
-    let value = ctx.domain_value(F::Kind, domain);
+    let value = ctx.domain_value(F::Kind, domain).map(Cow::into_owned);
     if value.is_none() {
         ctx.require(F::Kind);
     }
