@@ -134,7 +134,7 @@ impl<'a> Locator<'a> {
             scope,
             sinks,
             (origin, PlaceRef::Names(place), name),
-            resolved.as_ref(),
+            resolved,
         )
     }
 
@@ -143,14 +143,14 @@ impl<'a> Locator<'a> {
         &self,
         sinks: Sinks<'_>,
         (origin, place, name): (Origin, PlaceRef<'_>, Option<&str>),
-        resolved: &Resolved,
+        resolved: Resolved,
     ) -> Option<RegionId> {
         admit(
             self.regions,
             self.scope,
             sinks,
             (origin, place, name),
-            resolved,
+            Cow::Owned(resolved),
         )
     }
 }
@@ -218,12 +218,12 @@ fn admit(
     scope: RegionId,
     (tables, issues, (reach, reached), routes): Sinks<'_>,
     (origin, place, name): (Origin, PlaceRef<'_>, Option<&str>),
-    resolved: &Resolved,
+    resolved: Cow<'_, Resolved>,
 ) -> Option<RegionId> {
-    if let Ok((id, route)) = resolved {
+    if let Ok((id, route)) = resolved.as_ref() {
         routes.record(origin.table, *route, place, || regions.path(*id));
     }
-    let deepest = match resolved {
+    let deepest = match resolved.as_ref() {
         Ok((id, _)) => Some(*id),
         Err(miss) => miss.matched,
     };
@@ -240,9 +240,9 @@ fn admit(
         name: name.map(Into::into),
         place: regions.path(id).into(),
     };
-    let (column, reason, kind) = match resolved {
+    let (column, reason, kind) = match resolved.as_ref() {
         Ok((id, _)) if reached.within(regions, *id, scope) => return Some(*id),
-        Ok((id, _)) => (None, SkipReason::OutOfScope, out_of_scope(*id)),
+        Ok((id, _)) => (None, SkipReason::OutOfScope, Some(out_of_scope(*id))),
         // The part that matched already lies outside the scope (another city): out of
         // scope, whatever is wrong further down.
         Err(miss)
@@ -251,9 +251,18 @@ fn admit(
                 .is_some_and(|m| !regions.is_within(m, scope) && !regions.is_within(scope, m)) =>
         {
             let m = miss.matched.unwrap_or(scope);
-            (None, SkipReason::OutOfScope, out_of_scope(m))
+            (None, SkipReason::OutOfScope, Some(out_of_scope(m)))
         }
-        Err(miss) => (Some(miss.column.zh()), miss.reason, miss.kind.clone()),
+        Err(miss) => (Some(miss.column.zh()), miss.reason, None),
+    };
+    // An owned miss gives its issue to the row (a third of a misspelt national ledger's
+    // rows are misses: no copy of each); a remembered one lends a copy.
+    let kind = match (kind, resolved) {
+        (Some(kind), _) => kind,
+        (None, Cow::Owned(Err(miss))) => miss.kind,
+        (None, Cow::Borrowed(Err(miss))) => miss.kind.clone(),
+        // Not reached: only a miss leaves the kind to be taken from it.
+        (None, Cow::Owned(Ok(_)) | Cow::Borrowed(Ok(_))) => IssueKind::InvalidRow,
     };
     skip(tables, issues, origin, column, reason, kind);
     None

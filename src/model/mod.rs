@@ -661,7 +661,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
                 (&mut admit, &mut dups),
                 &mut model.organizations,
                 (row, &names),
-                &resolved,
+                resolved,
             );
         }
     };
@@ -821,7 +821,7 @@ fn admit_organization(
     (admit, dups): (&mut Admit<'_, '_>, &mut Duplicates),
     out: &mut Vec<Organization>,
     (row, names): (crate::ingest::OrganizationRow, &crate::ingest::NameTable),
-    resolved: &resolve::Resolved,
+    resolved: resolve::Resolved,
 ) {
     let Some(place) = admit.row(
         (
@@ -907,7 +907,7 @@ impl Admit<'_, '_> {
     fn row(
         &mut self,
         (origin, place, name): (Origin, locate::PlaceRef<'_>, Option<&str>),
-        resolved: Option<&resolve::Resolved>,
+        resolved: Option<resolve::Resolved>,
         seen: &mut Dedup,
         code: Option<&str>,
         key: impl FnOnce(RegionId) -> dedup::Key,
