@@ -278,21 +278,13 @@ impl<'a> RowCtx<'a> {
 
     /// Folded text of a required field; records an error when blank.
     fn required(&mut self, field: F) -> Option<String> {
-        let t = self.folded(field).map(Cow::into_owned);
-        if t.is_none() {
-            self.required_empty(field);
-        }
-        t
+        self.required_folded(field).map(Cow::into_owned)
     }
 
     /// Whether a required field is filled (its text is not kept); records an error when
     /// blank.
     fn require(&mut self, field: F) -> bool {
-        let filled = self.folded(field).is_some();
-        if !filled {
-            self.required_empty(field);
-        }
-        filled
+        self.required_folded(field).is_some()
     }
 
     fn required_empty(&mut self, field: F) {
@@ -406,20 +398,21 @@ impl<'a> RowCtx<'a> {
     /// The place of an organization row: the ids of its names (this thread's), with the
     /// city and county as folded already (by [`RowCtx::required_folded`]).
     fn place_ids(&mut self, city: Option<&str>, county: Option<&str>) -> PlaceIds {
-        // In field order, as the names are met (a name's id is its order of meeting).
-        let mut id = |field: F, given: Option<Option<&str>>| {
-            let folded = match given {
-                Some(t) => t.map(Cow::Borrowed),
-                None => self.folded(field),
-            };
-            self.names.id(folded.as_deref().unwrap_or(""))
-        };
+        let (province, street, community) = (
+            self.folded(F::Province),
+            self.folded(F::Street),
+            self.folded(F::Community),
+        );
+        let names = &mut *self.names;
+        let mut id = |t: Option<&str>| names.id(t.unwrap_or(""));
+        // In field order (the fields of a struct expression are evaluated as written), as
+        // the names are met: a name's id is its order of meeting.
         PlaceIds {
-            province: id(F::Province, None),
-            city: id(F::City, Some(city)),
-            county: id(F::County, Some(county)),
-            street: id(F::Street, None),
-            community: id(F::Community, None),
+            province: id(province.as_deref()),
+            city: id(city),
+            county: id(county),
+            street: id(street.as_deref()),
+            community: id(community.as_deref()),
         }
     }
 

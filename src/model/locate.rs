@@ -240,9 +240,11 @@ fn admit(
         name: name.map(Into::into),
         place: regions.path(id).into(),
     };
-    let (column, reason, kind) = match resolved.as_ref() {
-        Ok((id, _)) if reached.within(regions, *id, scope) => return Some(*id),
-        Ok((id, _)) => (None, SkipReason::OutOfScope, Some(out_of_scope(*id))),
+    // An owned outcome gives its miss's issue to the row (a third of a misspelt national
+    // ledger's rows are misses: no copy of each); a remembered one lends a copy.
+    let (column, reason, kind) = match resolved.into_owned() {
+        Ok((id, _)) if reached.within(regions, id, scope) => return Some(id),
+        Ok((id, _)) => (None, SkipReason::OutOfScope, out_of_scope(id)),
         // The part that matched already lies outside the scope (another city): out of
         // scope, whatever is wrong further down.
         Err(miss)
@@ -251,18 +253,9 @@ fn admit(
                 .is_some_and(|m| !regions.is_within(m, scope) && !regions.is_within(scope, m)) =>
         {
             let m = miss.matched.unwrap_or(scope);
-            (None, SkipReason::OutOfScope, Some(out_of_scope(m)))
+            (None, SkipReason::OutOfScope, out_of_scope(m))
         }
-        Err(miss) => (Some(miss.column.zh()), miss.reason, None),
-    };
-    // An owned miss gives its issue to the row (a third of a misspelt national ledger's
-    // rows are misses: no copy of each); a remembered one lends a copy.
-    let kind = match (kind, resolved) {
-        (Some(kind), _) => kind,
-        (None, Cow::Owned(Err(miss))) => miss.kind,
-        (None, Cow::Borrowed(Err(miss))) => miss.kind.clone(),
-        // Not reached: only a miss leaves the kind to be taken from it.
-        (None, Cow::Owned(Ok(_)) | Cow::Borrowed(Ok(_))) => IssueKind::InvalidRow,
+        Err(miss) => (Some(miss.column.zh()), miss.reason, miss.kind),
     };
     skip(tables, issues, origin, column, reason, kind);
     None

@@ -135,9 +135,14 @@ impl RegionIndex {
             tag: place_hash(&self.tagger, parent, name),
         }
     }
-}
 
-impl RegionIndex {
+    /// The region at `p` in [`RegionIndex::by_name`].
+    fn find(&self, p: Place) -> Option<RegionId> {
+        self.by_name
+            .find(p.hash, |&(_, tag)| tag == p.tag)
+            .map(|&(id, _)| id)
+    }
+
     /// An empty index.
     pub fn new() -> RegionIndex {
         RegionIndex::default()
@@ -197,10 +202,7 @@ impl RegionIndex {
 
     /// The child of `parent` (or the province, for `None`) with exactly this folded name.
     pub fn child(&self, parent: Option<RegionId>, name: &str) -> Option<RegionId> {
-        let p = self.place(parent, name);
-        self.by_name
-            .find(p.hash, |&(_, tag)| tag == p.tag)
-            .map(|&(id, _)| id)
+        self.find(self.place(parent, name))
     }
 
     /// The child of `parent` with this name, adding it when missing.
@@ -211,7 +213,7 @@ impl RegionIndex {
         level: Level,
     ) -> RegionId {
         let p = self.place(parent, name);
-        if let Some(&(id, _)) = self.by_name.find(p.hash, |&(_, tag)| tag == p.tag) {
+        if let Some(id) = self.find(p) {
             return id;
         }
         let id = self.regions.len() as RegionId;
