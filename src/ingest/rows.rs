@@ -460,6 +460,9 @@ pub struct Names {
     tagger: foldhash::fast::RandomState,
     /// Id → the shared copy of its name, made when first asked for.
     shared: Vec<Option<Text>>,
+    /// Shared copies of the rules' own values (an organization's category), found by their
+    /// address: a few of them written millions of times, no hash of their text.
+    rule_values: Vec<(&'static str, Text)>,
     /// Id → the id of the same name in the dataset's table, for the ids joined so far.
     joined: Vec<u32>,
 }
@@ -473,6 +476,7 @@ impl Default for Names {
             hasher: Default::default(),
             tagger: Default::default(),
             shared: Vec::new(),
+            rule_values: Vec::new(),
             joined: Vec::new(),
         }
     }
@@ -527,6 +531,22 @@ impl Names {
             *slot = Some(t.clone());
         }
         t
+    }
+
+    /// The shared copy of a value: a rule's own text (one of a bounded few) by its address,
+    /// any other by [`Names::get`].
+    fn value(&mut self, value: Cow<'static, str>) -> Text {
+        match value {
+            Cow::Borrowed(v) => {
+                if let Some((_, t)) = self.rule_values.iter().find(|(k, _)| std::ptr::eq(*k, v)) {
+                    return t.clone();
+                }
+                let t: Text = v.into();
+                self.rule_values.push((v, t.clone()));
+                t
+            }
+            Cow::Owned(v) => self.get(&v),
+        }
     }
 
     /// Turn the ids of `rows` (this thread's) into those of the same names in `table`,
@@ -667,10 +687,10 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let name = ctx.required(F::Name);
     let city = ctx.required_folded(F::City);
     let county = ctx.required_folded(F::County);
-    // Interned like the place names: a ledger writes a dozen categories millions of times.
+    // One shared copy of each category: a ledger writes a dozen of them millions of times.
     let category = ctx
         .domain_value(F::Category, Domain::Category)
-        .map(|c| ctx.names.get(&c));
+        .map(|c| ctx.names.value(c));
     let registration = match ctx.text(F::Registration) {
         None => None,
         Some((h, t)) => {

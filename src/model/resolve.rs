@@ -45,6 +45,30 @@ fn cells(p: &Place) -> [&str; 5] {
     [&p.province, &p.city, &p.county, &p.street, &p.community]
 }
 
+/// A place's five names, borrowed: an organization row's place is read from the dataset's
+/// name table without a clone of each shared name (the resolve threads would count the
+/// same shared names up and down: a contended atomic for every new spelling).
+#[derive(Clone, Copy)]
+struct Cells<'a> {
+    province: &'a Text,
+    city: &'a Text,
+    county: &'a Text,
+    street: &'a Text,
+    community: &'a Text,
+}
+
+impl<'a> From<&'a Place> for Cells<'a> {
+    fn from(p: &'a Place) -> Self {
+        Cells {
+            province: &p.province,
+            city: &p.city,
+            county: &p.county,
+            street: &p.street,
+            community: &p.community,
+        }
+    }
+}
+
 /// See [`Resolver::upper`].
 enum Upper {
     /// The place's outcome.
@@ -187,6 +211,7 @@ impl<'a> Resolver<'a> {
     /// Resolve a row's place to the most specific region it names, with the least direct
     /// route any cell took.
     pub fn place(&self, p: &Place) -> Result<(RegionId, Route), Miss> {
+        let p = Cells::from(p);
         match self.upper(p) {
             Upper::Done(r) => r,
             Upper::County(city, county, route) => self.below_county(p, city, county, route),
@@ -197,18 +222,24 @@ impl<'a> Resolver<'a> {
     /// city and county, when they name a county, are looked up once for every street and
     /// community written under them.
     fn place_by_ids(&mut self, ids: &PlaceIds, names: &NameTable) -> Resolved {
-        let p = names.place(ids);
+        let p = Cells {
+            province: names.name(ids.province),
+            city: names.name(ids.city),
+            county: names.name(ids.county),
+            street: names.name(ids.street),
+            community: names.name(ids.community),
+        };
         let key = (ids.province, ids.city, ids.county);
         if let Some(&(city, county, route)) = self.counties.get(&key) {
-            return self.below_county(&p, city, county, route);
+            return self.below_county(p, city, county, route);
         }
-        match self.upper(&p) {
+        match self.upper(p) {
             Upper::Done(r) => r,
             Upper::County(city, county, route) => {
                 if self.counties.len() < MEMO_LIMIT {
                     self.counties.insert(key, (city, county, route));
                 }
-                self.below_county(&p, city, county, route)
+                self.below_county(p, city, county, route)
             }
         }
     }
@@ -217,10 +248,10 @@ impl<'a> Resolver<'a> {
     /// decides it, else its city and county (each found) and the route so far. It reads the
     /// province, city and county cells alone, but for a county that is the city itself or
     /// was split, where the lower cells decide (both [`Upper::Done`]).
-    fn upper(&self, p: &Place) -> Upper {
+    fn upper(&self, p: Cells<'_>) -> Upper {
         if !p.province.is_empty()
             && !self.province_name.is_empty()
-            && !provinces::same_province(&p.province, self.province_name)
+            && !provinces::same_province(p.province, self.province_name)
         {
             return Upper::Done(Err(Miss {
                 column: PlaceColumn::Province,
@@ -246,7 +277,7 @@ impl<'a> Resolver<'a> {
         let p_chain = [self.province];
         let city = match self
             .forms
-            .lookup(self.regions, self.province, &p_chain, &p.city)
+            .lookup(self.regions, self.province, &p_chain, p.city)
         {
             Lookup::Found(id, r) => {
                 route = route.max(r);
@@ -257,7 +288,7 @@ impl<'a> Resolver<'a> {
                 return Upper::Done(Err(self.not_one(
                     PlaceColumn::City,
                     self.province,
-                    &p.city,
+                    p.city,
                     other,
                 )))
             }
@@ -267,12 +298,12 @@ impl<'a> Resolver<'a> {
             return Upper::Done(Ok((city, route)));
         }
         let c_chain = [self.province, city];
-        let county = match self.forms.lookup(self.regions, city, &c_chain, &p.county) {
+        let county = match self.forms.lookup(self.regions, city, &c_chain, p.county) {
             Lookup::Found(id, r) => {
                 route = route.max(r);
                 id
             }
-            Lookup::Enclosing if lower_blank(&[&p.street, &p.community]) => {
+            Lookup::Enclosing if lower_blank(&[p.street, p.community]) => {
                 return Upper::Done(Ok((city, route.max(Route::Variant))));
             }
             Lookup::Split(candidates, year) => {
@@ -283,7 +314,7 @@ impl<'a> Resolver<'a> {
                 return Upper::Done(Err(self.not_one(
                     PlaceColumn::County,
                     city,
-                    &p.county,
+                    p.county,
                     other,
                 )))
             }
@@ -294,7 +325,7 @@ impl<'a> Resolver<'a> {
     /// The street and community of a row whose county is resolved.
     fn below_county(
         &self,
-        p: &Place,
+        p: Cells<'_>,
         city: RegionId,
         county: RegionId,
         mut route: Route,
@@ -303,10 +334,10 @@ impl<'a> Resolver<'a> {
             if p.community.is_empty() {
                 return Ok((county, route));
             }
-            return self.community_in(county, &p.community).map(|c| (c, route));
+            return self.community_in(county, p.community).map(|c| (c, route));
         }
         let s_chain = [self.province, city, county];
-        let street = match self.forms.lookup(self.regions, county, &s_chain, &p.street) {
+        let street = match self.forms.lookup(self.regions, county, &s_chain, p.street) {
             Lookup::Found(id, r) => {
                 route = route.max(r);
                 id
@@ -314,16 +345,16 @@ impl<'a> Resolver<'a> {
             Lookup::Enclosing if p.community.is_empty() => {
                 return Ok((county, route.max(Route::Variant)));
             }
-            other => return Err(self.not_one(PlaceColumn::Street, county, &p.street, other)),
+            other => return Err(self.not_one(PlaceColumn::Street, county, p.street, other)),
         };
         if p.community.is_empty() {
             return Ok((street, route));
         }
-        match self.community_in(street, &p.community) {
+        match self.community_in(street, p.community) {
             Ok(c) => Ok((c, route)),
             // The street's own name repeated in the community cell (and no community of
             // that name): the row is at the street.
-            Err(_) if *p.community == *self.regions.get(street).name => {
+            Err(_) if **p.community == *self.regions.get(street).name => {
                 Ok((street, route.max(Route::Variant)))
             }
             Err(miss) => Err(miss),
@@ -334,7 +365,7 @@ impl<'a> Resolver<'a> {
     /// row's street.
     fn split(
         &self,
-        p: &Place,
+        p: Cells<'_>,
         city: RegionId,
         candidates: &[RegionId],
         year: Option<i32>,
@@ -358,7 +389,7 @@ impl<'a> Resolver<'a> {
             .filter(|&&k| {
                 let chain = [self.province, city, k];
                 matches!(
-                    self.forms.lookup(self.regions, k, &chain, &p.street),
+                    self.forms.lookup(self.regions, k, &chain, p.street),
                     Lookup::Found(..)
                 )
             })

@@ -402,6 +402,12 @@ impl<'w> Piece<'w> {
             }
         }
         cells.resize(self.record.len(), Cell::Empty);
+        // A UTF-8 record is checked whole at once (its fields are cut at ASCII bytes, so
+        // each is valid when the whole is); when it is not valid, field by field, so that
+        // the first fault found is the one it was always reported as.
+        let whole = (shape.encoding == encoding_rs::UTF_8)
+            .then(|| std::str::from_utf8(self.record.as_slice()).ok())
+            .flatten();
         for (col, (field, cell)) in self.record.iter().zip(cells.iter_mut()).enumerate() {
             if field.is_empty() {
                 if let Cell::Text(s) = std::mem::take(cell) {
@@ -409,7 +415,12 @@ impl<'w> Piece<'w> {
                 }
                 continue;
             }
-            let text = if shape.encoding == encoding_rs::UTF_8 {
+            let text = if let Some(whole) = whole {
+                self.record
+                    .range(col)
+                    .and_then(|r| whole.get(r))
+                    .map(Cow::Borrowed)
+            } else if shape.encoding == encoding_rs::UTF_8 {
                 std::str::from_utf8(field).ok().map(Cow::Borrowed)
             } else {
                 shape
