@@ -11,7 +11,9 @@ use super::resolve::{Resolved, Resolver};
 use super::{skip, PlaceRoutes, TableReach};
 use std::borrow::Cow;
 
-use crate::ingest::{DataIssue, NameTable, Origin, Place, PlaceIds, SkipReason, TableInfo};
+use crate::ingest::{
+    DataIssue, NameTable, OrganizationRow, Origin, Place, PlaceIds, SkipReason, TableInfo,
+};
 use crate::issue::IssueKind;
 
 /// A row's place: its names, or the ids of its names in a table (organization rows).
@@ -155,38 +157,77 @@ impl<'a> Locator<'a> {
     }
 }
 
+/// An organization row's place as [`resolve_all`] hands it to admission: found, or its
+/// miss (boxed: most rows are found, and the outcomes of a block travel from the resolve
+/// threads to the admitting one, 16 bytes a row instead of a whole miss's 96); with the
+/// row's duplicate keys, worked out on the resolve threads too ([`super::dedup::key`] of
+/// its name and region, and of its credit code when it has one).
+pub(super) struct Resolution {
+    pub(super) outcome: Result<(RegionId, super::Route), Box<super::resolve::Miss>>,
+    pub(super) key: super::dedup::Key,
+    pub(super) code: Option<super::dedup::Key>,
+}
+
+impl Resolution {
+    fn of(resolved: Cow<'_, Resolved>, row: &OrganizationRow) -> Resolution {
+        let outcome = match resolved {
+            Cow::Borrowed(Ok(found)) => Ok(*found),
+            Cow::Owned(Ok(found)) => Ok(found),
+            Cow::Borrowed(Err(miss)) => Err(Box::new(miss.clone())),
+            Cow::Owned(Err(miss)) => Err(Box::new(miss)),
+        };
+        // The key is only asked for when the row is found (a miss is never a duplicate).
+        let key = match outcome {
+            Ok((id, _)) => super::dedup::key((&row.name, id)),
+            Err(_) => 0,
+        };
+        let code = row
+            .credit_code
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(super::dedup::key);
+        Resolution { outcome, key, code }
+    }
+
+    /// The outcome as the resolver gives it.
+    pub(super) fn resolved(
+        outcome: Result<(RegionId, super::Route), Box<super::resolve::Miss>>,
+    ) -> Resolved {
+        outcome.map_err(|miss| *miss)
+    }
+}
+
 /// Resolve the places of many organization rows (ids in `names`) at once on `threads`
 /// threads, each with a resolver of its own: a place goes to the thread its community's
 /// name falls to, so that the rows of one spelling are resolved (and remembered) by one
-/// thread. The outcomes come back in the order of `places`, the same as resolving them
+/// thread. The outcomes come back in the order of `rows`, the same as resolving them
 /// one after the other.
 pub(super) fn resolve_all(
     resolvers: &mut [Resolver<'_>],
-    places: &[&PlaceIds],
+    rows: &[OrganizationRow],
     names: &NameTable,
-) -> Vec<Resolved> {
+) -> Vec<Resolution> {
     let n = resolvers.len();
     if n <= 1 {
         return match resolvers.first_mut() {
-            Some(r) => places
+            Some(r) => rows
                 .iter()
-                .map(|p| r.resolve_ids(p, names).into_owned())
+                .map(|row| Resolution::of(r.resolve_ids(&row.place, names), row))
                 .collect(),
             None => Vec::new(),
         };
     }
     // The community's id: the same spelling, the same shard.
     let shard = |p: &PlaceIds| (p.community.wrapping_mul(0x9E37_79B9) >> 16) as usize % n;
-    let parts: Vec<Vec<Resolved>> = std::thread::scope(|s| {
+    let parts: Vec<Vec<Resolution>> = std::thread::scope(|s| {
         let handles: Vec<_> = resolvers
             .iter_mut()
             .enumerate()
             .map(|(k, r)| {
                 s.spawn(move || {
-                    places
-                        .iter()
-                        .filter(|p| shard(p) == k)
-                        .map(|p| r.resolve_ids(p, names).into_owned())
+                    rows.iter()
+                        .filter(|row| shard(&row.place) == k)
+                        .map(|row| Resolution::of(r.resolve_ids(&row.place, names), row))
                         .collect::<Vec<_>>()
                 })
             })
@@ -196,16 +237,15 @@ pub(super) fn resolve_all(
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    // Each shard's outcomes are in the order of its places: take them back in turn.
+    // Each shard's outcomes are in the order of its rows: take them back in turn.
     let mut parts: Vec<_> = parts.into_iter().map(Vec::into_iter).collect();
-    places
-        .iter()
-        .map(|p| {
-            let k = shard(p);
+    rows.iter()
+        .map(|row| {
+            let k = shard(&row.place);
             match parts.get_mut(k).and_then(Iterator::next) {
                 Some(r) => r,
-                // Not reached (every place went to its shard); resolved here all the same.
-                None => resolvers[k].resolve_ids(p, names).into_owned(), // k < n
+                // Not reached (every row went to its shard); resolved here all the same.
+                None => Resolution::of(resolvers[k].resolve_ids(&row.place, names), row), // k < n
             }
         })
         .collect()

@@ -645,18 +645,29 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // admitted (admitting is one thread's work, in reading order); at most one resolved
     // block waits.
     let resolve = |resolvers: &mut [Resolver], block: &[crate::ingest::OrganizationRow]| {
-        let places: Vec<&crate::ingest::PlaceIds> = block.iter().map(|r| &r.place).collect();
         // A small block (a county's own file) is not worth waking the other threads.
-        let n = if places.len() < PARALLEL_MIN {
+        let n = if block.len() < PARALLEL_MIN {
             1
         } else {
             resolvers.len()
         };
-        locate::resolve_all(&mut resolvers[..n], &places, &names)
+        locate::resolve_all(&mut resolvers[..n], block, &names)
     };
     let mut take = |block: Vec<crate::ingest::OrganizationRow>,
-                    resolved: Vec<resolve::Resolved>| {
-        for (row, resolved) in block.into_iter().zip(resolved) {
+                    resolved: Vec<locate::Resolution>| {
+        // The duplicate tables are millions of entries, each probe a miss of the cache: the
+        // entries of a few rows are looked at back to back before the rows are admitted,
+        // so that their misses overlap (found rows only: a miss is never checked).
+        let keys: Vec<Option<(dedup::Key, Option<dedup::Key>)>> = resolved
+            .iter()
+            .map(|r| r.outcome.is_ok().then_some((r.key, r.code)))
+            .collect();
+        for (i, (row, resolved)) in block.into_iter().zip(resolved).enumerate() {
+            if i % WARM_GROUP == 0 {
+                for (key, code) in keys.iter().skip(i).take(WARM_GROUP).flatten() {
+                    dups.organizations.warm(*key, *code);
+                }
+            }
             admit_organization(
                 (&mut admit, &mut dups),
                 &mut model.organizations,
@@ -811,6 +822,9 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
 /// time on every core.
 const PARALLEL_RECORDS: usize = 1 << 16;
 
+/// Rows whose duplicate-table entries are looked at together before they are admitted.
+const WARM_GROUP: usize = 8;
+
 /// A block of fewer organizations than this is resolved on one thread even when there are
 /// many in all (many small files).
 const PARALLEL_MIN: usize = 1 << 12;
@@ -821,7 +835,7 @@ fn admit_organization(
     (admit, dups): (&mut Admit<'_, '_>, &mut Duplicates),
     out: &mut Vec<Organization>,
     (row, names): (crate::ingest::OrganizationRow, &crate::ingest::NameTable),
-    resolved: resolve::Resolved,
+    resolved: locate::Resolution,
 ) {
     let Some(place) = admit.row(
         (
@@ -829,10 +843,11 @@ fn admit_organization(
             PlaceRef::Ids(&row.place, names),
             Some(&row.name),
         ),
-        Some(resolved),
+        Some(locate::Resolution::resolved(resolved.outcome)),
         &mut dups.organizations,
-        row.credit_code.as_deref(),
-        |place| dedup::key((&row.name, place)),
+        resolved.code,
+        // Worked out for the region resolved, the one `row` returns.
+        |_| resolved.key,
         |place, first| IssueKind::DuplicateRecord {
             record: RecordKind::Organization,
             name: (*row.name).into(),
@@ -909,7 +924,7 @@ impl Admit<'_, '_> {
         (origin, place, name): (Origin, locate::PlaceRef<'_>, Option<&str>),
         resolved: Option<resolve::Resolved>,
         seen: &mut Dedup,
-        code: Option<&str>,
+        code: Option<dedup::Key>,
         key: impl FnOnce(RegionId) -> dedup::Key,
         duplicate: impl FnOnce(Text, dedup::First) -> IssueKind,
     ) -> Option<RegionId> {

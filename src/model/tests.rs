@@ -747,14 +747,20 @@ fn places_resolved_on_several_threads_give_the_one_thread_model() {
     ];
     // 2 × PARALLEL_RECORDS + 17 rows; each spelling written by rows far apart (so by both
     // threads' shards); every 5th name repeats an earlier row's name and place (a
-    // duplicate). Read as one block, or as the blocks of a reading: one large, one below
+    // duplicate), every 11th row has a credit code. Read as one block, or as the blocks of a reading: one large, one below
     // PARALLEL_MIN (resolved on one thread) and the rest.
     let n = 2 * PARALLEL_RECORDS + 17;
     let orgs: Vec<OrganizationRow> = (0..n)
         .map(|i| {
             let first = if i % 5 == 4 { i - 4 } else { i };
             let p = spellings[(first * 7 + first / 1000) % spellings.len()].clone();
-            org(i as u32 + 2, &format!("组织{first}"), p)
+            let mut row = org(i as u32 + 2, &format!("组织{first}"), p);
+            // Every 11th row has a credit code that rows far apart share (a duplicate by
+            // code, its key worked out on the resolving threads).
+            if i % 11 == 3 {
+                row.credit_code = Some(format!("CODE{}", i % 1000).into());
+            }
+            row
         })
         .collect();
     let model = |threads: usize, scope: &[&str], blocks: bool| {
@@ -790,6 +796,7 @@ fn places_resolved_on_several_threads_give_the_one_thread_model() {
             "OtherProvince",
             "NotInList",
             "suggestion: Some",
+            "by_code: true",
         ] {
             assert!(one.contains(kind), "no {kind} in the fixture");
         }
