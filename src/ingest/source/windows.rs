@@ -406,7 +406,7 @@ impl<'w> Piece<'w> {
         // each is valid when the whole is); when it is not valid, field by field, so that
         // the first fault found is the one it was always reported as.
         let whole = (shape.encoding == encoding_rs::UTF_8)
-            .then(|| std::str::from_utf8(self.record.as_slice()).ok())
+            .then(|| simdutf8::basic::from_utf8(self.record.as_slice()).ok())
             .flatten();
         for (col, (field, cell)) in self.record.iter().zip(cells.iter_mut()).enumerate() {
             if field.is_empty() {
