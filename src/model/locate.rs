@@ -157,13 +157,15 @@ impl<'a> Locator<'a> {
     }
 }
 
-/// An organization row's place as [`resolve_all`] hands it to admission: found, or its
-/// miss (boxed: most rows are found, and the outcomes of a block travel from the resolve
-/// threads to the admitting one, 16 bytes a row instead of a whole miss's 96); with the
-/// row's duplicate keys, worked out on the resolve threads too ([`super::dedup::key`] of
-/// its name and region, and of its credit code when it has one).
+/// A resolved place with its miss boxed: most rows are found, and a block's outcomes travel
+/// from the resolve threads to the admitting one, 16 bytes a row instead of a miss's 96.
+type Outcome = Result<(RegionId, super::Route), Box<super::resolve::Miss>>;
+
+/// An organization row's place as [`resolve_all`] hands it to admission, with the row's
+/// duplicate keys worked out on the resolve threads too ([`super::dedup::key`] of its name
+/// and region, and of its credit code when it has one).
 pub(super) struct Resolution {
-    pub(super) outcome: Result<(RegionId, super::Route), Box<super::resolve::Miss>>,
+    pub(super) outcome: Outcome,
     pub(super) key: super::dedup::Key,
     pub(super) code: Option<super::dedup::Key>,
 }
@@ -190,9 +192,7 @@ impl Resolution {
     }
 
     /// The outcome as the resolver gives it.
-    pub(super) fn resolved(
-        outcome: Result<(RegionId, super::Route), Box<super::resolve::Miss>>,
-    ) -> Resolved {
+    pub(super) fn resolved(outcome: Outcome) -> Resolved {
         outcome.map_err(|miss| *miss)
     }
 }
