@@ -100,8 +100,8 @@ impl Dedup {
     }
 
     /// Look at the entries a later [`Dedup::check_key`] of `key` and `code` will probe,
-    /// changing nothing: the misses of the cache it meets then are taken now, while other
-    /// rows are worked on.
+    /// changing nothing. Asked for several rows back to back, their misses of the cache
+    /// overlap (no probe waits on another's), and each check then finds its entries at hand.
     pub(crate) fn warm(&self, key: Key, code: Option<Key>) {
         std::hint::black_box(self.by_key.get(&key));
         if let Some(code) = code {
