@@ -178,16 +178,18 @@ impl Resolution {
             Cow::Borrowed(Err(miss)) => Err(Box::new(miss.clone())),
             Cow::Owned(Err(miss)) => Err(Box::new(miss)),
         };
-        // The key is only asked for when the row is found (a miss is never a duplicate).
-        let key = match outcome {
-            Ok((id, _)) => super::dedup::key((&row.name, id)),
-            Err(_) => 0,
+        // The keys are only asked for when the row is found (a miss is never a duplicate):
+        // a misspelt ledger's misses are not hashed.
+        let (key, code) = match outcome {
+            Ok((id, _)) => (
+                super::dedup::key((&row.name, id)),
+                row.credit_code
+                    .as_deref()
+                    .filter(|c| !c.is_empty())
+                    .map(super::dedup::key),
+            ),
+            Err(_) => (0, None),
         };
-        let code = row
-            .credit_code
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(super::dedup::key);
         Resolution { outcome, key, code }
     }
 

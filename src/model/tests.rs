@@ -747,7 +747,7 @@ fn places_resolved_on_several_threads_give_the_one_thread_model() {
     ];
     // 2 × PARALLEL_RECORDS + 17 rows; each spelling written by rows far apart (so by both
     // threads' shards); every 5th name repeats an earlier row's name and place (a
-    // duplicate), every 11th row has a credit code. Read as one block, or as the blocks of a reading: one large, one below
+    // duplicate). Read as one block, or as the blocks of a reading: one large, one below
     // PARALLEL_MIN (resolved on one thread) and the rest.
     let n = 2 * PARALLEL_RECORDS + 17;
     let orgs: Vec<OrganizationRow> = (0..n)
