@@ -98,7 +98,8 @@ fn model() -> (Model, Ids) {
         org(s1, "枢纽型", false, None, None, vec![]),
         org(s2, "社会工作服务机构", false, None, None, vec![]),
         org(k2, "支持型", false, None, None, vec![c[4]]),
-    ];
+    ]
+    .into();
     let ev = |place, kind: &str, date| Dated {
         origin: Origin { table: 0, row: 1 },
         name: String::new(),

@@ -129,12 +129,34 @@ impl<T> std::ops::Index<usize> for Chunks<T> {
     }
 }
 
+impl<T> std::ops::IndexMut<usize> for Chunks<T> {
+    fn index_mut(&mut self, index: usize) -> &mut T {
+        let (len, mut at) = (self.len, index);
+        for block in &mut self.chunks {
+            if at < block.len() {
+                return &mut block[at];
+            }
+            at -= block.len();
+        }
+        panic!("row {index} of {len}")
+    }
+}
+
 impl<T> IntoIterator for Chunks<T> {
     type Item = T;
     type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<T>>>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.chunks.into_iter().flatten()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Chunks<T> {
+    type Item = &'a T;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<T>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.iter().flatten()
     }
 }
 

@@ -786,7 +786,12 @@ fn places_resolved_on_several_threads_give_the_one_thread_model() {
         };
         format!(
             "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
-            m.organizations, m.issues, m.tables, m.routes, m.reach
+            // The rows, not how they are split into blocks.
+            m.organizations.iter().collect::<Vec<_>>(),
+            m.issues,
+            m.tables,
+            m.routes,
+            m.reach
         )
     };
     for scope in [&[][..], &["太原市"][..]] {
