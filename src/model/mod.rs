@@ -841,7 +841,7 @@ fn admit_organization(
     (row, names): (crate::ingest::OrganizationRow, &crate::ingest::NameTable),
     resolved: locate::Resolution,
 ) -> Option<Organization> {
-    let Some(place) = admit.row(
+    let place = admit.row(
         (
             row.origin,
             PlaceRef::Ids(&row.place, names),
@@ -860,9 +860,7 @@ fn admit_organization(
             by_code: first.by_code,
             first: first.origin,
         },
-    ) else {
-        return None;
-    };
+    )?;
     let mut serves = Vec::new();
     for name in &row.serves {
         match admit.locator.resolver().served_community(place, name) {
