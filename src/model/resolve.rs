@@ -95,8 +95,9 @@ pub(crate) struct Resolver<'a> {
     /// spellings) → the outcome's index in `memos`. Keyed by the hash alone, a repeated
     /// spelling is found without reading the remembered text again.
     memo: HashMap<u128, u32, RandomState>,
-    /// The ids of an organization row's place names → the outcome's index in `memos`.
-    memo_ids: HashMap<PlaceIds, u32, RandomState>,
+    /// The ids of an organization row's place names → the outcome itself (8 bytes: a
+    /// repeated place is one probe of the table, no second miss of the cache in `memos`).
+    memo_ids: HashMap<PlaceIds, Slot, RandomState>,
     /// (province, city, county) ids of organization rows → their city, county and route
     /// (only when both were found: see [`Resolver::place_by_ids`]).
     counties: HashMap<(u32, u32, u32), (RegionId, RegionId, Route), RandomState>,
@@ -151,25 +152,29 @@ impl<'a> Resolver<'a> {
     /// spelling): a repeated place costs one lookup of 20 bytes, a new one no hash of its
     /// text.
     pub fn resolve_ids(&mut self, ids: &PlaceIds, names: &NameTable) -> Cow<'_, Resolved> {
-        let at = match self.memo_ids.get(ids) {
-            Some(&at) => Some(at),
-            None if self.memos.len() >= MEMO_LIMIT => None,
+        let slot = match self.memo_ids.get(ids) {
+            Some(&slot) => Some(slot),
+            None if self.memo_ids.len() >= MEMO_LIMIT => None,
             None => {
-                // MEMO_LIMIT < u32::MAX: the indices fit.
-                let index = self.memos.len() as u32;
                 let slot = match self.place_by_ids(ids, names) {
                     Ok((id, route)) => Slot::Found(id, route),
                     miss => {
                         self.missed.push(miss);
+                        // Fewer misses than MEMO_LIMIT per map: the index fits.
                         Slot::Missed((self.missed.len() - 1) as u32)
                     }
                 };
-                self.memos.push(slot);
-                self.memo_ids.insert(*ids, index);
-                Some(index)
+                self.memo_ids.insert(*ids, slot);
+                Some(slot)
             }
         };
-        self.outcome(at, || names.place(ids))
+        self.slot_outcome(slot, || names.place(ids))
+    }
+
+    /// Look at the entry a later [`Resolver::resolve_ids`] of `ids` will probe, changing
+    /// nothing: asked for several rows back to back, their misses of the cache overlap.
+    pub(crate) fn warm_ids(&self, ids: &PlaceIds) {
+        std::hint::black_box(self.memo_ids.get(ids));
     }
 
     /// The index in `memos` of a spelling's outcome, worked out now when the spelling is
@@ -198,7 +203,12 @@ impl<'a> Resolver<'a> {
 
     /// The outcome remembered at `at`, or worked out anew for the place `p` gives.
     fn outcome(&self, at: Option<u32>, p: impl FnOnce() -> Place) -> Cow<'_, Resolved> {
-        match at.and_then(|i| self.memos.get(i as usize).copied()) {
+        self.slot_outcome(at.and_then(|i| self.memos.get(i as usize).copied()), p)
+    }
+
+    /// The outcome a slot remembers, or worked out anew for the place `p` gives.
+    fn slot_outcome(&self, slot: Option<Slot>, p: impl FnOnce() -> Place) -> Cow<'_, Resolved> {
+        match slot {
             Some(Slot::Found(id, route)) => Cow::Owned(Ok((id, route))),
             Some(Slot::Missed(i)) => match self.missed.get(i as usize) {
                 Some(m) => Cow::Borrowed(m),
