@@ -279,6 +279,11 @@ impl RegionIndex {
             .filter(|&id| self.get(id).level == Level::Province)
     }
 
+    /// The parent of `id` (as `get(id).parent`, read from the 8 bytes a region of `up`).
+    pub(crate) fn parent_of(&self, id: RegionId) -> Option<RegionId> {
+        self.up.get(id as usize).and_then(|&(parent, _)| parent)
+    }
+
     /// The ancestor of `id` at `level` (itself if it is at that level).
     pub(crate) fn ancestor_at(&self, id: RegionId, level: Level) -> Option<RegionId> {
         let mut cur = Some(id);
