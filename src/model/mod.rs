@@ -452,12 +452,14 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // 1. Communities build the tree; the scope is looked up in the whole tree, then the
     //    communities within it are classified and counted.
     let mut community_ids = Vec::new();
-    let mut seen_communities: HashSet<RegionId> = HashSet::new();
+    // By id (the ids are dense): a set hashed each id of 612,500 communities.
+    let mut seen_communities: Vec<bool> = Vec::new();
     // The rows listed in the tree, by reference: moving them into a second list doubled a
     // national list's rows in memory (612,500 communities: +190 MB at the peak).
     let mut listed = Vec::with_capacity(communities.len());
     let issues_before = issues.len();
     let mut above = LastRegions::default();
+    let mut last_reach: Option<(u32, RegionId)> = None;
     regions.reserve(communities.len());
     for row in &communities {
         let p = &row.place;
@@ -489,13 +491,25 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         let city = above.region(&mut regions, 0, (Some(province), &p.city), Level::City);
         let county = above.region(&mut regions, 1, (Some(city), &p.county), Level::County);
         let street = above.region(&mut regions, 2, (Some(county), &p.street), Level::Street);
-        if let Some(r) = reach.get_mut(row.origin.table as usize) {
-            r.cities.insert(city);
-            r.counties.insert(county);
+        // Rows of one county come together: its city and county are added once.
+        if last_reach != Some((row.origin.table, county)) {
+            if let Some(r) = reach.get_mut(row.origin.table as usize) {
+                r.cities.insert(city);
+                r.counties.insert(county);
+            }
+            last_reach = Some((row.origin.table, county));
         }
         let before = regions.len();
         let id = regions.child_or_insert(Some(street), &p.community, Level::Community);
-        if regions.len() == before || !seen_communities.insert(id) {
+        let seen = match seen_communities.get_mut(id as usize) {
+            Some(seen) => std::mem::replace(seen, true),
+            None => {
+                seen_communities.resize(id as usize + 1, false);
+                seen_communities[id as usize] = true;
+                false
+            }
+        };
+        if regions.len() == before || seen {
             skip(
                 &mut tables,
                 &mut issues,
