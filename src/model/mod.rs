@@ -15,7 +15,7 @@ pub mod provinces;
 pub mod region;
 mod resolve;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -441,7 +441,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     } = ds;
     let mut regions = RegionIndex::new();
     let province = regions.child_or_insert(None, &opts.province, Level::Province);
-    let mut used: HashMap<u32, u32> = HashMap::new();
+    // Rows used, by table (a count per row of millions: a list, not a hashed map).
+    let mut used: Vec<u32> = vec![0; tables.len()];
     let mut classification = Classification {
         code_wins: opts.code_wins,
         ..Classification::default()
@@ -605,7 +606,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         r.kind = kind;
         r.pilot = row.pilot;
         community_ids.push(id);
-        *used.entry(row.origin.table).or_insert(0) += 1;
+        count_used(&mut used, row.origin.table);
     }
     drop(communities);
     crate::memory::release_freed();
@@ -814,7 +815,7 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     }
 
     for (t, info) in tables.iter_mut().enumerate() {
-        info.used = used.get(&(t as u32)).copied().unwrap_or(0);
+        info.used = used.get(t).copied().unwrap_or(0);
     }
     // A row outside the scope is not the audited region's business: keep only its
     // out-of-scope skip, not what reading found wrong with it.
@@ -915,6 +916,17 @@ fn admit_organization(
     })
 }
 
+/// One more row of `table` used.
+fn count_used(used: &mut Vec<u32>, table: u32) {
+    let t = table as usize;
+    if used.len() <= t {
+        used.resize(t + 1, 0);
+    }
+    if let Some(n) = used.get_mut(t) {
+        *n += 1;
+    }
+}
+
 /// What every record row (organization, incubator, project, event, fund) goes through
 /// after reading: its place located within the scope, then its duplicates looked for;
 /// a row that passes is counted as used by its table.
@@ -927,7 +939,7 @@ struct Admit<'m, 'r> {
     /// The regions `reach` already holds, by table.
     reached: locate::Reached,
     routes: &'m mut PlaceRoutes,
-    used: &'m mut HashMap<u32, u32>,
+    used: &'m mut Vec<u32>,
 }
 
 impl Admit<'_, '_> {
@@ -968,7 +980,7 @@ impl Admit<'_, '_> {
             );
             return None;
         }
-        *self.used.entry(origin.table).or_insert(0) += 1;
+        count_used(self.used, origin.table);
         Some(id)
     }
 
