@@ -376,6 +376,71 @@ fn coverage_within_reaches_and_at() {
     assert_eq!((x.value, x.gap), (Some(0.0), Some(3)));
 }
 
+/// A count target over the organizations with `filter` (a TOML inline table), at the
+/// city of every organization (太原市), on `m`.
+fn org_count(m: &Model, filter: &str) -> Option<f64> {
+    let p = plan_with(&format!(
+        r#"
+[[target]]
+id = "n"
+name = "n"
+clause = "x"
+text = "x"
+note = ""
+measure = "count"
+records = {{ table = "organizations", where = {filter} }}
+min = 1
+level = "city"
+"#
+    ));
+    let opts = AuditOptions {
+        as_of: d(2023, 12, 31),
+        by: Level::City,
+        threads: 0,
+    };
+    row(&run(m, &p, opts), "n", "山西省/太原市").value
+}
+
+#[test]
+fn organization_filters_combine_category_registration_and_brand() {
+    use crate::ingest::Registration::{Filed, Registered};
+    let (mut m, _) = model();
+    // Registrations: o1 and o5 registered, o2 and o6 filed, the rest blank. Active at
+    // 2023-12-31: o1 o2 o5 o6 o7 o8 (o3 is founded in 2024, o4 dissolved in 2023).
+    for (i, r) in [(0, Registered), (1, Filed), (4, Registered), (5, Filed)] {
+        m.organizations[i].registration = Some(r);
+    }
+    // o2's category is the same text as o7's in another shared copy (as two parsing
+    // threads make them): one category all the same.
+    m.organizations[1].category = Some("社会工作服务机构".into());
+    let cases = [
+        // o1 o5
+        (r#"{ registration = "registered" }"#, 2.0),
+        // o2 o6
+        (r#"{ registration = { in = ["filed"] } }"#, 2.0),
+        // A blank registration is in no set: o2 o6 o7 o8.
+        (r#"{ registration = { not_in = ["registered"] } }"#, 4.0),
+        // Brands active: o1 o5, both registered.
+        (r#"{ registration = "registered", brand = true }"#, 2.0),
+        (r#"{ registration = "filed", brand = true }"#, 0.0),
+        // o1 文体活动类, o5 公益慈善类.
+        (
+            r#"{ category = { in = ["文体活动类", "公益慈善类"] }, registration = "registered" }"#,
+            2.0,
+        ),
+        // Not brands, not social work: o6 枢纽型, o8 支持型.
+        (
+            r#"{ category = { not_in = ["社会工作服务机构"] }, brand = false }"#,
+            2.0,
+        ),
+        // Social work, either copy of its text: o2 o7.
+        (r#"{ category = "社会工作服务机构" }"#, 2.0),
+    ];
+    for (filter, want) in cases {
+        assert_eq!(org_count(&m, filter), Some(want), "{filter}");
+    }
+}
+
 #[test]
 fn coverage_counts_a_record_once_per_unit() {
     // o6 both sits at 坞城 street and (here) names C1 in 服务社区: C1 must get one record,
