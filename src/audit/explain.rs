@@ -288,23 +288,12 @@ pub(crate) fn issue_regions(model: &Model, issues: &[DataIssue]) -> Vec<Option<T
     // million organizations), none at all when no issue names a row.
     let wanted: foldhash::HashSet<_> = issues.iter().filter_map(|i| i.origin).collect();
     let mut place: HashMap<crate::ingest::Origin, RegionId> = HashMap::new();
-    let mut note = |o: crate::ingest::Origin, p: RegionId| {
-        if wanted.contains(&o) {
-            place.insert(o, p);
+    if !wanted.is_empty() {
+        for (o, p) in model.record_places() {
+            if wanted.contains(&o) {
+                place.insert(o, p);
+            }
         }
-    };
-    let organizations = (!wanted.is_empty()).then_some(&model.organizations);
-    for r in organizations.into_iter().flatten() {
-        note(r.origin, r.place);
-    }
-    for r in &model.incubators {
-        note(r.origin, r.place);
-    }
-    for r in model.projects.iter().chain(&model.events) {
-        note(r.origin, r.place);
-    }
-    for r in &model.funds {
-        note(r.origin, r.place);
     }
     let province = model.regions.path(model.province);
     let mut paths: HashMap<RegionId, Text> = HashMap::new();

@@ -22,18 +22,7 @@ pub fn places(
 ) -> HashMap<Origin, Option<RegionId>> {
     let regions = &model.regions;
     // Rows the model kept: their resolved place.
-    let mut kept: HashMap<Origin, RegionId> = HashMap::new();
-    for (o, p) in model
-        .organizations
-        .iter()
-        .map(|r| (r.origin, r.place))
-        .chain(model.incubators.iter().map(|r| (r.origin, r.place)))
-        .chain(model.projects.iter().map(|r| (r.origin, r.place)))
-        .chain(model.events.iter().map(|r| (r.origin, r.place)))
-        .chain(model.funds.iter().map(|r| (r.origin, r.place)))
-    {
-        kept.insert(o, p);
-    }
+    let kept: HashMap<Origin, RegionId> = model.record_places().collect();
     let rules = match (PlaceRules::builtin(), places) {
         (Ok(b), Some(user)) => Some(b.with(user)),
         (Ok(b), None) => Some(b.clone()),

@@ -369,6 +369,17 @@ impl Model {
         self.reach.push(reach);
     }
 
+    /// The origin and resolved place of every record row the model kept (organizations,
+    /// incubators, projects, events, funds).
+    pub(crate) fn record_places(&self) -> impl Iterator<Item = (Origin, RegionId)> + '_ {
+        let organizations = self.organizations.iter().map(|r| (r.origin, r.place));
+        organizations
+            .chain(self.incubators.iter().map(|r| (r.origin, r.place)))
+            .chain(self.projects.iter().map(|r| (r.origin, r.place)))
+            .chain(self.events.iter().map(|r| (r.origin, r.place)))
+            .chain(self.funds.iter().map(|r| (r.origin, r.place)))
+    }
+
     /// Every skipped row's origin and reason with the issue that skipped it, in the
     /// issues' order, for `--rejects`; a run of blank rows gives each of its rows.
     pub(crate) fn skipped_rows(&self) -> Vec<(Origin, SkipReason, &DataIssue)> {
@@ -453,8 +464,6 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // 1. Communities build the tree; the scope is looked up in the whole tree, then the
     //    communities within it are classified and counted.
     let mut community_ids = Vec::new();
-    // By id (the ids are dense): a set hashed each id of 612,500 communities.
-    let mut seen_communities: Vec<bool> = Vec::new();
     // The rows listed in the tree, by reference: moving them into a second list doubled a
     // national list's rows in memory (612,500 communities: +190 MB at the peak).
     let mut listed = Vec::with_capacity(communities.len());
@@ -500,17 +509,11 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
             }
             last_reach = Some((row.origin.table, county));
         }
+        // A community already in the tree is listed twice (a region made by this row is
+        // new; one met before was made by an earlier row).
         let before = regions.len();
         let id = regions.child_or_insert(Some(street), &p.community, Level::Community);
-        let seen = match seen_communities.get_mut(id as usize) {
-            Some(seen) => std::mem::replace(seen, true),
-            None => {
-                seen_communities.resize(id as usize + 1, false);
-                seen_communities[id as usize] = true;
-                false
-            }
-        };
-        if regions.len() == before || seen {
+        if regions.len() == before {
             skip(
                 &mut tables,
                 &mut issues,
