@@ -116,6 +116,23 @@ impl PlaceColumn {
         }
     }
 
+    /// [`PlaceColumn::zh`] as a shared text, made once per run: every unmatched row of a
+    /// misspelt ledger names its column, and a fresh copy each was an allocation a row.
+    pub fn zh_text(self) -> Text {
+        static TEXTS: std::sync::OnceLock<[Text; 5]> = std::sync::OnceLock::new();
+        let texts = TEXTS.get_or_init(|| {
+            [
+                PlaceColumn::Province,
+                PlaceColumn::City,
+                PlaceColumn::County,
+                PlaceColumn::Street,
+                PlaceColumn::Community,
+            ]
+            .map(|c| Text::from(c.zh()))
+        });
+        texts[self as usize].clone()
+    }
+
     /// The English name (city, county …).
     pub fn en(self) -> &'static str {
         match self {

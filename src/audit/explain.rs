@@ -283,7 +283,7 @@ fn use_issues(
 }
 
 /// The region of each issue (see the module doc), as a full path from the province.
-pub(crate) fn issue_regions(model: &Model, issues: &[DataIssue]) -> Vec<Option<Text>> {
+pub(crate) fn issue_regions<'i>(model: &Model, issues: &'i [DataIssue]) -> Vec<Option<Text>> {
     // Hashed with foldhash: every record of the model is looked up (national scale: 3.5
     // million organizations), none at all when no issue names a row.
     let wanted: foldhash::HashSet<_> = issues.iter().filter_map(|i| i.origin).collect();
@@ -296,15 +296,24 @@ pub(crate) fn issue_regions(model: &Model, issues: &[DataIssue]) -> Vec<Option<T
         }
     }
     let province = model.regions.path(model.province);
+    let under = format!("{province}/");
     let mut paths: HashMap<RegionId, Text> = HashMap::new();
-    let full = |p: &str| -> Text {
-        if p.is_empty() {
+    // An issue's own region as a full path, made once per spelling: the thousands of
+    // unmatched rows of a street name the same one.
+    let mut named: foldhash::HashMap<&str, Text> = foldhash::HashMap::default();
+    let mut full = |p: &'i str| -> Text {
+        if let Some(t) = named.get(p) {
+            return t.clone();
+        }
+        let t: Text = if p.is_empty() {
             province.as_str().into()
-        } else if p == province || p.starts_with(&format!("{province}/")) {
+        } else if p == province || p.starts_with(&under) {
             p.into()
         } else {
-            format!("{province}/{p}").into()
-        }
+            format!("{under}{p}").into()
+        };
+        named.insert(p, t.clone());
+        t
     };
     issues
         .iter()
@@ -315,7 +324,7 @@ pub(crate) fn issue_regions(model: &Model, issues: &[DataIssue]) -> Vec<Option<T
                     .or_insert_with(|| model.regions.path(*id).into());
                 return Some(path.clone());
             }
-            named_region(&i.kind).map(&full)
+            named_region(&i.kind).map(&mut full)
         })
         .collect()
 }

@@ -310,7 +310,7 @@ fn admit(
             let m = miss.matched.unwrap_or(scope);
             (None, SkipReason::OutOfScope, out_of_scope(m))
         }
-        Err(miss) => (Some(miss.column.zh()), miss.reason, miss.kind),
+        Err(miss) => (Some(miss.column.zh_text()), miss.reason, miss.kind),
     };
     skip(tables, issues, origin, column, reason, kind);
     None

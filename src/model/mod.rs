@@ -1102,7 +1102,7 @@ fn skip(
     tables: &mut [TableInfo],
     issues: &mut Vec<DataIssue>,
     origin: Origin,
-    column: Option<&str>,
+    column: Option<Text>,
     reason: SkipReason,
     kind: IssueKind,
 ) {
@@ -1111,7 +1111,7 @@ fn skip(
     }
     issues.push(DataIssue {
         origin: Some(origin),
-        column: column.map(Into::into),
+        column,
         kind,
         outcome: Outcome::Skipped(reason),
     });

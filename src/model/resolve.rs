@@ -476,15 +476,22 @@ impl<'a> Resolver<'a> {
     /// Find a community by name among the communities within `base` (a street, county or
     /// city): the exact name wins; else the name without committee suffix, if unique.
     fn community_in(&self, base: RegionId, name: &str) -> Result<RegionId, Miss> {
-        let streets: Vec<RegionId> = if self.regions.get(base).level == Level::Street {
-            vec![base]
-        } else {
-            self.regions.descendants_at(base, Level::Street)
-        };
-        let exact: Vec<RegionId> = streets
-            .iter()
-            .filter_map(|&s| self.regions.child(Some(s), name))
-            .collect();
+        // Most rows: a street's community by its exact name, one lookup, no list made (a
+        // street holds one community of a name).
+        let (streets, exact): (Vec<RegionId>, Vec<RegionId>) =
+            if self.regions.get(base).level == Level::Street {
+                match self.regions.child(Some(base), name) {
+                    Some(c) => return Ok(c),
+                    None => (vec![base], Vec::new()),
+                }
+            } else {
+                let streets = self.regions.descendants_at(base, Level::Street);
+                let exact = streets
+                    .iter()
+                    .filter_map(|&s| self.regions.child(Some(s), name))
+                    .collect();
+                (streets, exact)
+            };
         if exact.len() == 1 {
             return Ok(exact[0]);
         }
@@ -558,19 +565,28 @@ impl<'a> Resolver<'a> {
         // every candidate.
         let name_chars: Vec<char> = name.chars().collect();
         let (mut prev, mut cur) = (Vec::new(), Vec::new());
-        let mut within = |s: &str| edit_distance_within(&name_chars, s, 2, &mut prev, &mut cur);
-        let best = candidates
-            .iter()
-            .filter_map(|&c| {
-                let full = &self.regions.get(c).name;
-                let d = match (within(full), within(text::strip_committee_suffix(full))) {
-                    (Some(a), Some(b)) => a.min(b),
-                    (Some(a), None) | (None, Some(a)) => a,
-                    (None, None) => return None,
-                };
-                Some((d, full))
-            })
-            .min();
+        // The nearest (then the first by name) of the candidates: once one is found at a
+        // distance, a candidate further away is not worth computing exactly, so the bound
+        // tightens to it (a tie is still found, with its exact distance).
+        let mut best: Option<(usize, &String)> = None;
+        for &c in &candidates {
+            let full = &self.regions.get(c).name;
+            let bound = best.map_or(2, |(d, _)| d);
+            let mut within =
+                |s: &str| edit_distance_within(&name_chars, s, bound, &mut prev, &mut cur);
+            let short = text::strip_committee_suffix(full);
+            let d = match (
+                within(full),
+                (short.len() != full.len()).then(|| within(short)).flatten(),
+            ) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => continue,
+            };
+            if best.is_none_or(|b| (d, full) < b) {
+                best = Some((d, full));
+            }
+        }
         Miss {
             column,
             reason: SkipReason::UnmatchedPlace,
@@ -664,6 +680,81 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The suggestion of the search whose bound tightens as it goes equals the nearest
+    /// name (full or without its committee suffix, at most two edits; ties to the first by
+    /// name) worked out with the plain distance over every candidate.
+    #[test]
+    fn suggestion_is_the_nearest_name_by_the_plain_distance() {
+        let mut ix = RegionIndex::new();
+        let p = ix.child_or_insert(None, "山西省", Level::Province);
+        let c = ix.child_or_insert(Some(p), "阳泉市", Level::City);
+        let k = ix.child_or_insert(Some(c), "城区", Level::County);
+        let s = ix.child_or_insert(Some(k), "上站街道", Level::Street);
+        // Names one, two and three edits from each other, with and without suffixes, in
+        // an order where a farther name comes before a nearer one and ties differ by name.
+        let communities = [
+            "窑坡村村民委员会",
+            "窑坡社区居委会",
+            "窑坡二社区",
+            "东窑坡社区",
+            "西窑坡社区",
+            "南山社区",
+            "南山村委会",
+            "北山社区",
+            "桃河社区居民委员会",
+            "桃园社区",
+            "义井社区",
+        ];
+        for name in communities {
+            let m = ix.child_or_insert(Some(s), name, Level::Community);
+            ix.add_short_name(m);
+        }
+        let Ok(rules) = PlaceRules::builtin() else {
+            panic!("builtin rules")
+        };
+        let forms = PlaceForms::build(&ix, p, rules);
+        let r = Resolver::new(&ix, &forms, p, "山西省");
+        let nearest = |name: &str| -> Option<String> {
+            communities
+                .iter()
+                .filter_map(|full| {
+                    let d = edit_distance(name, full)
+                        .min(edit_distance(name, text::strip_committee_suffix(full)));
+                    (d <= 2).then(|| (d, full.to_string()))
+                })
+                .min()
+                .map(|(_, n)| n)
+        };
+        let asked = [
+            "窑坡",
+            "窑被",
+            "窑坡社",
+            "中窑坡社区",
+            "南山",
+            "南三",
+            "北山村",
+            "桃河",
+            "桃花社区",
+            "义井",
+            "义",
+            "完全不同的名字",
+            "山社区",
+            "窑坡村",
+        ];
+        let mut suggested = 0;
+        for name in asked {
+            let miss = r.search_unmatched(PlaceColumn::Community, s, name);
+            let IssueKind::NotInList { suggestion, .. } = &miss.kind else {
+                panic!("{name}: {:?}", miss.kind)
+            };
+            let want = nearest(name);
+            assert_eq!(suggestion.as_deref(), want.as_deref(), "{name}");
+            suggested += usize::from(want.is_some());
+        }
+        // Most asked names have a suggestion, one has none.
+        assert!(suggested >= 10 && suggested < asked.len(), "{suggested}");
     }
 
     #[test]
