@@ -154,6 +154,10 @@ pub(crate) fn header_key_cow(s: &str) -> Cow<'_, str> {
 /// A name that is nothing but the suffix is returned unchanged.
 pub fn strip_committee_suffix(name: &str) -> &str {
     const SUFFIXES: [&str; 4] = ["居民委员会", "村民委员会", "居委会", "村委会"];
+    // Every suffix ends in 会: most names (社区, 村) are told apart by one comparison.
+    if !name.ends_with('会') {
+        return name;
+    }
     for suffix in SUFFIXES {
         if let Some(stem) = name.strip_suffix(suffix) {
             if !stem.is_empty() {
