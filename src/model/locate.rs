@@ -140,7 +140,7 @@ impl<'a> Locator<'a> {
         )
     }
 
-    /// [`Locator::locate`] with the place already resolved (by [`resolve_all`]).
+    /// [`Locator::locate`] with the place already resolved (by a [`Pool`] or [`resolve_shard`]).
     pub(super) fn locate_resolved(
         &self,
         sinks: Sinks<'_>,
@@ -161,7 +161,7 @@ impl<'a> Locator<'a> {
 /// from the resolve threads to the admitting one, 16 bytes a row instead of a miss's 96.
 type Outcome = Result<(RegionId, super::Route), Box<super::resolve::Miss>>;
 
-/// An organization row's place as [`resolve_all`] hands it to admission, with the row's
+/// An organization row's place as [`Pool::resolve`] hands it to admission, with the row's
 /// duplicate keys worked out on the resolve threads too ([`super::dedup::key`] of its name
 /// and region, and of its credit code when it has one).
 pub(super) struct Resolution {
@@ -202,68 +202,135 @@ impl Resolution {
 /// Rows whose memo entries are looked at together before they are resolved.
 const WARM_GROUP: usize = 8;
 
-/// Resolve the places of many organization rows (ids in `names`) at once on `threads`
-/// threads, each with a resolver of its own: a place goes to the thread its community's
-/// name falls to, so that the rows of one spelling are resolved (and remembered) by one
-/// thread. The outcomes come back in the order of `rows`, the same as resolving them
-/// one after the other.
-pub(super) fn resolve_all(
-    resolvers: &mut [Resolver<'_>],
+/// The shard of `n` a place falls to: by its community's id, so that the same spelling
+/// always goes to the same resolver (and is resolved and remembered once).
+fn shard(p: &PlaceIds, n: usize) -> usize {
+    (p.community.wrapping_mul(0x9E37_79B9) >> 16) as usize % n.max(1)
+}
+
+/// The rows of shard `k` of `n`, resolved by `r` in their order. The memo's entries of a
+/// few rows are looked at back to back first, so that their misses of the cache overlap.
+pub(super) fn resolve_shard(
+    r: &mut Resolver<'_>,
     rows: &[OrganizationRow],
     names: &NameTable,
+    (k, n): (usize, usize),
 ) -> Vec<Resolution> {
-    let n = resolvers.len();
-    if n <= 1 {
-        return match resolvers.first_mut() {
-            Some(r) => rows
-                .iter()
-                .map(|row| Resolution::of(r.resolve_ids(&row.place, names), row))
-                .collect(),
-            None => Vec::new(),
-        };
+    let mine: Vec<&OrganizationRow> = rows
+        .iter()
+        .filter(|row| shard(&row.place, n) == k)
+        .collect();
+    let mut out = Vec::with_capacity(mine.len());
+    for group in mine.chunks(WARM_GROUP) {
+        for row in group {
+            r.warm_ids(&row.place);
+        }
+        for row in group {
+            out.push(Resolution::of(r.resolve_ids(&row.place, names), row));
+        }
     }
-    // The community's id: the same spelling, the same shard.
-    let shard = |p: &PlaceIds| (p.community.wrapping_mul(0x9E37_79B9) >> 16) as usize % n;
-    let parts: Vec<Vec<Resolution>> = std::thread::scope(|s| {
-        let handles: Vec<_> = resolvers
-            .iter_mut()
-            .enumerate()
-            .map(|(k, r)| {
-                s.spawn(move || {
-                    let mine: Vec<&OrganizationRow> =
-                        rows.iter().filter(|row| shard(&row.place) == k).collect();
-                    // The memo's entries of a few rows are looked at back to back first, so
-                    // that their misses of the cache overlap.
-                    let mut out = Vec::with_capacity(mine.len());
-                    for group in mine.chunks(WARM_GROUP) {
-                        for row in group {
-                            r.warm_ids(&row.place);
-                        }
-                        for row in group {
-                            out.push(Resolution::of(r.resolve_ids(&row.place, names), row));
-                        }
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    // Each shard's outcomes are in the order of its rows: take them back in turn.
+    out
+}
+
+/// The shards' outcomes (each in the order of its rows) back in the order of `rows`;
+/// `None` when a shard has fewer than its rows (not reached: each shard resolves all of its
+/// rows).
+fn merge(parts: Vec<Vec<Resolution>>, rows: &[OrganizationRow]) -> Option<Vec<Resolution>> {
+    let n = parts.len();
     let mut parts: Vec<_> = parts.into_iter().map(Vec::into_iter).collect();
     rows.iter()
-        .map(|row| {
-            let k = shard(&row.place);
-            match parts.get_mut(k).and_then(Iterator::next) {
-                Some(r) => r,
-                // Not reached (every row went to its shard); resolved here all the same.
-                None => Resolution::of(resolvers[k].resolve_ids(&row.place, names), row), // k < n
-            }
-        })
+        .map(|row| parts.get_mut(shard(&row.place, n))?.next())
         .collect()
+}
+
+/// A block of organization rows shared with the resolve threads while they resolve it.
+type Block = std::sync::Arc<Vec<OrganizationRow>>;
+
+/// Resolve threads that live as long as a model build's organizations phase, one per
+/// resolver, started once (they were started anew for every block: national-28 started
+/// 136 threads in all, now 42). Each block goes to as many of them as it is worth; each resolves
+/// its shard ([`shard`]: the rows of one spelling go to one thread, which resolves and
+/// remembers it once), and the outcomes come back in the rows' order, the same as resolving
+/// them one after the other.
+pub(super) struct Pool<'n> {
+    jobs: Vec<std::sync::mpsc::Sender<(Block, usize)>>,
+    done: std::sync::mpsc::Receiver<(usize, Vec<Resolution>)>,
+    /// Resolves a block alone when a thread did not answer (not reached).
+    spare: Resolver<'n>,
+    names: &'n NameTable,
+}
+
+impl<'n> Pool<'n> {
+    /// Start a thread per resolver of `resolvers` in `scope`; `spare` is kept here.
+    pub(super) fn start<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        resolvers: Vec<Resolver<'n>>,
+        spare: Resolver<'n>,
+        names: &'n NameTable,
+    ) -> Self
+    where
+        'n: 'scope,
+    {
+        let (answer, done) = std::sync::mpsc::channel();
+        let jobs = resolvers
+            .into_iter()
+            .enumerate()
+            .map(|(k, mut r)| {
+                let (job, jobs) = std::sync::mpsc::channel::<(Block, usize)>();
+                let answer = answer.clone();
+                scope.spawn(move || {
+                    for (rows, n) in jobs {
+                        let out = resolve_shard(&mut r, &rows, names, (k, n));
+                        // The block is the caller's again once every thread has answered.
+                        drop(rows);
+                        if answer.send((k, out)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                job
+            })
+            .collect();
+        Pool {
+            jobs,
+            done,
+            spare,
+            names,
+        }
+    }
+
+    /// Resolve `block` on `n` of the threads (at least one, at most all).
+    pub(super) fn resolve(
+        &mut self,
+        block: Vec<OrganizationRow>,
+        n: usize,
+    ) -> (Vec<OrganizationRow>, Vec<Resolution>) {
+        let n = n.clamp(1, self.jobs.len().max(1));
+        let shared: Block = std::sync::Arc::new(block);
+        let sent = self
+            .jobs
+            .iter()
+            .take(n)
+            .filter(|j| j.send((shared.clone(), n)).is_ok())
+            .count();
+        let mut parts: Vec<Vec<Resolution>> = (0..n).map(|_| Vec::new()).collect();
+        let mut answered = 0;
+        while answered < sent {
+            let Ok((k, out)) = self.done.recv() else {
+                break;
+            };
+            if let Some(p) = parts.get_mut(k) {
+                *p = out;
+            }
+            answered += 1;
+        }
+        let block = std::sync::Arc::try_unwrap(shared).unwrap_or_else(|b| (*b).clone());
+        let resolved = (answered == n)
+            .then(|| merge(parts, &block))
+            .flatten()
+            .unwrap_or_else(|| resolve_shard(&mut self.spare, &block, self.names, (0, 1)));
+        (block, resolved)
+    }
 }
 
 /// What [`Locator::locate`] does with a resolved place: count its route and reach, and

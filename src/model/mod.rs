@@ -661,15 +661,14 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // A parsed block (a batch of a CSV, a part of a sheet) is resolved, then admitted and
     // freed. With more than one thread, the next block is resolved while this one is
     // admitted (admitting is one thread's work, in reading order); at most one resolved
-    // block waits.
-    let resolve = |resolvers: &mut [Resolver], block: &[crate::ingest::OrganizationRow]| {
-        // A small block (a county's own file) is not worth waking the other threads.
-        let n = if block.len() < PARALLEL_MIN {
+    // block waits. A small block (a county's own file) is not worth waking the other
+    // threads.
+    let worth = |block: &[crate::ingest::OrganizationRow]| {
+        if block.len() < PARALLEL_MIN {
             1
         } else {
-            resolvers.len()
-        };
-        locate::resolve_all(&mut resolvers[..n], block, &names)
+            threads
+        }
     };
     let mut take = |block: Vec<crate::ingest::OrganizationRow>,
                     resolved: Vec<locate::Resolution>| {
@@ -700,8 +699,11 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         model.organizations.append(admitted);
     };
     if threads == 1 {
+        let mut one = resolvers
+            .pop()
+            .unwrap_or_else(|| Resolver::new(&regions, &forms, province, &opts.province));
         for (i, block) in organizations.into_chunks().enumerate() {
-            let resolved = resolve(&mut resolvers, &block);
+            let resolved = locate::resolve_shard(&mut one, &block, &names, (0, 1));
             take(block, resolved);
             if i % COLLECT_EVERY == COLLECT_EVERY - 1 {
                 crate::memory::release_freed();
@@ -710,10 +712,12 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     } else {
         std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            let resolvers = &mut resolvers;
+            let spare = Resolver::new(&regions, &forms, province, &opts.province);
+            let mut pool = locate::Pool::start(s, std::mem::take(&mut resolvers), spare, &names);
             s.spawn(move || {
                 for block in organizations.into_chunks() {
-                    let resolved = resolve(resolvers, &block);
+                    let n = worth(&block);
+                    let (block, resolved) = pool.resolve(block, n);
                     if tx.send((block, resolved)).is_err() {
                         break;
                     }
