@@ -285,8 +285,14 @@ fn use_issues(
 /// The region of each issue (see the module doc), as a full path from the province.
 pub(crate) fn issue_regions<'i>(model: &Model, issues: &'i [DataIssue]) -> Vec<Option<Text>> {
     // Hashed with foldhash: every record of the model is looked up (national scale: 3.5
-    // million organizations), none at all when no issue names a row.
-    let wanted: foldhash::HashSet<_> = issues.iter().filter_map(|i| i.origin).collect();
+    // million organizations), none at all when no issue names a row that was counted. (A
+    // skipped row is no record, so its issue never finds one: the third of a misspelt
+    // ledger's rows that were skipped are not looked for.)
+    let wanted: foldhash::HashSet<_> = issues
+        .iter()
+        .filter(|i| i.outcome == crate::ingest::Outcome::Counted)
+        .filter_map(|i| i.origin)
+        .collect();
     let mut place: HashMap<crate::ingest::Origin, RegionId> = HashMap::new();
     if !wanted.is_empty() {
         for (o, p) in model.record_places() {
