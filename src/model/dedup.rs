@@ -56,7 +56,10 @@ pub struct Submission {
 /// A record's identity: a 128-bit hash of its normalized parts.
 pub(crate) type Key = u128;
 
-/// The [`Key`] of `parts` (two independently seeded foldhash values of them).
+/// The [`Key`] of `parts` (two independently seeded foldhash values of them). Inlined: a
+/// resolve thread asks it of every row, and a call with its hashing out of line measured
+/// 18 M more instructions at 100,000 rows (cachegrind).
+#[inline]
 pub fn key(parts: impl Hash) -> Key {
     static STATES: OnceLock<[RandomState; 2]> = OnceLock::new();
     let [a, b] = STATES.get_or_init(|| [RandomState::default(), RandomState::default()]);
