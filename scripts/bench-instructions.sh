@@ -21,13 +21,8 @@ for t in valgrind cg_annotate python3; do
     command -v "$t" >/dev/null 2>&1 || { echo "$t not found (apt-get install valgrind python3)" >&2; exit 1; }
 done
 OUT=target/bench-data
-gen() { # dir args...
-    local dir=$1; shift
-    if [ ! -s "$dir/orgs.csv" ] || [ "$(cat "$dir/args" 2>/dev/null)" != "$*" ]; then
-        python3 scripts/gen-bench-data.py "$dir" "$@"
-        echo "$*" >"$dir/args"
-    fi
-}
+# shellcheck source=scripts/bench-gen.sh
+. scripts/bench-gen.sh
 gen "$OUT/national-1" --scale 1
 gen "$OUT/national-1-unmatched" --scale 1 --unmatched 0.33
 

@@ -19,13 +19,8 @@ OUT=target/bench-data
 for t in hyperfine python3; do
     command -v "$t" >/dev/null 2>&1 || { echo "$t not found (apt-get install hyperfine python3)" >&2; exit 1; }
 done
-gen() { # dir args...
-    local dir=$1; shift
-    if [ ! -s "$dir/orgs.csv" ] || [ "$(cat "$dir/args" 2>/dev/null)" != "$*" ]; then
-        python3 scripts/gen-bench-data.py "$dir" "$@"
-        echo "$*" >"$dir/args"
-    fi
-}
+# shellcheck source=scripts/bench-gen.sh
+. scripts/bench-gen.sh
 gen "$OUT/national-1" --scale 1
 gen "$OUT/national-$SCALE" --scale "$SCALE"
 gen "$OUT/national-$SCALE-outside" --scale "$SCALE" --outside 0.43
