@@ -248,10 +248,10 @@ type Block = std::sync::Arc<Vec<OrganizationRow>>;
 
 /// Resolve threads that live as long as a model build's organizations phase, one per
 /// resolver, started once (they were started anew for every block: national-28 started
-/// 136 threads in all, now 42). Each block goes to as many of them as it is worth; each resolves
-/// its shard ([`shard`]: the rows of one spelling go to one thread, which resolves and
-/// remembers it once), and the outcomes come back in the rows' order, the same as resolving
-/// them one after the other.
+/// 136 threads in all, now 42). Each block goes to as many of them as it is worth; each
+/// resolves its shard ([`shard`]: the rows of one spelling go to one thread, which
+/// resolves and remembers it once), and the outcomes come back in the rows' order, the
+/// same as resolving them one after the other.
 pub(super) struct Pool<'n> {
     jobs: Vec<std::sync::mpsc::Sender<(Block, usize)>>,
     done: std::sync::mpsc::Receiver<(usize, Vec<Resolution>)>,
