@@ -617,7 +617,40 @@ fn audit_snapshot(
 ) -> Result<Audited> {
     let opts = ingest_options(input)?;
     progress::phase("start");
-    let ds = read(input, &opts)?;
+    // A plan known before reading (named, or handed in) lets the community tree be made as
+    // soon as the community list is read, while the files after it are still being read.
+    let handed = plan.is_some();
+    let known = match plan {
+        Some(p) => Some(p),
+        None => args.plan.as_ref().and_then(|p| {
+            let mut plan = load_plan(p).ok()?;
+            if let Some(path) = &args.units {
+                plan::apply_units_path(&mut plan, path).ok()?;
+            }
+            Some(plan)
+        }),
+    };
+    let early_opts = known.as_ref().and_then(|plan| {
+        let scope = scope_arg(args.scope.as_ref(), &plan.meta.province).ok()?;
+        let places = place_rules(input).ok()?;
+        Some(build_options(
+            input,
+            plan.meta.province.clone(),
+            scope,
+            &plan.meta.reporting_units,
+            places,
+        ))
+    });
+    let mut early: Option<(usize, Result<model::Tree, model::ModelError>)> = None;
+    let ds = ingest::read_inputs_then(&input.inputs, &opts, &mut |ds, more| {
+        if let (Some(bo), None, true) = (&early_opts, &early, more) {
+            if !ds.communities.is_empty() {
+                let tree = model::tree(&ds.communities, ds.tables.len(), bo);
+                early = Some((ds.communities.len(), tree));
+            }
+        }
+    })
+    .map_err(|e| anyhow!("{e}"))?;
     memory::release_freed();
     progress::phase("read");
     progress::evaluating();
@@ -628,7 +661,7 @@ fn audit_snapshot(
              城乡类型 or 城乡分类代码"
         );
     }
-    let plan = match plan {
+    let plan = match known {
         Some(p) => p,
         None => {
             let mut plan = match &args.plan {
@@ -638,30 +671,39 @@ fn audit_snapshot(
             if let Some(path) = &args.units {
                 plan::apply_units_path(&mut plan, path).map_err(|e| anyhow!("{e}"))?;
             }
-            // Once per run, though a baseline audit running beside it loads the plan too.
-            static NOTED: std::sync::Once = std::sync::Once::new();
-            NOTED.call_once(|| {
-                for u in plan
-                    .units
-                    .iter()
-                    .filter(|u| !u.configured() && args.scope.is_none())
-                {
-                    eprintln!(
-                        "注意 note: 报送单位 {}: {}",
-                        u.name,
-                        audit::UNIT_NOT_CONFIGURED
-                    );
-                }
-            });
             plan
         }
     };
+    // Once per run, though a baseline audit running beside it loads the plan too (a plan
+    // handed in was noted where it was loaded).
+    static NOTED: std::sync::Once = std::sync::Once::new();
+    if !handed {
+        NOTED.call_once(|| {
+            for u in plan
+                .units
+                .iter()
+                .filter(|u| !u.configured() && args.scope.is_none())
+            {
+                eprintln!(
+                    "注意 note: 报送单位 {}: {}",
+                    u.name,
+                    audit::UNIT_NOT_CONFIGURED
+                );
+            }
+        });
+    }
     let scope = scope_arg(args.scope.as_ref(), &plan.meta.province)?;
     let units = &plan.meta.reporting_units;
     let places = place_rules(input)?;
     let province = plan.meta.province.clone();
-    let (model, missing_unit) = match build_with(ds, input, province, scope, units, places.clone())
-    {
+    // The tree made while reading, when no community table was read after it.
+    let built = match early {
+        Some((rows, tree)) if rows == ds.communities.len() => {
+            tree.and_then(|t| model::build_from(ds, t)).map_err(anyhow::Error::new)
+        }
+        _ => build_with(ds, input, province, scope, units, places.clone()),
+    };
+    let (model, missing_unit) = match built {
         Ok(m) => (m, None),
         // A reporting unit of the plan with no data: audit the province and show only that
         // unit, as no data (exit 1), instead of refusing the scope.
@@ -1466,15 +1508,26 @@ fn build_with(
     reporting_units: &[String],
     places: Option<model::places::PlaceRules>,
 ) -> Result<Model> {
-    let opts = BuildOptions {
+    let opts = build_options(input, province, scope, reporting_units, places);
+    model::build(ds, &opts).map_err(anyhow::Error::new)
+}
+
+/// How the model of `input` is built for a plan's province and reporting units.
+fn build_options(
+    input: &InputArgs,
+    province: String,
+    scope: Vec<String>,
+    reporting_units: &[String],
+    places: Option<model::places::PlaceRules>,
+) -> BuildOptions {
+    BuildOptions {
         province,
         code_wins: input.urban_rural == UrbanRuralRoute::Code,
         scope,
         reporting_units: reporting_units.to_vec(),
         places,
         threads: input.threads,
-    };
-    model::build(ds, &opts).map_err(anyhow::Error::new)
+    }
 }
 
 /// `--scope 太原市/小店区` → its names below the plan's province (a leading province

@@ -36,7 +36,18 @@ pub struct ReadOutcome {
 
 /// Read every input; the first file that fails stops the reading.
 pub fn read_inputs(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Dataset, IngestError> {
-    read_all(inputs, opts, false).map(|o| o.dataset)
+    read_all(inputs, opts, false, &mut |_, _| ()).map(|o| o.dataset)
+}
+
+/// [`read_inputs`], calling `after` each time a file's data has been added (in input
+/// order), with the dataset so far and whether files remain to be added: work on the
+/// first files can begin while the rest are still being read.
+pub fn read_inputs_then(
+    inputs: &[PathBuf],
+    opts: &IngestOptions,
+    after: &mut dyn FnMut(&Dataset, bool),
+) -> Result<Dataset, IngestError> {
+    read_all(inputs, opts, false, after).map(|o| o.dataset)
 }
 
 /// Read every input, going on after a file fails (for `inspect`): the failures are
@@ -47,7 +58,7 @@ pub fn read_inputs_all(
     inputs: &[PathBuf],
     opts: &IngestOptions,
 ) -> Result<ReadOutcome, IngestError> {
-    read_all(inputs, opts, true)
+    read_all(inputs, opts, true, &mut |_, _| ())
 }
 
 /// Lengths of a dataset's lists, to undo a file that failed half-way.
@@ -99,6 +110,7 @@ fn read_all(
     inputs: &[PathBuf],
     opts: &IngestOptions,
     keep_going: bool,
+    after: &mut dyn FnMut(&Dataset, bool),
 ) -> Result<ReadOutcome, IngestError> {
     let mut out = ReadOutcome::default();
     let ds = &mut out.dataset;
@@ -212,9 +224,12 @@ fn read_all(
         Ok(part)
     };
     let mut failures = Vec::new();
+    let mut added = 0;
     in_order(&jobs, opts.thread_count(), read_one, |part| match part {
         Ok(part) => {
             append(ds, part);
+            added += 1;
+            after(ds, added < jobs.len());
             Ok(())
         }
         Err(e) if keep_going => {

@@ -851,6 +851,16 @@ pub fn read_inputs(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Dataset, 
     inputs::read_inputs(inputs, opts)
 }
 
+/// [`read_inputs`], calling `after` each time a file's data has been added (see
+/// [`inputs::read_inputs_then`]).
+pub fn read_inputs_then(
+    inputs: &[PathBuf],
+    opts: &IngestOptions,
+    after: &mut dyn FnMut(&Dataset, bool),
+) -> Result<Dataset, IngestError> {
+    inputs::read_inputs_then(inputs, opts, after)
+}
+
 /// Read one file into `ds` (all its tables), as a file named explicitly.
 pub fn read_file(path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<(), IngestError> {
     let file = source::read_grids(path, opts)?;

@@ -437,29 +437,70 @@ const COLLECT_EVERY: usize = 4;
 
 /// Build the model from a dataset.
 pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
-    let Dataset {
-        mut tables,
-        communities,
-        organizations,
-        incubators,
-        projects,
-        events,
-        funds,
-        mut issues,
-        ignored,
-        hashes,
-        names,
-    } = ds;
+    let tree = tree(&ds.communities, ds.tables.len(), opts)?;
+    build_from(ds, tree)
+}
+
+/// Step 1 of a model build, made from the community rows alone: the region tree, the
+/// scope found in it, the communities within it classified. It can be made while the
+/// other tables are still being read ([`Tree::fits`] tells whether it is the tree of the
+/// whole dataset); [`build_from`] goes on from it.
+pub struct Tree {
+    opts: BuildOptions,
+    regions: RegionIndex,
+    province: RegionId,
+    scope: RegionId,
+    forms: PlaceForms,
+    classification: Classification,
+    community_ids: Vec<RegionId>,
+    /// Each table's reach so far (the community tables').
+    reach: Vec<TableReach>,
+    /// Rows used, by table (the community tables').
+    used: Vec<u32>,
+    /// The community rows skipped, by table and reason (counted into the tables later).
+    skips: Vec<(u32, SkipReason)>,
+    /// The community rows' issues, in row order.
+    issues: Vec<DataIssue>,
+    /// The community rows it was made from.
+    rows: usize,
+}
+
+impl Tree {
+    /// Whether this is the tree of a dataset with `communities` community rows (no
+    /// community table was read after it was made).
+    pub fn fits(&self, communities: usize) -> bool {
+        self.rows == communities
+    }
+}
+
+/// [`Tree`] of `communities` (rows of the first `tables` tables read).
+pub fn tree(
+    communities: &[crate::ingest::CommunityRow],
+    tables: usize,
+    opts: &BuildOptions,
+) -> Result<Tree, ModelError> {
     let mut regions = RegionIndex::new();
     let province = regions.child_or_insert(None, &opts.province, Level::Province);
-    // Rows used, by table (a count per row of millions: a list, not a hashed map).
-    let mut used: Vec<u32> = vec![0; tables.len()];
+    let mut used: Vec<u32> = vec![0; tables];
     let mut classification = Classification {
         code_wins: opts.code_wins,
         ..Classification::default()
     };
-
-    let mut reach: Vec<TableReach> = vec![TableReach::default(); tables.len()];
+    let mut reach: Vec<TableReach> = vec![TableReach::default(); tables];
+    let mut skips: Vec<(u32, SkipReason)> = Vec::new();
+    let mut issues: Vec<DataIssue> = Vec::new();
+    let skip = |(skips, issues): (&mut Vec<(u32, SkipReason)>, &mut Vec<DataIssue>),
+                origin: Origin,
+                reason: SkipReason,
+                kind: IssueKind| {
+        skips.push((origin.table, reason));
+        issues.push(DataIssue {
+            origin: Some(origin),
+            column: None,
+            kind,
+            outcome: Outcome::Skipped(reason),
+        });
+    };
 
     // 1. Communities build the tree; the scope is looked up in the whole tree, then the
     //    communities within it are classified and counted.
@@ -467,11 +508,10 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     // The rows listed in the tree, by reference: moving them into a second list doubled a
     // national list's rows in memory (612,500 communities: +190 MB at the peak).
     let mut listed = Vec::with_capacity(communities.len());
-    let issues_before = issues.len();
     let mut above = LastRegions::default();
     let mut last_reach: Option<(u32, RegionId)> = None;
     regions.reserve(communities.len());
-    for row in &communities {
+    for row in communities {
         let p = &row.place;
         let row_province = if !p.province.is_empty() {
             Some(p.province.clone())
@@ -484,10 +524,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         if let Some(rp) = &row_province {
             if !provinces::same_province(rp, &opts.province) {
                 skip(
-                    &mut tables,
-                    &mut issues,
+                    (&mut skips, &mut issues),
                     row.origin,
-                    None,
                     SkipReason::OutOfScope,
                     IssueKind::OtherProvince {
                         community: Some(p.community.clone()),
@@ -515,10 +553,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         let id = regions.child_or_insert(Some(street), &p.community, Level::Community);
         if regions.len() == before {
             skip(
-                &mut tables,
-                &mut issues,
+                (&mut skips, &mut issues),
                 row.origin,
-                None,
                 SkipReason::Duplicate,
                 IssueKind::DuplicateCommunity {
                     community: p.community.clone(),
@@ -546,10 +582,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         let p = &row.place;
         if !regions.is_within(id, scope) {
             skip(
-                &mut tables,
-                &mut issues,
+                (&mut skips, &mut issues),
                 row.origin,
-                None,
                 SkipReason::OutOfScope,
                 IssueKind::OutOfScope {
                     name: Some(p.community.clone()),
@@ -611,10 +645,64 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
         community_ids.push(id);
         count_used(&mut used, row.origin.table);
     }
+    // Keep the community issues in row order, as one pass would have written them.
+    issues.sort_by_key(|i| i.origin);
+    Ok(Tree {
+        opts: opts.clone(),
+        regions,
+        province,
+        scope,
+        forms,
+        classification,
+        community_ids,
+        reach,
+        used,
+        skips,
+        issues,
+        rows: communities.len(),
+    })
+}
+
+/// The rest of a model build (step 2 on), from the tree of `ds`'s community rows.
+pub fn build_from(ds: Dataset, tree: Tree) -> Result<Model, ModelError> {
+    let Dataset {
+        mut tables,
+        communities,
+        organizations,
+        incubators,
+        projects,
+        events,
+        funds,
+        mut issues,
+        ignored,
+        hashes,
+        names,
+    } = ds;
     drop(communities);
     crate::memory::release_freed();
-    // Keep the community issues in row order, as one pass would have written them.
-    issues[issues_before..].sort_by_key(|i| i.origin);
+    let Tree {
+        opts,
+        regions,
+        province,
+        scope,
+        forms,
+        classification,
+        community_ids,
+        mut reach,
+        mut used,
+        skips,
+        issues: community_issues,
+        rows: _,
+    } = tree;
+    let opts = &opts;
+    for (table, reason) in skips {
+        if let Some(t) = tables.get_mut(table as usize) {
+            t.skip(reason);
+        }
+    }
+    issues.extend(community_issues);
+    reach.resize(tables.len(), TableReach::default());
+    used.resize(tables.len(), 0);
 
     let mut model = Model {
         province,
