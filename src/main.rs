@@ -698,9 +698,9 @@ fn audit_snapshot(
     let province = plan.meta.province.clone();
     // The tree made while reading, when no community table was read after it.
     let built = match early {
-        Some((rows, tree)) if rows == ds.communities.len() => {
-            tree.and_then(|t| model::build_from(ds, t)).map_err(anyhow::Error::new)
-        }
+        Some((rows, tree)) if rows == ds.communities.len() => tree
+            .and_then(|t| model::build_from(ds, t))
+            .map_err(anyhow::Error::new),
         _ => build_with(ds, input, province, scope, units, places.clone()),
     };
     let (model, missing_unit) = match built {

@@ -747,3 +747,88 @@ fn diff_reads_every_spelling_of_a_date() {
         assert_eq!(out, iso, "{as_of} {baseline_as_of}");
     }
 }
+
+/// The community tree is made as soon as the community list is read, while later files
+/// are still read; a community table read after it (a list split over files, one after the
+/// organizations) must still count. Worked out by hand: four communities, three of them
+/// urban (code 111: 坞城, 南坞城, 南关); the organizations in urban communities are 甲 (坞城)
+/// and 乙 (南关), so the province's urban density row reads 2 of 3, in every file order.
+#[test]
+fn a_community_list_split_over_files_counts_whole_in_any_order() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        path.display().to_string()
+    };
+    let head = "市,县区,街道乡镇,社区,城乡分类代码\n";
+    let a = write(
+        "a.csv",
+        &format!(
+            "{head}太原市,小店区,坞城街道,坞城社区居民委员会,111\n\
+             太原市,小店区,坞城街道,南坞城社区居民委员会,111\n"
+        ),
+    );
+    let b = write(
+        "b.csv",
+        &format!(
+            "{head}大同市,平城区,南关街道,南关社区居民委员会,111\n\
+             大同市,平城区,南关街道,迎宾村村民委员会,220\n"
+        ),
+    );
+    let both = write(
+        "both.csv",
+        &format!(
+            "{head}太原市,小店区,坞城街道,坞城社区居民委员会,111\n\
+             太原市,小店区,坞城街道,南坞城社区居民委员会,111\n\
+             大同市,平城区,南关街道,南关社区居民委员会,111\n\
+             大同市,平城区,南关街道,迎宾村村民委员会,220\n"
+        ),
+    );
+    let o = write(
+        "o.csv",
+        "组织名称,市,县区,街道乡镇,社区,组织类别,成立日期\n\
+         甲志愿服务队,太原市,小店区,坞城街道,坞城社区,志愿服务类,2021-01-01\n\
+         乙文体队,大同市,平城区,南关街道,南关社区,文体类,2021-02-01\n\
+         丙调解会,大同市,平城区,南关街道,迎宾村,专业调处类,2022-02-01\n",
+    );
+    for files in [
+        vec![&a, &o, &b],
+        vec![&a, &b, &o],
+        vec![&o, &a, &b],
+        vec![&both, &o],
+    ] {
+        for threads in ["1", "2"] {
+            let mut args = vec![
+                "audit",
+                "--plan",
+                "shanxi-2021-2023",
+                "--as-of",
+                "2023-12-31",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "-j",
+                threads,
+            ];
+            args.extend(files.iter().map(|f| f.as_str()));
+            let (code, out, err) = stdout_of(&args);
+            assert_eq!(code, 0, "{files:?} -j{threads}: {err}");
+            let rows: serde_json::Value =
+                serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+            let row = rows
+                .as_array()
+                .and_then(|r| {
+                    r.iter()
+                        .find(|r| r["target"] == "urban-density" && r["region"] == "山西省")
+                })
+                .unwrap_or_else(|| panic!("no province urban-density row: {out}"));
+            assert_eq!(
+                (&row["numerator"], &row["denominator"]),
+                (&serde_json::json!(2), &serde_json::json!(3)),
+                "{files:?} -j{threads}"
+            );
+        }
+    }
+}

@@ -443,8 +443,8 @@ pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
 
 /// Step 1 of a model build, made from the community rows alone: the region tree, the
 /// scope found in it, the communities within it classified. It can be made while the
-/// other tables are still being read ([`Tree::fits`] tells whether it is the tree of the
-/// whole dataset); [`build_from`] goes on from it.
+/// other tables are still being read (it is the whole dataset's tree when no community
+/// row was read after it); [`build_from`] goes on from it.
 pub struct Tree {
     opts: BuildOptions,
     regions: RegionIndex,
@@ -461,16 +461,6 @@ pub struct Tree {
     skips: Vec<(u32, SkipReason)>,
     /// The community rows' issues, in row order.
     issues: Vec<DataIssue>,
-    /// The community rows it was made from.
-    rows: usize,
-}
-
-impl Tree {
-    /// Whether this is the tree of a dataset with `communities` community rows (no
-    /// community table was read after it was made).
-    pub fn fits(&self, communities: usize) -> bool {
-        self.rows == communities
-    }
 }
 
 /// [`Tree`] of `communities` (rows of the first `tables` tables read).
@@ -659,7 +649,6 @@ pub fn tree(
         used,
         skips,
         issues,
-        rows: communities.len(),
     })
 }
 
@@ -692,7 +681,6 @@ pub fn build_from(ds: Dataset, tree: Tree) -> Result<Model, ModelError> {
         mut used,
         skips,
         issues: community_issues,
-        rows: _,
     } = tree;
     let opts = &opts;
     for (table, reason) in skips {
