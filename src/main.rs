@@ -642,19 +642,104 @@ fn audit_snapshot(
         ))
     });
     let mut early: Option<(usize, Result<model::Tree, model::ModelError>)> = None;
-    let ds = ingest::read_inputs_then(&input.inputs, &opts, &mut |ds, more| {
-        if let (Some(bo), None, true) = (&early_opts, &early, more) {
-            if !ds.communities.is_empty() {
-                let tree = model::tree(&ds.communities, ds.tables.len(), bo);
-                early = Some((ds.communities.len(), tree));
+    // The organization rows of the last file go to a build begun as soon as the files
+    // before it are in (their communities made into the tree, no organization among them),
+    // while that file is still read; `streamed` is that build's model.
+    let go = std::sync::Arc::new(std::sync::OnceLock::new());
+    let (batch_tx, batch_rx) = std::sync::mpsc::channel();
+    let (start_tx, start_rx) = std::sync::mpsc::channel::<(model::Tree, u32)>();
+    let (rest_tx, rest_rx) = std::sync::mpsc::channel::<ingest::Dataset>();
+    let stream = early_opts.is_some().then(|| ingest::inputs::Stream {
+        tx: batch_tx,
+        go: go.clone(),
+        min_bytes: stream_min_bytes(),
+    });
+    let (outcome, streamed) = std::thread::scope(|s| {
+        let builder = s.spawn(move || {
+            let (tree, offset) = start_rx.recv().ok()?;
+            Some(model::build_streamed(
+                tree,
+                offset,
+                batch_rx.into_iter(),
+                || rest_rx.recv().ok(),
+            ))
+        });
+        // Whether the build took the tree (and the community rows were let go).
+        let mut streaming = false;
+        let read = ingest::read_inputs_then(
+            &input.inputs,
+            &opts,
+            &mut |ds, remaining| {
+                if let (Some(bo), None) = (&early_opts, &early) {
+                    if remaining > 0 && !ds.communities.is_empty() {
+                        let tree = model::tree(&ds.communities, ds.tables.len(), bo);
+                        early = Some((ds.communities.len(), tree));
+                    }
+                }
+                if remaining != 1 || go.get().is_some() {
+                    return;
+                }
+                let fits = matches!(&early, Some((rows, Ok(_))) if *rows == ds.communities.len());
+                let mut sent = false;
+                if fits && ds.organizations.is_empty() {
+                    if let Some((_, Ok(tree))) = early.take() {
+                        let offset = u32::try_from(ds.tables.len()).unwrap_or(u32::MAX);
+                        sent = start_tx.send((tree, offset)).is_ok();
+                        // The tree holds what the build needs of the community rows: they
+                        // are not held to the end (national-28: ~100 MB).
+                        if sent {
+                            streaming = true;
+                            ds.communities = Vec::new();
+                        }
+                    }
+                }
+                let _ = go.set(sent);
+            },
+            stream,
+        );
+        drop(start_tx);
+        let join = |b: std::thread::ScopedJoinHandle<'_, _>| {
+            b.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+        };
+        match read {
+            // No community row came after the tree (the last file held none): the build
+            // goes on with the rest of the dataset.
+            Ok(ds) if streaming && ds.communities.is_empty() => {
+                let _ = rest_tx.send(ds);
+                match join(builder) {
+                    Some(Ok(Some(model))) => (None, Some(Ok(model))),
+                    Some(Err(e)) => (None, Some(Err(e))),
+                    // Not reached: the build had the dataset.
+                    _ => (None, None),
+                }
+            }
+            other => {
+                drop(rest_tx);
+                join(builder);
+                // The last file listed communities after all (the tree lacks them, and the
+                // rows it was made of were let go): read again, without streaming.
+                let other = match other {
+                    Ok(_) if streaming => None,
+                    other => Some(other),
+                };
+                (other, None)
             }
         }
-    })
-    .map_err(|e| anyhow!("{e}"))?;
+    });
+    let ds = match (outcome, &streamed) {
+        (Some(read), _) => Some(read.map_err(|e| anyhow!("{e}"))?),
+        (None, Some(_)) => None,
+        // Read again: a last file that listed communities after the build took the tree
+        // (or a streamed build with the dataset that gave no model, not reached).
+        (None, None) => {
+            early = None;
+            Some(read(input, &opts)?)
+        }
+    };
     memory::release_freed();
     progress::phase("read");
     progress::evaluating();
-    if ds.communities.is_empty() {
+    if ds.as_ref().is_some_and(|ds| ds.communities.is_empty()) {
         bail!(
             "no community list (社区/村 table) among the inputs: zhibiao needs it to know the \
              communities, streets and counties to audit. Columns expected: 市, 县区, 街道乡镇, 社区, \
@@ -664,9 +749,11 @@ fn audit_snapshot(
     let plan = match known {
         Some(p) => p,
         None => {
-            let mut plan = match &args.plan {
-                Some(p) => load_plan(p)?,
-                None => auto_plan(&ds)?,
+            let mut plan = match (&args.plan, &ds) {
+                (Some(p), _) => load_plan(p)?,
+                (None, Some(ds)) => auto_plan(ds)?,
+                // A build streamed while reading had its plan before reading.
+                (None, None) => bail!("no plan for a build made while reading"),
             };
             if let Some(path) = &args.units {
                 plan::apply_units_path(&mut plan, path).map_err(|e| anyhow!("{e}"))?;
@@ -696,12 +783,14 @@ fn audit_snapshot(
     let units = &plan.meta.reporting_units;
     let places = place_rules(input)?;
     let province = plan.meta.province.clone();
-    // The tree made while reading, when no community table was read after it.
-    let built = match early {
-        Some((rows, tree)) if rows == ds.communities.len() => tree
+    let built = match (streamed, ds, early) {
+        (Some(m), _, _) => m.map_err(anyhow::Error::new),
+        // The tree made while reading, when no community table was read after it.
+        (None, Some(ds), Some((rows, tree))) if rows == ds.communities.len() => tree
             .and_then(|t| model::build_from(ds, t))
             .map_err(anyhow::Error::new),
-        _ => build_with(ds, input, province, scope, units, places.clone()),
+        (None, Some(ds), _) => build_with(ds, input, province, scope, units, places.clone()),
+        (None, None, _) => bail!("no data for a build made while reading"),
     };
     let (model, missing_unit) = match built {
         Ok(m) => (m, None),
@@ -1510,6 +1599,16 @@ fn build_with(
 ) -> Result<Model> {
     let opts = build_options(input, province, scope, reporting_units, places);
     model::build(ds, &opts).map_err(anyhow::Error::new)
+}
+
+/// The smallest last file whose organization rows go to the model build while it is still
+/// read (32 MB: a smaller one is read in one or two windows, with nothing to overlap);
+/// `ZHIBIAO_STREAM_MIN` (bytes) sets it for tests.
+fn stream_min_bytes() -> u64 {
+    std::env::var("ZHIBIAO_STREAM_MIN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32 << 20)
 }
 
 /// How the model of `input` is built for a plan's province and reporting units.

@@ -792,13 +792,17 @@ fn a_community_list_split_over_files_counts_whole_in_any_order() {
          乙文体队,大同市,平城区,南关街道,南关社区,文体类,2021-02-01\n\
          丙调解会,大同市,平城区,南关街道,迎宾村,专业调处类,2022-02-01\n",
     );
-    for files in [
-        vec![&a, &o, &b],
-        vec![&a, &b, &o],
-        vec![&o, &a, &b],
-        vec![&both, &o],
+    // With ZHIBIAO_STREAM_MIN=0 the last file's organizations go to the build while it
+    // is read, whatever its size; two community lists alone (nothing to stream, the second
+    // read after the build took the tree) must count whole too.
+    for (files, numerator) in [
+        (vec![&a, &o, &b], Some(2)),
+        (vec![&a, &b, &o], Some(2)),
+        (vec![&o, &a, &b], Some(2)),
+        (vec![&both, &o], Some(2)),
+        (vec![&a, &b], None),
     ] {
-        for threads in ["1", "2"] {
+        for (threads, stream) in [("1", "0"), ("2", "0"), ("2", "100000000")] {
             let mut args = vec![
                 "audit",
                 "--plan",
@@ -813,21 +817,40 @@ fn a_community_list_split_over_files_counts_whole_in_any_order() {
                 threads,
             ];
             args.extend(files.iter().map(|f| f.as_str()));
-            let (code, out, err) = stdout_of(&args);
-            assert_eq!(code, 0, "{files:?} -j{threads}: {err}");
+            let out = common::zhibiao()
+                .args(&args)
+                .env("ZHIBIAO_STREAM_MIN", stream)
+                .output()
+                .unwrap_or_else(|e| panic!("{e}"));
+            let (code, err) = (
+                out.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&out.stderr).to_string(),
+            );
+            let out = String::from_utf8_lossy(&out.stdout).to_string();
+            assert_eq!(code, 0, "{files:?} -j{threads} stream {stream}: {err}");
             let rows: serde_json::Value =
                 serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
-            let row = rows
-                .as_array()
-                .and_then(|r| {
-                    r.iter()
-                        .find(|r| r["target"] == "urban-density" && r["region"] == "山西省")
-                })
-                .unwrap_or_else(|| panic!("no province urban-density row: {out}"));
+            let rows = rows.as_array().cloned().unwrap_or_default();
+            let at = |target: &str, region: &str| {
+                rows.iter()
+                    .find(|r| r["target"] == target && r["region"] == region)
+                    .cloned()
+            };
+            // 平城区 has rows only when the second list's communities are in the tree.
+            assert!(
+                at("urban-density", "山西省/大同市/平城区").is_some(),
+                "{files:?} -j{threads} stream {stream}: {out}"
+            );
+            let row = at("urban-density", "山西省").unwrap_or_default();
+            let expected = match numerator {
+                Some(n) => (serde_json::json!(n), serde_json::json!(3)),
+                // No organization table: no verdict.
+                None => (serde_json::Value::Null, serde_json::Value::Null),
+            };
             assert_eq!(
                 (&row["numerator"], &row["denominator"]),
-                (&serde_json::json!(2), &serde_json::json!(3)),
-                "{files:?} -j{threads}"
+                (&expected.0, &expected.1),
+                "{files:?} -j{threads} stream {stream}"
             );
         }
     }

@@ -36,18 +36,36 @@ pub struct ReadOutcome {
 
 /// Read every input; the first file that fails stops the reading.
 pub fn read_inputs(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Dataset, IngestError> {
-    read_all(inputs, opts, false, &mut |_, _| ()).map(|o| o.dataset)
+    read_all(inputs, opts, false, &mut |_, _| (), None).map(|o| o.dataset)
+}
+
+/// The last file's organization rows handed on as they are parsed, to a build that takes
+/// them while the file is still being read ([`read_inputs_then`]).
+pub struct Stream {
+    /// Where the rows go.
+    pub tx: std::sync::mpsc::Sender<super::OrgBatch>,
+    /// Set by the caller (from `after`, once the files before the last are in): true to
+    /// hand the rows on, false to keep them in the dataset. Rows parsed before it is set
+    /// wait in the file's dataset and go with the next block once it is true.
+    pub go: std::sync::Arc<std::sync::OnceLock<bool>>,
+    /// Only a CSV of at least this many bytes is handed on (a CSV is one table: nothing
+    /// read after its first organizations can change the community list).
+    pub min_bytes: u64,
 }
 
 /// [`read_inputs`], calling `after` each time a file's data has been added (in input
-/// order), with the dataset so far and whether files remain to be added: work on the
-/// first files can begin while the rest are still being read.
+/// order), with the dataset so far and how many files remain to be added: work on the
+/// first files can begin while the rest are still being read (and what it has taken out
+/// of the dataset need not be held to the end). With `stream`, the last
+/// file's organization rows may be handed on instead of added (see [`Stream`]); those not
+/// handed on are in the dataset as usual.
 pub fn read_inputs_then(
     inputs: &[PathBuf],
     opts: &IngestOptions,
-    after: &mut dyn FnMut(&Dataset, bool),
+    after: &mut dyn FnMut(&mut Dataset, usize),
+    stream: Option<Stream>,
 ) -> Result<Dataset, IngestError> {
-    read_all(inputs, opts, false, after).map(|o| o.dataset)
+    read_all(inputs, opts, false, after, stream).map(|o| o.dataset)
 }
 
 /// Read every input, going on after a file fails (for `inspect`): the failures are
@@ -58,7 +76,7 @@ pub fn read_inputs_all(
     inputs: &[PathBuf],
     opts: &IngestOptions,
 ) -> Result<ReadOutcome, IngestError> {
-    read_all(inputs, opts, true, &mut |_, _| ())
+    read_all(inputs, opts, true, &mut |_, _| (), None)
 }
 
 /// Lengths of a dataset's lists, to undo a file that failed half-way.
@@ -110,7 +128,8 @@ fn read_all(
     inputs: &[PathBuf],
     opts: &IngestOptions,
     keep_going: bool,
-    after: &mut dyn FnMut(&Dataset, bool),
+    after: &mut dyn FnMut(&mut Dataset, usize),
+    stream: Option<Stream>,
 ) -> Result<ReadOutcome, IngestError> {
     let mut out = ReadOutcome::default();
     let ds = &mut out.dataset;
@@ -208,8 +227,30 @@ fn read_all(
         .iter()
         .map(|f| ds.hashes.contains_key(&f.path))
         .collect();
+    // The last file read hands its organization rows on when it is a large enough CSV (and
+    // not a copy of another).
+    let sink = stream.and_then(|st| {
+        let &(i, f) = jobs.last()?;
+        let big = sizes.get(i).copied().flatten().unwrap_or(0) >= st.min_bytes;
+        (big && source::is_csv(&f.path) && copy_of.get(i).copied().flatten().is_none()).then(|| {
+            (
+                i,
+                super::OrgSink {
+                    tx: st.tx,
+                    go: st.go,
+                    names_sent: 0,
+                },
+            )
+        })
+    });
     let read_one = |&(i, f): &(usize, &InputFile)| -> Result<Dataset, IngestError> {
-        let mut part = Dataset::default();
+        let mut part = Dataset {
+            sink: sink
+                .as_ref()
+                .filter(|(at, _)| *at == i)
+                .map(|(_, s)| s.clone()),
+            ..Dataset::default()
+        };
         match copy_of.get(i).copied().flatten() {
             Some(keep) => {
                 let first = files.get(keep).map(|k| k.path.clone()).unwrap_or_default();
@@ -219,7 +260,12 @@ fn read_all(
                     PassedOver::file(&f.path, PassReason::SameContent { first }),
                 )?;
             }
-            None => read_file(f, opts, &mut part, hashed.get(i).copied().unwrap_or(false))?,
+            None => {
+                let read = read_file(f, opts, &mut part, hashed.get(i).copied().unwrap_or(false));
+                // The build taking the rows waits for every sender to go.
+                part.sink = None;
+                read?;
+            }
         }
         Ok(part)
     };
@@ -229,7 +275,7 @@ fn read_all(
         Ok(part) => {
             append(ds, part);
             added += 1;
-            after(ds, added < jobs.len());
+            after(ds, jobs.len().saturating_sub(added));
             Ok(())
         }
         Err(e) if keep_going => {
@@ -331,6 +377,7 @@ fn append(ds: &mut Dataset, mut part: Dataset) {
         ignored,
         hashes,
         names: _,
+        sink: _,
     } = part;
     ds.tables.extend(tables);
     ds.communities.extend(communities);

@@ -616,6 +616,11 @@ impl NameTable {
         }
     }
 
+    /// The names from id `from` on, in id order.
+    pub(crate) fn names_from(&self, from: usize) -> Vec<Text> {
+        self.names.get(from..).unwrap_or_default().to_vec()
+    }
+
     /// Add the names of `other` (in its order): for each id of `other`, the id of the same
     /// name here.
     pub(crate) fn absorb(&mut self, other: &NameTable) -> Vec<u32> {
@@ -631,6 +636,62 @@ impl NameTable {
             street: self.id(&p.street),
             community: self.id(&p.community),
         }
+    }
+}
+
+/// Place names by id: a [`NameTable`], or the growing [`NameSegments`] of a file whose rows
+/// are handed on while it is read.
+pub trait PlaceNames: Send + Sync {
+    /// The name of an id (blank for an id not held).
+    fn name_of(&self, id: u32) -> &Text;
+
+    /// A place's names.
+    fn place_of(&self, ids: &PlaceIds) -> Place {
+        Place {
+            province: self.name_of(ids.province).clone(),
+            city: self.name_of(ids.city).clone(),
+            county: self.name_of(ids.county).clone(),
+            street: self.name_of(ids.street).clone(),
+            community: self.name_of(ids.community).clone(),
+        }
+    }
+}
+
+impl PlaceNames for NameTable {
+    fn name_of(&self, id: u32) -> &Text {
+        self.name(id)
+    }
+}
+
+/// A file's names as [`OrgBatch`]es hand them on: segments that never change once added,
+/// so that a copy (a list of shared segments) can be handed with each block to the threads
+/// that resolve and admit it while later segments are added.
+#[derive(Debug, Clone, Default)]
+pub struct NameSegments {
+    /// Each segment's first id and names.
+    segments: Vec<(u32, std::sync::Arc<[Text]>)>,
+    len: u32,
+}
+
+impl NameSegments {
+    /// Add the names of the next ids.
+    pub fn push(&mut self, names: Vec<Text>) {
+        if names.is_empty() {
+            return;
+        }
+        let n = u32::try_from(names.len()).unwrap_or(u32::MAX);
+        self.segments.push((self.len, names.into()));
+        self.len = self.len.saturating_add(n);
+    }
+}
+
+impl PlaceNames for NameSegments {
+    fn name_of(&self, id: u32) -> &Text {
+        let at = self.segments.partition_point(|(start, _)| *start <= id);
+        at.checked_sub(1)
+            .and_then(|i| self.segments.get(i))
+            .and_then(|(start, names)| names.get((id - start) as usize))
+            .unwrap_or_else(|| blank_text())
     }
 }
 
@@ -823,6 +884,80 @@ pub struct Dataset {
     pub hashes: BTreeMap<PathBuf, [u8; 32]>,
     /// The place names of the organization rows.
     pub names: NameTable,
+    /// Where this file's organization rows go while it is read, when a build takes them
+    /// as they come ([`read_inputs_then`]); none otherwise.
+    pub(crate) sink: Option<OrgSink>,
+}
+
+/// Organization rows handed on while their file is still being read: blocks in reading
+/// order, their rows' place ids those of the file's own [`NameTable`] and their tables
+/// numbered within the file (from 0).
+#[derive(Debug)]
+pub struct OrgBatch {
+    /// The rows, a block at a time.
+    pub blocks: Vec<Vec<OrganizationRow>>,
+    /// The file's names from the first id no earlier batch held, in id order (the first
+    /// batch's begin with id 0, the blank name).
+    pub names: Vec<Text>,
+}
+
+/// Where a file's organization rows go while it is read: nowhere until `go` is set, then
+/// (`go` true) each block to `tx` as soon as it is parsed; `go` false keeps them in the
+/// file's dataset, as without a sink.
+#[derive(Clone)]
+pub(crate) struct OrgSink {
+    pub(crate) tx: std::sync::mpsc::Sender<OrgBatch>,
+    pub(crate) go: std::sync::Arc<std::sync::OnceLock<bool>>,
+    /// Names already handed on.
+    pub(crate) names_sent: usize,
+}
+
+impl std::fmt::Debug for OrgSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "OrgSink(go {:?}, {} names sent)",
+            self.go.get(),
+            self.names_sent
+        )
+    }
+}
+
+/// Hand on the organization rows `ds` holds when its sink is open (see [`OrgSink`]).
+pub(crate) fn pass_on(ds: &mut Dataset) {
+    let Some(sink) = &mut ds.sink else {
+        return;
+    };
+    match sink.go.get() {
+        Some(true) => {}
+        Some(false) => {
+            ds.sink = None;
+            return;
+        }
+        None => return,
+    }
+    if ds.organizations.is_empty() {
+        return;
+    }
+    let names = ds.names.names_from(sink.names_sent);
+    let batch = OrgBatch {
+        blocks: std::mem::take(&mut ds.organizations)
+            .into_chunks()
+            .collect(),
+        names,
+    };
+    let sent = batch.names.len();
+    match sink.tx.send(batch) {
+        Ok(()) => sink.names_sent += sent,
+        // The build is gone (it only stops taking rows when it failed): the rows stay here,
+        // and nothing more is handed on.
+        Err(std::sync::mpsc::SendError(batch)) => {
+            for block in batch.blocks {
+                ds.organizations.append(block);
+            }
+            ds.sink = None;
+        }
+    }
 }
 
 impl Dataset {
@@ -851,14 +986,15 @@ pub fn read_inputs(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Dataset, 
     inputs::read_inputs(inputs, opts)
 }
 
-/// [`read_inputs`], calling `after` each time a file's data has been added (see
-/// [`inputs::read_inputs_then`]).
+/// [`read_inputs`], calling `after` each time a file's data has been added, and handing on
+/// the last file's organization rows as they are parsed (see [`inputs::read_inputs_then`]).
 pub fn read_inputs_then(
     inputs: &[PathBuf],
     opts: &IngestOptions,
-    after: &mut dyn FnMut(&Dataset, bool),
+    after: &mut dyn FnMut(&mut Dataset, usize),
+    stream: Option<inputs::Stream>,
 ) -> Result<Dataset, IngestError> {
-    inputs::read_inputs_then(inputs, opts, after)
+    inputs::read_inputs_then(inputs, opts, after, stream)
 }
 
 /// Read one file into `ds` (all its tables), as a file named explicitly.

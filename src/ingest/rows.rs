@@ -1139,6 +1139,7 @@ pub(crate) fn ingest_csv(
     let mut names: Vec<Names> = Vec::new();
     let data = head.rows.get(hm.data_start..).unwrap_or_default();
     let mut last = parse_block(data, table, header, &mut names, opts, ds, &mut info);
+    super::pass_on(ds);
     let threads = opts.thread_count().max(1);
     if names.len() < threads {
         names.resize_with(threads, Names::default);
@@ -1150,6 +1151,9 @@ pub(crate) fn ingest_csv(
         let parse = |k: usize, names: &mut Names, mut info: TableInfo| {
             let mut piece = Piece::new(shape, &window, k);
             let mut part = Dataset::default();
+            if hm.kind == TableKind::Organizations {
+                part.organizations.reserve(piece.lines());
+            }
             let mut last = None;
             let end = loop {
                 match piece.next_row() {
@@ -1192,6 +1196,7 @@ pub(crate) fn ingest_csv(
             join_part(ds, &mut info, (part, counts), names);
             last = part_last.or(last);
         }
+        super::pass_on(ds);
     }
     drop_trailing_blanks(ds, &mut info, table, last);
     ds.tables.push(info);
@@ -1281,6 +1286,9 @@ fn parse_block(
     let zero = counted_from_nothing(info);
     let parse = |rows: &[GridRow], names: &mut Names, mut info: TableInfo| {
         let mut part = Dataset::default();
+        if header.0.kind == TableKind::Organizations {
+            part.organizations.reserve(rows.len());
+        }
         let mut last = None;
         for row in rows {
             if parse_one(row, table, header, names, &mut part, &mut info) {

@@ -11,16 +11,14 @@ use super::resolve::{Resolved, Resolver};
 use super::{skip, PlaceRoutes, TableReach};
 use std::borrow::Cow;
 
-use crate::ingest::{
-    DataIssue, NameTable, OrganizationRow, Origin, Place, PlaceIds, SkipReason, TableInfo,
-};
+use crate::ingest::{DataIssue, OrganizationRow, Origin, Place, PlaceIds, PlaceNames, SkipReason};
 use crate::issue::IssueKind;
 
 /// A row's place: its names, or the ids of its names in a table (organization rows).
 #[derive(Clone, Copy)]
 pub(super) enum PlaceRef<'p> {
     Names(&'p Place),
-    Ids(&'p PlaceIds, &'p NameTable),
+    Ids(&'p PlaceIds, &'p dyn PlaceNames),
 }
 
 impl PlaceRef<'_> {
@@ -28,7 +26,7 @@ impl PlaceRef<'_> {
     pub(super) fn names(&self) -> Cow<'_, Place> {
         match self {
             PlaceRef::Names(p) => Cow::Borrowed(p),
-            PlaceRef::Ids(ids, table) => Cow::Owned(table.place(ids)),
+            PlaceRef::Ids(ids, table) => Cow::Owned(table.place_of(ids)),
         }
     }
 }
@@ -40,12 +38,12 @@ pub(super) struct Locator<'a> {
     scope: RegionId,
 }
 
-/// The lists `locate` adds to: tables (skip counts), issues, each table's reach (with the
-/// regions already counted in it), routes.
+/// The lists `locate` adds to: rows skipped (by table and reason), issues, each table's
+/// reach (with the regions already counted in it), routes.
 pub(super) type Sinks<'s> = (
-    &'s mut [TableInfo],
+    &'s mut Vec<(u32, SkipReason)>,
     &'s mut Vec<DataIssue>,
-    (&'s mut [TableReach], &'s mut Reached),
+    (&'s mut Vec<TableReach>, &'s mut Reached),
     &'s mut PlaceRoutes,
 );
 
@@ -213,7 +211,7 @@ fn shard(p: &PlaceIds, n: usize) -> usize {
 pub(super) fn resolve_shard(
     r: &mut Resolver<'_>,
     rows: &[OrganizationRow],
-    names: &NameTable,
+    names: &dyn PlaceNames,
     (k, n): (usize, usize),
 ) -> Vec<Resolution> {
     let mine: Vec<&OrganizationRow> = rows
@@ -246,6 +244,9 @@ fn merge(parts: Vec<Vec<Resolution>>, rows: &[OrganizationRow]) -> Option<Vec<Re
 /// A block of organization rows shared with the resolve threads while they resolve it.
 type Block = std::sync::Arc<Vec<OrganizationRow>>;
 
+/// The names a block's place ids stand for.
+pub(super) type Names<'n> = std::sync::Arc<dyn PlaceNames + 'n>;
+
 /// Resolve threads that live as long as a model build's organizations phase, one per
 /// resolver, started once (they were started anew for every block: national-28 started
 /// 136 threads in all, now 42). Each block goes to as many of them as it is worth; each
@@ -253,11 +254,10 @@ type Block = std::sync::Arc<Vec<OrganizationRow>>;
 /// resolves and remembers it once), and the outcomes come back in the rows' order, the
 /// same as resolving them one after the other.
 pub(super) struct Pool<'n> {
-    jobs: Vec<std::sync::mpsc::Sender<(Block, usize)>>,
+    jobs: Vec<std::sync::mpsc::Sender<(Block, Names<'n>, usize)>>,
     done: std::sync::mpsc::Receiver<(usize, Vec<Resolution>)>,
     /// Resolves a block alone when a thread did not answer (not reached).
     spare: Resolver<'n>,
-    names: &'n NameTable,
 }
 
 impl<'n> Pool<'n> {
@@ -266,7 +266,6 @@ impl<'n> Pool<'n> {
         scope: &'scope std::thread::Scope<'scope, '_>,
         resolvers: Vec<Resolver<'n>>,
         spare: Resolver<'n>,
-        names: &'n NameTable,
     ) -> Self
     where
         'n: 'scope,
@@ -276,11 +275,11 @@ impl<'n> Pool<'n> {
             .into_iter()
             .enumerate()
             .map(|(k, mut r)| {
-                let (job, jobs) = std::sync::mpsc::channel::<(Block, usize)>();
+                let (job, jobs) = std::sync::mpsc::channel::<(Block, Names<'n>, usize)>();
                 let answer = answer.clone();
                 scope.spawn(move || {
-                    for (rows, n) in jobs {
-                        let out = resolve_shard(&mut r, &rows, names, (k, n));
+                    for (rows, names, n) in jobs {
+                        let out = resolve_shard(&mut r, &rows, &*names, (k, n));
                         // The block is the caller's again once every thread has answered.
                         drop(rows);
                         if answer.send((k, out)).is_err() {
@@ -291,18 +290,15 @@ impl<'n> Pool<'n> {
                 job
             })
             .collect();
-        Pool {
-            jobs,
-            done,
-            spare,
-            names,
-        }
+        Pool { jobs, done, spare }
     }
 
-    /// Resolve `block` on `n` of the threads (at least one, at most all).
+    /// Resolve `block` (its place ids standing for `names`) on `n` of the threads (at least
+    /// one, at most all).
     pub(super) fn resolve(
         &mut self,
         block: Vec<OrganizationRow>,
+        names: &Names<'n>,
         n: usize,
     ) -> (Vec<OrganizationRow>, Vec<Resolution>) {
         let n = n.clamp(1, self.jobs.len().max(1));
@@ -311,7 +307,7 @@ impl<'n> Pool<'n> {
             .jobs
             .iter()
             .take(n)
-            .filter(|j| j.send((shared.clone(), n)).is_ok())
+            .filter(|j| j.send((shared.clone(), names.clone(), n)).is_ok())
             .count();
         let mut parts: Vec<Vec<Resolution>> = (0..n).map(|_| Vec::new()).collect();
         let mut answered = 0;
@@ -328,7 +324,7 @@ impl<'n> Pool<'n> {
         let resolved = (answered == n)
             .then(|| merge(parts, &block))
             .flatten()
-            .unwrap_or_else(|| resolve_shard(&mut self.spare, &block, self.names, (0, 1)));
+            .unwrap_or_else(|| resolve_shard(&mut self.spare, &block, &**names, (0, 1)));
         (block, resolved)
     }
 }
@@ -338,7 +334,7 @@ impl<'n> Pool<'n> {
 fn admit(
     regions: &RegionIndex,
     scope: RegionId,
-    (tables, issues, (reach, reached), routes): Sinks<'_>,
+    (skips, issues, (reach, reached), routes): Sinks<'_>,
     (origin, place, name): (Origin, PlaceRef<'_>, Option<&str>),
     resolved: Cow<'_, Resolved>,
 ) -> Option<RegionId> {
@@ -350,7 +346,11 @@ fn admit(
         Err(miss) => miss.matched,
     };
     let deepest = deepest.filter(|&id| reached.first(origin.table, id));
-    if let (Some(id), Some(r)) = (deepest, reach.get_mut(origin.table as usize)) {
+    let t = origin.table as usize;
+    if deepest.is_some() && reach.len() <= t {
+        reach.resize(t + 1, TableReach::default());
+    }
+    if let (Some(id), Some(r)) = (deepest, reach.get_mut(t)) {
         if let Some(c) = regions.ancestor_at(id, Level::City) {
             r.cities.insert(c);
         }
@@ -379,6 +379,6 @@ fn admit(
         }
         Err(miss) => (Some(miss.column.zh_text()), miss.reason, miss.kind),
     };
-    skip(tables, issues, origin, column, reason, kind);
+    skip(skips, issues, origin, column, reason, kind);
     None
 }

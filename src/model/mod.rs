@@ -654,21 +654,35 @@ pub fn tree(
 
 /// The rest of a model build (step 2 on), from the tree of `ds`'s community rows.
 pub fn build_from(ds: Dataset, tree: Tree) -> Result<Model, ModelError> {
-    let Dataset {
-        mut tables,
-        communities,
-        organizations,
-        incubators,
-        projects,
-        events,
-        funds,
-        mut issues,
-        ignored,
-        hashes,
-        names,
-    } = ds;
-    drop(communities);
-    crate::memory::release_freed();
+    let batches = std::iter::empty::<crate::ingest::OrgBatch>();
+    build_core(tree, (0, batches), move || Some(ds)).map(|m| m.unwrap_or_default())
+}
+
+/// [`build_from`] with the organization rows of the last file read handed on as they are
+/// parsed, while the file is still read (`batches`: their tables numbered from `offset`, the
+/// number of tables read before that file), before the rest of the dataset (`rest`: every
+/// other row and table, the rows of that file not handed on, and its table). `None` when
+/// `rest` gives nothing (the reading failed).
+pub fn build_streamed(
+    tree: Tree,
+    offset: u32,
+    batches: impl Iterator<Item = crate::ingest::OrgBatch> + Send,
+    rest: impl FnOnce() -> Option<Dataset>,
+) -> Result<Option<Model>, ModelError> {
+    build_core(tree, (offset, batches), rest)
+}
+
+/// Organization blocks with the names their place ids stand for.
+type NamedBlocks<'n> = (
+    Vec<crate::ingest::OrganizationRow>,
+    std::sync::Arc<dyn crate::ingest::PlaceNames + 'n>,
+);
+
+fn build_core(
+    tree: Tree,
+    (offset, batches): (u32, impl Iterator<Item = crate::ingest::OrgBatch> + Send),
+    rest: impl FnOnce() -> Option<Dataset>,
+) -> Result<Option<Model>, ModelError> {
     let Tree {
         opts,
         regions,
@@ -679,27 +693,15 @@ pub fn build_from(ds: Dataset, tree: Tree) -> Result<Model, ModelError> {
         community_ids,
         mut reach,
         mut used,
-        skips,
+        mut skips,
         issues: community_issues,
     } = tree;
     let opts = &opts;
-    for (table, reason) in skips {
-        if let Some(t) = tables.get_mut(table as usize) {
-            t.skip(reason);
-        }
-    }
-    issues.extend(community_issues);
-    reach.resize(tables.len(), TableReach::default());
-    used.resize(tables.len(), 0);
-
-    let mut model = Model {
-        province,
-        scope,
-        classification,
-        ignored: ignored.iter().map(ToString::to_string).collect(),
-        hashes,
-        ..Model::default()
-    };
+    // What the record rows add (skips, issues) is kept apart and joined to what reading
+    // found once the reading is done: the rows of a file still being read come first.
+    let mut added: Vec<DataIssue> = Vec::new();
+    let mut routes = PlaceRoutes::default();
+    let mut organizations: Chunks<Organization> = Chunks::default();
     let mut dups = Duplicates::default();
     let mut admit = Admit {
         locator: locate::Locator::new(
@@ -708,106 +710,85 @@ pub fn build_from(ds: Dataset, tree: Tree) -> Result<Model, ModelError> {
             scope,
         ),
         regions: &regions,
-        tables: &mut tables,
-        issues: &mut issues,
+        skips: &mut skips,
+        issues: &mut added,
         reach: &mut reach,
         reached: locate::Reached::default(),
-        routes: &mut model.routes,
+        routes: &mut routes,
         used: &mut used,
     };
+    let places = (&regions, &forms, province, opts);
 
     // 2. Organizations: the same name and place, or the same credit code, is the same
-    //    organization. (Each block's organizations are kept where its rows lay. The
-    //    duplicate check's table is not reserved for every row: its entries land all over
-    //    it, so a table reserved for every row is resident from the first blocks on, while
-    //    most rows are still held; grown, it reaches its size when most rows are freed.
-    //    National-28: peak 1.01 → 0.98 GB.)
-    // The places of a large table are resolved a chunk at a time on every core first;
-    // what follows (counts, issues, duplicates) goes row by row in reading order.
-    let threads = if organizations.len() < PARALLEL_RECORDS {
-        1
-    } else if opts.threads > 0 {
+    //    organization. First the rows handed on while their file was read (their names a
+    //    list that grows with each batch, each block with the list as it was), then those
+    //    of the dataset.
+    let mut names = crate::ingest::NameSegments::default();
+    let streamed = batches.flat_map(move |batch| {
+        names.push(batch.names);
+        let now: std::sync::Arc<dyn crate::ingest::PlaceNames> = std::sync::Arc::new(names.clone());
+        batch.blocks.into_iter().map(move |mut block| {
+            for row in &mut block {
+                row.origin.table = row.origin.table.saturating_add(offset);
+            }
+            (block, now.clone())
+        })
+    });
+    let threads = if opts.threads > 0 {
         opts.threads
     } else {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     };
-    let mut resolvers: Vec<Resolver> = (0..threads)
-        .map(|_| Resolver::new(&regions, &forms, province, &opts.province))
-        .collect();
-    // A parsed block (a batch of a CSV, a part of a sheet) is resolved, then admitted and
-    // freed. With more than one thread, the next block is resolved while this one is
-    // admitted (admitting is one thread's work, in reading order); at most one resolved
-    // block waits. A small block (a county's own file) is not worth waking the other
-    // threads.
-    let worth = |block: &[crate::ingest::OrganizationRow]| {
-        if block.len() < PARALLEL_MIN {
-            1
-        } else {
-            threads
-        }
+    admit_organizations(
+        (&mut admit, &mut dups, &mut organizations),
+        places,
+        streamed,
+        threads,
+    );
+
+    let Some(ds) = rest() else {
+        return Ok(None);
     };
-    let mut take = |block: Vec<crate::ingest::OrganizationRow>,
-                    resolved: Vec<locate::Resolution>| {
-        // The duplicate tables are millions of entries, each probe a miss of the cache: the
-        // entries of a few rows are looked at back to back before the rows are admitted,
-        // so that their misses overlap (found rows only: a miss is never checked).
-        let keys: Vec<Option<(dedup::Key, Option<dedup::Key>)>> = resolved
-            .iter()
-            .map(|r| r.outcome.is_ok().then_some((r.key, r.code)))
-            .collect();
-        // Collected where the block's rows lay (std collects a `Vec`'s own iterator, mapped
-        // to smaller items, into its allocation): each row is read and its organization
-        // written on the same, cached, lines; a list of its own was written into fresh
-        // memory, every line a miss (60 % of this closure's time at national scale).
-        let admitted: Vec<Organization> = block
-            .into_iter()
-            .zip(resolved)
-            .enumerate()
-            .filter_map(|(i, (row, resolved))| {
-                if i % WARM_GROUP == 0 {
-                    for (key, code) in keys.iter().skip(i).take(WARM_GROUP).flatten() {
-                        dups.organizations.warm(*key, *code);
-                    }
-                }
-                admit_organization((&mut admit, &mut dups), (row, &names), resolved)
-            })
-            .collect();
-        model.organizations.append(admitted);
-    };
-    if threads == 1 {
-        let mut one = resolvers
-            .pop()
-            .unwrap_or_else(|| Resolver::new(&regions, &forms, province, &opts.province));
-        for (i, block) in organizations.into_chunks().enumerate() {
-            let resolved = locate::resolve_shard(&mut one, &block, &names, (0, 1));
-            take(block, resolved);
-            if i % COLLECT_EVERY == COLLECT_EVERY - 1 {
-                crate::memory::release_freed();
-            }
-        }
+    let Dataset {
+        mut tables,
+        communities,
+        organizations: rows,
+        incubators,
+        projects,
+        events,
+        funds,
+        mut issues,
+        ignored,
+        hashes,
+        names,
+        sink: _,
+    } = ds;
+    drop(communities);
+    crate::memory::release_freed();
+    // A small table is resolved on one thread.
+    let threads = if rows.len() < PARALLEL_RECORDS {
+        1
     } else {
-        std::thread::scope(|s| {
-            let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            let spare = Resolver::new(&regions, &forms, province, &opts.province);
-            let mut pool = locate::Pool::start(s, std::mem::take(&mut resolvers), spare, &names);
-            s.spawn(move || {
-                for block in organizations.into_chunks() {
-                    let n = worth(&block);
-                    let (block, resolved) = pool.resolve(block, n);
-                    if tx.send((block, resolved)).is_err() {
-                        break;
-                    }
-                }
-            });
-            for (i, (block, resolved)) in rx.into_iter().enumerate() {
-                take(block, resolved);
-                if i % COLLECT_EVERY == COLLECT_EVERY - 1 {
-                    crate::memory::release_freed();
-                }
-            }
-        });
-    }
-    drop(resolvers);
+        threads
+    };
+    let names: std::sync::Arc<dyn crate::ingest::PlaceNames> = std::sync::Arc::new(names);
+    let blocks = rows.into_chunks().map(|block| (block, names.clone()));
+    admit_organizations(
+        (&mut admit, &mut dups, &mut organizations),
+        places,
+        blocks,
+        threads,
+    );
+    drop(names);
+    let mut model = Model {
+        province,
+        scope,
+        classification,
+        ignored: ignored.iter().map(ToString::to_string).collect(),
+        hashes,
+        organizations,
+        ..Model::default()
+    };
 
     // 3. Incubators: the same name and place is the same base.
 
@@ -891,6 +872,15 @@ pub fn build_from(ds: Dataset, tree: Tree) -> Result<Model, ModelError> {
         });
     }
     drop(admit);
+    for (table, reason) in skips {
+        if let Some(t) = tables.get_mut(table as usize) {
+            t.skip(reason);
+        }
+    }
+    issues.extend(community_issues);
+    issues.extend(added);
+    reach.resize(tables.len().max(reach.len()), TableReach::default());
+    model.routes = routes;
 
     // A ledger and its resubmission must not be summed: stop, naming both.
     if let Some(e) = dups.submission_error(&tables, &reach, &regions) {
@@ -922,7 +912,98 @@ pub fn build_from(ds: Dataset, tree: Tree) -> Result<Model, ModelError> {
     model.communities = community_ids;
     model.tables = tables;
     model.issues = issues;
-    Ok(model)
+    Ok(Some(model))
+}
+
+/// Step 2 of [`build`] for a run of organization blocks, each with the names its place ids
+/// stand for, on `threads` threads: each block's places resolved (on every thread, the
+/// next block while this one is admitted), then its rows admitted in order.
+fn admit_organizations<'n>(
+    (admit, dups, out): (
+        &mut Admit<'_, '_>,
+        &mut Duplicates,
+        &mut Chunks<Organization>,
+    ),
+    (regions, forms, province, opts): (&RegionIndex, &PlaceForms, RegionId, &BuildOptions),
+    blocks: impl Iterator<Item = NamedBlocks<'n>> + Send,
+    threads: usize,
+) {
+    let new_resolver = || Resolver::new(regions, forms, province, &opts.province);
+    // A parsed block (a batch of a CSV, a part of a sheet) is resolved, then admitted and
+    // freed. With more than one thread, the next block is resolved while this one is
+    // admitted (admitting is one thread's work, in reading order); at most one resolved
+    // block waits. A small block (a county's own file) is not worth waking the other
+    // threads.
+    let worth = |block: &[crate::ingest::OrganizationRow]| {
+        if block.len() < PARALLEL_MIN {
+            1
+        } else {
+            threads
+        }
+    };
+    // (Each block's organizations are kept where its rows lay. The duplicate check's table
+    // is not reserved for every row: its entries land all over it, so a table reserved for
+    // every row is resident from the first blocks on, while most rows are still held;
+    // grown, it reaches its size when most rows are freed. National-28: peak 1.01 → 0.98
+    // GB.)
+    let mut take = |(block, names): NamedBlocks<'n>, resolved: Vec<locate::Resolution>| {
+        // The duplicate tables are millions of entries, each probe a miss of the cache: the
+        // entries of a few rows are looked at back to back before the rows are admitted,
+        // so that their misses overlap (found rows only: a miss is never checked).
+        let keys: Vec<Option<(dedup::Key, Option<dedup::Key>)>> = resolved
+            .iter()
+            .map(|r| r.outcome.is_ok().then_some((r.key, r.code)))
+            .collect();
+        // Collected where the block's rows lay (std collects a `Vec`'s own iterator, mapped
+        // to smaller items, into its allocation): each row is read and its organization
+        // written on the same, cached, lines; a list of its own was written into fresh
+        // memory, every line a miss (60 % of this closure's time at national scale).
+        let admitted: Vec<Organization> = block
+            .into_iter()
+            .zip(resolved)
+            .enumerate()
+            .filter_map(|(i, (row, resolved))| {
+                if i % WARM_GROUP == 0 {
+                    for (key, code) in keys.iter().skip(i).take(WARM_GROUP).flatten() {
+                        dups.organizations.warm(*key, *code);
+                    }
+                }
+                admit_organization((&mut *admit, &mut *dups), (row, &*names), resolved)
+            })
+            .collect();
+        out.append(admitted);
+    };
+    if threads <= 1 {
+        let mut one = new_resolver();
+        for (i, (block, names)) in blocks.enumerate() {
+            let resolved = locate::resolve_shard(&mut one, &block, &*names, (0, 1));
+            take((block, names), resolved);
+            if i % COLLECT_EVERY == COLLECT_EVERY - 1 {
+                crate::memory::release_freed();
+            }
+        }
+        return;
+    }
+    let resolvers: Vec<Resolver> = (0..threads).map(|_| new_resolver()).collect();
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let mut pool = locate::Pool::start(s, resolvers, new_resolver());
+        s.spawn(move || {
+            for (block, names) in blocks {
+                let n = worth(&block);
+                let (block, resolved) = pool.resolve(block, &names, n);
+                if tx.send(((block, names), resolved)).is_err() {
+                    break;
+                }
+            }
+        });
+        for (i, (block, resolved)) in rx.into_iter().enumerate() {
+            take(block, resolved);
+            if i % COLLECT_EVERY == COLLECT_EVERY - 1 {
+                crate::memory::release_freed();
+            }
+        }
+    });
 }
 
 /// Organizations below this many are resolved on one thread; more, a parsed block at a
@@ -940,7 +1021,10 @@ const PARALLEL_MIN: usize = 1 << 12;
 /// name and place, or the same credit code, is the same organization.
 fn admit_organization(
     (admit, dups): (&mut Admit<'_, '_>, &mut Duplicates),
-    (row, names): (crate::ingest::OrganizationRow, &crate::ingest::NameTable),
+    (row, names): (
+        crate::ingest::OrganizationRow,
+        &dyn crate::ingest::PlaceNames,
+    ),
     resolved: locate::Resolution,
 ) -> Option<Organization> {
     let place = admit.row(
@@ -1020,9 +1104,10 @@ fn count_used(used: &mut Vec<u32>, table: u32) {
 struct Admit<'m, 'r> {
     locator: locate::Locator<'r>,
     regions: &'r RegionIndex,
-    tables: &'m mut [TableInfo],
+    /// Rows skipped, by table and reason (counted into the tables at the end).
+    skips: &'m mut Vec<(u32, SkipReason)>,
     issues: &'m mut Vec<DataIssue>,
-    reach: &'m mut [TableReach],
+    reach: &'m mut Vec<TableReach>,
     /// The regions `reach` already holds, by table.
     reached: locate::Reached,
     routes: &'m mut PlaceRoutes,
@@ -1044,7 +1129,7 @@ impl Admit<'_, '_> {
         duplicate: impl FnOnce(Text, dedup::First) -> IssueKind,
     ) -> Option<RegionId> {
         let sinks = (
-            &mut *self.tables,
+            &mut *self.skips,
             &mut *self.issues,
             (&mut *self.reach, &mut self.reached),
             &mut *self.routes,
@@ -1058,7 +1143,7 @@ impl Admit<'_, '_> {
         if let Some(first) = seen.check_key(origin, key(id), code) {
             let kind = duplicate(self.regions.path(id).into(), first);
             skip(
-                self.tables,
+                self.skips,
                 self.issues,
                 origin,
                 None,
@@ -1179,16 +1264,14 @@ impl Duplicates {
 
 /// Count a row as skipped in its table and say why in a data issue.
 fn skip(
-    tables: &mut [TableInfo],
+    skips: &mut Vec<(u32, SkipReason)>,
     issues: &mut Vec<DataIssue>,
     origin: Origin,
     column: Option<Text>,
     reason: SkipReason,
     kind: IssueKind,
 ) {
-    if let Some(t) = tables.get_mut(origin.table as usize) {
-        t.skip(reason);
-    }
+    skips.push((origin.table, reason));
     issues.push(DataIssue {
         origin: Some(origin),
         column,

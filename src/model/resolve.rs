@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
-use crate::ingest::{text, NameTable, Place, PlaceIds, SkipReason};
+use crate::ingest::{text, Place, PlaceIds, PlaceNames, SkipReason};
 use crate::issue::{IssueKind, PlaceColumn, Text};
 
 use super::places::{Lookup, PlaceForms, Route};
@@ -151,7 +151,7 @@ impl<'a> Resolver<'a> {
     /// organization row's), remembered by the ids (a name has one id, so the ids are the
     /// spelling): a repeated place costs one lookup of 20 bytes, a new one no hash of its
     /// text.
-    pub fn resolve_ids(&mut self, ids: &PlaceIds, names: &NameTable) -> Cow<'_, Resolved> {
+    pub fn resolve_ids(&mut self, ids: &PlaceIds, names: &dyn PlaceNames) -> Cow<'_, Resolved> {
         let slot = match self.memo_ids.get(ids) {
             Some(&slot) => Some(slot),
             None if self.memo_ids.len() >= MEMO_LIMIT => None,
@@ -168,7 +168,7 @@ impl<'a> Resolver<'a> {
                 Some(slot)
             }
         };
-        self.slot_outcome(slot, || names.place(ids))
+        self.slot_outcome(slot, || names.place_of(ids))
     }
 
     /// Look at the entry a later [`Resolver::resolve_ids`] of `ids` will probe, changing
@@ -231,13 +231,13 @@ impl<'a> Resolver<'a> {
     /// [`Resolver::place`] of an organization row's place (ids in `names`): its province,
     /// city and county, when they name a county, are looked up once for every street and
     /// community written under them.
-    fn place_by_ids(&mut self, ids: &PlaceIds, names: &NameTable) -> Resolved {
+    fn place_by_ids(&mut self, ids: &PlaceIds, names: &dyn PlaceNames) -> Resolved {
         let p = Cells {
-            province: names.name(ids.province),
-            city: names.name(ids.city),
-            county: names.name(ids.county),
-            street: names.name(ids.street),
-            community: names.name(ids.community),
+            province: names.name_of(ids.province),
+            city: names.name_of(ids.city),
+            county: names.name_of(ids.county),
+            street: names.name_of(ids.street),
+            community: names.name_of(ids.community),
         };
         let key = (ids.province, ids.city, ids.county);
         if let Some(&(city, county, route)) = self.counties.get(&key) {
@@ -725,6 +725,7 @@ fn edit_distance_within(
 mod tests {
     use super::super::places::PlaceRules;
     use super::*;
+    use crate::ingest::NameTable;
     // The full distance, the reference for `edit_distance_within`.
     use crate::ingest::text::edit_distance;
 

@@ -361,6 +361,11 @@ impl<'w> Piece<'w> {
         }
     }
 
+    /// The most records the piece can hold (its lines).
+    pub(crate) fn lines(&self) -> usize {
+        memchr::memchr_iter(b'\n', self.bytes).count() + 1
+    }
+
     /// The next record as a row; `None` at the end of the piece.
     pub(crate) fn next_row(&mut self) -> Result<Option<&GridRow>, IngestError> {
         match self.reader.read_byte_record(&mut self.record) {
