@@ -649,11 +649,13 @@ fn audit_snapshot(
     let (batch_tx, batch_rx) = std::sync::mpsc::channel();
     let (start_tx, start_rx) = std::sync::mpsc::channel::<(model::Tree, u32)>();
     let (rest_tx, rest_rx) = std::sync::mpsc::channel::<ingest::Dataset>();
-    let stream = early_opts.is_some().then(|| ingest::inputs::Stream {
-        tx: batch_tx,
-        go: go.clone(),
-        min_bytes: stream_min_bytes(),
-    });
+    // (Not with one thread: the build would run beside the reading.)
+    let stream =
+        (early_opts.is_some() && opts.thread_count() > 1).then(|| ingest::inputs::Stream {
+            tx: batch_tx,
+            go: go.clone(),
+            min_bytes: stream_min_bytes(),
+        });
     let (outcome, streamed) = std::thread::scope(|s| {
         let builder = s.spawn(move || {
             let (tree, offset) = start_rx.recv().ok()?;
@@ -697,6 +699,7 @@ fn audit_snapshot(
             },
             stream,
         );
+        progress::phase("read");
         drop(start_tx);
         let join = |b: std::thread::ScopedJoinHandle<'_, _>| {
             b.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
@@ -737,7 +740,6 @@ fn audit_snapshot(
         }
     };
     memory::release_freed();
-    progress::phase("read");
     progress::evaluating();
     if ds.as_ref().is_some_and(|ds| ds.communities.is_empty()) {
         bail!(

@@ -855,3 +855,47 @@ fn a_community_list_split_over_files_counts_whole_in_any_order() {
         }
     }
 }
+
+/// A fault late in the last file, after some of its organizations went to the model build
+/// while it was read, is the same error (exit 2, the file and row named) as without that:
+/// 3,000 rows where `--max-rows 2000` allows 2,000.
+#[test]
+fn a_fault_late_in_a_streamed_file_is_the_same_error() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let communities = dir.path().join("a.csv");
+    std::fs::write(
+        &communities,
+        "市,县区,街道乡镇,社区,城乡分类代码\n太原市,小店区,坞城街道,坞城社区居民委员会,111\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut orgs = String::from("组织名称,市,县区,街道乡镇,社区\n");
+    for i in 0..3000 {
+        orgs.push_str(&format!("志愿服务队{i},太原市,小店区,坞城街道,坞城社区\n"));
+    }
+    let orgs_path = dir.path().join("o.csv");
+    std::fs::write(&orgs_path, &orgs).unwrap_or_else(|e| panic!("{e}"));
+    let run_with = |stream: &str| {
+        let out = common::zhibiao()
+            .args([
+                "audit",
+                "--plan",
+                "shanxi-2021-2023",
+                "--as-of",
+                "2023-12-31",
+            ])
+            .args(["-j", "2", "--max-rows", "2000"])
+            .arg(&communities)
+            .arg(&orgs_path)
+            .env("ZHIBIAO_STREAM_MIN", stream)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, err) = run_with("0");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("o.csv") && err.contains("2001"), "{err}");
+    assert_eq!(run_with("100000000"), (code, err));
+}

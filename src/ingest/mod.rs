@@ -101,7 +101,7 @@ impl ProgressHook {
 
 impl IngestOptions {
     /// The number of threads to use (`threads`, or one per core when 0).
-    pub(crate) fn thread_count(&self) -> usize {
+    pub fn thread_count(&self) -> usize {
         if self.threads > 0 {
             self.threads
         } else {
