@@ -607,13 +607,7 @@ impl NameTable {
 
     /// A place's names.
     pub fn place(&self, ids: &PlaceIds) -> Place {
-        Place {
-            province: self.name(ids.province).clone(),
-            city: self.name(ids.city).clone(),
-            county: self.name(ids.county).clone(),
-            street: self.name(ids.street).clone(),
-            community: self.name(ids.community).clone(),
-        }
+        self.place_of(ids)
     }
 
     /// The names from id `from` on, in id order.

@@ -655,7 +655,8 @@ pub fn tree(
 /// The rest of a model build (step 2 on), from the tree of `ds`'s community rows.
 pub fn build_from(ds: Dataset, tree: Tree) -> Result<Model, ModelError> {
     let batches = std::iter::empty::<crate::ingest::OrgBatch>();
-    build_core(tree, (0, batches), move || Some(ds)).map(|m| m.unwrap_or_default())
+    // `rest` gives the dataset: the build gives a model.
+    build_core(tree, (0, batches), move || Some(ds)).map(Option::unwrap_or_default)
 }
 
 /// [`build_from`] with the organization rows of the last file read handed on as they are
@@ -672,12 +673,13 @@ pub fn build_streamed(
     build_core(tree, (offset, batches), rest)
 }
 
-/// Organization blocks with the names their place ids stand for.
-type NamedBlocks<'n> = (
+/// An organization block with the names its place ids stand for.
+type NamedBlock<'n> = (
     Vec<crate::ingest::OrganizationRow>,
     std::sync::Arc<dyn crate::ingest::PlaceNames + 'n>,
 );
 
+/// [`build_from`] and [`build_streamed`]: the organizations handed on first, then the rest.
 fn build_core(
     tree: Tree,
     (offset, batches): (u32, impl Iterator<Item = crate::ingest::OrgBatch> + Send),
@@ -925,9 +927,14 @@ fn admit_organizations<'n>(
         &mut Chunks<Organization>,
     ),
     (regions, forms, province, opts): (&RegionIndex, &PlaceForms, RegionId, &BuildOptions),
-    blocks: impl Iterator<Item = NamedBlocks<'n>> + Send,
+    blocks: impl Iterator<Item = NamedBlock<'n>> + Send,
     threads: usize,
 ) {
+    // No block (a dataset without organizations, or nothing handed on): no threads started.
+    let mut blocks = blocks.peekable();
+    if blocks.peek().is_none() {
+        return;
+    }
     let new_resolver = || Resolver::new(regions, forms, province, &opts.province);
     // A parsed block (a batch of a CSV, a part of a sheet) is resolved, then admitted and
     // freed. With more than one thread, the next block is resolved while this one is
@@ -946,7 +953,7 @@ fn admit_organizations<'n>(
     // every row is resident from the first blocks on, while most rows are still held;
     // grown, it reaches its size when most rows are freed. National-28: peak 1.01 → 0.98
     // GB.)
-    let mut take = |(block, names): NamedBlocks<'n>, resolved: Vec<locate::Resolution>| {
+    let mut take = |(block, names): NamedBlock<'n>, resolved: Vec<locate::Resolution>| {
         // The duplicate tables are millions of entries, each probe a miss of the cache: the
         // entries of a few rows are looked at back to back before the rows are admitted,
         // so that their misses overlap (found rows only: a miss is never checked).
