@@ -36,20 +36,36 @@ pub(crate) enum RowClass {
 /// Classify a row: blank; totals (one of its first two non-empty cells is a totals
 /// marker, alone or as "xx合计"); note (its first non-empty cell starts with a note
 /// marker); else data.
+#[cfg(test)]
 pub(crate) fn classify(row: &GridRow) -> RowClass {
-    let mut non_empty = row
-        .cells
-        .iter()
-        .filter(|c| !c.is_blank())
-        .map(|c| clean_text(c.text()));
+    classify_with(row, false)
+}
+
+/// [`classify`] of a row whose cells are known to be their own cleaned and folded text
+/// (`plain`), or not.
+fn classify_with(row: &GridRow, plain: bool) -> RowClass {
+    let mut non_empty = row.cells.iter().filter(|c| !c.is_blank()).map(|c| {
+        if plain {
+            c.text()
+        } else {
+            clean_text(c.text())
+        }
+    });
     let Some(first) = non_empty.next() else {
         return RowClass::Blank;
     };
-    if values::note_marker(&first).is_some() {
+    fn folded(s: &str, plain: bool) -> Cow<'_, str> {
+        if plain {
+            Cow::Borrowed(s)
+        } else {
+            fold_cow(s)
+        }
+    }
+    if values::note_marker_of(&folded(&first, plain)).is_some() {
         return RowClass::Note;
     }
     let second = non_empty.next();
-    let is_total = |s: &str| values::total_marker(s).is_some();
+    let is_total = |s: &str| values::total_marker_of(&folded(s, plain)).is_some();
     if is_total(&first) || second.as_deref().is_some_and(is_total) {
         return RowClass::Total;
     }
@@ -231,6 +247,9 @@ struct RowCtx<'a> {
     header: &'a HeaderMatch,
     fills: &'a HashMap<(u32, usize), Cell>,
     origin: Origin,
+    /// Every cell of the row is its own cleaned and folded text (a plain CSV record with
+    /// no fills): cleaning and folding are passed over.
+    plain: bool,
     /// Problems that make the row unusable: (column header, issue).
     errors: Vec<(Option<Text>, IssueKind)>,
     /// Problems noted while the row is used.
@@ -259,7 +278,11 @@ impl<'a> RowCtx<'a> {
     /// Cleaned text of a field's cell; `None` when the column is absent or the cell blank.
     fn text(&self, field: F) -> Option<(&'a str, Cow<'a, str>)> {
         let (h, c) = self.cell(field)?;
-        let t = clean_text(c.text());
+        let t = if self.plain {
+            c.text()
+        } else {
+            clean_text(c.text())
+        };
         if t.is_empty() {
             None
         } else {
@@ -272,7 +295,11 @@ impl<'a> RowCtx<'a> {
     /// the column is absent or the cell blank.
     fn folded(&self, field: F) -> Option<Cow<'a, str>> {
         let (_, c) = self.cell(field)?;
-        let t = through(c.text(), fold_cow);
+        let t = if self.plain {
+            c.text()
+        } else {
+            through(c.text(), fold_cow)
+        };
         (!t.is_empty()).then_some(t)
     }
 
@@ -305,7 +332,7 @@ impl<'a> RowCtx<'a> {
             Cell::DateTime(dt) => Some(dt.date()),
             Cell::Number(f) if *f >= 1e7 => parse_date(&number_text(*f)),
             Cell::Number(f) => from_serial(*f),
-            Cell::Text(s) if clean_cell(s).is_empty() => return Ok(None),
+            Cell::Text(s) if clean_cow(s).is_empty() => return Ok(None),
             Cell::Text(s) => parse_date(s),
             Cell::Bool(_) => None,
         };
@@ -349,7 +376,7 @@ impl<'a> RowCtx<'a> {
     /// 统一社会信用代码, folded and upper-cased; an invalid one is kept and noted.
     fn credit_code(&mut self) -> Option<String> {
         let (h, t) = self.text(F::CreditCode)?;
-        let mut code = fold(&t);
+        let mut code = if self.plain { t.into_owned() } else { fold(&t) };
         code.make_ascii_uppercase();
         if let Err(fault) = check_credit_code(&code) {
             self.notes.push((
@@ -938,7 +965,7 @@ const PARALLEL_ROWS: usize = 20_000;
 /// Parse one data row of a table into `ds` (its typed row and its issues), counting it
 /// in `info`; `false` when the row is blank.
 fn parse_one(
-    row: &GridRow,
+    (row, plain): (&GridRow, bool),
     table: u32,
     (hm, fills): (&HeaderMatch, &HashMap<(u32, usize), Cell>),
     names: &mut Names,
@@ -950,7 +977,7 @@ fn parse_one(
         table,
         row: row.number,
     };
-    let layout_skip = match classify(row) {
+    let layout_skip = match classify_with(row, plain) {
         RowClass::Blank => {
             info.skip(SkipReason::Blank);
             push_blank(&mut ds.issues, origin, 1);
@@ -978,6 +1005,8 @@ fn parse_one(
         header: hm,
         fills,
         origin,
+        // A fill is a cell of another row (a merged range's value).
+        plain: plain && fills.is_empty(),
         errors: Vec::new(),
         notes: Vec::new(),
     };
@@ -1157,8 +1186,8 @@ pub(crate) fn ingest_csv(
             let mut last = None;
             let end = loop {
                 match piece.next_row() {
-                    Ok(Some(row)) => {
-                        if parse_one(row, table, header, names, &mut part, &mut info) {
+                    Ok(Some((row, plain))) => {
+                        if parse_one((row, plain), table, header, names, &mut part, &mut info) {
                             last = Some(row.number);
                         }
                     }
@@ -1291,7 +1320,7 @@ fn parse_block(
         }
         let mut last = None;
         for row in rows {
-            if parse_one(row, table, header, names, &mut part, &mut info) {
+            if parse_one((row, false), table, header, names, &mut part, &mut info) {
                 last = Some(row.number);
             }
         }
@@ -1508,6 +1537,25 @@ mod tests {
     #[test]
     fn totals_and_notes() {
         assert_eq!(classify(&row(9, &["", "合计", "", "12"])), RowClass::Total);
+        // A plain row (no byte that cleaning or folding changes) classified without
+        // cleaning or folding its cells is classified the same.
+        for cells in [
+            &["", "合计", "", "12"][..],
+            &["太原市合计", "", "12"],
+            &["3", "总计"],
+            &["注:本表截至9月30日"],
+            &["填表人:张三", "", "审核人:李四"],
+            &["", "", ""],
+            &["1", "合计划生育协会", "太原市"],
+            &["1", "迎泽社区志愿服务队", "太原市"],
+        ] {
+            assert!(
+                crate::ingest::text::surely_plain(&cells.concat()),
+                "{cells:?}"
+            );
+            let r = row(9, cells);
+            assert_eq!(classify_with(&r, true), classify(&r), "{cells:?}");
+        }
         assert_eq!(
             classify(&row(9, &["太原市合计", "", "12"])),
             RowClass::Total

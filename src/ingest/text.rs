@@ -47,7 +47,7 @@ const SUSPECT: [bool; 256] = {
 };
 
 /// No character of `s` is one that folding or cleaning changes (see [`SUSPECT`]).
-fn surely_plain(s: &str) -> bool {
+pub(crate) fn surely_plain(s: &str) -> bool {
     !s.bytes().any(|b| SUSPECT[usize::from(b)])
 }
 

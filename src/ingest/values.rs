@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::text::{edit_distance, fold, fold_cow, header_key, header_key_cow};
+use super::text::{edit_distance, fold, header_key, header_key_cow};
 use super::{Registration, Status, UrbanRural};
 
 /// Value domains with a canonical list, for plan validation.
@@ -118,9 +118,14 @@ pub(crate) fn registration(value: &str) -> Option<Registration> {
 
 /// The totals marker (合计, 总计, 小计, …) a cell is or ends with ("合计", "太原市合计",
 /// "合计：" ), if any.
+#[cfg(test)]
 pub(crate) fn total_marker(cell: &str) -> Option<&'static str> {
-    let key = fold_cow(cell);
-    let key = key.trim_end_matches([':', '：']);
+    total_marker_of(&super::text::fold_cow(cell))
+}
+
+/// [`total_marker`] of a cell already folded.
+pub(crate) fn total_marker_of(folded: &str) -> Option<&'static str> {
+    let key = folded.trim_end_matches([':', '：']);
     let r = rules();
     // Every row's first cells are asked: most share no end and no start with any marker.
     if !(r.totals_ends.could_end(key) || r.totals_ends.could_start(key)) {
@@ -138,10 +143,15 @@ pub(crate) fn total_marker(cell: &str) -> Option<&'static str> {
 }
 
 /// The note marker (注：, 填表人, 说明：, …) a cell starts with, if any.
+#[cfg(test)]
 pub(crate) fn note_marker(cell: &str) -> Option<&'static str> {
-    let key = fold_cow(cell);
+    note_marker_of(&super::text::fold_cow(cell))
+}
+
+/// [`note_marker`] of a cell already folded.
+pub(crate) fn note_marker_of(key: &str) -> Option<&'static str> {
     let r = rules();
-    if !r.notes_ends.could_start(&key) {
+    if !r.notes_ends.could_start(key) {
         return None;
     }
     r.notes

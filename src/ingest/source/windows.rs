@@ -366,8 +366,10 @@ impl<'w> Piece<'w> {
         memchr::memchr_iter(b'\n', self.bytes).count() + 1
     }
 
-    /// The next record as a row; `None` at the end of the piece.
-    pub(crate) fn next_row(&mut self) -> Result<Option<&GridRow>, IngestError> {
+    /// The next record as a row, and whether the record is surely plain (UTF-8 without a
+    /// byte that cleaning or folding changes: then every cell is its own cleaned and folded
+    /// text, and need not be scanned again field by field); `None` at the end of the piece.
+    pub(crate) fn next_row(&mut self) -> Result<Option<(&GridRow, bool)>, IngestError> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(true) => {}
             Ok(false) => {
@@ -450,6 +452,7 @@ impl<'w> Piece<'w> {
         if self.read.is_multiple_of(ProgressHook::BATCH) {
             shape.progress.rows(ProgressHook::BATCH);
         }
-        Ok(Some(&self.row))
+        let plain = whole.is_some_and(crate::ingest::text::surely_plain);
+        Ok(Some((&self.row, plain)))
     }
 }
