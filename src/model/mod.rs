@@ -186,9 +186,24 @@ pub struct PlaceRoutes {
     pub by_table: BTreeMap<u32, RouteCounts>,
     /// The first three resolutions of each route that is not exact, in reading order.
     pub examples: Vec<RouteExample>,
+    /// The counts of the table whose rows are being recorded, not yet in `by_table` (a
+    /// table's rows come together: one map entry per run of rows, not per row).
+    #[serde(skip)]
+    current: Option<(u32, RouteCounts)>,
 }
 
 impl PlaceRoutes {
+    /// Put the current table's counts into `by_table`.
+    fn flush(&mut self) {
+        if let Some((table, counts)) = self.current.take() {
+            let to = self.by_table.entry(table).or_default();
+            to.exact += counts.exact;
+            to.variant += counts.variant;
+            to.short += counts.short;
+            to.alias += counts.alias;
+        }
+    }
+
     fn record(
         &mut self,
         table: u32,
@@ -197,7 +212,15 @@ impl PlaceRoutes {
         path: impl FnOnce() -> String,
     ) {
         self.total.add(route);
-        self.by_table.entry(table).or_default().add(route);
+        match &mut self.current {
+            Some((t, counts)) if *t == table => counts.add(route),
+            _ => {
+                self.flush();
+                let mut counts = RouteCounts::default();
+                counts.add(route);
+                self.current = Some((table, counts));
+            }
+        }
         if route != Route::Exact && self.examples.iter().filter(|e| e.route == route).count() < 3 {
             let place = place.names();
             let cells = [
@@ -882,6 +905,7 @@ fn build_core(
     issues.extend(community_issues);
     issues.extend(added);
     reach.resize(tables.len().max(reach.len()), TableReach::default());
+    routes.flush();
     model.routes = routes;
 
     // A ledger and its resubmission must not be summed: stop, naming both.

@@ -572,6 +572,15 @@ fn written_forms_resolve_with_their_route_and_never_guess() {
     let r = &m.routes.total;
     // a exact; b, g variant; c short; d alias.
     assert_eq!((r.exact, r.variant, r.short, r.alias), (1, 2, 1, 1));
+    // All of them rows of table 1 (the counts of the table being recorded are put into
+    // the map once its rows are done).
+    let by: Vec<(u32, (u32, u32, u32, u32))> = m
+        .routes
+        .by_table
+        .iter()
+        .map(|(t, r)| (*t, (r.exact, r.variant, r.short, r.alias)))
+        .collect();
+    assert_eq!(by, [(1, (1, 2, 1, 1))]);
     assert_eq!(
         issue_for(&m, 1, 6).map(|i| i.outcome),
         Some(Outcome::Skipped(SkipReason::UnmatchedPlace))
