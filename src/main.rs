@@ -734,10 +734,7 @@ fn audit_snapshot(
         (None, Some(_)) => None,
         // Read again: a last file that listed communities after the build took the tree
         // (or a streamed build with the dataset that gave no model, not reached).
-        (None, None) => {
-            early = None;
-            Some(read(input, &opts)?)
-        }
+        (None, None) => Some(read(input, &opts)?),
     };
     memory::release_freed();
     progress::evaluating();

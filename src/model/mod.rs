@@ -679,8 +679,11 @@ pub fn tree(
 pub fn build_from(ds: Dataset, tree: Tree) -> Result<Model, ModelError> {
     let batches = std::iter::empty::<crate::ingest::OrgBatch>();
     // `rest` gives the dataset: the build gives a model.
-    build_core(tree, (0, batches), move || Some(ds)).map(Option::unwrap_or_default)
+    build_streamed(tree, 0, batches, move || Some(ds)).map(Option::unwrap_or_default)
 }
+
+/// An organization block with the names its place ids stand for.
+type NamedBlock<'n> = (Vec<crate::ingest::OrganizationRow>, locate::Names<'n>);
 
 /// [`build_from`] with the organization rows of the last file read handed on as they are
 /// parsed, while the file is still read (`batches`: their tables numbered from `offset`, the
@@ -691,21 +694,6 @@ pub fn build_streamed(
     tree: Tree,
     offset: u32,
     batches: impl Iterator<Item = crate::ingest::OrgBatch> + Send,
-    rest: impl FnOnce() -> Option<Dataset>,
-) -> Result<Option<Model>, ModelError> {
-    build_core(tree, (offset, batches), rest)
-}
-
-/// An organization block with the names its place ids stand for.
-type NamedBlock<'n> = (
-    Vec<crate::ingest::OrganizationRow>,
-    std::sync::Arc<dyn crate::ingest::PlaceNames + 'n>,
-);
-
-/// [`build_from`] and [`build_streamed`]: the organizations handed on first, then the rest.
-fn build_core(
-    tree: Tree,
-    (offset, batches): (u32, impl Iterator<Item = crate::ingest::OrgBatch> + Send),
     rest: impl FnOnce() -> Option<Dataset>,
 ) -> Result<Option<Model>, ModelError> {
     let Tree {
@@ -751,7 +739,7 @@ fn build_core(
     let mut names = crate::ingest::NameSegments::default();
     let streamed = batches.flat_map(move |batch| {
         names.push(batch.names);
-        let now: std::sync::Arc<dyn crate::ingest::PlaceNames> = std::sync::Arc::new(names.clone());
+        let now: locate::Names = std::sync::Arc::new(names.clone());
         batch.blocks.into_iter().map(move |mut block| {
             for row in &mut block {
                 row.origin.table = row.origin.table.saturating_add(offset);
@@ -796,7 +784,7 @@ fn build_core(
     } else {
         threads
     };
-    let names: std::sync::Arc<dyn crate::ingest::PlaceNames> = std::sync::Arc::new(names);
+    let names: locate::Names = std::sync::Arc::new(names);
     let blocks = rows.into_chunks().map(|block| (block, names.clone()));
     admit_organizations(
         (&mut admit, &mut dups, &mut organizations),
