@@ -260,17 +260,10 @@ pub enum IssueKind {
     },
     /// P202: the 市 cell is empty.
     CityBlank,
-    /// P203: a name not in the community list under its parent.
-    NotInList {
-        /// The column.
-        column: PlaceColumn,
-        /// The name as written.
-        name: Text,
-        /// The parent region's path (阳泉市/城区).
-        parent: Text,
-        /// The nearest name there, one or two edits away ("是否为…？").
-        suggestion: Option<Text>,
-    },
+    /// P203: a name not in the community list under its parent. Its values are shared by
+    /// the rows of one spelling (a misspelt ledger's rows of one place: one allocation
+    /// counted up a row, where a copy of each of its texts was three).
+    NotInList(Arc<Unlisted>),
     /// P204: a name that matches several places under its parent.
     Ambiguous {
         /// The column.
@@ -455,6 +448,19 @@ pub(crate) const CODES: &[(&str, &str)] = &[
     ("S501", "swing"),
 ];
 
+/// The values of [`IssueKind::NotInList`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Unlisted {
+    /// The column.
+    pub column: PlaceColumn,
+    /// The name as written.
+    pub name: Text,
+    /// The parent region's path (阳泉市/城区).
+    pub parent: Text,
+    /// The nearest name there, one or two edits away ("是否为…？").
+    pub suggestion: Option<Text>,
+}
+
 impl IssueKind {
     /// The stable code (`V102`…), listed with the kinds' names in [`CODES`].
     pub fn code(&self) -> &'static str {
@@ -479,7 +485,7 @@ impl IssueKind {
             IssueKind::NotAnAmount { .. } => "V114",
             IssueKind::OtherProvince { .. } => "P201",
             IssueKind::CityBlank => "P202",
-            IssueKind::NotInList { .. } => "P203",
+            IssueKind::NotInList(_) => "P203",
             IssueKind::Ambiguous { .. } => "P204",
             IssueKind::MergedCountyNeedsStreet { .. } => "P205",
             IssueKind::MergedCountyStreetNotFound { .. } => "P206",
@@ -523,6 +529,12 @@ mod tests {
             IssueKind::BlankRow { rows: 1 },
             IssueKind::NotADate { value: "x".into() },
             IssueKind::CityBlank,
+            IssueKind::NotInList(Arc::new(Unlisted {
+                column: PlaceColumn::Community,
+                name: "窑被".into(),
+                parent: "阳泉市/城区".into(),
+                suggestion: Some("窑坡社区".into()),
+            })),
             IssueKind::UnitPlacesAbsent {
                 unit: "u".into(),
                 absent: Arc::from(Vec::<Text>::new()),
@@ -537,6 +549,17 @@ mod tests {
                 .unwrap_or_default();
             let listed = CODES.iter().find(|(c, _)| *c == k.code()).map(|(_, n)| *n);
             assert_eq!(listed, Some(name), "{k:?}");
+            // A kind whose values are shared (P203) still writes them beside its name.
+            if let IssueKind::NotInList(_) = k {
+                assert_eq!(
+                    json.get("suggestion").and_then(|v| v.as_str()),
+                    Some("窑坡社区")
+                );
+                assert_eq!(
+                    json.get("column").and_then(|v| v.as_str()),
+                    Some("community")
+                );
+            }
         }
     }
 }

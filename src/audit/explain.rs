@@ -338,7 +338,8 @@ pub(crate) fn issue_regions<'i>(model: &Model, issues: &'i [DataIssue]) -> Vec<O
 /// The region an issue names itself, if any.
 fn named_region(kind: &IssueKind) -> Option<&str> {
     match kind {
-        IssueKind::NotInList { parent, .. } | IssueKind::Ambiguous { parent, .. } => Some(parent),
+        IssueKind::NotInList(u) => Some(&u.parent),
+        IssueKind::Ambiguous { parent, .. } => Some(parent),
         IssueKind::OutOfScope { place, .. }
         | IssueKind::DuplicateRecord { place, .. }
         | IssueKind::DuplicateFund { place, .. } => Some(place),

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 
 use crate::ingest::{text, Place, PlaceIds, PlaceNames, SkipReason};
-use crate::issue::{IssueKind, PlaceColumn, Text};
+use crate::issue::{IssueKind, PlaceColumn, Text, Unlisted};
 
 use super::places::{Lookup, PlaceForms, Route};
 use super::provinces;
@@ -111,6 +111,65 @@ pub(crate) struct Resolver<'a> {
     misses: RefCell<Misses>,
     /// Names in `misses`.
     misses_remembered: Cell<usize>,
+    /// (parent, column) → the names a miss there is compared with, prepared once
+    /// ([`Candidate`]): a misspelt ledger searches the same county for every new spelling.
+    candidates: RefCell<HashMap<(RegionId, PlaceColumn), Vec<Candidate<'a>>, RandomState>>,
+}
+
+/// A name a miss is compared with in [`Resolver::search_unmatched`], with what the search
+/// needs of it worked out once: its characters and character signature ([`signature`]),
+/// and the same of its form without 居委会 and the like.
+struct Candidate<'a> {
+    name: &'a str,
+    chars: u32,
+    sig: u64,
+    /// The short form's length in bytes (the name's when there is none), characters and
+    /// signature.
+    short_len: u32,
+    short_chars: u32,
+    short_sig: u64,
+}
+
+impl<'a> Candidate<'a> {
+    fn of(full: &'a str) -> Self {
+        let short = text::strip_committee_suffix(full);
+        let (chars, short_chars) = (char_count(full), char_count(short));
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        Candidate {
+            name: full,
+            chars: n(chars),
+            sig: signature(full),
+            short_len: n(short.len()),
+            short_chars: n(short_chars),
+            short_sig: signature(short),
+        }
+    }
+}
+
+/// The characters of a text as a set of 64 bits (each character sets one bit by a hash of
+/// its code point). Two texts at most `b` edits apart differ by at most `b` bits either way:
+/// each bit of one that the other lacks stands for a character of it (at one position at
+/// least) the other does not hold, which only an insertion or a substitution makes; so a
+/// candidate whose bits differ by more is passed over without computing its distance.
+fn signature(s: &str) -> u64 {
+    s.chars().fold(0, |sig, c| {
+        sig | 1u64 << ((c as u32).wrapping_mul(0x9E37_79B1) >> 26)
+    })
+}
+
+/// Whether the character sets `a` and `b` ([`signature`]) allow a distance of `bound`.
+fn may_be_within(a: u64, b: u64, bound: usize) -> bool {
+    at_most(a & !b, bound) && at_most(b & !a, bound)
+}
+
+/// Whether `bits` has at most `n` bits set (`n` is 0 to 2 here: a loop of that many steps,
+/// each clearing the lowest, where `count_ones` is a dozen operations on a CPU without
+/// `popcnt`, the baseline x86-64 this is built for).
+fn at_most(mut bits: u64, n: usize) -> bool {
+    for _ in 0..n {
+        bits &= bits.wrapping_sub(1);
+    }
+    bits == 0
 }
 
 /// See [`Resolver::unmatched`].
@@ -137,6 +196,7 @@ impl<'a> Resolver<'a> {
             missed: Vec::new(),
             misses: RefCell::new(HashMap::default()),
             misses_remembered: Cell::new(0),
+            candidates: RefCell::new(HashMap::default()),
         }
     }
 
@@ -531,8 +591,15 @@ impl<'a> Resolver<'a> {
     /// The search reads every sibling (every city of a national list, every community of
     /// a county) and depends only on the column, the parent and the name, so each is
     /// searched once: rows that differ only in the cells below the one that failed (all
-    /// the organizations of a city from another province) share it.
+    /// the organizations of a city from another province) share it. (A community's
+    /// siblings are prepared once per parent: see [`Candidate`].)
     fn unmatched(&self, column: PlaceColumn, parent: RegionId, name: &str) -> Miss {
+        // A community's miss is not remembered here: its rows share the spelling of every
+        // cell above it too, so they share the whole place's memo entry, and a probe here
+        // for each new misspelt community was a miss of the cache a spelling for nothing.
+        if column == PlaceColumn::Community {
+            return self.search_unmatched(column, parent, name);
+        }
         if let Some(m) = self
             .misses
             .borrow()
@@ -556,30 +623,45 @@ impl<'a> Resolver<'a> {
 
     /// [`Resolver::unmatched`], searched.
     fn search_unmatched(&self, column: PlaceColumn, parent: RegionId, name: &str) -> Miss {
-        let candidates: Vec<RegionId> = if column == PlaceColumn::Community {
-            self.regions.descendants_at(parent, Level::Community)
-        } else {
-            self.regions.get(parent).children.clone()
-        };
+        let mut cache = self.candidates.borrow_mut();
+        let candidates = cache.entry((parent, column)).or_insert_with(|| {
+            let ids = if column == PlaceColumn::Community {
+                self.regions.descendants_at(parent, Level::Community)
+            } else {
+                self.regions.get(parent).children.clone()
+            };
+            ids.into_iter()
+                .map(|id| Candidate::of(&self.regions.get(id).name))
+                .collect()
+        });
         // Only distances up to two matter: computed with a bound, the name prepared once for
         // every candidate.
         let mut near = Near::new(name);
+        let sig = signature(name);
         // The nearest (then the first by name) of the candidates: once one is found at a
         // distance, a candidate further away is not worth computing exactly, so the bound
         // tightens to it (a tie is still found, with its exact distance).
-        let mut best: Option<(usize, &String)> = None;
-        for &c in &candidates {
-            let full = &self.regions.get(c).name;
+        let mut best: Option<(usize, &str)> = None;
+        let chars = near.chars.len();
+        for c in candidates.iter() {
             let bound = best.map_or(2, |(d, _)| d);
-            let chars = char_count(full);
-            let short = text::strip_committee_suffix(full);
-            let d_full = near.within(full, chars, bound);
-            let d_short = if short.len() == full.len() {
-                None
+            let try_full =
+                (c.chars as usize).abs_diff(chars) <= bound && may_be_within(sig, c.sig, bound);
+            let try_short = (c.short_len as usize) < c.name.len()
+                && (c.short_chars as usize).abs_diff(chars) <= bound
+                && may_be_within(sig, c.short_sig, bound);
+            if !try_full && !try_short {
+                continue;
+            }
+            let full = c.name;
+            let d_full = try_full
+                .then(|| near.within(full, c.chars as usize, bound))
+                .flatten();
+            let d_short = if try_short {
+                full.get(..c.short_len as usize)
+                    .and_then(|short| near.within(short, c.short_chars as usize, bound))
             } else {
-                // The suffix's characters less (a suffix is whole characters).
-                let cut = full.get(short.len()..).map_or(0, char_count);
-                near.within(short, chars.saturating_sub(cut), bound)
+                None
             };
             let d = match (d_full, d_short) {
                 (Some(a), Some(b)) => a.min(b),
@@ -593,12 +675,12 @@ impl<'a> Resolver<'a> {
         Miss {
             column,
             reason: SkipReason::UnmatchedPlace,
-            kind: IssueKind::NotInList {
+            kind: IssueKind::NotInList(std::sync::Arc::new(Unlisted {
                 column,
                 name: name.into(),
                 parent: self.regions.path(parent).into(),
-                suggestion: best.map(|(_, n)| Text::from(n.as_str())),
-            },
+                suggestion: best.map(|(_, n)| Text::from(n)),
+            })),
             matched: Some(parent),
         }
     }
@@ -769,6 +851,47 @@ mod tests {
         }
     }
 
+    /// The character-set filter never passes over a name within the bound: every pair of
+    /// words of a small alphabet up to five characters (with repeats, so that a character
+    /// set differs from the positions), at every bound the search uses. It does pass over
+    /// some that are not (else it would be worth nothing).
+    #[test]
+    fn character_sets_never_pass_over_a_near_name() {
+        let alphabet = ['窑', '坡', '社', '区', 'a'];
+        let mut words = vec![String::new()];
+        for len in 1..=5u32 {
+            for n in 0..alphabet.len().pow(len) {
+                let mut k = n;
+                let mut w = String::new();
+                for _ in 0..len {
+                    w.push(alphabet[k % alphabet.len()]);
+                    k /= alphabet.len();
+                }
+                words.push(w);
+            }
+        }
+        let mut passed_over = 0;
+        for a in words.iter().step_by(7) {
+            for b in &words {
+                let d = edit_distance(a, b);
+                for bound in 0..=2 {
+                    let may = may_be_within(signature(a), signature(b), bound);
+                    assert!(may || d > bound, "{a} {b} {bound}");
+                    passed_over += usize::from(!may);
+                }
+            }
+        }
+        assert!(passed_over > 0);
+        for (bits, n, want) in [
+            (0, 0, true),
+            (1, 0, false),
+            (0b1010, 1, false),
+            (0b1010, 2, true),
+        ] {
+            assert_eq!(at_most(bits, n), want, "{bits:b} {n}");
+        }
+    }
+
     #[test]
     fn characters_counted_as_std_counts_them() {
         for s in ["", "a", "窑坡社区", "a窑b", "𠀋村委会", "é", "\u{10FFFF}x"] {
@@ -882,11 +1005,11 @@ mod tests {
         let mut suggested = 0;
         for name in asked {
             let miss = r.search_unmatched(PlaceColumn::Community, s, name);
-            let IssueKind::NotInList { suggestion, .. } = &miss.kind else {
+            let IssueKind::NotInList(u) = &miss.kind else {
                 panic!("{name}: {:?}", miss.kind)
             };
             let want = nearest(name);
-            assert_eq!(suggestion.as_deref(), want.as_deref(), "{name}");
+            assert_eq!(u.suggestion.as_deref(), want.as_deref(), "{name}");
             suggested += usize::from(want.is_some());
         }
         // Most asked names have a suggestion, one has none.

@@ -40,10 +40,7 @@ fn kind_suggestion(kind: &IssueKind, lang: Lang) -> Option<String> {
         }
     };
     match kind {
-        IssueKind::NotInList {
-            suggestion: Some(n),
-            ..
-        } => Some(meant(n)),
+        IssueKind::NotInList(u) => u.suggestion.as_ref().map(|n| meant(n)),
         IssueKind::UnknownValue {
             suggestion: Some(n),
             ..
@@ -239,12 +236,13 @@ fn zh(kind: &IssueKind, column: Option<&str>, now: Option<Origin>, tables: &[Tab
             None => format!("属于{province}，不在本次审计的{audited}"),
         },
         IssueKind::CityBlank => "市为空".into(),
-        IssueKind::NotInList {
-            column,
-            name,
-            parent,
-            suggestion,
-        } => {
+        IssueKind::NotInList(u) => {
+            let crate::issue::Unlisted {
+                column,
+                name,
+                parent,
+                suggestion,
+            } = &**u;
             let hint = suggestion
                 .as_ref()
                 .map(|n| format!("（是否为“{n}”？）"))
@@ -468,12 +466,13 @@ fn en(kind: &IssueKind, column: Option<&str>, now: Option<Origin>, tables: &[Tab
             None => format!("belongs to {province}, not to {audited}, the province audited"),
         },
         IssueKind::CityBlank => "the city (市) is empty".into(),
-        IssueKind::NotInList {
-            column,
-            name,
-            parent,
-            suggestion,
-        } => {
+        IssueKind::NotInList(u) => {
+            let crate::issue::Unlisted {
+                column,
+                name,
+                parent,
+                suggestion,
+            } = &**u;
             let hint = suggestion
                 .as_ref()
                 .map(|n| format!(" (did you mean “{n}”?)"))
