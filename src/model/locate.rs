@@ -38,67 +38,99 @@ pub(super) struct Locator<'a> {
     scope: RegionId,
 }
 
-/// The lists `locate` adds to: rows skipped (by table and reason), issues, each table's
-/// reach (with the regions already counted in it), routes.
+/// The lists `locate` adds to: rows skipped (by table and reason), issues, the regions met
+/// by each table (for its reach), routes.
 pub(super) type Sinks<'s> = (
     &'s mut Vec<(u32, SkipReason)>,
     &'s mut Vec<DataIssue>,
-    (&'s mut Vec<TableReach>, &'s mut Reached),
+    &'s mut Reached,
     &'s mut PlaceRoutes,
 );
 
-/// What `admit` has worked out per region, one bit per region: the regions whose city and
-/// county each table's reach already holds (most rows name a region an earlier row of their
-/// table named, and are passed over without walking up the tree again), and whether a
-/// region lies within the scope.
-#[derive(Default)]
+/// What `admit` knows per region, one bit per region: the regions each table has met (their
+/// cities and counties are its reach), and whether a region lies within the scope (worked
+/// out for the whole tree at once: row by row, a region's first row walked up the tree from
+/// it, a miss of the cache a community on the admitting thread).
 pub(super) struct Reached {
     tables: Vec<Vec<u64>>,
-    known: Vec<u64>,
     within: Vec<u64>,
 }
 
-/// Set bit `id` of `bits`; whether it was clear.
-fn mark(bits: &mut Vec<u64>, id: RegionId) -> bool {
+/// Set bit `id` of `bits`.
+fn mark(bits: &mut Vec<u64>, id: RegionId) {
     let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
     if bits.len() <= word {
         bits.resize(word + 1, 0);
     }
-    match bits.get_mut(word) {
-        Some(w) if *w & bit != 0 => false,
-        Some(w) => {
-            *w |= bit;
-            true
-        }
-        None => true,
+    if let Some(w) = bits.get_mut(word) {
+        *w |= bit;
     }
 }
 
-fn bit(bits: &[u64], id: RegionId) -> bool {
-    bits.get(id as usize / 64)
-        .is_some_and(|w| w & (1u64 << (id % 64)) != 0)
-}
-
 impl Reached {
-    /// Whether `id` is met in `table` for the first time (it is marked met).
-    fn first(&mut self, table: u32, id: RegionId) -> bool {
+    /// `id` met in `table`.
+    fn meet(&mut self, table: u32, id: RegionId) {
         let t = table as usize;
         if self.tables.len() <= t {
             self.tables.resize_with(t + 1, Vec::new);
         }
-        self.tables.get_mut(t).is_none_or(|bits| mark(bits, id))
+        if let Some(bits) = self.tables.get_mut(t) {
+            mark(bits, id);
+        }
     }
 
-    /// [`RegionIndex::is_within`]`(id, scope)`, worked out once per region.
-    fn within(&mut self, regions: &RegionIndex, id: RegionId, scope: RegionId) -> bool {
-        if !mark(&mut self.known, id) {
-            return bit(&self.within, id);
+    /// The cities and counties of the regions met in each table, added to that table's
+    /// `reach` once every row is admitted. (Worked out row by row, each region's first row
+    /// walked up from it: a miss of the cache a community, the admitting thread's costliest
+    /// line at national scale; here the regions go by in the order of their ids, the tree's
+    /// order, and a county's run of communities is looked up once.)
+    pub(super) fn add_to(&self, regions: &RegionIndex, reach: &mut Vec<TableReach>) {
+        for (t, bits) in self.tables.iter().enumerate() {
+            if bits.iter().all(|&w| w == 0) {
+                continue;
+            }
+            if reach.len() <= t {
+                reach.resize(t + 1, TableReach::default());
+            }
+            let Some(r) = reach.get_mut(t) else {
+                continue;
+            };
+            let mut last = None;
+            for (w, &word) in bits.iter().enumerate() {
+                let mut x = word;
+                while x != 0 {
+                    let id = (w * 64) as RegionId + x.trailing_zeros();
+                    x &= x - 1;
+                    let up = regions.parent_of(id);
+                    if up.is_some() && up == last {
+                        continue;
+                    }
+                    last = up;
+                    if let Some(c) = regions.ancestor_at(id, Level::City) {
+                        r.cities.insert(c);
+                    }
+                    if let Some(c) = regions.ancestor_at(id, Level::County) {
+                        r.counties.insert(c);
+                    }
+                }
+            }
         }
-        let inside = regions.is_within(id, scope);
-        if inside {
-            mark(&mut self.within, id);
+    }
+
+    /// Nothing met yet, within `scope` of `regions`.
+    pub(super) fn new(regions: &RegionIndex, scope: RegionId) -> Self {
+        Reached {
+            tables: Vec::new(),
+            within: regions.within_bits(scope),
         }
-        inside
+    }
+
+    /// [`RegionIndex::is_within`]`(id, scope)`.
+    fn within(&self, regions: &RegionIndex, id: RegionId, scope: RegionId) -> bool {
+        match self.within.get(id as usize / 64) {
+            Some(w) => w & (1u64 << (id % 64)) != 0,
+            None => regions.is_within(id, scope),
+        }
     }
 }
 
@@ -334,7 +366,7 @@ impl<'n> Pool<'n> {
 fn admit(
     regions: &RegionIndex,
     scope: RegionId,
-    (skips, issues, (reach, reached), routes): Sinks<'_>,
+    (skips, issues, reached, routes): Sinks<'_>,
     (origin, place, name): (Origin, PlaceRef<'_>, Option<&str>),
     resolved: Cow<'_, Resolved>,
 ) -> Option<RegionId> {
@@ -345,18 +377,9 @@ fn admit(
         Ok((id, _)) => Some(*id),
         Err(miss) => miss.matched,
     };
-    let deepest = deepest.filter(|&id| reached.first(origin.table, id));
-    let t = origin.table as usize;
-    if deepest.is_some() && reach.len() <= t {
-        reach.resize(t + 1, TableReach::default());
-    }
-    if let (Some(id), Some(r)) = (deepest, reach.get_mut(t)) {
-        if let Some(c) = regions.ancestor_at(id, Level::City) {
-            r.cities.insert(c);
-        }
-        if let Some(c) = regions.ancestor_at(id, Level::County) {
-            r.counties.insert(c);
-        }
+    // Its city and county are added to the table's reach at the end (`Reached::add_to`).
+    if let Some(id) = deepest {
+        reached.meet(origin.table, id);
     }
     let out_of_scope = |id: RegionId| IssueKind::OutOfScope {
         name: name.map(Into::into),

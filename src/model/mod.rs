@@ -725,8 +725,7 @@ pub fn build_streamed(
         regions: &regions,
         skips: &mut skips,
         issues: &mut added,
-        reach: &mut reach,
-        reached: locate::Reached::default(),
+        reached: locate::Reached::new(&regions, scope),
         routes: &mut routes,
         used: &mut used,
     };
@@ -884,7 +883,8 @@ pub fn build_streamed(
             source: row.source,
         });
     }
-    drop(admit);
+    let Admit { reached, .. } = admit;
+    reached.add_to(&regions, &mut reach);
     for (table, reason) in skips {
         if let Some(t) = tables.get_mut(table as usize) {
             t.skip(reason);
@@ -1126,8 +1126,7 @@ struct Admit<'m, 'r> {
     /// Rows skipped, by table and reason (counted into the tables at the end).
     skips: &'m mut Vec<(u32, SkipReason)>,
     issues: &'m mut Vec<DataIssue>,
-    reach: &'m mut Vec<TableReach>,
-    /// The regions `reach` already holds, by table.
+    /// The regions met by each table (their cities and counties are its reach).
     reached: locate::Reached,
     routes: &'m mut PlaceRoutes,
     used: &'m mut Vec<u32>,
@@ -1150,7 +1149,7 @@ impl Admit<'_, '_> {
         let sinks = (
             &mut *self.skips,
             &mut *self.issues,
-            (&mut *self.reach, &mut self.reached),
+            &mut self.reached,
             &mut *self.routes,
         );
         let id = match resolved {

@@ -262,15 +262,22 @@ impl RegionIndex {
 
     /// Communities of `street` whose short name is `short`, in the order they were added.
     pub(crate) fn by_short_name(&self, street: RegionId, short: &str) -> Vec<RegionId> {
-        let p = self.place(Some(street), short);
-        let mut found: Vec<RegionId> = self
-            .by_short
-            .iter_hash(p.hash)
-            .filter(|&&(_, tag)| tag == p.tag)
-            .map(|&(id, _)| id)
-            .collect();
+        let mut found: Vec<RegionId> = self.short_named(street, short).collect();
         found.sort_unstable();
         found
+    }
+
+    /// [`RegionIndex::by_short_name`] in no order, without a list.
+    pub(crate) fn short_named(
+        &self,
+        street: RegionId,
+        short: &str,
+    ) -> impl Iterator<Item = RegionId> + '_ {
+        let p = self.place(Some(street), short);
+        self.by_short
+            .iter_hash(p.hash)
+            .filter(move |&&(_, tag)| tag == p.tag)
+            .map(|&(id, _)| id)
     }
 
     /// Province roots.
@@ -310,6 +317,29 @@ impl RegionIndex {
             cur = self.up.get(c as usize).and_then(|u| u.0);
         }
         false
+    }
+
+    /// [`RegionIndex::is_within`]`(id, scope)` of every region, one bit each (bit `id % 64`
+    /// of word `id / 64`), in one pass in the order of the ids: a region comes after its
+    /// parent (it is added under it), so its parent's bit is already known.
+    pub(crate) fn within_bits(&self, scope: RegionId) -> Vec<u64> {
+        let mut bits = vec![0u64; self.up.len().div_ceil(64)];
+        for (i, &(parent, _)) in self.up.iter().enumerate() {
+            let id = i as RegionId;
+            let inside = id == scope
+                || parent.is_some_and(|p| {
+                    if p < id {
+                        bits.get(p as usize / 64)
+                            .is_some_and(|w| w & (1u64 << (p % 64)) != 0)
+                    } else {
+                        self.is_within(p, scope)
+                    }
+                });
+            if let (true, Some(w)) = (inside, bits.get_mut(i / 64)) {
+                *w |= 1u64 << (i % 64);
+            }
+        }
+        bits
     }
 
     /// Names from the province down joined by "/", e.g. "山西省/太原市/小店区".
@@ -358,6 +388,42 @@ pub fn region_label(region: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every region's bit says what walking up from it says, for a scope at each level and
+    /// for a region added late under an early parent (its parent's bit known first).
+    #[test]
+    fn within_bits_agree_with_walking_up() {
+        let mut ix = RegionIndex::new();
+        let p = ix.child_or_insert(None, "山西省", Level::Province);
+        let mut all = vec![p];
+        for city in ["太原市", "阳泉市"] {
+            let c = ix.child_or_insert(Some(p), city, Level::City);
+            all.push(c);
+            for county in ["城区", "郊区"] {
+                let k = ix.child_or_insert(Some(c), county, Level::County);
+                all.push(k);
+                for street in ["上站街道", "南山街道"] {
+                    let s = ix.child_or_insert(Some(k), street, Level::Street);
+                    all.push(s);
+                    all.push(ix.child_or_insert(Some(s), "窑坡社区", Level::Community));
+                }
+            }
+        }
+        let other = ix.child_or_insert(None, "陕西省", Level::Province);
+        all.push(other);
+        all.push(ix.child_or_insert(Some(other), "西安市", Level::City));
+        let early = all[3];
+        all.push(ix.child_or_insert(Some(early), "晚到街道", Level::Street));
+        for &scope in &all {
+            let bits = ix.within_bits(scope);
+            for &id in &all {
+                let bit = bits
+                    .get(id as usize / 64)
+                    .is_some_and(|w| w & (1u64 << (id % 64)) != 0);
+                assert_eq!(bit, ix.is_within(id, scope), "{id} in {scope}");
+            }
+        }
+    }
 
     #[test]
     fn lookups_by_parent_and_name_agree_with_a_plain_map() {

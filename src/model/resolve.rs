@@ -69,6 +69,14 @@ impl<'a> From<&'a Place> for Cells<'a> {
     }
 }
 
+/// What [`Resolver::street_in`] gives.
+enum StreetOf {
+    /// The street, with its lookup's route.
+    Found(RegionId, Route),
+    /// The row's outcome, decided at the street.
+    Done(Resolved),
+}
+
 /// See [`Resolver::upper`].
 enum Upper {
     /// The place's outcome.
@@ -101,6 +109,9 @@ pub(crate) struct Resolver<'a> {
     /// (province, city, county) ids of organization rows → their city, county and route
     /// (only when both were found: see [`Resolver::place_by_ids`]).
     counties: HashMap<(u32, u32, u32), (RegionId, RegionId, Route), RandomState>,
+    /// (city, county, street id) of organization rows → their street and its route (found
+    /// ones only).
+    streets: HashMap<(RegionId, RegionId, u32), (RegionId, Route), RandomState>,
     /// The outcomes remembered, in the order first seen (the table moves small entries
     /// when it grows, not the outcomes): a region in 8 bytes, a miss as its index in
     /// `missed` (most spellings resolve; a miss carries its message's values).
@@ -192,6 +203,7 @@ impl<'a> Resolver<'a> {
             memo: HashMap::default(),
             memo_ids: HashMap::default(),
             counties: HashMap::default(),
+            streets: HashMap::default(),
             memos: Vec::new(),
             missed: Vec::new(),
             misses: RefCell::new(HashMap::default()),
@@ -300,18 +312,38 @@ impl<'a> Resolver<'a> {
             community: names.name_of(ids.community),
         };
         let key = (ids.province, ids.city, ids.county);
-        if let Some(&(city, county, route)) = self.counties.get(&key) {
+        let (city, county, route) = match self.counties.get(&key) {
+            Some(&found) => found,
+            None => match self.upper(p) {
+                Upper::Done(r) => return r,
+                Upper::County(city, county, route) => {
+                    if self.counties.len() < MEMO_LIMIT {
+                        self.counties.insert(key, (city, county, route));
+                    }
+                    (city, county, route)
+                }
+            },
+        };
+        if p.street.is_empty() {
             return self.below_county(p, city, county, route);
         }
-        match self.upper(p) {
-            Upper::Done(r) => r,
-            Upper::County(city, county, route) => {
-                if self.counties.len() < MEMO_LIMIT {
-                    self.counties.insert(key, (city, county, route));
+        // The street by its id under the county: a county's few streets are written the
+        // same way by thousands of distinct places (one per community spelling), each of
+        // which looked the street up again.
+        let street_key = (city, county, ids.street);
+        let (street, r) = match self.streets.get(&street_key) {
+            Some(&found) => found,
+            None => match self.street_in(p, city, county, route) {
+                StreetOf::Found(street, r) => {
+                    if self.streets.len() < MEMO_LIMIT {
+                        self.streets.insert(street_key, (street, r));
+                    }
+                    (street, r)
                 }
-                self.below_county(p, city, county, route)
-            }
-        }
+                StreetOf::Done(outcome) => return outcome,
+            },
+        };
+        self.at_street(p, street, route.max(r))
     }
 
     /// The part of [`Resolver::place`] above the street: the place's outcome when that
@@ -398,7 +430,7 @@ impl<'a> Resolver<'a> {
         p: Cells<'_>,
         city: RegionId,
         county: RegionId,
-        mut route: Route,
+        route: Route,
     ) -> Result<(RegionId, Route), Miss> {
         if p.street.is_empty() {
             if p.community.is_empty() {
@@ -406,17 +438,37 @@ impl<'a> Resolver<'a> {
             }
             return self.community_in(county, p.community).map(|c| (c, route));
         }
+        match self.street_in(p, city, county, route) {
+            StreetOf::Found(street, r) => self.at_street(p, street, route.max(r)),
+            StreetOf::Done(outcome) => outcome,
+        }
+    }
+
+    /// The street of a row (its cell not blank) whose county is resolved: found (with the
+    /// route of its own lookup), or the row's outcome when the street cell decides it.
+    fn street_in(&self, p: Cells<'_>, city: RegionId, county: RegionId, route: Route) -> StreetOf {
         let s_chain = [self.province, city, county];
-        let street = match self.forms.lookup(self.regions, county, &s_chain, p.street) {
-            Lookup::Found(id, r) => {
-                route = route.max(r);
-                id
-            }
+        match self.forms.lookup(self.regions, county, &s_chain, p.street) {
+            Lookup::Found(id, r) => StreetOf::Found(id, r),
             Lookup::Enclosing if p.community.is_empty() => {
-                return Ok((county, route.max(Route::Variant)));
+                StreetOf::Done(Ok((county, route.max(Route::Variant))))
             }
-            other => return Err(self.not_one(PlaceColumn::Street, county, p.street, other)),
-        };
+            other => StreetOf::Done(Err(self.not_one(
+                PlaceColumn::Street,
+                county,
+                p.street,
+                other,
+            ))),
+        }
+    }
+
+    /// The community of a row (if any) under its resolved street.
+    fn at_street(
+        &self,
+        p: Cells<'_>,
+        street: RegionId,
+        route: Route,
+    ) -> Result<(RegionId, Route), Miss> {
         if p.community.is_empty() {
             return Ok((street, route));
         }
@@ -540,10 +592,18 @@ impl<'a> Resolver<'a> {
         // street holds one community of a name).
         let (streets, exact): (Vec<RegionId>, Vec<RegionId>) =
             if self.regions.get(base).level == Level::Street {
-                match self.regions.child(Some(base), name) {
-                    Some(c) => return Ok(c),
-                    None => (vec![base], Vec::new()),
+                if let Some(c) = self.regions.child(Some(base), name) {
+                    return Ok(c);
                 }
+                // Then by its short form (窑坡 for 窑坡社区居委会): one found is the
+                // community, with no list made (a street's short forms are mostly one).
+                let mut short = self
+                    .regions
+                    .short_named(base, text::strip_committee_suffix(name));
+                if let (Some(one), None) = (short.next(), short.next()) {
+                    return Ok(one);
+                }
+                (vec![base], Vec::new())
             } else {
                 let streets = self.regions.descendants_at(base, Level::Street);
                 let exact = streets
