@@ -1217,6 +1217,7 @@ pub(crate) fn ingest_csv(
                 )
                 .collect()
         });
+        rest.recycle(window);
         for ((part, counts, part_last, records, end), names) in parts.into_iter().zip(&mut names) {
             rest.count(records)?;
             if let Some(e) = end {

@@ -124,7 +124,14 @@ pub(crate) struct Resolver<'a> {
     misses_remembered: Cell<usize>,
     /// (parent, column) → the names a miss there is compared with, prepared once
     /// ([`Candidate`]): a misspelt ledger searches the same county for every new spelling.
-    candidates: RefCell<HashMap<(RegionId, PlaceColumn), Vec<Candidate<'a>>, RandomState>>,
+    candidates: RefCell<HashMap<(RegionId, PlaceColumn), Searched<'a>, RandomState>>,
+}
+
+/// What [`Resolver::search_unmatched`] keeps of a parent: its path (shared by its misses'
+/// issues) and the names below it a miss is compared with.
+struct Searched<'a> {
+    path: Text,
+    candidates: Vec<Candidate<'a>>,
 }
 
 /// A name a miss is compared with in [`Resolver::search_unmatched`], with what the search
@@ -684,16 +691,21 @@ impl<'a> Resolver<'a> {
     /// [`Resolver::unmatched`], searched.
     fn search_unmatched(&self, column: PlaceColumn, parent: RegionId, name: &str) -> Miss {
         let mut cache = self.candidates.borrow_mut();
-        let candidates = cache.entry((parent, column)).or_insert_with(|| {
+        let searched = cache.entry((parent, column)).or_insert_with(|| {
             let ids = if column == PlaceColumn::Community {
                 self.regions.descendants_at(parent, Level::Community)
             } else {
                 self.regions.get(parent).children.clone()
             };
-            ids.into_iter()
-                .map(|id| Candidate::of(&self.regions.get(id).name))
-                .collect()
+            Searched {
+                path: self.regions.path(parent).into(),
+                candidates: ids
+                    .into_iter()
+                    .map(|id| Candidate::of(&self.regions.get(id).name))
+                    .collect(),
+            }
         });
+        let candidates = &searched.candidates;
         // Only distances up to two matter: computed with a bound, the name prepared once for
         // every candidate.
         let mut near = Near::new(name);
@@ -738,7 +750,7 @@ impl<'a> Resolver<'a> {
             kind: IssueKind::NotInList(std::sync::Arc::new(Unlisted {
                 column,
                 name: name.into(),
-                parent: self.regions.path(parent).into(),
+                parent: searched.path.clone(),
                 suggestion: best.map(|(_, n)| Text::from(n)),
             })),
             matched: Some(parent),
