@@ -56,7 +56,9 @@ impl<'a> ActiveOrgs<'a> {
         let mut by_address: foldhash::HashMap<usize, u32> = foldhash::HashMap::default();
         let mut by_text: foldhash::HashMap<&'a str, u32> = foldhash::HashMap::default();
         let mut serves = Vec::new();
-        let mut rows = Vec::new();
+        // Room for every organization at once (most are active): grown by doubling, the
+        // list was copied and its pages cleared again at each step.
+        let mut rows = Vec::with_capacity(model.organizations.len());
         for o in &model.organizations {
             if !o.active.at(as_of) {
                 continue;

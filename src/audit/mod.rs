@@ -493,93 +493,101 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         .zip(effective.iter().copied())
         .filter(|(_, t)| !skipped(t))
         .collect();
-    let mut ahead = Ahead::new(&ctx, &wanted, opts.threads);
-    for (ti, (original, &target)) in plan.targets.iter().zip(&effective).enumerate() {
-        let stage = original.stage(opts.as_of);
-        let ratio = is_ratio(target);
-        let assessed_level = if target.level < scope_level {
-            if !ratio {
-                targets.push(TargetResult {
-                    target: target.clone(),
-                    summary: summarize(&[], ti),
-                    missing_tables: Vec::new(),
-                    stage: Stage::Final,
-                    skipped: Some(format!(
-                        "assessed at {} level, above the scope {}",
-                        target.level.as_str(),
-                        regions.path(model.scope)
-                    )),
-                });
-                continue;
-            }
-            scope_level
-        } else {
-            target.level
-        };
-        let mut values = ahead.take(ti, target);
-        values.set_final_min(original.min());
-        let mut levels = target.levels.clone();
-        for extra in [opts.by, assessed_level] {
-            if ratio && !levels.contains(&extra) {
-                levels.push(extra);
-            }
-        }
-        levels.retain(|l| *l >= scope_level && *l <= Level::Street);
-        levels.sort();
-        levels.dedup();
-        let mut target_rows = Vec::new();
-        // A reporting unit missing from the data gets a city row even for a target assessed
-        // below the city (its counties cannot be listed), so that it never just vanishes.
-        let missing_needs_row = scope_level == Level::Province && !levels.contains(&Level::City);
-        if missing_needs_row {
-            let present: Vec<&str> = regions
-                .descendants_at(model.scope, Level::City)
-                .into_iter()
-                .map(|id| regions.get(id).name.as_str())
-                .collect();
-            for (i, unit) in plan.meta.reporting_units.iter().enumerate() {
-                if !present.contains(&unit.as_str()) {
-                    target_rows.push(missing_row(ti, target, &plan.meta, i, unit));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        let mut ahead = Ahead::start(s, (&ctx, &wanted, &next), opts.threads);
+        for (ti, (original, &target)) in plan.targets.iter().zip(&effective).enumerate() {
+            let stage = original.stage(opts.as_of);
+            let ratio = is_ratio(target);
+            let assessed_level = if target.level < scope_level {
+                if !ratio {
+                    targets.push(TargetResult {
+                        target: target.clone(),
+                        summary: summarize(&[], ti),
+                        missing_tables: Vec::new(),
+                        stage: Stage::Final,
+                        skipped: Some(format!(
+                            "assessed at {} level, above the scope {}",
+                            target.level.as_str(),
+                            regions.path(model.scope)
+                        )),
+                    });
+                    continue;
+                }
+                scope_level
+            } else {
+                target.level
+            };
+            let mut values = ahead.take(ti, target);
+            values.set_final_min(original.min());
+            let mut levels = target.levels.clone();
+            for extra in [opts.by, assessed_level] {
+                if ratio && !levels.contains(&extra) {
+                    levels.push(extra);
                 }
             }
-        }
-        target_rows.extend(extra_units.rows(&values, ti, target, &levels, assessed_level));
-        for level in levels {
-            let mut present = Vec::new();
-            for id in regions.descendants_at(model.scope, level) {
-                present.push(regions.get(id).name.clone());
-                target_rows.push(values.row(ti, target, &ctx, id, assessed_level));
-            }
-            if level == Level::City && scope_level == Level::Province {
+            levels.retain(|l| *l >= scope_level && *l <= Level::Street);
+            levels.sort();
+            levels.dedup();
+            let mut target_rows = Vec::new();
+            // A reporting unit missing from the data gets a city row even for a target assessed
+            // below the city (its counties cannot be listed), so that it never just vanishes.
+            let missing_needs_row =
+                scope_level == Level::Province && !levels.contains(&Level::City);
+            if missing_needs_row {
+                let present: Vec<&str> = regions
+                    .descendants_at(model.scope, Level::City)
+                    .into_iter()
+                    .map(|id| regions.get(id).name.as_str())
+                    .collect();
                 for (i, unit) in plan.meta.reporting_units.iter().enumerate() {
-                    if !present.contains(unit) {
+                    if !present.contains(&unit.as_str()) {
                         target_rows.push(missing_row(ti, target, &plan.meta, i, unit));
                     }
                 }
             }
-        }
-        let needs = supply::target_tables(target);
-        for row in &mut target_rows {
-            apply_supply(row, model, &supply, &needs, &values);
-        }
-        target_rows.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
-        if stage == Stage::NotDue {
-            for row in &mut target_rows {
-                if row.status == Status::Unmet {
-                    row.status = Status::NotDue;
+            target_rows.extend(extra_units.rows(&values, ti, target, &levels, assessed_level));
+            for level in levels {
+                let mut present: Vec<&str> = Vec::new();
+                let units_listed = level == Level::City && scope_level == Level::Province;
+                for id in regions.descendants_at(model.scope, level) {
+                    // (The names are only looked at for the cities.)
+                    if units_listed {
+                        present.push(&regions.get(id).name);
+                    }
+                    target_rows.push(values.row(ti, target, &ctx, id, assessed_level));
+                }
+                if units_listed {
+                    for (i, unit) in plan.meta.reporting_units.iter().enumerate() {
+                        if !present.contains(&unit.as_str()) {
+                            target_rows.push(missing_row(ti, target, &plan.meta, i, unit));
+                        }
+                    }
                 }
             }
+            let needs = supply::target_tables(target);
+            for row in &mut target_rows {
+                apply_supply(row, model, &supply, &needs, &values);
+            }
+            target_rows.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+            if stage == Stage::NotDue {
+                for row in &mut target_rows {
+                    if row.status == Status::Unmet {
+                        row.status = Status::NotDue;
+                    }
+                }
+            }
+            let summary = summarize(&target_rows, ti);
+            targets.push(TargetResult {
+                target: original.clone(),
+                stage,
+                summary,
+                skipped: None,
+                missing_tables: needs.into_iter().filter(|k| !supply.any(*k)).collect(),
+            });
+            rows.extend(target_rows);
         }
-        let summary = summarize(&target_rows, ti);
-        targets.push(TargetResult {
-            target: original.clone(),
-            stage,
-            summary,
-            skipped: None,
-            missing_tables: needs.into_iter().filter(|k| !supply.any(*k)).collect(),
-        });
-        rows.extend(target_rows);
-    }
+    });
     let index = rows
         .iter()
         .enumerate()
@@ -614,60 +622,85 @@ fn is_ratio(t: &Target) -> bool {
     )
 }
 
-/// The targets' figures worked out a few at a time, one target per core (each is a pass
-/// over the records), in the order they are asked for. At most one group is held: each
-/// target's figures are a table over every region.
+/// The targets' figures, worked out on every core in the order they are asked for: a
+/// worker per core but one takes the next target not yet begun, and the caller, when the
+/// figures it asks for are not ready, works out the next one itself or waits for them.
+/// (Worked out in pairs, the slower target of a pair kept the other core idle, and so did
+/// the caller's own work on each target's rows: national-28's evaluation ran on about one
+/// core.) Each target's figures are a table over every region; a handful are held at once.
 struct Ahead<'c, 'a> {
     ctx: &'c measure::Context<'a>,
     /// The targets to evaluate (as staged), in order.
     order: &'c [(usize, &'c Target)],
-    threads: usize,
+    /// The next target of `order` not yet begun.
+    next: &'c std::sync::atomic::AtomicUsize,
+    done: std::sync::mpsc::Receiver<(usize, measure::Values)>,
     ready: Vec<(usize, measure::Values)>,
 }
 
 impl<'c, 'a> Ahead<'c, 'a> {
-    fn new(
-        ctx: &'c measure::Context<'a>,
-        order: &'c [(usize, &'c Target)],
+    /// Start the workers (`threads` in all with the caller; 0: one per core) in `scope`.
+    fn start<'s>(
+        scope: &'s std::thread::Scope<'s, '_>,
+        (ctx, order, next): (
+            &'c measure::Context<'a>,
+            &'c [(usize, &'c Target)],
+            &'c std::sync::atomic::AtomicUsize,
+        ),
         threads: usize,
-    ) -> Self {
+    ) -> Self
+    where
+        'c: 's,
+    {
         let threads = if threads > 0 {
             threads
         } else {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         };
+        let (tx, done) = std::sync::mpsc::channel();
+        for _ in 1..threads.min(order.len()) {
+            let tx = tx.clone();
+            scope.spawn(move || {
+                while let Some(&(i, t)) =
+                    order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    if tx.send((i, ctx.evaluate(t))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
         Ahead {
             ctx,
             order,
-            threads,
+            next,
+            done,
             ready: Vec::new(),
         }
     }
 
-    /// The figures of target `ti` (`target`, as staged); those of the targets after it
-    /// are worked out meanwhile on the other cores.
+    /// The figures of target `ti` (`target`, as staged).
     fn take(&mut self, ti: usize, target: &Target) -> measure::Values {
-        if let Some(at) = self.ready.iter().position(|(i, _)| *i == ti) {
-            return self.ready.swap_remove(at).1;
-        }
-        self.ready.clear();
-        let later = self
-            .order
-            .iter()
-            .filter(|(i, _)| *i > ti)
-            .take(self.threads.saturating_sub(1));
-        let ctx = self.ctx;
-        std::thread::scope(|s| {
-            let handles: Vec<_> = later
-                .map(|&(i, t)| (i, s.spawn(move || ctx.evaluate(t))))
-                .collect();
-            let values = ctx.evaluate(target);
-            for (i, h) in handles {
-                let v = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-                self.ready.push((i, v));
+        loop {
+            if let Some(at) = self.ready.iter().position(|(i, _)| *i == ti) {
+                return self.ready.swap_remove(at).1;
             }
-            values
-        })
+            let k = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if let Some(&(i, t)) = self.order.get(k) {
+                let values = self.ctx.evaluate(t);
+                if i == ti {
+                    return values;
+                }
+                self.ready.push((i, values));
+                continue;
+            }
+            // Every target begun: a worker has this one.
+            match self.done.recv() {
+                Ok(got) => self.ready.push(got),
+                // Not reached (a worker that stops sends first): worked out here.
+                Err(_) => return self.ctx.evaluate(target),
+            }
+        }
     }
 }
 

@@ -756,3 +756,37 @@ fn no_units_in_a_present_region_does_not_fail_but_a_missing_city_does() {
     assert_eq!(s.map(|s| (s.no_data, s.units_no_data)), Some((0, 1)));
     assert!(r.fails(Severity::Error));
 }
+
+/// The targets' figures are the same however many threads work them out, and whichever
+/// finishes first: every target of three kinds (densities, coverage, counts), at one thread
+/// (worked out in turn by the caller), two, three and more threads than targets.
+#[test]
+fn figures_do_not_depend_on_the_threads() {
+    let (m, _) = model();
+    let plan = plan_with(&format!("{DENSITY}{COVERAGE}{COUNTS}"));
+    assert!(plan.targets.len() >= 5, "{}", plan.targets.len());
+    let as_of = NaiveDate::from_ymd_opt(2023, 12, 31).unwrap_or_default();
+    let with = |threads: usize| {
+        let r = run(
+            &m,
+            &plan,
+            AuditOptions {
+                as_of,
+                by: Level::County,
+                threads,
+            },
+        );
+        let rows: Vec<String> = r.rows.iter().map(|x| format!("{x:?}")).collect();
+        let targets: Vec<String> = r
+            .targets
+            .iter()
+            .map(|t| format!("{:?}", t.summary))
+            .collect();
+        (rows, targets)
+    };
+    let one = with(1);
+    assert!(one.0.len() > plan.targets.len());
+    for threads in [2, 3, 16] {
+        assert_eq!(with(threads), one, "{threads} threads");
+    }
+}

@@ -965,29 +965,29 @@ fn admit_organizations<'n>(
     // every row is resident from the first blocks on, while most rows are still held;
     // grown, it reaches its size when most rows are freed. National-28: peak 1.01 → 0.98
     // GB.)
-    let mut take = |(block, names): NamedBlock<'n>, resolved: Vec<locate::Resolution>| {
-        // The duplicate tables are millions of entries, each probe a miss of the cache: the
-        // entries of a few rows are looked at back to back before the rows are admitted,
-        // so that their misses overlap (found rows only: a miss is never checked).
-        let keys: Vec<Option<(dedup::Key, Option<dedup::Key>)>> = resolved
-            .iter()
-            .map(|r| r.outcome.is_ok().then_some((r.key, r.code)))
-            .collect();
+    let mut spare = new_resolver();
+    let mut take = |(block, names): NamedBlock<'n>, mut resolved: locate::Resolutions| {
         // Collected where the block's rows lay (std collects a `Vec`'s own iterator, mapped
         // to smaller items, into its allocation): each row is read and its organization
         // written on the same, cached, lines; a list of its own was written into fresh
-        // memory, every line a miss (60 % of this closure's time at national scale).
+        // memory, every line a miss (60 % of this closure's time at national scale). The
+        // duplicate tables are millions of entries, each probe a miss of the cache: the
+        // entries of a few rows are looked at back to back before the rows are admitted,
+        // so that their misses overlap (found rows only: a miss is never checked).
         let admitted: Vec<Organization> = block
             .into_iter()
-            .zip(resolved)
-            .enumerate()
-            .filter_map(|(i, (row, resolved))| {
-                if i % WARM_GROUP == 0 {
-                    for (key, code) in keys.iter().skip(i).take(WARM_GROUP).flatten() {
-                        dups.organizations.warm(*key, *code);
+            .filter_map(|row| {
+                let seen = &dups.organizations;
+                let mut warm = |r: &locate::Resolution| {
+                    if r.outcome.is_ok() {
+                        seen.warm(r.key, r.code);
                     }
-                }
-                admit_organization((&mut *admit, &mut *dups), (row, &*names), resolved)
+                };
+                // (Each shard holds its rows' outcomes: the row is not resolved alone.)
+                let r = resolved
+                    .next(&row, &mut warm)
+                    .unwrap_or_else(|| locate::resolve_one(&mut spare, &row, &*names));
+                admit_organization((&mut *admit, &mut *dups), (row, &*names), r)
             })
             .collect();
         out.append(admitted);
@@ -996,7 +996,7 @@ fn admit_organizations<'n>(
         let mut one = new_resolver();
         for (i, (block, names)) in blocks.enumerate() {
             let resolved = locate::resolve_shard(&mut one, &block, &*names, (0, 1));
-            take((block, names), resolved);
+            take((block, names), locate::Resolutions::of(vec![resolved]));
             if i % COLLECT_EVERY == COLLECT_EVERY - 1 {
                 crate::memory::release_freed();
             }
@@ -1028,9 +1028,6 @@ fn admit_organizations<'n>(
 /// Organizations below this many are resolved on one thread; more, a parsed block at a
 /// time on every core.
 const PARALLEL_RECORDS: usize = 1 << 16;
-
-/// Rows whose duplicate-table entries are looked at together before they are admitted.
-const WARM_GROUP: usize = 8;
 
 /// A block of fewer organizations than this is resolved on one thread even when there are
 /// many in all (many small files).
