@@ -197,7 +197,9 @@ type Outcome = Result<(RegionId, super::Route), Box<super::resolve::Miss>>;
 pub(super) struct Resolution {
     pub(super) outcome: Outcome,
     pub(super) key: super::dedup::Key,
-    pub(super) code: Option<super::dedup::Key>,
+    /// Its credit code's key, 0 for none ([`Resolution::code`]): an `Option` of it was 32
+    /// bytes of the 48.
+    code_key: super::dedup::Key,
 }
 
 impl Resolution {
@@ -210,17 +212,27 @@ impl Resolution {
         };
         // The keys are only asked for when the row is found (a miss is never a duplicate):
         // a misspelt ledger's misses are not hashed.
-        let (key, code) = match outcome {
+        let (key, code_key) = match outcome {
             Ok((id, _)) => (
                 super::dedup::key((&row.name, id)),
                 row.credit_code
                     .as_deref()
                     .filter(|c| !c.is_empty())
-                    .map(super::dedup::key),
+                    // (A code whose key is 0, odds 2⁻¹²⁸, is kept apart from none.)
+                    .map_or(0, |c| super::dedup::key(c).max(1)),
             ),
-            Err(_) => (0, None),
+            Err(_) => (0, 0),
         };
-        Resolution { outcome, key, code }
+        Resolution {
+            outcome,
+            key,
+            code_key,
+        }
+    }
+
+    /// The key of the row's credit code when it has one.
+    pub(super) fn code(&self) -> Option<super::dedup::Key> {
+        (self.code_key != 0).then_some(self.code_key)
     }
 
     /// The outcome as the resolver gives it.

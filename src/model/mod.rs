@@ -980,7 +980,7 @@ fn admit_organizations<'n>(
                 let seen = &dups.organizations;
                 let mut warm = |r: &locate::Resolution| {
                     if r.outcome.is_ok() {
-                        seen.warm(r.key, r.code);
+                        seen.warm(r.key, r.code());
                     }
                 };
                 // (Each shard holds its rows' outcomes: the row is not resolved alone.)
@@ -1043,6 +1043,7 @@ fn admit_organization(
     ),
     resolved: locate::Resolution,
 ) -> Option<Organization> {
+    let (code, key) = (resolved.code(), resolved.key);
     let place = admit.row(
         (
             row.origin,
@@ -1051,9 +1052,9 @@ fn admit_organization(
         ),
         Some(locate::Resolution::resolved(resolved.outcome)),
         &mut dups.organizations,
-        resolved.code,
+        code,
         // Worked out for the region resolved, the one `row` returns.
-        |_| resolved.key,
+        |_| key,
         |place, first| IssueKind::DuplicateRecord {
             record: RecordKind::Organization,
             name: (*row.name).into(),
