@@ -187,9 +187,48 @@ impl<'a> Locator<'a> {
     }
 }
 
-/// A resolved place with its miss boxed: most rows are found, and a block's outcomes travel
-/// from the resolve threads to the admitting one, 16 bytes a row instead of a miss's 96.
-type Outcome = Result<(RegionId, super::Route), Box<super::resolve::Miss>>;
+/// A resolved place as a resolve thread hands it to the admitting one, 16 bytes a row:
+/// found; a name not in the list, by the values its issue shares with every row of the
+/// spelling (one count up: a misspelt national ledger's misses were each a copy of a
+/// 96-byte miss, boxed on one thread and freed on another); another miss, boxed.
+pub(super) enum Outcome {
+    Found(RegionId, super::Route),
+    Unlisted(std::sync::Arc<crate::issue::Unlisted>),
+    Missed(Box<super::resolve::Miss>),
+}
+
+impl Outcome {
+    fn of(resolved: Cow<'_, Resolved>) -> Self {
+        // A miss that is all in its issue's values (a name not under its parent).
+        let unlisted = |m: &super::resolve::Miss| match &m.kind {
+            IssueKind::NotInList(u)
+                if m.reason == SkipReason::UnmatchedPlace
+                    && m.column == u.column
+                    && m.matched == Some(u.parent_id) =>
+            {
+                Some(u.clone())
+            }
+            _ => None,
+        };
+        match resolved {
+            Cow::Borrowed(Ok((id, route))) => Outcome::Found(*id, *route),
+            Cow::Owned(Ok((id, route))) => Outcome::Found(id, route),
+            Cow::Borrowed(Err(miss)) => match unlisted(miss) {
+                Some(u) => Outcome::Unlisted(u),
+                None => Outcome::Missed(Box::new(miss.clone())),
+            },
+            Cow::Owned(Err(miss)) => match unlisted(&miss) {
+                Some(u) => Outcome::Unlisted(u),
+                None => Outcome::Missed(Box::new(miss)),
+            },
+        }
+    }
+
+    /// Whether the place was found.
+    pub(super) fn is_found(&self) -> bool {
+        matches!(self, Outcome::Found(..))
+    }
+}
 
 /// An organization row's place as [`Pool::resolve`] hands it to admission, with the row's
 /// duplicate keys worked out on the resolve threads too ([`super::dedup::key`] of its name
@@ -204,16 +243,11 @@ pub(super) struct Resolution {
 
 impl Resolution {
     fn of(resolved: Cow<'_, Resolved>, row: &OrganizationRow) -> Resolution {
-        let outcome = match resolved {
-            Cow::Borrowed(Ok(found)) => Ok(*found),
-            Cow::Owned(Ok(found)) => Ok(found),
-            Cow::Borrowed(Err(miss)) => Err(Box::new(miss.clone())),
-            Cow::Owned(Err(miss)) => Err(Box::new(miss)),
-        };
+        let outcome = Outcome::of(resolved);
         // The keys are only asked for when the row is found (a miss is never a duplicate):
         // a misspelt ledger's misses are not hashed.
         let (key, code_key) = match outcome {
-            Ok((id, _)) => (
+            Outcome::Found(id, _) => (
                 super::dedup::key((&row.name, id)),
                 row.credit_code
                     .as_deref()
@@ -221,7 +255,7 @@ impl Resolution {
                     // (A code whose key is 0, odds 2⁻¹²⁸, is kept apart from none.)
                     .map_or(0, |c| super::dedup::key(c).max(1)),
             ),
-            Err(_) => (0, 0),
+            _ => (0, 0),
         };
         Resolution {
             outcome,
@@ -237,7 +271,16 @@ impl Resolution {
 
     /// The outcome as the resolver gives it.
     pub(super) fn resolved(outcome: Outcome) -> Resolved {
-        outcome.map_err(|miss| *miss)
+        match outcome {
+            Outcome::Found(id, route) => Ok((id, route)),
+            Outcome::Unlisted(u) => Err(super::resolve::Miss {
+                column: u.column,
+                reason: SkipReason::UnmatchedPlace,
+                matched: Some(u.parent_id),
+                kind: IssueKind::NotInList(u),
+            }),
+            Outcome::Missed(miss) => Err(*miss),
+        }
     }
 }
 
@@ -253,10 +296,13 @@ pub(super) fn resolve_one(
 /// Rows whose memo entries are looked at together before they are resolved.
 const WARM_GROUP: usize = 8;
 
-/// The shard of `n` a place falls to: by its community's id, so that the same spelling
-/// always goes to the same resolver (and is resolved and remembered once).
+/// The shard of `n` a place falls to: by its street's id (its community's when the street
+/// is blank), so that the same spelling always goes to the same resolver (and is resolved
+/// and remembered once), and so do the misspelt communities of a street (whose names are
+/// prepared once per resolver for the "是否为…？" search).
 fn shard(p: &PlaceIds, n: usize) -> usize {
-    (p.community.wrapping_mul(0x9E37_79B9) >> 16) as usize % n.max(1)
+    let id = if p.street != 0 { p.street } else { p.community };
+    (id.wrapping_mul(0x9E37_79B9) >> 16) as usize % n.max(1)
 }
 
 /// The rows of shard `k` of `n`, resolved by `r` in their order. The memo's entries of a
@@ -273,8 +319,12 @@ pub(super) fn resolve_shard(
         .collect();
     let mut out = Vec::with_capacity(mine.len());
     for group in mine.chunks(WARM_GROUP) {
-        for row in group {
-            r.warm_ids(&row.place);
+        let mut missed = [None; WARM_GROUP];
+        for (m, row) in missed.iter_mut().zip(group) {
+            *m = r.warm_ids(&row.place);
+        }
+        for &i in missed.iter().flatten() {
+            r.warm_missed(i);
         }
         for row in group {
             out.push(Resolution::of(r.resolve_ids(&row.place, names), row));

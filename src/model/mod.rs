@@ -979,7 +979,7 @@ fn admit_organizations<'n>(
             .filter_map(|row| {
                 let seen = &dups.organizations;
                 let mut warm = |r: &locate::Resolution| {
-                    if r.outcome.is_ok() {
+                    if r.outcome.is_found() {
                         seen.warm(r.key, r.code());
                     }
                 };

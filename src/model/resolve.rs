@@ -252,8 +252,23 @@ impl<'a> Resolver<'a> {
 
     /// Look at the entry a later [`Resolver::resolve_ids`] of `ids` will probe, changing
     /// nothing: asked for several rows back to back, their misses of the cache overlap.
-    pub(crate) fn warm_ids(&self, ids: &PlaceIds) {
-        std::hint::black_box(self.memo_ids.get(ids));
+    /// Its remembered miss's index, when it is one (see [`Resolver::warm_missed`]).
+    pub(crate) fn warm_ids(&self, ids: &PlaceIds) -> Option<u32> {
+        match std::hint::black_box(self.memo_ids.get(ids)) {
+            Some(&Slot::Missed(i)) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Look at remembered miss `i` and the count of its shared values, which the next
+    /// [`Resolver::resolve_ids`] of its spelling reads and counts up: a misspelt ledger's
+    /// misses are tens of thousands, each met again far from the last time.
+    pub(crate) fn warm_missed(&self, i: u32) {
+        if let Some(Err(miss)) = self.missed.get(i as usize) {
+            if let IssueKind::NotInList(u) = &miss.kind {
+                std::hint::black_box(std::sync::Arc::strong_count(u));
+            }
+        }
     }
 
     /// The index in `memos` of a spelling's outcome, worked out now when the spelling is
@@ -607,10 +622,14 @@ impl<'a> Resolver<'a> {
                 let mut short = self
                     .regions
                     .short_named(base, text::strip_committee_suffix(name));
-                if let (Some(one), None) = (short.next(), short.next()) {
-                    return Ok(one);
+                match (short.next(), short.next()) {
+                    (Some(one), None) => return Ok(one),
+                    // None by either form: the "是否为…？" search.
+                    (None, _) => {
+                        return Err(self.unmatched(PlaceColumn::Community, base, name));
+                    }
+                    _ => (vec![base], Vec::new()),
                 }
-                (vec![base], Vec::new())
             } else {
                 let streets = self.regions.descendants_at(base, Level::Street);
                 let exact = streets
@@ -752,6 +771,7 @@ impl<'a> Resolver<'a> {
                 name: name.into(),
                 parent: searched.path.clone(),
                 suggestion: best.map(|(_, n)| Text::from(n)),
+                parent_id: parent,
             })),
             matched: Some(parent),
         }

@@ -242,6 +242,7 @@ fn zh(kind: &IssueKind, column: Option<&str>, now: Option<Origin>, tables: &[Tab
                 name,
                 parent,
                 suggestion,
+                ..
             } = &**u;
             let hint = suggestion
                 .as_ref()
@@ -472,6 +473,7 @@ fn en(kind: &IssueKind, column: Option<&str>, now: Option<Origin>, tables: &[Tab
                 name,
                 parent,
                 suggestion,
+                ..
             } = &**u;
             let hint = suggestion
                 .as_ref()
