@@ -330,13 +330,21 @@ pub(crate) fn issue_regions<'i>(model: &Model, issues: &'i [DataIssue]) -> Vec<O
                     .or_insert_with(|| model.regions.path(*id).into());
                 return Some(path.clone());
             }
-            named_region(&i.kind).map(&mut full)
+            // A full path already (a misspelt ledger's thousands of unmatched rows share
+            // their street's): the same text, with no lookup.
+            named_region(&i.kind).map(|t| {
+                if **t == *province || t.starts_with(&under) {
+                    t.clone()
+                } else {
+                    full(t)
+                }
+            })
         })
         .collect()
 }
 
 /// The region an issue names itself, if any.
-fn named_region(kind: &IssueKind) -> Option<&str> {
+fn named_region(kind: &IssueKind) -> Option<&Text> {
     match kind {
         IssueKind::NotInList(u) => Some(&u.parent),
         IssueKind::Ambiguous { parent, .. } => Some(parent),

@@ -45,6 +45,22 @@ impl<T> Chunks<T> {
         self.len += 1;
     }
 
+    /// [`Chunks::push`], a new block given room for a whole block at once: for lists that
+    /// grow a row at a time to hundreds of thousands (a misspelt national ledger's data
+    /// issues), where a block grown by doubling was copied into fresh memory at each step
+    /// (room not used is never touched, so it costs no memory).
+    pub(crate) fn push_in_blocks(&mut self, row: T) {
+        match self.chunks.last_mut() {
+            Some(last) if last.len() < BLOCK.max(last.capacity()) => last.push(row),
+            _ => {
+                let mut block = Vec::with_capacity(BLOCK);
+                block.push(row);
+                self.chunks.push(block);
+            }
+        }
+        self.len += 1;
+    }
+
     /// Room for `n` more rows in the last block, when a part's rows are about to be parsed
     /// and their number is known within a bound: grown a row at a time, a block of 65,536
     /// rows was copied into fresh memory at every doubling (a fifth of national-7's page

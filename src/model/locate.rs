@@ -42,7 +42,7 @@ pub(super) struct Locator<'a> {
 /// by each table (for its reach), routes.
 pub(super) type Sinks<'s> = (
     &'s mut Vec<(u32, SkipReason)>,
-    &'s mut Vec<DataIssue>,
+    &'s mut crate::ingest::Chunks<DataIssue>,
     &'s mut Reached,
     &'s mut PlaceRoutes,
 );

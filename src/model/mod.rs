@@ -712,7 +712,7 @@ pub fn build_streamed(
     let opts = &opts;
     // What the record rows add (skips, issues) is kept apart and joined to what reading
     // found once the reading is done: the rows of a file still being read come first.
-    let mut added: Vec<DataIssue> = Vec::new();
+    let mut added: Chunks<DataIssue> = Chunks::default();
     let mut routes = PlaceRoutes::default();
     let mut organizations: Chunks<Organization> = Chunks::default();
     let mut dups = Duplicates::default();
@@ -890,6 +890,7 @@ pub fn build_streamed(
             t.skip(reason);
         }
     }
+    issues.reserve_exact(community_issues.len() + added.len());
     issues.extend(community_issues);
     issues.extend(added);
     reach.resize(tables.len().max(reach.len()), TableReach::default());
@@ -1072,7 +1073,7 @@ fn admit_organization(
                     serves.push(c);
                 }
             }
-            Err(miss) => admit.issues.push(DataIssue {
+            Err(miss) => admit.issues.push_in_blocks(DataIssue {
                 origin: Some(row.origin),
                 column: Some("服务社区".into()),
                 kind: IssueKind::ServedCommunity {
@@ -1123,7 +1124,7 @@ struct Admit<'m, 'r> {
     regions: &'r RegionIndex,
     /// Rows skipped, by table and reason (counted into the tables at the end).
     skips: &'m mut Vec<(u32, SkipReason)>,
-    issues: &'m mut Vec<DataIssue>,
+    issues: &'m mut Chunks<DataIssue>,
     /// The regions met by each table (their cities and counties are its reach).
     reached: locate::Reached,
     routes: &'m mut PlaceRoutes,
@@ -1278,17 +1279,35 @@ impl Duplicates {
     }
 }
 
+/// Where data issues are added: a list, or the blocks of a build's record rows
+/// ([`Chunks::push_in_blocks`]).
+trait Issues {
+    fn add(&mut self, issue: DataIssue);
+}
+
+impl Issues for Vec<DataIssue> {
+    fn add(&mut self, issue: DataIssue) {
+        self.push(issue);
+    }
+}
+
+impl Issues for Chunks<DataIssue> {
+    fn add(&mut self, issue: DataIssue) {
+        self.push_in_blocks(issue);
+    }
+}
+
 /// Count a row as skipped in its table and say why in a data issue.
 fn skip(
     skips: &mut Vec<(u32, SkipReason)>,
-    issues: &mut Vec<DataIssue>,
+    issues: &mut impl Issues,
     origin: Origin,
     column: Option<Text>,
     reason: SkipReason,
     kind: IssueKind,
 ) {
     skips.push((origin.table, reason));
-    issues.push(DataIssue {
+    issues.add(DataIssue {
         origin: Some(origin),
         column,
         kind,
