@@ -494,7 +494,16 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         .filter(|(_, t)| !skipped(t))
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|s| {
+    // The data issues (copied from the model's, a misspelt national ledger's near a
+    // million) and their regions, on a thread of their own while the targets are worked
+    // out: at the end, after them, they were a tenth of a second of one core alone.
+    let issues_of = || {
+        let issues = extra_units.issues_with(&model.issues);
+        let regions = explain::issue_regions(model, &issues);
+        (issues, regions)
+    };
+    let (issues, issue_regions) = std::thread::scope(|s| {
+        let beside = (opts.threads != 1).then(|| s.spawn(issues_of));
         let mut ahead = Ahead::start(s, (&ctx, &wanted, &next), opts.threads);
         for (ti, (original, &target)) in plan.targets.iter().zip(&effective).enumerate() {
             let stage = original.stage(opts.as_of);
@@ -587,14 +596,16 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
             });
             rows.extend(target_rows);
         }
+        match beside {
+            Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            None => issues_of(),
+        }
     });
     let index = rows
         .iter()
         .enumerate()
         .map(|(i, r)| ((r.target, r.region.clone()), i))
         .collect();
-    let issues = extra_units.issues_with(&model.issues);
-    let issue_regions = explain::issue_regions(model, &issues);
     AuditResult {
         index,
         plan: plan.meta.clone(),

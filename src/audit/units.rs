@@ -106,8 +106,10 @@ pub(super) fn resolve(model: &Model, plan: &Plan) -> Units {
 
 impl Units {
     /// The data issues found resolving the units, placed before `issues`.
-    pub(super) fn issues_with(&self, issues: &[DataIssue]) -> Vec<DataIssue> {
-        self.issues.iter().chain(issues).cloned().collect()
+    pub(super) fn issues_with(&self, issues: &crate::ingest::Chunks<DataIssue>) -> Vec<DataIssue> {
+        let mut all = Vec::with_capacity(self.issues.len() + issues.len());
+        all.extend(self.issues.iter().chain(issues).cloned());
+        all
     }
 
     /// The units' rows of target `ti`, when the target has city rows (`levels`).

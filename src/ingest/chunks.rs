@@ -73,6 +73,15 @@ impl<T> Chunks<T> {
         }
     }
 
+    /// Keep only the rows `keep` accepts, in their order.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        for chunk in &mut self.chunks {
+            chunk.retain(&mut keep);
+        }
+        self.chunks.retain(|c| !c.is_empty());
+        self.len = self.chunks.iter().map(Vec::len).sum();
+    }
+
     /// Add a block of rows at the end, without copying them.
     pub(crate) fn append(&mut self, block: Vec<T>) {
         if !block.is_empty() {

@@ -797,7 +797,7 @@ fn places_resolved_on_several_threads_give_the_one_thread_model() {
             "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
             // The rows, not how they are split into blocks.
             m.organizations.iter().collect::<Vec<_>>(),
-            m.issues,
+            m.issues.iter().collect::<Vec<_>>(),
             m.tables,
             m.routes,
             m.reach
