@@ -95,13 +95,17 @@ impl Reached {
             let Some(r) = reach.get_mut(t) else {
                 continue;
             };
+            // The parent of the last street or community looked up: a sibling below the
+            // county has the same city and county (a city or county is its own).
             let mut last = None;
             for (w, &word) in bits.iter().enumerate() {
                 let mut x = word;
                 while x != 0 {
                     let id = (w * 64) as RegionId + x.trailing_zeros();
                     x &= x - 1;
-                    let up = regions.parent_of(id);
+                    let up = regions
+                        .parent_and_level(id)
+                        .and_then(|(parent, level)| parent.filter(|_| level > Level::County));
                     if up.is_some() && up == last {
                         continue;
                     }

@@ -286,6 +286,11 @@ impl RegionIndex {
             .filter(|&id| self.get(id).level == Level::Province)
     }
 
+    /// The parent and level of `id` (read from the few bytes a region of `up`).
+    pub(crate) fn parent_and_level(&self, id: RegionId) -> Option<(Option<RegionId>, Level)> {
+        self.up.get(id as usize).copied()
+    }
+
     /// The parent of `id` (as `get(id).parent`, read from the 8 bytes a region of `up`).
     pub(crate) fn parent_of(&self, id: RegionId) -> Option<RegionId> {
         self.up.get(id as usize).and_then(|&(parent, _)| parent)

@@ -877,3 +877,34 @@ fn reach_holds_each_city_and_county_a_table_names() {
         ]
     );
 }
+
+/// Rows that name only a city (or only a county) reach that city (and county), one after
+/// the other under the same parent: each region met is its own city or county, whatever
+/// region was met before it.
+#[test]
+fn reach_holds_sibling_cities_met_directly() {
+    let orgs = vec![
+        org(2, "甲", place("太原市", "", "", "")),
+        org(3, "乙", place("吕梁市", "", "", "")),
+        org(4, "丙", place("阳泉市", "城区", "", "")),
+        org(5, "丁", place("晋城市", "城区", "", "")),
+    ];
+    let m = built(orgs, &opts());
+    let r = &m.reach[1];
+    let names = |ids: &BTreeSet<RegionId>| -> Vec<String> {
+        ids.iter().map(|&id| m.regions.path(id)).collect()
+    };
+    assert_eq!(
+        names(&r.cities),
+        [
+            "山西省/太原市",
+            "山西省/吕梁市",
+            "山西省/阳泉市",
+            "山西省/晋城市"
+        ]
+    );
+    assert_eq!(
+        names(&r.counties),
+        ["山西省/阳泉市/城区", "山西省/晋城市/城区"]
+    );
+}
