@@ -515,9 +515,9 @@ fn admit(
         // The part that matched already lies outside the scope (another city): out of
         // scope, whatever is wrong further down.
         Err(miss)
-            if miss
-                .matched
-                .is_some_and(|m| !regions.is_within(m, scope) && !regions.is_within(scope, m)) =>
+            if miss.matched.is_some_and(|m| {
+                !reached.within(regions, m, scope) && !regions.is_within(scope, m)
+            }) =>
         {
             let m = miss.matched.unwrap_or(scope);
             (None, SkipReason::OutOfScope, out_of_scope(m))
