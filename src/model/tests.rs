@@ -859,17 +859,10 @@ fn reach_holds_each_city_and_county_a_table_names() {
         // An unknown city: nothing reached.
         org(8, "己", place("某某市", "某县", "", "")),
     ];
-    let m = built(orgs, &opts());
-    let r = &m.reach[1];
-    let names = |ids: &BTreeSet<RegionId>| -> Vec<String> {
-        ids.iter().map(|&id| m.regions.path(id)).collect()
-    };
+    let (cities, counties) = reach_paths(&built(orgs, &opts()), 1);
+    assert_eq!(cities, ["山西省/太原市", "山西省/吕梁市", "山西省/阳泉市"]);
     assert_eq!(
-        names(&r.cities),
-        ["山西省/太原市", "山西省/吕梁市", "山西省/阳泉市"]
-    );
-    assert_eq!(
-        names(&r.counties),
+        counties,
         [
             "山西省/太原市/迎泽区",
             "山西省/吕梁市/临县",
@@ -889,13 +882,9 @@ fn reach_holds_sibling_cities_met_directly() {
         org(4, "丙", place("阳泉市", "城区", "", "")),
         org(5, "丁", place("晋城市", "城区", "", "")),
     ];
-    let m = built(orgs, &opts());
-    let r = &m.reach[1];
-    let names = |ids: &BTreeSet<RegionId>| -> Vec<String> {
-        ids.iter().map(|&id| m.regions.path(id)).collect()
-    };
+    let (cities, counties) = reach_paths(&built(orgs, &opts()), 1);
     assert_eq!(
-        names(&r.cities),
+        cities,
         [
             "山西省/太原市",
             "山西省/吕梁市",
@@ -903,8 +892,12 @@ fn reach_holds_sibling_cities_met_directly() {
             "山西省/晋城市"
         ]
     );
-    assert_eq!(
-        names(&r.counties),
-        ["山西省/阳泉市/城区", "山西省/晋城市/城区"]
-    );
+    assert_eq!(counties, ["山西省/阳泉市/城区", "山西省/晋城市/城区"]);
+}
+
+/// The paths of the cities and counties table `t` of `m` reaches.
+fn reach_paths(m: &Model, t: usize) -> (Vec<String>, Vec<String>) {
+    let r = m.reach.get(t).cloned().unwrap_or_default();
+    let paths = |ids: &BTreeSet<RegionId>| ids.iter().map(|&id| m.regions.path(id)).collect();
+    (paths(&r.cities), paths(&r.counties))
 }

@@ -237,18 +237,12 @@ fn zh(kind: &IssueKind, column: Option<&str>, now: Option<Origin>, tables: &[Tab
         },
         IssueKind::CityBlank => "市为空".into(),
         IssueKind::NotInList(u) => {
-            let crate::issue::Unlisted {
-                column,
-                name,
-                parent,
-                suggestion,
-                ..
-            } = &**u;
-            let hint = suggestion
+            let hint = u
+                .suggestion
                 .as_ref()
                 .map(|n| format!("（是否为“{n}”？）"))
                 .unwrap_or_default();
-            format!("{}“{name}”不在{parent}的名单中{hint}", column.zh())
+            format!("{}“{}”不在{}的名单中{hint}", u.column.zh(), u.name, u.parent)
         }
         IssueKind::Ambiguous {
             column,
@@ -468,20 +462,16 @@ fn en(kind: &IssueKind, column: Option<&str>, now: Option<Origin>, tables: &[Tab
         },
         IssueKind::CityBlank => "the city (市) is empty".into(),
         IssueKind::NotInList(u) => {
-            let crate::issue::Unlisted {
-                column,
-                name,
-                parent,
-                suggestion,
-                ..
-            } = &**u;
-            let hint = suggestion
+            let hint = u
+                .suggestion
                 .as_ref()
                 .map(|n| format!(" (did you mean “{n}”?)"))
                 .unwrap_or_default();
             format!(
-                "{} “{name}” is not in the list of {parent}{hint}",
-                column.en()
+                "{} “{}” is not in the list of {}{hint}",
+                u.column.en(),
+                u.name,
+                u.parent
             )
         }
         IssueKind::Ambiguous {
