@@ -12,7 +12,7 @@ use super::{skip, PlaceRoutes, TableReach};
 use std::borrow::Cow;
 
 use crate::ingest::{DataIssue, OrganizationRow, Origin, Place, PlaceIds, PlaceNames, SkipReason};
-use crate::issue::IssueKind;
+use crate::issue::{IssueKind, PlaceColumn};
 
 /// A row's place: its names, or the ids of its names in a table (organization rows).
 #[derive(Clone, Copy)]
@@ -197,34 +197,39 @@ impl<'a> Locator<'a> {
 /// 96-byte miss, boxed on one thread and freed on another); another miss, boxed.
 pub(super) enum Outcome {
     Found(RegionId, super::Route),
-    Unlisted(std::sync::Arc<crate::issue::Unlisted>),
+    /// The values, with the column and the parent region beside them: admission then never
+    /// reads the values (their line was last written by the resolve thread's count, on the
+    /// other core: two thirds of admitting a misspelt row).
+    Unlisted(
+        std::sync::Arc<crate::issue::Unlisted>,
+        PlaceColumn,
+        RegionId,
+    ),
     Missed(Box<super::resolve::Miss>),
 }
 
 impl Outcome {
     fn of(resolved: Cow<'_, Resolved>) -> Self {
         // A miss that is all in its issue's values (a name not under its parent).
-        let unlisted = |m: &super::resolve::Miss| match &m.kind {
-            IssueKind::NotInList(u)
+        let unlisted = |m: &super::resolve::Miss| match (&m.kind, m.matched) {
+            (IssueKind::NotInList(u), Some(parent))
                 if m.reason == SkipReason::UnmatchedPlace
                     && m.column == u.column
-                    && m.matched == Some(u.parent_id) =>
+                    && parent == u.parent_id =>
             {
-                Some(u.clone())
+                Some(Outcome::Unlisted(u.clone(), m.column, parent))
             }
             _ => None,
         };
         match resolved {
             Cow::Borrowed(Ok((id, route))) => Outcome::Found(*id, *route),
             Cow::Owned(Ok((id, route))) => Outcome::Found(id, route),
-            Cow::Borrowed(Err(miss)) => match unlisted(miss) {
-                Some(u) => Outcome::Unlisted(u),
-                None => Outcome::Missed(Box::new(miss.clone())),
-            },
-            Cow::Owned(Err(miss)) => match unlisted(&miss) {
-                Some(u) => Outcome::Unlisted(u),
-                None => Outcome::Missed(Box::new(miss)),
-            },
+            Cow::Borrowed(Err(miss)) => {
+                unlisted(miss).unwrap_or_else(|| Outcome::Missed(Box::new(miss.clone())))
+            }
+            Cow::Owned(Err(miss)) => {
+                unlisted(&miss).unwrap_or_else(|| Outcome::Missed(Box::new(miss)))
+            }
         }
     }
 
@@ -244,6 +249,9 @@ pub(super) struct Resolution {
     /// bytes of the 48.
     code_key: super::dedup::Key,
 }
+
+// A block's outcomes cross from the resolve threads to the admitting one: 48 bytes a row.
+const _: () = assert!(std::mem::size_of::<Resolution>() == 48);
 
 impl Resolution {
     fn of(resolved: Cow<'_, Resolved>, row: &OrganizationRow) -> Resolution {
@@ -277,10 +285,10 @@ impl Resolution {
     pub(super) fn resolved(outcome: Outcome) -> Resolved {
         match outcome {
             Outcome::Found(id, route) => Ok((id, route)),
-            Outcome::Unlisted(u) => Err(super::resolve::Miss {
-                column: u.column,
+            Outcome::Unlisted(u, column, parent) => Err(super::resolve::Miss {
+                column,
                 reason: SkipReason::UnmatchedPlace,
-                matched: Some(u.parent_id),
+                matched: Some(parent),
                 kind: IssueKind::NotInList(u),
             }),
             Outcome::Missed(miss) => Err(*miss),
