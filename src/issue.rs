@@ -459,9 +459,6 @@ pub struct Unlisted {
     pub parent: Text,
     /// The nearest name there, one or two edits away ("是否为…？").
     pub suggestion: Option<Text>,
-    /// The parent region's id in the model's region index (not written out).
-    #[serde(skip)]
-    pub parent_id: u32,
 }
 
 impl IssueKind {
@@ -537,7 +534,6 @@ mod tests {
                 name: "窑被".into(),
                 parent: "阳泉市/城区".into(),
                 suggestion: Some("窑坡社区".into()),
-                parent_id: 0,
             })),
             IssueKind::UnitPlacesAbsent {
                 unit: "u".into(),

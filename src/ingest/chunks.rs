@@ -50,15 +50,14 @@ impl<T> Chunks<T> {
     /// issues), where a block grown by doubling was copied into fresh memory at each step
     /// (room not used is never touched, so it costs no memory).
     pub(crate) fn push_in_blocks(&mut self, row: T) {
-        match self.chunks.last_mut() {
-            Some(last) if last.len() < BLOCK.max(last.capacity()) => last.push(row),
-            _ => {
-                let mut block = Vec::with_capacity(BLOCK);
-                block.push(row);
-                self.chunks.push(block);
-            }
+        if self
+            .chunks
+            .last()
+            .is_none_or(|last| last.len() >= BLOCK.max(last.capacity()))
+        {
+            self.chunks.push(Vec::with_capacity(BLOCK));
         }
-        self.len += 1;
+        self.push(row);
     }
 
     /// Room for `n` more rows in the last block, when a part's rows are about to be parsed

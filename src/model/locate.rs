@@ -210,13 +210,10 @@ pub(super) enum Outcome {
 
 impl Outcome {
     fn of(resolved: Cow<'_, Resolved>) -> Self {
-        // A miss that is all in its issue's values (a name not under its parent).
+        // A name not under its parent: the miss is its issue's values, its column and its
+        // parent (`Resolution::resolved` makes it again from them).
         let unlisted = |m: &super::resolve::Miss| match (&m.kind, m.matched) {
-            (IssueKind::NotInList(u), Some(parent))
-                if m.reason == SkipReason::UnmatchedPlace
-                    && m.column == u.column
-                    && parent == u.parent_id =>
-            {
+            (IssueKind::NotInList(u), Some(parent)) if m.reason == SkipReason::UnmatchedPlace => {
                 Some(Outcome::Unlisted(u.clone(), m.column, parent))
             }
             _ => None,
@@ -351,9 +348,8 @@ pub(super) fn resolve_shard(
 /// lists of every row's outcome in fresh memory, a fifth of a national run's page faults.)
 pub(super) struct Resolutions {
     parts: Vec<std::vec::IntoIter<Resolution>>,
-    /// Per shard: outcomes taken, and how many of them were handed to `warm`.
-    taken: Vec<usize>,
-    warmed: Vec<usize>,
+    /// Per shard: outcomes handed to `warm` and not yet taken.
+    warm_left: Vec<usize>,
 }
 
 impl Resolutions {
@@ -362,8 +358,7 @@ impl Resolutions {
         let n = parts.len();
         Resolutions {
             parts: parts.into_iter().map(Vec::into_iter).collect(),
-            taken: vec![0; n],
-            warmed: vec![0; n],
+            warm_left: vec![0; n],
         }
     }
 
@@ -379,8 +374,8 @@ impl Resolutions {
         self.parts.iter().zip(count).all(|(p, c)| p.len() == c)
     }
 
-    /// The outcome of `row`, the next row of the block (rows are taken in order). When a
-    /// shard's outcomes taken catch up with those warmed, its next [`WARM_GROUP`] are handed
+    /// The outcome of `row`, the next row of the block (rows are taken in order). When every
+    /// outcome of a shard handed to `warm` is taken, its next [`WARM_GROUP`] are handed
     /// to `warm` first, back to back (so that the duplicate table's misses of the cache for
     /// them overlap).
     pub(super) fn next(
@@ -389,15 +384,14 @@ impl Resolutions {
         warm: &mut dyn FnMut(&Resolution),
     ) -> Option<Resolution> {
         let k = shard(&row.place, self.parts.len());
-        let part = self.parts.get_mut(k)?;
-        let (taken, warmed) = (self.taken.get_mut(k)?, self.warmed.get_mut(k)?);
-        if *taken == *warmed {
+        let (part, left) = (self.parts.get_mut(k)?, self.warm_left.get_mut(k)?);
+        if *left == 0 {
             for r in part.as_slice().iter().take(WARM_GROUP) {
                 warm(r);
             }
-            *warmed += WARM_GROUP;
+            *left = WARM_GROUP;
         }
-        *taken += 1;
+        *left -= 1;
         part.next()
     }
 }

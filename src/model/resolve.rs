@@ -736,11 +736,13 @@ impl<'a> Resolver<'a> {
         let chars = near.chars.len();
         for c in candidates.iter() {
             let bound = best.map_or(2, |(d, _)| d);
-            let try_full =
-                (c.chars as usize).abs_diff(chars) <= bound && may_be_within(sig, c.sig, bound);
-            let try_short = (c.short_len as usize) < c.name.len()
-                && (c.short_chars as usize).abs_diff(chars) <= bound
-                && may_be_within(sig, c.short_sig, bound);
+            // A form's length and characters may be within the bound of the name's.
+            let may = |n: u32, s: u64| {
+                (n as usize).abs_diff(chars) <= bound && may_be_within(sig, s, bound)
+            };
+            let try_full = may(c.chars, c.sig);
+            let try_short =
+                (c.short_len as usize) < c.name.len() && may(c.short_chars, c.short_sig);
             if !try_full && !try_short {
                 continue;
             }
@@ -771,7 +773,6 @@ impl<'a> Resolver<'a> {
                 name: name.into(),
                 parent: searched.path.clone(),
                 suggestion: best.map(|(_, n)| Text::from(n)),
-                parent_id: parent,
             })),
             matched: Some(parent),
         }

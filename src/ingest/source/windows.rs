@@ -68,8 +68,8 @@ pub(crate) struct CsvRest<'a> {
     eof: bool,
     sizes: WindowSizes,
     /// The bytes of a window parsed, handed back ([`CsvRest::recycle`]) to hold the next
-    /// one: a window in fresh memory was 16 MB of pages the system cleared and mapped
-    /// (national-28: 30 windows, about a tenth of the run's system time).
+    /// one: two buffers in turn instead of a fresh 16 MB a window (no time seen on
+    /// national-28, where the allocator kept the freed ones at hand).
     spare: Vec<u8>,
 }
 
