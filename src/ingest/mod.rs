@@ -125,7 +125,7 @@ pub struct KindOverride {
 
 /// Where a row came from: the table (index into [`Dataset::tables`]) and the 1-based row
 /// number as the spreadsheet program shows it (CSV: the line number).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Origin {
     /// Index into [`Dataset::tables`].
     pub table: u32,

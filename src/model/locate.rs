@@ -305,6 +305,10 @@ pub(super) fn resolve_one(
 /// Rows whose memo entries are looked at together before they are resolved.
 const WARM_GROUP: usize = 8;
 
+/// How far ahead in a shard's outcomes the admitting thread warms the duplicate table's
+/// line of a row ([`Resolutions::next`]).
+const WARM_AHEAD: usize = 16;
+
 /// The shard of `n` a place falls to: by its street's id (its community's when the street
 /// is blank), so that the same spelling always goes to the same resolver (and is resolved
 /// and remembered once), and so do the misspelt communities of a street (whose names are
@@ -348,8 +352,8 @@ pub(super) fn resolve_shard(
 /// lists of every row's outcome in fresh memory, a fifth of a national run's page faults.)
 pub(super) struct Resolutions {
     parts: Vec<std::vec::IntoIter<Resolution>>,
-    /// Per shard: outcomes handed to `warm` and not yet taken.
-    warm_left: Vec<usize>,
+    /// Per shard: whether its first outcomes were handed to `warm`.
+    started: Vec<bool>,
 }
 
 impl Resolutions {
@@ -358,7 +362,7 @@ impl Resolutions {
         let n = parts.len();
         Resolutions {
             parts: parts.into_iter().map(Vec::into_iter).collect(),
-            warm_left: vec![0; n],
+            started: vec![false; n],
         }
     }
 
@@ -374,25 +378,28 @@ impl Resolutions {
         self.parts.iter().zip(count).all(|(p, c)| p.len() == c)
     }
 
-    /// The outcome of `row`, the next row of the block (rows are taken in order). When every
-    /// outcome of a shard handed to `warm` is taken, its next [`WARM_GROUP`] are handed
-    /// to `warm` first, back to back (so that the duplicate table's misses of the cache for
-    /// them overlap).
+    /// The outcome of `row`, the next row of the block (rows are taken in order). The
+    /// outcome [`WARM_AHEAD`] places further in the row's shard is handed to `warm` (the
+    /// first ones all at once), so that the duplicate table's line for it is in the cache
+    /// by the time it is taken.
     pub(super) fn next(
         &mut self,
         row: &OrganizationRow,
         warm: &mut dyn FnMut(&Resolution),
     ) -> Option<Resolution> {
         let k = shard(&row.place, self.parts.len());
-        let (part, left) = (self.parts.get_mut(k)?, self.warm_left.get_mut(k)?);
-        if *left == 0 {
-            for r in part.as_slice().iter().take(WARM_GROUP) {
+        let (part, started) = (self.parts.get_mut(k)?, self.started.get_mut(k)?);
+        if !*started {
+            for r in part.as_slice().iter().take(WARM_AHEAD) {
                 warm(r);
             }
-            *left = WARM_GROUP;
+            *started = true;
         }
-        *left -= 1;
-        part.next()
+        let taken = part.next();
+        if let Some(r) = part.as_slice().get(WARM_AHEAD - 1) {
+            warm(r);
+        }
+        taken
     }
 }
 

@@ -975,8 +975,8 @@ fn admit_organizations<'n>(
         // written on the same, cached, lines; a list of its own was written into fresh
         // memory, every line a miss (60 % of this closure's time at national scale). The
         // duplicate tables are millions of entries, each probe a miss of the cache: the
-        // entries of a few rows are looked at back to back before the rows are admitted,
-        // so that their misses overlap (found rows only: a miss is never checked).
+        // line of a row a few rows ahead is prefetched while this one is admitted (found
+        // rows only: a miss is never checked).
         let admitted: Vec<Organization> = block
             .into_iter()
             .filter_map(|row| {
