@@ -9,6 +9,7 @@
 
 mod dedup;
 pub mod issue_rows;
+mod keytable;
 mod locate;
 pub mod places;
 pub mod provinces;

@@ -1,0 +1,155 @@
+//! A flat table of 128-bit keys that are hashes already (the duplicate check's), built for
+//! millions of random probes: see [`KeyTable`].
+
+use super::dedup::Key;
+
+/// A set of [`Key`]s, each with a value: one flat list of slots, a key's slot found from
+/// its own bits (a key is a hash already) and the slots after it (linear probing; at most
+/// three in four slots are taken). A national table holds millions of keys and each row's
+/// probe is a miss of the cache: here one line (a key lies beside its value, and its next
+/// slots after it), which [`KeyTable::warm`] brings in with one load that nothing waits
+/// on. (A `HashMap` probe reads its control bytes, then the entry on another line: two
+/// misses one after the other, and its warming a chain of them; the duplicate check was
+/// two-thirds of the admitting thread's time at national scale.)
+#[derive(Debug)]
+pub(crate) struct KeyTable<V> {
+    /// Empty slots have the key 0 (key 0 itself is kept in `zero`); a power of two long,
+    /// or empty before the first key.
+    slots: Vec<(Key, V)>,
+    len: usize,
+    zero: Option<V>,
+}
+
+impl<V> Default for KeyTable<V> {
+    fn default() -> Self {
+        KeyTable {
+            slots: Vec::new(),
+            len: 0,
+            zero: None,
+        }
+    }
+}
+
+/// Where a key is in a [`KeyTable`], or the slot it would take.
+enum Probe {
+    Found(usize),
+    Vacant(usize),
+}
+
+impl<V: Copy + Default> KeyTable<V> {
+    /// The slot a key's probe starts at (the key's high bits; `mask` is the length less 1).
+    fn home(key: Key, mask: usize) -> usize {
+        ((key >> 64) as usize) & mask
+    }
+
+    /// Have the line of `key`'s first slot brought in, changing nothing.
+    pub(crate) fn warm(&self, key: Key) {
+        let mask = self.slots.len().wrapping_sub(1);
+        if let Some(slot) = self.slots.get(Self::home(key, mask)) {
+            crate::memory::prefetch(slot);
+        }
+    }
+
+    /// The slot of `key` (never 0), or the empty slot where it would go.
+    fn probe(&self, key: Key) -> Probe {
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut i = Self::home(key, mask);
+        // At most three in four slots are taken: an empty one is met.
+        for _ in 0..self.slots.len() {
+            match self.slots.get(i) {
+                Some(&(k, _)) if k == key => return Probe::Found(i),
+                Some(&(0, _)) => return Probe::Vacant(i),
+                Some(_) => i = (i + 1) & mask,
+                None => break,
+            }
+        }
+        Probe::Vacant(usize::MAX)
+    }
+
+    /// The value of `key`, or where to put it ([`KeyTable::insert`]).
+    pub(crate) fn find(&self, key: Key) -> Result<V, Vacant> {
+        if key == 0 {
+            return self.zero.ok_or(Vacant(usize::MAX));
+        }
+        match self.probe(key) {
+            Probe::Found(i) => Ok(self.slots.get(i).map(|s| s.1).unwrap_or_default()),
+            Probe::Vacant(i) => Err(Vacant(i)),
+        }
+    }
+
+    /// Put `key` (not in the table: `at` is what [`KeyTable::find`] said of it, with no
+    /// insertion since) with its value.
+    pub(crate) fn insert(&mut self, at: Vacant, key: Key, value: V) {
+        if key == 0 {
+            self.zero = Some(value);
+            return;
+        }
+        let mut at = at.0;
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+            at = usize::MAX;
+        }
+        if at == usize::MAX {
+            match self.probe(key) {
+                Probe::Vacant(i) => at = i,
+                Probe::Found(_) => return,
+            }
+        }
+        if let Some(slot) = self.slots.get_mut(at) {
+            *slot = (key, value);
+            self.len += 1;
+        }
+    }
+
+    /// Twice the slots (1,024 at first), every key put again.
+    fn grow(&mut self) {
+        let n = (self.slots.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.slots, vec![(0, V::default()); n]);
+        let mask = n - 1;
+        for (key, value) in old.into_iter().filter(|s| s.0 != 0) {
+            let mut i = Self::home(key, mask);
+            while self.slots.get(i).is_some_and(|s| s.0 != 0) {
+                i = (i + 1) & mask;
+            }
+            if let Some(slot) = self.slots.get_mut(i) {
+                *slot = (key, value);
+            }
+        }
+    }
+}
+
+/// The empty slot a key would take ([`KeyTable::find`]).
+pub(crate) struct Vacant(usize);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_table_finds_every_key_after_growing_and_key_zero_too() {
+        let mut t: KeyTable<u32> = KeyTable::default();
+        // Keys of one home slot at every size (equal high bits), keys of many, and key 0.
+        let keys: Vec<Key> = (0..3000u128)
+            .map(|i| {
+                if i % 3 == 0 {
+                    (7 << 64) | (i + 1)
+                } else {
+                    i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
+                }
+            })
+            .chain([0])
+            .collect();
+        for (v, &k) in keys.iter().enumerate() {
+            match t.find(k) {
+                Ok(_) => panic!("{k:x} found before it was put"),
+                Err(at) => t.insert(at, k, v as u32),
+            }
+        }
+        assert_eq!(t.len, keys.len() - 1, "key 0 is kept beside the slots");
+        assert!(t.slots.len() >= 4096 && t.len * 4 <= t.slots.len() * 3);
+        for (v, &k) in keys.iter().enumerate() {
+            assert_eq!(t.find(k).ok(), Some(v as u32), "{k:x}");
+        }
+        assert!(t.find(1 << 100).is_err());
+    }
+}
