@@ -82,6 +82,8 @@ pub(crate) struct Window {
     newlines: usize,
     /// Where each piece begins; the last piece ends at the end of `bytes`.
     cuts: Vec<usize>,
+    /// No byte of the window is a quote: each line is a record (see [`Records::Lines`]).
+    quoteless: bool,
 }
 
 impl Window {
@@ -127,10 +129,10 @@ impl<'a> CsvRows<'a> {
     }
 }
 
-/// The end of the last whole record of `bytes` (all of them at the end of the text), and
-/// the starts of up to `pieces` pieces of that many bytes; `None` when `bytes` holds no
-/// whole record yet.
-fn cut(bytes: &[u8], eof: bool, pieces: usize, delimiter: u8) -> Option<(usize, Vec<usize>)> {
+/// The end of the last whole record of `bytes` (all of them at the end of the text), the
+/// starts of up to `pieces` pieces of that many bytes, and whether `bytes` holds no quote;
+/// `None` when `bytes` holds no whole record yet.
+fn cut(bytes: &[u8], eof: bool, pieces: usize, delimiter: u8) -> Option<(usize, Vec<usize>, bool)> {
     let last_newline = memchr::memrchr(b'\n', bytes);
     let quick = memchr::memchr(b'"', bytes).is_none() && (eof || last_newline.is_some());
     if quick {
@@ -158,7 +160,7 @@ fn cut(bytes: &[u8], eof: bool, pieces: usize, delimiter: u8) -> Option<(usize, 
                 _ => {}
             }
         }
-        return Some((end, cuts));
+        return Some((end, cuts, true));
     }
     // Quotes: a line end inside a quoted field ends no record. The record ends are those
     // the csv crate's parser finds from the start of the window.
@@ -202,7 +204,7 @@ fn cut(bytes: &[u8], eof: bool, pieces: usize, delimiter: u8) -> Option<(usize, 
             }
         }
     }
-    Some((end, cuts))
+    Some((end, cuts, false))
 }
 
 impl CsvRest<'_> {
@@ -248,7 +250,7 @@ impl CsvRest<'_> {
                 .min(self.carry.len() / self.sizes.min_piece.max(1))
                 .max(1);
             let delimiter = self.shape.delimiter;
-            if let Some((end, cuts)) = cut(&self.carry, self.eof, pieces, delimiter) {
+            if let Some((end, cuts, quoteless)) = cut(&self.carry, self.eof, pieces, delimiter) {
                 let mut rest = std::mem::take(&mut self.spare);
                 rest.clear();
                 rest.extend_from_slice(self.carry.get(end..).unwrap_or_default());
@@ -259,6 +261,7 @@ impl CsvRest<'_> {
                     newlines: self.newlines,
                     cuts,
                     bytes,
+                    quoteless,
                 };
                 self.offset += end as u64;
                 self.newlines += memchr::memchr_iter(b'\n', &window.bytes).count();
@@ -286,13 +289,36 @@ impl CsvRest<'_> {
     }
 }
 
+/// How a piece's records are cut out of its bytes.
+enum Records<'w> {
+    /// A window with no quote: every line is a record (a line ends at `\n`, `\r\n` or a
+    /// lone `\r`; blank lines are passed over) and its fields lie between the delimiters,
+    /// which is what the csv crate makes of such text (a test holds the two equal), cut
+    /// with `memchr` without copying the record (national-28: the csv parser was an eighth
+    /// of the reading thread).
+    Lines {
+        /// Where the next record's reading starts (past the last one's end of line).
+        at: usize,
+        /// Newlines before `at`.
+        newlines: usize,
+        /// The current record's bytes.
+        record: std::ops::Range<usize>,
+    },
+    /// Text with quotes: the csv crate's reader.
+    Csv {
+        reader: csv::Reader<&'w [u8]>,
+        record: csv::ByteRecord,
+    },
+}
+
 /// The records of one piece of a window, each as a row (one reused row: its cells' text
 /// is written over the last record's).
 pub(crate) struct Piece<'w> {
     shape: &'w CsvShape,
     bytes: &'w [u8],
-    reader: csv::Reader<&'w [u8]>,
-    record: csv::ByteRecord,
+    records: Records<'w>,
+    /// Where the current record's fields lie, in the bytes [`Piece::record_bytes`] gives.
+    fields: Vec<std::ops::Range<usize>>,
     /// The offset in the text of `bytes[0]`.
     offset: u64,
     /// Newlines in the text before `bytes[0]`.
@@ -317,16 +343,27 @@ impl<'w> Piece<'w> {
             .unwrap_or(window.bytes.len());
         let bytes = window.bytes.get(start..end).unwrap_or_default();
         let before = window.bytes.get(..start).unwrap_or_default();
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(shape.delimiter)
-            .from_reader(bytes);
+        let records = if window.quoteless {
+            Records::Lines {
+                at: 0,
+                newlines: 0,
+                record: 0..0,
+            }
+        } else {
+            Records::Csv {
+                reader: csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .delimiter(shape.delimiter)
+                    .from_reader(bytes),
+                record: csv::ByteRecord::new(),
+            }
+        };
         Piece {
             shape,
             bytes,
-            reader,
-            record: csv::ByteRecord::new(),
+            records,
+            fields: Vec::new(),
             offset: window.offset + start as u64,
             base: window.newlines + memchr::memchr_iter(b'\n', before).count(),
             before_start: 0,
@@ -374,6 +411,81 @@ impl<'w> Piece<'w> {
         }
     }
 
+    /// Read the next record: its fields' places into `fields`, and where its reading
+    /// started (a byte of the piece) with the csv crate's line there (newlines before it,
+    /// plus one); `None` at the end of the piece.
+    fn next_record(&mut self) -> Result<Option<(usize, u64)>, IngestError> {
+        self.fields.clear();
+        match &mut self.records {
+            Records::Lines {
+                at,
+                newlines,
+                record,
+            } => {
+                let bytes = self.bytes;
+                let (start, line) = (*at, *newlines as u64 + 1);
+                // Blank lines are passed over (the csv crate reads a record's start as
+                // where it began to read: the line number counts them in `line_of`).
+                let mut first = start;
+                while let Some(&b) = bytes.get(first) {
+                    match b {
+                        b'\n' => *newlines += 1,
+                        b'\r' => {}
+                        _ => break,
+                    }
+                    first += 1;
+                }
+                let rest = bytes.get(first..).unwrap_or_default();
+                if rest.is_empty() {
+                    *at = first;
+                    return Ok(None);
+                }
+                let len = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+                let text = rest.get(..len).unwrap_or_default();
+                let mut from = 0;
+                for d in memchr::memchr_iter(self.shape.delimiter, text) {
+                    self.fields.push(from..d);
+                    from = d + 1;
+                }
+                self.fields.push(from..len);
+                *record = first..first + len;
+                // The end of line is read with the record (of `\r\n`, the `\r`: the csv
+                // crate starts the next record at the `\n`).
+                let end = first + len;
+                *at = match bytes.get(end) {
+                    Some(b'\n') => {
+                        *newlines += 1;
+                        end + 1
+                    }
+                    Some(_) => end + 1,
+                    None => end,
+                };
+                Ok(Some((start, line)))
+            }
+            Records::Csv { reader, record } => match reader.read_byte_record(record) {
+                Ok(true) => {
+                    self.fields
+                        .extend((0..record.len()).filter_map(|i| record.range(i)));
+                    Ok(Some(record.position().map_or((0, 1), |p| {
+                        (usize::try_from(p.byte()).unwrap_or(usize::MAX), p.line())
+                    })))
+                }
+                Ok(false) => Ok(None),
+                Err(e) => {
+                    if let csv::ErrorKind::Io(io) = e.kind() {
+                        return Err(io_error(&self.shape.path, io));
+                    }
+                    let line = e.position().map_or(0, |p| p.line());
+                    Err(IngestError::Csv {
+                        path: self.shape.path.clone(),
+                        line: line.saturating_add(self.base as u64),
+                        message: e.to_string(),
+                    })
+                }
+            },
+        }
+    }
+
     /// The most records the piece can hold (its lines).
     pub(crate) fn lines(&self) -> usize {
         memchr::memchr_iter(b'\n', self.bytes).count() + 1
@@ -383,52 +495,39 @@ impl<'w> Piece<'w> {
     /// byte that cleaning or folding changes: then every cell is its own cleaned and folded
     /// text, and need not be scanned again field by field); `None` at the end of the piece.
     pub(crate) fn next_row(&mut self) -> Result<Option<(&GridRow, bool)>, IngestError> {
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(true) => {}
-            Ok(false) => {
-                self.shape.progress.rows(self.read % ProgressHook::BATCH);
-                return Ok(None);
-            }
-            Err(e) => {
-                if let csv::ErrorKind::Io(io) = e.kind() {
-                    return Err(io_error(&self.shape.path, io));
-                }
-                let line = e.position().map_or(0, |p| p.line());
-                return Err(IngestError::Csv {
-                    path: self.shape.path.clone(),
-                    line: line.saturating_add(self.base as u64),
-                    message: e.to_string(),
-                });
-            }
-        }
-        let (start, line) = self.record.position().map_or((0, 1), |p| {
-            (usize::try_from(p.byte()).unwrap_or(usize::MAX), p.line())
-        });
+        let Some((start, line)) = self.next_record()? else {
+            self.shape.progress.rows(self.read % ProgressHook::BATCH);
+            return Ok(None);
+        };
         let number = self.line_of(start, line);
         self.read += 1;
         let shape = self.shape;
         let table = || shape.path.display().to_string();
         let line = u64::from(number);
-        if self.record.len() > shape.limits.columns as usize {
-            shape
-                .limits
-                .check_column(&table, line, self.record.len() as u64)?;
+        let n = self.fields.len();
+        if n > shape.limits.columns as usize {
+            shape.limits.check_column(&table, line, n as u64)?;
         }
         let at = (self.offset, self.base + self.before_start + 1);
+        let record = match &self.records {
+            Records::Lines { record, .. } => self.bytes.get(record.clone()).unwrap_or_default(),
+            Records::Csv { record, .. } => record.as_slice(),
+        };
         let cells = &mut self.row.cells;
-        while cells.len() > self.record.len() {
+        while cells.len() > n {
             if let Some(Cell::Text(s)) = cells.pop() {
                 self.spare.push(s);
             }
         }
-        cells.resize(self.record.len(), Cell::Empty);
+        cells.resize(n, Cell::Empty);
         // A UTF-8 record is checked whole at once (its fields are cut at ASCII bytes, so
         // each is valid when the whole is); when it is not valid, field by field, so that
         // the first fault found is the one it was always reported as.
         let whole = (shape.encoding == encoding_rs::UTF_8)
-            .then(|| simdutf8::basic::from_utf8(self.record.as_slice()).ok())
+            .then(|| simdutf8::basic::from_utf8(record).ok())
             .flatten();
-        for (col, (field, cell)) in self.record.iter().zip(cells.iter_mut()).enumerate() {
+        for (col, (range, cell)) in self.fields.iter().zip(cells.iter_mut()).enumerate() {
+            let field = record.get(range.clone()).unwrap_or_default();
             if field.is_empty() {
                 if let Cell::Text(s) = std::mem::take(cell) {
                     self.spare.push(s);
@@ -436,10 +535,7 @@ impl<'w> Piece<'w> {
                 continue;
             }
             let text = if let Some(whole) = whole {
-                self.record
-                    .range(col)
-                    .and_then(|r| whole.get(r))
-                    .map(Cow::Borrowed)
+                whole.get(range.clone()).map(Cow::Borrowed)
             } else if shape.encoding == encoding_rs::UTF_8 {
                 std::str::from_utf8(field).ok().map(Cow::Borrowed)
             } else {
@@ -467,5 +563,73 @@ impl<'w> Piece<'w> {
         }
         let plain = whole.is_some_and(crate::ingest::text::surely_plain);
         Ok(Some((&self.row, plain)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record of `bytes` as one piece reads it: (line, cells, plain), or the error.
+    fn records(bytes: &[u8], delimiter: u8, quoteless: bool) -> Vec<String> {
+        let shape = CsvShape {
+            path: PathBuf::from("t.csv"),
+            delimiter,
+            encoding: encoding_rs::UTF_8,
+            label: "UTF-8".into(),
+            skip: 0,
+            limits: Limits::default(),
+            progress: ProgressHook::default(),
+        };
+        let window = Window {
+            bytes: bytes.to_vec(),
+            offset: 0,
+            newlines: 0,
+            cuts: vec![0],
+            quoteless,
+        };
+        let mut piece = Piece::new(&shape, &window, 0);
+        let mut out = Vec::new();
+        loop {
+            match piece.next_row() {
+                Ok(Some((row, plain))) => {
+                    out.push(format!("{} {:?} {plain}", row.number, row.cells))
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    out.push(format!("{e:?}"));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn lines_of_a_quoteless_window_are_what_the_csv_reader_makes_of_them() {
+        let texts: [&[u8]; 10] = [
+            b"a,1\r\nb\r\n\r\nc\n\nd\re\r\rf",
+            b"\n\r\n\n  q,w ,\r\n,,\n,\n x \n",
+            "甲,乙\n\n\n丙,，丁\r\n　\n".as_bytes(),
+            b"only",
+            b"\r\n\r\n",
+            b"",
+            b"a,b\n\xff,c\nd\n",
+            b"tail,without,end\n\nlast",
+            b"1,2,3,4,5,6,7,8,9,10,11,12\n,\n,,\n",
+            b"x\n\r\ry\r\n\rz\n",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            for delimiter in [b',', b'\t', b';'] {
+                let csv = records(text, delimiter, false);
+                let lines = records(text, delimiter, true);
+                assert_eq!(lines, csv, "text {i}, delimiter {delimiter}");
+            }
+        }
+        // The rows are there at all (not two empty lists).
+        assert_eq!(records(texts[0], b',', true).len(), 6);
+        assert!(records(texts[6], b',', true)
+            .last()
+            .is_some_and(|e| e.contains("Decode")));
     }
 }
