@@ -691,7 +691,7 @@ fn audit_snapshot(
                         // are not held to the end (national-28: ~100 MB).
                         if sent {
                             streaming = true;
-                            ds.communities = Vec::new();
+                            ds.communities = Default::default();
                         }
                     }
                 }

@@ -380,7 +380,7 @@ fn append(ds: &mut Dataset, mut part: Dataset) {
         sink: _,
     } = part;
     ds.tables.extend(tables);
-    ds.communities.extend(communities);
+    ds.communities.append_chunks(communities);
     ds.organizations.append_chunks(organizations);
     ds.incubators.extend(incubators);
     ds.projects.extend(projects);

@@ -856,7 +856,7 @@ pub struct Dataset {
     /// One entry per table read (CSV file or sheet), in input order.
     pub tables: Vec<TableInfo>,
     /// Community rows.
-    pub communities: Vec<CommunityRow>,
+    pub communities: Chunks<CommunityRow>,
     /// Organization rows (kept as the blocks they were parsed in: the model frees each
     /// block once it has taken its rows).
     pub organizations: Chunks<OrganizationRow>,

@@ -1180,8 +1180,10 @@ pub(crate) fn ingest_csv(
         let parse = |k: usize, names: &mut Names, mut info: TableInfo| {
             let mut piece = Piece::new(shape, &window, k);
             let mut part = Dataset::default();
-            if hm.kind == TableKind::Organizations {
-                part.organizations.reserve(piece.lines());
+            match hm.kind {
+                TableKind::Organizations => part.organizations.reserve(piece.lines()),
+                TableKind::Communities => part.communities.reserve(piece.lines()),
+                _ => {}
             }
             let mut last = None;
             let end = loop {
@@ -1283,7 +1285,7 @@ fn join_part(
     for (reason, n) in counts.skipped {
         *info.skipped.entry(reason).or_insert(0) += n;
     }
-    ds.communities.extend(part.communities);
+    ds.communities.append_chunks(part.communities);
     ds.organizations.append_chunks(part.organizations);
     ds.incubators.extend(part.incubators);
     ds.projects.extend(part.projects);

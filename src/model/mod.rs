@@ -491,7 +491,7 @@ pub struct Tree {
 
 /// [`Tree`] of `communities` (rows of the first `tables` tables read).
 pub fn tree(
-    communities: &[crate::ingest::CommunityRow],
+    communities: &crate::ingest::Chunks<crate::ingest::CommunityRow>,
     tables: usize,
     opts: &BuildOptions,
 ) -> Result<Tree, ModelError> {

@@ -123,7 +123,7 @@ fn dataset(orgs: Vec<OrganizationRow>) -> Dataset {
             table(TableKind::Communities, 8),
             table(TableKind::Organizations, n),
         ],
-        communities: communities(),
+        communities: communities().into(),
         organizations: orgs.into(),
         names: org_names().clone(),
         ..Dataset::default()
@@ -521,7 +521,7 @@ fn forms_dataset(orgs: Vec<OrganizationRow>) -> Dataset {
             table(TableKind::Communities, rows.len() as u32),
             table(TableKind::Organizations, n),
         ],
-        communities: rows,
+        communities: rows.into(),
         organizations: orgs.into(),
         names: org_names().clone(),
         ..Dataset::default()
