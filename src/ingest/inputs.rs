@@ -239,6 +239,7 @@ fn read_all(
                     tx: st.tx,
                     go: st.go,
                     names_sent: 0,
+                    expected: 0,
                 },
             )
         })

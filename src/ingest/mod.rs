@@ -893,6 +893,10 @@ pub struct OrgBatch {
     /// The file's names from the first id no earlier batch held, in id order (the first
     /// batch's begin with id 0, the blank name).
     pub names: Vec<Text>,
+    /// How many rows the file's organizations tables were expected to hold in all when
+    /// they began (estimated from their first rows' bytes; 0 when not known): room is made
+    /// for them at once.
+    pub expected: usize,
 }
 
 /// Where a file's organization rows go while it is read: nowhere until `go` is set, then
@@ -904,6 +908,8 @@ pub(crate) struct OrgSink {
     pub(crate) go: std::sync::Arc<std::sync::OnceLock<bool>>,
     /// Names already handed on.
     pub(crate) names_sent: usize,
+    /// See [`OrgBatch::expected`].
+    pub(crate) expected: usize,
 }
 
 impl std::fmt::Debug for OrgSink {
@@ -939,6 +945,7 @@ pub(crate) fn pass_on(ds: &mut Dataset) {
             .into_chunks()
             .collect(),
         names,
+        expected: sink.expected,
     };
     let sent = batch.names.len();
     match sink.tx.send(batch) {
@@ -959,8 +966,13 @@ impl Dataset {
     pub fn reserve(&mut self, kind: TableKind, rows: usize) {
         match kind {
             TableKind::Communities => self.communities.reserve(rows),
-            // Blocks: parsed blocks are added as they are, with no room to reserve.
-            TableKind::Organizations => {}
+            // Blocks: parsed blocks are added as they are, with no room to reserve; the rows
+            // handed on are announced with the batches.
+            TableKind::Organizations => {
+                if let Some(sink) = &mut self.sink {
+                    sink.expected = sink.expected.saturating_add(rows);
+                }
+            }
             TableKind::Incubators => self.incubators.reserve(rows),
             TableKind::Projects => self.projects.reserve(rows),
             TableKind::Events => self.events.reserve(rows),

@@ -102,6 +102,13 @@ impl Dedup {
         self.check_key(origin, self::key(key.as_str()), code)
     }
 
+    /// Room for `n` more records checked by name and place (their credit codes are not
+    /// known to be given): a table grown from empty puts every key it holds again at each
+    /// doubling, a national table's millions of them at random places.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.by_key.reserve(n);
+    }
+
     /// Have the lines a later [`Dedup::check_key`] of `key` and `code` will probe brought
     /// into the cache, changing nothing and waiting for nothing: asked a few rows ahead,
     /// each check then finds its entries at hand.

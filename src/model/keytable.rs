@@ -30,6 +30,10 @@ impl<V> Default for KeyTable<V> {
     }
 }
 
+/// The most keys [`KeyTable::reserve`] makes room for at once (a national table's: 128 MB
+/// of slots), so that an estimate far off costs no more than that.
+const RESERVE_MAX: usize = 3 << 20;
+
 /// Where a key is in a [`KeyTable`], or the slot it would take.
 enum Probe {
     Found(usize),
@@ -101,9 +105,26 @@ impl<V: Copy + Default> KeyTable<V> {
         }
     }
 
+    /// Room for `additional` more keys without growing (at most [`RESERVE_MAX`] keys in
+    /// all are made room for at once: beyond, the table grows as keys come).
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        let want = self.len.saturating_add(additional).min(RESERVE_MAX);
+        let mut n = self.slots.len().max(1024);
+        while want.saturating_mul(4) > n.saturating_mul(3) {
+            n *= 2;
+        }
+        if n > self.slots.len() {
+            self.resize(n);
+        }
+    }
+
     /// Twice the slots (1,024 at first), every key put again.
     fn grow(&mut self) {
-        let n = (self.slots.len() * 2).max(1024);
+        self.resize((self.slots.len() * 2).max(1024));
+    }
+
+    /// `n` slots (a power of two, more than the keys), every key put again.
+    fn resize(&mut self, n: usize) {
         let old = std::mem::replace(&mut self.slots, vec![(0, V::default()); n]);
         let mask = n - 1;
         for (key, value) in old.into_iter().filter(|s| s.0 != 0) {
@@ -151,5 +172,30 @@ mod tests {
             assert_eq!(t.find(k).ok(), Some(v as u32), "{k:x}");
         }
         assert!(t.find(1 << 100).is_err());
+    }
+
+    #[test]
+    fn room_made_at_once_is_not_grown_and_is_bounded() {
+        let mut t: KeyTable<u32> = KeyTable::default();
+        t.reserve(5000);
+        let slots = t.slots.len();
+        assert_eq!(slots, 8192, "5,000 keys fit three in four of 8,192 slots");
+        for i in 1..=5000u128 {
+            let k = i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835);
+            let Err(at) = t.find(k) else {
+                panic!("{k:x} found before it was put")
+            };
+            t.insert(at, k, i as u32);
+        }
+        assert_eq!(t.slots.len(), slots, "no growth");
+        assert!((1..=5000u128).all(|i| t
+            .find(i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835))
+            .is_ok()));
+        // Room for fewer keys than held: nothing changes; an estimate far off: bounded.
+        t.reserve(10);
+        assert_eq!(t.slots.len(), slots);
+        let mut big: KeyTable<u32> = KeyTable::default();
+        big.reserve(usize::MAX);
+        assert_eq!(big.slots.len(), 1 << 22);
     }
 }

@@ -739,6 +739,10 @@ pub fn build_streamed(
     //    list that grows with each batch, each block with the list as it was), then those
     //    of the dataset.
     let mut names = crate::ingest::NameSegments::default();
+    let mut batches = batches.peekable();
+    if let Some(first) = batches.peek() {
+        dups.organizations.reserve(first.expected);
+    }
     let streamed = batches.flat_map(move |batch| {
         names.push(batch.names);
         let now: locate::Names = std::sync::Arc::new(names.clone());
@@ -787,6 +791,7 @@ pub fn build_streamed(
         threads
     };
     let names: locate::Names = std::sync::Arc::new(names);
+    dups.organizations.reserve(rows.len());
     let blocks = rows.into_chunks().map(|block| (block, names.clone()));
     admit_organizations(
         (&mut admit, &mut dups, &mut organizations),
