@@ -111,7 +111,7 @@ pub(crate) struct Resolver<'a> {
     counties: HashMap<(u32, u32, u32), (RegionId, RegionId, Route), RandomState>,
     /// (city, county, street id) of organization rows → their street and its route (found
     /// ones only).
-    streets: HashMap<(RegionId, RegionId, u32), (RegionId, Route), RandomState>,
+    streets: HashMap<(RegionId, RegionId, u32), (RegionId, Route, bool), RandomState>,
     /// The outcomes remembered, in the order first seen (the table moves small entries
     /// when it grows, not the outcomes): a region in 8 bytes, a miss as its index in
     /// `missed` (most spellings resolve; a miss carries its message's values).
@@ -353,19 +353,20 @@ impl<'a> Resolver<'a> {
         // same way by thousands of distinct places (one per community spelling), each of
         // which looked the street up again.
         let street_key = (city, county, ids.street);
-        let (street, r) = match self.streets.get(&street_key) {
+        let (street, r, is_street) = match self.streets.get(&street_key) {
             Some(&found) => found,
             None => match self.street_in(p, city, county, route) {
                 StreetOf::Found(street, r) => {
+                    let found = (street, r, self.is_street(street));
                     if self.streets.len() < MEMO_LIMIT {
-                        self.streets.insert(street_key, (street, r));
+                        self.streets.insert(street_key, found);
                     }
-                    (street, r)
+                    found
                 }
                 StreetOf::Done(outcome) => return outcome,
             },
         };
-        self.at_street(p, street, route.max(r))
+        self.at_street(p, (street, is_street), route.max(r))
     }
 
     /// The part of [`Resolver::place`] above the street: the place's outcome when that
@@ -461,7 +462,9 @@ impl<'a> Resolver<'a> {
             return self.community_in(county, p.community).map(|c| (c, route));
         }
         match self.street_in(p, city, county, route) {
-            StreetOf::Found(street, r) => self.at_street(p, street, route.max(r)),
+            StreetOf::Found(street, r) => {
+                self.at_street(p, (street, self.is_street(street)), route.max(r))
+            }
             StreetOf::Done(outcome) => outcome,
         }
     }
@@ -488,13 +491,13 @@ impl<'a> Resolver<'a> {
     fn at_street(
         &self,
         p: Cells<'_>,
-        street: RegionId,
+        (street, is_street): (RegionId, bool),
         route: Route,
     ) -> Result<(RegionId, Route), Miss> {
         if p.community.is_empty() {
             return Ok((street, route));
         }
-        match self.community_in(street, p.community) {
+        match self.community_under((street, is_street), p.community) {
             Ok(c) => Ok((c, route)),
             // The street's own name repeated in the community cell (and no community of
             // that name): the row is at the street.
@@ -610,34 +613,49 @@ impl<'a> Resolver<'a> {
     /// Find a community by name among the communities within `base` (a street, county or
     /// city): the exact name wins; else the name without committee suffix, if unique.
     fn community_in(&self, base: RegionId, name: &str) -> Result<RegionId, Miss> {
+        self.community_under((base, self.is_street(base)), name)
+    }
+
+    /// Whether a region is a street (乡镇街道).
+    fn is_street(&self, region: RegionId) -> bool {
+        self.regions.get(region).level == Level::Street
+    }
+
+    /// [`Resolver::community_in`] with whether `base` is a street already known (a street
+    /// remembered by its row's ids is not looked at again: its region's line was a miss of
+    /// the cache for every place resolved, half of this function's time at national scale).
+    fn community_under(
+        &self,
+        (base, is_street): (RegionId, bool),
+        name: &str,
+    ) -> Result<RegionId, Miss> {
         // Most rows: a street's community by its exact name, one lookup, no list made (a
         // street holds one community of a name).
-        let (streets, exact): (Vec<RegionId>, Vec<RegionId>) =
-            if self.regions.get(base).level == Level::Street {
-                if let Some(c) = self.regions.child(Some(base), name) {
-                    return Ok(c);
+        let (streets, exact): (Vec<RegionId>, Vec<RegionId>) = if is_street {
+            if let Some(c) = self.regions.child(Some(base), name) {
+                return Ok(c);
+            }
+            // Then by its short form (窑坡 for 窑坡社区居委会): one found is the
+            // community, with no list made (a street's short forms are mostly one).
+            let mut short = self
+                .regions
+                .short_named(base, text::strip_committee_suffix(name));
+            match (short.next(), short.next()) {
+                (Some(one), None) => return Ok(one),
+                // None by either form: the "是否为…？" search.
+                (None, _) => {
+                    return Err(self.unmatched(PlaceColumn::Community, base, name));
                 }
-                // Then by its short form (窑坡 for 窑坡社区居委会): one found is the
-                // community, with no list made (a street's short forms are mostly one).
-                let mut short = self
-                    .regions
-                    .short_named(base, text::strip_committee_suffix(name));
-                match (short.next(), short.next()) {
-                    (Some(one), None) => return Ok(one),
-                    // None by either form: the "是否为…？" search.
-                    (None, _) => {
-                        return Err(self.unmatched(PlaceColumn::Community, base, name));
-                    }
-                    _ => (vec![base], Vec::new()),
-                }
-            } else {
-                let streets = self.regions.descendants_at(base, Level::Street);
-                let exact = streets
-                    .iter()
-                    .filter_map(|&s| self.regions.child(Some(s), name))
-                    .collect();
-                (streets, exact)
-            };
+                _ => (vec![base], Vec::new()),
+            }
+        } else {
+            let streets = self.regions.descendants_at(base, Level::Street);
+            let exact = streets
+                .iter()
+                .filter_map(|&s| self.regions.child(Some(s), name))
+                .collect();
+            (streets, exact)
+        };
         if exact.len() == 1 {
             return Ok(exact[0]);
         }
