@@ -257,11 +257,13 @@ struct RowCtx<'a> {
 }
 
 impl<'a> RowCtx<'a> {
+    #[inline]
     fn column(&self, field: F) -> Option<&'a super::ColumnMap> {
         let i = self.header.by_field.0[field as usize]?;
         self.header.columns.get(usize::from(i))
     }
 
+    #[inline]
     fn cell(&self, field: F) -> Option<(&'a str, &'a Cell)> {
         let map = self.column(field)?;
         let raw = self.row.cell(map.column);
@@ -276,6 +278,7 @@ impl<'a> RowCtx<'a> {
     }
 
     /// Cleaned text of a field's cell; `None` when the column is absent or the cell blank.
+    #[inline]
     fn text(&self, field: F) -> Option<(&'a str, Cow<'a, str>)> {
         let (h, c) = self.cell(field)?;
         let t = if self.plain {
@@ -293,6 +296,7 @@ impl<'a> RowCtx<'a> {
     /// Folded text of a field's cell ([`fold`] of the cell as written: folding drops every
     /// space that cleaning would keep, so the cell need not be cleaned first); `None` when
     /// the column is absent or the cell blank.
+    #[inline]
     fn folded(&self, field: F) -> Option<Cow<'a, str>> {
         let (_, c) = self.cell(field)?;
         let t = if self.plain {

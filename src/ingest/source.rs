@@ -44,6 +44,7 @@ pub enum Cell {
 impl Cell {
     /// The cell as text: numbers that are whole without ".0", dates as `2021-03-05`
     /// (with the time when it is not midnight), booleans as TRUE/FALSE.
+    #[inline]
     pub fn text(&self) -> Cow<'_, str> {
         match self {
             Cell::Empty => Cow::Borrowed(""),

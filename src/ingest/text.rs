@@ -46,6 +46,20 @@ const SUSPECT: [bool; 256] = {
     t
 };
 
+/// [`SUSPECT`] and the bytes [`header_key`] changes besides: ASCII capitals and square
+/// brackets.
+const KEY_SUSPECT: [bool; 256] = {
+    let mut t = SUSPECT;
+    let mut b = b'A';
+    while b <= b'Z' {
+        t[b as usize] = true;
+        b += 1;
+    }
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t
+};
+
 /// No character of `s` is one that folding or cleaning changes (see [`SUSPECT`]).
 pub(crate) fn surely_plain(s: &str) -> bool {
     !s.bytes().any(|b| SUSPECT[usize::from(b)])
@@ -115,6 +129,13 @@ pub fn header_key(s: &str) -> String {
 
 /// [`header_key`] without a copy when the text is its own key (most value cells).
 pub(crate) fn header_key_cow(s: &str) -> Cow<'_, str> {
+    // Most value cells: one pass finds no byte that folding, cleaning or the key changes.
+    if !s.starts_with('*')
+        && !s.ends_with([':', '*'])
+        && !s.bytes().any(|b| KEY_SUSPECT[usize::from(b)])
+    {
+        return Cow::Borrowed(s);
+    }
     let plain = !s.starts_with('*')
         && !s.ends_with([':', '*'])
         && if surely_plain(s) {

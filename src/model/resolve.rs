@@ -109,8 +109,8 @@ pub(crate) struct Resolver<'a> {
     /// (province, city, county) ids of organization rows → their city, county and route
     /// (only when both were found: see [`Resolver::place_by_ids`]).
     counties: HashMap<(u32, u32, u32), (RegionId, RegionId, Route), RandomState>,
-    /// (city, county, street id) of organization rows → their street and its route (found
-    /// ones only).
+    /// (city, county, street id) of organization rows → their street, its route and whether
+    /// it is a street (found ones only).
     streets: HashMap<(RegionId, RegionId, u32), (RegionId, Route, bool), RandomState>,
     /// The outcomes remembered, in the order first seen (the table moves small entries
     /// when it grows, not the outcomes): a region in 8 bytes, a miss as its index in
