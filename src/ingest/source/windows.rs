@@ -549,13 +549,17 @@ impl<'w> Piece<'w> {
             shape
                 .limits
                 .check_cell(&table, line, col as u64 + 1, &text)?;
-            let mut s = match std::mem::take(cell) {
-                Cell::Text(s) => s,
-                _ => self.spare.pop().unwrap_or_default(),
-            };
-            s.clear();
-            s.push_str(&text);
-            *cell = Cell::Text(s);
+            // The last record's text in this column is written over (a cell is moved out
+            // and back only when it held none).
+            if let Cell::Text(s) = cell {
+                s.clear();
+                s.push_str(&text);
+            } else {
+                let mut s = self.spare.pop().unwrap_or_default();
+                s.clear();
+                s.push_str(&text);
+                *cell = Cell::Text(s);
+            }
         }
         self.row.number = number;
         if self.read.is_multiple_of(ProgressHook::BATCH) {
