@@ -30,7 +30,7 @@ pub fn fold(s: &str) -> String {
 /// 【】〔〕〖〗), 0xEF (U+FEFF, full-width ASCII U+FF01–U+FF5E). A text without any of
 /// these bytes has none of those characters (the test below checks every character), so
 /// the common cell, Chinese and ASCII letters, is passed over byte by byte.
-const SUSPECT: [bool; 256] = {
+pub(crate) const SUSPECT: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0x09;
     while b <= 0x0D {
