@@ -300,9 +300,9 @@ const SUSPECT: u8 = 4;
 enum Records<'w> {
     /// A window with no quote: every line is a record (a line ends at `\n`, `\r\n` or a
     /// lone `\r`; blank lines are passed over) and its fields lie between the delimiters,
-    /// which is what the csv crate makes of such text (a test holds the two equal), cut
-    /// with `memchr` without copying the record (national-28: the csv parser was an eighth
-    /// of the reading thread).
+    /// which is what the csv crate makes of such text (a test holds the two equal), cut in
+    /// one pass without copying the record (national-28: the csv parser was an eighth of
+    /// the reading thread).
     Lines {
         /// Where the next record's reading starts (past the last one's end of line).
         at: usize,
