@@ -705,9 +705,9 @@ fn audit_snapshot(
             b.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
         };
         match read {
-            // No community row came after the tree (the last file held none): the build
-            // goes on with the rest of the dataset.
-            Ok(ds) if streaming && ds.communities.is_empty() => {
+            // No community row came after the tree (the last file held none), and no row
+            // handed on was read again: the build goes on with the rest of the dataset.
+            Ok(ds) if streaming && ds.communities.is_empty() && !ds.handed_on_then_restarted => {
                 let _ = rest_tx.send(ds);
                 match join(builder) {
                     Some(Ok(Some(model))) => (None, Some(Ok(model))),
@@ -720,7 +720,8 @@ fn audit_snapshot(
                 drop(rest_tx);
                 join(builder);
                 // The last file listed communities after all (the tree lacks them, and the
-                // rows it was made of were let go): read again, without streaming.
+                // rows it was made of were let go), or rows handed on were read again (an
+                // XLSX sheet's cells out of row order): read again, without streaming.
                 let other = match other {
                     Ok(_) if streaming => None,
                     other => Some(other),

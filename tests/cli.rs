@@ -856,6 +856,137 @@ fn a_community_list_split_over_files_counts_whole_in_any_order() {
     }
 }
 
+/// The last file an XLSX of one worksheet whose organizations go to the model build while
+/// it is read (`ZHIBIAO_STREAM_MIN=0`): the same audit as read first and built after; and
+/// when its sheet's cells come out of row order (a row's cells written after the rows
+/// below it), so that the workbook is read again after rows went to the build, still the
+/// same audit and no data issue (the inputs are read again without handing on; rows handed
+/// on twice would be duplicates). 20,000 organizations in 坞城社区 (太原市, urban) and none in
+/// 大同市: urban-density of the province is 20,000 organizations ÷ 1 urban community, over
+/// the one city with organizations (hand count).
+#[test]
+fn an_xlsx_streamed_to_the_build_and_read_again_audits_the_same() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let communities = dir.path().join("a.csv");
+    std::fs::write(
+        &communities,
+        "市,县区,街道乡镇,社区,城乡分类代码\n\
+         太原市,小店区,坞城街道,坞城社区居民委员会,111\n\
+         大同市,平城区,南关街道,南关社区居民委员会,111\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    let header = [
+        "组织名称",
+        "市",
+        "县区",
+        "街道乡镇",
+        "社区",
+        "组织类别",
+        "成立日期",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    for i in 1..=20_000u32 {
+        let row = [
+            format!("志愿服务队{i}"),
+            "太原市".into(),
+            "小店区".into(),
+            "坞城街道".into(),
+            "坞城社区".into(),
+            "公益慈善类".into(),
+            "2021-01-01".into(),
+        ];
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(i, c as u16, v)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let ordered = book.save_to_buffer().unwrap_or_else(|e| panic!("{e}"));
+    // Row 19,990 (1-based) moved to the end of the sheet's XML: after the head and a
+    // batch (16,384 rows) went to the build.
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(&ordered)).unwrap_or_else(|e| panic!("{e}"));
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap_or_else(|e| panic!("{e}"));
+        let name = part.name().unwrap_or_else(|e| panic!("{e}")).to_string();
+        let mut text = Vec::new();
+        part.read_to_end(&mut text)
+            .unwrap_or_else(|e| panic!("{e}"));
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(text).unwrap_or_else(|e| panic!("{e}"));
+            let start = xml
+                .find("<row r=\"19990\"")
+                .unwrap_or_else(|| panic!("{xml}"));
+            let end = start + xml[start..].find("</row>").unwrap_or(0) + "</row>".len();
+            let rest = format!("{}{}", &xml[..start], &xml[end..]);
+            let moved = format!("{}</sheetData>", &xml[start..end]);
+            text = rest.replacen("</sheetData>", &moved, 1).into_bytes();
+        }
+        out.start_file(name, opts).unwrap_or_else(|e| panic!("{e}"));
+        out.write_all(&text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let unordered = out.finish().unwrap_or_else(|e| panic!("{e}")).into_inner();
+    let audit = |book: &[u8], stream: &str| {
+        let orgs = dir.path().join("o.xlsx");
+        let issues = dir.path().join("issues.csv");
+        std::fs::write(&orgs, book).unwrap_or_else(|e| panic!("{e}"));
+        let out = common::zhibiao()
+            .args([
+                "audit",
+                "--plan",
+                "shanxi-2021-2023",
+                "--as-of",
+                "2023-12-31",
+            ])
+            .args(["--format", "json", "--fail-on", "never", "-j", "2"])
+            .arg("--issues-out")
+            .arg(&issues)
+            .arg(&communities)
+            .arg(&orgs)
+            .env("ZHIBIAO_STREAM_MIN", stream)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        let issues = std::fs::read_to_string(&issues).unwrap_or_else(|e| panic!("{e}"));
+        (String::from_utf8_lossy(&out.stdout).to_string(), issues)
+    };
+    let first = audit(&ordered, "100000000");
+    // No data issue: no row counted twice.
+    assert_eq!(first.1.lines().count(), 1, "{}", first.1);
+    let rows: serde_json::Value =
+        serde_json::from_str(&first.0).unwrap_or_else(|e| panic!("{e}: {}", first.0));
+    let density = rows
+        .as_array()
+        .and_then(|r| {
+            r.iter()
+                .find(|r| r["target"] == "urban-density" && r["region"] == "山西省")
+        })
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (&density["numerator"], &density["denominator"]),
+        (&serde_json::json!(20_000), &serde_json::json!(1)),
+        "{}",
+        first.0
+    );
+    for (book, stream) in [
+        (&ordered, "0"),
+        (&unordered, "0"),
+        (&unordered, "100000000"),
+    ] {
+        assert_eq!(audit(book, stream), first, "stream {stream}");
+    }
+}
+
 /// A fault late in the last file, after some of its organizations went to the model build
 /// while it was read, is the same error (exit 2, the file and row named) as without that:
 /// 3,000 rows where `--max-rows 2000` allows 2,000.

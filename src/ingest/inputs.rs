@@ -48,8 +48,9 @@ pub struct Stream {
     /// hand the rows on, false to keep them in the dataset. Rows parsed before it is set
     /// wait in the file's dataset and go with the next block once it is true.
     pub go: std::sync::Arc<std::sync::OnceLock<bool>>,
-    /// Only a CSV of at least this many bytes is handed on (a CSV is one table: nothing
-    /// read after its first organizations can change the community list).
+    /// Only a CSV of at least this many bytes, or an XLSX of one worksheet of at least an
+    /// eighth of it (its XML compressed about tenfold), is handed on: one table, so that
+    /// nothing read after its first organizations can change the community list.
     pub min_bytes: u64,
 }
 
@@ -227,12 +228,18 @@ fn read_all(
         .iter()
         .map(|f| ds.hashes.contains_key(&f.path))
         .collect();
-    // The last file read hands its organization rows on when it is a large enough CSV (and
-    // not a copy of another).
+    // The last file read hands its organization rows on when it is a large enough CSV or
+    // XLSX (and not a copy of another); a workbook that turns out not to be one XLSX
+    // worksheet keeps them ([`read_one`]).
     let sink = stream.and_then(|st| {
         let &(i, f) = jobs.last()?;
-        let big = sizes.get(i).copied().flatten().unwrap_or(0) >= st.min_bytes;
-        (big && source::is_csv(&f.path) && copy_of.get(i).copied().flatten().is_none()).then(|| {
+        let size = sizes.get(i).copied().flatten().unwrap_or(0);
+        let big = if source::is_csv(&f.path) {
+            size >= st.min_bytes
+        } else {
+            source::is_spreadsheet(&f.path) && size >= st.min_bytes / 8
+        };
+        (big && copy_of.get(i).copied().flatten().is_none()).then(|| {
             (
                 i,
                 super::OrgSink {
@@ -379,7 +386,9 @@ fn append(ds: &mut Dataset, mut part: Dataset) {
         hashes,
         names: _,
         sink: _,
+        handed_on_then_restarted,
     } = part;
+    ds.handed_on_then_restarted |= handed_on_then_restarted;
     ds.tables.extend(tables);
     ds.communities.append_chunks(communities);
     ds.organizations.append_chunks(organizations);
@@ -469,6 +478,10 @@ fn read_one(
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
+    // Only a CSV or an XLSX of one worksheet hands its organization rows on while read.
+    if ds.sink.is_some() && !source::single_worksheet(&f.path, &bytes) {
+        ds.sink = None;
+    }
     if opts.thread_count() > 1 && html_page(&f.path, &bytes) {
         return read_html_stream(f, bytes, (CSV_HEAD_ROWS, HTML_BATCH_ROWS), opts, ds);
     }
@@ -794,6 +807,12 @@ fn take_pieces(
         match piece {
             Piece::Restart => {
                 rollback(ds, m);
+                // Rows handed on to the build cannot be taken back: it is told to let the
+                // inputs be read again, without handing on.
+                if ds.sink.as_ref().is_some_and(|s| s.names_sent > 0) {
+                    ds.sink = None;
+                    ds.handed_on_then_restarted = true;
+                }
                 taken = Taken::Read;
             }
             Piece::Passed(p) => {
@@ -1286,6 +1305,59 @@ mod xlsx_stream_tests {
     /// and not (as read for an audit).
     fn all_sizes() -> impl Iterator<Item = source::StreamSizes> {
         SIZES.into_iter().flat_map(|s| [(s, true), (s, false)])
+    }
+
+    /// The organization rows of an XLSX read as a stream go to a build as they are
+    /// parsed when its sink is open: with the rows kept, all of them, once each. When
+    /// the sheet's cells come out of row order after rows were handed on, the workbook
+    /// read again keeps them all and says that rows were handed on before (the build is
+    /// not to be used). Only a workbook of one worksheet is handed on while read.
+    #[test]
+    fn xlsx_rows_handed_on_and_read_again() {
+        let f = InputFile {
+            path: PathBuf::from("组织.xlsx"),
+            in_folder: false,
+        };
+        let opts = IngestOptions::default();
+        let book = workbook("", &[]);
+        let total = {
+            let mut ds = Dataset::default();
+            read_whole(&f, book.clone(), &opts, &mut ds).unwrap();
+            ds.organizations.len()
+        };
+        assert_eq!(total, 43);
+        let run = |bytes: Vec<u8>| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let go = std::sync::Arc::new(std::sync::OnceLock::new());
+            go.set(true).unwrap();
+            let mut ds = Dataset {
+                sink: Some(super::super::OrgSink {
+                    tx,
+                    go,
+                    names_sent: 0,
+                    expected: 0,
+                }),
+                ..Dataset::default()
+            };
+            read_xlsx_stream(&f, bytes, ((3, 2), true), &opts, &mut ds).unwrap();
+            ds.sink = None;
+            let sent: usize = rx.try_iter().flat_map(|b| b.blocks).map(|b| b.len()).sum();
+            (sent, ds.organizations.len(), ds.handed_on_then_restarted)
+        };
+        let (sent, kept, again) = run(book.clone());
+        assert!(sent > 30, "{sent}");
+        assert_eq!((sent + kept, again), (total, false));
+        let (sent, kept, again) = run(unordered(&book, 40));
+        assert!(sent > 0 && again, "{sent} {again}");
+        assert_eq!(kept, total);
+        // One worksheet or not.
+        assert!(!source::single_worksheet(&f.path, &book));
+        let mut one = rust_xlsxwriter::Workbook::new();
+        one.add_worksheet().write_string(0, 0, "组织名称").unwrap();
+        let one = one.save_to_buffer().unwrap();
+        assert!(source::single_worksheet(&f.path, &one));
+        assert!(!source::single_worksheet(Path::new("组织.csv"), &one));
+        assert!(!source::single_worksheet(&f.path, b"a,b\n"));
     }
 
     /// An XLSX workbook read as a stream, in heads and batches of a few rows, gives

@@ -881,6 +881,11 @@ pub struct Dataset {
     /// Where this file's organization rows go while it is read, when a build takes them
     /// as they come ([`read_inputs_then`]); none otherwise.
     pub(crate) sink: Option<OrgSink>,
+    /// Organization rows of a file were handed on ([`OrgSink`]) and then the file was read
+    /// again from its start (an XLSX sheet's cells out of row order): the build that took
+    /// them has rows that are read again here, and must not be used (the caller reads the
+    /// inputs again without handing on).
+    pub handed_on_then_restarted: bool,
 }
 
 /// Organization rows handed on while their file is still being read: blocks in reading

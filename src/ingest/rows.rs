@@ -1099,6 +1099,7 @@ pub(crate) fn ingest_merged_rows(
                 ds,
                 &mut info,
             );
+            super::pass_on(ds);
             pending = rest;
         }
         match more.next() {

@@ -2286,6 +2286,23 @@ pub(crate) fn zipped_workbook(path: &Path, bytes: &[u8]) -> bool {
         && web_format(bytes, false).is_none()
 }
 
+/// Whether these bytes are a zipped workbook ([`zipped_workbook`]) of one sheet, an XLSX
+/// worksheet by its workbook's relationships: one table at most.
+pub(crate) fn single_worksheet(path: &Path, bytes: &[u8]) -> bool {
+    if !zipped_workbook(path, bytes) {
+        return false;
+    }
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    merged::sheet_parts(&mut zip).is_some_and(|parts| {
+        parts.len() == 1
+            && parts
+                .values()
+                .all(|p| p.to_ascii_lowercase().contains("worksheets/"))
+    })
+}
+
 /// How the XLSX worksheets of a workbook read as a stream are handed on: the rows of a
 /// sheet's head and of each batch after it, and whether to wait for a sheet's merged
 /// cells once its head is read (the tests, for pieces that do not depend on timing).

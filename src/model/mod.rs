@@ -781,6 +781,7 @@ pub fn build_streamed(
         hashes,
         names,
         sink: _,
+        handed_on_then_restarted: _,
     } = ds;
     drop(communities);
     crate::memory::release_freed();
