@@ -1635,10 +1635,24 @@ impl<'a> CsvRows<'a> {
 
 // -------------------------------------------------------------------------- workbooks
 
+/// A workbook's bytes, shared: calamine reads them through a cursor while the thread that
+/// finds the merged cells ([`MergesAhead`]) reads them too, and a format tried first that
+/// fails leaves them for the next (a province's XLSX is ~10 MB: no copy for either).
+#[derive(Clone)]
+struct SharedBytes(std::sync::Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
+type BookBytes = Cursor<SharedBytes>;
+
 enum Book {
-    Xlsx(Xlsx<Cursor<Vec<u8>>>),
-    Xls(Xls<Cursor<Vec<u8>>>),
-    Ods(Ods<Cursor<Vec<u8>>>),
+    Xlsx(Xlsx<BookBytes>),
+    Xls(Xls<BookBytes>),
+    Ods(Ods<BookBytes>),
 }
 
 pub(super) fn bad(path: &Path, message: impl Into<String>) -> IngestError {
@@ -1657,7 +1671,8 @@ fn format_name(ext: &str) -> &'static str {
     }
 }
 
-fn open_book(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<Book, IngestError> {
+fn open_book(path: &Path, ext: &str, shared: SharedBytes) -> Result<Book, IngestError> {
+    let bytes: &[u8] = shared.as_ref();
     let fmt = format_name(ext);
     let not_valid = |detail: &str| {
         bad(
@@ -1673,32 +1688,32 @@ fn open_book(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<Book, IngestError
     };
     if bytes.starts_with(ZIP_MAGIC) {
         let ods_first = ext == "ods";
-        let try_ods = |b: Vec<u8>| Ods::new(Cursor::new(b)).map(Book::Ods);
-        let try_xlsx = |b: Vec<u8>| Xlsx::new(Cursor::new(b)).map(Book::Xlsx);
+        let try_ods = |b: SharedBytes| Ods::new(Cursor::new(b)).map(Book::Ods);
+        let try_xlsx = |b: SharedBytes| Xlsx::new(Cursor::new(b)).map(Book::Xlsx);
         if ods_first {
-            if let Ok(book) = try_ods(bytes.clone()) {
+            if let Ok(book) = try_ods(shared.clone()) {
                 return Ok(book);
             }
-            return try_xlsx(bytes).map_err(|_| not_valid(""));
+            return try_xlsx(shared).map_err(|_| not_valid(""));
         }
-        if let Ok(book) = try_xlsx(bytes.clone()) {
+        if let Ok(book) = try_xlsx(shared.clone()) {
             return Ok(book);
         }
-        return try_ods(bytes).map_err(|_| not_valid(""));
+        return try_ods(shared).map_err(|_| not_valid(""));
     }
     if bytes.starts_with(CFB_MAGIC) {
-        if cfb_chains_loop(&bytes) {
+        if cfb_chains_loop(bytes) {
             return Err(not_valid(
                 "：OLE 扇区链成环，文件已损坏 / a sector chain loops",
             ));
         }
         // An OLE/CFB container: an XLS, or an encrypted XLSX (EncryptedPackage).
-        match Xlsx::new(Cursor::new(bytes.clone())) {
+        match Xlsx::new(Cursor::new(shared.clone())) {
             Ok(book) => return Ok(Book::Xlsx(book)),
             Err(calamine::XlsxError::Password) => return Err(encrypted()),
             Err(_) => {}
         }
-        match xls_fault(&bytes) {
+        match xls_fault(bytes) {
             Ok(None) => {}
             Ok(Some(XlsFault::FarCell { row, col })) => {
                 return Err(not_valid(&format!(
@@ -1725,7 +1740,7 @@ fn open_book(path: &Path, ext: &str, bytes: Vec<u8>) -> Result<Book, IngestError
                 ));
             }
         }
-        return match Xls::new(Cursor::new(bytes)) {
+        return match Xls::new(Cursor::new(shared.clone())) {
             Ok(book) => Ok(Book::Xls(book)),
             Err(calamine::XlsError::Password) => Err(encrypted()),
             Err(_) if ext != "xls" => Err(bad(
@@ -2112,7 +2127,7 @@ impl SparseRows {
 /// (never a dense range sized by the sheet's bounding box), each cell checked against
 /// the limits as it comes.
 fn xlsx_rows(
-    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    book: &mut Xlsx<BookBytes>,
     path: &Path,
     name: &str,
     limits: &Limits,
@@ -2133,7 +2148,7 @@ fn xlsx_rows(
 /// streaming reader: each as (0-based row, 0-based column, cell), checked against the
 /// limits, its row reported to the progress hook.
 struct SheetCells<'a, 'b> {
-    reader: calamine::XlsxCellReader<'a, Cursor<Vec<u8>>>,
+    reader: calamine::XlsxCellReader<'a, BookBytes>,
     sheet: (&'b Path, &'b str),
     hooks: (&'b Limits, &'b dyn Fn() -> String, &'b ProgressHook),
     last_row: Option<u32>,
@@ -2145,7 +2160,7 @@ impl<'a, 'b> SheetCells<'a, 'b> {
     /// `None` when the sheet is not a worksheet (as calamine's own `worksheet_range`:
     /// no cells).
     fn open(
-        book: &'a mut Xlsx<Cursor<Vec<u8>>>,
+        book: &'a mut Xlsx<BookBytes>,
         sheet: (&'b Path, &'b str),
         hooks: (&'b Limits, &'b dyn Fn() -> String, &'b ProgressHook),
     ) -> Result<Option<Self>, IngestError> {
@@ -2295,12 +2310,7 @@ pub(crate) fn single_worksheet(path: &Path, bytes: &[u8]) -> bool {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return false;
     };
-    merged::sheet_parts(&mut zip).is_some_and(|parts| {
-        parts.len() == 1
-            && parts
-                .values()
-                .all(|p| p.to_ascii_lowercase().contains("worksheets/"))
-    })
+    merged::one_worksheet(&mut zip)
 }
 
 /// How the XLSX worksheets of a workbook read as a stream are handed on: the rows of a
@@ -2370,9 +2380,10 @@ fn workbook_pieces(
 /// The merged cells of an XLSX's visible worksheets, read on a thread of their own while
 /// the cells are read: each sheet's part is inflated and only what follows its cells is
 /// read as XML ([`merged`]); calamine, which reads the whole sheet's XML a second time
-/// (as much work as reading the cells), is asked only when that fails. The thread reads
-/// its own copy of the workbook's bytes and is not waited for: when reading stops early
-/// (a limit reached), it ends by itself after the sheet it is on.
+/// (as much work as reading the cells), is asked only when that fails. The thread shares
+/// the workbook's bytes and is not waited for: when reading stops early (a limit
+/// reached), it ends by itself after the sheet it is on. A workbook whose sheets it cannot
+/// list (no relationships to follow) gets none from it: the reader asks calamine.
 struct MergesAhead {
     rx: std::sync::mpsc::Receiver<(String, Vec<Dimensions>)>,
     got: HashMap<String, Vec<Dimensions>>,
@@ -2389,25 +2400,24 @@ enum Ahead {
 }
 
 impl MergesAhead {
-    fn start(bytes: Vec<u8>, sheets: &[calamine::Sheet]) -> Option<MergesAhead> {
-        let names: Vec<String> = sheets
-            .iter()
-            .filter(|s| s.visible == SheetVisible::Visible && s.typ == SheetType::WorkSheet)
-            .map(|s| s.name.clone())
-            .collect();
+    /// Start the thread on a zipped workbook's bytes, before calamine opens it: the sheets
+    /// are those its workbook lists as visible worksheets (the names calamine gives them),
+    /// so that their merged cells are known by the time calamine, which reads the shared
+    /// strings first, gives the first cells.
+    fn start(bytes: SharedBytes) -> Option<MergesAhead> {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("xlsx-merges".into())
             .spawn(move || {
-                let mut zip = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).ok();
-                let parts = zip.as_mut().and_then(merged::sheet_parts);
+                let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes.as_ref())) else {
+                    return;
+                };
+                let Some(sheets) = merged::visible_worksheets(&mut zip) else {
+                    return;
+                };
                 let mut book: Option<Xlsx<_>> = None;
-                for name in names {
-                    let fast = zip
-                        .as_mut()
-                        .zip(parts.as_ref().and_then(|p| p.get(&name)))
-                        .and_then(|(zip, part)| merged::merged_cells(zip, part));
-                    let merges = match fast {
+                for (name, part) in sheets {
+                    let merges = match merged::merged_cells(&mut zip, &part) {
                         Some(m) => m,
                         None => {
                             if book.is_none() {
@@ -2474,17 +2484,19 @@ fn book_pieces(
     sizes: Option<StreamSizes>,
     sink: &mut dyn FnMut(Stream),
 ) -> Result<(), IngestError> {
-    let copy = bytes.starts_with(ZIP_MAGIC).then(|| bytes.clone());
-    let mut book = open_book(path, ext, bytes)?;
+    let zipped = bytes.starts_with(ZIP_MAGIC);
+    let shared = SharedBytes(std::sync::Arc::new(bytes));
+    // The merged cells of a zipped workbook that may be an XLSX are looked for at once.
+    let ahead = (zipped && ext != "ods")
+        .then(|| MergesAhead::start(shared.clone()))
+        .flatten();
+    let mut book = open_book(path, ext, shared)?;
     let sheets = match &book {
         Book::Xlsx(b) => b.sheets_metadata().to_vec(),
         Book::Xls(b) => b.sheets_metadata().to_vec(),
         Book::Ods(b) => b.sheets_metadata().to_vec(),
     };
-    let ahead = match (&book, copy) {
-        (Book::Xlsx(_), Some(copy)) => MergesAhead::start(copy, &sheets),
-        _ => None,
-    };
+    let ahead = ahead.filter(|_| matches!(book, Book::Xlsx(_)));
     let mut sent = false;
     let mut counted = |p: Stream| {
         sent = true;
@@ -2628,7 +2640,7 @@ enum Streamed {
 /// `batch_rows` rows (see [`StreamSizes`]). Each piece holds the merged regions whose top row is in it (the
 /// head also those above its first row, the last piece those below the last row).
 fn xlsx_stream(
-    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    book: &mut Xlsx<BookBytes>,
     path: &Path,
     name: &str,
     (limits, table, progress): (&Limits, &dyn Fn() -> String, &ProgressHook),
@@ -3410,7 +3422,8 @@ mod tests {
         ] {
             let path = demo.join(name);
             let bytes = std::fs::read(&path).unwrap();
-            let mut book = Xlsx::new(Cursor::new(bytes)).unwrap();
+            let shared = SharedBytes(std::sync::Arc::new(bytes));
+            let mut book = Xlsx::new(Cursor::new(shared)).unwrap();
             let table = || name.to_string();
             for sheet in book.sheet_names() {
                 let range = book.worksheet_range(&sheet).unwrap();

@@ -21,8 +21,36 @@ use crate::ingest::spreadsheetml::attr;
 
 type Zip<'a> = ZipArchive<Cursor<&'a [u8]>>;
 
-/// The zip entry of each worksheet, by sheet name (from the workbook's relationships).
-pub(super) fn sheet_parts(zip: &mut Zip<'_>) -> Option<HashMap<String, String>> {
+/// The sheets of a workbook that calamine reads as visible worksheets, in the workbook's
+/// order: name and zip entry.
+pub(super) fn visible_worksheets(zip: &mut Zip<'_>) -> Option<Vec<(String, String)>> {
+    Some(
+        sheets(zip)?
+            .into_iter()
+            .filter(|s| s.visible && s.kind.ends_with("/worksheet"))
+            .map(|s| (s.name, s.part))
+            .collect(),
+    )
+}
+
+/// Whether the workbook lists one sheet, a worksheet.
+pub(super) fn one_worksheet(zip: &mut Zip<'_>) -> bool {
+    sheets(zip).is_some_and(|s| s.len() == 1 && s.iter().all(|s| s.kind.ends_with("/worksheet")))
+}
+
+/// A sheet as the workbook lists it.
+struct Sheet {
+    name: String,
+    /// Its zip entry.
+    part: String,
+    /// Its relationship's type.
+    kind: String,
+    /// Not `state="hidden"` or `"veryHidden"`.
+    visible: bool,
+}
+
+/// The sheets of a workbook, in its order (from the workbook's relationships).
+fn sheets(zip: &mut Zip<'_>) -> Option<Vec<Sheet>> {
     // Entry names without case, as calamine looks them up.
     let entries: HashMap<String, String> = zip
         .file_names()
@@ -52,7 +80,7 @@ pub(super) fn sheet_parts(zip: &mut Zip<'_>) -> Option<HashMap<String, String>> 
     let rels = relationships(zip, &entry(&format!("{dir}_rels/{book}.rels")))?;
     let text = part_text(zip, &entry(&format!("{dir}{book}")))?;
     let mut xml = Reader::from_reader(text.as_slice());
-    let mut parts = HashMap::new();
+    let mut parts = Vec::new();
     loop {
         match xml.read_event().ok()? {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheet" => {
@@ -63,12 +91,20 @@ pub(super) fn sheet_parts(zip: &mut Zip<'_>) -> Option<HashMap<String, String>> 
                     let local = key.rsplit(':').next().unwrap_or(key);
                     (local == "id").then(|| a.value.to_string())
                 })?;
-                let (target, _) = rels.get(&id)?;
+                let (target, kind) = rels.get(&id)?;
                 let path = match target.strip_prefix('/') {
                     Some(abs) => abs.to_string(),
                     None => format!("{dir}{target}"),
                 };
-                parts.insert(name, entry(&path));
+                // As calamine reads it: any other state (or none) is visible.
+                let state = attr(&e, "state");
+                let visible = !matches!(state.as_deref(), Some("hidden" | "veryHidden"));
+                parts.push(Sheet {
+                    name,
+                    part: entry(&path),
+                    kind: kind.clone(),
+                    visible,
+                });
             }
             Event::Eof => break,
             _ => {}
@@ -238,7 +274,11 @@ mod tests {
     fn both(bytes: &[u8]) -> Vec<(String, Vec<Dimensions>, Option<Vec<Dimensions>>)> {
         let mut book = calamine::Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
         let mut zip = ZipArchive::new(Cursor::new(bytes)).unwrap();
-        let parts = sheet_parts(&mut zip).unwrap();
+        let parts: HashMap<String, String> = sheets(&mut zip)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.name, s.part))
+            .collect();
         book.sheet_names()
             .into_iter()
             .map(|name| {
@@ -295,6 +335,68 @@ mod tests {
         let first = both(&files[0].1);
         assert_eq!(first[0].1.len(), 4, "{first:?}");
         assert_eq!(first[0].1[3].start, (60, 700));
+    }
+
+    /// The visible worksheets found here are calamine's, in its order, for every fixture
+    /// workbook and one with a hidden sheet and a chart sheet among its worksheets; one
+    /// worksheet alone is told apart.
+    #[test]
+    fn visible_worksheets_are_calamines() {
+        let mut book = Workbook::new();
+        book.add_worksheet().set_name("组织").unwrap();
+        book.add_worksheet()
+            .set_name("隐藏")
+            .unwrap()
+            .set_hidden(true);
+        let mut chart = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Column);
+        chart.add_series().set_values("组织!$A$1:$A$2");
+        book.add_chartsheet().insert_chart(0, 0, &chart).unwrap();
+        book.add_worksheet().set_name("二表 & <x>").unwrap();
+        let mixed = book.save_to_buffer().unwrap();
+        let mut files = vec![mixed.clone()];
+        for e in std::fs::read_dir("fixtures/demo").unwrap().flatten() {
+            if e.path().extension().is_some_and(|x| x == "xlsx") {
+                files.push(std::fs::read(e.path()).unwrap());
+            }
+        }
+        assert!(files.len() >= 3, "{}", files.len());
+        for bytes in &files {
+            let book = calamine::Xlsx::new(Cursor::new(bytes.clone())).unwrap();
+            let want: Vec<String> = book
+                .sheets_metadata()
+                .iter()
+                .filter(|s| {
+                    s.visible == calamine::SheetVisible::Visible
+                        && s.typ == calamine::SheetType::WorkSheet
+                })
+                .map(|s| s.name.clone())
+                .collect();
+            let mut zip = ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
+            let got: Vec<String> = visible_worksheets(&mut zip)
+                .unwrap()
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect();
+            assert_eq!(got, want);
+        }
+        let mut zip = ZipArchive::new(Cursor::new(mixed.as_slice())).unwrap();
+        assert_eq!(
+            visible_worksheets(&mut zip).unwrap(),
+            [
+                ("组织".to_string(), "xl/worksheets/sheet1.xml".to_string()),
+                (
+                    "二表 & <x>".to_string(),
+                    "xl/worksheets/sheet3.xml".to_string()
+                )
+            ]
+        );
+        assert!(!one_worksheet(&mut zip));
+        let mut one = Workbook::new();
+        one.add_worksheet();
+        let one = one.save_to_buffer().unwrap();
+        assert!(one_worksheet(
+            &mut ZipArchive::new(Cursor::new(one.as_slice())).unwrap()
+        ));
     }
 
     #[test]
