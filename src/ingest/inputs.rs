@@ -479,7 +479,7 @@ fn read_one(
     ds: &mut Dataset,
 ) -> Result<(), IngestError> {
     // Only a CSV or an XLSX of one worksheet hands its organization rows on while read.
-    if ds.sink.is_some() && !source::single_worksheet(&f.path, &bytes) {
+    if ds.sink.is_some() && !source::single_worksheet(&f.path, &bytes, opts.limits.input) {
         ds.sink = None;
     }
     if opts.thread_count() > 1 && html_page(&f.path, &bytes) {
@@ -1351,13 +1351,20 @@ mod xlsx_stream_tests {
         assert!(sent > 0 && again, "{sent} {again}");
         assert_eq!(kept, total);
         // One worksheet or not.
-        assert!(!source::single_worksheet(&f.path, &book));
+        let limit = opts.limits.input;
+        assert!(!source::single_worksheet(&f.path, &book, limit));
         let mut one = rust_xlsxwriter::Workbook::new();
         one.add_worksheet().write_string(0, 0, "组织名称").unwrap();
         let one = one.save_to_buffer().unwrap();
-        assert!(source::single_worksheet(&f.path, &one));
-        assert!(!source::single_worksheet(Path::new("组织.csv"), &one));
-        assert!(!source::single_worksheet(&f.path, b"a,b\n"));
+        assert!(source::single_worksheet(&f.path, &one, limit));
+        // Parts declared larger than the limit are not read.
+        assert!(!source::single_worksheet(&f.path, &one, 100));
+        assert!(!source::single_worksheet(
+            Path::new("组织.csv"),
+            &one,
+            limit
+        ));
+        assert!(!source::single_worksheet(&f.path, b"a,b\n", limit));
     }
 
     /// An XLSX workbook read as a stream, in heads and batches of a few rows, gives

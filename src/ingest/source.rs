@@ -2302,9 +2302,10 @@ pub(crate) fn zipped_workbook(path: &Path, bytes: &[u8]) -> bool {
 }
 
 /// Whether these bytes are a zipped workbook ([`zipped_workbook`]) of one sheet, an XLSX
-/// worksheet by its workbook's relationships: one table at most.
-pub(crate) fn single_worksheet(path: &Path, bytes: &[u8]) -> bool {
-    if !zipped_workbook(path, bytes) {
+/// worksheet by its workbook's relationships: one table at most. Its parts are read only
+/// when their declared sizes are within `limit` (as before any workbook is read).
+pub(crate) fn single_worksheet(path: &Path, bytes: &[u8], limit: u64) -> bool {
+    if !zipped_workbook(path, bytes) || check_zip_parts(path, bytes, limit).is_err() {
         return false;
     }
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
