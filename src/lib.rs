@@ -11,6 +11,7 @@ pub mod audit;
 pub mod history;
 pub mod ingest;
 pub mod issue;
+mod keytable;
 pub mod memory;
 pub mod model;
 pub mod output;

@@ -106,9 +106,55 @@ impl<'a> ActiveOrgs<'a> {
         ActiveOrgs {
             categories,
             serves,
-            rows,
+            rows: by_place(rows),
         }
     }
+}
+
+/// Bits of a place id sorted on in one pass of [`by_place`].
+const RADIX_BITS: u32 = 11;
+
+/// `rows` in the order of their places (rows of one place in the order given), by a radix
+/// sort of the place ids. Every measure counts, and a count does not depend on the order;
+/// in the order of the ledger, each row's region (its line of the region tree, the
+/// target's counter and unit mask) was a miss of the cache, for each of a national
+/// ledger's millions of rows and each target: three-fifths of the evaluation's time.
+fn by_place(rows: Vec<Slim>) -> Vec<Slim> {
+    let Some(&first) = rows.first() else {
+        return rows;
+    };
+    let max = rows.iter().map(|r| r.place).max().unwrap_or(0);
+    let buckets = 1usize << RADIX_BITS;
+    let mut src = rows;
+    let mut dst = vec![first; src.len()];
+    let mut shift = 0;
+    while shift < RegionId::BITS && (max >> shift) > 0 {
+        let digit = |r: &Slim| ((r.place >> shift) as usize) & (buckets - 1);
+        // Where each digit's rows begin.
+        let mut at = vec![0usize; buckets];
+        for r in &src {
+            if let Some(n) = at.get_mut(digit(r)) {
+                *n += 1;
+            }
+        }
+        let mut sum = 0;
+        for n in &mut at {
+            let count = *n;
+            *n = sum;
+            sum += count;
+        }
+        for r in &src {
+            if let Some(n) = at.get_mut(digit(r)) {
+                if let Some(slot) = dst.get_mut(*n) {
+                    *slot = *r;
+                }
+                *n += 1;
+            }
+        }
+        std::mem::swap(&mut src, &mut dst);
+        shift += RADIX_BITS;
+    }
+    src
 }
 
 /// One matching, active record as the measures see it.
@@ -706,5 +752,59 @@ fn text_passes(v: Option<&str>, t: &Test) -> bool {
         Test::In(set) => v.is_some_and(|v| set.iter().any(|s| s == v)),
         Test::NotIn(set) => !v.is_some_and(|v| set.iter().any(|s| s == v)),
         Test::Is(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows at `places`, each numbered (in `serves`) by its place in the list.
+    fn slims(places: &[RegionId]) -> Vec<Slim> {
+        places
+            .iter()
+            .enumerate()
+            .map(|(i, &place)| Slim {
+                place,
+                category: 0,
+                serves: i as u32,
+                start: None,
+                registration: 0,
+                brand: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_by_place_are_a_stable_sort_of_them() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        // Few places (one pass), a national tree's (two), any id (three), and none.
+        for bound in [0u64, 1, 7, 2048, 700_000, 1 << 32] {
+            for len in [0usize, 1, 2, 5000] {
+                let places: Vec<RegionId> = (0..len)
+                    .map(|_| {
+                        if bound == 0 {
+                            0
+                        } else {
+                            (next() % bound) as RegionId
+                        }
+                    })
+                    .collect();
+                let got = by_place(slims(&places));
+                let mut want = slims(&places);
+                want.sort_by_key(|r| r.place);
+                let key = |v: &[Slim]| v.iter().map(|r| (r.place, r.serves)).collect::<Vec<_>>();
+                assert_eq!(key(&got), key(&want), "bound {bound}, {len} rows");
+            }
+        }
+        let top = by_place(slims(&[RegionId::MAX, 0, RegionId::MAX - 1, 1 << 22, 5]));
+        let places: Vec<RegionId> = top.iter().map(|r| r.place).collect();
+        assert_eq!(places, [0, 5, 1 << 22, RegionId::MAX - 1, RegionId::MAX]);
     }
 }

@@ -20,8 +20,8 @@ use foldhash::HashMap;
 use foldhash::HashMapExt;
 use std::sync::OnceLock;
 
-use super::keytable::KeyTable;
 use crate::ingest::Origin;
+use crate::keytable::KeyTable;
 
 /// Share of the smaller table's records that must match the other table for the two to be
 /// one submission sent twice: strictly more than `NUM / DEN` ("most of its records").
@@ -54,7 +54,7 @@ pub struct Submission {
 }
 
 /// A record's identity: a 128-bit hash of its normalized parts.
-pub(crate) type Key = u128;
+pub(crate) type Key = crate::keytable::Key;
 
 /// The [`Key`] of `parts` (two independently seeded foldhash values of them). Inlined: a
 /// resolve thread asks it of every row, and a call with its hashing out of line measured

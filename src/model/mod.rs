@@ -9,7 +9,6 @@
 
 mod dedup;
 pub mod issue_rows;
-mod keytable;
 mod locate;
 pub mod places;
 pub mod provinces;

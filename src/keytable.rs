@@ -1,7 +1,9 @@
-//! A flat table of 128-bit keys that are hashes already (the duplicate check's), built for
-//! millions of random probes: see [`KeyTable`].
+//! A flat table of 128-bit keys that are hashes already (the duplicate check's, the place
+//! names'), built for millions of random probes: see [`KeyTable`].
 
-use super::dedup::Key;
+/// A 128-bit hash standing for what it was made of (two 64-bit hashes with seeds of their
+/// own: two different values share one with a probability below 10⁻²⁵ at a million).
+pub(crate) type Key = u128;
 
 /// A set of [`Key`]s, each with a value: one flat list of slots, a key's slot found from
 /// its own bits (a key is a hash already) and the slots after it (linear probing; at most
