@@ -57,37 +57,30 @@ fn huge_range(start: usize, size: usize) -> Option<(usize, usize)> {
 }
 
 /// Ask the kernel for transparent huge pages under the `size` bytes at `p` (the whole huge
-/// pages within them) before they are written (`huge`), or for small pages again before
-/// they are freed (so that the small blocks mimalloc later puts there keep 4 KB pages).
-fn advise(p: *mut u8, size: usize, huge: bool) {
+/// pages within them), before they are written.
+fn advise_huge(p: *mut u8, size: usize) {
     #[cfg(target_os = "linux")]
     if let Some((first, len)) = huge_range(p as usize, size) {
-        let advice = if huge {
-            libc::MADV_HUGEPAGE
-        } else {
-            libc::MADV_NOHUGEPAGE
-        };
-        // SAFETY: the range lies within the allocation at `p`, which is live; the advice
+        // SAFETY: the range lies within the allocation just made at `p`; the advice
         // changes how the kernel backs its pages, never what they hold, and an error
         // (a kernel without transparent huge pages) leaves everything as it was.
         #[allow(unsafe_code)]
         unsafe {
-            libc::madvise(first as *mut libc::c_void, len, advice);
+            libc::madvise(first as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
         }
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = (p, size, huge);
+    let _ = (p, size);
 }
 
-/// mimalloc, with huge pages asked for under every allocation of 8 MB or more while it lives:
-/// the duplicate check's table of a national file's keys (~130 MB), the place resolvers'
-/// memos and the region index's tables, probed at random places. With 4 KB pages nearly
-/// every probe of those tables missed the TLB too (national-28's user time was 0.3-0.7 s
-/// higher), and the memory came in 300,000 page faults instead of 130,000. A large block is
-/// advised back to small pages before it is freed (and moved by hand when it grows or
-/// shrinks): left advised, the small blocks mimalloc later put in its place were backed by
-/// 2 MB pages, each handed back and taken again for the kernel to zero whole (system time
-/// +0.4-0.7 s), as when huge pages are asked for everywhere (mimalloc's own setting).
+/// mimalloc, with huge pages asked for under every allocation of 8 MB or more: the
+/// duplicate check's table of a national file's keys (~130 MB), the place resolvers' memos
+/// and the region index's tables, probed at random places, and the blocks of rows. With 4 KB
+/// pages nearly every probe of those tables missed the TLB too (the run's user time was
+/// 0.3 s higher on national-28), and the memory came in 300,000 page faults instead of
+/// 130,000. Small allocations keep mimalloc's 4 KB pages: asked for everywhere (mimalloc's
+/// own setting), huge pages cost more system time than they saved, each page handed back
+/// and taken again being 2 MB for the kernel to zero.
 pub struct Allocator;
 
 // SAFETY: every call goes to mimalloc with the same arguments; the advice only changes how
@@ -98,15 +91,12 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
         // SAFETY: as the caller's.
         let p = unsafe { mimalloc::MiMalloc.alloc(layout) };
         if layout.size() >= HUGE_MIN && !p.is_null() {
-            advise(p, layout.size(), true);
+            advise_huge(p, layout.size());
         }
         p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        if layout.size() >= HUGE_MIN {
-            advise(ptr, layout.size(), false);
-        }
         // SAFETY: as the caller's.
         unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
     }
@@ -115,32 +105,18 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
         // SAFETY: as the caller's.
         let p = unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) };
         if layout.size() >= HUGE_MIN && !p.is_null() {
-            advise(p, layout.size(), true);
+            advise_huge(p, layout.size());
         }
         p
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        if layout.size() < HUGE_MIN && new_size < HUGE_MIN {
-            // SAFETY: as the caller's.
-            return unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) };
+        // SAFETY: as the caller's.
+        let p = unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) };
+        if new_size >= HUGE_MIN && !p.is_null() {
+            advise_huge(p, new_size);
         }
-        // A large block moves by hand, so that the old one is advised back before it is
-        // freed and the new one before it is written.
-        let Ok(new) = std::alloc::Layout::from_size_align(new_size, layout.align()) else {
-            return std::ptr::null_mut();
-        };
-        // SAFETY: `new` has the caller's alignment and a non-zero size (GlobalAlloc's
-        // contract for realloc); the copy reads the old block's live bytes and writes
-        // within the new one; the old block is freed once, with its own layout.
-        unsafe {
-            let p = self.alloc(new);
-            if !p.is_null() {
-                std::ptr::copy_nonoverlapping(ptr, p, layout.size().min(new_size));
-                self.dealloc(ptr, layout);
-            }
-            p
-        }
+        p
     }
 }
 
@@ -197,13 +173,10 @@ mod tests {
     fn the_allocator_keeps_what_is_written_small_large_grown_and_zeroed() {
         use std::alloc::{GlobalAlloc, Layout};
         let a = Allocator;
-        // Small, small to large, large to larger, large to small, large to smaller large.
         for (size, grown) in [
             (64, 128),
             (HUGE_MIN / 2, 3 * HUGE_MIN),
             (3 * HUGE_MIN, 5 * HUGE_MIN),
-            (3 * HUGE_MIN, 100),
-            (5 * HUGE_MIN, 2 * HUGE_MIN + 1),
         ] {
             let layout = Layout::from_size_align(size, 8).unwrap();
             // SAFETY: a layout of non-zero size; every byte written and read lies within
@@ -216,7 +189,7 @@ mod tests {
                 }
                 let q = a.realloc(p, layout, grown);
                 assert!(!q.is_null());
-                for i in (0..size.min(grown)).step_by(4093) {
+                for i in (0..size).step_by(4093) {
                     assert_eq!(*q.add(i), (i % 251) as u8);
                 }
                 *q.add(grown - 1) = 7;
