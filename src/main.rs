@@ -5,10 +5,9 @@ mod diff_cmd;
 mod progress;
 
 // mimalloc: a run allocates and frees millions of small strings (cells, names); the system
-// allocator spent about a quarter of a national-scale audit in malloc/free. Allocations of
-// 8 MB and more are backed by huge pages where the system allows (see `memory::Allocator`).
+// allocator spent about a quarter of a national-scale audit in malloc/free.
 #[global_allocator]
-static GLOBAL: zhibiao::memory::Allocator = zhibiao::memory::Allocator;
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -38,8 +37,6 @@ fn main() -> ExitCode {
     // the hook only records where a panic happened. One that reaches here is a bug in
     // zhibiao: its location is printed with a request to report it, and the exit is 2.
     output::fatal::install_hook();
-    // Huge pages for the large tables only (mimalloc turned them off for the process).
-    zhibiao::memory::allow_huge_pages();
     // Ctrl-C removes the temporary files of outputs not yet in place. Should the handler
     // not install, Ctrl-C still stops the run (and may leave a `.….zhibiao-tmp`).
     let _ = output::install_interrupt_handler();
