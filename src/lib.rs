@@ -18,3 +18,5 @@ pub mod output;
 pub mod plan;
 pub mod report;
 pub mod template;
+#[cfg(test)]
+mod testutil;

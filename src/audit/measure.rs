@@ -777,13 +777,7 @@ mod tests {
 
     #[test]
     fn rows_by_place_are_a_stable_sort_of_them() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testutil::xorshift(0x9E37_79B9_7F4A_7C15u64);
         // Few places (one pass), a national tree's (two), any id (three), and none.
         for bound in [0u64, 1, 7, 2048, 700_000, 1 << 32] {
             for len in [0usize, 1, 2, 5000] {

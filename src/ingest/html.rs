@@ -1980,13 +1980,7 @@ mod mutations {
             <th rowspan=2>名称</th></tr><tr><td>县区<td>社区</tr><tr><td rowspan=2>城区\
             <td x:num=\"1\">1.0E+1<td style=\"mso-number-format:'\\@'\">001&amp;&#20013;<br>\
             </table><table><tr><td>&nbsp;</td></tr></table></body></html>";
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testutil::xorshift(0x9E37_79B9_7F4A_7C15u64);
         let limits = Limits {
             rows: 50,
             columns: 40,

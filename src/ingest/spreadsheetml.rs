@@ -709,13 +709,7 @@ mod mutations {
             <Data ss:Type=\"String\">t&amp;</Data></Cell><Cell ss:Index=\"5\">\
             <Data ss:Type=\"DateTime\">2021-03-15T00:00:00.000</Data></Cell></Row>\
             <Row><Cell><Data ss:Type=\"Number\">12</Data></Cell></Row></Table></Worksheet></Workbook>";
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testutil::xorshift(0x2545_F491_4F6C_DD1Du64);
         let limits = Limits {
             rows: 50,
             columns: 40,
