@@ -8,7 +8,10 @@
 # Builds the release binary; every binary given after SCALE is measured too, interleaved with
 # it run by run (hyperfine runs one command after the other, so the noisy shared host is
 # averaged the same way for all of them). hyperfine: medians of RUNS (default 5) runs after
-# one warm-up, with CPU (user+sys, mean); /usr/bin/time -v: peak memory of one run.
+# one warm-up, with CPU (user+sys, mean) and the system time in it; /usr/bin/time -v: peak
+# memory of one run. On the shared 2-core host, whole-run differences under ~5 % needed
+# RUNS=8 or more to tell from noise (session 22: 4-6 rounds showed "gains" of 3-10 % that 8
+# rounds showed to be nothing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=${1:-28}
@@ -56,16 +59,17 @@ python3 - "$OUT" "$RUNS" "${BINS[@]}" -- "${SETS[@]}" <<'PY'
 import json, re, statistics, sys, os
 out, runs, rest = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 bins, sets = rest[: rest.index("--")], rest[rest.index("--") + 1 :]
-wall, cpu = {}, {}
+wall, cpu, sys_ = {}, {}, {}
 for r in range(1, runs + 1):
     for x in json.load(open(f"{out}/national-run-{r}.json"))["results"]:
         wall.setdefault(x["command"], []).append(x["median"])
         cpu.setdefault(x["command"], []).append(x["user"] + x["system"])
+        sys_.setdefault(x["command"], []).append(x["system"])
 def rows(s):
     n = sum(1 for _ in open(f"{out}/{s}/orgs.csv", encoding="utf-8")) - 1
     return n
-print(f"| data | org rows | binary | wall median (s) | CPU mean (s) | peak RSS (MB) | vs clean |")
-print(f"|---|---:|---|---:|---:|---:|---:|")
+print(f"| data | org rows | binary | wall median (s) | CPU mean (s) | of it sys (s) | peak RSS (MB) | vs clean |")
+print(f"|---|---:|---|---:|---:|---:|---:|---:|")
 clean = {}
 for s in sets:
     n = rows(s)
@@ -77,6 +81,6 @@ for s in sets:
         if not s.endswith(("outside", "unmatched")):
             clean[b] = w
         ratio = f"{w / clean[b]:.2f}×" if s.endswith(("outside", "unmatched")) and b in clean else ""
-        print(f"| {s} | {n:,} | {os.path.basename(b)} | {w:.2f} | {statistics.mean(cpu[name]):.2f} | {peak:.0f} | {ratio} |")
+        print(f"| {s} | {n:,} | {os.path.basename(b)} | {w:.2f} | {statistics.mean(cpu[name]):.2f} | {statistics.mean(sys_[name]):.2f} | {peak:.0f} | {ratio} |")
 PY
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg)"
