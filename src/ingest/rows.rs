@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::BuildHasher;
 
 use super::chunks::Chunks;
 use crate::keytable::KeyTable;
@@ -482,15 +481,13 @@ impl<'a> RowCtx<'a> {
 /// ids when its part is joined ([`Names::remap`]); the rows of other tables hold shared
 /// copies of the names ([`Names::get`]). Id 0 is the blank name.
 pub struct Names {
-    /// The name's 128-bit hash (the table's hash and the tag) → its id: one line of the
+    /// The name's 128-bit hash ([`crate::keytable::key`]) → its id: one line of the
     /// cache a lookup (a `HashTable`'s control bytes, then its entry on another line, were
     /// two misses one after the other: four-fifths of this thread's costliest function).
     table: KeyTable<u32>,
     /// Id → where its name lies in `text`.
     spans: Vec<(usize, usize)>,
     text: String,
-    hasher: foldhash::fast::RandomState,
-    tagger: foldhash::fast::RandomState,
     /// Id → the shared copy of its name, made when first asked for.
     shared: Vec<Option<Text>>,
     /// Shared copies of the rules' own values (an organization's category), found by their
@@ -506,8 +503,6 @@ impl Default for Names {
             table: KeyTable::default(),
             spans: vec![(0, 0)],
             text: String::new(),
-            hasher: Default::default(),
-            tagger: Default::default(),
             shared: Vec::new(),
             rule_values: Vec::new(),
             joined: Vec::new(),
@@ -515,17 +510,13 @@ impl Default for Names {
     }
 }
 
-/// The name of `id`: its span of `text`.
-fn span_text<'t>(spans: &[(usize, usize)], text: &'t str, id: u32) -> &'t str {
-    spans
-        .get(id as usize)
-        .and_then(|&(start, end)| text.get(start..end))
-        .unwrap_or_default()
-}
-
 impl Names {
+    /// The name of `id`: its span of `text`.
     fn name(&self, id: u32) -> &str {
-        span_text(&self.spans, &self.text, id)
+        self.spans
+            .get(id as usize)
+            .and_then(|&(start, end)| self.text.get(start..end))
+            .unwrap_or_default()
     }
 
     /// The id of `name`, added when new.
@@ -533,8 +524,7 @@ impl Names {
         if name.is_empty() {
             return 0;
         }
-        let key =
-            (u128::from(self.hasher.hash_one(name)) << 64) | u128::from(self.tagger.hash_one(name));
+        let key = crate::keytable::key(name);
         let vacant = match self.table.find(key) {
             Ok(id) => return id,
             Err(vacant) => vacant,

@@ -13,12 +13,8 @@
 //! ledger has millions of rows, and two different records share a 128-bit hash with a
 //! probability of about n² / 2¹²⁹ (below 10⁻²⁵ for ten million rows).
 
-use std::hash::{BuildHasher, Hash, Hasher};
-
-use foldhash::fast::RandomState;
 use foldhash::HashMap;
 use foldhash::HashMapExt;
-use std::sync::OnceLock;
 
 use crate::ingest::Origin;
 use crate::keytable::KeyTable;
@@ -56,18 +52,7 @@ pub struct Submission {
 /// A record's identity: a 128-bit hash of its normalized parts.
 pub(crate) type Key = crate::keytable::Key;
 
-/// The [`Key`] of `parts` (two independently seeded foldhash values of them). Inlined: a
-/// resolve thread asks it of every row, and a call with its hashing out of line measured
-/// 18 M more instructions at 100,000 rows (cachegrind).
-#[inline]
-pub fn key(parts: impl Hash) -> Key {
-    static STATES: OnceLock<[RandomState; 2]> = OnceLock::new();
-    let [a, b] = STATES.get_or_init(|| [RandomState::default(), RandomState::default()]);
-    let (mut ha, mut hb) = (a.build_hasher(), b.build_hasher());
-    parts.hash(&mut ha);
-    parts.hash(&mut hb);
-    (u128::from(ha.finish()) << 64) | u128::from(hb.finish())
-}
+pub(crate) use crate::keytable::key;
 
 /// The code hash of a record without a credit code (a code's own hash is never this).
 const NO_CODE: u64 = 0;
