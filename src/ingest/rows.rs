@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::chunks::Chunks;
-use crate::keytable::KeyTable;
+use crate::keytable::{Key, KeyTable};
 
 use chrono::NaiveDate;
 
@@ -398,7 +398,7 @@ impl<'a> RowCtx<'a> {
         let Some((h, t)) = self.text(field) else {
             return false;
         };
-        match values::yes_no(&t) {
+        match self.names.recent.yes_no.of(&t, values::yes_no) {
             Some(b) => b,
             None => {
                 self.notes
@@ -411,7 +411,15 @@ impl<'a> RowCtx<'a> {
     /// A value of a domain: canonical when known, else folded as written with a note.
     fn domain_value(&mut self, field: F, domain: Domain) -> Option<Cow<'static, str>> {
         let (h, t) = self.text(field)?;
-        if let Some(c) = values::canonicalize(domain, &t) {
+        let canonical = match domain {
+            Domain::Category => self
+                .names
+                .recent
+                .category
+                .of(&t, |t| values::canonicalize(domain, t)),
+            _ => values::canonicalize(domain, &t),
+        };
+        if let Some(c) = canonical {
             return Some(Cow::Borrowed(c));
         }
         let folded = fold(&t);
@@ -426,24 +434,43 @@ impl<'a> RowCtx<'a> {
         Some(Cow::Owned(folded))
     }
 
-    /// The place of an organization row: the ids of its names (this thread's), with the
-    /// city and county as folded already (by [`RowCtx::required_folded`]).
-    fn place_ids(&mut self, city: Option<&str>, county: Option<&str>) -> PlaceIds {
-        let (province, street, community) = (
+    /// The province, street and community of an organization row, folded, with the keys
+    /// of its five names (city and county as folded already by
+    /// [`RowCtx::required_folded`]), their lines of the names' table warmed for
+    /// [`RowCtx::place_ids`] at the end of the row.
+    fn place_names(&self, city: Option<&str>, county: Option<&str>) -> RowPlace<'a> {
+        let names = [
             self.folded(F::Province),
             self.folded(F::Street),
             self.folded(F::Community),
-        );
+        ];
+        let [province, street, community] = names.each_ref().map(|n| n.as_deref());
+        let keys = [province, city, county, street, community].map(|n| {
+            n.filter(|n| !n.is_empty())
+                .map_or(0, |n| self.names.warm(n))
+        });
+        RowPlace { names, keys }
+    }
+
+    /// The place of an organization row: the ids of its names (this thread's), in the
+    /// order province, city, county, street, community (a name's id is its order of
+    /// meeting).
+    fn place_ids(
+        &mut self,
+        p: &RowPlace<'_>,
+        city: Option<&str>,
+        county: Option<&str>,
+    ) -> PlaceIds {
+        let [province, street, community] = p.names.each_ref().map(|n| n.as_deref());
         let names = &mut *self.names;
-        let mut id = |t: Option<&str>| names.id(t.unwrap_or(""));
-        // In field order (the fields of a struct expression are evaluated as written), as
-        // the names are met: a name's id is its order of meeting.
+        let mut id = |t: Option<&str>, key: Key| names.id_keyed(t.unwrap_or(""), key);
+        let [kp, kc, ky, ks, km] = p.keys;
         PlaceIds {
-            province: id(province.as_deref()),
-            city: id(city),
-            county: id(county),
-            street: id(street.as_deref()),
-            community: id(community.as_deref()),
+            province: id(province, kp),
+            city: id(city, kc),
+            county: id(county, ky),
+            street: id(street, ks),
+            community: id(community, km),
         }
     }
 
@@ -458,25 +485,37 @@ impl<'a> RowCtx<'a> {
     }
 
     fn place(&mut self) -> Place {
-        let mut name = |field: F| {
-            let folded = self.folded(field);
-            self.names.get(folded.as_deref().unwrap_or(""))
-        };
+        // All five folded and their lines of the table warmed first ([`Names::warm`]).
+        let names = [F::Province, F::City, F::County, F::Street, F::Community]
+            .map(|field| self.folded(field).unwrap_or_default());
+        let keys = names
+            .each_ref()
+            .map(|n| if n.is_empty() { 0 } else { self.names.warm(n) });
+        let [province, city, county, street, community] =
+            std::array::from_fn(|i| self.names.get_keyed(&names[i], keys[i]));
         Place {
-            province: name(F::Province),
-            city: name(F::City),
-            county: name(F::County),
-            street: name(F::Street),
-            community: name(F::Community),
+            province,
+            city,
+            county,
+            street,
+            community,
         }
     }
+}
+
+/// An organization row's place names read at its start ([`RowCtx::place_names`]).
+struct RowPlace<'a> {
+    /// Province, street and community, folded.
+    names: [Option<Cow<'a, str>>; 3],
+    /// The keys of province, city, county, street and community (0 for a blank name).
+    keys: [Key; 5],
 }
 
 /// The place names one parsing thread has met, each stored once (end to end in one
 /// string) under an id. A national ledger writes a few tens of thousands of names millions
 /// of times: a name is found by its 128-bit hash alone (two 64-bit hashes with their own
-/// seeds) in a flat [`KeyTable`], as the duplicate keys are (two names share one with a
-/// probability below 10⁻²⁵ at a million names), so that a lookup reads one slot and never
+/// seeds) in a flat [`KeyTable`], as the duplicate keys are (the table keeps 96 of its
+/// bits: two names share them with a probability below 10⁻¹⁶ at ten million), so that a lookup reads one slot and never
 /// the text. An organization row holds the ids ([`PlaceIds`]), turned into the dataset's
 /// ids when its part is joined ([`Names::remap`]); the rows of other tables hold shared
 /// copies of the names ([`Names::get`]). Id 0 is the blank name.
@@ -495,6 +534,49 @@ pub struct Names {
     rule_values: Vec<(&'static str, Text)>,
     /// Id → the id of the same name in the dataset's table, for the ids joined so far.
     joined: Vec<u32>,
+    /// The last value of each coded column looked up, with what it meant.
+    recent: Recent,
+}
+
+/// What this thread's last value of each coded column meant: a ledger writes a handful of
+/// values in each, millions of times, and each lookup folded the text and hashed it.
+#[derive(Default)]
+struct Recent {
+    category: Last<Option<&'static str>>,
+    registration: Last<Option<super::Registration>>,
+    status: Last<Option<super::Status>>,
+    yes_no: Last<Option<bool>>,
+}
+
+/// A column's last text and its meaning ([`Recent`]).
+struct Last<T> {
+    text: String,
+    meaning: Option<T>,
+}
+
+impl<T> Default for Last<T> {
+    fn default() -> Self {
+        Last {
+            text: String::new(),
+            meaning: None,
+        }
+    }
+}
+
+impl<T: Copy> Last<T> {
+    /// `lookup(text)`, remembered as the last.
+    fn of(&mut self, text: &str, lookup: impl FnOnce(&str) -> T) -> T {
+        match self.meaning {
+            Some(m) if self.text == text => m,
+            _ => {
+                let m = lookup(text);
+                self.text.clear();
+                self.text.push_str(text);
+                self.meaning = Some(m);
+                m
+            }
+        }
+    }
 }
 
 impl Default for Names {
@@ -506,6 +588,7 @@ impl Default for Names {
             shared: Vec::new(),
             rule_values: Vec::new(),
             joined: Vec::new(),
+            recent: Recent::default(),
         }
     }
 }
@@ -524,7 +607,24 @@ impl Names {
         if name.is_empty() {
             return 0;
         }
+        self.id_keyed(name, crate::keytable::key(name))
+    }
+
+    /// The key of `name` (not blank), its slot's line of the table brought into the cache
+    /// meanwhile: [`Names::id_keyed`] with it a few hundred instructions later finds the
+    /// line there (the table of a national ledger's names is tens of MB, and its probe was
+    /// a miss of the cache for nearly every row: their community names are a million).
+    fn warm(&self, name: &str) -> Key {
         let key = crate::keytable::key(name);
+        self.table.warm(key);
+        key
+    }
+
+    /// [`Names::id`] of a name with its key (from [`Names::warm`]) already made.
+    fn id_keyed(&mut self, name: &str, key: Key) -> u32 {
+        if name.is_empty() {
+            return 0;
+        }
         let vacant = match self.table.find(key) {
             Ok(id) => return id,
             Err(vacant) => vacant,
@@ -540,7 +640,17 @@ impl Names {
 
     /// The shared copy of `name`.
     pub fn get(&mut self, name: &str) -> Text {
-        let id = self.id(name) as usize;
+        let key = if name.is_empty() {
+            0
+        } else {
+            crate::keytable::key(name)
+        };
+        self.get_keyed(name, key)
+    }
+
+    /// [`Names::get`] of a name with its key (from [`Names::warm`]; 0 when blank).
+    fn get_keyed(&mut self, name: &str, key: Key) -> Text {
+        let id = self.id_keyed(name, key) as usize;
         if self.shared.len() <= id {
             self.shared.resize(id + 1, None);
         }
@@ -708,6 +818,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let name = ctx.required(F::Name);
     let city = ctx.required_folded(F::City);
     let county = ctx.required_folded(F::County);
+    let place = ctx.place_names(city.as_deref(), county.as_deref());
     // One shared copy of each category: a ledger writes a dozen of them millions of times.
     let category = ctx
         .domain_value(F::Category, Domain::Category)
@@ -715,7 +826,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let registration = match ctx.text(F::Registration) {
         None => None,
         Some((h, t)) => {
-            let r = values::registration(&t);
+            let r = ctx.names.recent.registration.of(&t, values::registration);
             if r.is_none() {
                 ctx.notes.push((
                     Some(h.into()),
@@ -731,7 +842,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     let mut status = match ctx.text(F::Status) {
         None => None,
         Some((h, t)) => {
-            let s = values::status(&t);
+            let s = ctx.names.recent.status.of(&t, values::status);
             if s.is_none() {
                 ctx.notes
                     .push((Some(h.into()), IssueKind::UnknownStatus { value: t.into() }));
@@ -767,7 +878,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
     ds.organizations.push(OrganizationRow {
         origin,
         name: name.into_boxed_str(),
-        place: ctx.place_ids(city.as_deref(), county.as_deref()),
+        place: ctx.place_ids(&place, city.as_deref(), county.as_deref()),
         category,
         registration,
         brand,
@@ -1403,6 +1514,73 @@ mod tests {
     /// blank one among them), each met three times in a scrambled order, get one id each,
     /// ids name their text, shared copies are shared, and remapping to a dataset's table
     /// gives the ids of the same names there.
+    /// The coded columns' last value is remembered per thread (`Recent`): a value met
+    /// again, a new one, an unknown one met twice and a known one after it each mean what
+    /// they mean alone, and each unknown one keeps its own issue.
+    #[test]
+    fn coded_values_mean_the_same_whether_met_again_or_not() {
+        let header = row(
+            1,
+            &[
+                "组织名称",
+                "市",
+                "县区",
+                "组织类别",
+                "登记形式",
+                "状态",
+                "品牌组织",
+            ],
+        );
+        let values = [
+            ["文体类", "登记", "正常", "是"],
+            ["文体类", "登记", "正常", "是"],
+            ["养老类", "备案", "注销", "否"],
+            ["奇怪类", "怪形", "怪态", "也许"],
+            ["奇怪类", "怪形", "怪态", "也许"],
+            ["文体类", "备案", "存续", "否"],
+        ];
+        let mut rows = vec![header];
+        for (i, v) in values.iter().enumerate() {
+            let name = format!("组织{i}");
+            let mut cells = vec![name.as_str(), "太原市", "小店区"];
+            cells.extend(v);
+            rows.push(row(i as u32 + 2, &cells));
+        }
+        let ds = read_on(&rows, 1);
+        let orgs: Vec<_> = ds.organizations.iter().collect();
+        assert_eq!(orgs.len(), 6);
+        // Each row as its values mean on their own (the first row read alone).
+        for (org, v) in orgs.iter().zip(&values) {
+            let alone = read_on(
+                &[
+                    rows[0].clone(),
+                    row(2, &["x", "太原市", "小店区", v[0], v[1], v[2], v[3]]),
+                ],
+                1,
+            );
+            let a = alone.organizations.iter().next().unwrap();
+            assert_eq!(org.category, a.category, "{v:?}");
+            assert_eq!(org.registration, a.registration, "{v:?}");
+            assert_eq!(org.status, a.status, "{v:?}");
+            assert_eq!(org.brand, a.brand, "{v:?}");
+        }
+        assert_eq!(orgs[2].registration, Some(Registration::Filed));
+        assert_eq!(orgs[2].status, Some(Status::Dissolved));
+        assert!(orgs[0].brand && !orgs[2].brand);
+        assert_eq!(orgs[4].registration, None);
+        assert_eq!(orgs[5].status, Some(Status::Active));
+        // Rows 5 and 6 each carry their four issues of unknown values.
+        for r in [5, 6] {
+            let kinds: Vec<_> = ds
+                .issues
+                .iter()
+                .filter(|i| i.origin.is_some_and(|o| o.row == r))
+                .map(|i| std::mem::discriminant(&i.kind))
+                .collect();
+            assert_eq!(kinds.len(), 4, "row {r}: {:?}", ds.issues);
+        }
+    }
+
     #[test]
     fn names_intern_each_name_once_and_remap_to_the_dataset() {
         let all: Vec<String> = (0..60_000)
