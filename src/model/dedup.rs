@@ -9,9 +9,10 @@
 //! resubmission), and summing them would inflate every figure — the model then refuses to
 //! build ([`Submission`]).
 //!
-//! Keys and codes are kept as 128-bit hashes ([`key`]), not as owned strings: a national
-//! ledger has millions of rows, and two different records share a 128-bit hash with a
-//! probability of about n² / 2¹²⁹ (below 10⁻²⁵ for ten million rows).
+//! Keys and codes are kept as hashes ([`key`]: 128 bits, of which a
+//! [`crate::keytable::KeyTable`] keeps 96), not as owned strings: a national ledger has
+//! millions of rows, and two different records share those 96 bits with a probability of
+//! about n² / 2⁹⁷ (below 10⁻¹⁶ for ten million rows).
 
 use foldhash::HashMap;
 use foldhash::HashMapExt;

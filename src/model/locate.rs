@@ -332,15 +332,18 @@ pub(super) fn resolve_shard(
         .collect();
     let mut out = Vec::with_capacity(mine.len());
     for group in mine.chunks(WARM_GROUP) {
-        let mut missed = [None; WARM_GROUP];
-        for (m, row) in missed.iter_mut().zip(group) {
-            *m = r.warm_ids(&row.place);
+        let mut keys = [0; WARM_GROUP];
+        for (k, row) in keys.iter_mut().zip(group) {
+            *k = Resolver::ids_key(&row.place);
+            r.warm_ids(*k);
         }
-        for &i in missed.iter().flatten() {
-            r.warm_missed(i);
+        for &k in &keys[..group.len()] {
+            if let Some(i) = r.missed_at(k) {
+                r.warm_missed(i);
+            }
         }
-        for row in group {
-            out.push(Resolution::of(r.resolve_ids(&row.place, names), row));
+        for (row, &k) in group.iter().zip(&keys) {
+            out.push(Resolution::of(r.resolve_keyed(&row.place, k, names), row));
         }
     }
     out

@@ -19,6 +19,7 @@ use crate::issue::{IssueKind, PlaceColumn, Text, Unlisted};
 use super::places::{Lookup, PlaceForms, Route};
 use super::provinces;
 use super::region::{Level, RegionId, RegionIndex};
+use crate::keytable::{Key, KeyTable};
 
 /// Why a place could not be resolved.
 #[derive(Debug, Clone)]
@@ -103,9 +104,11 @@ pub(crate) struct Resolver<'a> {
     /// spellings) → the outcome's index in `memos`. Keyed by the hash alone, a repeated
     /// spelling is found without reading the remembered text again.
     memo: HashMap<u128, u32, RandomState>,
-    /// The ids of an organization row's place names → the outcome itself (8 bytes: a
-    /// repeated place is one probe of the table, no second miss of the cache in `memos`).
-    memo_ids: HashMap<PlaceIds, Slot, RandomState>,
+    /// The 128-bit hash of an organization row's place ids ([`Resolver::ids_key`]) → the
+    /// outcome itself: a repeated place is one line of the cache, brought in ahead by
+    /// [`Resolver::warm_ids`] (a `HashMap` probe read its control bytes, then its entry
+    /// on another line: two misses one after the other, a national run's million places).
+    memo_ids: KeyTable<Option<Slot>>,
     /// (province, city, county) ids of organization rows → their city, county and route
     /// (only when both were found: see [`Resolver::place_by_ids`]).
     counties: HashMap<(u32, u32, u32), (RegionId, RegionId, Route), RandomState>,
@@ -208,7 +211,7 @@ impl<'a> Resolver<'a> {
             province,
             province_name,
             memo: HashMap::default(),
-            memo_ids: HashMap::default(),
+            memo_ids: KeyTable::default(),
             counties: HashMap::default(),
             streets: HashMap::default(),
             memos: Vec::new(),
@@ -231,10 +234,25 @@ impl<'a> Resolver<'a> {
     /// spelling): a repeated place costs one lookup of 20 bytes, a new one no hash of its
     /// text.
     pub fn resolve_ids(&mut self, ids: &PlaceIds, names: &dyn PlaceNames) -> Cow<'_, Resolved> {
-        let slot = match self.memo_ids.get(ids) {
-            Some(&slot) => Some(slot),
-            None if self.memo_ids.len() >= MEMO_LIMIT => None,
-            None => {
+        self.resolve_keyed(ids, Self::ids_key(ids), names)
+    }
+
+    /// The key of a place's ids in the memo.
+    pub(crate) fn ids_key(ids: &PlaceIds) -> Key {
+        crate::keytable::key(ids)
+    }
+
+    /// [`Resolver::resolve_ids`] of ids with their key ([`Resolver::ids_key`]).
+    pub(crate) fn resolve_keyed(
+        &mut self,
+        ids: &PlaceIds,
+        key: Key,
+        names: &dyn PlaceNames,
+    ) -> Cow<'_, Resolved> {
+        let slot = match self.memo_ids.find(key) {
+            Ok(slot) => slot,
+            Err(_) if self.memo_ids.len() >= MEMO_LIMIT => None,
+            Err(vacant) => {
                 let slot = match self.place_by_ids(ids, names) {
                     Ok((id, route)) => Slot::Found(id, route),
                     miss => {
@@ -243,19 +261,25 @@ impl<'a> Resolver<'a> {
                         Slot::Missed((self.missed.len() - 1) as u32)
                     }
                 };
-                self.memo_ids.insert(*ids, slot);
+                // Nothing was put in the memo since the probe: `vacant` still holds.
+                self.memo_ids.insert(vacant, key, Some(slot));
                 Some(slot)
             }
         };
         self.slot_outcome(slot, || names.place_of(ids))
     }
 
-    /// Look at the entry a later [`Resolver::resolve_ids`] of `ids` will probe, changing
-    /// nothing: asked for several rows back to back, their misses of the cache overlap.
-    /// Its remembered miss's index, when it is one (see [`Resolver::warm_missed`]).
-    pub(crate) fn warm_ids(&self, ids: &PlaceIds) -> Option<u32> {
-        match std::hint::black_box(self.memo_ids.get(ids)) {
-            Some(&Slot::Missed(i)) => Some(i),
+    /// Have the memo's line for a place's key brought into the cache, changing nothing
+    /// (asked for several rows back to back, their misses of the cache overlap).
+    pub(crate) fn warm_ids(&self, key: Key) {
+        self.memo_ids.warm(key);
+    }
+
+    /// The index of a place's remembered miss, when its outcome is one (see
+    /// [`Resolver::warm_missed`]).
+    pub(crate) fn missed_at(&self, key: Key) -> Option<u32> {
+        match self.memo_ids.find(key) {
+            Ok(Some(Slot::Missed(i))) => Some(i),
             _ => None,
         }
     }
