@@ -245,16 +245,17 @@ impl<'a> Context<'a> {
         let mut keys: Vec<String> = Vec::with_capacity(regions.len());
         for id in regions.ids() {
             let r = regions.get(id);
+            if r.level == Level::Community {
+                // Communities get no rows: no key (saves a string per community, and its
+                // own part is not made either: a copy of each of 600,000 codes).
+                keys.push(String::new());
+                continue;
+            }
             let own = match (&r.code, r.level) {
                 (Some(c), _) => c.clone(),
                 (None, Level::Province) => plan.meta.province_code.clone(),
                 (None, _) => format!("~{}", r.name),
             };
-            if r.level == Level::Community {
-                // Communities get no rows: no key (saves a string per community).
-                keys.push(String::new());
-                continue;
-            }
             let key = match r.parent {
                 Some(p) => format!("{}/{}", keys[p as usize], own),
                 None => own,

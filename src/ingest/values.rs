@@ -272,8 +272,18 @@ struct Rules {
 struct Ends {
     first: Vec<char>,
     last: Vec<char>,
+    /// A bit for each of `first`'s characters (their code modulo 64, [`bit`]), and for
+    /// `last`'s: a character whose bit is clear is in neither list, found with no search
+    /// (every data row's first cells are asked, most of them with no marker).
+    first_bits: u64,
+    last_bits: u64,
     /// An empty marker: every text starts and ends with it.
     empty: bool,
+}
+
+/// A character's bit in [`Ends`]'s sets.
+fn bit(c: char) -> u64 {
+    1 << (u32::from(c) % 64)
 }
 
 impl Ends {
@@ -284,6 +294,8 @@ impl Ends {
                 (Some(f), Some(l)) => {
                     e.first.push(f);
                     e.last.push(l);
+                    e.first_bits |= bit(f);
+                    e.last_bits |= bit(l);
                 }
                 _ => e.empty = true,
             }
@@ -293,7 +305,11 @@ impl Ends {
 
     /// Whether `text` could start with one of the markers.
     fn could_start(&self, text: &str) -> bool {
-        self.empty || text.chars().next().is_some_and(|c| self.first.contains(&c))
+        self.empty
+            || text
+                .chars()
+                .next()
+                .is_some_and(|c| self.first_bits & bit(c) != 0 && self.first.contains(&c))
     }
 
     /// Whether `text` could end with one of the markers.
@@ -302,7 +318,7 @@ impl Ends {
             || text
                 .chars()
                 .next_back()
-                .is_some_and(|c| self.last.contains(&c))
+                .is_some_and(|c| self.last_bits & bit(c) != 0 && self.last.contains(&c))
     }
 }
 

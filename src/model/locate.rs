@@ -318,35 +318,39 @@ fn shard(p: &PlaceIds, n: usize) -> usize {
     (id.wrapping_mul(0x9E37_79B9) >> 16) as usize % n.max(1)
 }
 
-/// The rows of shard `k` of `n`, resolved by `r` in their order. The memo's entries of a
-/// few rows are looked at back to back first, so that their misses of the cache overlap.
+/// The rows of shard `k` of `n`, resolved by `r` in their order (taken a group at a time,
+/// no list of them made). The memo's entries of a group are looked at back to back first,
+/// so that their misses of the cache overlap.
 pub(super) fn resolve_shard(
     r: &mut Resolver<'_>,
     rows: &[OrganizationRow],
     names: &dyn PlaceNames,
     (k, n): (usize, usize),
 ) -> Vec<Resolution> {
-    let mine: Vec<&OrganizationRow> = rows
-        .iter()
-        .filter(|row| shard(&row.place, n) == k)
-        .collect();
-    let mut out = Vec::with_capacity(mine.len());
-    for group in mine.chunks(WARM_GROUP) {
+    let mut mine = rows.iter().filter(|row| shard(&row.place, n) == k);
+    let mut out = Vec::with_capacity(rows.len() / n.max(1) + rows.len() / 16);
+    loop {
+        let mut group: [Option<&OrganizationRow>; WARM_GROUP] = [None; WARM_GROUP];
         let mut keys = [0; WARM_GROUP];
-        for (k, row) in keys.iter_mut().zip(group) {
-            *k = Resolver::ids_key(&row.place);
-            r.warm_ids(*k);
+        let mut len = 0;
+        for ((g, key), row) in group.iter_mut().zip(&mut keys).zip(mine.by_ref()) {
+            *g = Some(row);
+            *key = Resolver::ids_key(&row.place);
+            r.warm_ids(*key);
+            len += 1;
         }
-        for &k in &keys[..group.len()] {
+        if len == 0 {
+            return out;
+        }
+        for &k in keys.iter().take(len) {
             if let Some(i) = r.missed_at(k) {
                 r.warm_missed(i);
             }
         }
-        for (row, &k) in group.iter().zip(&keys) {
+        for (row, &k) in group.iter().flatten().zip(&keys) {
             out.push(Resolution::of(r.resolve_keyed(&row.place, k, names), row));
         }
     }
-    out
 }
 
 /// A block's outcomes as the resolve threads gave them, each shard's in the order of its
