@@ -154,6 +154,15 @@ pub enum IngestError {
         /// The option that raises it.
         flag: &'static str,
     },
+    /// A CSV read as UTF-8 on the strength of its first bytes alone
+    /// ([`super::source::GUESS_BYTES`]) met a byte further on that UTF-8 does not allow (or
+    /// a NUL). Never shown: the file is read again from its start, its encoding found
+    /// from all its bytes first (which names such a byte when no encoding fits).
+    #[error("{path}: 开头是 UTF-8，后文不是；从头按整个文件判定编码重读 / UTF-8 at its start only; read again with its encoding found from the whole file")]
+    GuessedEncoding {
+        /// File.
+        path: PathBuf,
+    },
     /// A sheet or CSV beyond a limit of its shape (rows, columns, characters in a cell):
     /// reading stops there rather than exhausting memory.
     #[error("{}", over_limit(.table, *.row, *.column, *.what, *.limit))]

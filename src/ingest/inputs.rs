@@ -457,6 +457,27 @@ fn read_content(f: &InputFile, opts: &IngestOptions, ds: &mut Dataset) -> Result
         }
         if source::reads_as_csv(&f.path, &head) {
             opts.progress.file(&f.path);
+            let m = mark(ds);
+            let csv = source::CsvRows::open_file_guessing(
+                &f.path,
+                file,
+                opts.encoding,
+                opts.limits,
+                opts.progress.clone(),
+                true,
+            )?;
+            match read_csv(f, csv, (CSV_HEAD_ROWS, Default::default()), opts, ds) {
+                Err(IngestError::GuessedEncoding { .. }) => {}
+                other => return other,
+            }
+            // UTF-8 at its start only: read again from the start, the encoding found from
+            // the whole file first (as `take_pieces` does when a workbook restarts).
+            rollback(ds, &m);
+            if ds.sink.as_ref().is_some_and(|s| s.names_sent > 0) {
+                ds.sink = None;
+                ds.handed_on_then_restarted = true;
+            }
+            let file = source::open_input(&f.path, limit)?;
             let csv = source::CsvRows::open_file(
                 &f.path,
                 file,
@@ -1482,6 +1503,131 @@ mod tests {
             encoding: None,
             rows: vec![GridRow::from_texts(1, &[]), GridRow::from_texts(2, first)],
             merges: vec![],
+        }
+    }
+
+    /// A large CSV read from its file as UTF-8 on the strength of its first bytes
+    /// ([`source::GUESS_BYTES`]; in tests, a kilobyte of a file of at least eight) gives
+    /// what reading it with its encoding found from all its bytes gives: a GBK ledger
+    /// whose first kilobyte is ASCII (its bad byte in the head's rows, or in a later
+    /// window), a UTF-8 ledger with a GBK row far down (neither: the same error), one with
+    /// a NUL far down (binary: the same error), and a UTF-8 ledger (guessed right).
+    #[test]
+    fn a_guessed_utf8_that_fails_later_reads_as_the_whole_file_says() {
+        let dir = tempfile::tempdir().unwrap();
+        // An ASCII header (the columns' English aliases), ASCII rows until `from`, then
+        // Chinese rows; `pad` ASCII bytes in a title line first. Rows past the head's
+        // (`CSV_HEAD_ROWS`) are read in windows.
+        const ROWS: usize = CSV_HEAD_ROWS + 1000;
+        let ledger = |pad: usize, from: usize| {
+            let mut text = format!(
+                "{}\nname,city,county,street,community,founded\n",
+                "x".repeat(pad)
+            );
+            for i in 0..ROWS {
+                if i < from {
+                    text.push_str(&format!(
+                        "org{i},Taiyuan,Xiaodian,Wucheng,Shifanjie,2021-01-01\n"
+                    ));
+                } else {
+                    text.push_str(&format!(
+                        "组织{i},太原市,小店区,坞城街道,师范街社区,2021-01-01\n"
+                    ));
+                }
+            }
+            text
+        };
+        let gbk = |t: &str| encoding_rs::GBK.encode(t).0.into_owned();
+        let utf8_then_gbk = {
+            let t = ledger(0, 0);
+            let at = t.find(&format!("组织{}", CSV_HEAD_ROWS + 500)).unwrap();
+            let mut b = t.as_bytes()[..at].to_vec();
+            b.extend(gbk(&t[at..]));
+            b
+        };
+        let nul_far_down = {
+            let mut b = ledger(0, ROWS).into_bytes();
+            let at = b.len() - 100;
+            b[at] = 0;
+            b
+        };
+        let shape = |ds: &Dataset| {
+            let orgs: Vec<_> = ds
+                .organizations
+                .iter()
+                .map(|o| (o, ds.names.place(&o.place)))
+                .collect();
+            format!("{:?}\n{orgs:?}\n{:?}", ds.tables, ds.issues)
+        };
+        let cases: [(&str, Vec<u8>); 5] = [
+            ("gbk-in-head", gbk(&ledger(2000, 0))),
+            ("gbk-later", gbk(&ledger(0, CSV_HEAD_ROWS + 500))),
+            ("neither", utf8_then_gbk),
+            ("nul", nul_far_down),
+            ("utf8", ledger(0, 100).into_bytes()),
+        ];
+        for (name, bytes) in cases {
+            assert!(
+                bytes.len() as u64 >= source::GUESS_MIN,
+                "{name}: {}",
+                bytes.len()
+            );
+            assert!(
+                std::str::from_utf8(&bytes[..source::GUESS_BYTES]).is_ok(),
+                "{name}: its first bytes are UTF-8"
+            );
+            let path = dir.path().join(format!("{name}.csv"));
+            std::fs::write(&path, &bytes).unwrap();
+            let f = InputFile {
+                path: path.clone(),
+                in_folder: false,
+            };
+            // Small windows: a bad byte in a later window than the head's.
+            let sizes = source::WindowSizes {
+                window: 4 << 10,
+                min_piece: 1 << 10,
+            };
+            let opts = IngestOptions {
+                threads: 2,
+                ..Default::default()
+            };
+            let mut whole = Dataset::default();
+            let want = read_csv_bytes(&f, &bytes, (CSV_HEAD_ROWS, sizes), &opts, &mut whole);
+            let mut guessed = Dataset::default();
+            let file = source::open_input(&path, opts.limits.input).unwrap();
+            let csv = source::CsvRows::open_file_guessing(
+                &path,
+                file,
+                None,
+                opts.limits,
+                opts.progress.clone(),
+                true,
+            )
+            .unwrap();
+            let first = read_csv(&f, csv, (CSV_HEAD_ROWS, sizes), &opts, &mut guessed);
+            match (name, &first) {
+                ("utf8", Ok(())) => {}
+                (_, Err(IngestError::GuessedEncoding { .. })) if name != "utf8" => {}
+                _ => panic!("{name}: guessed read gave {first:?}"),
+            }
+            // Through `read_file`: the guess, then (failed) the reading from the start.
+            let mut ds = Dataset::default();
+            let got = read_file(&f, &opts, &mut ds, true);
+            match (&want, &got) {
+                (Ok(()), Ok(())) => assert_eq!(shape(&ds), shape(&whole), "{name}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+                _ => panic!("{name}: {want:?} against {got:?}"),
+            }
+            match name {
+                "gbk-in-head" | "gbk-later" => {
+                    assert_eq!(ds.organizations.len(), ROWS, "{name}");
+                    let label = ds.tables[0].encoding.clone().unwrap_or_default();
+                    assert!(label.starts_with("GB"), "{name}: {label}");
+                }
+                "utf8" => assert_eq!(ds.organizations.len(), ROWS),
+                "neither" => assert!(got.unwrap_err().to_string().contains("GBK"), "{name}"),
+                _ => assert!(got.unwrap_err().to_string().contains("NUL"), "{name}"),
+            }
         }
     }
 

@@ -42,6 +42,9 @@ pub(crate) struct CsvShape {
     delimiter: u8,
     encoding: &'static Encoding,
     label: String,
+    /// The encoding was guessed from the first bytes: a byte it does not allow, or a NUL,
+    /// is [`IngestError::GuessedEncoding`].
+    guessed: bool,
     /// Bytes before the text (a BOM), for offsets in errors.
     skip: usize,
     limits: Limits,
@@ -111,6 +114,7 @@ impl<'a> CsvRows<'a> {
                 delimiter: self.delimiter,
                 encoding: self.encoding,
                 label: self.label,
+                guessed: self.guessed,
                 skip: self.skip,
                 limits: self.limits,
                 progress: self.progress,
@@ -256,6 +260,13 @@ impl CsvRest<'_> {
                 rest.extend_from_slice(self.carry.get(end..).unwrap_or_default());
                 self.carry.truncate(end);
                 let bytes = std::mem::replace(&mut self.carry, rest);
+                // UTF-8 guessed: a NUL is binary data, for the reading from the start to
+                // name (each record's UTF-8 is checked as it is parsed).
+                if self.shape.guessed && memchr::memchr(0, &bytes).is_some() {
+                    return Err(IngestError::GuessedEncoding {
+                        path: self.shape.path.clone(),
+                    });
+                }
                 let window = Window {
                     offset: self.offset,
                     newlines: self.newlines,
@@ -427,6 +438,11 @@ impl<'w> Piece<'w> {
 
     /// The error for a record starting at `start` that is not valid text of the encoding.
     fn undecodable(shape: &CsvShape, (offset, line): (u64, usize), start: usize) -> IngestError {
+        if shape.guessed {
+            return IngestError::GuessedEncoding {
+                path: shape.path.clone(),
+            };
+        }
         let offset = usize::try_from(offset)
             .unwrap_or(usize::MAX)
             .saturating_add(start);
@@ -623,6 +639,7 @@ mod tests {
             delimiter,
             encoding: encoding_rs::UTF_8,
             label: "UTF-8".into(),
+            guessed: false,
             skip: 0,
             limits: Limits::default(),
             progress: ProgressHook::default(),
