@@ -538,7 +538,7 @@ pub struct Names {
     recent: Recent,
 }
 
-/// What this thread's last value of each coded column meant: a ledger writes a handful of
+/// What this thread's last values of each coded column meant: a ledger writes a handful of
 /// values in each, millions of times, and each lookup folded the text and hashed it.
 #[derive(Default)]
 struct Recent {
@@ -548,34 +548,43 @@ struct Recent {
     yes_no: Last<Option<bool>>,
 }
 
-/// A column's last text and its meaning ([`Recent`]).
+/// A column's last [`LAST_VALUES`] texts and their meanings ([`Recent`]), the oldest
+/// written over (a category column holds half a dozen values in no order: the last one
+/// alone was another for most rows).
 struct Last<T> {
-    text: String,
-    meaning: Option<T>,
+    seen: Vec<(String, T)>,
+    /// The entry a new text takes once `seen` is full.
+    next: usize,
 }
+
+/// Texts a column remembers ([`Last`]).
+const LAST_VALUES: usize = 8;
 
 impl<T> Default for Last<T> {
     fn default() -> Self {
         Last {
-            text: String::new(),
-            meaning: None,
+            seen: Vec::new(),
+            next: 0,
         }
     }
 }
 
 impl<T: Copy> Last<T> {
-    /// `lookup(text)`, remembered as the last.
+    /// `lookup(text)`, remembered.
     fn of(&mut self, text: &str, lookup: impl FnOnce(&str) -> T) -> T {
-        match self.meaning {
-            Some(m) if self.text == text => m,
-            _ => {
-                let m = lookup(text);
-                self.text.clear();
-                self.text.push_str(text);
-                self.meaning = Some(m);
-                m
-            }
+        if let Some((_, m)) = self.seen.iter().find(|(t, _)| t == text) {
+            return *m;
         }
+        let m = lookup(text);
+        if self.seen.len() < LAST_VALUES {
+            self.seen.push((text.to_string(), m));
+        } else if let Some(slot) = self.seen.get_mut(self.next) {
+            slot.0.clear();
+            slot.0.push_str(text);
+            slot.1 = m;
+            self.next = (self.next + 1) % LAST_VALUES;
+        }
+        m
     }
 }
 
@@ -1531,7 +1540,7 @@ mod tests {
                 "品牌组织",
             ],
         );
-        let values = [
+        let mut values = vec![
             ["文体类", "登记", "正常", "是"],
             ["文体类", "登记", "正常", "是"],
             ["养老类", "备案", "注销", "否"],
@@ -1539,6 +1548,26 @@ mod tests {
             ["奇怪类", "怪形", "怪态", "也许"],
             ["文体类", "备案", "存续", "否"],
         ];
+        // Then twelve categories (more than a column remembers), known and not, twice
+        // over in turn, and the last three again: each still means what it means alone.
+        let many = [
+            "枢纽型",
+            "枢纽",
+            "支持型",
+            "社工机构",
+            "生活服务类",
+            "公益慈善类",
+            "文体活动类",
+            "专业调处类",
+            "类别甲",
+            "类别乙",
+            "枢纽型组织",
+            "类别丙",
+        ];
+        // The last three again: remembered in entries written over.
+        for c in many.iter().chain(&many).chain(&many[9..]) {
+            values.push([c, "登记", "正常", "是"]);
+        }
         let mut rows = vec![header];
         for (i, v) in values.iter().enumerate() {
             let name = format!("组织{i}");
@@ -1548,7 +1577,7 @@ mod tests {
         }
         let ds = read_on(&rows, 1);
         let orgs: Vec<_> = ds.organizations.iter().collect();
-        assert_eq!(orgs.len(), 6);
+        assert_eq!(orgs.len(), values.len());
         // Each row as its values mean on their own (the first row read alone).
         for (org, v) in orgs.iter().zip(&values) {
             let alone = read_on(
@@ -1569,6 +1598,9 @@ mod tests {
         assert!(orgs[0].brand && !orgs[2].brand);
         assert_eq!(orgs[4].registration, None);
         assert_eq!(orgs[5].status, Some(Status::Active));
+        assert_eq!(orgs[7].category.as_deref(), Some("枢纽型"));
+        assert_eq!(orgs[6 + 12 + 1].category.as_deref(), Some("枢纽型"));
+        assert_eq!(orgs[6 + 12 + 8].category.as_deref(), Some("类别甲"));
         // Rows 5 and 6 each carry their four issues of unknown values.
         for r in [5, 6] {
             let kinds: Vec<_> = ds
