@@ -41,7 +41,12 @@ pub(crate) fn write_rows<W: Write>(
     let mut w = ::csv::Writer::from_writer(out);
     w.write_record(header)?;
     for row in rows {
-        w.write_record(row.iter().map(|c| safe_cell(c).into_owned()))?;
+        // A cell is copied only when it needs its quote (a national gap table is hundreds of
+        // thousands of cells).
+        w.write_record(row.iter().map(|c| match safe_cell(c) {
+            std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(s.as_bytes()),
+            std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.into_bytes()),
+        }))?;
     }
     w.flush()
 }
