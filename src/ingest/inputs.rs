@@ -458,34 +458,34 @@ fn read_content(f: &InputFile, opts: &IngestOptions, ds: &mut Dataset) -> Result
         if source::reads_as_csv(&f.path, &head) {
             opts.progress.file(&f.path);
             let m = mark(ds);
-            let csv = source::CsvRows::open_file_guessing(
-                &f.path,
-                file,
-                opts.encoding,
-                opts.limits,
-                opts.progress.clone(),
-                true,
-            )?;
-            match read_csv(f, csv, (CSV_HEAD_ROWS, Default::default()), opts, ds) {
-                Err(IngestError::GuessedEncoding { .. }) => {}
-                other => return other,
+            let (mut file, mut guess) = (Some(file), true);
+            loop {
+                let file = match file.take() {
+                    Some(file) => file,
+                    None => source::open_input(&f.path, limit)?,
+                };
+                let csv = source::CsvRows::open_file_guessing(
+                    &f.path,
+                    file,
+                    opts.encoding,
+                    opts.limits,
+                    opts.progress.clone(),
+                    guess,
+                )?;
+                match read_csv(f, csv, (CSV_HEAD_ROWS, Default::default()), opts, ds) {
+                    Err(IngestError::GuessedEncoding { .. }) if guess => {}
+                    other => return other,
+                }
+                // UTF-8 at its start only: read again from the start, the encoding found
+                // from the whole file first (as `take_pieces` does when a workbook
+                // restarts).
+                rollback(ds, &m);
+                if ds.sink.as_ref().is_some_and(|s| s.names_sent > 0) {
+                    ds.sink = None;
+                    ds.handed_on_then_restarted = true;
+                }
+                guess = false;
             }
-            // UTF-8 at its start only: read again from the start, the encoding found from
-            // the whole file first (as `take_pieces` does when a workbook restarts).
-            rollback(ds, &m);
-            if ds.sink.as_ref().is_some_and(|s| s.names_sent > 0) {
-                ds.sink = None;
-                ds.handed_on_then_restarted = true;
-            }
-            let file = source::open_input(&f.path, limit)?;
-            let csv = source::CsvRows::open_file(
-                &f.path,
-                file,
-                opts.encoding,
-                opts.limits,
-                opts.progress.clone(),
-            )?;
-            return read_csv(f, csv, (CSV_HEAD_ROWS, Default::default()), opts, ds);
         }
     }
     let bytes = source::read_bytes(&f.path, limit)?;
@@ -1506,6 +1506,17 @@ mod tests {
         }
     }
 
+    /// A dataset's tables, issues and rows as a list (the blocks they were parsed in may
+    /// differ), with their places' names (and ids: the same names in the same order).
+    fn shape(ds: &Dataset) -> String {
+        let orgs: Vec<_> = ds
+            .organizations
+            .iter()
+            .map(|o| (o, ds.names.place(&o.place)))
+            .collect();
+        format!("{:?}\n{orgs:?}\n{:?}", ds.tables, ds.issues)
+    }
+
     /// A large CSV read from its file as UTF-8 on the strength of its first bytes
     /// ([`source::GUESS_BYTES`]; in tests, a kilobyte of a file of at least eight) gives
     /// what reading it with its encoding found from all its bytes gives: a GBK ledger
@@ -1550,14 +1561,6 @@ mod tests {
             let at = b.len() - 100;
             b[at] = 0;
             b
-        };
-        let shape = |ds: &Dataset| {
-            let orgs: Vec<_> = ds
-                .organizations
-                .iter()
-                .map(|o| (o, ds.names.place(&o.place)))
-                .collect();
-            format!("{:?}\n{orgs:?}\n{:?}", ds.tables, ds.issues)
         };
         let cases: [(&str, Vec<u8>); 5] = [
             ("gbk-in-head", gbk(&ledger(2000, 0))),
@@ -1671,16 +1674,6 @@ mod tests {
         let f = InputFile {
             path: PathBuf::from("组织.csv"),
             in_folder: false,
-        };
-        // The rows as a list (the blocks they were parsed in differ), with their places'
-        // names (and ids: the same names in the same order).
-        let shape = |ds: &Dataset| {
-            let orgs: Vec<_> = ds
-                .organizations
-                .iter()
-                .map(|o| (o, ds.names.place(&o.place)))
-                .collect();
-            format!("{:?}\n{orgs:?}\n{:?}", ds.tables, ds.issues)
         };
         for (bytes, orgs) in [
             (text.clone().into_bytes(), 36),
