@@ -38,7 +38,7 @@ pub(crate) fn key(parts: impl Hash) -> Key {
 /// 10⁻¹⁶ at ten million keys). With a 4-byte value a slot is 16 bytes, four to a line of
 /// the cache, where a whole `u128` (aligned to 16) made it 32: a national run's tables of
 /// place names are half the memory to fault in and to miss.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct KeyTable<V> {
     /// Empty slots have the stored key 0 (a key stored as 0 is kept in `zero`); a power
     /// of two long, or empty before the first key.

@@ -6,6 +6,8 @@ type Fold = foldhash::fast::RandomState;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
+
+use crate::keytable::{Key, KeyTable};
 use serde::Serialize;
 
 use crate::ingest::text::strip_committee_suffix;
@@ -100,11 +102,13 @@ pub struct RegionIndex {
     /// row takes (its city and county, whether it lies within the scope) read 8 bytes a
     /// region here instead of a whole [`Region`] (a national list has 650,000 of them).
     up: Vec<(Option<RegionId>, Level)>,
-    /// Every region, found by its parent and name: one flat table of ids, hashed on the
-    /// region's own parent and name, each with a tag ([`Place`]); a national list's 650,000
-    /// regions cost 13 bytes each here, against about 100 in maps of copied names nested
-    /// by parent.
-    by_name: HashTable<(RegionId, u64)>,
+    /// Every region, found by its parent and name: one flat table of ids keyed by the
+    /// place's hash and tag ([`Place`], [`Place::key`]); a national list's 650,000 regions
+    /// cost about 21 bytes each here, against about 100 in maps of copied names nested by
+    /// parent. A lookup reads one line of the cache, where a hashbrown table read its
+    /// control bytes and then the entry on another line: two misses one after the other,
+    /// for each of a national ledger's million places and each community of its list.
+    by_name: KeyTable<RegionId>,
     /// Every community given to [`RegionIndex::add_short_name`], found by its street and
     /// its name without the committee suffix (with its tag, as in `by_name`).
     by_short: HashTable<(RegionId, u64)>,
@@ -124,6 +128,14 @@ struct Place {
     tag: u64,
 }
 
+impl Place {
+    /// The place's key in [`RegionIndex::by_name`]: its hash above, its tag below (the
+    /// table keeps the hash and 32 bits of the tag).
+    fn key(self) -> Key {
+        (u128::from(self.hash) << 64) | u128::from(self.tag)
+    }
+}
+
 /// The hash of a region's place in [`RegionIndex::by_name`] or [`RegionIndex::by_short`].
 fn place_hash(hasher: &Fold, parent: Option<RegionId>, name: &str) -> u64 {
     hasher.hash_one((parent, name))
@@ -139,9 +151,7 @@ impl RegionIndex {
 
     /// The region at `p` in [`RegionIndex::by_name`].
     fn find(&self, p: Place) -> Option<RegionId> {
-        self.by_name
-            .find(p.hash, |&(_, tag)| tag == p.tag)
-            .map(|&(id, _)| id)
+        self.by_name.find(p.key()).ok()
     }
 
     /// An empty index.
@@ -164,10 +174,7 @@ impl RegionIndex {
         let all = communities.saturating_add(communities / 8);
         regions.reserve(all);
         up.reserve(all);
-        by_name.reserve(all, |&(id, _)| {
-            let r = &regions[id as usize];
-            place_hash(hasher, r.parent, &r.name)
-        });
+        by_name.reserve(all);
         by_short.reserve(communities, |&(id, _)| {
             let r = &regions[id as usize];
             place_hash(hasher, r.parent, strip_committee_suffix(&r.name))
@@ -214,9 +221,10 @@ impl RegionIndex {
         level: Level,
     ) -> RegionId {
         let p = self.place(parent, name);
-        if let Some(id) = self.find(p) {
-            return id;
-        }
+        let vacant = match self.by_name.find(p.key()) {
+            Ok(id) => return id,
+            Err(vacant) => vacant,
+        };
         let id = self.regions.len() as RegionId;
         self.regions.push(Region {
             name: name.to_string(),
@@ -228,16 +236,7 @@ impl RegionIndex {
             children: Vec::new(),
         });
         self.up.push((parent, level));
-        let RegionIndex {
-            regions,
-            by_name,
-            hasher,
-            ..
-        } = self;
-        by_name.insert_unique(p.hash, (id, p.tag), |&(id, _)| {
-            let r = &regions[id as usize];
-            place_hash(hasher, r.parent, &r.name)
-        });
+        self.by_name.insert(vacant, p.key(), id);
         if let Some(p) = parent {
             self.regions[p as usize].children.push(id);
         }
