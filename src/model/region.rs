@@ -119,9 +119,9 @@ pub struct RegionIndex {
 /// A parent and name, by two independently seeded 64-bit hashes: the table's, and a tag
 /// kept in the entry. A lookup compares tags and never reads the region or its name (a
 /// national audit looks up millions of places among 650,000 regions, and each read of a
-/// region and of its name is a cache miss); two places share both hashes with a
-/// probability below 10⁻²⁵ (the place names and duplicate keys, in a [`crate::keytable::KeyTable`],
-/// keep 96 bits: below 10⁻¹⁶).
+/// region and of its name is a cache miss). [`RegionIndex::by_name`] keeps the hash and 32
+/// bits of the tag: two places share those 96 bits with a probability below 10⁻¹⁶ at ten
+/// million places, as the place names and duplicate keys do.
 #[derive(Clone, Copy)]
 struct Place {
     hash: u64,
