@@ -465,6 +465,8 @@ impl<'a> RowCtx<'a> {
         let names = &mut *self.names;
         let mut id = |t: Option<&str>, key: Key| names.id_keyed(t.unwrap_or(""), key);
         let [kp, kc, ky, ks, km] = p.keys;
+        // In field order (the fields of a struct expression are evaluated as written), as
+        // the names are met.
         PlaceIds {
             province: id(province, kp),
             city: id(city, kc),
