@@ -9,6 +9,7 @@
 use super::region::{Level, RegionId, RegionIndex};
 use super::resolve::{Resolved, Resolver};
 use super::{skip, PlaceRoutes, TableReach};
+use crate::keytable::Key;
 use std::borrow::Cow;
 
 use crate::ingest::{DataIssue, OrganizationRow, Origin, Place, PlaceIds, PlaceNames, SkipReason};
@@ -330,25 +331,23 @@ pub(super) fn resolve_shard(
     let mut mine = rows.iter().filter(|row| shard(&row.place, n) == k);
     let mut out = Vec::with_capacity(rows.len() / n.max(1) + rows.len() / 16);
     loop {
-        let mut group: [Option<&OrganizationRow>; WARM_GROUP] = [None; WARM_GROUP];
-        let mut keys = [0; WARM_GROUP];
-        let mut len = 0;
-        for ((g, key), row) in group.iter_mut().zip(&mut keys).zip(mine.by_ref()) {
-            *g = Some(row);
-            *key = Resolver::ids_key(&row.place);
-            r.warm_ids(*key);
-            len += 1;
+        // The group's rows with their keys in the memo (fewer than a whole group at the end).
+        let mut group: [Option<(&OrganizationRow, Key)>; WARM_GROUP] = [None; WARM_GROUP];
+        for (g, row) in group.iter_mut().zip(mine.by_ref()) {
+            let key = Resolver::ids_key(&row.place);
+            r.warm_ids(key);
+            *g = Some((row, key));
         }
-        if len == 0 {
+        if let [None, ..] = group {
             return out;
         }
-        for &k in keys.iter().take(len) {
-            if let Some(i) = r.missed_at(k) {
+        for &(_, key) in group.iter().flatten() {
+            if let Some(i) = r.missed_at(key) {
                 r.warm_missed(i);
             }
         }
-        for (row, &k) in group.iter().flatten().zip(&keys) {
-            out.push(Resolution::of(r.resolve_keyed(&row.place, k, names), row));
+        for &(row, key) in group.iter().flatten() {
+            out.push(Resolution::of(r.resolve_keyed(&row.place, key, names), row));
         }
     }
 }
