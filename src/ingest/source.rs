@@ -18,6 +18,7 @@ use super::error::Limit;
 use super::html::Piece as Stream;
 
 mod merged;
+mod scan;
 mod windows;
 use super::{IngestError, IngestOptions, Origin, PassReason, PassedOver, ProgressHook, TableInfo};
 pub(crate) use windows::{CsvRest, Piece, WindowSizes};

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 use encoding_rs::Encoding;
 
+use super::scan::Classes;
 use super::{io_error, too_large, Body, Cell, CsvRows, GridRow, Limits};
 use crate::ingest::{IngestError, ProgressHook};
 
@@ -300,13 +301,6 @@ impl CsvRest<'_> {
     }
 }
 
-/// A byte's part in a quoteless line ([`Piece::classes`]).
-const DELIMITER: u8 = 1;
-/// See [`DELIMITER`].
-const LINE_END: u8 = 2;
-/// See [`DELIMITER`].
-const SUSPECT: u8 = 4;
-
 /// How a piece's records are cut out of its bytes.
 enum Records<'w> {
     /// A window with no quote: every line is a record (a line ends at `\n`, `\r\n` or a
@@ -337,8 +331,8 @@ pub(crate) struct Piece<'w> {
     records: Records<'w>,
     /// Where the current record's fields lie, in its bytes.
     fields: Vec<std::ops::Range<usize>>,
-    /// Each byte's part in a quoteless line ([`Piece::classes`]).
-    classes: [u8; 256],
+    /// Each byte's part in a quoteless line.
+    classes: Classes,
     /// The offset in the text of `bytes[0]`.
     offset: u64,
     /// Newlines in the text before `bytes[0]`.
@@ -384,7 +378,7 @@ impl<'w> Piece<'w> {
             bytes,
             records,
             fields: Vec::new(),
-            classes: Self::classes(shape.delimiter),
+            classes: Classes::new(shape.delimiter),
             offset: window.offset + start as u64,
             base: window.newlines + memchr::memchr_iter(b'\n', before).count(),
             before_start: 0,
@@ -395,23 +389,6 @@ impl<'w> Piece<'w> {
             },
             spare: Vec::new(),
         }
-    }
-
-    /// Each byte's part in a quoteless line: [`DELIMITER`], [`LINE_END`], or [`SUSPECT`] (one
-    /// that cleaning or folding changes, see [`crate::ingest::text::SUSPECT`]); 0 for the
-    /// rest (most bytes), so that one pass over a line cuts it and tells whether its cells
-    /// are plain.
-    fn classes(delimiter: u8) -> [u8; 256] {
-        let mut t = [0u8; 256];
-        for (b, c) in t.iter_mut().enumerate() {
-            if crate::ingest::text::SUSPECT[b] {
-                *c = SUSPECT;
-            }
-        }
-        t[usize::from(b'\n')] = LINE_END;
-        t[usize::from(b'\r')] = LINE_END;
-        t[usize::from(delimiter)] = DELIMITER;
-        t
     }
 
     /// Records read so far (the one an error was met in too).
@@ -486,24 +463,8 @@ impl<'w> Piece<'w> {
                     return Ok(None);
                 }
                 // One pass over the line: its end, its delimiters, and whether a byte of its
-                // fields is suspect (a memchr for each field and another pass for the bytes
-                // took twice the instructions).
-                let (mut from, mut len, mut suspect) = (0, rest.len(), 0);
-                for (i, &b) in rest.iter().enumerate() {
-                    match self.classes[usize::from(b)] {
-                        0 => {}
-                        DELIMITER => {
-                            self.fields.push(from..i);
-                            from = i + 1;
-                        }
-                        LINE_END => {
-                            len = i;
-                            break;
-                        }
-                        c => suspect |= c,
-                    }
-                }
-                self.fields.push(from..len);
+                // fields is suspect.
+                let (len, suspect) = self.classes.cut(rest, &mut self.fields);
                 *record = first..first + len;
                 // The end of line is read with the record (of `\r\n`, the `\r`: the csv
                 // crate starts the next record at the `\n`).
@@ -516,7 +477,7 @@ impl<'w> Piece<'w> {
                     Some(_) => end + 1,
                     None => end,
                 };
-                Ok(Some((start, line, Some(suspect == 0))))
+                Ok(Some((start, line, Some(!suspect))))
             }
             Records::Csv { reader, record } => match reader.read_byte_record(record) {
                 Ok(true) => {
