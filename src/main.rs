@@ -608,14 +608,17 @@ struct Audited {
 }
 
 /// Read `input`, build the model and audit it at `as_of` with `plan` (or the plan the
-/// arguments name, or the one matching the data).
+/// arguments name, or the one matching the data). `hashes`: the files' SHA-256 are wanted
+/// ([`InputDigest::of_model`]).
 fn audit_snapshot(
     args: &AuditArgs,
     input: &InputArgs,
     as_of: NaiveDate,
     plan: Option<Plan>,
+    hashes: bool,
 ) -> Result<Audited> {
-    let opts = ingest_options(input)?;
+    let mut opts = ingest_options(input)?;
+    opts.skip_hashes = !hashes;
     progress::phase("start");
     // A plan known before reading (named, or handed in) lets the community tree be made as
     // soon as the community list is read, while the files after it are still being read.
@@ -852,6 +855,7 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
         missing_inputs("audit");
     }
     let outputs = check_audit_outputs(&args, false)?;
+    let cites = cites_input_hashes(&args);
     let as_of = match &args.as_of {
         Some(d) => *d,
         None => match snapshot_date_of(&args.input.inputs) {
@@ -911,9 +915,9 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
             let mut base_input = args.input.clone();
             base_input.inputs = args.baseline.clone();
             let args = &args;
-            s.spawn(move || audit_snapshot(args, &base_input, d, None))
+            s.spawn(move || audit_snapshot(args, &base_input, d, None, false))
         });
-        let current = audit_snapshot(&args, &args.input, as_of, None);
+        let current = audit_snapshot(&args, &args.input, as_of, None, cites);
         let base = base.map(|h| {
             h.join()
                 .unwrap_or_else(|_| Err(anyhow!("--baseline: the audit of the baseline failed")))
@@ -967,7 +971,11 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
     }
     let meta = ReportMeta {
         generated: chrono::Local::now().naive_local(),
-        inputs: InputDigest::of_model(&model)?,
+        inputs: if cites {
+            InputDigest::of_model(&model)?
+        } else {
+            Vec::new()
+        },
         lang: match args.lang {
             LangArg::Zh => Lang::Zh,
             LangArg::En => Lang::En,
@@ -1089,6 +1097,24 @@ fn audit_cmd(args: AuditArgs) -> Result<ExitCode> {
     // by block and name by name took a quarter of a second.
     std::mem::forget((model, result));
     Ok(code)
+}
+
+/// Whether a report of this audit cites its input files' SHA-256 (an HTML, PDF or XLSX
+/// report, a `--history` record). When none does, the files are not hashed (a national
+/// ledger's hash is a twentieth of the run's work).
+fn cites_input_hashes(args: &AuditArgs) -> bool {
+    let cites = |f: Format| matches!(f, Format::Pdf | Format::Html | Format::Xlsx);
+    let named = |p: &std::path::PathBuf| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .and_then(Format::from_extension)
+    };
+    args.history.is_some()
+        || matches!(
+            args.format,
+            Some(FormatArg::Pdf | FormatArg::Html | FormatArg::Xlsx)
+        )
+        || args.outputs.iter().filter_map(named).any(cites)
 }
 
 /// The name of an output format as `--format` spells it, and its file extension.
@@ -1277,7 +1303,7 @@ fn audit_snapshots(args: &AuditArgs) -> Result<Snapshots> {
     for (path, date) in &snapshots {
         let mut input = args.input.clone();
         input.inputs = vec![path.clone()];
-        let mut a = audit_snapshot(args, &input, *date, plan.clone())?;
+        let mut a = audit_snapshot(args, &input, *date, plan.clone(), true)?;
         if let Some((model, d)) = &previous {
             add_swings(&mut a.result, &a.plan, model, &a.model, *d);
         }
@@ -1559,6 +1585,7 @@ fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
         },
         threads: input.threads,
         progress: progress::hook(input.quiet),
+        skip_hashes: false,
     })
 }
 

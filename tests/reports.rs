@@ -1212,3 +1212,57 @@ fn trend_html_and_xlsx() {
         }
     }
 }
+
+/// The SHA-256 of a file, lower-case hex.
+fn sha256_hex(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => panic!("{}: {e}", path.display()),
+    };
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn html_cites_every_input_hash_whatever_else_is_written() {
+    // The files are hashed only when a report cites them (HTML, PDF, XLSX, --history): an
+    // HTML written beside a CSV, after it, or as the one output must still cite every input.
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let demo = root().join("fixtures/demo");
+    let inputs = [
+        "孵化基地.csv",
+        "晋城市社区社会组织台账.csv",
+        "社区名单.xlsx",
+        "经费.csv",
+    ];
+    let runs: [&[&str]; 3] = [
+        &["-o", "a.csv", "-o", "a.html"],
+        &["-o", "b.html", "-o", "b.json"],
+        &["--format", "html", "-o", "c.html"],
+    ];
+    for (run, html) in runs.iter().zip(["a.html", "b.html", "c.html"]) {
+        let mut args: Vec<String> = vec!["audit".into(), "--as-of".into(), "2023-12-31".into()];
+        args.push(demo.display().to_string());
+        for a in run.iter() {
+            let a = if a.contains('.') && !a.starts_with('-') {
+                dir.path().join(a).display().to_string()
+            } else {
+                (*a).to_string()
+            };
+            args.push(a);
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_ok(&refs);
+        let text = read(&dir.path().join(html));
+        for name in inputs {
+            let hash = sha256_hex(&demo.join(name));
+            assert!(text.contains(&hash), "{html}: no SHA-256 of {name}");
+        }
+    }
+}

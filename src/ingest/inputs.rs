@@ -419,7 +419,8 @@ fn pass(ds: &mut Dataset, opts: &IngestOptions, p: PassedOver) -> Result<(), Ing
 const CSV_HEAD_ROWS: usize = super::header::TIE_ROWS + super::header::SCAN_ROWS;
 
 /// Read a file that is not a copy of another into `ds`, hashing it on another thread
-/// meanwhile (from its own handle) unless it was hashed to find copies. A CSV is streamed
+/// meanwhile (from its own handle) unless it was hashed to find copies or no hash is
+/// wanted ([`IngestOptions::skip_hashes`]). A CSV is streamed
 /// from the file and never held whole; any other file is read whole.
 fn read_file(
     f: &InputFile,
@@ -429,7 +430,8 @@ fn read_file(
 ) -> Result<(), IngestError> {
     let limit = opts.limits.input;
     let (hash, read) = std::thread::scope(|s| {
-        let hash = (!hashed).then(|| s.spawn(|| source::hash_file(&f.path, limit)));
+        let hash =
+            (!hashed && !opts.skip_hashes).then(|| s.spawn(|| source::hash_file(&f.path, limit)));
         let read = read_content(f, opts, ds);
         (hash.map(|h| h.join()), read)
     });
@@ -1986,5 +1988,50 @@ mod tests {
                 "{n} threads: {e}"
             );
         }
+    }
+
+    /// Every file read is hashed, unless no hash is wanted: then only the files that share
+    /// a size (to find copies) are; the rows, tables and passed-over copies are the same.
+    #[test]
+    fn files_are_hashed_unless_skipped_and_copies_are_found_either_way() {
+        use sha2::Digest;
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            dir.path().join("a.csv"),
+            dir.path().join("b.csv"),
+            dir.path().join("c.csv"),
+        );
+        std::fs::copy(demo.join("经费.csv"), &a).unwrap();
+        std::fs::copy(demo.join("经费.csv"), &b).unwrap();
+        std::fs::copy(demo.join("孵化基地.csv"), &c).unwrap();
+        let sha = |p: &Path| -> [u8; 32] { sha2::Sha256::digest(std::fs::read(p).unwrap()).into() };
+        let inputs = vec![dir.path().to_path_buf()];
+        let all = read_inputs(&inputs, &IngestOptions::default()).unwrap();
+        let skip = IngestOptions {
+            skip_hashes: true,
+            ..IngestOptions::default()
+        };
+        let some = read_inputs(&inputs, &skip).unwrap();
+        let hashed = |ds: &Dataset| -> Vec<(PathBuf, [u8; 32])> {
+            ds.hashes.iter().map(|(p, h)| (p.clone(), *h)).collect()
+        };
+        assert_eq!(
+            hashed(&all),
+            vec![
+                (a.clone(), sha(&a)),
+                (b.clone(), sha(&b)),
+                (c.clone(), sha(&c))
+            ]
+        );
+        assert_eq!(
+            hashed(&some),
+            vec![(a.clone(), sha(&a)), (b.clone(), sha(&b))]
+        );
+        assert!(!all.incubators.is_empty() && !all.funds.is_empty());
+        assert_eq!(all.ignored.len(), 1, "{:?}", all.ignored);
+        let mut without = all;
+        without.hashes.remove(&c);
+        assert_eq!(dataset_text(&without), dataset_text(&some));
     }
 }

@@ -55,6 +55,10 @@ pub struct IngestOptions {
     pub threads: usize,
     /// Told of each file read and of the rows read (a progress bar); none by default.
     pub progress: ProgressHook,
+    /// No report of this run cites the files' SHA-256: a file is hashed only when another
+    /// file has its size (to find copies of one another), and [`Dataset::hashes`] holds
+    /// those alone. Hashing a national ledger is a twentieth of the run's work.
+    pub skip_hashes: bool,
 }
 
 /// What a progress display is told while the inputs are read. Called from the reading
@@ -874,7 +878,8 @@ pub struct Dataset {
     /// sheet, `--kind …=skip`, `--exclude`, unrecognized folder file, an output of
     /// zhibiao, the same content as another file).
     pub ignored: Vec<PassedOver>,
-    /// SHA-256 of every file read (computed once, while checking for identical copies).
+    /// SHA-256 of every file read (computed once, while checking for identical copies or
+    /// while reading), or only of those compared under [`IngestOptions::skip_hashes`].
     pub hashes: BTreeMap<PathBuf, [u8; 32]>,
     /// The place names of the organization rows.
     pub names: NameTable,

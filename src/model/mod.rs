@@ -378,7 +378,7 @@ pub struct Model {
     pub ignored: Vec<String>,
     /// Urban/rural classification counts.
     pub classification: Classification,
-    /// SHA-256 of every input file read.
+    /// SHA-256 of every input file read (see [`crate::ingest::Dataset::hashes`]).
     pub hashes: std::collections::BTreeMap<std::path::PathBuf, [u8; 32]>,
     /// Per table (indexed like `tables`): the cities and counties its rows lie in.
     pub reach: Vec<TableReach>,
