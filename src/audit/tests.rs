@@ -790,3 +790,81 @@ fn figures_do_not_depend_on_the_threads() {
         assert_eq!(with(threads), one, "{threads} threads");
     }
 }
+
+#[test]
+fn organizations_made_in_two_halves_count_as_one_list() {
+    // 80,000 organizations: the active list is made from each half on its own and joined
+    // (ACTIVE_SPLIT_MIN). The first half is o1..o5 8,000 times over, o1 naming C1 in 服务社区;
+    // the second o6, o7, o8, o8, o2 8,000 times over, o2's category a copy of its own
+    // (another shared text), o8 serving C5. 枢纽型 and 支持型 are met in the second half
+    // only, so its category numbers and 服务社区 indices must be made the first half's.
+    let (mut m, ids) = model();
+    let o = m.organizations.clone();
+    let mut first = o[0].clone();
+    first.serves = vec![ids.c[0]].into();
+    let mut o2 = o[1].clone();
+    o2.category = Some("社会工作服务机构".into());
+    let mut orgs = Vec::new();
+    for _ in 0..8000 {
+        orgs.extend([
+            first.clone(),
+            o[1].clone(),
+            o[2].clone(),
+            o[3].clone(),
+            o[4].clone(),
+        ]);
+    }
+    for _ in 0..8000 {
+        orgs.extend([
+            o[5].clone(),
+            o[6].clone(),
+            o[7].clone(),
+            o[7].clone(),
+            o2.clone(),
+        ]);
+    }
+    assert!(orgs.len() >= measure::ACTIVE_SPLIT_MIN);
+    m.organizations = orgs.into();
+    // Active per cycle (o3 is founded in 2024, o4 dissolved in 2023): first half o1 文体,
+    // o2 社工, o5 公益 (o1 and o5 brands); second half o6 枢纽, o7 社工, o8 支持 twice, o2 社工.
+    let cases = [
+        (r#"{ category = "文体活动类" }"#, 8000.0),
+        (r#"{ category = "社会工作服务机构" }"#, 24000.0),
+        (r#"{ category = { in = ["枢纽型", "支持型"] } }"#, 24000.0),
+        (
+            r#"{ category = { not_in = ["社会工作服务机构"] } }"#,
+            40000.0,
+        ),
+        (r#"{ brand = true }"#, 16000.0),
+    ];
+    for (filter, want) in cases {
+        assert_eq!(org_count(&m, filter), Some(want), "{filter}");
+    }
+    // 支持型 (o8, at 迎泽区) reaches C5 by 服务社区 alone: 迎泽区's one community is covered,
+    // 小店区's none (o1's C1 is a 文体活动类 list).
+    let p = plan_with(
+        r#"
+[[target]]
+id = "support"
+name = "support"
+clause = "x"
+text = "x"
+note = ""
+measure = "coverage"
+records = { table = "organizations", where = { category = { in = ["支持型"] } } }
+units = { table = "communities" }
+attach = "reaches"
+min = 1
+level = "city"
+levels = ["city", "county"]
+"#,
+    );
+    let opts = AuditOptions {
+        as_of: d(2023, 12, 31),
+        by: Level::City,
+        threads: 0,
+    };
+    let r = run(&m, &p, opts);
+    assert_eq!(row(&r, "support", "山西省/太原市/迎泽区").value, Some(1.0));
+    assert_eq!(row(&r, "support", "山西省/太原市/小店区").value, Some(0.0));
+}
