@@ -87,10 +87,56 @@ enum Upper {
 }
 
 /// A remembered outcome: the region and route, or the index of the miss.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Slot {
     Found(RegionId, Route),
     Missed(u32),
+}
+
+/// A [`Slot`] in 32 bits, so that an entry of the memo by place ids ([`KeyTable`]) is 16
+/// bytes, not 24 (national-28: a million places per resolver, 24k page faults of the
+/// table's growth): the two top bits say what it is (0 nothing, 1 found, 2 missed); a
+/// region takes the next two for its route and 28 for its id, a miss 30 for its index.
+#[derive(Clone, Copy, Default, Debug, PartialEq)]
+struct Packed(u32);
+
+impl Packed {
+    const FOUND: u32 = 1 << 30;
+    const MISSED: u32 = 2 << 30;
+
+    /// The slot packed; `None` when its id or index does not fit (then it is not
+    /// remembered, only worked out again when met again).
+    fn of(slot: Slot) -> Option<Packed> {
+        match slot {
+            Slot::Found(id, route) if id < 1 << 28 => {
+                let r = match route {
+                    Route::Exact => 0,
+                    Route::Variant => 1,
+                    Route::Short => 2,
+                    Route::Alias => 3,
+                };
+                Some(Packed(Self::FOUND | r << 28 | id))
+            }
+            Slot::Missed(i) if i < 1 << 30 => Some(Packed(Self::MISSED | i)),
+            _ => None,
+        }
+    }
+
+    fn get(self) -> Option<Slot> {
+        match self.0 >> 30 {
+            1 => {
+                let route = match (self.0 >> 28) & 3 {
+                    0 => Route::Exact,
+                    1 => Route::Variant,
+                    2 => Route::Short,
+                    _ => Route::Alias,
+                };
+                Some(Slot::Found(self.0 & ((1 << 28) - 1), route))
+            }
+            2 => Some(Slot::Missed(self.0 & ((1 << 30) - 1))),
+            _ => None,
+        }
+    }
 }
 
 /// Looks places up in a region index.
@@ -108,7 +154,7 @@ pub(crate) struct Resolver<'a> {
     /// outcome itself: a repeated place is one line of the cache, brought in ahead by
     /// [`Resolver::warm_ids`] (a `HashMap` probe read its control bytes, then its entry
     /// on another line: two misses one after the other, a national run's million places).
-    memo_ids: KeyTable<Option<Slot>>,
+    memo_ids: KeyTable<Packed>,
     /// (province, city, county) ids of organization rows → their city, county and route
     /// (only when both were found: see [`Resolver::place_by_ids`]).
     counties: HashMap<(u32, u32, u32), (RegionId, RegionId, Route), RandomState>,
@@ -250,7 +296,7 @@ impl<'a> Resolver<'a> {
         names: &dyn PlaceNames,
     ) -> Cow<'_, Resolved> {
         let slot = match self.memo_ids.find(key) {
-            Ok(slot) => slot,
+            Ok(slot) => slot.get(),
             Err(_) if self.memo_ids.len() >= MEMO_LIMIT => None,
             Err(vacant) => {
                 let slot = match self.place_by_ids(ids, names) {
@@ -262,7 +308,9 @@ impl<'a> Resolver<'a> {
                     }
                 };
                 // Nothing was put in the memo since the probe: `vacant` still holds.
-                self.memo_ids.insert(vacant, key, Some(slot));
+                if let Some(packed) = Packed::of(slot) {
+                    self.memo_ids.insert(vacant, key, packed);
+                }
                 Some(slot)
             }
         };
@@ -278,7 +326,7 @@ impl<'a> Resolver<'a> {
     /// The index of a place's remembered miss, when its outcome is one (see
     /// [`Resolver::warm_missed`]).
     pub(crate) fn missed_at(&self, key: Key) -> Option<u32> {
-        match self.memo_ids.find(key) {
+        match self.memo_ids.find(key).map(Packed::get) {
             Ok(Some(Slot::Missed(i))) => Some(i),
             _ => None,
         }
@@ -945,6 +993,26 @@ mod tests {
     use crate::ingest::NameTable;
     // The full distance, the reference for `edit_distance_within`.
     use crate::ingest::text::edit_distance;
+
+    #[test]
+    fn a_remembered_outcome_is_packed_in_32_bits_or_not_remembered() {
+        let routes = [Route::Exact, Route::Variant, Route::Short, Route::Alias];
+        for route in routes {
+            for id in [0, 1, 12_345, (1 << 28) - 1] {
+                let slot = Slot::Found(id, route);
+                assert_eq!(Packed::of(slot).and_then(Packed::get), Some(slot));
+            }
+            assert_eq!(Packed::of(Slot::Found(1 << 28, route)), None);
+        }
+        for i in [0, 7, (1 << 30) - 1] {
+            let slot = Slot::Missed(i);
+            assert_eq!(Packed::of(slot).and_then(Packed::get), Some(slot));
+        }
+        assert_eq!(Packed::of(Slot::Missed(1 << 30)), None);
+        // An empty entry of the table holds nothing.
+        assert_eq!(Packed::default().get(), None);
+        assert_eq!(std::mem::size_of::<Packed>(), 4);
+    }
 
     #[test]
     fn edit_distance_counts_characters() {
