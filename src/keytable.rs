@@ -239,7 +239,10 @@ mod tests {
     fn a_slot_keeps_96_bits_of_its_key_in_16_bytes() {
         assert_eq!(std::mem::size_of::<Slot<u32>>(), 16);
         // The duplicate check's entry: first occurrence and a 32-bit code hash.
-        assert_eq!(std::mem::size_of::<Slot<(crate::ingest::Origin, u32)>>(), 24);
+        assert_eq!(
+            std::mem::size_of::<Slot<(crate::ingest::Origin, u32)>>(),
+            24
+        );
         let mut t: KeyTable<u32> = KeyTable::default();
         // Stored bits zero (the middle 32 bits are not kept): kept beside the slots, and
         // found again by any key of the same stored bits.

@@ -1636,6 +1636,54 @@ mod tests {
         }
     }
 
+    /// A CSV larger than the room a window's buffer is first given (64 KB, grown by
+    /// doubling as bytes come) reads the same in windows of any size as in one grid: the
+    /// buffers are reused from window to window, each holding what was read last.
+    #[test]
+    fn a_large_csv_reads_the_same_whatever_its_windows() {
+        let mut text = String::from("组织名称,市,县区,街道乡镇,社区,组织类别,成立日期\n");
+        for i in 0..6000 {
+            text.push_str(&format!(
+                "组织{i},太原市,小店区,坞城街道,社区{},文体活动类,2020-0{}-01\n",
+                i % 97,
+                1 + i % 9
+            ));
+        }
+        let bytes = text.into_bytes();
+        assert!(bytes.len() > 5 * (64 << 10), "{}", bytes.len());
+        let f = InputFile {
+            path: PathBuf::from("组织.csv"),
+            in_folder: false,
+        };
+        let opts = IngestOptions::default();
+        let mut one = Dataset::default();
+        let grid = source::read_grids_from(&f.path, bytes.clone(), &opts)
+            .unwrap()
+            .grids
+            .remove(0);
+        rows::ingest_grid(grid, &opts, &mut one).unwrap();
+        assert_eq!(one.organizations.len(), 6000);
+        for window in [1000, 70 << 10, 100 << 10, 200 << 10, 1 << 20] {
+            for threads in [1, 2] {
+                let opts = IngestOptions {
+                    threads,
+                    ..Default::default()
+                };
+                let sizes = source::WindowSizes {
+                    window,
+                    min_piece: 1 << 10,
+                };
+                let mut ds = Dataset::default();
+                read_csv_bytes(&f, &bytes, (3, sizes), &opts, &mut ds).unwrap();
+                assert_eq!(
+                    shape(&ds),
+                    shape(&one),
+                    "window {window}, threads {threads}"
+                );
+            }
+        }
+    }
+
     /// A CSV read as a head and then windows cut into pieces parsed on several threads
     /// gives exactly what one grid read record by record gives, whatever the sizes: blank
     /// rows inside the table (also at the end of a window or piece) are counted and a run

@@ -58,7 +58,7 @@ pub(crate) struct CsvRest<'a> {
     shape: CsvShape,
     body: Body<'a>,
     /// Bytes read from the body but not yet in a window (they begin a record).
-    carry: Vec<u8>,
+    carry: Buf,
     /// The offset in the text of `carry[0]`.
     offset: u64,
     /// Newlines in the text before `carry[0]`.
@@ -74,12 +74,42 @@ pub(crate) struct CsvRest<'a> {
     /// The bytes of a window parsed, handed back ([`CsvRest::recycle`]) to hold the next
     /// one: two buffers in turn instead of a fresh 16 MB a window (no time seen on
     /// national-28, where the allocator kept the freed ones at hand).
-    spare: Vec<u8>,
+    spare: Buf,
 }
+
+/// Bytes read into a buffer whose every byte was written once (zeros at first): the bytes
+/// read are `data[..len]`. A `Vec` read into by `read_to_end` had its free room written
+/// with zeros before every read (the standard library's reading of a `Read` that cannot
+/// read into room not yet written): 16 MB a window, a whole national file written twice.
+#[derive(Default)]
+struct Buf {
+    data: Vec<u8>,
+    len: usize,
+}
+
+impl Buf {
+    fn bytes(&self) -> &[u8] {
+        self.data.get(..self.len).unwrap_or_default()
+    }
+
+    /// `bytes` in place of what it holds.
+    fn set(&mut self, bytes: &[u8]) {
+        if self.data.len() < bytes.len() {
+            self.data.resize(bytes.len(), 0);
+        }
+        if let Some(to) = self.data.get_mut(..bytes.len()) {
+            to.copy_from_slice(bytes);
+        }
+        self.len = bytes.len();
+    }
+}
+
+/// The first room a buffer is given for reading ([`CsvRest::fill`]).
+const FIRST_ROOM: usize = 64 << 10;
 
 /// A window of whole records, cut into pieces.
 pub(crate) struct Window {
-    bytes: Vec<u8>,
+    bytes: Buf,
     /// The offset in the text of `bytes[0]`.
     offset: u64,
     /// Newlines in the text before `bytes[0]`.
@@ -106,7 +136,8 @@ impl<'a> CsvRows<'a> {
         let tap = self.reader.get_ref();
         let newlines = self.newlines + tap.newlines(self.counted_to, next);
         let from = tap.window_at(next);
-        let carry = tap.window.get(from..).unwrap_or_default().to_vec();
+        let mut carry = Buf::default();
+        carry.set(tap.window.get(from..).unwrap_or_default());
         let read = tap.read;
         let body = self.reader.into_inner().body;
         CsvRest {
@@ -129,7 +160,7 @@ impl<'a> CsvRows<'a> {
             max: self.max,
             eof: false,
             sizes,
-            spare: Vec::new(),
+            spare: Buf::default(),
         }
     }
 }
@@ -220,13 +251,25 @@ impl CsvRest<'_> {
 
     /// Read on until `carry` holds at least `want` bytes or the text ends.
     fn fill(&mut self, want: usize) -> Result<(), IngestError> {
-        while !self.eof && self.carry.len() < want {
-            let need = want - self.carry.len();
-            self.carry.reserve(need);
-            let n = (&mut self.body)
-                .take(need as u64)
-                .read_to_end(&mut self.carry)
-                .map_err(|e| io_error(&self.shape.path, &e))?;
+        while !self.eof && self.carry.len < want {
+            // Room grown by doubling as bytes come (a small file never writes a whole
+            // window of zeros), each byte of it written once for the buffer's life.
+            if self.carry.data.len() == self.carry.len {
+                let grown = (self.carry.len * 2).clamp(FIRST_ROOM, want.max(FIRST_ROOM));
+                self.carry.data.resize(grown, 0);
+            }
+            let end = self.carry.data.len().min(want);
+            let room = self
+                .carry
+                .data
+                .get_mut(self.carry.len..end)
+                .unwrap_or_default();
+            let n = match self.body.read(room) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_error(&self.shape.path, &e)),
+            };
+            self.carry.len += n;
             self.read += n as u64;
             if self.read > self.max {
                 return Err(too_large(
@@ -248,22 +291,23 @@ impl CsvRest<'_> {
         let mut want = self.sizes.window.max(1);
         loop {
             self.fill(want)?;
-            if self.carry.is_empty() {
+            if self.carry.len == 0 {
                 return Ok(None);
             }
             let pieces = pieces
-                .min(self.carry.len() / self.sizes.min_piece.max(1))
+                .min(self.carry.len / self.sizes.min_piece.max(1))
                 .max(1);
             let delimiter = self.shape.delimiter;
-            if let Some((end, cuts, quoteless)) = cut(&self.carry, self.eof, pieces, delimiter) {
+            if let Some((end, cuts, quoteless)) =
+                cut(self.carry.bytes(), self.eof, pieces, delimiter)
+            {
                 let mut rest = std::mem::take(&mut self.spare);
-                rest.clear();
-                rest.extend_from_slice(self.carry.get(end..).unwrap_or_default());
-                self.carry.truncate(end);
+                rest.set(self.carry.bytes().get(end..).unwrap_or_default());
+                self.carry.len = end;
                 let bytes = std::mem::replace(&mut self.carry, rest);
                 // UTF-8 guessed: a NUL is binary data, for the reading from the start to
                 // name (each record's UTF-8 is checked as it is parsed).
-                if self.shape.guessed && memchr::memchr(0, &bytes).is_some() {
+                if self.shape.guessed && memchr::memchr(0, bytes.bytes()).is_some() {
                     return Err(IngestError::GuessedEncoding {
                         path: self.shape.path.clone(),
                     });
@@ -276,7 +320,7 @@ impl CsvRest<'_> {
                     quoteless,
                 };
                 self.offset += end as u64;
-                self.newlines += memchr::memchr_iter(b'\n', &window.bytes).count();
+                self.newlines += memchr::memchr_iter(b'\n', window.bytes.bytes()).count();
                 return Ok(Some(window));
             }
             // No record ends in the window: one record is longer than it.
@@ -349,14 +393,11 @@ pub(crate) struct Piece<'w> {
 impl<'w> Piece<'w> {
     /// Piece `k` of a window.
     pub(crate) fn new(shape: &'w CsvShape, window: &'w Window, k: usize) -> Piece<'w> {
-        let start = window.cuts.get(k).copied().unwrap_or(window.bytes.len());
-        let end = window
-            .cuts
-            .get(k + 1)
-            .copied()
-            .unwrap_or(window.bytes.len());
-        let bytes = window.bytes.get(start..end).unwrap_or_default();
-        let before = window.bytes.get(..start).unwrap_or_default();
+        let all = window.bytes.bytes();
+        let start = window.cuts.get(k).copied().unwrap_or(all.len());
+        let end = window.cuts.get(k + 1).copied().unwrap_or(all.len());
+        let bytes = all.get(start..end).unwrap_or_default();
+        let before = all.get(..start).unwrap_or_default();
         let records = if window.quoteless {
             Records::Lines {
                 at: 0,
@@ -605,8 +646,10 @@ mod tests {
             limits: Limits::default(),
             progress: ProgressHook::default(),
         };
+        let mut all = Buf::default();
+        all.set(bytes);
         let window = Window {
-            bytes: bytes.to_vec(),
+            bytes: all,
             offset: 0,
             newlines: 0,
             cuts: vec![0],
