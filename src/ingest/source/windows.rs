@@ -67,6 +67,8 @@ pub(crate) struct CsvRest<'a> {
     records: u64,
     /// Text bytes read from the body (the head's too).
     read: u64,
+    /// Bytes in the text when it was opened (a file may still grow or shrink).
+    len: u64,
     /// The most the text may hold.
     max: u64,
     eof: bool,
@@ -157,6 +159,7 @@ impl<'a> CsvRows<'a> {
             newlines,
             records: self.read,
             read,
+            len: self.len,
             max: self.max,
             eof: false,
             sizes,
@@ -252,10 +255,14 @@ impl CsvRest<'_> {
     /// Read on until `carry` holds at least `want` bytes or the text ends.
     fn fill(&mut self, want: usize) -> Result<(), IngestError> {
         while !self.eof && self.carry.len < want {
-            // Room grown by doubling as bytes come (a small file never writes a whole
-            // window of zeros), each byte of it written once for the buffer's life.
+            // Room for what the text still holds, up to the window (a small file never
+            // writes a whole window of zeros; grown by doubling from 64 KB past the size
+            // the file had), each byte of it written once for the buffer's life.
             if self.carry.data.len() == self.carry.len {
-                let grown = (self.carry.len * 2).clamp(FIRST_ROOM, want.max(FIRST_ROOM));
+                let left = usize::try_from(self.len.saturating_sub(self.read)).unwrap_or(want);
+                let grown = (self.carry.len * 2)
+                    .max(self.carry.len.saturating_add(left))
+                    .clamp(FIRST_ROOM, want.max(FIRST_ROOM));
                 self.carry.data.resize(grown, 0);
             }
             let end = self.carry.data.len().min(want);
