@@ -166,6 +166,22 @@ impl<V: Copy + Default> KeyTable<V> {
         }
     }
 
+    /// Give `key`, already in the table, the value `value` (nothing when it is not).
+    pub(crate) fn replace(&mut self, key: Key, value: V) {
+        let k = stored(key);
+        if k == (0, 0) {
+            if self.zero.is_some() {
+                self.zero = Some(value);
+            }
+            return;
+        }
+        if let Probe::Found(i) = self.probe(k) {
+            if let Some(slot) = self.slots.get_mut(i) {
+                slot.value = value;
+            }
+        }
+    }
+
     /// Room for `additional` more keys without growing (at most [`RESERVE_MAX`] keys in
     /// all are made room for at once: beyond, the table grows as keys come).
     pub(crate) fn reserve(&mut self, additional: usize) {
@@ -264,6 +280,12 @@ mod tests {
             t.insert(at, k, v);
         }
         assert_eq!(t.find((3 << 64) | 9).ok(), Some(1));
+        // A value replaced; a key not in the table is not put by replacing.
+        t.replace((3 << 64) | 9, 11);
+        assert_eq!(t.find((3 << 64) | 9).ok(), Some(11));
+        t.replace((3 << 64) | 9, 1);
+        t.replace((5 << 64) | 9, 7);
+        assert!(t.find((5 << 64) | 9).is_err());
         assert_eq!(t.find((3 << 64) | 10).ok(), Some(2));
         assert_eq!(t.find((4 << 64) | 9).ok(), Some(3));
         assert_eq!(t.len(), 4);

@@ -341,10 +341,8 @@ pub(super) fn resolve_shard(
         if let [None, ..] = group {
             return out;
         }
-        for &(_, key) in group.iter().flatten() {
-            if let Some(i) = r.missed_at(key) {
-                r.warm_missed(i);
-            }
+        for &(row, key) in group.iter().flatten() {
+            r.warm_ahead(&row.place, key, names);
         }
         for &(row, key) in group.iter().flatten() {
             out.push(Resolution::of(r.resolve_keyed(&row.place, key, names), row));

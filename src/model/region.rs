@@ -5,7 +5,7 @@ type Fold = foldhash::fast::RandomState;
 
 use std::hash::BuildHasher;
 
-use hashbrown::HashTable;
+use std::collections::HashMap;
 
 use crate::keytable::{Key, KeyTable};
 use serde::Serialize;
@@ -110,8 +110,13 @@ pub struct RegionIndex {
     /// for each of a national ledger's million places and each community of its list.
     by_name: KeyTable<RegionId>,
     /// Every community given to [`RegionIndex::add_short_name`], found by its street and
-    /// its name without the committee suffix (with its tag, as in `by_name`).
-    by_short: HashTable<(RegionId, u64)>,
+    /// its name without the committee suffix, keyed as in `by_name` (one line of the cache
+    /// a lookup, and brought in ahead by [`RegionIndex::warm_community`]); [`SEVERAL`] when
+    /// more than one community of the street has that short name (then in `several`).
+    by_short: KeyTable<RegionId>,
+    /// The communities of a street and short name that more than one has, in the order
+    /// they were given.
+    several: HashMap<Key, Vec<RegionId>>,
     hasher: Fold,
     tagger: Fold,
 }
@@ -135,6 +140,10 @@ impl Place {
         (u128::from(self.hash) << 64) | u128::from(self.tag)
     }
 }
+
+/// [`RegionIndex::by_short`]'s value for a short name that several communities of a
+/// street have (a region id is never this: ids count the regions).
+const SEVERAL: RegionId = RegionId::MAX;
 
 /// The hash of a region's place in [`RegionIndex::by_name`] or [`RegionIndex::by_short`].
 fn place_hash(hasher: &Fold, parent: Option<RegionId>, name: &str) -> u64 {
@@ -163,22 +172,11 @@ impl RegionIndex {
     /// counties and cities above them (an eighth as many: a street has a dozen or more), so
     /// that the tables are not grown, and rehashed, step by step.
     pub(crate) fn reserve(&mut self, communities: usize) {
-        let RegionIndex {
-            regions,
-            up,
-            by_name,
-            by_short,
-            hasher,
-            ..
-        } = self;
         let all = communities.saturating_add(communities / 8);
-        regions.reserve(all);
-        up.reserve(all);
-        by_name.reserve(all);
-        by_short.reserve(communities, |&(id, _)| {
-            let r = &regions[id as usize];
-            place_hash(hasher, r.parent, strip_committee_suffix(&r.name))
-        });
+        self.regions.reserve(all);
+        self.up.reserve(all);
+        self.by_name.reserve(all);
+        self.by_short.reserve(communities);
     }
 
     /// Number of regions.
@@ -247,17 +245,15 @@ impl RegionIndex {
     /// committee suffix, [`strip_committee_suffix`]).
     pub(crate) fn add_short_name(&mut self, community: RegionId) {
         let r = &self.regions[community as usize];
-        let p = self.place(r.parent, strip_committee_suffix(&r.name));
-        let RegionIndex {
-            regions,
-            by_short,
-            hasher,
-            ..
-        } = self;
-        by_short.insert_unique(p.hash, (community, p.tag), |&(id, _)| {
-            let r = &regions[id as usize];
-            place_hash(hasher, r.parent, strip_committee_suffix(&r.name))
-        });
+        let key = self.place(r.parent, strip_committee_suffix(&r.name)).key();
+        match self.by_short.find(key) {
+            Err(at) => self.by_short.insert(at, key, community),
+            Ok(SEVERAL) => self.several.entry(key).or_default().push(community),
+            Ok(first) => {
+                self.by_short.replace(key, SEVERAL);
+                self.several.insert(key, vec![first, community]);
+            }
+        }
     }
 
     /// Communities of `street` whose short name is `short`, in the order they were added.
@@ -273,11 +269,22 @@ impl RegionIndex {
         street: RegionId,
         short: &str,
     ) -> impl Iterator<Item = RegionId> + '_ {
-        let p = self.place(Some(street), short);
+        let key = self.place(Some(street), short).key();
+        let (one, many): (Option<RegionId>, &[RegionId]) = match self.by_short.find(key) {
+            Ok(SEVERAL) => (None, self.several.get(&key).map_or(&[], Vec::as_slice)),
+            Ok(id) => (Some(id), &[]),
+            Err(_) => (None, &[]),
+        };
+        one.into_iter().chain(many.iter().copied())
+    }
+
+    /// Have the lines that looking up the community `name` of `street` reads, by its name
+    /// and by its short name, brought into the cache, changing nothing and waiting for
+    /// nothing (asked for several places back to back, their misses overlap).
+    pub(crate) fn warm_community(&self, street: RegionId, name: &str) {
+        self.by_name.warm(self.place(Some(street), name).key());
         self.by_short
-            .iter_hash(p.hash)
-            .filter(move |&&(_, tag)| tag == p.tag)
-            .map(|&(id, _)| id)
+            .warm(self.place(Some(street), strip_committee_suffix(name)).key());
     }
 
     /// Province roots.
@@ -483,6 +490,30 @@ mod tests {
             }
         }
         assert_eq!(ix.child(Some(c), "村1"), None);
+    }
+
+    #[test]
+    fn a_short_name_that_several_communities_share_finds_them_all() {
+        let (mut ix, [_, _, k, s, m]) = sample();
+        let other = ix.child_or_insert(Some(k), "学府街道", Level::Street);
+        // 八一 stands for none of these; 新店 for three of 坞城街道's (and one elsewhere).
+        let mut ids = Vec::new();
+        for name in ["新店", "新店居委会", "新店村委会"] {
+            let id = ix.child_or_insert(Some(s), name, Level::Community);
+            ix.add_short_name(id);
+            ids.push(id);
+        }
+        let elsewhere = ix.child_or_insert(Some(other), "新店居民委员会", Level::Community);
+        ix.add_short_name(elsewhere);
+        ix.add_short_name(m);
+        assert_eq!(ix.by_short_name(s, "新店"), ids);
+        assert_eq!(ix.short_named(s, "新店").count(), 3);
+        assert_eq!(ix.by_short_name(other, "新店"), vec![elsewhere]);
+        assert_eq!(ix.by_short_name(s, "八一社区"), vec![m]);
+        assert_eq!(ix.by_short_name(s, "八一"), Vec::<RegionId>::new());
+        // Warming changes nothing.
+        ix.warm_community(s, "新店居委会");
+        assert_eq!(ix.child(Some(s), "新店居委会"), Some(ids[1]));
     }
 
     fn sample() -> (RegionIndex, [RegionId; 5]) {

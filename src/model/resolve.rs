@@ -323,12 +323,28 @@ impl<'a> Resolver<'a> {
         self.memo_ids.warm(key);
     }
 
-    /// The index of a place's remembered miss, when its outcome is one (see
-    /// [`Resolver::warm_missed`]).
-    pub(crate) fn missed_at(&self, key: Key) -> Option<u32> {
+    /// Ready the lines a place's resolution will read, changing nothing (asked for a group
+    /// of rows back to back after [`Resolver::warm_ids`], their misses of the cache
+    /// overlap): a remembered miss's values ([`Resolver::warm_missed`]); for a place not
+    /// remembered whose county and street are, its community's entries in the region
+    /// index by name and by short name (each a random line of a table of the whole list).
+    pub(crate) fn warm_ahead(&self, ids: &PlaceIds, key: Key, names: &dyn PlaceNames) {
         match self.memo_ids.find(key).map(Packed::get) {
-            Ok(Some(Slot::Missed(i))) => Some(i),
-            _ => None,
+            Ok(Some(Slot::Missed(i))) => self.warm_missed(i),
+            Ok(_) => {}
+            Err(_) => {
+                let county = self.counties.get(&(ids.province, ids.city, ids.county));
+                let Some(&(city, county, _)) = county else {
+                    return;
+                };
+                let Some(&(street, _, true)) = self.streets.get(&(city, county, ids.street)) else {
+                    return;
+                };
+                let community = names.name_of(ids.community);
+                if !community.is_empty() {
+                    self.regions.warm_community(street, community);
+                }
+            }
         }
     }
 
