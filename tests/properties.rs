@@ -165,7 +165,9 @@ proptest! {
             0 => {
                 let mut r = ds.organizations[pick.index(ds.organizations.len())].clone();
                 r.name = format!("{}（新增）", r.name).into();
-                r.credit_code = None;
+                if let Some(extra) = r.extra.as_mut() {
+                    extra.credit_code = None;
+                }
                 let mut p = ds.names.place(&r.place);
                 moved(&mut p);
                 r.place = ds.names.intern(&p);

@@ -391,7 +391,7 @@ fn orgs(m: &Model) -> Vec<Item<'_>> {
         .map(|o| Item {
             name: &o.name,
             place: o.place,
-            code: o.credit_code.as_deref().filter(|c| !c.is_empty()),
+            code: o.credit_code().filter(|c| !c.is_empty()),
             active: o.active,
             origin: o.origin,
         })
@@ -907,8 +907,7 @@ mod tests {
                 start: None,
                 end: None,
             },
-            serves: Box::default(),
-            credit_code: code.map(Into::into),
+            extra: crate::model::OrgExtra::of(Box::default(), code.map(Into::into)),
         });
     }
 

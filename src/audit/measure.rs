@@ -115,10 +115,11 @@ impl<'a> ActiveOrgs<'a> {
                     n
                 }
             };
-            let serves_at = if o.serves.is_empty() {
+            let served = o.serves();
+            let serves_at = if served.is_empty() {
                 u32::MAX
             } else {
-                serves.push(&o.serves[..]);
+                serves.push(served);
                 u32::try_from(serves.len() - 1).unwrap_or(u32::MAX)
             };
             rows.push(Slim {

@@ -86,8 +86,7 @@ fn model() -> (Model, Ids) {
         registration: None,
         brand,
         active: Active { start, end },
-        serves: serves.into(),
-        credit_code: None,
+        extra: crate::model::OrgExtra::of(serves.into(), None),
     };
     m.organizations = vec![
         org(c[0], "文体活动类", true, Some(d(2020, 1, 1)), None, vec![]),
@@ -446,7 +445,7 @@ fn coverage_counts_a_record_once_per_unit() {
     // o6 both sits at 坞城 street and (here) names C1 in 服务社区: C1 must get one record,
     // not two, so at_least = 2 leaves C1 uncovered.
     let (mut m, ids) = model();
-    m.organizations[5].serves = vec![ids.c[0]].into();
+    m.organizations[5].set_serves(vec![ids.c[0]].into());
     let p = plan_with(
         r#"
 [[target]]
@@ -801,7 +800,7 @@ fn organizations_made_in_two_halves_count_as_one_list() {
     let (mut m, ids) = model();
     let o = m.organizations.clone();
     let mut first = o[0].clone();
-    first.serves = vec![ids.c[0]].into();
+    first.set_serves(vec![ids.c[0]].into());
     let mut o2 = o[1].clone();
     o2.category = Some("社会工作服务机构".into());
     let mut orgs = Vec::new();

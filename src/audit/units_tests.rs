@@ -67,8 +67,7 @@ fn model() -> Model {
                     start: None,
                     end: None,
                 },
-                serves: Box::default(),
-                credit_code: None,
+                extra: None,
             });
         }
     }

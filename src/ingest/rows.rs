@@ -896,8 +896,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
         founded,
         dissolved,
         status,
-        credit_code: credit_code.map(String::into_boxed_str),
-        serves,
+        extra: super::OrgRowExtra::of(credit_code.map(String::into_boxed_str), serves),
     });
     true
 }
@@ -1661,8 +1660,7 @@ mod tests {
                 founded: None,
                 dissolved: None,
                 status: None,
-                credit_code: None,
-                serves: Box::default(),
+                extra: None,
             });
         }
         names.remap(&mut rows, &mut table);
@@ -1895,8 +1893,8 @@ mod tests {
         assert_eq!(a.category.as_deref(), Some("文体活动类"));
         assert_eq!(a.registration, Some(Registration::Filed));
         assert_eq!(a.founded, NaiveDate::from_ymd_opt(2021, 3, 5));
-        assert_eq!(a.credit_code.as_deref(), Some("91350100M000100Y43"));
-        assert_eq!(*a.serves, ["迎泽社区", "新店村", "郝庄社区"]);
+        assert_eq!(a.credit_code(), Some("91350100M000100Y43"));
+        assert_eq!(a.serves(), ["迎泽社区", "新店村", "郝庄社区"]);
         assert_eq!(a.status, None);
 
         let b = &ds.organizations[1];

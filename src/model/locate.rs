@@ -259,8 +259,7 @@ impl Resolution {
         let (key, code_key) = match outcome {
             Outcome::Found(id, _) => (
                 super::dedup::key((&row.name, id)),
-                row.credit_code
-                    .as_deref()
+                row.credit_code()
                     .filter(|c| !c.is_empty())
                     // (A code whose key is 0, odds 2⁻¹²⁸, is kept apart from none.)
                     .map_or(0, |c| super::dedup::key(c).max(1)),

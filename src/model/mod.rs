@@ -296,11 +296,58 @@ pub struct Organization {
     pub brand: bool,
     /// Founding and dissolution.
     pub active: Active,
+    /// 服务社区 and 统一社会信用代码, when either is given: out of line, so that an
+    /// organization is 64 bytes, not 88 (made in the memory of its row, of 80).
+    pub extra: Option<Box<OrgExtra>>,
+}
+
+/// What an organization has beside its place and kind ([`Organization::extra`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrgExtra {
     /// Communities named in 服务社区, resolved.
     pub serves: Box<[RegionId]>,
     /// 统一社会信用代码 as read (upper-cased, half-width), when given.
     pub credit_code: Option<Box<str>>,
 }
+
+impl OrgExtra {
+    /// The extra of an organization serving these communities with this code (`None`
+    /// for none).
+    pub fn of(serves: Box<[RegionId]>, credit_code: Option<Box<str>>) -> Option<Box<OrgExtra>> {
+        (credit_code.is_some() || !serves.is_empty()).then(|| {
+            Box::new(OrgExtra {
+                serves,
+                credit_code,
+            })
+        })
+    }
+}
+
+impl Organization {
+    /// Communities named in 服务社区, resolved.
+    pub fn serves(&self) -> &[RegionId] {
+        self.extra.as_ref().map_or(&[], |e| &e.serves)
+    }
+
+    /// 统一社会信用代码 as read (upper-cased, half-width), when given.
+    pub fn credit_code(&self) -> Option<&str> {
+        self.extra.as_ref()?.credit_code.as_deref()
+    }
+
+    /// Name these communities in 服务社区 (its code kept).
+    pub fn set_serves(&mut self, serves: Box<[RegionId]>) {
+        let code = self.extra.take().and_then(|e| e.credit_code);
+        self.extra = OrgExtra::of(serves, code);
+    }
+}
+
+// Kept in the memory of the rows they are made from (see `admit_organizations`): never
+// larger than a row.
+const _: () = assert!(
+    std::mem::size_of::<Organization>() <= std::mem::size_of::<crate::ingest::OrganizationRow>()
+);
+const _: () = assert!(std::mem::size_of::<crate::ingest::OrganizationRow>() == 80);
+const _: () = assert!(std::mem::size_of::<Organization>() == 64);
 
 /// An incubation base, placed.
 #[derive(Debug, Clone)]
@@ -1074,7 +1121,7 @@ fn admit_organization(
         },
     )?;
     let mut serves = Vec::new();
-    for name in &row.serves {
+    for name in row.serves() {
         match admit.locator.resolver().served_community(place, name) {
             Ok(c) => {
                 if !serves.contains(&c) {
@@ -1108,8 +1155,7 @@ fn admit_organization(
             start: row.founded,
             end,
         },
-        serves: serves.into(),
-        credit_code: row.credit_code,
+        extra: OrgExtra::of(serves.into(), row.extra.and_then(|e| e.credit_code)),
     })
 }
 

@@ -65,8 +65,7 @@ fn org(row: u32, name: &str, p: Place) -> OrganizationRow {
         founded: None,
         dissolved: None,
         status: None,
-        credit_code: None,
-        serves: Box::default(),
+        extra: None,
     }
 }
 
@@ -468,12 +467,13 @@ fn scope_and_province_skip_rows_as_out_of_scope() {
 #[test]
 fn served_communities_are_looked_up_under_the_organizations_place() {
     let mut hub = org(2, "枢纽", place("太原市", "迎泽区", "迎泽街道", ""));
-    hub.serves = vec!["新店村".into(), "上站社区".into()].into();
+    hub.extra =
+        crate::ingest::OrgRowExtra::of(None, vec!["新店村".into(), "上站社区".into()].into());
     let m = built(vec![hub], &opts());
     assert_eq!(m.organizations.len(), 1);
     let o = &m.organizations[0];
-    assert_eq!(o.serves.len(), 1);
-    assert_eq!(m.regions.get(o.serves[0]).name, "新店村村民委员会");
+    assert_eq!(o.serves().len(), 1);
+    assert_eq!(m.regions.get(o.serves()[0]).name, "新店村村民委员会");
     // 上站社区 is in 阳泉市: a data issue, the organization still counted.
     let i = issue_for(&m, 1, 2);
     assert!(i.is_some_and(|i| i.outcome == Outcome::Counted && i.text().contains("上站社区")));
@@ -767,7 +767,10 @@ fn places_resolved_on_several_threads_give_the_one_thread_model() {
             // Every 11th row has a credit code that rows far apart share (a duplicate by
             // code, its key worked out on the resolving threads).
             if i % 11 == 3 {
-                row.credit_code = Some(format!("CODE{}", i % 1000).into());
+                row.extra = crate::ingest::OrgRowExtra::of(
+                    Some(format!("CODE{}", i % 1000).into()),
+                    Box::default(),
+                );
             }
             row
         })
