@@ -39,37 +39,3 @@ pub fn prefetch<T>(value: &T) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = value;
 }
-
-/// Tables smaller than this are left to ordinary pages ([`huge_pages`]).
-pub const HUGE_MIN: usize = 32 << 20;
-
-/// Ask the kernel to back the room of `v` with 2 MB pages (Linux transparent huge pages,
-/// where the system allows them on request), before anything is written to it: a table
-/// of millions of keys probed at random (the duplicate check's, the place memos, the
-/// region index) misses the processor's page table cache on nearly every probe with 4 KB
-/// pages, and each of its pages is a fault of its own when first written. Rooms smaller
-/// than [`HUGE_MIN`] are left alone; elsewhere than Linux this does nothing.
-pub fn huge_pages<T>(v: &Vec<T>) {
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let bytes = v.capacity().saturating_mul(std::mem::size_of::<T>());
-        if bytes < HUGE_MIN {
-            return;
-        }
-        let start = v.as_ptr() as usize;
-        let first = start.next_multiple_of(HUGE);
-        let end = start.saturating_add(bytes) / HUGE * HUGE;
-        if end > first {
-            // SAFETY: the range lies within the allocation of `v`, which is live for the
-            // call; MADV_HUGEPAGE is advice on how to back it and changes neither its
-            // contents nor whether it may be read or written. A failure changes nothing.
-            #[allow(unsafe_code)]
-            unsafe {
-                libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = v;
-}
