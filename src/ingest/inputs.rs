@@ -1636,6 +1636,18 @@ mod tests {
         }
     }
 
+    /// What reading `bytes` as one grid, record by record, gives.
+    fn one_grid(f: &InputFile, bytes: &[u8]) -> Dataset {
+        let opts = IngestOptions::default();
+        let mut one = Dataset::default();
+        let grid = source::read_grids_from(&f.path, bytes.to_vec(), &opts)
+            .unwrap()
+            .grids
+            .remove(0);
+        rows::ingest_grid(grid, &opts, &mut one).unwrap();
+        one
+    }
+
     /// A CSV larger than the room a window's buffer is first given (64 KB, grown by
     /// doubling as bytes come) reads the same in windows of any size as in one grid: the
     /// buffers are reused from window to window, each holding what was read last.
@@ -1655,13 +1667,7 @@ mod tests {
             path: PathBuf::from("组织.csv"),
             in_folder: false,
         };
-        let opts = IngestOptions::default();
-        let mut one = Dataset::default();
-        let grid = source::read_grids_from(&f.path, bytes.clone(), &opts)
-            .unwrap()
-            .grids
-            .remove(0);
-        rows::ingest_grid(grid, &opts, &mut one).unwrap();
+        let one = one_grid(&f, &bytes);
         assert_eq!(one.organizations.len(), 6000);
         for window in [1000, 70 << 10, 100 << 10, 200 << 10, 1 << 20] {
             for threads in [1, 2] {
@@ -1730,13 +1736,7 @@ mod tests {
             (quoteless.into_bytes(), 36),
             (gbk, 36),
         ] {
-            let opts = IngestOptions::default();
-            let mut one = Dataset::default();
-            let grid = source::read_grids_from(&f.path, bytes.clone(), &opts)
-                .unwrap()
-                .grids
-                .remove(0);
-            rows::ingest_grid(grid, &opts, &mut one).unwrap();
+            let one = one_grid(&f, &bytes);
             assert_eq!(one.organizations.len(), orgs, "{}", shape(&one));
             for (head, window, min_piece, threads) in [
                 (3, 1, 1, 1),
