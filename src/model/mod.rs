@@ -507,6 +507,9 @@ impl LastRegions {
 /// and their freed pages otherwise stay with the allocator while the model grows.
 const COLLECT_EVERY: usize = 4;
 
+/// How many community rows ahead the tree warms a row's entries ([`tree`]).
+const TREE_AHEAD: usize = 8;
+
 /// Build the model from a dataset.
 pub fn build(ds: Dataset, opts: &BuildOptions) -> Result<Model, ModelError> {
     let tree = tree(&ds.communities, ds.tables.len(), opts)?;
@@ -573,7 +576,12 @@ pub fn tree(
     let mut above = LastRegions::default();
     let mut last_reach: Option<(u32, RegionId)> = None;
     regions.reserve(communities.len());
+    // The entries of the community a few rows ahead (of the same street, most rows) are
+    // brought into the cache while this row's are made: each is a random line of a table
+    // of the whole list.
+    let mut ahead = communities.iter().skip(TREE_AHEAD);
     for row in communities {
+        let next = ahead.next();
         let p = &row.place;
         let row_province = if !p.province.is_empty() {
             Some(p.province.clone())
@@ -601,6 +609,11 @@ pub fn tree(
         let city = above.region(&mut regions, 0, (Some(province), &p.city), Level::City);
         let county = above.region(&mut regions, 1, (Some(city), &p.county), Level::County);
         let street = above.region(&mut regions, 2, (Some(county), &p.street), Level::Street);
+        if let Some(a) = next.map(|n| &n.place) {
+            if a.street == p.street && a.county == p.county && a.city == p.city {
+                regions.warm_community(street, &a.community);
+            }
+        }
         // Rows of one county come together: its city and county are added once.
         if last_reach != Some((row.origin.table, county)) {
             if let Some(r) = reach.get_mut(row.origin.table as usize) {
