@@ -907,7 +907,7 @@ mod tests {
                 start: None,
                 end: None,
             },
-            extra: crate::model::OrgExtra::of(Box::default(), code.map(Into::into)),
+            extra: crate::model::OrgExtra::of(code.map(Into::into), Box::default()),
         });
     }
 

@@ -86,7 +86,7 @@ fn model() -> (Model, Ids) {
         registration: None,
         brand,
         active: Active { start, end },
-        extra: crate::model::OrgExtra::of(serves.into(), None),
+        extra: crate::model::OrgExtra::of(None, serves.into()),
     };
     m.organizations = vec![
         org(c[0], "文体活动类", true, Some(d(2020, 1, 1)), None, vec![]),

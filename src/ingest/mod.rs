@@ -779,23 +779,25 @@ pub struct OrganizationRow {
     /// 统一社会信用代码 and 服务社区, when either is given: out of line, so that a row is 80
     /// bytes, not 104 (a national ledger's millions of rows are written into fresh memory,
     /// and most rows have neither).
-    pub extra: Option<Box<OrgRowExtra>>,
+    pub extra: Option<Box<OrgExtra<String>>>,
 }
 
-/// What an organization row has beside its place and kind ([`OrganizationRow::extra`]).
+/// What an organization row ([`OrganizationRow::extra`]) or an organization
+/// ([`crate::model::Organization::extra`]) has beside its place and kind, out of line.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct OrgRowExtra {
+pub struct OrgExtra<S> {
     /// 统一社会信用代码 (upper-cased, half-width).
     pub credit_code: Option<Box<str>>,
-    /// 服务社区: community names as written (normalized text).
-    pub serves: Box<[String]>,
+    /// 服务社区: community names as written (normalized text) in a row, the communities
+    /// resolved in an organization.
+    pub serves: Box<[S]>,
 }
 
-impl OrgRowExtra {
-    /// The extra of a row with this code and these served communities (`None` for none).
-    pub fn of(credit_code: Option<Box<str>>, serves: Box<[String]>) -> Option<Box<OrgRowExtra>> {
+impl<S> OrgExtra<S> {
+    /// The extra of this code and these served communities (`None` for none).
+    pub fn of(credit_code: Option<Box<str>>, serves: Box<[S]>) -> Option<Box<OrgExtra<S>>> {
         (credit_code.is_some() || !serves.is_empty()).then(|| {
-            Box::new(OrgRowExtra {
+            Box::new(OrgExtra {
                 credit_code,
                 serves,
             })

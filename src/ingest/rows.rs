@@ -896,7 +896,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
         founded,
         dissolved,
         status,
-        extra: super::OrgRowExtra::of(credit_code.map(String::into_boxed_str), serves),
+        extra: super::OrgExtra::of(credit_code.map(String::into_boxed_str), serves),
     });
     true
 }

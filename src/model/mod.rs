@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use crate::ingest::OrgExtra;
 use crate::ingest::{
     text, values, Chunks, DataIssue, Dataset, Origin, Outcome, Registration, SkipReason, Status,
     TableInfo,
@@ -298,29 +299,7 @@ pub struct Organization {
     pub active: Active,
     /// 服务社区 and 统一社会信用代码, when either is given: out of line, so that an
     /// organization is 64 bytes, not 88 (made in the memory of its row, of 80).
-    pub extra: Option<Box<OrgExtra>>,
-}
-
-/// What an organization has beside its place and kind ([`Organization::extra`]).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OrgExtra {
-    /// Communities named in 服务社区, resolved.
-    pub serves: Box<[RegionId]>,
-    /// 统一社会信用代码 as read (upper-cased, half-width), when given.
-    pub credit_code: Option<Box<str>>,
-}
-
-impl OrgExtra {
-    /// The extra of an organization serving these communities with this code (`None`
-    /// for none).
-    pub fn of(serves: Box<[RegionId]>, credit_code: Option<Box<str>>) -> Option<Box<OrgExtra>> {
-        (credit_code.is_some() || !serves.is_empty()).then(|| {
-            Box::new(OrgExtra {
-                serves,
-                credit_code,
-            })
-        })
-    }
+    pub extra: Option<Box<OrgExtra<RegionId>>>,
 }
 
 impl Organization {
@@ -337,7 +316,7 @@ impl Organization {
     /// Name these communities in 服务社区 (its code kept).
     pub fn set_serves(&mut self, serves: Box<[RegionId]>) {
         let code = self.extra.take().and_then(|e| e.credit_code);
-        self.extra = OrgExtra::of(serves, code);
+        self.extra = OrgExtra::of(code, serves);
     }
 }
 
@@ -1168,7 +1147,7 @@ fn admit_organization(
             start: row.founded,
             end,
         },
-        extra: OrgExtra::of(serves.into(), row.extra.and_then(|e| e.credit_code)),
+        extra: OrgExtra::of(row.extra.and_then(|e| e.credit_code), serves.into()),
     })
 }
 

@@ -467,8 +467,7 @@ fn scope_and_province_skip_rows_as_out_of_scope() {
 #[test]
 fn served_communities_are_looked_up_under_the_organizations_place() {
     let mut hub = org(2, "枢纽", place("太原市", "迎泽区", "迎泽街道", ""));
-    hub.extra =
-        crate::ingest::OrgRowExtra::of(None, vec!["新店村".into(), "上站社区".into()].into());
+    hub.extra = crate::ingest::OrgExtra::of(None, vec!["新店村".into(), "上站社区".into()].into());
     let m = built(vec![hub], &opts());
     assert_eq!(m.organizations.len(), 1);
     let o = &m.organizations[0];
@@ -767,7 +766,7 @@ fn places_resolved_on_several_threads_give_the_one_thread_model() {
             // Every 11th row has a credit code that rows far apart share (a duplicate by
             // code, its key worked out on the resolving threads).
             if i % 11 == 3 {
-                row.extra = crate::ingest::OrgRowExtra::of(
+                row.extra = crate::ingest::OrgExtra::of(
                     Some(format!("CODE{}", i % 1000).into()),
                     Box::default(),
                 );

@@ -7,11 +7,11 @@
 //! delimiters, the line end and the suspect bytes come out as bit masks.
 
 /// A byte's part in a quoteless line ([`Classes`]).
-pub(crate) const DELIMITER: u8 = 1;
+const DELIMITER: u8 = 1;
 /// See [`DELIMITER`].
-pub(crate) const LINE_END: u8 = 2;
+const LINE_END: u8 = 2;
 /// See [`DELIMITER`].
-pub(crate) const SUSPECT: u8 = 4;
+const SUSPECT: u8 = 4;
 
 /// Each byte's part in a quoteless line: [`DELIMITER`], [`LINE_END`] (`\n`, `\r`), or
 /// [`SUSPECT`] (one that cleaning or folding changes, see [`crate::ingest::text::SUSPECT`]);
