@@ -263,7 +263,7 @@ impl<'a> RowCtx<'a> {
         self.header.columns.get(usize::from(i))
     }
 
-    #[inline]
+    #[inline(always)]
     fn cell(&self, field: F) -> Option<(&'a str, &'a Cell)> {
         let map = self.column(field)?;
         let raw = self.row.cell(map.column);
@@ -278,7 +278,7 @@ impl<'a> RowCtx<'a> {
     }
 
     /// Cleaned text of a field's cell; `None` when the column is absent or the cell blank.
-    #[inline]
+    #[inline(always)]
     fn text(&self, field: F) -> Option<(&'a str, Cow<'a, str>)> {
         let (h, c) = self.cell(field)?;
         let t = if self.plain {
@@ -296,7 +296,7 @@ impl<'a> RowCtx<'a> {
     /// Folded text of a field's cell ([`fold`] of the cell as written: folding drops every
     /// space that cleaning would keep, so the cell need not be cleaned first); `None` when
     /// the column is absent or the cell blank.
-    #[inline]
+    #[inline(always)]
     fn folded(&self, field: F) -> Option<Cow<'a, str>> {
         let (_, c) = self.cell(field)?;
         let t = if self.plain {
@@ -478,6 +478,7 @@ impl<'a> RowCtx<'a> {
 
     /// Folded text of a required field (kept as borrowed when folding changes nothing);
     /// records an error when blank.
+    #[inline(always)]
     fn required_folded(&mut self, field: F) -> Option<Cow<'a, str>> {
         let t = self.folded(field);
         if t.is_none() {
