@@ -347,6 +347,7 @@ impl<'a> RowCtx<'a> {
 
     /// An optional date (成立日期, 注销日期, 建成日期, 撤销日期): a cell that is not a date
     /// is a data issue and the row is used as if the cell were blank.
+    #[inline(always)]
     fn date(&mut self, field: F) -> Option<NaiveDate> {
         match self.parse_date_cell(field) {
             Ok(d) => d,
@@ -394,6 +395,7 @@ impl<'a> RowCtx<'a> {
         Some(code)
     }
 
+    #[inline(always)]
     fn yes_no(&mut self, field: F) -> bool {
         let Some((h, t)) = self.text(field) else {
             return false;
@@ -633,6 +635,7 @@ impl Names {
     }
 
     /// [`Names::id`] of a name with its key (from [`Names::warm`]) already made.
+    #[inline(always)]
     fn id_keyed(&mut self, name: &str, key: Key) -> u32 {
         if name.is_empty() {
             return 0;

@@ -76,6 +76,7 @@ impl Cell {
     }
 
     /// Whether the cell is empty or holds only whitespace.
+    #[inline(always)]
     pub(crate) fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,

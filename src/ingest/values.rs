@@ -304,6 +304,7 @@ impl Ends {
     }
 
     /// Whether `text` could start with one of the markers.
+    #[inline]
     fn could_start(&self, text: &str) -> bool {
         self.empty
             || text
@@ -313,6 +314,7 @@ impl Ends {
     }
 
     /// Whether `text` could end with one of the markers.
+    #[inline]
     fn could_end(&self, text: &str) -> bool {
         self.empty
             || text
