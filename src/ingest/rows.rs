@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::date::{from_serial, parse_date};
 use super::header::{self, HeaderMatch};
-use super::source::{number_text, Cell, CsvRest, Grid, GridRow, Merge, Piece};
+use super::source::{number_text, Cell, CellRef, CsvRest, Grid, GridRow, Merge, Piece, RowCells};
 use super::text::{clean_cell, clean_cow, fold, fold_cow};
 use super::values::{self, Domain};
 use super::{
@@ -43,14 +43,17 @@ pub(crate) fn classify(row: &GridRow) -> RowClass {
 
 /// [`classify`] of a row whose cells are known to be their own cleaned and folded text
 /// (`plain`), or not.
-fn classify_with(row: &GridRow, plain: bool) -> RowClass {
-    let mut non_empty = row.cells.iter().filter(|c| !c.is_blank()).map(|c| {
-        if plain {
-            c.text()
-        } else {
-            clean_text(c.text())
-        }
-    });
+fn classify_with<R: RowCells>(row: &R, plain: bool) -> RowClass {
+    let mut non_empty = (0..row.width())
+        .map(|i| row.cell_ref(i))
+        .filter(|c| !c.is_blank())
+        .map(|c| {
+            if plain {
+                c.text()
+            } else {
+                clean_text(c.text())
+            }
+        });
     let Some(first) = non_empty.next() else {
         return RowClass::Blank;
     };
@@ -240,8 +243,8 @@ impl FieldColumns {
 }
 
 /// A data row being parsed: its cells by field, and the problems found.
-struct RowCtx<'a> {
-    row: &'a GridRow,
+struct RowCtx<'a, R> {
+    row: &'a R,
     /// The place names met so far (one shared copy of each).
     names: &'a mut Names,
     header: &'a HeaderMatch,
@@ -256,7 +259,7 @@ struct RowCtx<'a> {
     notes: Vec<(Option<Text>, IssueKind)>,
 }
 
-impl<'a> RowCtx<'a> {
+impl<'a, R: RowCells> RowCtx<'a, R> {
     #[inline]
     fn column(&self, field: F) -> Option<&'a super::ColumnMap> {
         let i = self.header.by_field.0[field as usize]?;
@@ -264,13 +267,13 @@ impl<'a> RowCtx<'a> {
     }
 
     #[inline(always)]
-    fn cell(&self, field: F) -> Option<(&'a str, &'a Cell)> {
+    fn cell(&self, field: F) -> Option<(&'a str, CellRef<'a>)> {
         let map = self.column(field)?;
-        let raw = self.row.cell(map.column);
+        let raw = self.row.cell_ref(map.column);
         let cell = if !self.fills.is_empty() && raw.is_blank() {
             self.fills
-                .get(&(self.row.number, map.column))
-                .unwrap_or(raw)
+                .get(&(self.row.number(), map.column))
+                .map_or(raw, Cell::as_ref)
         } else {
             raw
         };
@@ -332,13 +335,13 @@ impl<'a> RowCtx<'a> {
             return Ok(None);
         };
         let parsed = match cell {
-            Cell::Empty => return Ok(None),
-            Cell::DateTime(dt) => Some(dt.date()),
-            Cell::Number(f) if *f >= 1e7 => parse_date(&number_text(*f)),
-            Cell::Number(f) => from_serial(*f),
-            Cell::Text(s) if clean_cow(s).is_empty() => return Ok(None),
-            Cell::Text(s) => parse_date(s),
-            Cell::Bool(_) => None,
+            CellRef::Empty => return Ok(None),
+            CellRef::DateTime(dt) => Some(dt.date()),
+            CellRef::Number(f) if f >= 1e7 => parse_date(&number_text(f)),
+            CellRef::Number(f) => from_serial(f),
+            CellRef::Text(s) if clean_cow(s).is_empty() => return Ok(None),
+            CellRef::Text(s) => parse_date(s),
+            CellRef::Bool(_) => None,
         };
         parsed
             .map(Some)
@@ -709,10 +712,10 @@ impl Names {
     }
 }
 
-fn parse_year(cell: &Cell) -> Option<i32> {
+fn parse_year(cell: CellRef<'_>) -> Option<i32> {
     let y = match cell {
-        Cell::Number(f) => *f,
-        Cell::DateTime(dt) => return Some(chrono::Datelike::year(&dt.date())),
+        CellRef::Number(f) => f,
+        CellRef::DateTime(dt) => return Some(chrono::Datelike::year(&dt.date())),
         other => {
             let t = fold(&other.text());
             let t = t
@@ -728,9 +731,9 @@ fn parse_year(cell: &Cell) -> Option<i32> {
     Some(y as i32)
 }
 
-fn parse_amount(cell: &Cell) -> Option<f64> {
+fn parse_amount(cell: CellRef<'_>) -> Option<f64> {
     let a = match cell {
-        Cell::Number(f) => *f,
+        CellRef::Number(f) => f,
         other => {
             let t = fold(&other.text()).replace(',', "");
             let t = t
@@ -745,7 +748,7 @@ fn parse_amount(cell: &Cell) -> Option<f64> {
 
 /// Parse one data row of a table of `kind` into `ds`; `false` when the row is not usable
 /// (its errors are in `ctx`).
-fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
+fn parse_row<R: RowCells>(ctx: &mut RowCtx<'_, R>, kind: TableKind, ds: &mut Dataset) -> bool {
     match kind {
         TableKind::Communities => community_row(ctx, ds),
         TableKind::Organizations => organization_row(ctx, ds),
@@ -756,7 +759,7 @@ fn parse_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
 }
 
 /// A row of a communities table (社区名单). `false` when it is not usable.
-fn community_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
+fn community_row<R: RowCells>(ctx: &mut RowCtx<'_, R>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
     let city = ctx.require(F::City);
     let county = ctx.require(F::County);
@@ -828,7 +831,7 @@ fn community_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
 }
 
 /// A row of an organizations table (社区社会组织). `false` when it is not usable.
-fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
+fn organization_row<R: RowCells>(ctx: &mut RowCtx<'_, R>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
     let name = ctx.required(F::Name);
     let city = ctx.required_folded(F::City);
@@ -906,7 +909,7 @@ fn organization_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
 }
 
 /// A row of an incubators table (孵化基地). `false` when it is not usable.
-fn incubator_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
+fn incubator_row<R: RowCells>(ctx: &mut RowCtx<'_, R>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
     let name = ctx.required(F::Name);
     ctx.require(F::City);
@@ -931,7 +934,7 @@ fn incubator_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
 }
 
 /// A row of a projects (项目) or events (活动) table. `false` when it is not usable.
-fn dated_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
+fn dated_row<R: RowCells>(ctx: &mut RowCtx<'_, R>, kind: TableKind, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
     let name = ctx.required(F::Name);
     let domain = if kind == TableKind::Projects {
@@ -975,10 +978,10 @@ fn dated_row(ctx: &mut RowCtx<'_>, kind: TableKind, ds: &mut Dataset) -> bool {
 /// A required cell of `field` read by `parse`: a blank cell is a missing value; one that
 /// does not parse is the error `bad` of its text (the row is not usable). `None` also when
 /// the column is absent (the header check reports that).
-fn required_parsed<T>(
-    ctx: &mut RowCtx<'_>,
+fn required_parsed<T, R: RowCells>(
+    ctx: &mut RowCtx<'_, R>,
     field: F,
-    parse: fn(&Cell) -> Option<T>,
+    parse: fn(CellRef<'_>) -> Option<T>,
     bad: fn(Text) -> IssueKind,
 ) -> Option<T> {
     match ctx.cell(field) {
@@ -999,7 +1002,7 @@ fn required_parsed<T>(
 }
 
 /// A row of a funds table (经费). `false` when it is not usable.
-fn fund_row(ctx: &mut RowCtx<'_>, ds: &mut Dataset) -> bool {
+fn fund_row<R: RowCells>(ctx: &mut RowCtx<'_, R>, ds: &mut Dataset) -> bool {
     let origin = ctx.origin;
     ctx.require(F::City);
     let year = required_parsed(ctx, F::Year, parse_year, |value| IssueKind::NotAYear {
@@ -1083,8 +1086,8 @@ const PARALLEL_ROWS: usize = 20_000;
 
 /// Parse one data row of a table into `ds` (its typed row and its issues), counting it
 /// in `info`; `false` when the row is blank.
-fn parse_one(
-    (row, plain): (&GridRow, bool),
+fn parse_one<R: RowCells>(
+    (row, plain): (&R, bool),
     table: u32,
     (hm, fills): (&HeaderMatch, &HashMap<(u32, usize), Cell>),
     names: &mut Names,
@@ -1094,7 +1097,7 @@ fn parse_one(
     info.rows_read += 1;
     let origin = Origin {
         table,
-        row: row.number,
+        row: row.number(),
     };
     let layout_skip = match classify_with(row, plain) {
         RowClass::Blank => {
@@ -1309,8 +1312,8 @@ pub(crate) fn ingest_csv(
             let end = loop {
                 match piece.next_row() {
                     Ok(Some((row, plain))) => {
-                        if parse_one((row, plain), table, header, names, &mut part, &mut info) {
-                            last = Some(row.number);
+                        if parse_one((&row, plain), table, header, names, &mut part, &mut info) {
+                            last = Some(row.number());
                         }
                     }
                     Ok(None) => break None,

@@ -45,42 +45,78 @@ pub enum Cell {
 impl Cell {
     /// The cell as text: numbers that are whole without ".0", dates as `2021-03-05`
     /// (with the time when it is not midnight), booleans as TRUE/FALSE.
-    /// Always inlined for text and empty cells (a CSV's only cells, read about fifteen times
-    /// a row: the call was 3 % of a national audit's samples); the other kinds are made
-    /// out of line ([`Cell::text_of_value`]).
     #[inline(always)]
     pub fn text(&self) -> Cow<'_, str> {
+        self.as_ref().text()
+    }
+
+    /// Whether the cell is empty or holds only whitespace.
+    #[inline(always)]
+    pub(crate) fn is_blank(&self) -> bool {
+        self.as_ref().is_blank()
+    }
+
+    /// The cell as the row parsers read it.
+    #[inline(always)]
+    pub(crate) fn as_ref(&self) -> CellRef<'_> {
         match self {
-            Cell::Empty => Cow::Borrowed(""),
-            Cell::Text(s) => Cow::Borrowed(s),
+            Cell::Empty => CellRef::Empty,
+            Cell::Text(s) => CellRef::Text(s),
+            Cell::Number(f) => CellRef::Number(*f),
+            Cell::DateTime(dt) => CellRef::DateTime(*dt),
+            Cell::Bool(b) => CellRef::Bool(*b),
+        }
+    }
+}
+
+/// A cell as the row parsers read it, borrowed from a grid's [`Cell`] or from a CSV record
+/// ([`RowCells`]): a national CSV's cells are read where the record lies, never copied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum CellRef<'a> {
+    Empty,
+    Text(&'a str),
+    Number(f64),
+    DateTime(NaiveDateTime),
+    Bool(bool),
+}
+
+impl<'a> CellRef<'a> {
+    /// [`Cell::text`]. Always inlined for text and empty cells (a CSV's only cells, read
+    /// about fifteen times a row: the call was 3 % of a national audit's samples); the
+    /// other kinds are made out of line ([`CellRef::text_of_value`]).
+    #[inline(always)]
+    pub(crate) fn text(self) -> Cow<'a, str> {
+        match self {
+            CellRef::Empty => Cow::Borrowed(""),
+            CellRef::Text(s) => Cow::Borrowed(s),
             _ => self.text_of_value(),
         }
     }
 
-    /// [`Cell::text`] of a number, date or boolean.
+    /// [`CellRef::text`] of a number, date or boolean.
     #[inline(never)]
-    fn text_of_value(&self) -> Cow<'_, str> {
+    fn text_of_value(self) -> Cow<'a, str> {
         match self {
-            Cell::Empty => Cow::Borrowed(""),
-            Cell::Text(s) => Cow::Borrowed(s),
-            Cell::Number(f) => Cow::Owned(number_text(*f)),
-            Cell::DateTime(dt) => {
+            CellRef::Empty => Cow::Borrowed(""),
+            CellRef::Text(s) => Cow::Borrowed(s),
+            CellRef::Number(f) => Cow::Owned(number_text(f)),
+            CellRef::DateTime(dt) => {
                 if dt.time() == chrono::NaiveTime::MIN {
                     Cow::Owned(dt.date().format("%Y-%m-%d").to_string())
                 } else {
                     Cow::Owned(dt.format("%Y-%m-%d %H:%M:%S").to_string())
                 }
             }
-            Cell::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
+            CellRef::Bool(b) => Cow::Borrowed(if b { "TRUE" } else { "FALSE" }),
         }
     }
 
-    /// Whether the cell is empty or holds only whitespace.
+    /// [`Cell::is_blank`].
     #[inline(always)]
-    pub(crate) fn is_blank(&self) -> bool {
+    pub(crate) fn is_blank(self) -> bool {
         match self {
-            Cell::Empty => true,
-            Cell::Text(s) => match s.as_bytes().first() {
+            CellRef::Empty => true,
+            CellRef::Text(s) => match s.as_bytes().first() {
                 // Most cells are decided by their first byte: an ASCII character that is
                 // not whitespace, or the lead byte of U+4000–U+EFFF (the CJK ideographs;
                 // no blank character lies there).
@@ -96,6 +132,34 @@ impl Cell {
             },
             _ => false,
         }
+    }
+}
+
+/// A row as the row parsers read it: a grid's row ([`GridRow`]) or a CSV record read where
+/// it lies.
+pub(crate) trait RowCells {
+    /// 1-based row number in the sheet (CSV: line number).
+    fn number(&self) -> u32;
+    /// How many cells the row has (every later column is empty).
+    fn width(&self) -> usize;
+    /// The cell in a column (`Empty` past the end of the row).
+    fn cell_ref(&self, col: usize) -> CellRef<'_>;
+}
+
+impl RowCells for GridRow {
+    #[inline(always)]
+    fn number(&self) -> u32 {
+        self.number
+    }
+
+    #[inline(always)]
+    fn width(&self) -> usize {
+        self.cells.len()
+    }
+
+    #[inline(always)]
+    fn cell_ref(&self, col: usize) -> CellRef<'_> {
+        self.cells.get(col).map_or(CellRef::Empty, Cell::as_ref)
     }
 }
 
