@@ -379,6 +379,9 @@ enum Records<'w> {
 pub(crate) struct Piece<'w> {
     shape: &'w CsvShape,
     bytes: &'w [u8],
+    /// `bytes` as text, when the piece is UTF-8 lines and valid all through (checked once:
+    /// record by record, the checks were 3 % of a national audit's samples).
+    text: Option<&'w str>,
     records: Records<'w>,
     /// Where the current record's fields lie, in its bytes.
     fields: Vec<std::ops::Range<usize>>,
@@ -455,6 +458,9 @@ impl<'w> Piece<'w> {
         Piece {
             shape,
             bytes,
+            text: (shape.encoding == encoding_rs::UTF_8 && window.quoteless)
+                .then(|| simdutf8::basic::from_utf8(bytes).ok())
+                .flatten(),
             records,
             fields: Vec::new(),
             classes: Classes::new(shape.delimiter),
@@ -615,10 +621,14 @@ impl<'w> Piece<'w> {
         // checked). Other records, and a UTF-8 record that is not valid, are decoded field
         // by field, so that the first fault found is the one it was always reported as.
         let utf8 = shape.encoding == encoding_rs::UTF_8;
-        if let Some(whole) = utf8
-            .then(|| simdutf8::basic::from_utf8(record).ok())
-            .flatten()
-        {
+        let whole = match (&self.records, self.text) {
+            // A line of a valid piece (cut at ASCII bytes: whole characters).
+            (Records::Lines { record, .. }, Some(text)) => text.get(record.clone()),
+            _ => utf8
+                .then(|| simdutf8::basic::from_utf8(record).ok())
+                .flatten(),
+        };
+        if let Some(whole) = whole {
             let long = shape.limits.cell_chars as usize;
             for (col, r) in self.fields.iter().enumerate() {
                 let Some(text) = whole.get(r.clone()) else {
