@@ -352,9 +352,15 @@ impl<'a> Resolver<'a> {
     /// [`Resolver::resolve_ids`] of its spelling reads and counts up: a misspelt ledger's
     /// misses are tens of thousands, each met again far from the last time.
     pub(crate) fn warm_missed(&self, i: u32) {
-        if let Some(Err(miss)) = self.missed.get(i as usize) {
-            if let IssueKind::NotInList(u) = &miss.kind {
-                std::hint::black_box(std::sync::Arc::strong_count(u));
+        if let Some(entry) = self.missed.get(i as usize) {
+            // Prefetches, not loads: a load that only warms holds back every instruction
+            // after it until its line comes (perf, a misspelt national ledger: warming was
+            // 6.0 % of the samples, 3.5 % in the clean one).
+            crate::memory::prefetch(entry);
+            if let Err(miss) = entry {
+                if let IssueKind::NotInList(u) = &miss.kind {
+                    crate::memory::prefetch(&**u);
+                }
             }
         }
     }
