@@ -462,6 +462,26 @@ pub struct Unlisted {
 }
 
 impl IssueKind {
+    /// Have the values this kind shares with other issues brought into the cache, changing
+    /// nothing: a misspelt national ledger's million issues are copied and placed one
+    /// after another, and the shared values of each (its spelling's, met again far from
+    /// the last time) were a miss of the cache a copy.
+    pub(crate) fn warm(&self) {
+        if let IssueKind::NotInList(u) = self {
+            crate::memory::prefetch(&**u);
+        }
+    }
+
+    /// [`IssueKind::warm`] of the values its shared values point to (the parent's path of
+    /// a name not in the list), once those are in the cache.
+    pub(crate) fn warm_deeper(&self) {
+        if let IssueKind::NotInList(u) = self {
+            if let Some(first) = u.parent.as_bytes().first() {
+                crate::memory::prefetch(first);
+            }
+        }
+    }
+
     /// The stable code (`V102`…), listed with the kinds' names in [`CODES`].
     pub fn code(&self) -> &'static str {
         match self {

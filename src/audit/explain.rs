@@ -321,9 +321,19 @@ pub(crate) fn issue_regions<'i>(model: &Model, issues: &'i [DataIssue]) -> Vec<O
         named.insert(p, t.clone());
         t
     };
+    // The parent's path of the issue a few ahead is brought in while this one is placed
+    // (its shared values were brought in the step before: [`IssueKind::warm`]).
+    let mut ahead = issues.iter().skip(super::units::WARM_AHEAD);
+    let mut nearer = issues.iter().skip(super::units::WARM_AHEAD / 2);
     issues
         .iter()
         .map(|i| {
+            if let Some(a) = ahead.next() {
+                a.kind.warm();
+            }
+            if let Some(a) = nearer.next() {
+                a.kind.warm_deeper();
+            }
             if let Some(id) = i.origin.and_then(|o| place.get(&o)) {
                 let path = paths
                     .entry(*id)
