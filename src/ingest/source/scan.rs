@@ -158,24 +158,8 @@ impl Classes {
             );
             let suspects =
                 _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(controls, leads), singles)) as u32;
-            // Bytes up to the line end (all sixteen when there is none).
-            let within = if ends == 0 {
-                0xFFFF
-            } else {
-                (1u32 << ends.trailing_zeros()) - 1
-            };
-            let mut d = delimiters & within;
-            // A delimiter or line end in the suspect ranges (a tab) is not suspect.
-            suspect |= suspects & within & !delimiters & !ends;
-            while d != 0 {
-                let i = at + d.trailing_zeros() as usize;
-                fields.push(from..i);
-                from = i + 1;
-                d &= d - 1;
-            }
-            if ends != 0 {
-                let len = at + ends.trailing_zeros() as usize;
-                fields.push(from..len);
+            let masks = (ends, delimiters, suspects);
+            if let Some(len) = take_block((at, 0xFFFF), masks, (&mut from, &mut suspect), fields) {
                 return (len, suspect != 0);
             }
             at += 16;
@@ -229,28 +213,49 @@ impl Classes {
             let suspects =
                 _mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(controls, leads), singles))
                     as u32;
-            let within = if ends == 0 {
-                u32::MAX
-            } else {
-                (1u32 << ends.trailing_zeros()) - 1
-            };
-            let mut d = delimiters & within;
-            suspect |= suspects & within & !delimiters & !ends;
-            while d != 0 {
-                let i = at + d.trailing_zeros() as usize;
-                fields.push(from..i);
-                from = i + 1;
-                d &= d - 1;
-            }
-            if ends != 0 {
-                let len = at + ends.trailing_zeros() as usize;
-                fields.push(from..len);
+            let masks = (ends, delimiters, suspects);
+            if let Some(len) = take_block((at, u32::MAX), masks, (&mut from, &mut suspect), fields)
+            {
                 return (len, suspect != 0);
             }
             at += 32;
         }
         self.cut_sse2(rest, (at, from, suspect), fields)
     }
+}
+
+/// The fields of one block of a line from the bit masks of its line ends, delimiters and
+/// suspect bytes (bit `i` for byte `at + i`; `all` has a bit for each byte of the block):
+/// each field ended in the block is pushed, the suspect bytes before the line end are
+/// added to `suspect`; the line's length when it ends in the block.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn take_block(
+    (at, all): (usize, u32),
+    (ends, delimiters, suspects): (u32, u32, u32),
+    (from, suspect): (&mut usize, &mut u32),
+    fields: &mut Vec<std::ops::Range<usize>>,
+) -> Option<usize> {
+    // Bytes up to the line end (the whole block when there is none).
+    let within = if ends == 0 {
+        all
+    } else {
+        (1u32 << ends.trailing_zeros()) - 1
+    };
+    let mut d = delimiters & within;
+    // A delimiter or line end in the suspect ranges (a tab) is not suspect.
+    *suspect |= suspects & within & !delimiters & !ends;
+    while d != 0 {
+        let i = at + d.trailing_zeros() as usize;
+        fields.push(*from..i);
+        *from = i + 1;
+        d &= d - 1;
+    }
+    (ends != 0).then(|| {
+        let len = at + ends.trailing_zeros() as usize;
+        fields.push(*from..len);
+        len
+    })
 }
 
 #[cfg(test)]
