@@ -374,8 +374,9 @@ enum Records<'w> {
     },
 }
 
-/// The records of one piece of a window, each as a row (one reused row: its cells' text
-/// is written over the last record's).
+/// The records of one piece of a window, each handed on as a [`RecordRow`]: the record's
+/// text where the window holds it (a record that is not UTF-8 decoded into one reused
+/// string) and its fields' ranges.
 pub(crate) struct Piece<'w> {
     shape: &'w CsvShape,
     bytes: &'w [u8],
