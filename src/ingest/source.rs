@@ -159,7 +159,7 @@ impl RowCells for GridRow {
 
     #[inline(always)]
     fn cell_ref(&self, col: usize) -> CellRef<'_> {
-        self.cells.get(col).map_or(CellRef::Empty, Cell::as_ref)
+        self.cell(col).as_ref()
     }
 }
 

@@ -635,6 +635,8 @@ impl<'w> Piece<'w> {
                 let Some(text) = whole.get(r.clone()) else {
                     return Err(Self::undecodable(shape, at, start));
                 };
+                // (`check_cell` counts only long cells too; asked here only for those, it is
+                // no call per field.)
                 if text.len() > long {
                     shape
                         .limits
