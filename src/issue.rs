@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde::{Serialize, Serializer};
 
 use crate::ingest::values::Domain;
-use crate::ingest::{Origin, Outcome};
+use crate::ingest::{Chunks, Origin, Outcome};
 
 /// Shared text inside an issue (a cell as written, a region path): the thousands of
 /// identical issues of a big file share one copy.
@@ -43,6 +43,63 @@ impl DataIssue {
     #[cfg(test)]
     pub(crate) fn text(&self) -> String {
         crate::report::issue_text::message(self, &[], crate::report::Lang::Zh)
+    }
+}
+
+/// The data issues of an audit result, in order: the few of its own (the plan's reporting
+/// units), then the model's, then those found after the audit (swings). The model's are
+/// shared with it, not copied: a misspelt national ledger's near a million issues were a
+/// second copy of 112 bytes each, written while the targets were worked out.
+#[derive(Debug, Clone, Default)]
+pub struct Issues {
+    before: Vec<DataIssue>,
+    shared: Arc<Chunks<DataIssue>>,
+    after: Vec<DataIssue>,
+}
+
+impl Issues {
+    /// `before`, then the issues of `shared`.
+    pub fn new(before: Vec<DataIssue>, shared: Arc<Chunks<DataIssue>>) -> Self {
+        Issues {
+            before,
+            shared,
+            after: Vec::new(),
+        }
+    }
+
+    /// The issues in order.
+    pub fn iter(&self) -> impl Iterator<Item = &DataIssue> + '_ {
+        self.before
+            .iter()
+            .chain(self.shared.iter())
+            .chain(self.after.iter())
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.before.len() + self.shared.len() + self.after.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Add one at the end.
+    pub fn push(&mut self, issue: DataIssue) {
+        self.after.push(issue);
+    }
+}
+
+impl From<Vec<DataIssue>> for Issues {
+    fn from(before: Vec<DataIssue>) -> Self {
+        Issues::new(before, Arc::default())
+    }
+}
+
+impl Serialize for Issues {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
     }
 }
 
@@ -463,9 +520,9 @@ pub struct Unlisted {
 
 impl IssueKind {
     /// Have the values this kind shares with other issues brought into the cache, changing
-    /// nothing: a misspelt national ledger's million issues are copied and placed one
-    /// after another, and the shared values of each (its spelling's, met again far from
-    /// the last time) were a miss of the cache a copy.
+    /// nothing: a misspelt national ledger's million issues are placed one after another,
+    /// and the shared values of each (its spelling's, met again far from the last time)
+    /// were a miss of the cache an issue.
     pub(crate) fn warm(&self) {
         if let IssueKind::NotInList(u) = self {
             crate::memory::prefetch(&**u);

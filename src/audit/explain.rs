@@ -282,8 +282,14 @@ fn use_issues(
     used(e, file, state)
 }
 
+/// How many issues ahead [`issue_regions`] warms.
+const WARM_AHEAD: usize = 16;
+
 /// The region of each issue (see the module doc), as a full path from the province.
-pub(crate) fn issue_regions<'i>(model: &Model, issues: &'i [DataIssue]) -> Vec<Option<Text>> {
+pub(crate) fn issue_regions<'i>(
+    model: &Model,
+    issues: &'i crate::issue::Issues,
+) -> Vec<Option<Text>> {
     // Hashed with foldhash: every record of the model is looked up (national scale: 3.5
     // million organizations), none at all when no issue names a row that was counted. (A
     // skipped row is no record, so its issue never finds one: the third of a misspelt
@@ -321,10 +327,10 @@ pub(crate) fn issue_regions<'i>(model: &Model, issues: &'i [DataIssue]) -> Vec<O
         named.insert(p, t.clone());
         t
     };
-    // The parent's path of the issue a few ahead is brought in while this one is placed
-    // (its shared values were brought in the step before: [`IssueKind::warm`]).
-    let mut ahead = issues.iter().skip(super::units::WARM_AHEAD);
-    let mut nearer = issues.iter().skip(super::units::WARM_AHEAD / 2);
+    // The shared values of the issue a few ahead ([`IssueKind::warm`]), then the parent's
+    // path they point to (nearer), are brought in while this one is placed.
+    let mut ahead = issues.iter().skip(WARM_AHEAD);
+    let mut nearer = issues.iter().skip(WARM_AHEAD / 2);
     issues
         .iter()
         .map(|i| {

@@ -289,7 +289,7 @@ pub struct AuditResult {
     /// Tables read and their accounting.
     pub tables: Vec<TableInfo>,
     /// Data issues.
-    pub issues: Vec<DataIssue>,
+    pub issues: crate::issue::Issues,
     /// Tables passed over.
     pub ignored: Vec<String>,
     /// Urban/rural classification counts.
@@ -346,7 +346,7 @@ impl AuditResult {
             targets,
             rows,
             tables: Vec::new(),
-            issues: Vec::new(),
+            issues: crate::issue::Issues::default(),
             ignored: Vec::new(),
             classification: Classification::default(),
             checklist: Vec::new(),
@@ -399,13 +399,15 @@ impl AuditResult {
         self.scope = path.to_string();
         let mut regions = std::mem::take(&mut self.issue_regions).into_iter();
         let issues = std::mem::take(&mut self.issues);
-        for issue in issues {
+        let mut kept = Vec::new();
+        for issue in issues.iter() {
             let region = regions.next().flatten();
             if issue.origin.is_none() {
-                self.issues.push(issue);
+                kept.push(issue.clone());
                 self.issue_regions.push(region);
             }
         }
+        self.issues = kept.into();
     }
 
     /// Add a data issue found after the audit (a swing), with the region it lies in.
@@ -498,7 +500,7 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
     // million) and their regions, on a thread of their own while the targets are worked
     // out: at the end, after them, they were a tenth of a second of one core alone.
     let issues_of = || {
-        let issues = extra_units.issues_with(&model.issues);
+        let issues = extra_units.issues_with(model);
         let regions = explain::issue_regions(model, &issues);
         (issues, regions)
     };

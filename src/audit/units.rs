@@ -104,24 +104,10 @@ pub(super) fn resolve(model: &Model, plan: &Plan) -> Units {
     out
 }
 
-/// How many issues ahead [`Units::issues_with`] and [`super::explain::issue_regions`] warm.
-pub(super) const WARM_AHEAD: usize = 16;
-
 impl Units {
-    /// The data issues found resolving the units, placed before `issues`.
-    pub(super) fn issues_with(&self, issues: &crate::ingest::Chunks<DataIssue>) -> Vec<DataIssue> {
-        let mut all = Vec::with_capacity(self.issues.len() + issues.len());
-        all.extend(self.issues.iter().cloned());
-        // The shared values of the issue a few ahead are brought in while this one is
-        // copied (each copy counts them up: [`IssueKind::warm`]).
-        let mut ahead = issues.iter().skip(WARM_AHEAD);
-        for issue in issues {
-            if let Some(a) = ahead.next() {
-                a.kind.warm();
-            }
-            all.push(issue.clone());
-        }
-        all
+    /// The data issues found resolving the units, then the model's (shared, not copied).
+    pub(super) fn issues_with(&self, model: &crate::model::Model) -> crate::issue::Issues {
+        crate::issue::Issues::new(self.issues.clone(), model.issues.clone())
     }
 
     /// The units' rows of target `ti`, when the target has city rows (`levels`).

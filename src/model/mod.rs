@@ -398,8 +398,9 @@ pub struct Model {
     pub tables: Vec<TableInfo>,
     /// Data issues (ingest's and the model's), in blocks: reading's, the community list's
     /// and the record rows' joined without a copy (a misspelt national ledger has near a
-    /// million: a joined copy was 100 MB at the build's peak).
-    pub issues: Chunks<DataIssue>,
+    /// million: a joined copy was 100 MB at the build's peak). Shared with the audit's
+    /// result ([`crate::issue::Issues`]).
+    pub issues: std::sync::Arc<Chunks<DataIssue>>,
     /// Tables passed over.
     pub ignored: Vec<String>,
     /// Urban/rural classification counts.
@@ -435,7 +436,7 @@ impl Model {
     /// issues' order, for `--rejects`; a run of blank rows gives each of its rows.
     pub(crate) fn skipped_rows(&self) -> Vec<(Origin, SkipReason, &DataIssue)> {
         let mut out = Vec::new();
-        for i in &self.issues {
+        for i in self.issues.iter() {
             let (Some(o), Outcome::Skipped(r)) = (i.origin, i.outcome) else {
                 continue;
             };
@@ -973,7 +974,7 @@ pub fn build_streamed(
     model.reach = reach;
     model.communities = community_ids;
     model.tables = tables;
-    model.issues = issues;
+    model.issues = std::sync::Arc::new(issues);
     Ok(Some(model))
 }
 

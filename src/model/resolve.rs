@@ -325,20 +325,33 @@ impl<'a> Resolver<'a> {
 
     /// Ready the lines a place's resolution will read, changing nothing (asked for a group
     /// of rows back to back after [`Resolver::warm_ids`], their misses of the cache
-    /// overlap): a remembered miss's values ([`Resolver::warm_missed`]); for a place not
-    /// remembered whose county and street are, its community's entries in the region
-    /// index by name and by short name (each a random line of a table of the whole list).
-    pub(crate) fn warm_ahead(&self, ids: &PlaceIds, key: Key, names: &dyn PlaceNames) {
+    /// overlap): a remembered miss's entry, whose index is returned so that its shared
+    /// values are warmed next ([`Resolver::warm_missed`], once the group's entries are all
+    /// on their way); for a place not remembered whose county and street are, its
+    /// community's entries in the region index by name and by short name (each a random
+    /// line of a table of the whole list).
+    pub(crate) fn warm_ahead(
+        &self,
+        ids: &PlaceIds,
+        key: Key,
+        names: &dyn PlaceNames,
+    ) -> Option<u32> {
         match self.memo_ids.find(key).map(Packed::get) {
-            Ok(Some(Slot::Missed(i))) => self.warm_missed(i),
+            Ok(Some(Slot::Missed(i))) => {
+                if let Some(entry) = self.missed.get(i as usize) {
+                    // Prefetches, not loads: a load that only warms holds back every
+                    // instruction after it until its line comes (perf, a misspelt national
+                    // ledger: warming was 6.0 % of the samples, 3.5 % in the clean one).
+                    crate::memory::prefetch(entry);
+                }
+                return Some(i);
+            }
             Ok(_) => {}
             Err(_) => {
-                let county = self.counties.get(&(ids.province, ids.city, ids.county));
-                let Some(&(city, county, _)) = county else {
-                    return;
-                };
+                let &(city, county, _) =
+                    self.counties.get(&(ids.province, ids.city, ids.county))?;
                 let Some(&(street, _, true)) = self.streets.get(&(city, county, ids.street)) else {
-                    return;
+                    return None;
                 };
                 let community = names.name_of(ids.community);
                 if !community.is_empty() {
@@ -346,21 +359,19 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+        None
     }
 
-    /// Look at remembered miss `i` and the count of its shared values, which the next
-    /// [`Resolver::resolve_ids`] of its spelling reads and counts up: a misspelt ledger's
-    /// misses are tens of thousands, each met again far from the last time.
+    /// Have the shared values of remembered miss `i` brought into the cache (the count the
+    /// next [`Resolver::resolve_ids`] of its spelling counts up), once [`Resolver::
+    /// warm_ahead`] has asked for its entry: a misspelt ledger's misses are tens of
+    /// thousands, each met again far from the last time. (Read right after its own
+    /// prefetch, each entry was a wait: a third of the warming's time on a misspelt
+    /// national ledger.)
     pub(crate) fn warm_missed(&self, i: u32) {
-        if let Some(entry) = self.missed.get(i as usize) {
-            // Prefetches, not loads: a load that only warms holds back every instruction
-            // after it until its line comes (perf, a misspelt national ledger: warming was
-            // 6.0 % of the samples, 3.5 % in the clean one).
-            crate::memory::prefetch(entry);
-            if let Err(miss) = entry {
-                if let IssueKind::NotInList(u) = &miss.kind {
-                    crate::memory::prefetch(&**u);
-                }
+        if let Some(Err(miss)) = self.missed.get(i as usize) {
+            if let IssueKind::NotInList(u) = &miss.kind {
+                crate::memory::prefetch(&**u);
             }
         }
     }
@@ -796,6 +807,9 @@ impl<'a> Resolver<'a> {
         // cell above it too, so they share the whole place's memo entry, and a probe here
         // for each new misspelt community was a miss of the cache a spelling for nothing.
         if column == PlaceColumn::Community {
+            // The caller then asks whether the name is the street's own ([`Resolver::
+            // at_street`]): the street's record, cold, is brought in while the search runs.
+            crate::memory::prefetch(self.regions.get(parent));
             return self.search_unmatched(column, parent, name);
         }
         if let Some(m) = self
@@ -837,6 +851,17 @@ impl<'a> Resolver<'a> {
             }
         });
         let candidates = &searched.candidates;
+        // The rows of a national ledger come in any order, so the street's candidates are
+        // met cold: their names (and the path the issue shares) are asked for all at once
+        // before the loop needs them one after another.
+        if let Some(b) = searched.path.as_bytes().first() {
+            crate::memory::prefetch(b);
+        }
+        for c in candidates.iter() {
+            if let Some(b) = c.name.as_bytes().first() {
+                crate::memory::prefetch(b);
+            }
+        }
         // Only distances up to two matter: computed with a bound, the name prepared once for
         // every candidate.
         let mut near = Near::new(name);

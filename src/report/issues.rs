@@ -192,13 +192,13 @@ impl IssueGroup<'_> {
 /// The listed issues (see [`is_listed`]) grouped: identical issues of one table become one
 /// entry, in the order of their first occurrence.
 pub fn grouped(issues: &[DataIssue]) -> Vec<IssueGroup<'_>> {
-    grouped_with(issues, &BTreeMap::new())
+    grouped_with(issues.iter(), &BTreeMap::new())
 }
 
 /// The listed issues of an audit grouped as by [`grouped`], an explained issue never in
 /// the group of an unexplained one (nor of one explained by another entry).
 pub(crate) fn grouped_in(result: &crate::audit::AuditResult) -> Vec<IssueGroup<'_>> {
-    grouped_with(&result.issues, &result.issue_explained)
+    grouped_with(result.issues.iter(), &result.issue_explained)
 }
 
 /// An issue group's line: code, message and, when explained, "✎ 已说明：reason（by）".
@@ -218,7 +218,7 @@ pub(crate) fn group_text(
 }
 
 fn grouped_with<'a>(
-    issues: &'a [DataIssue],
+    issues: impl Iterator<Item = &'a DataIssue>,
     explained: &BTreeMap<usize, usize>,
 ) -> Vec<IssueGroup<'a>> {
     let mut out: Vec<IssueGroup<'_>> = Vec::new();
@@ -230,7 +230,7 @@ fn grouped_with<'a>(
         Option<usize>,
     );
     let mut index: std::collections::HashMap<Key<'_>, usize> = std::collections::HashMap::new();
-    for (i, issue) in issues.iter().enumerate().filter(|(_, i)| is_listed(i)) {
+    for (i, issue) in issues.enumerate().filter(|(_, i)| is_listed(i)) {
         let by = explained.get(&i).copied();
         let key = (
             issue.origin.map(|o| o.table),
