@@ -340,12 +340,8 @@ pub(super) fn resolve_shard(
         if let [None, ..] = group {
             return out;
         }
-        let mut missed = [None; WARM_GROUP];
-        for (m, &(row, key)) in missed.iter_mut().zip(group.iter().flatten()) {
-            *m = r.warm_ahead(&row.place, key, names);
-        }
-        for &i in missed.iter().flatten() {
-            r.warm_missed(i);
+        for &(row, key) in group.iter().flatten() {
+            r.warm_ahead(&row.place, key, names);
         }
         for &(row, key) in group.iter().flatten() {
             out.push(Resolution::of(r.resolve_keyed(&row.place, key, names), row));

@@ -325,33 +325,20 @@ impl<'a> Resolver<'a> {
 
     /// Ready the lines a place's resolution will read, changing nothing (asked for a group
     /// of rows back to back after [`Resolver::warm_ids`], their misses of the cache
-    /// overlap): a remembered miss's entry, whose index is returned so that its shared
-    /// values are warmed next ([`Resolver::warm_missed`], once the group's entries are all
-    /// on their way); for a place not remembered whose county and street are, its
-    /// community's entries in the region index by name and by short name (each a random
-    /// line of a table of the whole list).
-    pub(crate) fn warm_ahead(
-        &self,
-        ids: &PlaceIds,
-        key: Key,
-        names: &dyn PlaceNames,
-    ) -> Option<u32> {
+    /// overlap): a remembered miss's values ([`Resolver::warm_missed`]); for a place not
+    /// remembered whose county and street are, its community's entries in the region
+    /// index by name and by short name (each a random line of a table of the whole list).
+    pub(crate) fn warm_ahead(&self, ids: &PlaceIds, key: Key, names: &dyn PlaceNames) {
         match self.memo_ids.find(key).map(Packed::get) {
-            Ok(Some(Slot::Missed(i))) => {
-                if let Some(entry) = self.missed.get(i as usize) {
-                    // Prefetches, not loads: a load that only warms holds back every
-                    // instruction after it until its line comes (perf, a misspelt national
-                    // ledger: warming was 6.0 % of the samples, 3.5 % in the clean one).
-                    crate::memory::prefetch(entry);
-                }
-                return Some(i);
-            }
+            Ok(Some(Slot::Missed(i))) => self.warm_missed(i),
             Ok(_) => {}
             Err(_) => {
-                let &(city, county, _) =
-                    self.counties.get(&(ids.province, ids.city, ids.county))?;
+                let county = self.counties.get(&(ids.province, ids.city, ids.county));
+                let Some(&(city, county, _)) = county else {
+                    return;
+                };
                 let Some(&(street, _, true)) = self.streets.get(&(city, county, ids.street)) else {
-                    return None;
+                    return;
                 };
                 let community = names.name_of(ids.community);
                 if !community.is_empty() {
@@ -359,19 +346,21 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        None
     }
 
-    /// Have the shared values of remembered miss `i` brought into the cache (the count the
-    /// next [`Resolver::resolve_ids`] of its spelling counts up), once [`Resolver::
-    /// warm_ahead`] has asked for its entry: a misspelt ledger's misses are tens of
-    /// thousands, each met again far from the last time. (Read right after its own
-    /// prefetch, each entry was a wait: a third of the warming's time on a misspelt
-    /// national ledger.)
+    /// Look at remembered miss `i` and the count of its shared values, which the next
+    /// [`Resolver::resolve_ids`] of its spelling reads and counts up: a misspelt ledger's
+    /// misses are tens of thousands, each met again far from the last time.
     pub(crate) fn warm_missed(&self, i: u32) {
-        if let Some(Err(miss)) = self.missed.get(i as usize) {
-            if let IssueKind::NotInList(u) = &miss.kind {
-                crate::memory::prefetch(&**u);
+        if let Some(entry) = self.missed.get(i as usize) {
+            // Prefetches, not loads: a load that only warms holds back every instruction
+            // after it until its line comes (perf, a misspelt national ledger: warming was
+            // 6.0 % of the samples, 3.5 % in the clean one).
+            crate::memory::prefetch(entry);
+            if let Err(miss) = entry {
+                if let IssueKind::NotInList(u) = &miss.kind {
+                    crate::memory::prefetch(&**u);
+                }
             }
         }
     }
