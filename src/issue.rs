@@ -19,23 +19,134 @@ use crate::ingest::{Chunks, Origin, Outcome};
 /// identical issues of a big file share one copy.
 pub type Text = Arc<str>;
 
-/// A problem in the data: reported as a result, never an error.
-#[derive(Debug, Clone, Serialize)]
+/// A problem in the data: reported as a result, never an error. Where it is (its row) and
+/// what became of the row, then what it says (its column and kind, [`IssueBody`]) shared
+/// with every identical issue: the near million issues of a misspelt national ledger, one
+/// per row of a few hundred thousand spellings, are 24 bytes each and a body per spelling
+/// (they were 112 bytes each, every one holding its kind's values).
+#[derive(Debug, Clone)]
 pub struct DataIssue {
     /// The row concerned, when there is one.
     pub origin: Option<Origin>,
+    /// What zhibiao did with the row.
+    pub outcome: Outcome,
+    body: Arc<IssueBody>,
+}
+
+/// What an issue says: the column concerned and what is wrong, with its values. Shared by
+/// the issues that say the same ([`DataIssue::shared`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IssueBody {
     /// The column concerned (header text as found), when there is one.
     pub column: Option<Text>,
     /// What is wrong, with its values.
     pub kind: IssueKind,
-    /// What zhibiao did with the row.
-    pub outcome: Outcome,
 }
 
+impl IssueBody {
+    /// A body to share between issues.
+    pub fn new(column: Option<Text>, kind: IssueKind) -> Arc<IssueBody> {
+        Arc::new(IssueBody { column, kind })
+    }
+}
+
+/// The bodies of the issues found reading a table, so that identical issues share one (the
+/// same wrong value in a column of a hundred thousand rows, every totals row: one body).
+/// Bodies past the first 65,536 distinct ones are not kept, only made.
+#[derive(Debug, Clone, Default)]
+pub struct Bodies(std::collections::HashSet<Arc<IssueBody>, foldhash::fast::RandomState>);
+
+impl Bodies {
+    /// The body for `column` and `kind`: one made before, or a new one.
+    pub fn body(&mut self, column: Option<Text>, kind: IssueKind) -> Arc<IssueBody> {
+        const KEPT: usize = 1 << 16;
+        let body = IssueBody { column, kind };
+        if let Some(b) = self.0.get(&body) {
+            return b.clone();
+        }
+        let b = Arc::new(body);
+        if self.0.len() < KEPT {
+            self.0.insert(b.clone());
+        }
+        b
+    }
+}
+
+// An issue is a row's place, its outcome and a pointer: a misspelt national ledger has
+// near a million of them.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<DataIssue>() == 24);
+
 impl DataIssue {
+    /// An issue with a body of its own.
+    pub fn new(
+        origin: Option<Origin>,
+        column: Option<Text>,
+        kind: IssueKind,
+        outcome: Outcome,
+    ) -> Self {
+        DataIssue::shared(origin, IssueBody::new(column, kind), outcome)
+    }
+
+    /// An issue that says what `body` says (shared, not copied).
+    pub fn shared(origin: Option<Origin>, body: Arc<IssueBody>, outcome: Outcome) -> Self {
+        DataIssue {
+            origin,
+            outcome,
+            body,
+        }
+    }
+
+    /// What is wrong, with its values.
+    pub fn kind(&self) -> &IssueKind {
+        &self.body.kind
+    }
+
+    /// The column concerned (header text as found), when there is one.
+    pub fn column(&self) -> Option<&str> {
+        self.body.column.as_deref()
+    }
+
+    /// What the issue says.
+    pub fn body(&self) -> &Arc<IssueBody> {
+        &self.body
+    }
+
+    /// Have the body this issue shares brought into the cache, changing nothing: a
+    /// misspelt national ledger's million issues are placed one after another, and the
+    /// body of each (its spelling's, met again far from the last time) was a miss of the
+    /// cache an issue.
+    pub(crate) fn warm(&self) {
+        crate::memory::prefetch(&*self.body);
+    }
+
+    /// [`DataIssue::warm`] of what the body points to (the parent's path of a name not in
+    /// the list), once the body is in the cache.
+    pub(crate) fn warm_deeper(&self) {
+        if let IssueKind::NotInList(u) = &self.body.kind {
+            if let Some(first) = u.parent.as_bytes().first() {
+                crate::memory::prefetch(first);
+            }
+        }
+    }
+
+    /// Where a run of blank rows begins and how many rows it is, for a blank-row issue
+    /// (R001) with a row.
+    pub fn blank_run(&self) -> Option<(Origin, u32)> {
+        match (self.origin, &self.body.kind) {
+            (Some(o), IssueKind::BlankRow { rows }) => Some((o, *rows)),
+            _ => None,
+        }
+    }
+
+    /// Its kind, to change (a copy of its body first when that is shared).
+    pub fn kind_mut(&mut self) -> &mut IssueKind {
+        &mut Arc::make_mut(&mut self.body).kind
+    }
+
     /// The issue's stable code (see [`IssueKind::code`]).
     pub fn code(&self) -> &'static str {
-        self.kind.code()
+        self.kind().code()
     }
 
     /// The Chinese sentence, for the library's own tests (reports render issues with
@@ -43,6 +154,19 @@ impl DataIssue {
     #[cfg(test)]
     pub(crate) fn text(&self) -> String {
         crate::report::issue_text::message(self, &[], crate::report::Lang::Zh)
+    }
+}
+
+/// Written as it always was: origin, column, kind and outcome.
+impl Serialize for DataIssue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("DataIssue", 4)?;
+        st.serialize_field("origin", &self.origin)?;
+        st.serialize_field("column", &self.body.column)?;
+        st.serialize_field("kind", &self.body.kind)?;
+        st.serialize_field("outcome", &self.outcome)?;
+        st.end()
     }
 }
 
@@ -317,10 +441,9 @@ pub enum IssueKind {
     },
     /// P202: the 市 cell is empty.
     CityBlank,
-    /// P203: a name not in the community list under its parent. Its values are shared by
-    /// the rows of one spelling (a misspelt ledger's rows of one place: one allocation
-    /// counted up a row, where a copy of each of its texts was three).
-    NotInList(Arc<Unlisted>),
+    /// P203: a name not in the community list under its parent. (Its issues' body is made
+    /// once per spelling and shared by the spelling's rows.)
+    NotInList(Unlisted),
     /// P204: a name that matches several places under its parent.
     Ambiguous {
         /// The column.
@@ -519,26 +642,6 @@ pub struct Unlisted {
 }
 
 impl IssueKind {
-    /// Have the values this kind shares with other issues brought into the cache, changing
-    /// nothing: a misspelt national ledger's million issues are placed one after another,
-    /// and the shared values of each (its spelling's, met again far from the last time)
-    /// were a miss of the cache an issue.
-    pub(crate) fn warm(&self) {
-        if let IssueKind::NotInList(u) = self {
-            crate::memory::prefetch(&**u);
-        }
-    }
-
-    /// [`IssueKind::warm`] of the values its shared values point to (the parent's path of
-    /// a name not in the list), once those are in the cache.
-    pub(crate) fn warm_deeper(&self) {
-        if let IssueKind::NotInList(u) = self {
-            if let Some(first) = u.parent.as_bytes().first() {
-                crate::memory::prefetch(first);
-            }
-        }
-    }
-
     /// The stable code (`V102`…), listed with the kinds' names in [`CODES`].
     pub fn code(&self) -> &'static str {
         match self {
@@ -606,12 +709,12 @@ mod tests {
             IssueKind::BlankRow { rows: 1 },
             IssueKind::NotADate { value: "x".into() },
             IssueKind::CityBlank,
-            IssueKind::NotInList(Arc::new(Unlisted {
+            IssueKind::NotInList(Unlisted {
                 column: PlaceColumn::Community,
                 name: "窑被".into(),
                 parent: "阳泉市/城区".into(),
                 suggestion: Some("窑坡社区".into()),
-            })),
+            }),
             IssueKind::UnitPlacesAbsent {
                 unit: "u".into(),
                 absent: Arc::from(Vec::<Text>::new()),

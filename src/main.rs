@@ -1198,7 +1198,7 @@ fn add_swings(
 ) {
     let as_of = result.as_of;
     for issue in audit::swing::check(previous, current, &plan.swing, baseline_as_of, as_of) {
-        let region = match &issue.kind {
+        let region = match issue.kind() {
             zhibiao::issue::IssueKind::Swing { region, .. } => Some(region.clone()),
             _ => None,
         };

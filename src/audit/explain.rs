@@ -327,18 +327,18 @@ pub(crate) fn issue_regions<'i>(
         named.insert(p, t.clone());
         t
     };
-    // The shared values of the issue a few ahead ([`IssueKind::warm`]), then the parent's
-    // path they point to (nearer), are brought in while this one is placed.
+    // The shared body of the issue a few ahead ([`DataIssue::warm`]), then the parent's
+    // path it points to (nearer), are brought in while this one is placed.
     let mut ahead = issues.iter().skip(WARM_AHEAD);
     let mut nearer = issues.iter().skip(WARM_AHEAD / 2);
     issues
         .iter()
         .map(|i| {
             if let Some(a) = ahead.next() {
-                a.kind.warm();
+                a.warm();
             }
             if let Some(a) = nearer.next() {
-                a.kind.warm_deeper();
+                a.warm_deeper();
             }
             if let Some(id) = i.origin.and_then(|o| place.get(&o)) {
                 let path = paths
@@ -348,7 +348,7 @@ pub(crate) fn issue_regions<'i>(
             }
             // A full path already (a misspelt ledger's thousands of unmatched rows share
             // their street's): the same text, with no lookup.
-            named_region(&i.kind).map(|t| {
+            named_region(i.kind()).map(|t| {
                 if **t == *province || t.starts_with(&under) {
                     t.clone()
                 } else {

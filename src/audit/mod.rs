@@ -424,7 +424,7 @@ impl AuditResult {
             .iter()
             .enumerate()
             .filter(|(i, issue)| {
-                matches!(issue.kind, crate::issue::IssueKind::Swing { .. })
+                matches!(issue.kind(), crate::issue::IssueKind::Swing { .. })
                     && !self.issue_explained.contains_key(i)
             })
             .count()

@@ -96,10 +96,10 @@ pub fn check(
         if !is_swing(r.before, r.after, bound) {
             continue;
         }
-        out.push(DataIssue {
-            origin: None,
-            column: None,
-            kind: IssueKind::Swing {
+        out.push(DataIssue::new(
+            None,
+            None,
+            IssueKind::Swing {
                 record,
                 region: r.path.as_str().into(),
                 baseline_as_of,
@@ -111,8 +111,8 @@ pub fn check(
                 moved_out: r.moved_out,
                 max_change: bound.max_change,
             },
-            outcome: Outcome::Counted,
-        });
+            Outcome::Counted,
+        ));
     }
     out
 }

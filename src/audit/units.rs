@@ -83,16 +83,16 @@ pub(super) fn resolve(model: &Model, plan: &Plan) -> Units {
                 }
             }
             if !absent.is_empty() && !ids.is_empty() {
-                out.issues.push(DataIssue {
-                    origin: None,
-                    column: None,
-                    kind: IssueKind::UnitPlacesAbsent {
+                out.issues.push(DataIssue::new(
+                    None,
+                    None,
+                    IssueKind::UnitPlacesAbsent {
                         unit: u.name.as_str().into(),
                         absent: absent.iter().map(|a| Text::from(a.as_str())).collect(),
                         found: ids.len(),
                     },
-                    outcome: Outcome::Counted,
-                });
+                    Outcome::Counted,
+                ));
             }
             Places::Resolved { ids, absent }
         };

@@ -385,6 +385,7 @@ fn append(ds: &mut Dataset, mut part: Dataset) {
         ignored,
         hashes,
         names: _,
+        bodies: _,
         sink: _,
         handed_on_then_restarted,
     } = part;
@@ -1775,10 +1776,7 @@ mod tests {
         let blank: Vec<(u32, u32)> = ds
             .issues
             .iter()
-            .filter_map(|i| match i.kind {
-                crate::issue::IssueKind::BlankRow { rows } => Some((i.origin.unwrap().row, rows)),
-                _ => None,
-            })
+            .filter_map(|i| i.blank_run().map(|(o, rows)| (o.row, rows)))
             .collect();
         assert_eq!(blank.first(), Some(&(6, 3)), "{blank:?}");
         assert!(blank.iter().all(|&(row, n)| row + n <= 80), "{blank:?}");

@@ -909,6 +909,8 @@ pub struct Dataset {
     pub funds: Vec<FundRow>,
     /// Data issues found while reading.
     pub issues: Vec<DataIssue>,
+    /// The bodies of the issues found reading the rows, shared by identical issues.
+    pub(crate) bodies: crate::issue::Bodies,
     /// Files and sheets passed over, with the reason (not a spreadsheet, hidden or empty
     /// sheet, `--kind …=skip`, `--exclude`, unrecognized folder file, an output of
     /// zhibiao, the same content as another file).

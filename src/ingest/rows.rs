@@ -1060,25 +1060,24 @@ fn merge_fills(
 /// run that `issues` ends with (same table, the next row number), so that a run of blank
 /// rows is one issue whichever threads and batches its rows were parsed in.
 fn push_blank(issues: &mut Vec<DataIssue>, origin: Origin, rows: u32) {
-    if let Some(DataIssue {
-        origin: Some(first),
-        kind: IssueKind::BlankRow { rows: n },
-        ..
-    }) = issues.last_mut()
-    {
-        if first.table == origin.table && first.row.checked_add(*n) == Some(origin.row) {
-            if let Some(sum) = n.checked_add(rows) {
-                *n = sum;
-                return;
+    if let Some(last) = issues.last_mut() {
+        if let Some((first, n)) = last.blank_run() {
+            if first.table == origin.table && first.row.checked_add(n) == Some(origin.row) {
+                if let (Some(sum), IssueKind::BlankRow { rows: n }) =
+                    (n.checked_add(rows), last.kind_mut())
+                {
+                    *n = sum;
+                    return;
+                }
             }
         }
     }
-    issues.push(DataIssue {
-        origin: Some(origin),
-        column: None,
-        kind: IssueKind::BlankRow { rows },
-        outcome: Outcome::Skipped(SkipReason::Blank),
-    });
+    issues.push(DataIssue::new(
+        Some(origin),
+        None,
+        IssueKind::BlankRow { rows },
+        Outcome::Skipped(SkipReason::Blank),
+    ));
 }
 
 /// Below this many rows per thread, a table is parsed on one thread.
@@ -1113,12 +1112,12 @@ fn parse_one<R: RowCells>(
         // Recorded as an issue too, so that `--rejects` lists every skipped row;
         // reports count these rather than list them.
         info.skip(reason);
-        ds.issues.push(DataIssue {
-            origin: Some(origin),
-            column: None,
-            kind,
-            outcome: Outcome::Skipped(reason),
-        });
+        let body = ds.bodies.body(None, kind);
+        ds.issues.push(DataIssue::shared(
+            Some(origin),
+            body,
+            Outcome::Skipped(reason),
+        ));
         return true;
     }
     let mut ctx = RowCtx {
@@ -1143,12 +1142,9 @@ fn parse_one<R: RowCells>(
         ctx.errors.push((None, IssueKind::InvalidRow));
     }
     for (column, kind) in ctx.errors.into_iter().chain(ctx.notes) {
-        ds.issues.push(DataIssue {
-            origin: Some(origin),
-            column,
-            kind,
-            outcome,
-        });
+        let body = ds.bodies.body(column, kind);
+        ds.issues
+            .push(DataIssue::shared(Some(origin), body, outcome));
     }
     true
 }
@@ -1371,16 +1367,10 @@ fn counted_from_nothing(info: &TableInfo) -> TableInfo {
 /// Blank rows after the last non-blank row (`last`) of a table are not rows of it: their
 /// issues (the last of `ds.issues`) and counts are taken back.
 fn drop_trailing_blanks(ds: &mut Dataset, info: &mut TableInfo, table: u32, last: Option<u32>) {
-    while let Some(DataIssue {
-        origin: Some(o),
-        kind: IssueKind::BlankRow { rows },
-        ..
-    }) = ds.issues.last()
-    {
+    while let Some((o, rows)) = ds.issues.last().and_then(DataIssue::blank_run) {
         if o.table != table || last.is_some_and(|l| o.row <= l) {
             break;
         }
-        let rows = *rows;
         info.rows_read = info.rows_read.saturating_sub(rows);
         if let Some(n) = info.skipped.get_mut(&SkipReason::Blank) {
             *n = n.saturating_sub(rows);
@@ -1415,14 +1405,11 @@ fn join_part(
     ds.events.extend(part.events);
     ds.funds.extend(part.funds);
     let mut issues = part.issues.into_iter();
-    match issues.next() {
-        Some(DataIssue {
-            origin: Some(o),
-            kind: IssueKind::BlankRow { rows },
-            ..
-        }) => push_blank(&mut ds.issues, o, rows),
-        Some(other) => ds.issues.push(other),
-        None => {}
+    if let Some(first) = issues.next() {
+        match first.blank_run() {
+            Some((o, rows)) => push_blank(&mut ds.issues, o, rows),
+            None => ds.issues.push(first),
+        }
     }
     ds.issues.extend(issues);
 }
@@ -1615,7 +1602,7 @@ mod tests {
                 .issues
                 .iter()
                 .filter(|i| i.origin.is_some_and(|o| o.row == r))
-                .map(|i| std::mem::discriminant(&i.kind))
+                .map(|i| std::mem::discriminant(i.kind()))
                 .collect();
             assert_eq!(kinds.len(), 4, "row {r}: {:?}", ds.issues);
         }
@@ -1932,7 +1919,7 @@ mod tests {
         let i5 = row_issues(5);
         assert_eq!(i5.len(), 1);
         assert_eq!(i5[0].outcome, Outcome::Counted);
-        assert_eq!(i5[0].column.as_deref(), Some("成立日期"));
+        assert_eq!(i5[0].column(), Some("成立日期"));
         assert!(
             i5[0]
                 .text()
@@ -1947,7 +1934,7 @@ mod tests {
         assert_eq!((c.origin.row, c.founded), (5, None));
         // Row 7: name empty.
         let i7 = row_issues(7);
-        assert_eq!(i7[0].column.as_deref(), Some("组织名称"));
+        assert_eq!(i7[0].column(), Some("组织名称"));
     }
 
     #[test]
@@ -2039,7 +2026,7 @@ mod tests {
             ds.issues
                 .iter()
                 .find(|i| i.origin == Some(Origin { table: 0, row }))
-                .map(|i| (i.kind.code(), i.column.as_deref().unwrap_or(""), i.outcome))
+                .map(|i| (i.kind().code(), i.column().unwrap_or(""), i.outcome))
         };
         let invalid = Outcome::Skipped(SkipReason::InvalidValue);
         assert_eq!(fund_issue(4), Some(("V113", "年度", invalid)));
@@ -2077,7 +2064,7 @@ mod tests {
             .find(|i| i.text().contains("\"2021-13-01\""))
             .expect("issue for row 4");
         assert_eq!(bad.outcome, Outcome::Skipped(SkipReason::InvalidValue));
-        assert_eq!(bad.column.as_deref(), Some("认定日期"));
+        assert_eq!(bad.column(), Some("认定日期"));
         let events = grid(vec![
             row(1, &["活动名称", "活动类型", "市", "日期"]),
             row(2, &["能力提升班", "培训", "太原市", "2021年3月5日"]),
@@ -2202,6 +2189,19 @@ mod tests {
             three.issues.iter().filter(|i| i.code() == "V102").count(),
             bad_dates
         );
+        // Identical issues share one body (the same value in the same column; every
+        // totals row): one per part a thread parsed.
+        let bodies = |ds: &Dataset, code: &str| {
+            ds.issues
+                .iter()
+                .filter(|i| i.code() == code)
+                .map(|i| std::sync::Arc::as_ptr(i.body()))
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+        };
+        assert_eq!((bodies(&one, "V102"), bodies(&one, "R002")), (1, 1));
+        assert!((1..=3).contains(&bodies(&three, "V102")));
+        assert!((1..=3).contains(&bodies(&three, "R002")));
     }
 
     #[test]
@@ -2238,7 +2238,7 @@ mod tests {
         let runs = |ds: &Dataset| -> Vec<(u32, u32)> {
             ds.issues
                 .iter()
-                .filter_map(|i| match (i.origin, &i.kind) {
+                .filter_map(|i| match (i.origin, i.kind()) {
                     (Some(o), IssueKind::BlankRow { rows }) => Some((o.row, *rows)),
                     _ => None,
                 })

@@ -8,12 +8,12 @@
 
 use super::region::{Level, RegionId, RegionIndex};
 use super::resolve::{Resolved, Resolver};
-use super::{skip, PlaceRoutes, TableReach};
+use super::{PlaceRoutes, TableReach};
 use crate::keytable::Key;
 use std::borrow::Cow;
 
 use crate::ingest::{DataIssue, OrganizationRow, Origin, Place, PlaceIds, PlaceNames, SkipReason};
-use crate::issue::{IssueKind, PlaceColumn};
+use crate::issue::{IssueBody, IssueKind, PlaceColumn};
 
 /// A row's place: its names, or the ids of its names in a table (organization rows).
 #[derive(Clone, Copy)]
@@ -202,7 +202,7 @@ pub(super) enum Outcome {
     /// reads the values (their line was last written by the resolve thread's count, on the
     /// other core: two thirds of admitting a misspelt row).
     Unlisted(
-        std::sync::Arc<crate::issue::Unlisted>,
+        std::sync::Arc<crate::issue::IssueBody>,
         PlaceColumn,
         RegionId,
     ),
@@ -213,9 +213,9 @@ impl Outcome {
     fn of(resolved: Cow<'_, Resolved>) -> Self {
         // A name not under its parent: the miss is its issue's values, its column and its
         // parent (`Resolution::resolved` makes it again from them).
-        let unlisted = |m: &super::resolve::Miss| match (&m.kind, m.matched) {
-            (IssueKind::NotInList(u), Some(parent)) if m.reason == SkipReason::UnmatchedPlace => {
-                Some(Outcome::Unlisted(u.clone(), m.column, parent))
+        let unlisted = |m: &super::resolve::Miss| match (m.kind(), m.matched) {
+            (IssueKind::NotInList(_), Some(parent)) if m.reason == SkipReason::UnmatchedPlace => {
+                Some(Outcome::Unlisted(m.body.clone(), m.column, parent))
             }
             _ => None,
         };
@@ -282,11 +282,11 @@ impl Resolution {
     pub(super) fn resolved(outcome: Outcome) -> Resolved {
         match outcome {
             Outcome::Found(id, route) => Ok((id, route)),
-            Outcome::Unlisted(u, column, parent) => Err(super::resolve::Miss {
+            Outcome::Unlisted(body, column, parent) => Err(super::resolve::Miss {
                 column,
                 reason: SkipReason::UnmatchedPlace,
+                body,
                 matched: Some(parent),
-                kind: IssueKind::NotInList(u),
             }),
             Outcome::Missed(miss) => Err(*miss),
         }
@@ -519,11 +519,14 @@ fn admit(
         name: name.map(Into::into),
         place: regions.path(id).into(),
     };
-    // An owned outcome gives its miss's issue to the row (a third of a misspelt national
-    // ledger's rows are misses: no copy of each); a remembered one lends a copy.
-    let (column, reason, kind) = match resolved.into_owned() {
+    // A miss's issue shares the miss's body (a third of a misspelt national ledger's rows
+    // are misses, of a few hundred thousand spellings: no copy of each).
+    let (reason, body) = match resolved.into_owned() {
         Ok((id, _)) if reached.within(regions, id, scope) => return Some(id),
-        Ok((id, _)) => (None, SkipReason::OutOfScope, out_of_scope(id)),
+        Ok((id, _)) => (
+            SkipReason::OutOfScope,
+            IssueBody::new(None, out_of_scope(id)),
+        ),
         // The part that matched already lies outside the scope (another city): out of
         // scope, whatever is wrong further down.
         Err(miss)
@@ -532,10 +535,13 @@ fn admit(
             }) =>
         {
             let m = miss.matched.unwrap_or(scope);
-            (None, SkipReason::OutOfScope, out_of_scope(m))
+            (
+                SkipReason::OutOfScope,
+                IssueBody::new(None, out_of_scope(m)),
+            )
         }
-        Err(miss) => (Some(miss.column.zh_text()), miss.reason, miss.kind),
+        Err(miss) => (miss.reason, miss.body),
     };
-    skip(skips, issues, origin, column, reason, kind);
+    super::skip_shared(skips, issues, origin, reason, body);
     None
 }

@@ -441,10 +441,7 @@ impl Model {
                 continue;
             };
             // A run of blank rows: each of its rows.
-            let rows = match i.kind {
-                IssueKind::BlankRow { rows } => rows.max(1),
-                _ => 1,
-            };
+            let rows = i.blank_run().map_or(1, |(_, rows)| rows.max(1));
             out.extend((0..rows).map_while(|k| {
                 let row = o.row.checked_add(k)?;
                 Some((Origin { row, ..o }, r, i))
@@ -539,12 +536,12 @@ pub fn tree(
                 reason: SkipReason,
                 kind: IssueKind| {
         skips.push((origin.table, reason));
-        issues.push(DataIssue {
-            origin: Some(origin),
-            column: None,
+        issues.push(DataIssue::new(
+            Some(origin),
+            None,
             kind,
-            outcome: Outcome::Skipped(reason),
-        });
+            Outcome::Skipped(reason),
+        ));
     };
 
     // 1. Communities build the tree; the scope is looked up in the whole tree, then the
@@ -682,14 +679,14 @@ pub fn tree(
                 }
                 (None, None) => {
                     classification.unclassified += 1;
-                    issues.push(DataIssue {
-                        origin: Some(row.origin),
-                        column: None,
-                        kind: IssueKind::Unclassified {
+                    issues.push(DataIssue::new(
+                        Some(row.origin),
+                        None,
+                        IssueKind::Unclassified {
                             community: p.community.clone(),
                         },
-                        outcome: Outcome::Counted,
-                    });
+                        Outcome::Counted,
+                    ));
                     None
                 }
             }
@@ -820,6 +817,7 @@ pub fn build_streamed(
         hashes,
         names,
         sink: _,
+        bodies: _,
         handed_on_then_restarted: _,
     } = ds;
     drop(communities);
@@ -1121,15 +1119,15 @@ fn admit_organization(
                     serves.push(c);
                 }
             }
-            Err(miss) => admit.issues.push_in_blocks(DataIssue {
-                origin: Some(row.origin),
-                column: Some("服务社区".into()),
-                kind: IssueKind::ServedCommunity {
+            Err(miss) => admit.issues.push_in_blocks(DataIssue::new(
+                Some(row.origin),
+                Some("服务社区".into()),
+                IssueKind::ServedCommunity {
                     organization: (*row.name).into(),
                     miss: Box::new(miss),
                 },
-                outcome: Outcome::Counted,
-            }),
+                Outcome::Counted,
+            )),
         }
     }
     let end = match (row.dissolved, row.status) {
@@ -1353,13 +1351,29 @@ fn skip(
     reason: SkipReason,
     kind: IssueKind,
 ) {
+    skip_shared(
+        skips,
+        issues,
+        origin,
+        reason,
+        crate::issue::IssueBody::new(column, kind),
+    );
+}
+
+/// [`skip`] with a body shared with other issues (a miss's, made once per spelling).
+fn skip_shared(
+    skips: &mut Vec<(u32, SkipReason)>,
+    issues: &mut impl Issues,
+    origin: Origin,
+    reason: SkipReason,
+    body: std::sync::Arc<crate::issue::IssueBody>,
+) {
     skips.push((origin.table, reason));
-    issues.add(DataIssue {
-        origin: Some(origin),
-        column,
-        kind,
-        outcome: Outcome::Skipped(reason),
-    });
+    issues.add(DataIssue::shared(
+        Some(origin),
+        body,
+        Outcome::Skipped(reason),
+    ));
 }
 
 /// The region `--scope` names: a city, a city and county, or a county alone, in any form

@@ -14,7 +14,8 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 
 use crate::ingest::{text, Place, PlaceIds, PlaceNames, SkipReason};
-use crate::issue::{IssueKind, PlaceColumn, Text, Unlisted};
+use crate::issue::{IssueBody, IssueKind, PlaceColumn, Text, Unlisted};
+use std::sync::Arc;
 
 use super::places::{Lookup, PlaceForms, Route};
 use super::provinces;
@@ -28,11 +29,34 @@ pub(crate) struct Miss {
     pub column: PlaceColumn,
     /// Skip reason (unmatched, ambiguous, out of scope).
     pub reason: SkipReason,
-    /// The data issue (a place kind: P201–P207).
-    pub kind: IssueKind,
+    /// The data issue's body (a place kind: P201–P207, in the column at fault), shared by
+    /// the issues of every row of the spelling.
+    pub body: Arc<IssueBody>,
     /// The deepest region that did match (the street under which a community was not
     /// found, …), so that a row outside `--scope` can be told apart from a wrong name.
     pub matched: Option<RegionId>,
+}
+
+impl Miss {
+    /// A miss in `column`, its issue of `kind`.
+    pub(crate) fn new(
+        column: PlaceColumn,
+        reason: SkipReason,
+        kind: IssueKind,
+        matched: Option<RegionId>,
+    ) -> Miss {
+        Miss {
+            column,
+            reason,
+            body: IssueBody::new(Some(column.zh_text()), kind),
+            matched,
+        }
+    }
+
+    /// The data issue's kind.
+    pub(crate) fn kind(&self) -> &IssueKind {
+        &self.body.kind
+    }
 }
 
 /// The outcome of resolving one place.
@@ -358,9 +382,7 @@ impl<'a> Resolver<'a> {
             // 6.0 % of the samples, 3.5 % in the clean one).
             crate::memory::prefetch(entry);
             if let Err(miss) = entry {
-                if let IssueKind::NotInList(u) = &miss.kind {
-                    crate::memory::prefetch(&**u);
-                }
+                crate::memory::prefetch(&*miss.body);
             }
         }
     }
@@ -472,22 +494,24 @@ impl<'a> Resolver<'a> {
             && !self.province_name.is_empty()
             && !provinces::same_province(p.province, self.province_name)
         {
-            return Upper::Done(Err(Miss {
-                column: PlaceColumn::Province,
-                reason: SkipReason::OutOfScope,
-                kind: IssueKind::OtherProvince {
+            return Upper::Done(Err(Miss::new(
+                PlaceColumn::Province,
+                SkipReason::OutOfScope,
+                IssueKind::OtherProvince {
                     community: None,
                     province: p.province.clone(),
                     audited: self.province_name.into(),
                 },
-                matched: None,
-            }));
+                None,
+            )));
         }
-        let city_blank = || Miss {
-            column: PlaceColumn::City,
-            reason: SkipReason::InvalidValue,
-            kind: IssueKind::CityBlank,
-            matched: None,
+        let city_blank = || {
+            Miss::new(
+                PlaceColumn::City,
+                SkipReason::InvalidValue,
+                IssueKind::CityBlank,
+                None,
+            )
         };
         if p.city.is_empty() {
             return Upper::Done(Err(city_blank()));
@@ -614,16 +638,16 @@ impl<'a> Resolver<'a> {
         let successors = self.names(candidates);
         let county: Text = p.county.clone();
         if p.street.is_empty() {
-            return Err(Miss {
-                column: PlaceColumn::County,
-                reason: SkipReason::AmbiguousPlace,
-                kind: IssueKind::MergedCountyNeedsStreet {
+            return Err(Miss::new(
+                PlaceColumn::County,
+                SkipReason::AmbiguousPlace,
+                IssueKind::MergedCountyNeedsStreet {
                     county,
                     year,
                     successors,
                 },
-                matched: Some(city),
-            });
+                Some(city),
+            ));
         }
         let found: Vec<RegionId> = candidates
             .iter()
@@ -638,29 +662,29 @@ impl<'a> Resolver<'a> {
             .collect();
         match found.as_slice() {
             [one] => self.below_county(p, city, *one, Route::Alias),
-            [] => Err(Miss {
-                column: PlaceColumn::Street,
-                reason: SkipReason::UnmatchedPlace,
-                kind: IssueKind::MergedCountyStreetNotFound {
+            [] => Err(Miss::new(
+                PlaceColumn::Street,
+                SkipReason::UnmatchedPlace,
+                IssueKind::MergedCountyStreetNotFound {
                     county,
                     year,
                     successors,
                     street: p.street.clone(),
                 },
-                matched: Some(city),
-            }),
-            many => Err(Miss {
-                column: PlaceColumn::Street,
-                reason: SkipReason::AmbiguousPlace,
-                kind: IssueKind::MergedCountyStreetAmbiguous {
+                Some(city),
+            )),
+            many => Err(Miss::new(
+                PlaceColumn::Street,
+                SkipReason::AmbiguousPlace,
+                IssueKind::MergedCountyStreetAmbiguous {
                     county,
                     year,
                     successors,
                     street: p.street.clone(),
                     candidates: self.names(many),
                 },
-                matched: Some(city),
-            }),
+                Some(city),
+            )),
         }
     }
 
@@ -674,17 +698,17 @@ impl<'a> Resolver<'a> {
     /// The miss for a cell that found nothing, or more than one region.
     fn not_one(&self, column: PlaceColumn, parent: RegionId, cell: &str, l: Lookup<'_>) -> Miss {
         match l {
-            Lookup::Ambiguous(c) | Lookup::Split(c, _) => Miss {
+            Lookup::Ambiguous(c) | Lookup::Split(c, _) => Miss::new(
                 column,
-                reason: SkipReason::AmbiguousPlace,
-                kind: IssueKind::Ambiguous {
+                SkipReason::AmbiguousPlace,
+                IssueKind::Ambiguous {
                     column,
                     name: cell.into(),
                     parent: self.regions.path(parent).into(),
                     candidates: self.names(c),
                 },
-                matched: Some(parent),
-            },
+                Some(parent),
+            ),
             _ => self.unmatched(column, parent, cell),
         }
     }
@@ -701,7 +725,7 @@ impl<'a> Resolver<'a> {
             Level::Community => self.regions.get(place).parent.unwrap_or(place),
             _ => place,
         };
-        self.community_in(base, name).map_err(|m| m.kind)
+        self.community_in(base, name).map_err(|m| m.kind().clone())
     }
 
     /// Find a community by name among the communities within `base` (a street, county or
@@ -766,10 +790,10 @@ impl<'a> Resolver<'a> {
         match found.len() {
             1 => Ok(found[0]),
             0 => Err(self.unmatched(PlaceColumn::Community, base, name)),
-            _ => Err(Miss {
-                column: PlaceColumn::Community,
-                reason: SkipReason::AmbiguousPlace,
-                kind: IssueKind::Ambiguous {
+            _ => Err(Miss::new(
+                PlaceColumn::Community,
+                SkipReason::AmbiguousPlace,
+                IssueKind::Ambiguous {
                     column: PlaceColumn::Community,
                     name: name.into(),
                     parent: self.regions.path(base).into(),
@@ -778,8 +802,8 @@ impl<'a> Resolver<'a> {
                         .map(|&c| Text::from(self.regions.get(c).name.as_str()))
                         .collect(),
                 },
-                matched: Some(base),
-            }),
+                Some(base),
+            )),
         }
     }
 
@@ -891,17 +915,17 @@ impl<'a> Resolver<'a> {
                 best = Some((d, full));
             }
         }
-        Miss {
+        Miss::new(
             column,
-            reason: SkipReason::UnmatchedPlace,
-            kind: IssueKind::NotInList(std::sync::Arc::new(Unlisted {
+            SkipReason::UnmatchedPlace,
+            IssueKind::NotInList(Unlisted {
                 column,
                 name: name.into(),
                 parent: searched.path.clone(),
                 suggestion: best.map(|(_, n)| Text::from(n)),
-            })),
-            matched: Some(parent),
-        }
+            }),
+            Some(parent),
+        )
     }
 }
 
@@ -1244,8 +1268,8 @@ mod tests {
         let mut suggested = 0;
         for name in asked {
             let miss = r.search_unmatched(PlaceColumn::Community, s, name);
-            let IssueKind::NotInList(u) = &miss.kind else {
-                panic!("{name}: {:?}", miss.kind)
+            let IssueKind::NotInList(u) = miss.kind() else {
+                panic!("{name}: {:?}", miss.kind())
             };
             let want = nearest(name);
             assert_eq!(u.suggestion.as_deref(), want.as_deref(), "{name}");
@@ -1281,12 +1305,12 @@ mod tests {
         let show = |x: &Resolved| match x {
             Ok((id, route)) => format!("{id} {route:?}"),
             Err(m) => {
-                let issue = crate::ingest::DataIssue {
-                    origin: None,
-                    column: None,
-                    kind: m.kind.clone(),
-                    outcome: crate::ingest::Outcome::Counted,
-                };
+                let issue = crate::ingest::DataIssue::new(
+                    None,
+                    None,
+                    m.kind().clone(),
+                    crate::ingest::Outcome::Counted,
+                );
                 format!(
                     "{:?} {:?} {} {:?}",
                     m.column,

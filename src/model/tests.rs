@@ -234,9 +234,38 @@ fn unmatched_places_suggest_the_nearest_name() {
         msg(3)
     );
     assert!(!msg(4).contains("是否为"), "{}", msg(4));
-    assert_eq!(
-        issue_for(&m, 1, 3).map(|i| i.column.clone()),
-        Some(Some("县区".into()))
+    assert_eq!(issue_for(&m, 1, 3).map(|i| i.column()), Some(Some("县区")));
+}
+
+/// The rows of one misspelt place share one issue body, made when the spelling was first
+/// searched; another spelling has its own.
+#[test]
+fn the_rows_of_a_misspelt_place_share_one_issue_body() {
+    let misspelt = || place("太原市", "迎泽区", "迎泽街道", "迎择社区");
+    let m = built(
+        vec![
+            org(2, "甲", misspelt()),
+            org(3, "乙", misspelt()),
+            org(
+                4,
+                "丙",
+                place("太原市", "迎泽区", "迎泽街道", "迎泽社区居委"),
+            ),
+            org(5, "丁", misspelt()),
+        ],
+        &opts(),
+    );
+    let body = |row| issue_for(&m, 1, row).map(|i| std::sync::Arc::as_ptr(i.body()));
+    assert!(body(2).is_some());
+    assert_eq!(body(2), body(3));
+    assert_eq!(body(2), body(5));
+    assert!(body(4).is_some());
+    assert_ne!(body(2), body(4));
+    let msg = |row| issue_for(&m, 1, row).map(|i| i.text()).unwrap_or_default();
+    assert!(
+        msg(5).contains("迎择社区") && msg(5).contains("是否为“迎泽社区居民委员会”"),
+        "{}",
+        msg(5)
     );
 }
 
@@ -704,7 +733,8 @@ fn dated_records_and_funds_repeat_only_when_every_part_does() {
     assert_eq!(m.projects.len(), 4);
     assert_eq!(m.events.len(), 2);
     assert_eq!(m.funds.len(), 3);
-    let dup = |table: u32, row: u32| match issue_for(&m, table, row).map(|i| (&i.kind, i.outcome)) {
+    let dup = |table: u32, row: u32| match issue_for(&m, table, row).map(|i| (i.kind(), i.outcome))
+    {
         Some((
             IssueKind::DuplicateRecord { first, .. } | IssueKind::DuplicateFund { first, .. },
             Outcome::Skipped(SkipReason::Duplicate),

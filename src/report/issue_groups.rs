@@ -131,7 +131,7 @@ fn original_cell(
     table: Option<&TableInfo>,
     cells: Option<&Vec<String>>,
 ) -> Option<Text> {
-    let (table, cells, column) = (table?, cells?, issue.column.as_deref()?);
+    let (table, cells, column) = (table?, cells?, issue.column()?);
     let field = [
         PlaceColumn::Province,
         PlaceColumn::City,
@@ -174,8 +174,8 @@ fn group<'a>(model: &Model, items: &[Located<'a>]) -> Vec<SheetList<'a>> {
         let issue: &'a DataIssue = it.issue;
         let key: Key<'a> = (
             issue.origin.map(|o| o.table),
-            issue.column.as_deref(),
-            &issue.kind,
+            issue.column(),
+            issue.kind(),
             issue.outcome,
             it.original.clone(),
         );

@@ -182,7 +182,7 @@ pub fn render_text(
                     write!(head, "  {} row {rows}", t.display_name())
                 };
             }
-            if let Some(c) = &g.issue.column {
+            if let Some(c) = &g.issue.column() {
                 let _ = write!(head, " [{c}]");
             }
             push(&mut out, head, 6);
@@ -260,7 +260,7 @@ pub fn write_csv<W: Write>(
             t.map(|t| t.file.display().to_string()).unwrap_or_default(),
             t.and_then(|t| t.sheet.clone()).unwrap_or_default(),
             i.origin.map(|o| o.row.to_string()).unwrap_or_default(),
-            i.column.as_deref().unwrap_or_default().to_string(),
+            i.column().unwrap_or_default().to_string(),
             it.original.as_deref().unwrap_or_default().to_string(),
             outcome.to_string(),
             reason.to_string(),
@@ -471,7 +471,7 @@ pub fn to_xlsx(
             }
             ws.write_number(r, 4, g.count as f64)?;
             let texts = [
-                g.issue.column.as_deref().unwrap_or_default().to_string(),
+                g.issue.column().unwrap_or_default().to_string(),
                 g.original.as_deref().unwrap_or_default().to_string(),
                 issue_text::message(g.issue, &model.tables, lang),
                 super::shared::outcome_in(g.issue.outcome, lang),
@@ -508,12 +508,12 @@ mod tests {
     #[test]
     fn a_long_row_list_is_cut_short_with_its_count() {
         use crate::ingest::{Origin, SkipReason};
-        let issue = DataIssue {
-            origin: Some(Origin { table: 0, row: 2 }),
-            column: Some("统一社会信用代码".into()),
-            kind: crate::issue::IssueKind::RequiredEmpty,
-            outcome: Outcome::Skipped(SkipReason::InvalidValue),
-        };
+        let issue = DataIssue::new(
+            Some(Origin { table: 0, row: 2 }),
+            Some("统一社会信用代码".into()),
+            crate::issue::IssueKind::RequiredEmpty,
+            Outcome::Skipped(SkipReason::InvalidValue),
+        );
         // Every other row of 2..=200_000: 99,999 single rows, far over Excel's limit.
         let rows: Vec<u32> = (1..100_000).map(|i| i * 2).collect();
         let g = Group {

@@ -9,11 +9,11 @@ use super::Lang;
 
 /// The issue's sentence in `lang` (tables name the row where a duplicate was first seen).
 pub fn message(issue: &DataIssue, tables: &[TableInfo], lang: Lang) -> String {
-    let column = issue.column.as_deref();
+    let column = issue.column();
     let origin = issue.origin;
     match lang {
-        Lang::Zh => zh(&issue.kind, column, origin, tables),
-        Lang::En => en(&issue.kind, column, origin, tables),
+        Lang::Zh => zh(issue.kind(), column, origin, tables),
+        Lang::En => en(issue.kind(), column, origin, tables),
     }
 }
 
@@ -27,7 +27,7 @@ pub(crate) fn with_code(issue: &DataIssue, tables: &[TableInfo], lang: Lang) -> 
 /// ambiguous short name, the street a merged county needs, or how to write back a credit
 /// code Excel turned into a number.
 pub fn suggestion(issue: &DataIssue, lang: Lang) -> Option<String> {
-    kind_suggestion(&issue.kind, lang)
+    kind_suggestion(issue.kind(), lang)
 }
 
 fn kind_suggestion(kind: &IssueKind, lang: Lang) -> Option<String> {

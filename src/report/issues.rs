@@ -13,7 +13,7 @@ pub fn location(tables: &[TableInfo], issue: &DataIssue) -> String {
                 .get(o.table as usize)
                 .map(TableInfo::display_name)
                 .unwrap_or_default();
-            match &issue.column {
+            match &issue.column() {
                 Some(c) => format!("{name} 第{}行 [{c}]", o.row),
                 None => format!("{name} 第{}行", o.row),
             }
@@ -177,7 +177,7 @@ impl IssueGroup<'_> {
             .map(TableInfo::display_name)
             .unwrap_or_default();
         let rows: Vec<String> = self.rows.iter().map(ToString::to_string).collect();
-        let col = match &self.issue.column {
+        let col = match &self.issue.column() {
             Some(c) => format!(" [{c}]"),
             None => String::new(),
         };
@@ -234,8 +234,8 @@ fn grouped_with<'a>(
         let by = explained.get(&i).copied();
         let key = (
             issue.origin.map(|o| o.table),
-            issue.column.as_deref(),
-            &issue.kind,
+            issue.column(),
+            issue.kind(),
             issue.outcome,
             by,
         );
@@ -269,14 +269,14 @@ mod tests {
     use crate::ingest::Origin;
 
     fn issue(table: u32, row: u32, value: &str) -> DataIssue {
-        DataIssue {
-            origin: Some(Origin { table, row }),
-            column: Some("市".into()),
-            kind: IssueKind::NotAYear {
+        DataIssue::new(
+            Some(Origin { table, row }),
+            Some("市".into()),
+            IssueKind::NotAYear {
                 value: value.into(),
             },
-            outcome: Outcome::Skipped(SkipReason::InvalidValue),
-        }
+            Outcome::Skipped(SkipReason::InvalidValue),
+        )
     }
 
     #[test]
@@ -295,7 +295,7 @@ mod tests {
         assert_eq!((g[0].count, g[0].rows.clone()), (4, vec![5, 9, 12]));
         assert_eq!((g[1].count, g[1].rows.clone()), (1, vec![3]));
         assert_eq!(
-            g[2].issue.kind,
+            *g[2].issue.kind(),
             IssueKind::NotAYear {
                 value: "别的".into()
             }

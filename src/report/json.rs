@@ -84,7 +84,7 @@ fn findings(result: &AuditResult) -> Vec<Value> {
             "flagged"
         };
         let reason = explained.map(|u| u.reason.clone());
-        match &issue.kind {
+        match issue.kind() {
             IssueKind::Swing {
                 record,
                 region,

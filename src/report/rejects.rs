@@ -23,12 +23,14 @@ pub fn origins(model: &Model) -> Vec<Origin> {
 
 /// The message on one row's line: a run of blank rows says "空行" on each of its rows.
 fn row_message(issue: &DataIssue, model: &Model) -> String {
-    match issue.kind {
-        IssueKind::BlankRow { rows } if rows > 1 => {
-            let one = DataIssue {
-                kind: IssueKind::BlankRow { rows: 1 },
-                ..issue.clone()
-            };
+    match issue.kind() {
+        IssueKind::BlankRow { rows } if *rows > 1 => {
+            let one = DataIssue::new(
+                issue.origin,
+                issue.column().map(Into::into),
+                IssueKind::BlankRow { rows: 1 },
+                issue.outcome,
+            );
             issue_text::message(&one, &model.tables, Lang::Zh)
         }
         _ => issue_text::message(issue, &model.tables, Lang::Zh),

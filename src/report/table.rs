@@ -684,7 +684,7 @@ pub(crate) fn summary_notes(result: &AuditResult, lang: super::Lang) -> Vec<Stri
     }
     // Swings between the snapshots (S501): each, with its explanation when there is one.
     for (i, issue) in result.issues.iter().enumerate() {
-        if !matches!(issue.kind, crate::issue::IssueKind::Swing { .. }) {
+        if !matches!(issue.kind(), crate::issue::IssueKind::Swing { .. }) {
             continue;
         }
         let text = super::issue_text::with_code(issue, &result.tables, lang);
