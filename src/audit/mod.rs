@@ -496,9 +496,10 @@ pub fn run(model: &Model, plan: &Plan, opts: AuditOptions) -> AuditResult {
         .filter(|(_, t)| !skipped(t))
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    // The data issues (copied from the model's, a misspelt national ledger's near a
-    // million) and their regions, on a thread of their own while the targets are worked
-    // out: at the end, after them, they were a tenth of a second of one core alone.
+    // The data issues (the model's shared, not copied) and their regions (a misspelt
+    // national ledger's near a million placed), on a thread of their own while the
+    // targets are worked out: at the end, after them, they were a tenth of a second of
+    // one core alone.
     let issues_of = || {
         let issues = extra_units.issues_with(model);
         let regions = explain::issue_regions(model, &issues);
