@@ -1060,11 +1060,67 @@ pub fn read_file(path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
     Ok(())
 }
 
-/// The original cells of the given rows, read again from their files (for `--rejects`).
+/// The original cells of the given rows, read again from their files (for `--rejects`
+/// and the correction list).
 pub fn original_cells(
     tables: &[TableInfo],
     origins: &[Origin],
     opts: &IngestOptions,
-) -> Result<BTreeMap<Origin, Vec<String>>, IngestError> {
+) -> Result<OriginalCells, IngestError> {
     source::original_cells(tables, origins, opts)
+}
+
+/// The original cells of rows, by row ([`original_cells`]).
+pub type OriginalCells = BTreeMap<Origin, OriginalRow>;
+
+/// A row's cells as written, in one text with the ends of its cells: the correction list
+/// of a misspelt national ledger reads 921,692 rows of 14 cells again, and a string for
+/// each cell was 1.3 GB at its peak.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OriginalRow {
+    text: Box<str>,
+    ends: Box<[u32]>,
+}
+
+impl OriginalRow {
+    /// Cell `i` (0-based), when the row has it.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = match i.checked_sub(1) {
+            Some(before) => *self.ends.get(before)? as usize,
+            None => 0,
+        };
+        self.text.get(start..end)
+    }
+
+    /// How many cells the row has.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the row has no cells.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The cells in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for OriginalRow {
+    fn from_iter<I: IntoIterator<Item = S>>(cells: I) -> Self {
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        for c in cells {
+            text.push_str(c.as_ref());
+            // A row's text is bounded by the limits on cells and columns, far below 4 GB.
+            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        }
+        OriginalRow {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
 }

@@ -2139,7 +2139,8 @@ mod tests {
         let origin = Origin { table: 0, row: 6 };
         let cells = crate::ingest::original_cells(&ds.tables, &[origin], &IngestOptions::default())
             .unwrap();
-        assert_eq!(cells[&origin], ["合计", "2", "", "", "", ""]);
+        let got: Vec<&str> = cells[&origin].iter().collect();
+        assert_eq!(got, ["合计", "2", "", "", "", ""]);
     }
 
     #[test]

@@ -3083,7 +3083,7 @@ pub fn original_cells(
     tables: &[TableInfo],
     origins: &[Origin],
     opts: &IngestOptions,
-) -> Result<BTreeMap<Origin, Vec<String>>, IngestError> {
+) -> Result<super::OriginalCells, IngestError> {
     let mut by_file: BTreeMap<&Path, Vec<Origin>> = BTreeMap::new();
     for o in origins {
         if let Some(t) = tables.get(o.table as usize) {
@@ -3112,7 +3112,7 @@ pub fn original_cells(
                 continue;
             };
             if let Some(row) = index.get(&(t.sheet.as_deref(), o.row)) {
-                let cells = row.cells.iter().map(|c| c.text().into_owned()).collect();
+                let cells = row.cells.iter().map(|c| c.text()).collect();
                 out.insert(o, cells);
             }
         }
@@ -3126,7 +3126,7 @@ fn csv_cells(
     path: &Path,
     wanted: &[Origin],
     opts: &IngestOptions,
-) -> Result<Option<BTreeMap<Origin, Vec<String>>>, IngestError> {
+) -> Result<Option<super::OriginalCells>, IngestError> {
     if !is_csv(path) {
         return Ok(None);
     }
@@ -3150,7 +3150,7 @@ fn csv_cells(
     let mut out = BTreeMap::new();
     while let Some(row) = csv.next_row()? {
         if let Some(origins) = by_row.get(&row.number) {
-            let cells: Vec<String> = row.cells.iter().map(|c| c.text().into_owned()).collect();
+            let cells: super::OriginalRow = row.cells.iter().map(|c| c.text()).collect();
             for o in origins {
                 out.insert(*o, cells.clone());
             }
@@ -3171,7 +3171,7 @@ fn xlsx_cells(
     tables: &[TableInfo],
     wanted: &[Origin],
     opts: &IngestOptions,
-) -> Result<Option<BTreeMap<Origin, Vec<String>>>, IngestError> {
+) -> Result<Option<super::OriginalCells>, IngestError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -3244,7 +3244,7 @@ fn xlsx_cells(
                 while cells.last().is_some_and(|c| *c == Cell::Empty) {
                     cells.pop();
                 }
-                let texts: Vec<String> = cells.iter().map(|c| c.text().into_owned()).collect();
+                let texts: super::OriginalRow = cells.iter().map(|c| c.text()).collect();
                 for o in origins {
                     out.insert(*o, texts.clone());
                 }
@@ -3748,8 +3748,8 @@ mod tests {
                     let o = Origin { table, row };
                     origins.push(o);
                     if let Some(r) = g.rows.iter().find(|r| r.number == row) {
-                        let cells: Vec<String> =
-                            r.cells.iter().map(|c| c.text().into_owned()).collect();
+                        let cells: super::super::OriginalRow =
+                            r.cells.iter().map(|c| c.text()).collect();
                         whole.insert(o, cells);
                     }
                 }
@@ -3774,6 +3774,22 @@ mod tests {
         }
     }
 
+    /// A row's original cells, kept in one text, are given back as they were: empty cells
+    /// (at the start, inside and at the end), a line break, none past the last.
+    #[test]
+    fn an_original_row_gives_back_its_cells() {
+        let cells = ["", "太原市", "", "小店\r\n区", ""];
+        let row: crate::ingest::OriginalRow = cells.into_iter().collect();
+        assert_eq!(row.len(), 5);
+        assert_eq!(row.iter().collect::<Vec<_>>(), cells);
+        assert_eq!(
+            (row.get(0), row.get(3), row.get(4), row.get(5)),
+            (Some(""), Some("小店\r\n区"), Some(""), None)
+        );
+        let none: crate::ingest::OriginalRow = std::iter::empty::<&str>().collect();
+        assert!(none.is_empty() && none.get(0).is_none() && none.iter().next().is_none());
+    }
+
     /// The original cells of a CSV's rows are read as a stream and equal the rows of the
     /// whole grid, for rows asked for in any order, twice, past a quoted line break, and
     /// beyond the last row (left out).
@@ -3790,15 +3806,16 @@ mod tests {
         let wanted = [at(7), at(4), at(1), at(4), at(6), at(99)];
         let found = csv_cells(&path, &wanted, &opts).unwrap().unwrap();
         let grid = read_grids(&path, &opts).unwrap().grids.remove(0);
-        let whole = |n: u32| -> Option<Vec<String>> {
+        let whole = |n: u32| -> Option<crate::ingest::OriginalRow> {
             let r = grid.rows.iter().find(|r| r.number == n)?;
-            Some(r.cells.iter().map(|c| c.text().into_owned()).collect())
+            Some(r.cells.iter().map(|c| c.text()).collect())
         };
         for o in wanted {
             assert_eq!(found.get(&o).cloned(), whole(o.row), "row {}", o.row);
         }
-        assert_eq!(found[&at(4)], ["太原市", "小店\r\n区", "甲"]);
-        assert_eq!(found[&at(7)], ["阳泉市", "城区", "乙"]);
+        let cells = |o| found[&o].iter().collect::<Vec<_>>();
+        assert_eq!(cells(at(4)), ["太原市", "小店\r\n区", "甲"]);
+        assert_eq!(cells(at(7)), ["阳泉市", "城区", "乙"]);
         assert!(!found.contains_key(&at(99)) && !found.contains_key(&at(2)));
         // Not a CSV: left to the grid readers.
         assert!(csv_cells(&dir.path().join("x.xlsx"), &wanted, &opts)

@@ -4,7 +4,7 @@
 //! value still names its county; a misspelt community still lies in its street's county),
 //! else the deepest part that did resolve; `None` when not even the city resolved.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::places::{PlaceForms, PlaceRules};
 use super::resolve::Resolver;
@@ -17,7 +17,7 @@ use crate::issue::Text;
 pub fn places(
     model: &Model,
     rows: impl IntoIterator<Item = Origin>,
-    cells: &BTreeMap<Origin, Vec<String>>,
+    cells: &crate::ingest::OriginalCells,
     places: Option<&PlaceRules>,
 ) -> HashMap<Origin, Option<RegionId>> {
     let regions = &model.regions;
@@ -60,7 +60,7 @@ pub fn places(
     out
 }
 /// The place cells of a row as the model reads them (trimmed, folded).
-fn place_of(table: &TableInfo, cells: &[String]) -> Place {
+fn place_of(table: &TableInfo, cells: &crate::ingest::OriginalRow) -> Place {
     let get = |field: &str| -> Text {
         table
             .columns

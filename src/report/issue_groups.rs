@@ -88,7 +88,7 @@ impl IssueList<'_> {
 /// lies ([`crate::model::issue_rows::places`]).
 pub fn build<'a>(
     model: &'a Model,
-    cells: &BTreeMap<Origin, Vec<String>>,
+    cells: &crate::ingest::OriginalCells,
     places: &HashMap<Origin, Option<RegionId>>,
     level: Level,
 ) -> IssueList<'a> {
@@ -129,7 +129,7 @@ pub fn build<'a>(
 fn original_cell(
     issue: &DataIssue,
     table: Option<&TableInfo>,
-    cells: Option<&Vec<String>>,
+    cells: Option<&crate::ingest::OriginalRow>,
 ) -> Option<Text> {
     let (table, cells, column) = (table?, cells?, issue.column()?);
     let field = [
@@ -153,7 +153,7 @@ fn original_cell(
         .iter()
         .find(|c| c.header == column)
         .or_else(|| table.columns.iter().find(|c| Some(c.field) == field))?;
-    cells.get(map.column).map(|c| Text::from(c.as_str()))
+    cells.get(map.column).map(Text::from)
 }
 
 /// The grouping key of an issue within its sheet: table, column, kind with its values,

@@ -3,7 +3,6 @@
 //! `issues`. The cells are read again from the files by the caller
 //! ([`crate::ingest::original_cells`] for [`origins`]); this module only lays them out.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::csv::{write_rows, CsvOptions};
@@ -43,10 +42,10 @@ fn row_message(issue: &DataIssue, model: &Model) -> String {
 pub fn write_csv<W: Write>(
     out: W,
     model: &Model,
-    cells: &BTreeMap<Origin, Vec<String>>,
+    cells: &crate::ingest::OriginalCells,
 ) -> std::io::Result<usize> {
     let skipped = model.skipped_rows();
-    let width = cells.values().map(Vec::len).max().unwrap_or(0);
+    let width = cells.values().map(|r| r.len()).max().unwrap_or(0);
     let mut header: Vec<String> = COLUMNS.map(String::from).to_vec();
     header.extend((0..width).map(|i| format!("cell_{}", excel_column(i))));
     let rows = skipped.iter().map(|(o, r, issue)| {
@@ -59,7 +58,12 @@ pub fn write_csv<W: Write>(
             row_message(issue, model),
             issue.code().to_string(),
         ];
-        row.extend(cells.get(o).cloned().unwrap_or_default());
+        row.extend(
+            cells
+                .get(o)
+                .into_iter()
+                .flat_map(|r| r.iter().map(String::from)),
+        );
         row.resize(COLUMNS.len() + width, String::new());
         row
     });
