@@ -91,22 +91,23 @@ FULL = [
     SELECT s.市, count(*) AS streets, count(h.市) AS covered
     FROM s LEFT JOIN h USING (市, 县区, 街道乡镇) GROUP BY ALL ORDER BY ALL""",
     """WITH r AS (
-        SELECT 市, 县区, 街道乡镇, community AS 社区, cat IN ('枢纽型', '支持型') AS hub
+        SELECT 市, 县区, 街道乡镇, community AS 社区, cat
         FROM oc WHERE community IS NOT NULL
         UNION ALL
-        SELECT c.市, c.县区, c.街道乡镇, c.社区, oc.cat IN ('枢纽型', '支持型')
+        SELECT c.市, c.县区, c.街道乡镇, c.社区, oc.cat
         FROM oc JOIN c USING (市, 县区, 街道乡镇) WHERE oc.at_street
         UNION ALL
-        SELECT oc.市, oc.县区, oc.街道乡镇, c.社区, oc.cat IN ('枢纽型', '支持型')
+        SELECT oc.市, oc.县区, oc.街道乡镇, c.社区, oc.cat
         FROM (SELECT *, unnest(string_split(serves, '、')) AS served FROM oc WHERE serves <> '') oc
         JOIN c ON oc.市 = c.市 AND oc.县区 = c.县区 AND oc.街道乡镇 = c.街道乡镇
               AND {short_served} = c.short
     ),
-    reached AS (SELECT 市, 县区, 街道乡镇, 社区, bool_or(hub) AS hub, bool_or(NOT hub) AS other
+    reached AS (SELECT 市, 县区, 街道乡镇, 社区, bool_or(cat IN ('枢纽型', '支持型')) AS hub,
+                       bool_or(cat = '社会工作服务机构') AS social
                 FROM r GROUP BY ALL)
     SELECT c.市, c.urban, count(*) AS communities,
            count(*) FILTER (WHERE reached.hub) AS hub_covered,
-           count(*) FILTER (WHERE reached.other) AS any_covered
+           count(*) FILTER (WHERE reached.social) AS social_covered
     FROM c LEFT JOIN reached USING (市, 县区, 街道乡镇, 社区) GROUP BY ALL ORDER BY ALL""".replace(
         "{short_served}", SHORT.format(col="oc.served")
     ),
